@@ -1,0 +1,108 @@
+// drctl sandbox up|down|list: a throwaway MariaDB to try drctl against, kept running between commands.
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { destroySandboxDir, isOurServer, startSandbox, type SandboxInfo } from "../../adapters/sandbox/mariadb-sandbox.js";
+import { writeFileAtomic } from "../../adapters/fs/atomic-write.js";
+import { DrError } from "../../errors.js";
+import { EXIT } from "../exit-codes.js";
+import type { Io } from "../io.js";
+
+export function sandboxHome(): string {
+  return process.env.DRCTL_SANDBOX_HOME ?? join(tmpdir(), `drctl-sandboxes-${process.getuid?.() ?? 0}`);
+}
+
+const registryFile = (name: string) => join(sandboxHome(), `${name}.json`);
+
+function readRegistry(name: string): SandboxInfo | undefined {
+  const f = registryFile(name);
+  if (!existsSync(f)) return undefined;
+  return JSON.parse(readFileSync(f, "utf8")) as SandboxInfo;
+}
+
+function checkName(name: string): void {
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) throw new DrError("invalid", `sandbox name "${name}" must be lowercase letters, digits, '_' and '-'`);
+}
+
+export interface SandboxUpFlags {
+  name: string;
+  binlog: boolean;
+  port?: number;
+  extraConfig?: string[];
+  json: boolean;
+}
+
+export async function sandboxUpCommand(flags: SandboxUpFlags, io: Io): Promise<number> {
+  checkName(flags.name);
+  const existing = readRegistry(flags.name);
+  if (existing && isOurServer(existing.pid, existing.dir)) {
+    throw new DrError("invalid", `sandbox "${flags.name}" is already up on 127.0.0.1:${existing.port} (pid ${existing.pid})`, {
+      hint: `use it, or run: drctl sandbox down --name ${flags.name}`,
+    });
+  }
+  if (existing) await destroySandboxDir(existing.dir); // a stale entry from a crashed machine
+  await mkdir(sandboxHome(), { recursive: true, mode: 0o700 });
+  if (!flags.json) io.err(`starting sandbox "${flags.name}" (mariadbd on a fresh datadir)…`);
+  const s = await startSandbox({
+    persistent: true,
+    binlog: flags.binlog,
+    baseDir: sandboxHome(),
+    ...(flags.port !== undefined ? { port: flags.port } : {}),
+    ...(flags.extraConfig ? { extraOptionFiles: flags.extraConfig } : {}),
+  });
+  await writeFileAtomic(registryFile(flags.name), JSON.stringify(pick(s), null, 2) + "\n", { mode: 0o600 });
+  if (flags.json) {
+    io.out(JSON.stringify({ name: flags.name, ...pick(s) }, null, 2));
+    return EXIT.ok;
+  }
+  io.out(`sandbox "${flags.name}" is up: MariaDB ${s.version} on ${s.host}:${s.port}`);
+  io.out(`  socket:      ${s.socket}`);
+  io.out(`  option file: ${s.clientOptionFile}   (mode 0600, user drctl; use it as a server's credentials)`);
+  io.out(`  connect:     mariadb --defaults-file=${s.clientOptionFile}`);
+  io.out(`  binlog:      ${s.binlog ? "ON (ROW)" : "OFF"}, server_id ${s.serverId}`);
+  io.out(`  datadir:     ${s.datadir}`);
+  io.out(`  stop with:   drctl sandbox down${flags.name === "default" ? "" : ` --name ${flags.name}`}`);
+  return EXIT.ok;
+}
+
+function pick(s: SandboxInfo): SandboxInfo {
+  const { dir, datadir, socket, host, port, pid, serverId, binlog, clientOptionFile, serverOptionFile, errorLog, version } = s;
+  return { dir, datadir, socket, host, port, pid, serverId, binlog, clientOptionFile, serverOptionFile, errorLog, version };
+}
+
+export async function sandboxDownCommand(flags: { name: string; all: boolean }, io: Io): Promise<number> {
+  const names = flags.all ? listNames() : [flags.name];
+  if (!flags.all) checkName(flags.name);
+  if (!flags.all && !readRegistry(flags.name)) {
+    io.err(`sandbox "${flags.name}" is not up; nothing to do`);
+    return EXIT.ok;
+  }
+  for (const name of names) {
+    const info = readRegistry(name);
+    if (!info) continue;
+    const { stopped } = await destroySandboxDir(info.dir);
+    await rm(registryFile(name), { force: true });
+    io.out(`sandbox "${name}" ${stopped ? "stopped and removed" : "was not running; files removed"}`);
+  }
+  return EXIT.ok;
+}
+
+function listNames(): string[] {
+  if (!existsSync(sandboxHome())) return [];
+  return readdirSync(sandboxHome())
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -5));
+}
+
+export async function sandboxListCommand(flags: { json: boolean }, io: Io): Promise<number> {
+  const rows = listNames().map((name) => {
+    const info = readRegistry(name)!;
+    return { name, up: isOurServer(info.pid, info.dir), port: info.port, pid: info.pid, optionFile: info.clientOptionFile };
+  });
+  if (flags.json) io.out(JSON.stringify(rows, null, 2));
+  else if (rows.length === 0) io.out("no sandboxes");
+  else for (const r of rows) io.out(`${r.name}\t${r.up ? "up" : "down"}\t127.0.0.1:${r.port}\tpid ${r.pid}\t${r.optionFile}`);
+  return EXIT.ok;
+}

@@ -1,0 +1,31 @@
+// Exit codes are API (DESIGN.md §7): documented in README.md and asserted by the e2e tests.
+
+import type { FailureKind } from "../errors.js";
+
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  changes: 2,
+  invalid: 3,
+  locked: 4,
+  integrity: 5,
+  degraded: 6,
+  targetMissed: 7,
+} as const;
+
+export function exitCodeFor(kind: FailureKind): number {
+  switch (kind) {
+    case "failed":
+      return EXIT.failed;
+    case "invalid":
+      return EXIT.invalid;
+    case "locked":
+      return EXIT.locked;
+    case "integrity":
+      return EXIT.integrity;
+    case "degraded":
+      return EXIT.degraded;
+    case "target-missed":
+      return EXIT.targetMissed;
+  }
+}

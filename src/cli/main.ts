@@ -1,0 +1,100 @@
+// The command line: parses argv, runs one command, maps every failure to DESIGN §7's exit codes.
+// A DrError is the user's to act on (message + hint); anything else is a bug and says so, without
+// a stack trace unless DRCTL_DEBUG is set.
+
+import { Command, CommanderError, Option } from "commander";
+import { DrError, type Diagnostic } from "../errors.js";
+import { formatDiagnostic } from "../spec/check.js";
+import { sandboxDownCommand, sandboxListCommand, sandboxUpCommand } from "./commands/sandbox.js";
+import { validateCommand } from "./commands/validate.js";
+import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { processIo, type Io } from "./io.js";
+
+const DEFAULT_SPEC = "./drctl.yaml";
+
+function specOption(): Option {
+  return new Option("-f, --file <FILE>", "the DR spec").default(DEFAULT_SPEC);
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^[0-9]+$/.test(v) || n < 1 || n > 65535) throw new DrError("invalid", `--port ${v}: expected a TCP port (1-65535)`);
+  return n;
+}
+
+function buildProgram(io: Io, setCode: (code: number) => void): Command {
+  const program = new Command("drctl")
+    .description("Declarative disaster recovery for MySQL and MariaDB")
+    .version(process.env.npm_package_version ?? "0.1.0")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showSuggestionAfterError(true);
+
+  program
+    .command("validate")
+    .description("check a spec: YAML, schema and semantic rules, all problems at once")
+    .argument("[FILE]", "the DR spec (same as -f)")
+    .addOption(specOption())
+    .action(async (file: string | undefined, opts: { file: string }) => {
+      setCode(await validateCommand(file ?? opts.file, io));
+    });
+
+  const sandbox = program.command("sandbox").description("a throwaway MariaDB server on a temp datadir and a free loopback port");
+  sandbox
+    .command("up")
+    .description("start a sandbox server and print how to connect")
+    .option("--name <NAME>", "sandbox name", "default")
+    .option("--binlog", "turn binary logging on (ROW)", false)
+    .option("--port <N>", "TCP port (default: a free one)", parsePort)
+    .option("--extra-config <FILE...>", "option files the server reads after drctl's settings")
+    .option("--json", "print the connection details as JSON", false)
+    .action(async (opts: { name: string; binlog: boolean; port?: number; extraConfig?: string[]; json: boolean }) => {
+      setCode(await sandboxUpCommand(opts, io));
+    });
+  sandbox
+    .command("down")
+    .description("stop a sandbox server and remove its files")
+    .option("--name <NAME>", "sandbox name", "default")
+    .option("--all", "every sandbox", false)
+    .action(async (opts: { name: string; all: boolean }) => {
+      setCode(await sandboxDownCommand(opts, io));
+    });
+  sandbox
+    .command("list")
+    .description("list sandboxes")
+    .option("--json", "as JSON", false)
+    .action(async (opts: { json: boolean }) => {
+      setCode(await sandboxListCommand(opts, io));
+    });
+  return program;
+}
+
+export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+export function reportError(e: unknown, io: Io): number {
+  if (e instanceof CommanderError) {
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
+    return EXIT.invalid; // commander already printed what was wrong
+  }
+  if (e instanceof DrError) {
+    const diags = e.meta.diagnostics as Diagnostic[] | undefined;
+    if (diags) for (const d of diags) io.err(formatDiagnostic(String(e.meta.file), d));
+    io.err(`drctl: error: ${e.message}`);
+    if (e.hint) io.err(`  hint: ${e.hint}`);
+    return exitCodeFor(e.kind);
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  io.err(`drctl: internal error (this is a bug in drctl): ${err.message}`);
+  if (process.env.DRCTL_DEBUG) io.err(err.stack ?? "");
+  else io.err("  set DRCTL_DEBUG=1 for a stack trace, and please report it");
+  return EXIT.failed;
+}

@@ -1,0 +1,28 @@
+// Durations as the spec writes them (30s 5m 1h 1d 1w) and as humans read them back.
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 } as const;
+const DURATION = /^([1-9][0-9]*)([smhdw])$/;
+
+/** Seconds in a spec duration, or undefined when the text is not one. */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const seconds = n * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS];
+  return Number.isSafeInteger(seconds) ? seconds : undefined;
+}
+
+/** Compact human form: 90 → "1m30s", 93600 → "1d2h". Zero is "0s". */
+export function formatDuration(totalSeconds: number): string {
+  let rest = Math.round(totalSeconds);
+  if (rest === 0) return "0s";
+  const sign = rest < 0 ? "-" : "";
+  rest = Math.abs(rest);
+  const parts: string[] = [];
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) parts.push(`${n}${unit}`);
+    rest -= n * size;
+  }
+  return sign + parts.join("");
+}

@@ -1,0 +1,44 @@
+// Errors and diagnostics shared by every stage. A DrError is something the user must act on;
+// anything else that escapes is a bug and is reported as one by the CLI.
+
+/** Why a command failed; src/cli/exit-codes.ts maps each kind to DESIGN.md §7's exit code. */
+export type FailureKind =
+  | "failed" // the operation failed: nothing new is trusted
+  | "invalid" // bad spec, flags, or a refused unsafe request
+  | "locked" // another drctl run holds the lock
+  | "integrity" // checksum, decrypt, verify or journal chain failed
+  | "degraded" // done, but something needs attention
+  | "target-missed"; // status BREACHED or a drill that missed its tier
+
+export class DrError extends Error {
+  readonly kind: FailureKind;
+  readonly hint: string | undefined;
+  readonly meta: Record<string, unknown>;
+  constructor(kind: FailureKind, message: string, opts: { hint?: string; meta?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "DrError";
+    this.kind = kind;
+    this.hint = opts.hint;
+    this.meta = opts.meta ?? {};
+  }
+}
+
+export interface SourcePosition {
+  line: number; // 1-based
+  col: number; // 1-based
+}
+
+export interface Diagnostic {
+  severity: "error" | "warning";
+  /** Spec path such as datasets.university.full.schedule, or (root). */
+  path: string;
+  summary: string;
+  hint?: string;
+  position?: SourcePosition;
+}
+
+/** Strips everything but the message from an unknown throwable, for error lines. */
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

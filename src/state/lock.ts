@@ -1,0 +1,136 @@
+// Locks that a dead process can never leave held and that are never stolen from a live one
+// (DESIGN §8 rule 7). The lock is a kernel flock held by util-linux flock(1) running `cat` on a
+// pipe from this process: when this process exits or is killed, the pipe closes, cat ends and the
+// kernel drops the lock. Cron lines take the very same lock with flock(1) directly.
+
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname } from "node:path";
+import { DrError } from "../errors.js";
+import { writeFileAtomic } from "../adapters/fs/atomic-write.js";
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  command: string;
+  since: string;
+}
+
+export interface Lock {
+  path: string;
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  /** How long to wait for a busy lock, in ms (0 = fail at once). */
+  waitMs?: number;
+  /** What this process is doing, shown to whoever waits. */
+  command?: string;
+  /** Called once when the lock is busy and we start waiting. */
+  onWait?: (holder: LockHolder | undefined) => void;
+  /** What the lock protects, for messages ("apply for project university"). */
+  purpose?: string;
+}
+
+const CONFLICT = 75;
+
+export function holderFile(lockPath: string): string {
+  return `${lockPath}.holder`;
+}
+
+export function readHolder(lockPath: string): LockHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(holderFile(lockPath), "utf8")) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+export function describeHolder(h: LockHolder | undefined): string {
+  if (!h) return "another process (no holder details recorded)";
+  return `pid ${h.pid} on ${h.host} (${h.command}), since ${h.since}`;
+}
+
+type Attempt = { ok: true; child: ChildProcessWithoutNullStreams } | { ok: false };
+
+function tryOnce(path: string): Promise<Attempt> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("flock", ["--nonblock", "--conflict-exit-code", String(CONFLICT), path, "cat"], { stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    let settled = false;
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once("data", () => {
+      // cat echoed our byte: flock took the lock and ran it
+      settled = true;
+      resolve({ ok: true, child });
+    });
+    child.once("error", (e) => {
+      if (!settled) reject(new DrError("failed", `cannot run flock(1) for lock ${path}: ${e.message}`, { hint: "install util-linux" }));
+    });
+    child.once("exit", (code) => {
+      if (settled) return;
+      settled = true;
+      if (code === CONFLICT) resolve({ ok: false });
+      else reject(new DrError("failed", `flock(1) failed on ${path} (exit ${code}): ${stderr.trim()}`));
+    });
+    child.stdin.write("x");
+  });
+}
+
+export async function acquireLock(path: string, opts: LockOptions = {}): Promise<Lock> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + (opts.waitMs ?? 0);
+  let told = false;
+  for (;;) {
+    const attempt = await tryOnce(path);
+    if (attempt.ok) {
+      const child = attempt.child;
+      const holder: LockHolder = { pid: process.pid, host: hostname(), command: opts.command ?? process.argv.slice(1).join(" "), since: new Date().toISOString() };
+      await writeFileAtomic(holderFile(path), JSON.stringify(holder) + "\n", { mode: 0o644 });
+      // the lock must not keep this process alive; when it exits the pipe closes and the lock goes
+      child.unref();
+      child.stdout.removeAllListeners("data");
+      (child.stdout as unknown as { unref?: () => void }).unref?.();
+      (child.stderr as unknown as { unref?: () => void }).unref?.();
+      (child.stdin as unknown as { unref?: () => void }).unref?.();
+      let released = false;
+      return {
+        path,
+        async release() {
+          if (released) return;
+          released = true;
+          // remove our holder note while still holding, so we never delete the next holder's
+          await rm(holderFile(path), { force: true });
+          await new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once("exit", () => resolve());
+            child.stdin.end();
+          });
+        },
+      };
+    }
+    const holder = readHolder(path);
+    if (Date.now() >= deadline) {
+      throw new DrError("locked", `${opts.purpose ?? path} is locked by ${describeHolder(holder)}`, {
+        hint: "wait for that run to finish; a lock is released automatically when its process ends",
+        meta: { lock: path, holder },
+      });
+    }
+    if (!told) {
+      told = true;
+      opts.onWait?.(holder);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function withLock<T>(path: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
+  const lock = await acquireLock(path, opts);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
