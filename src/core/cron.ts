@@ -204,16 +204,17 @@ export function longestGapMinutes(s: CronSchedule, fromYear = 2025, years = 4): 
   let withinDay = 0;
   for (let i = 1; i < times.length; i++) withinDay = Math.max(withinDay, times[i]! - times[i - 1]!);
   const start = Date.UTC(fromYear, 0, 1);
-  // one extra year so the gap after the last fire in the window is counted
-  const end = Date.UTC(fromYear + years + 1, 0, 1);
   const windowEndDay = (Date.UTC(fromYear + years, 0, 1) - start) / 86400000;
+  // walk on past the window until the next fire, so the gap after the window's last fire counts
+  // (Feb 29 schedules can wait 8 years across a skipped leap year such as 2100)
+  const limitDay = (Date.UTC(fromYear + years + 9, 0, 1) - start) / 86400000;
   let prevDay: number | undefined;
   let gap = withinDay;
-  for (let t = start, day = 0; t < end; t += 86400000, day++) {
-    const d = new Date(t);
+  for (let day = 0; day < limitDay; day++) {
+    const d = new Date(start + day * 86400000);
     if (!firesOnDay(s, d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCDay())) continue;
     if (prevDay !== undefined) gap = Math.max(gap, (day - prevDay) * 1440 - last + first);
-    if (day >= windowEndDay) break;
+    if (day >= windowEndDay) return gap;
     prevDay = day;
   }
   return prevDay === undefined ? Infinity : gap;

@@ -40,13 +40,11 @@ export function parseSpecText(text: string, file: string): LoadResult {
   const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
   const loaded: LoadedSpec = { file, text, doc, lineCounter, data: undefined };
   const diagnostics: Diagnostic[] = [];
-  const seen = new Set<string>();
-  for (const err of doc.errors) {
-    const d = yamlDiagnostic(loaded, err.pos[0], err.code, err.message, "error");
-    // one mistake often trips several errors on the same line (e.g. each * of a cron); say it once
-    const key = `${d.position?.line}:${err.code}`;
-    if (!seen.has(key)) diagnostics.push(d);
-    seen.add(key);
+  // Duplicate keys are independent of each other; any other syntax error makes the parser lose its
+  // footing, and what it reports after the first one is mostly echo: report that first one only.
+  const syntax = doc.errors.filter((e) => e.code !== "DUPLICATE_KEY").slice(0, 1);
+  for (const err of [...doc.errors.filter((e) => e.code === "DUPLICATE_KEY"), ...syntax]) {
+    diagnostics.push(yamlDiagnostic(loaded, err.pos[0], err.code, err.message, "error"));
   }
   for (const warn of doc.warnings) diagnostics.push(yamlDiagnostic(loaded, warn.pos[0], warn.code, warn.message, "warning"));
   if (!diagnostics.some((d) => d.severity === "error")) {
@@ -60,19 +58,19 @@ export function parseSpecText(text: string, file: string): LoadResult {
 }
 
 function yamlDiagnostic(spec: LoadedSpec, offset: number, code: string, message: string, severity: "error" | "warning"): Diagnostic {
-  if (/alias/i.test(code + message)) {
-    // point at the first * of the value, where the user's mistake is, not at a later one
-    const lineStart = spec.text.lastIndexOf("\n", offset - 1) + 1;
-    const colon = spec.text.indexOf(": ", lineStart);
-    const star = spec.text.indexOf("*", colon >= 0 && colon < offset ? colon : lineStart);
-    if (star >= 0 && star <= offset) offset = star;
-  }
+  // A plain value that starts with * is read as an alias (`schedule: */5 * * * *`): whatever the
+  // parser then complains about, point at that * and say how to fix it.
+  const lineStart = spec.text.lastIndexOf("\n", offset - 1) + 1;
+  const lineEnd = spec.text.indexOf("\n", offset) < 0 ? spec.text.length : spec.text.indexOf("\n", offset);
+  const valueAt = /^\s*(?:-\s+)?[^:#]*:\s+\*/.exec(spec.text.slice(lineStart, lineEnd));
+  const starAlias = valueAt !== null;
+  if (starAlias) offset = lineStart + valueAt[0].length - 1;
   const path = pathAtOffset(spec.doc, offset);
   const firstLine = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
   const d: Diagnostic = { severity, path: formatPath(path), summary: `YAML: ${firstLine}`, position: positionAt(spec, offset) };
   if (code === "DUPLICATE_KEY") {
     d.summary = "duplicate key: a later value would silently replace the earlier one";
-  } else if (/alias/i.test(code + message) && spec.text[offset] === "*") {
+  } else if (starAlias) {
     d.hint = "a value that starts with * is a YAML alias: quote cron schedules, e.g. \"*/5 * * * *\"";
   } else if (code === "TAB_AS_INDENT") {
     d.hint = "indent with spaces, not tabs";
@@ -136,7 +134,7 @@ export function pathAtOffset(doc: Document.Parsed, offset: number): SpecPath {
         const k = p.key as Node | null;
         const v = p.value as Node | null;
         const from = k?.range?.[0] ?? v?.range?.[0];
-        const to = v?.range?.[2] ?? k?.range?.[2];
+        const to = v?.range?.[1] ?? k?.range?.[1];
         return from !== undefined && to !== undefined && offset >= from && offset <= to;
       });
       if (!pair) return path;
@@ -145,7 +143,7 @@ export function pathAtOffset(doc: Document.Parsed, offset: number): SpecPath {
     } else if (isSeq(node)) {
       const idx = node.items.findIndex((it) => {
         const r = (it as Node | null)?.range;
-        return r != null && offset >= r[0] && offset <= r[2];
+        return r != null && offset >= r[0] && offset <= r[1];
       });
       if (idx < 0) return path;
       path.push(idx);

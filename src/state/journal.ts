@@ -145,10 +145,14 @@ export function verifyJournalText(text: string, head: JournalHead | undefined): 
     }
     const seq = typeof rec.seq === "number" ? rec.seq : NaN;
     if (seq !== prevSeq + 1) {
+      const want = prevSeq + 1;
+      const movedTo = lines.findIndex((l, j) => j > i && seqOf(l) === want);
       const message =
-        seq > prevSeq + 1
-          ? `record seq ${prevSeq + 1}${seq - 1 > prevSeq + 1 ? `..${seq - 1}` : ""} is missing before line ${lineNo} (deleted)`
-          : `record at line ${lineNo} has seq ${seq}, expected ${prevSeq + 1}: records were reordered or duplicated`;
+        movedTo >= 0 && seq > want
+          ? `records were reordered: line ${lineNo} holds seq ${seq}, but seq ${want} belongs there (found at line ${movedTo + 1})`
+          : seq > want
+            ? `record seq ${want}${seq - 1 > want ? `..${seq - 1}` : ""} is missing before line ${lineNo} (deleted)`
+            : `record at line ${lineNo} has seq ${seq}, expected ${want}: records were reordered or duplicated`;
       problems.push({ line: lineNo, seq: prevSeq + 1, message });
       return result(lines.length, problems, prevSeq, lastHash);
     }
@@ -174,6 +178,14 @@ export function verifyJournalText(text: string, head: JournalHead | undefined): 
     }
   }
   return result(lines.length, problems, prevSeq, lastHash);
+}
+
+function seqOf(line: string): number | undefined {
+  try {
+    return (JSON.parse(line) as { seq?: number }).seq;
+  } catch {
+    return undefined;
+  }
 }
 
 function result(count: number, problems: JournalProblem[], seq: number, sha: string): JournalVerification {

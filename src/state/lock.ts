@@ -55,9 +55,14 @@ export function describeHolder(h: LockHolder | undefined): string {
 
 type Attempt = { ok: true; child: ChildProcessWithoutNullStreams } | { ok: false };
 
-function tryOnce(path: string): Promise<Attempt> {
+/** One flock(1) run: at once (`waitMs` 0) or blocking in the kernel for up to `waitMs`. */
+function tryOnce(path: string, waitMs: number): Promise<Attempt> {
   return new Promise((resolve, reject) => {
-    const child = spawn("flock", ["--nonblock", "--conflict-exit-code", String(CONFLICT), path, "cat"], { stdio: ["pipe", "pipe", "pipe"] });
+    const mode = waitMs > 0 ? ["--wait", (waitMs / 1000).toFixed(3)] : ["--nonblock"];
+    const child = spawn("flock", [...mode, "--conflict-exit-code", String(CONFLICT), path, "cat"], { stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin.on("error", () => {
+      /* flock exited (lock busy) before reading our byte: the exit handler reports it */
+    });
     let stderr = "";
     let settled = false;
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -82,9 +87,8 @@ function tryOnce(path: string): Promise<Attempt> {
 export async function acquireLock(path: string, opts: LockOptions = {}): Promise<Lock> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const deadline = Date.now() + (opts.waitMs ?? 0);
-  let told = false;
-  for (;;) {
-    const attempt = await tryOnce(path);
+  for (let first = true; ; first = false) {
+    const attempt = await tryOnce(path, first ? 0 : Math.max(1, deadline - Date.now()));
     if (attempt.ok) {
       const child = attempt.child;
       const holder: LockHolder = { pid: process.pid, host: hostname(), command: opts.command ?? process.argv.slice(1).join(" "), since: new Date().toISOString() };
@@ -112,17 +116,13 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       };
     }
     const holder = readHolder(path);
-    if (Date.now() >= deadline) {
+    if (!first || Date.now() >= deadline) {
       throw new DrError("locked", `${opts.purpose ?? path} is locked by ${describeHolder(holder)}`, {
         hint: "wait for that run to finish; a lock is released automatically when its process ends",
         meta: { lock: path, holder },
       });
     }
-    if (!told) {
-      told = true;
-      opts.onWait?.(holder);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+    opts.onWait?.(holder);
   }
 }
 
