@@ -1,12 +1,11 @@
 // The command line: parses argv, runs one command, maps every failure to DESIGN §7's exit codes.
 // A DrError is the user's to act on (message + hint); anything else is a bug and says so, without
-// a stack trace unless DRCTL_DEBUG is set.
+// a stack trace unless DRCTL_DEBUG is set. Commands are imported when run, so `validate` does not
+// pay for loading mysql2 and friends.
 
 import { Command, CommanderError, Option } from "commander";
 import { DrError, type Diagnostic } from "../errors.js";
 import { formatDiagnostic } from "../spec/check.js";
-import { sandboxDownCommand, sandboxListCommand, sandboxUpCommand } from "./commands/sandbox.js";
-import { validateCommand } from "./commands/validate.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { processIo, type Io } from "./io.js";
 
@@ -36,6 +35,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument("[FILE]", "the DR spec (same as -f)")
     .addOption(specOption())
     .action(async (file: string | undefined, opts: { file: string }) => {
+      const { validateCommand } = await import("./commands/validate.js");
       setCode(await validateCommand(file ?? opts.file, io));
     });
 
@@ -49,6 +49,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--extra-config <FILE...>", "option files the server reads after drctl's settings")
     .option("--json", "print the connection details as JSON", false)
     .action(async (opts: { name: string; binlog: boolean; port?: number; extraConfig?: string[]; json: boolean }) => {
+      const { sandboxUpCommand } = await import("./commands/sandbox.js");
       setCode(await sandboxUpCommand(opts, io));
     });
   sandbox
@@ -57,6 +58,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--name <NAME>", "sandbox name", "default")
     .option("--all", "every sandbox", false)
     .action(async (opts: { name: string; all: boolean }) => {
+      const { sandboxDownCommand } = await import("./commands/sandbox.js");
       setCode(await sandboxDownCommand(opts, io));
     });
   sandbox
@@ -64,6 +66,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description("list sandboxes")
     .option("--json", "as JSON", false)
     .action(async (opts: { json: boolean }) => {
+      const { sandboxListCommand } = await import("./commands/sandbox.js");
       setCode(await sandboxListCommand(opts, io));
     });
   return program;

@@ -181,13 +181,36 @@ export function minutesOfDay(s: CronSchedule): number[] {
   return out;
 }
 
-function firesWithin(s: CronSchedule, fromYear: number, years: number): boolean {
-  const start = Date.UTC(fromYear, 0, 1);
-  const end = Date.UTC(fromYear + years, 0, 1);
-  for (let t = start; t < end; t += 86400000) {
-    const d = new Date(t);
-    if (firesOnDay(s, d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCDay())) return true;
+/** Days from 2024-01-01 (UTC) as [month, day of month, day of week], built once: the gap walks run without allocating Dates. */
+const CAL_START_YEAR = 2024;
+const CAL_DAYS = (Date.UTC(2060, 0, 1) - Date.UTC(CAL_START_YEAR, 0, 1)) / 86400000;
+let calendar: Uint8Array | undefined;
+function dayFacts(): Uint8Array {
+  if (!calendar) {
+    calendar = new Uint8Array(CAL_DAYS * 3);
+    const start = Date.UTC(CAL_START_YEAR, 0, 1);
+    for (let i = 0; i < CAL_DAYS; i++) {
+      const d = new Date(start + i * 86400000);
+      calendar[i * 3] = d.getUTCMonth() + 1;
+      calendar[i * 3 + 1] = d.getUTCDate();
+      calendar[i * 3 + 2] = d.getUTCDay();
+    }
   }
+  return calendar;
+}
+
+function dayIndex(year: number): number {
+  if (year < CAL_START_YEAR || year > 2040) throw new RangeError(`cron calendar covers ${CAL_START_YEAR}-2040, not ${year}`);
+  return (Date.UTC(year, 0, 1) - Date.UTC(CAL_START_YEAR, 0, 1)) / 86400000;
+}
+
+function firesOnIndex(s: CronSchedule, cal: Uint8Array, i: number): boolean {
+  return firesOnDay(s, cal[i * 3]!, cal[i * 3 + 1]!, cal[i * 3 + 2]!);
+}
+
+function firesWithin(s: CronSchedule, fromYear: number, years: number): boolean {
+  const cal = dayFacts();
+  for (let i = dayIndex(fromYear), end = dayIndex(fromYear + years); i < end; i++) if (firesOnIndex(s, cal, i)) return true;
   return false;
 }
 
@@ -203,18 +226,18 @@ export function longestGapMinutes(s: CronSchedule, fromYear = 2025, years = 4): 
   const last = times[times.length - 1]!;
   let withinDay = 0;
   for (let i = 1; i < times.length; i++) withinDay = Math.max(withinDay, times[i]! - times[i - 1]!);
-  const start = Date.UTC(fromYear, 0, 1);
-  const windowEndDay = (Date.UTC(fromYear + years, 0, 1) - start) / 86400000;
+  const cal = dayFacts();
+  const from = dayIndex(fromYear);
+  const windowEnd = dayIndex(fromYear + years);
   // walk on past the window until the next fire, so the gap after the window's last fire counts
   // (Feb 29 schedules can wait 8 years across a skipped leap year such as 2100)
-  const limitDay = (Date.UTC(fromYear + years + 9, 0, 1) - start) / 86400000;
+  const limit = Math.min(CAL_DAYS, windowEnd + 9 * 366);
   let prevDay: number | undefined;
   let gap = withinDay;
-  for (let day = 0; day < limitDay; day++) {
-    const d = new Date(start + day * 86400000);
-    if (!firesOnDay(s, d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCDay())) continue;
+  for (let day = from; day < limit; day++) {
+    if (!firesOnIndex(s, cal, day)) continue;
     if (prevDay !== undefined) gap = Math.max(gap, (day - prevDay) * 1440 - last + first);
-    if (day >= windowEndDay) return gap;
+    if (day >= windowEnd) return gap;
     prevDay = day;
   }
   return prevDay === undefined ? Infinity : gap;

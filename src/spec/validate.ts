@@ -1,21 +1,28 @@
 // Structural validation of a spec against schemas/drspec.schema.json (ajv, all errors at once),
 // turned into diagnostics that name FILE:LINE:COL, the spec path, and a fix where one is known.
 
-import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { Ajv as AjvType, ErrorObject, ValidateFunction } from "ajv";
 import type { Diagnostic } from "../errors.js";
 import { didYouMean } from "./suggest.js";
 import { formatPath, locate, type LoadedSpec, type SpecPath } from "./load.js";
 
 const schemaUrl = new URL("../../schemas/drspec.schema.json", import.meta.url);
-// ajv-formats is CommonJS; its default export arrives wrapped under ESM
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (a: Ajv) => Ajv;
+const require = createRequire(import.meta.url);
 
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (!compiled) {
+    // the build precompiles the schema (scripts/gen-validator.mjs); running from source compiles it here
+    const precompiled = new URL("./drspec-validator.cjs", import.meta.url);
+    if (existsSync(precompiled)) {
+      compiled = require(precompiled.pathname) as ValidateFunction;
+      return compiled;
+    }
+    const { Ajv } = require("ajv") as { Ajv: new (opts: object) => AjvType };
+    const addFormats = require("ajv-formats") as (a: AjvType) => AjvType;
     const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true, strictTuples: false, allowUnionTypes: true });
     addFormats(ajv);
     // a human description of what a schema expects, used in place of ajv's terse wording

@@ -303,6 +303,8 @@ async function launch(bin: string, optionFile: string, socket: string, errorLog:
 async function setUpAccounts(socket: string, password: string): Promise<void> {
   const conn = await mysql.createConnection({ socketPath: socket, user: "root", multipleStatements: true });
   try {
+    // drctl's own bookkeeping stays out of the sandbox's binlog: it is not the user's data
+    await conn.query("SET SESSION sql_log_bin = 0");
     // the template's passwordless TCP root accounts must not listen even on loopback
     const [rows] = await conn.query("SELECT User, Host FROM mysql.user WHERE User = 'root' AND Host <> 'localhost'");
     for (const r of rows as { User: string; Host: string }[]) await conn.query("DROP USER ?@?", [r.User, r.Host]);
