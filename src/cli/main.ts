@@ -39,6 +39,20 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await validateCommand(file ?? opts.file, io));
     });
 
+  program
+    .command("plan")
+    .description("discover the live state, diff it against the spec, prove RPO/RTO")
+    .addOption(specOption())
+    .option("-o, --out <FILE>", "save the plan for `drctl apply FILE` (Terraform's -out=FILE works too)")
+    .option("--json", "print the plan as JSON (schemas/plan.schema.json)", false)
+    .option("--detailed-exitcode", "exit 2 when the plan has changes, 0 when none", false)
+    .option("--no-tui", "plain text even on a terminal")
+    .addOption(new Option("--observed <FILE>", "use a recorded observed state instead of live discovery").hideHelp())
+    .action(async (opts: { file: string; out?: string; json: boolean; detailedExitcode: boolean; tui: boolean; observed?: string }) => {
+      const { planCommand } = await import("./commands/plan.js");
+      setCode(await planCommand(opts, io));
+    });
+
   const sandbox = program.command("sandbox").description("a throwaway MariaDB server on a temp datadir and a free loopback port");
   sandbox
     .command("up")
@@ -75,8 +89,10 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
 export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram(io, (c) => (code = c));
+  // Terraform spells it -out=FILE; commander only knows single-letter short flags
+  const args = argv.flatMap((a) => (a === "-out" ? ["--out"] : a.startsWith("-out=") ? [`--out=${a.slice(5)}`] : [a]));
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(args, { from: "user" });
     return code;
   } catch (e) {
     return reportError(e, io);

@@ -11,6 +11,8 @@ export interface CronSchedule {
   /** Vixie cron: a day field that starts with `*` does not widen the other (AND instead of OR). */
   domStar: boolean;
   dowStar: boolean;
+  /** The minute or hour field starts with `*`: Debian cron runs such jobs again in a repeated DST hour. */
+  wildcardTime: boolean;
 }
 
 export interface CronError {
@@ -95,6 +97,7 @@ export function parseCron(expression: string): CronParseResult {
       daysOfWeek: dow.slice(0, 7),
       domStar: fields[2]!.text.startsWith("*"),
       dowStar: fields[4]!.text.startsWith("*"),
+      wildcardTime: fields[0]!.text.startsWith("*") || fields[1]!.text.startsWith("*"),
     };
     if (!firesWithin(schedule, 2024, 8)) {
       return fail("this schedule never fires (no such date in any year)", fields[2]!.offset, "check day of month against the months");

@@ -1,0 +1,26 @@
+// Connections to the spec's servers: the address comes from the spec, the account and password
+// only from the server's option file (never argv, never the spec).
+
+import mysql from "mysql2/promise";
+import type { Server } from "../../spec/types.generated.js";
+import { clientOptions } from "./option-file.js";
+
+export async function connectServer(server: Server, opts: { timeoutMs?: number } = {}): Promise<mysql.Connection> {
+  const client = clientOptions(server.credentials);
+  const where = server.socket ? { socketPath: server.socket } : { host: server.host ?? client.host ?? "127.0.0.1", port: server.port ?? client.port ?? 3306 };
+  return await mysql.createConnection({
+    ...where,
+    user: client.user,
+    password: client.password,
+    connectTimeout: opts.timeoutMs ?? 5000,
+    charset: "utf8mb4_general_ci",
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: true,
+  });
+}
+
+/** `127.0.0.1:3306` or `socket /run/mysqld/mysqld.sock`, for messages. */
+export function addressOf(server: Server): string {
+  return server.socket ? `socket ${server.socket}` : `${server.host}:${server.port ?? 3306}`;
+}

@@ -1,0 +1,74 @@
+// drctl plan: discover the live state, diff it against the spec, prove RPO/RTO, show the plan.
+
+import { readFile } from "node:fs/promises";
+import { userInfo } from "node:os";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { writeFileAtomic } from "../../adapters/fs/atomic-write.js";
+import { buildDesiredState, type Runtime } from "../../core/desired.js";
+import type { ObservedState } from "../../core/observed.js";
+import type { Plan } from "../../core/plan.generated.js";
+import { buildPlan } from "../../core/plan.js";
+import { discoverState } from "../../discover/discover.js";
+import { DrError } from "../../errors.js";
+import { renderPlanText } from "../../render/text.js";
+import { loadSpec } from "../../spec/check.js";
+import { EXIT } from "../exit-codes.js";
+import type { Io } from "../io.js";
+
+export interface PlanFlags {
+  file: string;
+  out?: string;
+  json: boolean;
+  detailedExitcode: boolean;
+  tui: boolean;
+  observed?: string;
+}
+
+export async function runtimeFor(specFile: string): Promise<Runtime> {
+  const flock = await execa("sh", ["-c", "command -v flock"], { reject: false });
+  return {
+    node: process.execPath,
+    drctl: fileURLToPath(new URL("../../cli.js", import.meta.url)),
+    flock: flock.stdout.trim() || "/usr/bin/flock",
+    specFile: resolve(specFile),
+    cronUser: userInfo().username,
+  };
+}
+
+export async function makePlan(file: string, observedFile?: string, now = new Date()): Promise<{ plan: Plan; cronTarget: string }> {
+  const { spec, check } = await loadSpec(file);
+  const runtime = await runtimeFor(file);
+  const desired = buildDesiredState(spec, runtime);
+  let observed: ObservedState;
+  if (observedFile) {
+    try {
+      observed = JSON.parse(await readFile(observedFile, "utf8")) as ObservedState;
+    } catch (e) {
+      throw new DrError("invalid", `cannot read recorded state ${observedFile}: ${(e as Error).message}`);
+    }
+  } else {
+    observed = await discoverState(spec);
+  }
+  const plan = buildPlan({ spec, specText: check.loaded.text, specFile: runtime.specFile, desired, observed, now });
+  return { plan, cronTarget: desired.cronTarget };
+}
+
+export function planExitCode(plan: Plan, detailed: boolean): number {
+  if (plan.summary.errors > 0) return EXIT.failed;
+  if (detailed && plan.hasChanges) return EXIT.changes;
+  return EXIT.ok;
+}
+
+export async function planCommand(flags: PlanFlags, io: Io): Promise<number> {
+  const { plan, cronTarget } = await makePlan(flags.file, flags.observed);
+  if (flags.out) await writeFileAtomic(resolve(flags.out), JSON.stringify(plan, null, 2) + "\n", { mode: 0o600 });
+  if (flags.json) {
+    io.out(JSON.stringify(plan, null, 2));
+  } else {
+    io.out(renderPlanText(plan, { cronTarget }));
+    if (flags.out) io.out(`\nSaved the plan to ${flags.out}; apply it with: drctl apply ${flags.out}`);
+  }
+  return planExitCode(plan, flags.detailedExitcode);
+}

@@ -1,0 +1,62 @@
+// One crontab line for a drctl job, and the managed block that holds them. Lines are built from
+// argv with every word single-quoted for /bin/sh and every % escaped for cron (DESIGN §8 rule 6),
+// so no project, dataset or path can break out of its word.
+
+export interface CronLineParts {
+  schedule: string;
+  /** cron.d files name the user; a user's crontab does not. */
+  user?: string | undefined;
+  flock: string;
+  lockFile: string;
+  argv: string[];
+  logFile: string;
+}
+
+/** Quote one word for /bin/sh; cron turns an unescaped % into a newline, so escape it too. */
+export function shellWord(word: string): string {
+  const quoted = /^[A-Za-z0-9_./:=@+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return quoted.replace(/%/g, "\\%");
+}
+
+export function renderCronLine(p: CronLineParts): string {
+  if (/[\r\n]/.test(p.argv.join("") + p.lockFile + p.logFile)) throw new Error("a cron job word holds a newline");
+  // -n: a run still going when the next is due makes the next one skip, never overlap (exit 75 in the log)
+  const words = [p.flock, "-n", "-E", "75", p.lockFile, ...p.argv].map(shellWord);
+  return [p.schedule, ...(p.user ? [p.user] : []), ...words, ">>", shellWord(p.logFile), "2>&1"].join(" ");
+}
+
+export const blockBegin = (project: string) => `# BEGIN drctl ${project}`;
+export const blockEnd = (project: string) => `# END drctl ${project}`;
+export const MARKER = "# drctl:";
+
+/** The managed block's inner lines: a marker comment naming each job's address, then its line. */
+export function renderBlock(jobs: { address: string; line: string }[]): string[] {
+  const lines = ["# Managed by drctl: `drctl apply` rewrites everything between BEGIN and END."];
+  for (const j of [...jobs].sort((a, b) => a.address.localeCompare(b.address))) lines.push(`${MARKER}${j.address}`, j.line);
+  return lines;
+}
+
+/** Read a managed block back: address → line, plus lines drctl did not write. */
+export function parseBlock(lines: string[]): { jobs: Map<string, string>; foreign: string[] } {
+  const jobs = new Map<string, string>();
+  const foreign: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l.startsWith(MARKER) && i + 1 < lines.length) {
+      jobs.set(l.slice(MARKER.length).trim(), lines[++i]!);
+    } else if (l.trim() !== "" && !l.startsWith("# Managed by drctl")) {
+      foreign.push(l);
+    }
+  }
+  return { jobs, foreign };
+}
+
+/** Split a crontab text into what is before, inside and after the project's block. */
+export function splitCrontab(text: string, project: string): { before: string[]; block: string[] | null; after: string[] } {
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  const b = lines.indexOf(blockBegin(project));
+  const e = b < 0 ? -1 : lines.indexOf(blockEnd(project), b + 1);
+  if (b < 0 || e < 0) return { before: lines, block: null, after: [] };
+  return { before: lines.slice(0, b), block: lines.slice(b + 1, e), after: lines.slice(e + 1) };
+}

@@ -1,0 +1,119 @@
+// Findings about the live world beyond the RPO/RTO proof: unreachable servers, topology that
+// disagrees with the spec, lag, missing privileges, methods a server cannot run, binlog expiry
+// that could outrun the archiver, identifiers a tool is known to break on. Pure.
+
+import type { Finding } from "./plan.generated.js";
+import type { ObservedState } from "./observed.js";
+import { COMFORTABLE_EXPIRY_SECONDS, DEFAULT_BINLOG_INTERVAL, expirySeconds, type DesiredState } from "./desired.js";
+import { formatDuration, parseDuration } from "./duration.js";
+import type { DrSpec } from "../spec/types.generated.js";
+
+/** Global privileges each job needs (DESIGN §9, MariaDB names). */
+export const REQUIRED_PRIVILEGES: Record<string, string[]> = {
+  "mariadb-backup": ["RELOAD", "PROCESS", "LOCK TABLES", "BINLOG MONITOR"],
+  xtrabackup: ["RELOAD", "PROCESS", "LOCK TABLES", "BINLOG MONITOR"],
+  mysqldump: ["SELECT", "SHOW VIEW", "TRIGGER", "LOCK TABLES", "EVENT", "RELOAD", "BINLOG MONITOR"],
+  "mariadb-dump": ["SELECT", "SHOW VIEW", "TRIGGER", "LOCK TABLES", "EVENT", "RELOAD", "BINLOG MONITOR"],
+  mydumper: ["SELECT", "SHOW VIEW", "TRIGGER", "LOCK TABLES", "EVENT", "RELOAD", "BINLOG MONITOR", "PROCESS"],
+  "binlog archiving": ["REPLICATION SLAVE", "RELOAD"],
+};
+
+export function missingPrivileges(held: string[], needed: string[], flavor: "mariadb" | "mysql" | undefined): string[] {
+  if (held.includes("ALL PRIVILEGES")) return [];
+  const translate = (p: string) => (flavor === "mysql" && p === "BINLOG MONITOR" ? "REPLICATION CLIENT" : p);
+  const have = new Set(held.map((p) => (p === "REPLICATION CLIENT" && flavor !== "mysql" ? "BINLOG MONITOR" : p)));
+  return needed.map(translate).filter((p) => !have.has(p));
+}
+
+export function liveFindings(spec: DrSpec, desired: DesiredState, observed: ObservedState): Finding[] {
+  const out: Finding[] = [];
+  const f = (level: Finding["level"], code: string, subject: string, message: string) => out.push({ level, code, subject, message });
+
+  for (const [name, s] of Object.entries(observed.servers)) {
+    if (!s.reachable) f("error", "server-unreachable", name, s.error ?? `server ${name} is unreachable`);
+  }
+
+  // server_id must be unique and non-zero where binlogs matter
+  const byId = new Map<string, string[]>();
+  for (const s of Object.values(observed.servers)) {
+    const id = s.variables?.["server_id"];
+    if (id === undefined) continue;
+    byId.set(id, [...(byId.get(id) ?? []), s.name]);
+  }
+  for (const [id, names] of byId) {
+    if (names.length > 1) f("error", "duplicate-server-id", names.join(","), `servers ${names.join(", ")} share server_id ${id}: replication and binlog identity need a unique server_id each`);
+    if (id === "0") f("error", "server-id-zero", names.join(","), `server_id is 0 on ${names.join(", ")}: a server with binary logging needs a non-zero server_id`);
+  }
+
+  // topology: the spec's replicaOf against live replica status
+  for (const [name, server] of Object.entries(spec.servers)) {
+    const live = observed.servers[name];
+    if (!live?.reachable) continue;
+    const want = server.replicaOf;
+    const r = live.replica;
+    if (want && !r) {
+      f("error", "replica-missing", name, `${name} should replicate from ${want} (replicaOf) but is not a replica`);
+    } else if (want && r) {
+      const src = spec.servers[want]!;
+      if (src.host && (r.sourceHost !== src.host || r.sourcePort !== (src.port ?? 3306))) {
+        f("warning", "replica-source-differs", name, `${name} replicates from ${r.sourceHost}:${r.sourcePort}, but the spec says ${want} (${src.host}:${src.port ?? 3306})`);
+      }
+      if (!r.ioRunning || !r.sqlRunning) {
+        const err = [r.lastIoError, r.lastSqlError].filter(Boolean).join("; ");
+        f("error", "replica-stopped", name, `${name}: replication is stopped (IO ${r.ioRunning ? "running" : "stopped"}, SQL ${r.sqlRunning ? "running" : "stopped"})${err ? `: ${err}` : ""}`);
+      }
+    } else if (!want && r) {
+      f("warning", "replica-unexpected", name, `${name} replicates from ${r.sourceHost}:${r.sourcePort}, but the spec gives it no replicaOf`);
+    }
+  }
+
+  for (const [dsName, ds] of Object.entries(spec.datasets)) {
+    const sourceName = ds.backupFrom ?? ds.server;
+    const source = observed.servers[sourceName];
+    const tierRpo = parseDuration(spec.tiers[ds.tier]?.rpo ?? "") ?? Infinity;
+    if (ds.backupFrom && ds.backupFrom !== ds.server && source?.reachable && source.replica) {
+      const lag = source.replica.lagSeconds;
+      if (lag === null) f("error", "backup-source-not-replicating", dsName, `${dsName}: backups come from ${sourceName}, whose replication is not running: its data is going stale`);
+      else if (lag > tierRpo) f("error", "backup-source-lag", dsName, `${dsName}: ${sourceName} lags ${formatDuration(lag)} behind ${ds.server}, more than the ${ds.tier} RPO ${formatDuration(tierRpo)}`);
+    }
+    const method = ds.full.method;
+    if (source?.reachable) {
+      if ((method === "mariadb-backup") && source.flavor === "mysql") f("error", "method-flavor", dsName, `${dsName}: mariadb-backup cannot back up ${sourceName} (MySQL ${source.version}); use xtrabackup`);
+      if (method === "xtrabackup" && source.flavor === "mariadb") f("error", "method-flavor", dsName, `${dsName}: xtrabackup cannot back up ${sourceName} (MariaDB ${source.version}); use mariadb-backup`);
+      const missing = missingPrivileges(source.privileges ?? [], REQUIRED_PRIVILEGES[method] ?? [], source.flavor);
+      if (missing.length) f("error", "missing-privileges", dsName, `${dsName}: the account in ${spec.servers[sourceName]?.credentials} lacks ${missing.join(", ")} on ${sourceName}, which ${method} needs`);
+      if (method === "mydumper" && (source.hostileTableNames?.length ?? 0) > 0) {
+        f("error", "mydumper-identifiers", dsName, `${dsName}: Debian's mydumper 0.10 writes broken files for table names holding a backtick or a quote: ${source.hostileTableNames!.join(", ")}; use mysqldump or mariadb-backup`);
+      }
+      const absent = ds.databases.filter((db) => source.databaseBytes?.[db] === undefined);
+      if (absent.length) f("warning", "database-missing", dsName, `${dsName}: ${sourceName} has no database ${absent.map((d) => JSON.stringify(d)).join(", ")} (or it holds no tables)`);
+    }
+    const origin = observed.servers[ds.server];
+    if (ds.binlog?.archive && origin?.reachable) {
+      const missing = missingPrivileges(origin.privileges ?? [], REQUIRED_PRIVILEGES["binlog archiving"]!, origin.flavor);
+      if (missing.length) f("error", "missing-privileges", dsName, `${dsName}: the account in ${spec.servers[ds.server]?.credentials} lacks ${missing.join(", ")} on ${ds.server}, which binlog archiving needs`);
+      const expiry = expirySeconds(origin.variables ?? {});
+      const interval = parseDuration(ds.binlog.interval ?? DEFAULT_BINLOG_INTERVAL)!;
+      if (expiry > 0 && expiry < COMFORTABLE_EXPIRY_SECONDS) {
+        f("warning", "binlog-expiry-short", ds.server, `${ds.server}: binlogs expire after ${formatDuration(expiry)} while they are archived every ${formatDuration(interval)}: an archiver that stops for ${formatDuration(expiry)} loses binlogs for good (apply raises it)`);
+      }
+    }
+  }
+
+  // cron: lines inside the block that drctl did not write will be dropped by apply
+  if (!observed.cron.readable) f("error", "cron-unreadable", observed.cron.target, `cannot read ${observed.cron.target}: ${observed.cron.error}`);
+
+  for (const b of desired.binlogs) {
+    const server = spec.servers[b.server]!;
+    if (!server.configDropIn) {
+      f("warning", "no-drop-in", b.address, `${b.address}: servers.${b.server}.configDropIn is not set: settings made live will not survive a restart, and log_bin cannot be set at all`);
+    } else if (server.host && !["127.0.0.1", "localhost", "::1"].includes(server.host)) {
+      f("info", "drop-in-remote", b.address, `${b.address}: ${server.configDropIn} is written where drctl apply runs; run apply on ${server.host} itself`);
+    }
+  }
+  for (const r of Object.values(observed.repositories)) {
+    if (!r.checked) f("info", "repository-unchecked", `repository.${r.name}`, `repository.${r.name}: ${r.reason}`);
+    else if (r.foreign) f("error", "repository-foreign", `repository.${r.name}`, `repository.${r.name}: refusing to adopt it: ${r.foreign}`);
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+// What discovery found in the live world: plain data, JSON-serialisable, so a recorded state can
+// stand in for live discovery (benchmarks, `plan --observed FILE`) and be fingerprinted.
+
+export interface ReplicaStatus {
+  ioRunning: boolean;
+  sqlRunning: boolean;
+  lagSeconds: number | null;
+  sourceHost: string;
+  sourcePort: number;
+  lastIoError: string;
+  lastSqlError: string;
+}
+
+export interface ObservedServer {
+  name: string;
+  reachable: boolean;
+  /** Why it could not be read: names the server and what failed. */
+  error?: string;
+  flavor?: "mariadb" | "mysql";
+  version?: string;
+  /** Lower-case variable name → value as SHOW GLOBAL VARIABLES prints it. */
+  variables?: Record<string, string>;
+  /** Selected SHOW GLOBAL STATUS values (Uptime, Binlog_bytes_written). */
+  status?: Record<string, string>;
+  binaryLogs?: { name: string; size: number }[];
+  replica?: ReplicaStatus | null;
+  /** Privileges the connecting account holds globally (upper case), from SHOW GRANTS. */
+  privileges?: string[];
+  /** Bytes (data + index) per database the spec names on this server. */
+  databaseBytes?: Record<string, number>;
+  /** `db`.`table` names holding a backtick or a quote (Debian's mydumper 0.10 breaks on them). */
+  hostileTableNames?: string[];
+}
+
+export interface ObservedCron {
+  /** Where the managed block lives: a cron.d file path, or "crontab:<user>". */
+  target: string;
+  readable: boolean;
+  error?: string;
+  /** Lines between the markers (exclusive), or null when there is no block. */
+  block: string[] | null;
+}
+
+export interface ObservedRepository {
+  name: string;
+  type: "filesystem" | "sftp" | "s3";
+  /** False when this kind of repository cannot be inspected yet (the reason says why). */
+  checked: boolean;
+  reason?: string;
+  exists: boolean;
+  /** drctl's marker file is there and names this project. */
+  owned: boolean;
+  /** The marker names another project, or the directory holds foreign files. */
+  foreign?: string;
+  mode?: number;
+}
+
+export interface ObservedState {
+  formatVersion: 1;
+  servers: Record<string, ObservedServer>;
+  cron: ObservedCron;
+  repositories: Record<string, ObservedRepository>;
+}

@@ -1,0 +1,172 @@
+// DESIRED × CURRENT → PLAN. Pure and synchronous: the same spec and the same observed state
+// always give the same plan (the clock is passed in), which is what makes apply idempotent.
+
+import { createHash } from "node:crypto";
+import { parseBlock, renderBlock } from "./cron-line.js";
+import { hostOf, type DesiredBinlog, type DesiredRepository, type DesiredSchedule, type DesiredState } from "./desired.js";
+import { liveFindings } from "./findings.js";
+import type { ObservedState } from "./observed.js";
+import type { AttributeChange, Finding, Plan, ResourceChange } from "./plan.generated.js";
+import { proveDataset, type DrillMeasurement } from "./rpo-rto.js";
+import type { DrSpec } from "../spec/types.generated.js";
+
+export interface PlanInput {
+  spec: DrSpec;
+  specText: string;
+  specFile: string;
+  desired: DesiredState;
+  observed: ObservedState;
+  drills?: Record<string, DrillMeasurement | undefined>;
+  now: Date;
+}
+
+export const sha256 = (s: string) => `sha256:${createHash("sha256").update(s, "utf8").digest("hex")}`;
+
+/** Canonical JSON (sorted keys) so the fingerprint does not depend on discovery order. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v as object)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** What apply compares: the parts of the observed state that decide the plan (not sizes or counters). */
+export function stateFingerprint(observed: ObservedState): string {
+  const servers = Object.fromEntries(
+    Object.entries(observed.servers).map(([n, s]) => [n, { reachable: s.reachable, variables: s.variables ?? null, replica: s.replica ? { sourceHost: s.replica.sourceHost, sourcePort: s.replica.sourcePort } : null }]),
+  );
+  return sha256(canonicalJson({ servers, cron: observed.cron, repositories: observed.repositories }));
+}
+
+function diffBinlog(b: DesiredBinlog, observed: ObservedState, spec: DrSpec): ResourceChange {
+  const live = observed.servers[b.server];
+  const base = { address: b.address, kind: "server-binlog" as const, destructive: false, runsOn: hostOf(b.server, spec.servers[b.server]) };
+  if (!live?.reachable) {
+    return { ...base, action: "unknown", attributes: [], restartRequired: false, reason: live?.error ?? `server ${b.server} was not discovered` };
+  }
+  const vars = live.variables ?? {};
+  const attributes: AttributeChange[] = [];
+  for (const v of b.variables) {
+    const current = vars[v.name];
+    const ok = v.satisfied ? v.satisfied(current, vars) : current === v.value;
+    if (ok) continue;
+    const a: AttributeChange = { name: v.name, before: current ?? null, after: v.value, note: v.why };
+    if (!v.dynamic) a.restartRequired = true;
+    if (v.name === "binlog_format") a.note = `${v.why}; set live it reaches new sessions only`;
+    attributes.push(a);
+  }
+  const dropIn = spec.servers[b.server]?.configDropIn;
+  const section = b.variables.map((v) => `${v.optionName} = ${v.name === "binlog_expire_logs_seconds" && !attributes.some((a) => a.name === v.name) ? (vars[v.name] ?? v.value) : v.value}`);
+  return {
+    ...base,
+    action: attributes.length ? "update" : "no-op",
+    attributes,
+    restartRequired: attributes.some((a) => a.restartRequired),
+    ...(attributes.length ? { textAfter: [`# ${dropIn ?? "(no configDropIn set)"}`, "[mariadbd]", ...section].join("\n") } : {}),
+  };
+}
+
+function diffRepository(r: DesiredRepository, observed: ObservedState): ResourceChange {
+  const o = observed.repositories[r.name];
+  const base = { address: r.address, kind: "repository" as const, destructive: false, restartRequired: false, runsOn: r.type === "filesystem" ? "every host that runs a job writing to it" : r.location };
+  if (!o || !o.checked) return { ...base, action: "unknown", attributes: [], reason: o?.reason ?? "not inspected" };
+  if (o.foreign) return { ...base, action: "unknown", attributes: [], reason: `refusing to adopt ${r.location}: ${o.foreign}` };
+  if (!o.exists) {
+    return {
+      ...base,
+      action: "create",
+      attributes: [
+        { name: "path", before: null, after: r.location },
+        { name: "mode", before: null, after: "0700" },
+        { name: "marker", before: null, after: ".drctl-repository.json" },
+      ],
+    };
+  }
+  const attributes: AttributeChange[] = [];
+  if (o.mode !== 0o700) attributes.push({ name: "mode", before: (o.mode ?? 0).toString(8).padStart(4, "0"), after: "0700" });
+  if (!o.owned) attributes.push({ name: "marker", before: null, after: ".drctl-repository.json", note: "an empty directory is adopted" });
+  return { ...base, action: attributes.length ? "update" : "no-op", attributes };
+}
+
+function diffSchedules(desired: DesiredSchedule[], observed: ObservedState): ResourceChange[] {
+  if (!observed.cron.readable) {
+    return desired.map((d) => ({ address: d.address, kind: "schedule", action: "unknown", attributes: [], restartRequired: false, destructive: false, reason: observed.cron.error ?? "cron target unreadable", runsOn: d.runsOn }));
+  }
+  const { jobs } = parseBlock(observed.cron.block ?? []);
+  const out: ResourceChange[] = [];
+  for (const d of desired) {
+    const before = jobs.get(d.address);
+    const base = { address: d.address, kind: "schedule" as const, restartRequired: false, destructive: false, runsOn: d.runsOn, textBefore: before ?? null, textAfter: d.line };
+    if (before === undefined) {
+      out.push({ ...base, action: "create", attributes: [{ name: "schedule", before: null, after: d.schedule }, { name: "command", before: null, after: `drctl ${d.argv.join(" ")}` }] });
+    } else if (before !== d.line) {
+      const oldSchedule = before.split(/\s+/).slice(0, 5).join(" ");
+      const attributes: AttributeChange[] = [];
+      if (oldSchedule !== d.schedule) attributes.push({ name: "schedule", before: oldSchedule, after: d.schedule });
+      attributes.push({ name: "line", before, after: d.line });
+      out.push({ ...base, action: "update", attributes });
+    } else {
+      out.push({ ...base, action: "no-op", attributes: [] });
+    }
+  }
+  const wanted = new Set(desired.map((d) => d.address));
+  for (const [address, line] of jobs) {
+    if (wanted.has(address)) continue;
+    out.push({ address, kind: "schedule", action: "delete", attributes: [{ name: "line", before: line, after: null }], restartRequired: false, destructive: true, textBefore: line, textAfter: null });
+  }
+  return out;
+}
+
+export function buildPlan(input: PlanInput): Plan {
+  const { spec, desired, observed } = input;
+  const resources: ResourceChange[] = [
+    ...desired.binlogs.map((b) => diffBinlog(b, observed, spec)),
+    ...desired.repositories.map((r) => diffRepository(r, observed)),
+    ...diffSchedules(desired.schedules, observed),
+  ];
+  const findings: Finding[] = liveFindings(spec, desired, observed);
+  const { foreign } = parseBlock(observed.cron.block ?? []);
+  if (foreign.length) findings.push({ level: "warning", code: "cron-foreign-lines", subject: observed.cron.target, message: `${foreign.length} line(s) inside drctl's block in ${observed.cron.target} were not written by drctl; apply replaces them: ${foreign.join(" | ")}` });
+  if (resources.some((r) => r.kind === "server-binlog" && r.attributes.some((a) => a.name === "binlog_format"))) {
+    findings.push({ level: "info", code: "binlog-format-live", subject: "binlog_format", message: "binlog_format set live reaches new sessions only: connections open during apply keep logging in the old format until they reconnect" });
+  }
+  const proofs = Object.entries(spec.datasets).map(([name, ds]) => {
+    const r = proveDataset(name, ds, { spec, servers: observed.servers, ...(input.drills ? { drills: input.drills } : {}), now: input.now });
+    findings.push(...r.findings);
+    return r.proof;
+  });
+  const count = (a: ResourceChange["action"]) => resources.filter((r) => r.action === a).length;
+  const summary = {
+    create: count("create"),
+    update: count("update"),
+    delete: count("delete"),
+    noop: count("no-op"),
+    unknown: count("unknown"),
+    restartRequired: resources.filter((r) => r.restartRequired).length,
+    errors: findings.filter((f) => f.level === "error").length,
+    warnings: findings.filter((f) => f.level === "warning").length,
+  };
+  return {
+    formatVersion: 1,
+    project: spec.project,
+    specFile: input.specFile,
+    specDigest: sha256(input.specText),
+    stateFingerprint: stateFingerprint(observed),
+    createdAt: input.now.toISOString(),
+    resources,
+    findings,
+    proofs,
+    summary,
+    hasChanges: summary.create + summary.update + summary.delete > 0,
+  };
+}
+
+/** The managed block as it will be after apply (for the cron block diff). */
+export function desiredBlock(desired: DesiredState): string[] {
+  return renderBlock(desired.schedules);
+}

@@ -1,0 +1,110 @@
+// When cron actually fires, as UTC instants, in the scheduler's time zone — DST included: a job
+// whose local time is skipped by a spring-forward runs at the change (Debian cron does), one in a
+// repeated autumn hour runs once. From these, the longest gap between runs.
+
+import { firesOnDay, minutesOfDay, type CronSchedule } from "./cron.js";
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+/** Offset of `tz` from UTC at instant `utcMs`, in ms (local = utc + offset). */
+export function tzOffset(tz: string, utcMs: number): number {
+  if (tz === "UTC") return 0;
+  const parts = formatter(tz).formatToParts(new Date(utcMs));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+  const local = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+  return local - Math.floor(utcMs / 1000) * 1000;
+}
+
+/**
+ * The instant a cron job set for local wall time `wallMs` (a UTC-encoded wall clock) runs.
+ * Skipped wall times run at the transition; repeated ones on their first occurrence.
+ */
+export function wallToUtc(tz: string, wallMs: number): number {
+  const before = tzOffset(tz, wallMs - DAY / 2);
+  const after = tzOffset(tz, wallMs + DAY / 2);
+  const first = wallMs - before; // reading with the earlier offset
+  if (before === after) return first;
+  if (tzOffset(tz, first) === before) return first; // exists (and if repeated, this is the first one)
+  const second = wallMs - after;
+  if (tzOffset(tz, second) === after) return second;
+  // in the gap of a spring-forward: the transition instant
+  let lo = wallMs - DAY / 2;
+  let hi = wallMs + DAY / 2;
+  while (hi - lo > MINUTE) {
+    const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE;
+    if (tzOffset(tz, mid) === before) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/** Every run of any of `schedules` from `fromMs` to `toMs` (UTC), sorted, deduplicated. */
+export function fireInstants(schedules: CronSchedule[], tz: string, fromMs: number, toMs: number): Float64Array {
+  const out: number[] = [];
+  const perSchedule = schedules.map((s) => ({ s, minutes: minutesOfDay(s) }));
+  // walk local calendar days; a day without an offset change maps wall → UTC by one subtraction
+  const startWall = fromMs + tzOffset(tz, fromMs);
+  let day = Math.floor(startWall / DAY) * DAY;
+  const endWall = toMs + tzOffset(tz, toMs) + DAY;
+  for (; day < endWall; day += DAY) {
+    const d = new Date(day);
+    const month = d.getUTCMonth() + 1;
+    const dom = d.getUTCDate();
+    const dow = d.getUTCDay();
+    const offStart = tzOffset(tz, day - tzOffset(tz, day));
+    const offEnd = tzOffset(tz, day + DAY - tzOffset(tz, day + DAY));
+    const steady = offStart === offEnd;
+    for (const { s, minutes } of perSchedule) {
+      if (!firesOnDay(s, month, dom, dow)) continue;
+      for (const m of minutes) {
+        const wall = day + m * MINUTE;
+        const t = steady ? wall - offStart : wallToUtc(tz, wall);
+        if (t >= fromMs && t < toMs) out.push(t);
+        if (!steady && s.wildcardTime) {
+          // an autumn hour that repeats: Debian cron runs jobs with a * minute or hour again in it
+          const again = wall - Math.min(offStart, offEnd);
+          if (again !== t && tzOffset(tz, again) === Math.min(offStart, offEnd) && again >= fromMs && again < toMs) out.push(again);
+        }
+      }
+    }
+  }
+  const arr = Float64Array.from(out).sort();
+  // dedupe (two schedules at the same minute; skipped-hour runs folded onto the transition)
+  let w = 0;
+  for (let i = 0; i < arr.length; i++) if (i === 0 || arr[i] !== arr[w - 1]) arr[w++] = arr[i]!;
+  return arr.subarray(0, w);
+}
+
+export interface Gap {
+  seconds: number;
+  /** The run after which the longest wait starts, ISO UTC. */
+  fromIso: string;
+  toIso: string;
+}
+
+/**
+ * The longest wait between consecutive runs of any of `schedules` over the year from `fromMs`
+ * (looking past its end for the run that closes the last gap). undefined when nothing runs.
+ */
+export function longestGap(schedules: CronSchedule[], tz: string, fromMs: number): Gap | undefined {
+  const year = 366 * DAY;
+  const runs = fireInstants(schedules, tz, fromMs, fromMs + 2 * year);
+  let best: Gap | undefined;
+  for (let i = 1; i < runs.length; i++) {
+    if (runs[i - 1]! >= fromMs + year) break;
+    const g = (runs[i]! - runs[i - 1]!) / 1000;
+    if (!best || g > best.seconds) best = { seconds: g, fromIso: new Date(runs[i - 1]!).toISOString(), toIso: new Date(runs[i]!).toISOString() };
+  }
+  return best;
+}

@@ -1,0 +1,30 @@
+// Discovers the CURRENT state for a spec: every server in parallel, the cron block, the repositories.
+
+import type { ObservedState } from "../core/observed.js";
+import { cronTargetOf } from "../core/desired.js";
+import type { DrSpec } from "../spec/types.generated.js";
+import { discoverCron } from "./cron.js";
+import { discoverRepository } from "./repositories.js";
+import { discoverServer } from "./server.js";
+
+export async function discoverState(spec: DrSpec): Promise<ObservedState> {
+  const dbsByServer = new Map<string, Set<string>>();
+  for (const ds of Object.values(spec.datasets)) {
+    for (const s of new Set([ds.server, ds.backupFrom ?? ds.server])) {
+      const set = dbsByServer.get(s) ?? new Set();
+      ds.databases.forEach((d) => set.add(d));
+      dbsByServer.set(s, set);
+    }
+  }
+  const [servers, cron, repos] = await Promise.all([
+    Promise.all(Object.entries(spec.servers).map(([name, s]) => discoverServer(name, s, [...(dbsByServer.get(name) ?? [])]))),
+    discoverCron(cronTargetOf(spec), spec.project),
+    Promise.all(Object.entries(spec.repositories).map(([name, r]) => discoverRepository(name, r, spec.project))),
+  ]);
+  return {
+    formatVersion: 1,
+    servers: Object.fromEntries(servers.map((s) => [s.name, s])),
+    cron,
+    repositories: Object.fromEntries(repos.map((r) => [r.name, r])),
+  };
+}
