@@ -17,9 +17,70 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Offset of `tz` from UTC at instant `utcMs`, in ms (local = utc + offset). */
+/**
+ * Offset of `tz` from UTC at instant `utcMs`, in ms (local = utc + offset). Answered from a table
+ * of the zone's transitions (found once per zone and span, to the minute), because asking Intl
+ * for every cron run of a thousand datasets takes seconds.
+ */
 export function tzOffset(tz: string, utcMs: number): number {
   if (tz === "UTC") return 0;
+  return offsetTable(tz, utcMs).at(utcMs);
+}
+
+interface OffsetTable {
+  from: number;
+  to: number;
+  /** Instants where the offset changes, ascending, and the offset from each on. */
+  starts: number[];
+  offsets: number[];
+  at(utcMs: number): number;
+}
+
+const tables = new Map<string, OffsetTable>();
+const SPAN = 4 * 366 * DAY;
+
+function offsetTable(tz: string, utcMs: number): OffsetTable {
+  const cached = tables.get(tz);
+  if (cached && utcMs >= cached.from && utcMs < cached.to) return cached;
+  const from = Math.floor((utcMs - 366 * DAY) / DAY) * DAY;
+  const to = from + SPAN;
+  const starts = [from];
+  const offsets = [intlOffset(tz, from)];
+  // offsets change at most a few times a year and never twice within 6 hours: sample, then bisect
+  for (let t = from + DAY / 4; t < to; t += DAY / 4) {
+    const o = intlOffset(tz, t);
+    if (o === offsets[offsets.length - 1]) continue;
+    let lo = t - DAY / 4;
+    let hi = t;
+    while (hi - lo > 1000) {
+      const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+      if (intlOffset(tz, mid) === o) hi = mid;
+      else lo = mid;
+    }
+    starts.push(hi);
+    offsets.push(o);
+  }
+  const table: OffsetTable = {
+    from,
+    to,
+    starts,
+    offsets,
+    at(ms: number) {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= ms) lo = mid;
+        else hi = mid - 1;
+      }
+      return offsets[lo]!;
+    },
+  };
+  tables.set(tz, table);
+  return table;
+}
+
+function intlOffset(tz: string, utcMs: number): number {
   const parts = formatter(tz).formatToParts(new Date(utcMs));
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
   const local = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
@@ -97,7 +158,18 @@ export interface Gap {
  * The longest wait between consecutive runs of any of `schedules` over the year from `fromMs`
  * (looking past its end for the run that closes the last gap). undefined when nothing runs.
  */
+const gapMemo = new Map<string, Gap | undefined>();
+
 export function longestGap(schedules: CronSchedule[], tz: string, fromMs: number): Gap | undefined {
+  // many datasets share a schedule: compute each combination once
+  const key = `${tz}|${fromMs}|${schedules.map((s) => s.source).join("|")}`;
+  if (gapMemo.has(key)) return gapMemo.get(key);
+  const gap = computeLongestGap(schedules, tz, fromMs);
+  gapMemo.set(key, gap);
+  return gap;
+}
+
+function computeLongestGap(schedules: CronSchedule[], tz: string, fromMs: number): Gap | undefined {
   const year = 366 * DAY;
   const runs = fireInstants(schedules, tz, fromMs, fromMs + 2 * year);
   let best: Gap | undefined;

@@ -1,0 +1,147 @@
+// drctl plan against real MariaDB servers, run as the built CLI: the diff, the exit codes, an
+// unreachable server, privileges, JSON against its schema, and no secret in any output.
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Ajv } from "ajv";
+import addFormats from "ajv-formats";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
+import { clientOptions } from "../../src/adapters/mysql/option-file.js";
+import { freePort } from "../../src/adapters/sandbox/mariadb-sandbox.js";
+import type { Plan } from "../../src/core/plan.generated.js";
+import { distCli, repoRoot, tempDir } from "../helpers/temp.js";
+
+const run = promisify(execFile);
+const dir = tempDir("drctl-plan-");
+let off: Sandbox; // log_bin OFF
+let on: Sandbox; // log_bin ON, ROW, sync_binlog=1
+
+async function drctl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [distCli, ...args], { cwd: repoRoot });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+function writeSpec(name: string, s: Sandbox, extraServers = "", tier = "{ rpo: 2d, rto: 1h }"): string {
+  const root = join(dir, name);
+  mkdirSync(root, { recursive: true });
+  const file = join(root, "drctl.yaml");
+  writeFileSync(
+    file,
+    `version: 1
+project: ${name}
+state: ${root}/state
+tiers:
+  bronze: ${tier}
+servers:
+  db1: { host: 127.0.0.1, port: ${s.port}, credentials: ${s.clientOptionFile}, configDropIn: ${root}/90-drctl.cnf }
+${extraServers}
+repositories:
+  local: { type: filesystem, path: ${root}/repo }
+datasets:
+  university:
+    server: db1
+    databases: ["university", "dr_ünïcode"]
+    tier: bronze
+    full: { method: mysqldump, schedule: "0 2 * * *" }
+    binlog: { archive: true, interval: 1m }
+    repository: local
+    retention: { full: { daily: 7 }, binlogs: 14d }
+scheduler: { type: cron, file: ${root}/cron.d-${name}, timezone: UTC }
+`,
+  );
+  return file;
+}
+
+async function seed(s: Sandbox): Promise<void> {
+  const c = await s.connectRoot();
+  await c.query("CREATE DATABASE university; CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)); INSERT INTO university.grades VALUES (1, 'A');");
+  await c.query("CREATE DATABASE `dr_ünïcode`; CREATE TABLE `dr_ünïcode`.`tbl with space` (id INT PRIMARY KEY);");
+  await c.end();
+}
+
+beforeAll(async () => {
+  [off, on] = await Promise.all([startSandbox({ baseDir: dir }), startSandbox({ binlog: true, baseDir: dir })]);
+  await Promise.all([seed(off), seed(on)]);
+});
+
+afterAll(async () => {
+  await Promise.all([off?.stop(), on?.stop()]);
+});
+
+describe("drctl plan", () => {
+  it("log_bin OFF and an empty crontab: binlog update (restart required), schedules to create, exit 2", async () => {
+    const spec = writeSpec("offsrv", off);
+    const r = await drctl(["plan", "-f", spec, "--detailed-exitcode"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(2);
+    const out = r.stdout;
+    expect(out).toContain("~ server.db1.binlog  (update in place, restart required)");
+    expect(out).toContain('~ log_bin: "OFF" → "ON"  (restart required)');
+    expect(out).toContain('~ binlog_format: "MIXED" → "ROW"');
+    expect(out).toContain("+ repository.local  (create)");
+    for (const job of ["full", "binlog", "prune"]) expect(out).toContain(`+ schedule.dataset.university.${job}  (create)`);
+    expect(out).toMatch(/^Plan: 4 to add, 1 to change, 0 to destroy\. 1 restart\(s\) required\./m);
+    // without --detailed-exitcode, changes are still success
+    expect((await drctl(["plan", "-f", spec])).code).toBe(0);
+  });
+
+  it("a world that already matches: No changes, exit 0", async () => {
+    const spec = writeSpec("matching", on);
+    const first = JSON.parse((await drctl(["plan", "-f", spec, "--json"])).stdout) as Plan;
+    // bring the world to the plan by hand (apply is its own issue): repository and cron block
+    const root = join(dir, "matching");
+    mkdirSync(join(root, "repo"), { mode: 0o700 });
+    writeFileSync(join(root, "repo", ".drctl-repository.json"), JSON.stringify({ project: "matching", id: "test" }));
+    const lines = first.resources.filter((x) => x.kind === "schedule").flatMap((x) => [`# drctl:${x.address}`, x.textAfter!]);
+    writeFileSync(join(root, "cron.d-matching"), ["# a line of someone else's", "# BEGIN drctl matching", ...lines, "# END drctl matching", ""].join("\n"));
+    const r = await drctl(["plan", "-f", spec, "--detailed-exitcode"]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^No changes\. The live state matches the spec\./m);
+    expect(r.stdout).toContain("university (bronze): RPO 1m of 2d");
+  });
+
+  it("one server down: the rest is still planned, the unreachable one is named, exit 1", async () => {
+    const dead = await freePort();
+    const spec = writeSpec("onedown", on, `  db9: { host: 127.0.0.1, port: ${dead}, credentials: ${on.clientOptionFile} }`);
+    const r = await drctl(["plan", "-f", spec, "--detailed-exitcode"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("+ schedule.dataset.university.full  (create)");
+    expect(r.stdout).toMatch(new RegExp(`error +cannot connect to server db9 \\(127\\.0\\.0\\.1:${dead}\\): .*ECONNREFUSED`));
+  });
+
+  it("names each privilege the backup account lacks", async () => {
+    const c = await on.connectRoot();
+    await c.query("CREATE USER 'weak'@'127.0.0.1' IDENTIFIED BY 'weak-pw-123'; GRANT SELECT, RELOAD ON *.* TO 'weak'@'127.0.0.1'");
+    await c.end();
+    const cnf = join(dir, "weak.cnf");
+    writeFileSync(cnf, "[client]\nuser=weak\npassword=weak-pw-123\n", { mode: 0o600 });
+    const spec = writeSpec("weak", on);
+    writeFileSync(spec, readFileSync(spec, "utf8").replace(on.clientOptionFile, cnf));
+    const r = await drctl(["plan", "-f", spec]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`university: the account in ${cnf} lacks SHOW VIEW, TRIGGER, LOCK TABLES, EVENT, BINLOG MONITOR on db1, which mysqldump needs`);
+    expect(r.stdout).toContain(`university: the account in ${cnf} lacks REPLICATION SLAVE on db1, which binlog archiving needs`);
+  });
+
+  it("--json validates against schemas/plan.schema.json, -out saves it, and no output holds the password", async () => {
+    const spec = writeSpec("json", off);
+    const out = join(dir, "json", "plan.json");
+    const r = await drctl(["plan", "-f", spec, "--json", "-out", out]);
+    const plan = JSON.parse(r.stdout) as Plan;
+    const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
+    (addFormats as unknown as (a: Ajv) => void)(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(join(repoRoot, "schemas/plan.schema.json"), "utf8")));
+    expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
+    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(plan);
+    const password = clientOptions(off.clientOptionFile).password!;
+    const text = await drctl(["plan", "-f", spec]);
+    for (const s of [r.stdout, r.stderr, text.stdout, text.stderr, readFileSync(out, "utf8")]) expect(s).not.toContain(password);
+  });
+});
