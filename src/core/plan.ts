@@ -18,6 +18,7 @@ export interface PlanInput {
   observed: ObservedState;
   drills?: Record<string, DrillMeasurement | undefined>;
   now: Date;
+  defaultTimeZone: string;
 }
 
 export const sha256 = (s: string) => `sha256:${createHash("sha256").update(s, "utf8").digest("hex")}`;
@@ -136,7 +137,7 @@ export function buildPlan(input: PlanInput): Plan {
     findings.push({ level: "info", code: "binlog-format-live", subject: "binlog_format", message: "binlog_format set live reaches new sessions only: connections open during apply keep logging in the old format until they reconnect" });
   }
   const proofs = Object.entries(spec.datasets).map(([name, ds]) => {
-    const r = proveDataset(name, ds, { spec, servers: observed.servers, ...(input.drills ? { drills: input.drills } : {}), now: input.now });
+    const r = proveDataset(name, ds, { spec, servers: observed.servers, ...(input.drills ? { drills: input.drills } : {}), now: input.now, defaultTimeZone: input.defaultTimeZone });
     findings.push(...r.findings);
     return r.proof;
   });

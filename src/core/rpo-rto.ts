@@ -34,6 +34,8 @@ export interface ProofInput {
   drills?: Record<string, DrillMeasurement | undefined>;
   /** Start of the year the schedules are examined over. */
   now: Date;
+  /** The cron daemon's zone when the spec names none (this machine's, passed in by the CLI). */
+  defaultTimeZone: string;
 }
 
 export function proveDataset(name: string, ds: Dataset, input: ProofInput): { proof: Proof; findings: Finding[] } {
@@ -41,7 +43,7 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
   const tier = spec.tiers[ds.tier]!;
   const rpoTarget = parseDuration(tier.rpo)!;
   const rtoTarget = parseDuration(tier.rto)!;
-  const tz = spec.scheduler?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
+  const tz = spec.scheduler?.timezone ?? input.defaultTimeZone;
   const source = input.servers[ds.backupFrom ?? ds.server];
   const origin = input.servers[ds.server];
   const method = ds.full.method;

@@ -45,7 +45,7 @@ describe("text renderer", () => {
     const text = readFileSync(join(repoRoot, "examples", f), "utf8");
     const spec = checkSpecText(text, f, { stat: () => ({ mode: 0o100600, isFile: true }) }).spec!;
     const desired = buildDesiredState(spec, runtime);
-    const plan = buildPlan({ spec, specText: text, specFile: runtime.specFile, desired, observed: observedFor(spec), now });
+    const plan = buildPlan({ spec, specText: text, specFile: runtime.specFile, desired, observed: observedFor(spec), now, defaultTimeZone: "UTC" });
     const rendered = renderPlanText(plan, { cronTarget: desired.cronTarget }) + "\n";
     const expectedFile = join(repoRoot, "test/fixtures/plan-text", f.replace(/\.yaml$/, ".txt"));
     if (process.env.UPDATE_FIXTURES) writeFileSync(expectedFile, rendered);

@@ -99,6 +99,7 @@ describe("RPO/RTO proof", () => {
       servers: { db1: c.live ?? server() },
       ...(c.drill ? { drills: { shop: c.drill } } : {}),
       now: NOW,
+      defaultTimeZone: "UTC",
     });
     expect(proof.rpo.worstSeconds).toBe(c.rpo);
     expect(proof.rto.worstSeconds).toBe(c.rto);

@@ -51,7 +51,8 @@ export async function makePlan(file: string, observedFile?: string, now = new Da
   } else {
     observed = await discoverState(spec);
   }
-  const plan = buildPlan({ spec, specText: check.loaded.text, specFile: runtime.specFile, desired, observed, now });
+  const defaultTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
+  const plan = buildPlan({ spec, specText: check.loaded.text, specFile: runtime.specFile, desired, observed, now, defaultTimeZone });
   return { plan, cronTarget: desired.cronTarget };
 }
 
