@@ -1,0 +1,47 @@
+// Shared by the benchmarks: time a command, and report drctl's median beside the bare `node`
+// start-up measured in the same run (these machines are noisy; a ratio travels better than ms).
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = fileURLToPath(new URL("..", import.meta.url));
+export const cli = join(root, "dist/cli.js");
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Wall ms of `node ...args`; exit codes in `okCodes` count as a normal run. */
+export function timeNode(args, okCodes = [0]) {
+  const t0 = process.hrtime.bigint();
+  try {
+    execFileSync(process.execPath, args, { stdio: "pipe", maxBuffer: 1 << 28 });
+  } catch (e) {
+    if (!okCodes.includes(e.status)) throw new Error(`node ${args.join(" ")} exited ${e.status}: ${e.stderr}`);
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** Runs drctl and bare node alternately `runs` times, writes bench/results/<name>.json, prints it. */
+export function measure(name, params, drctlArgs, { runs, targetMs, okCodes }) {
+  const drctl = [];
+  const bare = [];
+  for (let i = 0; i < runs; i++) {
+    bare.push(timeNode(["-e", ""]));
+    drctl.push(timeNode([cli, ...drctlArgs], okCodes));
+  }
+  const result = {
+    benchmark: name,
+    ...params,
+    runs,
+    drctl_ms_median: Math.round(median(drctl)),
+    drctl_ms_min: Math.round(Math.min(...drctl)),
+    node_startup_ms_median: Math.round(median(bare)),
+    ratio_to_node_startup: +(median(drctl) / median(bare)).toFixed(2),
+    target: `drctl_ms_median < ${targetMs}`,
+    pass: median(drctl) < targetMs,
+  };
+  mkdirSync(join(root, "bench/results"), { recursive: true });
+  writeFileSync(join(root, `bench/results/${name}.json`), JSON.stringify(result, null, 2) + "\n");
+  console.log(JSON.stringify(result, null, 2));
+  return result;
+}
