@@ -2,7 +2,7 @@
 // always give the same plan (the clock is passed in), which is what makes apply idempotent.
 
 import { createHash } from "node:crypto";
-import { parseBlock, renderBlock } from "./cron-line.js";
+import { parseBlock } from "./cron-line.js";
 import { hostOf, type DesiredBinlog, type DesiredRepository, type DesiredSchedule, type DesiredState } from "./desired.js";
 import { liveFindings } from "./findings.js";
 import type { ObservedState } from "./observed.js";
@@ -165,9 +165,4 @@ export function buildPlan(input: PlanInput): Plan {
     summary,
     hasChanges: summary.create + summary.update + summary.delete > 0,
   };
-}
-
-/** The managed block as it will be after apply (for the cron block diff). */
-export function desiredBlock(desired: DesiredState): string[] {
-  return renderBlock(desired.schedules);
 }

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
+import { existsSync } from "node:fs";
 import { writeFileAtomic } from "../../adapters/fs/atomic-write.js";
 import { buildDesiredState, type Runtime } from "../../core/desired.js";
 import type { ObservedState } from "../../core/observed.js";
@@ -26,12 +26,14 @@ export interface PlanFlags {
   observed?: string;
 }
 
-export async function runtimeFor(specFile: string): Promise<Runtime> {
-  const flock = await execa("sh", ["-c", "command -v flock"], { reject: false });
+export function runtimeFor(specFile: string): Runtime {
+  // cron runs with PATH=/usr/bin:/bin, so the line names flock by absolute path
+  const flock = ["/usr/bin/flock", "/bin/flock"].find((p) => existsSync(p));
+  if (!flock) throw new DrError("failed", "flock(1) not found", { hint: "install util-linux" });
   return {
     node: process.execPath,
     drctl: fileURLToPath(new URL("../../cli.js", import.meta.url)),
-    flock: flock.stdout.trim() || "/usr/bin/flock",
+    flock,
     specFile: resolve(specFile),
     cronUser: userInfo().username,
   };
@@ -39,7 +41,7 @@ export async function runtimeFor(specFile: string): Promise<Runtime> {
 
 export async function makePlan(file: string, observedFile?: string, now = new Date()): Promise<{ plan: Plan; cronTarget: string }> {
   const { spec, check } = await loadSpec(file);
-  const runtime = await runtimeFor(file);
+  const runtime = runtimeFor(file);
   const desired = buildDesiredState(spec, runtime);
   let observed: ObservedState;
   if (observedFile) {
