@@ -4,10 +4,19 @@ export interface Io {
   out(line: string): void;
   err(line: string): void;
   isTTY: boolean;
+  /** A person at a terminal: stdout and stdin are TTYs and not CI. Only then is a TUI drawn. */
+  interactive: boolean;
+}
+
+/** CI as Ink (is-in-ci) sees it: CI or CONTINUOUS_INTEGRATION set to anything but 0 or false. */
+export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const set = (k: string) => k in env && env[k] !== "0" && env[k] !== "false";
+  return set("CI") || set("CONTINUOUS_INTEGRATION");
 }
 
 export const processIo: Io = {
   out: (line) => process.stdout.write(line + "\n"),
   err: (line) => process.stderr.write(line + "\n"),
-  isTTY: process.stdout.isTTY === true && !process.env.CI,
+  isTTY: process.stdout.isTTY === true && !inCi(),
+  interactive: process.stdout.isTTY === true && process.stdin.isTTY === true && !inCi(),
 };

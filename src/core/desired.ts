@@ -28,6 +28,8 @@ export interface DesiredVariable {
   dynamic: boolean;
   /** Option name in the drop-in file. */
   optionName: string;
+  /** The value written in the drop-in when it differs from the variable's (log-bin takes a basename). */
+  optionValue?: string;
   /** Why drctl wants it, for the plan. */
   why: string;
   /** When the live value already serves the purpose (e.g. an expiry that is long enough). */
@@ -197,9 +199,13 @@ export function buildDesiredState(spec: DrSpec, rt: Runtime): DesiredState {
   return { project: spec.project, stateDir, cronTarget, binlogs, repositories, schedules };
 }
 
+/** Binlog file basename in the datadir: fixed, so a host rename does not start a new series. */
+export const BINLOG_BASENAME = "mysql-bin";
+
 function binlogVariables(replicaUpdates: boolean, inTopology: boolean): DesiredVariable[] {
   const vars: DesiredVariable[] = [
-    { name: "log_bin", value: "ON", dynamic: false, optionName: "log-bin", why: "binary logging is what binlog archiving and point-in-time recovery read" },
+    // `log-bin = ON` would name the files ON.000001; without a value they follow the hostname
+    { name: "log_bin", value: "ON", dynamic: false, optionName: "log-bin", optionValue: BINLOG_BASENAME, why: "binary logging is what binlog archiving and point-in-time recovery read" },
     { name: "binlog_format", value: "ROW", dynamic: true, optionName: "binlog-format", why: "ROW events replay deterministically" },
     { name: "sync_binlog", value: "1", dynamic: true, optionName: "sync-binlog", why: "a committed transaction is in the binlog even after a crash" },
     {

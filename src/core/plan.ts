@@ -62,7 +62,8 @@ function diffBinlog(b: DesiredBinlog, observed: ObservedState, spec: DrSpec): Re
     attributes.push(a);
   }
   const dropIn = spec.servers[b.server]?.configDropIn;
-  const section = b.variables.map((v) => `${v.optionName} = ${v.name === "binlog_expire_logs_seconds" && !attributes.some((a) => a.name === v.name) ? (vars[v.name] ?? v.value) : v.value}`);
+  const keepLive = (v: (typeof b.variables)[number]) => v.name === "binlog_expire_logs_seconds" && !attributes.some((a) => a.name === v.name);
+  const section = b.variables.map((v) => `${v.optionName} = ${keepLive(v) ? (vars[v.name] ?? v.value) : (v.optionValue ?? v.value)}`);
   return {
     ...base,
     action: attributes.length ? "update" : "no-op",

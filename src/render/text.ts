@@ -40,6 +40,21 @@ export function cronBlockDiff(plan: Plan, target = "cron"): string | undefined {
     .trimEnd();
 }
 
+/** Each server's option-file drop-in before and after, as unified diffs. */
+export function dropInDiffs(plan: Plan): string[] {
+  return plan.resources
+    .filter((r) => r.kind === "server-binlog" && r.action === "update" && (r.textBefore ?? "") !== (r.textAfter ?? ""))
+    .map((r) =>
+      createTwoFilesPatch(`${r.address} drop-in (now)`, `${r.address} drop-in (after apply)`, withNewline(r.textBefore ?? ""), withNewline(r.textAfter ?? ""), undefined, undefined, { context: 2 })
+        .split("\n")
+        .slice(1)
+        .join("\n")
+        .trimEnd(),
+    );
+}
+
+const withNewline = (s: string) => (s === "" || s.endsWith("\n") ? s : s + "\n");
+
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
   if (!plan.hasChanges && s.unknown === 0) {
@@ -79,6 +94,12 @@ export function renderPlanText(plan: Plan, opts: { cronTarget?: string } = {}): 
   if (unchanged) out.push(`${unchanged} resource(s) unchanged.`, "");
   const cron = cronBlockDiff(plan, opts.cronTarget);
   if (cron) out.push("Cron block:", ...cron.split("\n").map((l) => `  ${l}`), "");
+  const dropIns = dropInDiffs(plan);
+  if (dropIns.length) {
+    out.push("Option-file drop-ins:");
+    for (const d of dropIns) out.push(...d.split("\n").map((l) => `  ${l}`));
+    out.push("");
+  }
   if (plan.proofs.length) {
     out.push("RPO/RTO:");
     for (const p of plan.proofs) out.push(`  ${proofLine(p)}`);

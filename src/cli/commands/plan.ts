@@ -69,6 +69,10 @@ export async function planCommand(flags: PlanFlags, io: Io): Promise<number> {
   if (flags.out) await writeFileAtomic(resolve(flags.out), JSON.stringify(plan, null, 2) + "\n", { mode: 0o600 });
   if (flags.json) {
     io.out(JSON.stringify(plan, null, 2));
+  } else if (flags.tui && io.interactive) {
+    const { showPlanTui } = await import("../../render/tui/show.js");
+    await showPlanTui(plan);
+    if (flags.out) io.out(`Saved the plan to ${flags.out}; apply it with: drctl apply ${flags.out}`);
   } else {
     io.out(renderPlanText(plan, { cronTarget }));
     if (flags.out) io.out(`\nSaved the plan to ${flags.out}; apply it with: drctl apply ${flags.out}`);

@@ -1,0 +1,83 @@
+// `drctl plan` on a real pseudo-terminal (util-linux script(1)): the TUI is drawn, keys reach it,
+// q quits with the plan's exit code. Off a terminal, or with --no-tui, the same plan is plain text.
+import { execFile, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { checkSpecFile } from "../../src/spec/check.js";
+import { observedForExample } from "../helpers/example-plan.js";
+import { distCli, repoRoot, tempDir } from "../helpers/temp.js";
+
+const dir = tempDir("drctl-tty-");
+const spec = join(repoRoot, "examples/multi-dataset-offsite.yaml");
+const state = join(dir, "state.json");
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+async function recordState() {
+  const checked = await checkSpecFile(spec);
+  writeFileSync(state, JSON.stringify(observedForExample(checked.spec!)));
+}
+
+/** Runs drctl under script(1) so stdin and stdout are a TTY; `keys` are typed once `ready` shows. */
+function onTerminal(args: string[], ready: string, keys: string[]): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, distCli, ...args].map(shellQuote).join(" ");
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: "xterm-256color" };
+    delete env.CI;
+    delete env.CONTINUOUS_INTEGRATION;
+    // script's pseudo-terminal has no size when script itself has no terminal: give it one
+    const child = spawn("script", ["-qfec", `stty rows 40 cols 120; exec ${command}`, "/dev/null"], { env });
+    let screen = "";
+    let typed = false;
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`no exit; screen so far:\n${screen}`));
+    }, 20_000);
+    child.stdout.on("data", async (d: Buffer) => {
+      screen += d.toString();
+      if (!typed && screen.includes(ready)) {
+        typed = true;
+        // the first frame is drawn just before Ink puts the terminal in raw mode
+        await new Promise((r) => setTimeout(r, 400));
+        for (const k of keys) {
+          child.stdin.write(k);
+          await new Promise((r) => setTimeout(r, 150));
+        }
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, screen });
+    });
+  });
+}
+
+describe("drctl plan on a terminal", () => {
+  it("draws the TUI, takes keys, quits on q with the plan's exit code", async () => {
+    await recordState();
+    const r = await onTerminal(["plan", "-f", spec, "--observed", state], "q quit", ["\r", "q"]);
+    const plain = r.screen.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, "");
+    expect(plain).toContain("Resources (19 changed, 0 unchanged)");
+    expect(plain).toContain("▾ ± server.orders-primary.binlog");
+    expect(plain).toContain("log-bin = mysql-bin");
+    expect(r.code).toBe(1); // the plan has error findings
+  });
+
+  it("--no-tui on a terminal prints the text plan and exits by itself", async () => {
+    await recordState();
+    const r = await onTerminal(["plan", "-f", spec, "--observed", state, "--no-tui"], "\u0000never", []);
+    expect(r.screen).toContain("Resources:");
+    expect(r.screen).toContain("Option-file drop-ins:");
+    expect(r.screen).not.toContain("q quit");
+    expect(r.code).toBe(1);
+  });
+
+  it("off a terminal the output is the text plan", async () => {
+    await recordState();
+    const out = await promisify(execFile)(process.execPath, [distCli, "plan", "-f", spec, "--observed", state]).catch((e: { stdout: string; code: number }) => e);
+    expect(out.stdout).toContain("Resources:");
+    expect(out.stdout).not.toContain("q quit");
+  });
+});
