@@ -6,6 +6,8 @@ export interface Io {
   isTTY: boolean;
   /** A person at a terminal: stdout and stdin are TTYs and not CI. Only then is a TUI drawn. */
   interactive: boolean;
+  /** Ask the person at the terminal; only called when interactive. */
+  ask?(question: string): Promise<string>;
 }
 
 /** CI as Ink (is-in-ci) sees it: CI or CONTINUOUS_INTEGRATION set to anything but 0 or false. */
@@ -19,4 +21,13 @@ export const processIo: Io = {
   err: (line) => process.stderr.write(line + "\n"),
   isTTY: process.stdout.isTTY === true && !inCi(),
   interactive: process.stdout.isTTY === true && process.stdin.isTTY === true && !inCi(),
+  async ask(question) {
+    const { createInterface } = await import("node:readline/promises");
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  },
 };

@@ -53,6 +53,58 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await planCommand(opts, io));
     });
 
+  program
+    .command("apply")
+    .description("make the live world match the spec (or carry out a saved plan)")
+    .argument("[PLANFILE]", "a plan saved by `drctl plan -out`")
+    .addOption(specOption())
+    .option("--auto-approve", "do not ask for confirmation (required when not on a terminal)", false)
+    .option("--lock-timeout <DURATION>", "wait this long for another apply to finish", "0s")
+    .action(async (planFile: string | undefined, opts: { file: string; autoApprove: boolean; lockTimeout: string }, cmd: Command) => {
+      const { applyCommand } = await import("./commands/apply.js");
+      setCode(await applyCommand({ ...opts, fileGiven: cmd.getOptionValueSource("file") === "cli", ...(planFile ? { planFile } : {}) }, io));
+    });
+
+  // the commands the cron jobs run; each journals its run (see commands/job.ts)
+  const job = (command: string, subject: string, file: string, words: string[]) =>
+    import("./commands/job.js").then(async ({ runJob, notInThisVersion }) => setCode(await runJob({ specFile: file, command, subject, argv: words }, io, notInThisVersion(command))));
+  program
+    .command("backup")
+    .description("take a backup of a dataset (what the cron jobs run)")
+    .argument("<DATASET>")
+    .addOption(specOption())
+    .addOption(new Option("--kind <KIND>", "full or incremental").choices(["full", "incremental"]).default("full"))
+    .action(async (ds: string, opts: { file: string; kind: string }) => job("backup", ds, opts.file, ["backup", "-f", opts.file, ds, "--kind", opts.kind]));
+  program
+    .command("binlog")
+    .description("binary log archiving")
+    .command("archive")
+    .description("copy a server's closed binlogs into the repository (what the cron jobs run)")
+    .argument("<SERVER>")
+    .addOption(specOption())
+    .action(async (server: string, opts: { file: string }) => job("binlog archive", server, opts.file, ["binlog", "archive", "-f", opts.file, server]));
+  program
+    .command("copy")
+    .description("copy a dataset's new backup sets to its offsite repositories")
+    .argument("<DATASET>")
+    .addOption(specOption())
+    .action(async (ds: string, opts: { file: string }) => job("copy", ds, opts.file, ["copy", "-f", opts.file, ds]));
+  program
+    .command("prune")
+    .description("apply a dataset's retention policy")
+    .argument("<DATASET>")
+    .addOption(specOption())
+    .option("--dry-run", "show what would be removed", false)
+    .action(async (ds: string, opts: { file: string; dryRun: boolean }) => job("prune", ds, opts.file, ["prune", "-f", opts.file, ds, ...(opts.dryRun ? ["--dry-run"] : [])]));
+  program
+    .command("drill")
+    .description("restore drills")
+    .command("run")
+    .description("run a drill: restore into a sandbox, verify, measure RTO/RPO")
+    .argument("<DRILL>")
+    .addOption(specOption())
+    .action(async (name: string, opts: { file: string }) => job("drill run", name, opts.file, ["drill", "run", "-f", opts.file, name]));
+
   const sandbox = program.command("sandbox").description("a throwaway MariaDB server on a temp datadir and a free loopback port");
   sandbox
     .command("up")

@@ -60,3 +60,26 @@ export function splitCrontab(text: string, project: string): { before: string[];
   if (b < 0 || e < 0) return { before: lines, block: null, after: [] };
   return { before: lines.slice(0, b), block: lines.slice(b + 1, e), after: lines.slice(e + 1) };
 }
+
+/**
+ * The crontab text with the project's block replaced by `inner` (appended when there is none,
+ * removed when `inner` is empty). Every byte outside the block stays as it was.
+ */
+export function replaceBlock(text: string, project: string, inner: string[]): string {
+  const begin = blockBegin(project);
+  const end = blockEnd(project);
+  const block = inner.length ? [begin, ...inner, end].join("\n") + "\n" : "";
+  let offset = 0;
+  let blockStart = -1;
+  while (offset <= text.length) {
+    const nl = text.indexOf("\n", offset);
+    const lineEnd = nl < 0 ? text.length : nl + 1;
+    const line = text.slice(offset, nl < 0 ? text.length : nl);
+    if (blockStart < 0 && line === begin) blockStart = offset;
+    else if (blockStart >= 0 && line === end) return text.slice(0, blockStart) + block + text.slice(lineEnd);
+    if (nl < 0) break;
+    offset = lineEnd;
+  }
+  if (!block) return text;
+  return (text === "" || text.endsWith("\n") ? text : text + "\n") + block;
+}

@@ -30,6 +30,16 @@ export interface ObservedServer {
   databaseBytes?: Record<string, number>;
   /** `db`.`table` names holding a backtick or a quote (Debian's mydumper 0.10 breaks on them). */
   hostileTableNames?: string[];
+  /** The server's configDropIn as read where drctl runs (absent when the spec names none). */
+  dropIn?: ObservedDropIn;
+}
+
+export interface ObservedDropIn {
+  path: string;
+  exists: boolean;
+  text?: string;
+  /** Why it could not be read (permissions, not a file). */
+  error?: string;
 }
 
 export interface ObservedCron {

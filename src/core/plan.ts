@@ -3,7 +3,8 @@
 
 import { createHash } from "node:crypto";
 import { parseBlock } from "./cron-line.js";
-import { hostOf, type DesiredBinlog, type DesiredRepository, type DesiredSchedule, type DesiredState } from "./desired.js";
+import { dropInSets, isDrctlDropIn, logBinOptionValue, parseDropInOptions, renderDropIn } from "./drop-in.js";
+import { hostOf, type DesiredBinlog, type DesiredVariable, type DesiredRepository, type DesiredSchedule, type DesiredState } from "./desired.js";
 import { liveFindings } from "./findings.js";
 import type { ObservedState } from "./observed.js";
 import type { AttributeChange, Finding, Plan, ResourceChange } from "./plan.generated.js";
@@ -38,38 +39,76 @@ export function canonicalJson(v: unknown): string {
 
 /** What apply compares: the parts of the observed state that decide the plan (not sizes or counters). */
 export function stateFingerprint(observed: ObservedState): string {
+  // gtid_binlog_pos moves with every write: it would make every saved plan stale at once
+  const stable = (vars: Record<string, string> | undefined) => (vars ? Object.fromEntries(Object.entries(vars).filter(([k]) => k !== "gtid_binlog_pos")) : null);
   const servers = Object.fromEntries(
-    Object.entries(observed.servers).map(([n, s]) => [n, { reachable: s.reachable, variables: s.variables ?? null, replica: s.replica ? { sourceHost: s.replica.sourceHost, sourcePort: s.replica.sourcePort } : null }]),
+    Object.entries(observed.servers).map(([n, s]) => [
+      n,
+      { reachable: s.reachable, variables: stable(s.variables), replica: s.replica ? { sourceHost: s.replica.sourceHost, sourcePort: s.replica.sourcePort } : null, dropIn: s.dropIn ?? null },
+    ]),
   );
   return sha256(canonicalJson({ servers, cron: observed.cron, repositories: observed.repositories }));
 }
 
-function diffBinlog(b: DesiredBinlog, observed: ObservedState, spec: DrSpec): ResourceChange {
+/** The drop-in drctl wants on a server: every desired variable, as the live server should keep it. */
+export function desiredDropIn(b: DesiredBinlog, project: string, live: Record<string, string>, flavor: "mariadb" | "mysql", changing: ReadonlySet<string>): string {
+  const value = (v: DesiredVariable) => {
+    if (v.name === "log_bin") return logBinOptionValue(live);
+    // an expiry the server already has and that is long enough stays what the DBA chose
+    if (v.name === "binlog_expire_logs_seconds" && !changing.has(v.name)) return live[v.name] ?? v.value;
+    return v.optionValue ?? v.value;
+  };
+  return renderDropIn({ project, server: b.server, flavor, entries: b.variables.map((v) => [v.optionName, value(v)]) });
+}
+
+function diffBinlog(b: DesiredBinlog, observed: ObservedState, spec: DrSpec, findings: Finding[]): ResourceChange {
   const live = observed.servers[b.server];
   const base = { address: b.address, kind: "server-binlog" as const, destructive: false, runsOn: hostOf(b.server, spec.servers[b.server]) };
   if (!live?.reachable) {
     return { ...base, action: "unknown", attributes: [], restartRequired: false, reason: live?.error ?? `server ${b.server} was not discovered` };
   }
+  const dropInPath = spec.servers[b.server]?.configDropIn;
+  const dropIn = live.dropIn;
+  if (dropInPath && dropIn?.error) {
+    return { ...base, action: "unknown", attributes: [], restartRequired: false, reason: `cannot read ${dropInPath}: ${dropIn.error}` };
+  }
+  if (dropInPath && dropIn?.exists && !isDrctlDropIn(dropIn.text ?? "")) {
+    return { ...base, action: "unknown", attributes: [], restartRequired: false, reason: `refusing to overwrite ${dropInPath}: drctl did not write it (point configDropIn at a file of its own)` };
+  }
   const vars = live.variables ?? {};
+  const onDisk = parseDropInOptions(dropIn?.exists ? (dropIn.text ?? "") : "");
   const attributes: AttributeChange[] = [];
+  const pending: string[] = [];
   for (const v of b.variables) {
     const current = vars[v.name];
     const ok = v.satisfied ? v.satisfied(current, vars) : current === v.value;
     if (ok) continue;
+    if (!v.dynamic && dropInPath && dropInSets(onDisk, v, v.optionValue ?? v.value)) {
+      pending.push(`${v.name} is ${v.value} in ${dropInPath} but ${current ?? "unset"} live`);
+      continue;
+    }
     const a: AttributeChange = { name: v.name, before: current ?? null, after: v.value, note: v.why };
     if (!v.dynamic) a.restartRequired = true;
     if (v.name === "binlog_format") a.note = `${v.why}; set live it reaches new sessions only`;
     attributes.push(a);
   }
-  const dropIn = spec.servers[b.server]?.configDropIn;
-  const keepLive = (v: (typeof b.variables)[number]) => v.name === "binlog_expire_logs_seconds" && !attributes.some((a) => a.name === v.name);
-  const section = b.variables.map((v) => `${v.optionName} = ${keepLive(v) ? (vars[v.name] ?? v.value) : (v.optionValue ?? v.value)}`);
+  if (pending.length) {
+    findings.push({ level: "warning", code: "restart-pending", subject: b.address, message: `${b.address}: restart ${b.server} for the drop-in to take effect (drctl never restarts a server): ${pending.join("; ")}` });
+  }
+  const changing = new Set(attributes.map((a) => a.name));
+  const wantedText = desiredDropIn(b, spec.project, vars, live.flavor ?? "mariadb", changing);
+  const currentText = dropIn?.exists ? (dropIn.text ?? "") : null;
+  if (dropInPath && currentText !== wantedText && !attributes.length) {
+    // the live server is right but a restart would lose it
+    attributes.push({ name: "configDropIn", before: currentText === null ? null : `${dropInPath} (outdated)`, after: dropInPath, note: "so a restart keeps these settings" });
+  }
+  const changed = attributes.length > 0;
   return {
     ...base,
-    action: attributes.length ? "update" : "no-op",
+    action: changed ? "update" : "no-op",
     attributes,
     restartRequired: attributes.some((a) => a.restartRequired),
-    ...(attributes.length ? { textAfter: [`# ${dropIn ?? "(no configDropIn set)"}`, "[mariadbd]", ...section].join("\n") } : {}),
+    ...(changed && dropInPath ? { textBefore: currentText, textAfter: wantedText } : {}),
   };
 }
 
@@ -126,12 +165,13 @@ function diffSchedules(desired: DesiredSchedule[], observed: ObservedState): Res
 
 export function buildPlan(input: PlanInput): Plan {
   const { spec, desired, observed } = input;
+  const restartFindings: Finding[] = [];
   const resources: ResourceChange[] = [
-    ...desired.binlogs.map((b) => diffBinlog(b, observed, spec)),
+    ...desired.binlogs.map((b) => diffBinlog(b, observed, spec, restartFindings)),
     ...desired.repositories.map((r) => diffRepository(r, observed)),
     ...diffSchedules(desired.schedules, observed),
   ];
-  const findings: Finding[] = liveFindings(spec, desired, observed);
+  const findings: Finding[] = [...liveFindings(spec, desired, observed), ...restartFindings];
   const { foreign } = parseBlock(observed.cron.block ?? []);
   if (foreign.length) findings.push({ level: "warning", code: "cron-foreign-lines", subject: observed.cron.target, message: `${foreign.length} line(s) inside drctl's block in ${observed.cron.target} were not written by drctl; apply replaces them: ${foreign.join(" | ")}` });
   if (resources.some((r) => r.kind === "server-binlog" && r.attributes.some((a) => a.name === "binlog_format"))) {

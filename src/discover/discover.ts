@@ -4,6 +4,7 @@ import type { ObservedState } from "../core/observed.js";
 import { cronTargetOf } from "../core/desired.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { discoverCron } from "./cron.js";
+import { discoverDropIn } from "./drop-in.js";
 import { discoverRepository } from "./repositories.js";
 import { discoverServer } from "./server.js";
 
@@ -17,7 +18,12 @@ export async function discoverState(spec: DrSpec): Promise<ObservedState> {
     }
   }
   const [servers, cron, repos] = await Promise.all([
-    Promise.all(Object.entries(spec.servers).map(([name, s]) => discoverServer(name, s, [...(dbsByServer.get(name) ?? [])]))),
+    Promise.all(
+      Object.entries(spec.servers).map(async ([name, s]) => {
+        const [server, dropIn] = await Promise.all([discoverServer(name, s, [...(dbsByServer.get(name) ?? [])]), s.configDropIn ? discoverDropIn(s.configDropIn) : undefined]);
+        return dropIn ? { ...server, dropIn } : server;
+      }),
+    ),
     discoverCron(cronTargetOf(spec), spec.project),
     Promise.all(Object.entries(spec.repositories).map(([name, r]) => discoverRepository(name, r, spec.project))),
   ]);

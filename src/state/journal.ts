@@ -8,6 +8,7 @@ import { mkdir, open, readFile, truncate } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic, fsyncDir } from "../adapters/fs/atomic-write.js";
+import { matchDirOwner } from "../adapters/fs/owner.js";
 import { withLock } from "./lock.js";
 
 export const GENESIS = "0".repeat(64);
@@ -104,8 +105,12 @@ export async function appendJournal(stateDir: string, kind: string, data: Record
     } finally {
       await fh.close();
     }
-    if (isNew) await fsyncDir(stateDir);
+    if (isNew) {
+      await fsyncDir(stateDir);
+      await matchDirOwner(file, stateDir);
+    }
     await writeFileAtomic(headFile(stateDir), JSON.stringify({ seq, sha256: sha256(text) } satisfies JournalHead) + "\n", { mode: 0o600 });
+    await matchDirOwner(headFile(stateDir), stateDir);
     return record;
   });
 }

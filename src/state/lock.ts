@@ -109,6 +109,9 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
           await rm(holderFile(path), { force: true });
           await new Promise<void>((resolve) => {
             if (child.exitCode !== null) return resolve();
+            // waiting for flock to go must keep this process alive (the handles were unref'd)
+            child.ref();
+            (child.stdin as unknown as { ref?: () => void }).ref?.();
             child.once("exit", () => resolve());
             child.stdin.end();
           });

@@ -95,8 +95,11 @@ describe("drctl plan", () => {
   it("a world that already matches: No changes, exit 0", async () => {
     const spec = writeSpec("matching", on);
     const first = JSON.parse((await drctl(["plan", "-f", spec, "--json"])).stdout) as Plan;
-    // bring the world to the plan by hand (apply is its own issue): repository and cron block
+    // bring the world to the plan by hand (apply has its own tests): drop-in, repository, cron block
     const root = join(dir, "matching");
+    const binlog = first.resources.find((x) => x.address === "server.db1.binlog")!;
+    expect(binlog.attributes.map((a) => a.name)).toEqual(["configDropIn"]); // the live server is right already
+    writeFileSync(join(root, "90-drctl.cnf"), binlog.textAfter!);
     mkdirSync(join(root, "repo"), { mode: 0o700 });
     writeFileSync(join(root, "repo", ".drctl-repository.json"), JSON.stringify({ project: "matching", id: "test" }));
     const lines = first.resources.filter((x) => x.kind === "schedule").flatMap((x) => [`# drctl:${x.address}`, x.textAfter!]);

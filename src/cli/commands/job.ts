@@ -1,0 +1,67 @@
+// The commands cron runs (backup, binlog archive, copy, prune, drill run) share one frame: load
+// the spec, do the work, and append a `job` record to the project's journal whatever happened —
+// success, failure, or a command this version of drctl does not carry yet — so a schedule that
+// silently does nothing cannot exist.
+
+import { hostname } from "node:os";
+import { stateDirOf } from "../../core/desired.js";
+import { DrError, messageOf } from "../../errors.js";
+import { loadSpec } from "../../spec/check.js";
+import type { DrSpec } from "../../spec/types.generated.js";
+import { appendJournal } from "../../state/journal.js";
+import { exitCodeFor, EXIT } from "../exit-codes.js";
+import type { Io } from "../io.js";
+
+export interface JobRun {
+  specFile: string;
+  /** e.g. "backup", "binlog archive". */
+  command: string;
+  /** The dataset, server or drill it works on. */
+  subject: string;
+  /** The words after `drctl`, for the record (they never hold a secret: see DESIGN §8 rule 5). */
+  argv: string[];
+}
+
+export async function runJob(job: JobRun, io: Io, work: (spec: DrSpec) => Promise<number>): Promise<number> {
+  const { spec } = await loadSpec(job.specFile);
+  const started = new Date();
+  let exitCode: number = EXIT.ok;
+  let error: string | undefined;
+  try {
+    exitCode = await work(spec);
+  } catch (e) {
+    if (!(e instanceof DrError)) throw e;
+    exitCode = exitCodeFor(e.kind);
+    error = e.message;
+    await appendJobRecord(spec, job, started, exitCode, error);
+    throw e;
+  }
+  await appendJobRecord(spec, job, started, exitCode, error);
+  return exitCode;
+}
+
+async function appendJobRecord(spec: DrSpec, job: JobRun, started: Date, exitCode: number, error?: string) {
+  await appendJournal(stateDirOf(spec), "job", {
+    command: job.command,
+    subject: job.subject,
+    argv: job.argv,
+    startedAt: started.toISOString(),
+    durationMs: Date.now() - started.getTime(),
+    exitCode,
+    result: exitCode === EXIT.ok ? "ok" : "failed",
+    host: hostname(),
+    ...(error ? { error } : {}),
+  }).catch((e) => {
+    // the work is done (or failed) either way; an unrecordable run must still be loud
+    throw new DrError("failed", `could not journal ${job.command} ${job.subject}: ${messageOf(e)}`);
+  });
+}
+
+/** What a scheduled command does until the release that carries it: fail loudly, journaled. */
+export function notInThisVersion(command: string): () => Promise<number> {
+  return async () => {
+    throw new DrError("failed", `\`drctl ${command}\` is not part of this drctl version yet; the job ran and did nothing`, {
+      hint: "see the status table in drctl's README; the schedule is installed so it starts working on upgrade",
+    });
+  };
+}

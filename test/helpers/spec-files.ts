@@ -1,0 +1,52 @@
+// A DR spec on disk for integration tests: one server, one dataset, everything under `root`.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
+
+export interface SpecFileOptions {
+  project: string;
+  root: string;
+  sandbox: Sandbox;
+  /** scheduler line; default a cron.d-style file under root. */
+  scheduler?: string;
+  /** extra YAML under datasets.university */
+  dataset?: string;
+  fullSchedule?: string;
+  extraRepositories?: string;
+}
+
+export function writeSpecFile(o: SpecFileOptions): { file: string; cronFile: string; dropIn: string; stateDir: string; repo: string } {
+  mkdirSync(o.root, { recursive: true });
+  const file = join(o.root, "drctl.yaml");
+  const cronFile = join(o.root, "cron.d", `drctl-${o.project}`);
+  const dropIn = join(o.root, "90-drctl.cnf");
+  const stateDir = join(o.root, "state");
+  const repo = join(o.root, "repo");
+  writeFileSync(
+    file,
+    `version: 1
+project: ${o.project}
+state: ${stateDir}
+tiers:
+  bronze: { rpo: 2d, rto: 1h }
+servers:
+  db1: { host: 127.0.0.1, port: ${o.sandbox.port}, credentials: ${o.sandbox.clientOptionFile}, configDropIn: ${dropIn} }
+repositories:
+  local: { type: filesystem, path: ${repo} }
+${o.extraRepositories ?? ""}
+datasets:
+  university:
+    server: db1
+    databases: ["university"]
+    tier: bronze
+    full: { method: mysqldump, schedule: "${o.fullSchedule ?? "0 2 * * *"}" }
+    binlog: { archive: true, interval: 1m }
+    repository: local
+    retention: { full: { daily: 7 }, binlogs: 14d }
+${o.dataset ?? ""}
+scheduler: ${o.scheduler ?? `{ type: cron, file: ${cronFile}, timezone: UTC }`}
+`,
+    { mode: 0o644 },
+  );
+  return { file, cronFile, dropIn, stateDir, repo };
+}

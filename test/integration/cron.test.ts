@@ -1,0 +1,138 @@
+// The two real schedulers: a user's crontab through crontab(1) — for a throwaway system user the
+// test creates and deletes, never root's — and the real cron daemon (`cron -f`), run in a private
+// mount namespace where /etc/cron.d, /etc/crontab and the crontab spool are the test's own, so
+// the machine's jobs neither run nor change.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
+import { readJournal } from "../../src/state/journal.js";
+import { cronCommand, drctl } from "../helpers/cli.js";
+import { shLikeCron } from "../helpers/cron-shell.js";
+import { killAtSpreadMoments } from "../helpers/kill-sweep.js";
+import { writeSpecFile } from "../helpers/spec-files.js";
+import { distCli, tempDir } from "../helpers/temp.js";
+
+const dir = tempDir("drctl-cron-");
+const user = `drctlt${randomBytes(3).toString("hex")}`;
+let db: Sandbox;
+
+const crontabOf = (u: string) => {
+  try {
+    return execFileSync("crontab", ["-l", "-u", u], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch {
+    return "";
+  }
+};
+
+beforeAll(async () => {
+  // the jobs run as the throwaway user: it must reach the spec and the state dir
+  chmodSync(dir, 0o755);
+  execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user]);
+  db = await startSandbox({ baseDir: dir });
+});
+
+afterAll(async () => {
+  execFileSync("crontab", ["-r", "-u", user], { stdio: "ignore" });
+  execFileSync("userdel", [user], { stdio: "ignore" });
+  await db?.stop();
+});
+
+describe("a user's crontab through crontab(1)", () => {
+  it("apply installs the block beside the user's own lines, gives the user the state dir and the repository, and the lines run as that user", async () => {
+    const s = writeSpecFile({ project: "usercron", root: join(dir, "usercron"), sandbox: db, scheduler: `{ type: cron, user: ${user}, timezone: UTC }` });
+    chmodSync(join(dir, "usercron"), 0o755);
+    const own = 'MAILTO=""\n# the user\'s own job\n5 4 * * * /bin/echo "50% done" >/dev/null\n';
+    const ownFile = join(dir, "own.crontab");
+    writeFileSync(ownFile, own);
+    execFileSync("crontab", ["-u", user, ownFile]);
+
+    const r = await drctl(["apply", "-f", s.file, "--auto-approve"]);
+    expect(r.code, r.stderr).toBe(0);
+    const installed = crontabOf(user);
+    expect(installed.startsWith(own + "# BEGIN drctl usercron\n")).toBe(true);
+    expect(installed.trimEnd().endsWith("# END drctl usercron")).toBe(true);
+    // a user's crontab has no user field: the line starts with the command after 5 fields
+    const lines = installed.split("\n").filter((l) => /^[0-9*]/.test(l) && l.includes("drctl"));
+    expect(lines).toHaveLength(3); // full backup, binlog archive, prune
+    for (const l of lines) expect(l.split(" ")[5]).toBe("/usr/bin/flock");
+
+    const uid = Number(execFileSync("id", ["-u", user], { encoding: "utf8" }));
+    for (const p of [s.stateDir, join(s.stateDir, "locks"), join(s.stateDir, "logs"), s.repo, join(s.stateDir, "journal.jsonl")]) expect(statSync(p).uid, p).toBe(uid);
+
+    for (const l of lines) {
+      const res = await shLikeCron(cronCommand(l, false), user);
+      expect(res.code).toBe(1); // the job ran as the user, journaled, and failed loudly (command not in this version)
+    }
+    const jobs = (await readJournal(s.stateDir)).filter((x) => x.kind === "job");
+    expect(jobs.map((j) => j.data.command).sort()).toEqual(["backup", "binlog archive", "prune"]);
+
+    const plan = await drctl(["plan", "-f", s.file, "--detailed-exitcode"]);
+    expect(plan.code, plan.stdout).toBe(0);
+  });
+
+  it("kill -9 while apply installs the crontab leaves the old crontab or the new one", { timeout: 150_000 }, async () => {
+    const s = writeSpecFile({ project: "userkill", root: join(dir, "userkill"), sandbox: db, scheduler: `{ type: cron, user: ${user}, timezone: UTC }` });
+    chmodSync(join(dir, "userkill"), 0o755);
+    const oldFile = join(dir, "old.crontab");
+    writeFileSync(oldFile, "# before\n17 * * * * /bin/true\n");
+    execFileSync("crontab", ["-u", user, oldFile]);
+    const old = crontabOf(user);
+    const t0 = Date.now();
+    expect((await drctl(["apply", "-f", s.file, "--auto-approve"])).code).toBe(0);
+    const typicalMs = Date.now() - t0;
+    const fresh = crontabOf(user);
+    const seen = await killAtSpreadMoments({
+      argv: [process.execPath, distCli, "apply", "-f", s.file, "--auto-approve"],
+      typicalMs,
+      reset: () => execFileSync("crontab", ["-u", user, oldFile]),
+      read: () => crontabOf(user),
+      old,
+      fresh,
+    });
+    expect(seen).toEqual(new Set([old, fresh]));
+  });
+});
+
+describe("the real cron daemon", () => {
+  let cron: ChildProcess | undefined;
+  afterAll(() => {
+    cron?.kill("SIGKILL");
+  });
+
+  it("fires an installed drctl job, which journals its run", { timeout: 150_000 }, async () => {
+    const root = join(dir, "crond");
+    const s = writeSpecFile({ project: "crond", root, sandbox: db });
+    expect((await drctl(["apply", "-f", s.file, "--auto-approve"])).code).toBe(0);
+    const fake = join(root, "fake-etc");
+    mkdirSync(join(fake, "spool"), { recursive: true });
+    writeFileSync(join(fake, "crontab"), "");
+    // cron only reads cron.d files owned by root and not writable by group or others
+    expect(statSync(s.cronFile).mode & 0o022).toBe(0);
+    const script = [
+      "set -e",
+      `mount --bind ${join(root, "cron.d")} /etc/cron.d`,
+      `mount --bind ${join(fake, "crontab")} /etc/crontab`,
+      `mount --bind ${join(fake, "spool")} /var/spool/cron/crontabs`,
+      "mount -t tmpfs tmpfs /run",
+      "exec cron -f",
+    ].join("\n");
+    cron = spawn("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let cronSaid = "";
+    cron.stderr!.on("data", (d) => (cronSaid += d));
+    // the binlog archive job runs every minute: cron starts it at the next minute boundary
+    const deadline = Date.now() + 140_000;
+    let job;
+    while (Date.now() < deadline) {
+      job = (await readJournal(s.stateDir).catch(() => [])).find((x) => x.kind === "job" && x.data.command === "binlog archive");
+      if (job) break;
+      expect(cron.exitCode, `cron exited: ${cronSaid}`).toBeNull();
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(job, `no job record; cron said: ${cronSaid}`).toBeDefined();
+    expect(job!.data).toMatchObject({ subject: "db1", exitCode: 1, result: "failed" });
+    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.binlog.log"), "utf8")).toContain("drctl binlog archive");
+  });
+});
