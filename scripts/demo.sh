@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run demo`: drctl on a sandbox MariaDB that it starts itself, then tears down.
-# (Later stages extend this tour: plan → apply → backup → drill → evidence.)
+# The tour: validate → plan → apply → plan again (no changes). Later stages add backup → drill → evidence.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
@@ -42,3 +42,64 @@ mariadb --defaults-file="$cnf" --table -e "
   INSERT INTO \`dr_ünïcode\`.\`tbl with space\` VALUES (1, 'hello'), (2, '世界');
   SELECT @@gtid_binlog_pos AS gtid_after_writes;
   SHOW BINARY LOGS;"
+
+step "5. a second sandbox with binary logging OFF; it includes an empty option file drctl may own"
+demo="$DRCTL_SANDBOX_HOME/project"
+mkdir -p "$demo"
+: > "$demo/90-drctl.cnf"
+drctl sandbox up --name plain --extra-config "$demo/90-drctl.cnf" >/dev/null
+list="$(drctl sandbox list --json)"
+field() { node -e 'const s = JSON.parse(process.argv[1]).find((x) => x.name === process.argv[2]); console.log(s[process.argv[3]])' "$list" "$1" "$2"; }
+cat > "$demo/drctl.yaml" <<YAML
+version: 1
+project: demo
+state: $demo/state
+tiers:
+  gold: { rpo: 5m, rto: 1h }
+  bronze: { rpo: 2d, rto: 4h }
+servers:
+  plain: { host: 127.0.0.1, port: $(field plain port), credentials: $(field plain optionFile), configDropIn: $demo/90-drctl.cnf }
+  logged: { host: 127.0.0.1, port: $(field demo port), credentials: $(field demo optionFile) }
+repositories:
+  local: { type: filesystem, path: $demo/repo }
+datasets:
+  university:
+    server: plain
+    databases: [university]
+    tier: gold
+    full: { method: mariadb-backup, schedule: "0 1 * * *" }
+    incremental: { method: mariadb-backup, schedule: "0 */6 * * *" }
+    binlog: { archive: true, interval: 1m }
+    repository: local
+    retention: { full: { daily: 7 }, binlogs: 8d }
+  unicode:
+    server: logged
+    databases: ["dr_ünïcode"]
+    tier: bronze
+    full: { method: mysqldump, schedule: "30 2 * * *" }
+    repository: local
+scheduler: { type: cron, file: $demo/cron.d/drctl-demo, timezone: UTC }
+YAML
+mariadb --defaults-file="$(field plain optionFile)" -e "CREATE DATABASE university; CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)); INSERT INTO university.grades VALUES (1, 'A'), (2, 'B');"
+echo "spec: $demo/drctl.yaml (a cron.d-style file, state and repository under $demo: nothing of this machine's is touched)"
+
+step "6. drctl plan: the diff and the RPO/RTO proof (exit 1: gold cannot be met while log_bin is OFF; 2 would mean changes only)"
+set +e
+drctl plan -f "$demo/drctl.yaml" --no-tui --detailed-exitcode
+echo "exit code: $?"
+set -e
+
+step "7. drctl apply: binlog settings live + drop-in, repository, cron block; journaled"
+drctl apply -f "$demo/drctl.yaml" --auto-approve
+
+step "8. drctl plan again: nothing left to change; log_bin waits for a restart (drctl never restarts a server), and the plan says so"
+set +e
+drctl plan -f "$demo/drctl.yaml" --no-tui --detailed-exitcode | sed -n '/^Findings:/,$p'
+echo "exit code: ${PIPESTATUS[0]}"
+set -e
+
+step "9. what apply wrote"
+echo "--- $demo/cron.d/drctl-demo"; cat "$demo/cron.d/drctl-demo"
+echo "--- $demo/90-drctl.cnf"; cat "$demo/90-drctl.cnf"
+echo "--- journal ($demo/state/journal.jsonl), kinds:"
+node -e 'for (const l of require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")) { const r = JSON.parse(l); console.log(r.seq, r.kind, r.data.address ?? r.data.result ?? "", r.data.result && r.data.address ? r.data.result : ""); }' "$demo/state/journal.jsonl"

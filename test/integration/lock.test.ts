@@ -75,6 +75,20 @@ describe("lock", () => {
     expect(readHolder(path)).toBeUndefined();
   });
 
+  it("a process with nothing else to do still waits for its release and exits 0 (no unsettled await)", async () => {
+    // the handles are unref'd while held; release must keep the process alive until flock is gone
+    const script = `import { acquireLock } from ${JSON.stringify(join(repoRoot, "dist/state/lock.js"))};
+      const a = await acquireLock(${JSON.stringify(join(dir, "solo-a.lock"))});
+      const b = await acquireLock(${JSON.stringify(join(dir, "solo-b.lock"))});
+      await b.release(); await a.release(); console.log("released");`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const code = await new Promise((r) => child.once("exit", r));
+    expect(out.trim()).toBe("released");
+    expect(code).toBe(0);
+  });
+
   it("is reusable within one process after release", async () => {
     const path = join(dir, "reuse.lock");
     for (let i = 0; i < 3; i++) {
