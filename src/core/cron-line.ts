@@ -12,10 +12,33 @@ export interface CronLineParts {
   logFile: string;
 }
 
-/** Quote one word for /bin/sh; cron turns an unescaped % into a newline, so escape it too. */
+/**
+ * Quote one word for /bin/sh, then for cron: Debian's cron turns an unescaped % into a newline
+ * and reads `\%` as % and `\\` as \ (checked against the real daemon), so both are escaped.
+ */
 export function shellWord(word: string): string {
   const quoted = /^[A-Za-z0-9_./:=@+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-  return quoted.replace(/%/g, "\\%");
+  return quoted.replace(/[\\%]/g, (c) => `\\${c}`);
+}
+
+/**
+ * What cron hands to /bin/sh for a line's command: `\%` → %, `\\` → \, and an unescaped %
+ * ends the command (what follows is the job's stdin, % read as newlines). Used to run lines the
+ * way cron does.
+ */
+export function cronUnescape(field: string): { command: string; stdin?: string } {
+  let out = "";
+  for (let i = 0; i < field.length; i++) {
+    const c = field[i]!;
+    if (c === "\\" && (field[i + 1] === "%" || field[i + 1] === "\\")) {
+      out += field[++i];
+    } else if (c === "%") {
+      return { command: out, stdin: field.slice(i + 1).replace(/%/g, "\n") };
+    } else {
+      out += c;
+    }
+  }
+  return { command: out };
 }
 
 export function renderCronLine(p: CronLineParts): string {

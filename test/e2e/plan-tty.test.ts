@@ -1,12 +1,13 @@
 // `drctl plan` on a real pseudo-terminal (util-linux script(1)): the TUI is drawn, keys reach it,
 // q quits with the plan's exit code. Off a terminal, or with --no-tui, the same plan is plain text.
 import { execFile, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { checkSpecFile } from "../../src/spec/check.js";
 import { observedForExample } from "../helpers/example-plan.js";
+import { writeSpecFile } from "../helpers/spec-files.js";
 import { distCli, repoRoot, tempDir } from "../helpers/temp.js";
 
 const dir = tempDir("drctl-tty-");
@@ -79,5 +80,33 @@ describe("drctl plan on a terminal", () => {
     const out = await promisify(execFile)(process.execPath, [distCli, "plan", "-f", spec, "--observed", state]).catch((e: { stdout: string; code: number }) => e);
     expect(out.stdout).toContain("Resources:");
     expect(out.stdout).not.toContain("q quit");
+  });
+});
+
+describe("drctl apply on a terminal", () => {
+  /** A spec whose only server is down: the rest (repository, cron block) can still be applied. */
+  function offlineSpec(name: string): { file: string; root: string } {
+    const root = join(dir, name);
+    mkdirSync(root, { recursive: true });
+    const cnf = join(root, "client.cnf");
+    writeFileSync(cnf, "[client]\nuser=drctl\npassword=not-used\n", { mode: 0o600 });
+    return { file: writeSpecFile({ project: name, root, sandbox: { port: 1, clientOptionFile: cnf } }).file, root };
+  }
+
+  it("asks; anything but yes cancels (exit 1) and changes nothing", async () => {
+    const s = offlineSpec("ttyno");
+    const r = await onTerminal(["apply", "-f", s.file], "Only 'yes' will be accepted:", ["no\r"]);
+    expect(r.screen).toContain("Apply cancelled; nothing was changed.");
+    expect(r.code).toBe(1);
+    expect(existsSync(join(s.root, "repo")) || existsSync(join(s.root, "cron.d"))).toBe(false);
+  });
+
+  it("yes applies what it can; the unreachable server's resource is skipped and named (exit 6)", async () => {
+    const s = offlineSpec("ttyyes");
+    const r = await onTerminal(["apply", "-f", s.file], "Only 'yes' will be accepted:", ["yes\r"]);
+    expect(r.screen).toContain("Apply complete! Resources: 4 added, 0 changed, 0 destroyed.");
+    expect(r.screen, r.screen).toMatch(/skipped server\.db1\.binlog: cannot connect to server db1 \(127\.0\.0\.1:1\)/);
+    expect(r.code).toBe(6);
+    expect(readFileSync(join(s.root, "cron.d", "drctl-ttyyes"), "utf8")).toContain("# drctl:schedule.dataset.university.full");
   });
 });

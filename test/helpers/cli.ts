@@ -1,6 +1,7 @@
 // Runs the built drctl as a user would, and returns what it said and its exit code.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { cronUnescape } from "../../src/core/cron-line.js";
 import { distCli, repoRoot } from "./temp.js";
 
 const run = promisify(execFile);
@@ -21,8 +22,10 @@ export async function drctl(args: string[], opts: { env?: Record<string, string>
   }
 }
 
-/** The cron line's command part: what cron hands to /bin/sh (5 time fields, and a user in cron.d files). */
+/** The cron line's command as cron hands it to /bin/sh (after 5 time fields, and a user in cron.d files). */
 export function cronCommand(line: string, withUser: boolean): string {
-  const fields = line.split(" ");
-  return fields.slice(withUser ? 6 : 5).join(" ");
+  const field = line.split(" ").slice(withUser ? 6 : 5).join(" ");
+  const { command, stdin } = cronUnescape(field);
+  if (stdin !== undefined) throw new Error(`an unescaped % cuts this line: ${line}`);
+  return command;
 }

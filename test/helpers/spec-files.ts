@@ -6,7 +6,12 @@ import type { Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 export interface SpecFileOptions {
   project: string;
   root: string;
-  sandbox: Sandbox;
+  /** Where db1 listens and the option file to reach it (a Sandbox fits). */
+  sandbox: Pick<Sandbox, "port" | "clientOptionFile">;
+  /** extra YAML lines under servers: */
+  extraServers?: string;
+  tier?: string;
+  databases?: string[];
   /** scheduler line; default a cron.d-style file under root. */
   scheduler?: string;
   /** extra YAML under datasets.university */
@@ -22,29 +27,31 @@ export function writeSpecFile(o: SpecFileOptions): { file: string; cronFile: str
   const dropIn = join(o.root, "90-drctl.cnf");
   const stateDir = join(o.root, "state");
   const repo = join(o.root, "repo");
+  const q = JSON.stringify; // paths may hold anything: a JSON string is a YAML double-quoted scalar
   writeFileSync(
     file,
     `version: 1
 project: ${o.project}
-state: ${stateDir}
+state: ${q(stateDir)}
 tiers:
-  bronze: { rpo: 2d, rto: 1h }
+  bronze: ${o.tier ?? "{ rpo: 2d, rto: 1h }"}
 servers:
-  db1: { host: 127.0.0.1, port: ${o.sandbox.port}, credentials: ${o.sandbox.clientOptionFile}, configDropIn: ${dropIn} }
+  db1: { host: 127.0.0.1, port: ${o.sandbox.port}, credentials: ${q(o.sandbox.clientOptionFile)}, configDropIn: ${q(dropIn)} }
+${o.extraServers ?? ""}
 repositories:
-  local: { type: filesystem, path: ${repo} }
+  local: { type: filesystem, path: ${q(repo)} }
 ${o.extraRepositories ?? ""}
 datasets:
   university:
     server: db1
-    databases: ["university"]
+    databases: ${JSON.stringify(o.databases ?? ["university"])}
     tier: bronze
     full: { method: mysqldump, schedule: "${o.fullSchedule ?? "0 2 * * *"}" }
     binlog: { archive: true, interval: 1m }
     repository: local
     retention: { full: { daily: 7 }, binlogs: 14d }
 ${o.dataset ?? ""}
-scheduler: ${o.scheduler ?? `{ type: cron, file: ${cronFile}, timezone: UTC }`}
+scheduler: ${o.scheduler ?? `{ type: cron, file: ${q(cronFile)}, timezone: UTC }`}
 `,
     { mode: 0o644 },
   );

@@ -228,7 +228,9 @@ describe("drctl apply", () => {
   });
 
   it("every installed line runs under `env -i PATH=/usr/bin:/bin /bin/sh -c`, journals its run, and never overlaps itself", async () => {
-    const s = writeSpecFile({ project: "lines", root: join(dir, "lines"), sandbox: db });
+    // every path in the line lives under a directory named to break naive quoting
+    const root = join(dir, "lines we'ird $(touch PWNED) `id` 100% a\\b \\% \"q\"");
+    const s = writeSpecFile({ project: "lines", root, sandbox: db });
     expect((await drctl(["apply", "-f", s.file, "--auto-approve"])).code).toBe(0);
     const block = readFileSync(s.cronFile, "utf8").split("\n").filter((l) => /^[0-9*]/.test(l));
     expect(block).toHaveLength(3);
@@ -251,6 +253,7 @@ describe("drctl apply", () => {
     const skipped = await shLikeCron(cronCommand(fullLine, true));
     await held.release();
     expect(skipped.code).toBe(75);
+    expect(readdirSync(process.cwd()).includes("PWNED") || readdirSync(root).includes("PWNED")).toBe(false);
     expect((await readJournal(s.stateDir)).filter((x) => x.kind === "job")).toHaveLength(3);
   });
 });

@@ -11,6 +11,7 @@ import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-s
 import { clientOptions } from "../../src/adapters/mysql/option-file.js";
 import { freePort } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import type { Plan } from "../../src/core/plan.generated.js";
+import { writeSpecFile } from "../helpers/spec-files.js";
 import { distCli, repoRoot, tempDir } from "../helpers/temp.js";
 
 const run = promisify(execFile);
@@ -29,34 +30,7 @@ async function drctl(args: string[]): Promise<{ code: number; stdout: string; st
 }
 
 function writeSpec(name: string, s: Sandbox, extraServers = "", tier = "{ rpo: 2d, rto: 1h }"): string {
-  const root = join(dir, name);
-  mkdirSync(root, { recursive: true });
-  const file = join(root, "drctl.yaml");
-  writeFileSync(
-    file,
-    `version: 1
-project: ${name}
-state: ${root}/state
-tiers:
-  bronze: ${tier}
-servers:
-  db1: { host: 127.0.0.1, port: ${s.port}, credentials: ${s.clientOptionFile}, configDropIn: ${root}/90-drctl.cnf }
-${extraServers}
-repositories:
-  local: { type: filesystem, path: ${root}/repo }
-datasets:
-  university:
-    server: db1
-    databases: ["university", "dr_ünïcode"]
-    tier: bronze
-    full: { method: mysqldump, schedule: "0 2 * * *" }
-    binlog: { archive: true, interval: 1m }
-    repository: local
-    retention: { full: { daily: 7 }, binlogs: 14d }
-scheduler: { type: cron, file: ${root}/cron.d-${name}, timezone: UTC }
-`,
-  );
-  return file;
+  return writeSpecFile({ project: name, root: join(dir, name), sandbox: s, extraServers, tier, databases: ["university", "dr_ünïcode"] }).file;
 }
 
 async function seed(s: Sandbox): Promise<void> {
@@ -103,7 +77,8 @@ describe("drctl plan", () => {
     mkdirSync(join(root, "repo"), { mode: 0o700 });
     writeFileSync(join(root, "repo", ".drctl-repository.json"), JSON.stringify({ project: "matching", id: "test" }));
     const lines = first.resources.filter((x) => x.kind === "schedule").flatMap((x) => [`# drctl:${x.address}`, x.textAfter!]);
-    writeFileSync(join(root, "cron.d-matching"), ["# a line of someone else's", "# BEGIN drctl matching", ...lines, "# END drctl matching", ""].join("\n"));
+    mkdirSync(join(root, "cron.d"));
+    writeFileSync(join(root, "cron.d", "drctl-matching"), ["# a line of someone else's", "# BEGIN drctl matching", ...lines, "# END drctl matching", ""].join("\n"));
     const r = await drctl(["plan", "-f", spec, "--detailed-exitcode"]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/^No changes\. The live state matches the spec\./m);
