@@ -40,6 +40,11 @@ export function measure(name, params, drctlArgs, { runs, targetMs, okCodes }) {
     target: `drctl_ms_median < ${targetMs}`,
     pass: median(drctl) < targetMs,
   };
+  return writeResult(name, result);
+}
+
+/** Writes bench/results/<name>.json and prints it. */
+export function writeResult(name, result) {
   mkdirSync(join(root, "bench/results"), { recursive: true });
   writeFileSync(join(root, `bench/results/${name}.json`), JSON.stringify(result, null, 2) + "\n");
   console.log(JSON.stringify(result, null, 2));

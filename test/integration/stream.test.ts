@@ -1,0 +1,85 @@
+// The backup stream with real tools: producer → zstd → age → file. Round trips, every stage's
+// exit status checked (a producer dying upstream of a happy zstd is a failure naming the producer),
+// encryption that needs no private key, and a wrong identity that says so.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { decodeFile, streamToFile } from "../../src/adapters/pipeline/stream.js";
+import { DrError } from "../../src/errors.js";
+import { tempDir } from "../helpers/temp.js";
+
+const dir = tempDir("drctl-stream-");
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+const seq = { name: "seq", command: "seq", args: ["1", "1500000"] };
+const expected = execFileSync("seq", ["1", "1500000"], { maxBuffer: 64 * 1024 * 1024 });
+
+describe("streamToFile", () => {
+  it("compresses, hashes and counts on the way; the file decodes to exactly what the producer wrote", async () => {
+    const file = join(dir, "plain.zst");
+    let progress = 0;
+    const r = await streamToFile(file, { producer: seq, onProgress: (n) => (progress = n) });
+    const stored = readFileSync(file);
+    expect(progress).toBe(stored.length);
+    expect(r.bytes).toBe(stored.length);
+    expect(r.sha256).toBe(sha(stored));
+    expect(stored.length).toBeLessThan(expected.length / 3);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(await decodeFile(file)).toEqual({ rawBytes: expected.length, rawSha256: sha(expected) });
+  });
+
+  it("a producer that fails mid-way is the error, with its stderr, although zstd downstream exited 0", async () => {
+    const producer = { name: "mariadb-dump", command: "sh", args: ["-c", "seq 1 200000; echo 'mariadb-dump: Error 2013: Lost connection to server during query' >&2; exit 2"] };
+    const err = await streamToFile(join(dir, "broken.zst"), { producer }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DrError);
+    expect((err as DrError).message).toBe("stage mariadb-dump exited 2: mariadb-dump: Error 2013: Lost connection to server during query");
+    expect((err as DrError).meta.stage).toBe("mariadb-dump");
+  });
+
+  it("a producer killed by a signal is named as such", async () => {
+    const producer = { name: "dump", command: "sh", args: ["-c", "seq 1 1000; kill -9 $$"] };
+    const err = (await streamToFile(join(dir, "killed.zst"), { producer }).catch((e: unknown) => e)) as DrError;
+    expect(err.message).toBe("stage dump was killed by SIGKILL");
+  });
+
+  it("a tool that is not installed says so", async () => {
+    const err = (await streamToFile(join(dir, "missing.zst"), { producer: { name: "mydumper", command: "/nonexistent/mydumper", args: [] } }).catch((e: unknown) => e)) as DrError;
+    expect(err.message).toMatch(/^stage mydumper could not start: spawn \/nonexistent\/mydumper ENOENT/);
+    expect(err.hint).toBe("is /nonexistent/mydumper installed?");
+  });
+
+  it("never overwrites an existing file", async () => {
+    const file = join(dir, "exists.zst");
+    writeFileSync(file, "precious");
+    await expect(streamToFile(file, { producer: seq })).rejects.toThrow(/EEXIST/);
+    expect(readFileSync(file, "utf8")).toBe("precious");
+  });
+
+  it("encrypts to an age recipient (no private key needed); the identity decrypts; a wrong one is refused", async () => {
+    const id = join(dir, "backup.key");
+    const other = join(dir, "other.key");
+    execFileSync("age-keygen", ["-o", id], { stdio: "ignore" });
+    execFileSync("age-keygen", ["-o", other], { stdio: "ignore" });
+    const recipients = join(dir, "recipients.txt");
+    writeFileSync(recipients, execFileSync("age-keygen", ["-y", id]));
+    const file = join(dir, "secret.zst.age");
+    const r = await streamToFile(file, { producer: seq, ageRecipientsFile: recipients });
+    expect(readFileSync(file).subarray(0, 21).toString()).toBe("age-encryption.org/v1");
+    expect(r.sha256).toBe(sha(readFileSync(file)));
+    expect(await decodeFile(file, { ageIdentityFile: id })).toEqual({ rawBytes: expected.length, rawSha256: sha(expected) });
+    const err = (await decodeFile(file, { ageIdentityFile: other }).catch((e: unknown) => e)) as DrError;
+    expect(err).toBeInstanceOf(DrError);
+    expect(err.message).toMatch(/^stage age exited 1: .*no identity matched any of the recipients/);
+  });
+
+  it("a flipped byte in the stored file fails decoding, naming the stage", async () => {
+    const file = join(dir, "flip.zst");
+    await streamToFile(file, { producer: seq });
+    const b = readFileSync(file);
+    b[Math.floor(b.length / 2)]! ^= 0xff;
+    writeFileSync(file, b);
+    const err = (await decodeFile(file).catch((e: unknown) => e)) as DrError;
+    expect(err.message).toMatch(/^stage zstd exited 1/);
+  });
+});
