@@ -3,7 +3,6 @@
 export interface Io {
   out(line: string): void;
   err(line: string): void;
-  isTTY: boolean;
   /** A person at a terminal: stdout and stdin are TTYs and not CI. Only then is a TUI drawn. */
   interactive: boolean;
   /** Ask the person at the terminal; only called when interactive. */
@@ -19,7 +18,6 @@ export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
 export const processIo: Io = {
   out: (line) => process.stdout.write(line + "\n"),
   err: (line) => process.stderr.write(line + "\n"),
-  isTTY: process.stdout.isTTY === true && !inCi(),
   interactive: process.stdout.isTTY === true && process.stdin.isTTY === true && !inCi(),
   async ask(question) {
     const { createInterface } = await import("node:readline/promises");

@@ -28,8 +28,6 @@ export interface DesiredVariable {
   dynamic: boolean;
   /** Option name in the drop-in file. */
   optionName: string;
-  /** The value written in the drop-in when it differs from the variable's (log-bin takes a basename). */
-  optionValue?: string;
   /** Why drctl wants it, for the plan. */
   why: string;
   /** When the live value already serves the purpose (e.g. an expiry that is long enough). */
@@ -204,8 +202,8 @@ export const BINLOG_BASENAME = "mysql-bin";
 
 function binlogVariables(replicaUpdates: boolean, inTopology: boolean): DesiredVariable[] {
   const vars: DesiredVariable[] = [
-    // `log-bin = ON` would name the files ON.000001; without a value they follow the hostname
-    { name: "log_bin", value: "ON", dynamic: false, optionName: "log-bin", optionValue: BINLOG_BASENAME, why: "binary logging is what binlog archiving and point-in-time recovery read" },
+    // the drop-in's log-bin takes a basename, not ON: see logBinOptionValue
+    { name: "log_bin", value: "ON", dynamic: false, optionName: "log-bin", why: "binary logging is what binlog archiving and point-in-time recovery read" },
     { name: "binlog_format", value: "ROW", dynamic: true, optionName: "binlog-format", why: "ROW events replay deterministically" },
     { name: "sync_binlog", value: "1", dynamic: true, optionName: "sync-binlog", why: "a committed transaction is in the binlog even after a crash" },
     {

@@ -14,7 +14,8 @@ export function isDrctlDropIn(text: string): boolean {
 }
 
 /**
- * log-bin takes a basename: keep the server's own when binary logging is on (a new basename would
+ * log-bin takes a basename (`log-bin = ON` would name the files ON.000001; no value would follow
+ * the hostname): keep the server's own when binary logging is on (a new basename would
  * start a new binlog series, which archiving reads as a gap), else a fixed one in the datadir.
  */
 export function logBinOptionValue(vars: Record<string, string>): string {

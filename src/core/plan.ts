@@ -56,7 +56,7 @@ export function desiredDropIn(b: DesiredBinlog, project: string, live: Record<st
     if (v.name === "log_bin") return logBinOptionValue(live);
     // an expiry the server already has and that is long enough stays what the DBA chose
     if (v.name === "binlog_expire_logs_seconds" && !changing.has(v.name)) return live[v.name] ?? v.value;
-    return v.optionValue ?? v.value;
+    return v.value;
   };
   return renderDropIn({ project, server: b.server, flavor, entries: b.variables.map((v) => [v.optionName, value(v)]) });
 }
@@ -83,7 +83,7 @@ function diffBinlog(b: DesiredBinlog, observed: ObservedState, spec: DrSpec, fin
     const current = vars[v.name];
     const ok = v.satisfied ? v.satisfied(current, vars) : current === v.value;
     if (ok) continue;
-    if (!v.dynamic && dropInPath && dropInSets(onDisk, v, v.optionValue ?? v.value)) {
+    if (!v.dynamic && dropInPath && dropInSets(onDisk, v, v.value)) {
       pending.push(`${v.name} is ${v.value} in ${dropInPath} but ${current ?? "unset"} live`);
       continue;
     }

@@ -33,27 +33,23 @@ export function cronBlockDiff(plan: Plan, target = "cron"): string | undefined {
       .filter((r) => r[side])
       .map((r) => `${MARKER}${r.address}\n${r[side]}\n`)
       .join("");
-  return createTwoFilesPatch(`${target} (now)`, `${target} (after apply)`, block("textBefore"), block("textAfter"), undefined, undefined, { context: 1 })
-    .split("\n")
-    .slice(1) // the "===" banner
-    .join("\n")
-    .trimEnd();
+  return unifiedDiff(`${target} (now)`, `${target} (after apply)`, block("textBefore"), block("textAfter"), 1);
+}
+
+/** A unified diff of two texts with file labels, without `diff`'s "===" banner. */
+function unifiedDiff(fromLabel: string, toLabel: string, before: string, after: string, context: number): string {
+  return createTwoFilesPatch(fromLabel, toLabel, before, after, undefined, undefined, { context }).split("\n").slice(1).join("\n").trimEnd();
 }
 
 /** Each server's option-file drop-in before and after, as unified diffs. */
 export function dropInDiffs(plan: Plan): string[] {
   return plan.resources
     .filter((r) => r.kind === "server-binlog" && r.action === "update" && (r.textBefore ?? "") !== (r.textAfter ?? ""))
-    .map((r) =>
-      createTwoFilesPatch(`${r.address} drop-in (now)`, `${r.address} drop-in (after apply)`, withNewline(r.textBefore ?? ""), withNewline(r.textAfter ?? ""), undefined, undefined, { context: 2 })
-        .split("\n")
-        .slice(1)
-        .join("\n")
-        .trimEnd(),
-    );
+    .map((r) => unifiedDiff(`${r.address} drop-in (now)`, `${r.address} drop-in (after apply)`, withNewline(r.textBefore ?? ""), withNewline(r.textAfter ?? ""), 2));
 }
 
-const withNewline = (s: string) => (s === "" || s.endsWith("\n") ? s : s + "\n");
+/** Text as a file holds it: ending in a newline (so diffs do not report a missing one). */
+export const withNewline = (s: string) => (s === "" || s.endsWith("\n") ? s : s + "\n");
 
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;

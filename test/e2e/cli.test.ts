@@ -4,21 +4,14 @@ import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { drctl as drctlCli } from "../helpers/cli.js";
 import { processesMentioning } from "../helpers/procs.js";
 import { distCli, repoRoot, tempDir } from "../helpers/temp.js";
 
-const run = promisify(execFile);
 const home = tempDir("drctl-e2e-");
 
-async function drctl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [distCli, ...args], { cwd: repoRoot, env: { ...process.env, DRCTL_SANDBOX_HOME: home, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const run = promisify(execFile);
+const drctl = (args: string[], env: Record<string, string> = {}) => drctlCli(args, { env: { DRCTL_SANDBOX_HOME: home, ...env } });
 
 beforeAll(() => {
   if (!existsSync(distCli)) throw new Error("run `npm run build` first (npm test does)");

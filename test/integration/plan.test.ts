@@ -1,9 +1,7 @@
 // drctl plan against real MariaDB servers, run as the built CLI: the diff, the exit codes, an
 // unreachable server, privileges, JSON against its schema, and no secret in any output.
-import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,22 +10,13 @@ import { clientOptions } from "../../src/adapters/mysql/option-file.js";
 import { freePort } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import type { Plan } from "../../src/core/plan.generated.js";
 import { writeSpecFile } from "../helpers/spec-files.js";
-import { distCli, repoRoot, tempDir } from "../helpers/temp.js";
+import { drctl } from "../helpers/cli.js";
+import { repoRoot, tempDir } from "../helpers/temp.js";
 
-const run = promisify(execFile);
 const dir = tempDir("drctl-plan-");
 let off: Sandbox; // log_bin OFF
 let on: Sandbox; // log_bin ON, ROW, sync_binlog=1
 
-async function drctl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [distCli, ...args], { cwd: repoRoot });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 function writeSpec(name: string, s: Sandbox, extraServers = "", tier = "{ rpo: 2d, rto: 1h }"): string {
   return writeSpecFile({ project: name, root: join(dir, name), sandbox: s, extraServers, tier, databases: ["university", "dr_ünïcode"] }).file;

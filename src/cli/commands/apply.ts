@@ -11,7 +11,7 @@ import { applyPlan, ensureStateDirs, failureError } from "../../apply/apply.js";
 import { parseDuration } from "../../core/duration.js";
 import { buildDesiredState } from "../../core/desired.js";
 import type { Plan } from "../../core/plan.generated.js";
-import { buildPlan, sha256 } from "../../core/plan.js";
+import { sha256 } from "../../core/plan.js";
 import { discoverState } from "../../discover/discover.js";
 import { DrError } from "../../errors.js";
 import { renderPlanText, summaryLine } from "../../render/text.js";
@@ -19,7 +19,7 @@ import { loadSpec } from "../../spec/check.js";
 import { acquireLock, describeHolder } from "../../state/lock.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
-import { runtimeFor } from "./plan.js";
+import { planAgainst, runtimeFor } from "./plan.js";
 
 export interface ApplyFlags {
   /** The spec, when no saved plan is given. */
@@ -82,8 +82,7 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
   try {
     // discovered under the lock: no other apply can change the world between this and the writes
     const observed = await discoverState(spec);
-    const defaultTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
-    const plan = buildPlan({ spec, specText: check.loaded.text, specFile: runtime.specFile, desired, observed, now: new Date(), defaultTimeZone });
+    const plan = planAgainst(spec, check.loaded.text, runtime, desired, observed);
     if (saved && plan.stateFingerprint !== saved.stateFingerprint) throw stale("the live state (servers, cron block, repositories)", saved);
 
     if (!saved) io.out(renderPlanText(plan, { cronTarget: desired.cronTarget }));

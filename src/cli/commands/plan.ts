@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import { writeFileAtomic } from "../../adapters/fs/atomic-write.js";
-import { buildDesiredState, type Runtime } from "../../core/desired.js";
+import { buildDesiredState, type DesiredState, type Runtime } from "../../core/desired.js";
 import type { ObservedState } from "../../core/observed.js";
 import type { Plan } from "../../core/plan.generated.js";
 import { buildPlan } from "../../core/plan.js";
@@ -14,6 +14,7 @@ import { discoverState } from "../../discover/discover.js";
 import { DrError } from "../../errors.js";
 import { renderPlanText } from "../../render/text.js";
 import { loadSpec } from "../../spec/check.js";
+import type { DrSpec } from "../../spec/types.generated.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
@@ -53,9 +54,13 @@ export async function makePlan(file: string, observedFile?: string, now = new Da
   } else {
     observed = await discoverState(spec);
   }
+  return { plan: planAgainst(spec, check.loaded.text, runtime, desired, observed, now), cronTarget: desired.cronTarget };
+}
+
+/** The plan for a loaded spec against an observed state, in the cron daemon's default time zone. */
+export function planAgainst(spec: DrSpec, specText: string, runtime: Runtime, desired: DesiredState, observed: ObservedState, now = new Date()): Plan {
   const defaultTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
-  const plan = buildPlan({ spec, specText: check.loaded.text, specFile: runtime.specFile, desired, observed, now, defaultTimeZone });
-  return { plan, cronTarget: desired.cronTarget };
+  return buildPlan({ spec, specText, specFile: runtime.specFile, desired, observed, now, defaultTimeZone });
 }
 
 export function planExitCode(plan: Plan, detailed: boolean): number {

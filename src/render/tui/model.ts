@@ -4,7 +4,7 @@
 
 import { structuredPatch } from "diff";
 import type { Finding, Plan, ResourceChange } from "../../core/plan.generated.js";
-import { attributeLines, proofLine } from "../text.js";
+import { attributeLines, proofLine, withNewline } from "../text.js";
 
 /** One group per action, in the order a reviewer wants to read them: what destroys first. */
 export type Group = "delete" | "restart" | "update" | "create" | "unknown" | "no-op";
@@ -62,8 +62,7 @@ export function detailLines(r: ResourceChange): DetailLine[] {
 
 /** A unified diff of two texts as tonal lines (the hunks of `diff`, without file headers). */
 export function textDiff(before: string, after: string): DetailLine[] {
-  const withNl = (s: string) => (s === "" || s.endsWith("\n") ? s : s + "\n");
-  const patch = structuredPatch("now", "after apply", withNl(before), withNl(after), undefined, undefined, { context: 2 });
+  const patch = structuredPatch("now", "after apply", withNewline(before), withNewline(after), undefined, undefined, { context: 2 });
   const out: DetailLine[] = [];
   for (const h of patch.hunks) {
     out.push({ text: `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, tone: "hunk" });
