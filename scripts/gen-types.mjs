@@ -8,6 +8,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const targets = [
   ["schemas/drspec.schema.json", "src/spec/types.generated.ts"],
   ["schemas/plan.schema.json", "src/core/plan.generated.ts"],
+  ["schemas/manifest.schema.json", "src/backup/manifest.generated.ts"],
 ];
 let stale = false;
 for (const [schema, out] of targets) {

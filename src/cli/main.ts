@@ -74,7 +74,33 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument("<DATASET>")
     .addOption(specOption())
     .addOption(new Option("--kind <KIND>", "full or incremental").choices(["full", "incremental"]).default("full"))
-    .action(async (ds: string, opts: { file: string; kind: string }) => job("backup", ds, opts.file, ["backup", "-f", opts.file, ds, "--kind", opts.kind]));
+    .option("--lock-timeout <DURATION>", "wait this long for another backup of the dataset", "1h")
+    .action(async (ds: string, opts: { file: string; kind: "full" | "incremental"; lockTimeout: string }) => {
+      const [{ runJob }, { backupWork }] = await Promise.all([import("./commands/job.js"), import("./commands/backup.js")]);
+      const words = ["backup", "-f", opts.file, ds, "--kind", opts.kind];
+      setCode(await runJob({ specFile: opts.file, command: "backup", subject: ds, argv: words }, io, (spec) => backupWork(spec, { dataset: ds, kind: opts.kind, lockTimeout: opts.lockTimeout }, io)));
+    });
+  program
+    .command("backups")
+    .description("list the backup sets in the catalog")
+    .argument("[DATASET]")
+    .addOption(specOption())
+    .option("--json", "as JSON", false)
+    .action(async (ds: string | undefined, opts: { file: string; json: boolean }) => {
+      const { backupsCommand } = await import("./commands/backup.js");
+      setCode(await backupsCommand({ file: opts.file, json: opts.json, ...(ds ? { dataset: ds } : {}) }, io));
+    });
+  program
+    .command("verify")
+    .description("check stored sets against their manifests (sizes, sha256) without restoring")
+    .argument("[SET...]", "set ids (default: every set)")
+    .addOption(specOption())
+    .option("--deep", "also decrypt and decompress every file", false)
+    .action(async (ids: string[], opts: { file: string; deep: boolean }) => {
+      const [{ runJob }, { verifyWork }] = await Promise.all([import("./commands/job.js"), import("./commands/backup.js")]);
+      const words = ["verify", "-f", opts.file, ...(opts.deep ? ["--deep"] : []), ...ids];
+      setCode(await runJob({ specFile: opts.file, command: "verify", subject: ids.join(" ") || "all", argv: words }, io, (spec) => verifyWork(spec, { ids, deep: opts.deep }, io)));
+    });
   program
     .command("binlog")
     .description("binary log archiving")

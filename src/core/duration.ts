@@ -26,3 +26,10 @@ export function formatDuration(totalSeconds: number): string {
   }
   return sign + parts.join("");
 }
+
+/** A --lock-timeout value in ms: a spec duration or zero ("0", "0s"); undefined when it is neither. */
+export function parseWaitMs(text: string): number | undefined {
+  if (/^0[smhdw]?$/.test(text)) return 0;
+  const s = parseDuration(text);
+  return s === undefined ? undefined : s * 1000;
+}

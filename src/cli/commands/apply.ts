@@ -8,7 +8,7 @@ import { hostname, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { currentAccount, lookupAccount } from "../../apply/accounts.js";
 import { applyPlan, ensureStateDirs, failureError } from "../../apply/apply.js";
-import { parseDuration } from "../../core/duration.js";
+import { parseWaitMs } from "../../core/duration.js";
 import { buildDesiredState } from "../../core/desired.js";
 import type { Plan } from "../../core/plan.generated.js";
 import { sha256 } from "../../core/plan.js";
@@ -65,8 +65,8 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
   if (!saved && !flags.autoApprove && !io.interactive) {
     throw new DrError("invalid", "refusing to apply without --auto-approve: there is no terminal to confirm on", { hint: "review with `drctl plan -out plan.json`, then `drctl apply plan.json` (or pass --auto-approve)" });
   }
-  const waitMs = /^0[smhdw]?$/.test(flags.lockTimeout) ? 0 : (parseDuration(flags.lockTimeout) ?? NaN) * 1000;
-  if (!Number.isFinite(waitMs)) throw new DrError("invalid", `--lock-timeout ${flags.lockTimeout}: expected a duration such as 0s, 30s or 5m`);
+  const waitMs = parseWaitMs(flags.lockTimeout);
+  if (waitMs === undefined) throw new DrError("invalid", `--lock-timeout ${flags.lockTimeout}: expected a duration such as 0s, 30s or 5m`);
 
   const runtime = runtimeFor(specFile);
   const desired = buildDesiredState(spec, runtime);

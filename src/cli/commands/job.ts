@@ -22,25 +22,30 @@ export interface JobRun {
   argv: string[];
 }
 
-export async function runJob(job: JobRun, io: Io, work: (spec: DrSpec) => Promise<number>): Promise<number> {
-  const { spec } = await loadSpec(job.specFile);
-  const started = new Date();
-  let exitCode: number = EXIT.ok;
-  let error: string | undefined;
-  try {
-    exitCode = await work(spec);
-  } catch (e) {
-    if (!(e instanceof DrError)) throw e;
-    exitCode = exitCodeFor(e.kind);
-    error = e.message;
-    await appendJobRecord(spec, job, started, exitCode, error);
-    throw e;
-  }
-  await appendJobRecord(spec, job, started, exitCode, error);
-  return exitCode;
+/** What a job's work hands back: its exit code and what the journal should say about it (set ids, sizes, gaps). */
+export interface JobResult {
+  code: number;
+  details?: Record<string, unknown>;
+  error?: string;
 }
 
-async function appendJobRecord(spec: DrSpec, job: JobRun, started: Date, exitCode: number, error?: string) {
+export async function runJob(job: JobRun, io: Io, work: (spec: DrSpec) => Promise<number | JobResult>): Promise<number> {
+  const { spec } = await loadSpec(job.specFile);
+  const started = new Date();
+  let result: JobResult;
+  try {
+    const r = await work(spec);
+    result = typeof r === "number" ? { code: r } : r;
+  } catch (e) {
+    if (!(e instanceof DrError)) throw e;
+    await appendJobRecord(spec, job, started, exitCodeFor(e.kind), e.message, e.meta.details as Record<string, unknown> | undefined);
+    throw e;
+  }
+  await appendJobRecord(spec, job, started, result.code, result.error, result.details);
+  return result.code;
+}
+
+async function appendJobRecord(spec: DrSpec, job: JobRun, started: Date, exitCode: number, error?: string, details?: Record<string, unknown>) {
   await appendJournal(stateDirOf(spec), "job", {
     command: job.command,
     subject: job.subject,
@@ -48,9 +53,10 @@ async function appendJobRecord(spec: DrSpec, job: JobRun, started: Date, exitCod
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
     exitCode,
-    result: exitCode === EXIT.ok ? "ok" : "failed",
+    result: exitCode === EXIT.ok ? "ok" : exitCode === EXIT.degraded ? "degraded" : "failed",
     host: hostname(),
     ...(error ? { error } : {}),
+    ...(details ? { details } : {}),
   }).catch((e) => {
     // the work is done (or failed) either way; an unrecordable run must still be loud
     throw new DrError("failed", `could not journal ${job.command} ${job.subject}: ${messageOf(e)}`);

@@ -1,0 +1,385 @@
+// `drctl backup <dataset>`: one backup set, trusted only when everything held (DESIGN §8 rule 1):
+// every pipeline stage exited 0, the tool's own success marker was seen, the set holds every table
+// the server's catalog lists for the dataset, and the manifest was written last. Anything less
+// removes the attempt and fails loudly; a killed run leaves debris the next run removes.
+
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rm, statfs, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
+import { execa } from "execa";
+import type { Connection, RowDataPacket } from "mysql2/promise";
+import { addressOf, connectServer } from "../adapters/mysql/connect.js";
+import { fileProducer, streamToFile, type Stage } from "../adapters/pipeline/stream.js";
+import { stateDirOf } from "../core/desired.js";
+import { parseDuration } from "../core/duration.js";
+import { REPOSITORY_MARKER } from "../discover/repositories.js";
+import { DrError, messageOf } from "../errors.js";
+import { formatBytes } from "../render/units.js";
+import { didYouMean } from "../spec/suggest.js";
+import type { Dataset, DrSpec } from "../spec/types.generated.js";
+import { acquireLock } from "../state/lock.js";
+import type { BackupManifest, BinlogPoint, SetFile, TableName } from "./manifest.generated.js";
+import {
+  DumpScanner,
+  dumpArgs,
+  dumpCommand,
+  mydumperArgs,
+  mydumperUnsafe,
+  parseKeyValues,
+  parseMydumperMetadata,
+  parseXtrabackupBinlogPos,
+  physicalArgs,
+  physicalCommand,
+  type Flavor,
+} from "./methods.js";
+import { catalogTables, rebuildFacts, referenceFigures, scopeOf, type CatalogTables } from "./server-facts.js";
+import { beginSet, cleanDebris, listSets, publishSet, repositoryPathOf, setsDir, stagingDir, newSetId } from "./set-store.js";
+
+export type BackupKind = "full" | "incremental";
+const PHYSICAL = new Set(["mariadb-backup", "xtrabackup"]);
+
+export interface BackupRequest {
+  spec: DrSpec;
+  dataset: string;
+  kind: BackupKind;
+  /** How long to wait for another backup of the same dataset (default 1h: an incremental waits for the full). */
+  lockWaitMs?: number;
+  /** Stored bytes so far, for progress. */
+  onProgress?: (label: string, bytes: number) => void;
+  /** Plain lines about what is happening (cron logs them). */
+  say?: (line: string) => void;
+}
+
+export interface BackupOutcome {
+  manifest: BackupManifest;
+  dir: string;
+  debrisRemoved: string[];
+}
+
+export function datasetOf(spec: DrSpec, name: string): Dataset {
+  const ds = spec.datasets[name];
+  if (!ds) {
+    const guess = didYouMean(name, Object.keys(spec.datasets));
+    throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(name)}`, { hint: guess ? `did you mean ${guess}?` : `datasets: ${Object.keys(spec.datasets).join(", ")}` });
+  }
+  return ds;
+}
+
+export async function checkRepository(spec: DrSpec, name: string): Promise<string> {
+  const repo = spec.repositories[name];
+  if (!repo) throw new DrError("invalid", `the spec has no repository ${name}`);
+  const path = repositoryPathOf(repo, name);
+  let marker: { project?: string };
+  try {
+    marker = JSON.parse(await readFile(join(path, REPOSITORY_MARKER), "utf8")) as { project?: string };
+  } catch {
+    throw new DrError("invalid", `repository ${name} (${path}) is not set up`, { hint: "run `drctl apply` to create it" });
+  }
+  if (marker.project !== spec.project) throw new DrError("invalid", `repository ${name} (${path}) belongs to project ${JSON.stringify(marker.project)}, not ${spec.project}`);
+  return path;
+}
+
+async function toolVersion(cmd: string): Promise<string> {
+  const r = await execa(cmd, ["--version"], { reject: false, timeout: 10_000 });
+  return (r.stdout || r.stderr).toString().split("\n").find((l) => l.trim())?.trim() ?? "unknown";
+}
+
+function sha256Hex(s: string): string {
+  return createHash("sha256").update(s).digest("hex");
+}
+
+async function rowsOf(conn: Connection, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
+  const [r] = await conn.query<RowDataPacket[]>(sql, params);
+  return r;
+}
+
+interface ServerFacts {
+  flavor: Flavor;
+  version: string;
+  serverId: string;
+  binlogBasename?: string;
+  binlog: boolean;
+  datadirBytes: number;
+}
+
+async function serverFacts(conn: Connection, databases: string[]): Promise<ServerFacts> {
+  const v = Object.fromEntries(
+    (await rowsOf(conn, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version', 'version_comment', 'server_id', 'log_bin', 'log_bin_basename')")).map((r) => [String(r.Variable_name), String(r.Value)]),
+  );
+  const flavor: Flavor = /mariadb/i.test((v.version ?? "") + (v.version_comment ?? "")) ? "mariadb" : "mysql";
+  const [b] = await rowsOf(conn, "SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)", [databases]);
+  return {
+    flavor,
+    version: v.version ?? "",
+    serverId: v.server_id ?? "",
+    ...(v.log_bin_basename ? { binlogBasename: v.log_bin_basename.split("/").pop()! } : {}),
+    binlog: v.log_bin === "ON",
+    datadirBytes: Number(b?.n ?? 0),
+  };
+}
+
+const key = (t: TableName) => JSON.stringify([t.database, t.table]);
+const show = (t: TableName) => `${t.database}.${t.table}`;
+
+/** Tables the server has for the dataset that the set does not hold (DESIGN §8 rule 1: no silent gaps). */
+export function missingTables(catalog: CatalogTables, inSet: TableName[]): TableName[] {
+  const have = new Set(inSet.map(key));
+  return [...catalog.base, ...(catalog.hidden ?? [])].filter((t) => !have.has(key(t)));
+}
+
+export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
+  const { spec } = req;
+  const say = req.say ?? (() => {});
+  const ds = datasetOf(spec, req.dataset);
+  let kind = req.kind;
+  if (kind === "incremental" && !ds.incremental) {
+    throw new DrError("invalid", `dataset ${req.dataset} has no incremental backups in the spec`, { hint: "add `incremental: { method: mariadb-backup, schedule: ... }` or run --kind full" });
+  }
+  const method = kind === "incremental" ? ds.incremental!.method : ds.full.method;
+  if (kind === "incremental" && !PHYSICAL.has(method)) {
+    throw new DrError("invalid", `dataset ${req.dataset}: incremental backups need a physical method (mariadb-backup or xtrabackup), not ${method}`);
+  }
+  const serverName = ds.backupFrom ?? ds.server;
+  const server = spec.servers[serverName];
+  if (!server) throw new DrError("invalid", `dataset ${req.dataset} names server ${serverName}, which the spec does not define`);
+  const repoPath = await checkRepository(spec, ds.repository);
+  const scope = scopeOf(ds);
+
+  const lock = await acquireLock(join(stateDirOf(spec), "locks", `dataset.${req.dataset}.backup.lock`), {
+    waitMs: req.lockWaitMs ?? parseDuration("1h")! * 1000,
+    command: `drctl backup ${req.dataset} --kind ${kind}`,
+    purpose: `backups of dataset ${req.dataset}`,
+    onWait: () => say(`waiting for another backup of ${req.dataset} to finish`),
+  });
+  let staging: string | undefined;
+  let setDir: string | undefined;
+  let published = false;
+  try {
+    const parentDir = setsDir(repoPath, req.dataset);
+    const debris = await cleanDebris([parentDir, join(repoPath, "staging")]);
+    for (const d of debris.removed) say(`removed an interrupted attempt: ${d}`);
+
+    let conn: Connection;
+    try {
+      conn = await connectServer(server);
+    } catch (e) {
+      throw new DrError("failed", `cannot connect to server ${serverName} (${addressOf(server)}): ${messageOf(e)}`);
+    }
+    let facts: ServerFacts;
+    let catalog: CatalogTables;
+    let rebuild: Awaited<ReturnType<typeof rebuildFacts>>;
+    try {
+      facts = await serverFacts(conn, scope.databases);
+      catalog = await catalogTables(conn, scope);
+      if (method === "mydumper") {
+        const unsafe = [...catalog.base, ...catalog.views].filter(mydumperUnsafe);
+        if (unsafe.length) {
+          throw new DrError("invalid", `mydumper 0.10 writes broken SQL for names holding a backtick or a quote; dataset ${req.dataset} has: ${unsafe.map(show).join(", ")}`, {
+            hint: "use method mysqldump (or mariadb-backup) for this dataset, or rename those tables",
+            meta: { tables: unsafe },
+          });
+        }
+      }
+      rebuild = await rebuildFacts(conn, scope.databases, facts.flavor);
+    } finally {
+      await conn.end().catch(() => {});
+    }
+    const absent = scope.databases.filter((d) => !catalog.base.some((t) => t.database === d) && !catalog.views.some((t) => t.database === d));
+    const notes: string[] = [];
+    if (absent.length) notes.push(`databases with no tables visible to the backup account: ${absent.join(", ")}`);
+    if (catalog.hidden === undefined) notes.push("completeness checked against the tables the backup account can see (mysql.innodb_table_stats is not readable)");
+    if (!facts.binlog) notes.push("binary logging is off on the server: the set has no binlog coordinates, so it restores to its own point only (no PITR)");
+    if (rebuild.missingAccounts.length) notes.push(`DEFINER accounts the backup account cannot read (not in the set): ${rebuild.missingAccounts.join(", ")}`);
+
+    // incrementals start from the newest physical set's to_lsn (kept in its manifest: the parent is never unpacked)
+    let parent: BackupManifest | undefined;
+    if (kind === "incremental") {
+      const { sets } = await listSets(parentDir);
+      parent = sets
+        .map((s) => s.manifest)
+        .filter((m) => PHYSICAL.has(m.method) && m.lsn && m.server.serverId === facts.serverId)
+        .at(-1);
+      if (!parent) {
+        say(`no full physical set of ${req.dataset} from this server to build on: taking a full backup instead`);
+        notes.push("requested as incremental; promoted to full (no physical parent set)");
+        kind = "full";
+      }
+    }
+    const fullMethod = kind === "full" ? ds.full.method : method;
+
+    const started = new Date();
+    const id = newSetId(kind, started);
+    setDir = await beginSet(parentDir, id, `drctl backup ${req.dataset} --kind ${kind}`);
+    staging = await stagingDir(repoPath, `drctl backup ${req.dataset}`);
+    const encryption = spec.encryption;
+    let recipientsFile: string | undefined;
+    if (encryption) {
+      recipientsFile = join(staging, "recipients.txt");
+      await writeFile(recipientsFile, encryption.recipients.join("\n") + "\n", { mode: 0o600 });
+    }
+    const compress = ds.compression !== "none";
+    const ext = (compress ? ".zst" : "") + (encryption ? ".age" : "");
+    const files: SetFile[] = [];
+    const store = async (name: string, role: SetFile["role"], producer: Stage, source?: string) => {
+      if (name.includes("/")) await mkdir(dirname(join(setDir!, name)), { recursive: true, mode: 0o700 });
+      const r = await streamToFile(join(setDir!, name), {
+        producer,
+        compress,
+        ...(recipientsFile ? { ageRecipientsFile: recipientsFile } : {}),
+        onProgress: (b) => req.onProgress?.(name, b),
+      });
+      files.push({ name, role, ...(source !== undefined ? { source } : {}), bytes: r.bytes, sha256: r.sha256 });
+      return r;
+    };
+
+    const storeAccounts = async () => {
+      const file = join(staging!, "accounts.json");
+      await writeFile(file, JSON.stringify({ accounts: rebuild.accounts }, null, 2) + "\n", { mode: 0o600 });
+      await store(`accounts.json${ext}`, "accounts", fileProducer(file));
+    };
+
+    // the reference figures come from their own snapshot, taken while the payload streams
+    const wantChecksums = Object.values(spec.drills ?? {}).some((d) => d.dataset === req.dataset && (d.verify ?? []).some((v) => v === "checksums"));
+    const reference = (async () => {
+      const c = await connectServer(server);
+      try {
+        return await referenceFigures(c, catalog.base, { checksums: wantChecksums, flavor: facts.flavor });
+      } finally {
+        await c.end().catch(() => {});
+      }
+    })();
+    reference.catch(() => {}); // awaited below; must not be an unhandled rejection meanwhile
+
+    const tools: Record<string, string> = {};
+    let point: BinlogPoint = {};
+    let inSet: TableName[] = catalog.base;
+    let lsn: BackupManifest["lsn"];
+    say(`backing up ${req.dataset} from ${serverName} with ${fullMethod} (${kind}) into ${setDir}`);
+
+    if (fullMethod === "mysqldump" || fullMethod === "mariadb-dump") {
+      const cmd = dumpCommand(facts.flavor);
+      tools[cmd] = await toolVersion(cmd);
+      await storeAccounts();
+      const ignore = ignoredTables(catalog);
+      const scanner = new DumpScanner();
+      const r = await store(`dump.sql${ext}`, "dump", { name: cmd, command: cmd, args: dumpArgs(server, facts.flavor, scope.databases, { binlog: facts.binlog, ignore }), tap: (c) => scanner.push(c) });
+      if (!scanner.completed()) {
+        throw new DrError("failed", `${cmd} exited 0 but its output has no "-- Dump completed" trailer (${scanner.bytes} bytes): the dump is incomplete`, {
+          hint: r.stderr[cmd] ? `${cmd} said: ${r.stderr[cmd]}` : undefined,
+        });
+      }
+      point = scanner.point();
+      inSet = scanner.tables;
+    } else if (fullMethod === "mydumper") {
+      tools.mydumper = await toolVersion("mydumper");
+      const out = join(staging, "dump");
+      await ensureFreeSpace(repoPath, facts.datadirBytes, "mydumper stages its files in the repository before compressing them");
+      const threads = 2;
+      const r = await execa("mydumper", mydumperArgs(server, scope.databases, out, threads, catalog.outOfScope.length ? [...catalog.base, ...catalog.views] : undefined), { reject: false, all: true, env: { ...process.env, LC_ALL: "C.UTF-8" } });
+      if (r.exitCode !== 0) throw new DrError("failed", `stage mydumper exited ${r.exitCode ?? r.signal}: ${tailOf(String(r.all ?? ""))}`, { meta: { stage: "mydumper" } });
+      const meta = parseMydumperMetadata(await readFile(join(out, "metadata"), "utf8").catch(() => ""));
+      if (!meta.finished) throw new DrError("failed", "mydumper exited 0 but its metadata file has no \"Finished dump at\" line: the dump is incomplete");
+      point = meta.point;
+      const names = (await readdir(out)).sort();
+      let n = 0;
+      for (const name of names) {
+        if (name === "metadata" || name.startsWith(".")) continue;
+        n++;
+        // the tool's own file names carry the hostile identifiers: stored under a slug, named in the manifest
+        await store(`mydumper/${String(n).padStart(6, "0")}.sql${ext}`, "mydumper", fileProducer(join(out, name)), name);
+      }
+      await store(`mydumper/metadata${ext}`, "mydumper", fileProducer(join(out, "metadata")), "metadata");
+      await storeAccounts();
+      const schemaFiles = new Set(names.filter((f) => f.endsWith("-schema.sql")));
+      inSet = catalog.base.filter((t) => schemaFiles.has(`${t.database}.${t.table}-schema.sql`));
+    } else {
+      const cmd = physicalCommand(facts.flavor);
+      tools[cmd] = await toolVersion(cmd);
+      const lsnDir = join(staging, "lsn");
+      const r = await store(`backup.xbstream${ext}`, "xbstream", { name: cmd, command: cmd, args: physicalArgs(server, lsnDir, parent?.lsn?.to) });
+      if (!/completed OK!\s*$/.test(r.stderr[cmd] ?? "")) throw new DrError("failed", `${cmd} exited 0 without "completed OK!": ${tailOf(r.stderr[cmd] ?? "")}`);
+      const checkpoints = parseKeyValues(await readFile(join(lsnDir, "xtrabackup_checkpoints"), "utf8"));
+      const info = parseKeyValues(await readFile(join(lsnDir, "xtrabackup_info"), "utf8"));
+      lsn = { from: checkpoints.from_lsn ?? "0", to: checkpoints.to_lsn ?? "", ...(checkpoints.last_lsn ? { last: checkpoints.last_lsn } : {}) };
+      if (!lsn.to) throw new DrError("failed", `${cmd} wrote no to_lsn in xtrabackup_checkpoints`);
+      point = parseXtrabackupBinlogPos(info.binlog_pos);
+      // a physical set is the whole instance: every table the catalog lists is in it
+      inSet = catalog.base;
+    }
+    tools.zstd = compress ? await toolVersion("zstd") : "not used";
+    if (encryption) tools.age = await toolVersion("age");
+
+    const missing = missingTables(catalog, inSet);
+    if (missing.length) {
+      throw new DrError("failed", `the set lacks ${missing.length} table(s) the server has for dataset ${req.dataset}: ${missing.map(show).join(", ")}`, {
+        hint:
+          catalog.hidden?.some((h) => missing.some((m) => key(m) === key(h)))
+            ? "the backup account cannot see some of them: grant it SELECT on the dataset's databases"
+            : "check the option file for ignore-table/tables settings, and that no table was dropped during the backup",
+        meta: { missing },
+      });
+    }
+    const ref = await reference;
+    const finished = new Date();
+    const manifest: BackupManifest = {
+      formatVersion: 1,
+      id,
+      project: spec.project,
+      dataset: req.dataset,
+      kind,
+      method: fullMethod,
+      server: { name: serverName, version: facts.version, flavor: facts.flavor, serverId: facts.serverId, ...(facts.binlogBasename ? { binlogBasename: facts.binlogBasename } : {}) },
+      host: hostname(),
+      databases: scope.databases,
+      tables: inSet,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      ...(parent && kind === "incremental" ? { parent: parent.id } : {}),
+      ...(lsn ? { lsn } : {}),
+      consistentPoint: point,
+      files,
+      compression: compress ? "zstd" : "none",
+      encryption: encryption ? { type: "age", recipientFingerprints: encryption.recipients.map((r) => sha256Hex(r)) } : { type: "none", recipientFingerprints: [] },
+      tools,
+      rebuild: rebuild.facts,
+      reference: ref,
+      ...(notes.length ? { notes } : {}),
+    };
+    await publishSet(setDir, manifest);
+    published = true;
+    return { manifest, dir: setDir, debrisRemoved: debris.removed };
+  } finally {
+    if (staging) await rm(staging, { recursive: true, force: true }).catch(() => {});
+    if (setDir && !published) await rm(setDir, { recursive: true, force: true }).catch(() => {});
+    await lock.release();
+  }
+}
+
+/**
+ * With a `tables:` filter the dump leaves out what the filter does not select. mariadb-dump splits
+ * --ignore-table at the first dot, so a database name holding a dot cannot be filtered this way:
+ * refused rather than dumped wrongly.
+ */
+export function ignoredTables(catalog: CatalogTables): TableName[] {
+  const dotted = catalog.outOfScope.filter((t) => t.database.includes("."));
+  if (dotted.length) {
+    throw new DrError("invalid", `a tables: filter cannot be passed to mariadb-dump for database ${JSON.stringify(dotted[0]!.database)}: its name holds a dot`, {
+      hint: "list whole databases for this dataset, or use mydumper/mariadb-backup",
+    });
+  }
+  return catalog.outOfScope;
+}
+
+async function ensureFreeSpace(path: string, needBytes: number, why: string): Promise<void> {
+  const s = await statfs(path);
+  const free = s.bavail * s.bsize;
+  const need = Math.ceil(needBytes * 1.2);
+  if (free < need) {
+    throw new DrError("failed", `not enough free space in ${path}: ${formatBytes(free)} free, about ${formatBytes(need)} needed (${why})`);
+  }
+}
+
+function tailOf(s: string, lines = 6): string {
+  return s.trim().split("\n").slice(-lines).join("\n");
+}

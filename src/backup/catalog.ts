@@ -1,0 +1,47 @@
+// The catalog: every published set (manifest present) in the spec's filesystem repositories —
+// dataset sets and archived binlogs — read from the repositories themselves, so what is listed is
+// what a restore would find.
+
+import type { DrSpec } from "../spec/types.generated.js";
+import type { BackupManifest } from "./manifest.generated.js";
+import { binlogSetsDir, listSets, setsDir } from "./set-store.js";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface CatalogSet {
+  repository: string;
+  dir: string;
+  manifest: BackupManifest;
+}
+
+export interface Catalog {
+  sets: CatalogSet[];
+  /** Damaged or unreadable manifests: shown, never skipped silently. */
+  problems: string[];
+}
+
+function filesystemRepos(spec: DrSpec): [string, string][] {
+  return Object.entries(spec.repositories).flatMap(([name, r]) => (r.type === "filesystem" ? [[name, r.path] as [string, string]] : []));
+}
+
+/** Dataset sets (and, with `binlogs`, archived binlogs) oldest first per dataset/server. */
+export async function readCatalog(spec: DrSpec, opts: { dataset?: string; binlogs?: boolean } = {}): Promise<Catalog> {
+  const sets: CatalogSet[] = [];
+  const problems: string[] = [];
+  for (const [repoName, path] of filesystemRepos(spec)) {
+    const parents: string[] = [];
+    if (opts.dataset) parents.push(setsDir(path, opts.dataset));
+    else for (const ds of await readdir(join(path, "sets")).catch(() => [] as string[])) parents.push(setsDir(path, ds));
+    if (opts.binlogs) for (const srv of await readdir(join(path, "binlogs")).catch(() => [] as string[])) parents.push(binlogSetsDir(path, srv));
+    for (const parent of parents) {
+      const r = await listSets(parent);
+      problems.push(...r.problems);
+      for (const s of r.sets) if (s.manifest.project === spec.project) sets.push({ repository: repoName, dir: s.dir, manifest: s.manifest });
+    }
+  }
+  return { sets, problems };
+}
+
+export function storedBytes(m: BackupManifest): number {
+  return m.files.reduce((n, f) => n + f.bytes, 0);
+}

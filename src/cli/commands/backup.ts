@@ -1,0 +1,130 @@
+// drctl backup | backups | verify: take a set, list the catalog, check stored bytes against manifests.
+
+import { runBackup, type BackupKind } from "../../backup/backup.js";
+import { readCatalog, storedBytes, type CatalogSet } from "../../backup/catalog.js";
+import { verifySet, type SetVerification } from "../../backup/verify.js";
+import { parseWaitMs } from "../../core/duration.js";
+import { DrError } from "../../errors.js";
+import { formatBytes } from "../../render/units.js";
+import { loadSpec } from "../../spec/check.js";
+import type { DrSpec } from "../../spec/types.generated.js";
+import { EXIT } from "../exit-codes.js";
+import type { Io } from "../io.js";
+import { progressReporter } from "../progress.js";
+import type { JobResult } from "./job.js";
+
+export async function backupWork(spec: DrSpec, opts: { dataset: string; kind: BackupKind; lockTimeout?: string }, io: Io): Promise<JobResult> {
+  const progress = progressReporter(io);
+  const waitMs = opts.lockTimeout === undefined ? undefined : parseWaitMs(opts.lockTimeout);
+  if (opts.lockTimeout !== undefined && waitMs === undefined) throw new DrError("invalid", `--lock-timeout ${opts.lockTimeout}: expected a duration such as 0s, 30s, 5m or 1h`);
+  try {
+    const r = await runBackup({
+      spec,
+      dataset: opts.dataset,
+      kind: opts.kind,
+      ...(waitMs !== undefined ? { lockWaitMs: waitMs } : {}),
+      onProgress: (label, bytes) => progress.update(label, bytes),
+      say: (line) => {
+        progress.done();
+        io.err(line);
+      },
+    });
+    progress.done();
+    const m = r.manifest;
+    const bytes = storedBytes(m);
+    const secs = (Date.parse(m.finishedAt) - Date.parse(m.startedAt)) / 1000;
+    io.out(`backup ${m.id}: ${m.kind} ${m.method} of ${m.dataset}, ${m.tables?.length ?? 0} tables, ${formatBytes(bytes)} stored in ${secs.toFixed(1)} s`);
+    io.out(`  consistent point: ${describePoint(m.consistentPoint)}`);
+    if (m.parent) io.out(`  parent: ${m.parent}`);
+    io.out(`  set: ${r.dir}`);
+    for (const n of m.notes ?? []) io.out(`  note: ${n}`);
+    return {
+      code: EXIT.ok,
+      details: { set: m.id, kind: m.kind, method: m.method, bytes, files: m.files.length, consistentPoint: m.consistentPoint, ...(m.parent ? { parent: m.parent } : {}), debrisRemoved: r.debrisRemoved.length },
+    };
+  } finally {
+    progress.done();
+  }
+}
+
+export function describePoint(p: { file?: string; position?: number; gtid?: string }): string {
+  const parts = [];
+  if (p.file) parts.push(`${p.file}:${p.position ?? "?"}`);
+  if (p.gtid !== undefined) parts.push(`GTID ${p.gtid || "(empty)"}`);
+  return parts.length ? parts.join(", ") : "unknown (binary logging off)";
+}
+
+export interface BackupsFlags {
+  file: string;
+  dataset?: string;
+  json: boolean;
+}
+
+export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<number> {
+  const { spec } = await loadSpec(flags.file);
+  if (flags.dataset && !spec.datasets[flags.dataset]) throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`);
+  const cat = await readCatalog(spec, flags.dataset ? { dataset: flags.dataset } : {});
+  for (const p of cat.problems) io.err(`drctl: warning: ${p}`);
+  if (flags.json) {
+    io.out(JSON.stringify({ sets: cat.sets.map(entryJson), problems: cat.problems }, null, 2));
+    return cat.problems.length ? EXIT.degraded : EXIT.ok;
+  }
+  if (!cat.sets.length) {
+    io.out(flags.dataset ? `no backup sets of ${flags.dataset} yet` : "no backup sets yet");
+    return cat.problems.length ? EXIT.degraded : EXIT.ok;
+  }
+  const rows = cat.sets.map((s) => {
+    const m = s.manifest;
+    return [m.dataset ?? "", m.id, m.kind, m.method, m.startedAt.replace(/\.\d+Z$/, "Z"), `${((Date.parse(m.finishedAt) - Date.parse(m.startedAt)) / 1000).toFixed(1)} s`, formatBytes(storedBytes(m)), describePoint(m.consistentPoint), m.parent ?? ""];
+  });
+  const head = ["DATASET", "SET", "KIND", "METHOD", "STARTED", "TOOK", "SIZE", "CONSISTENT POINT", "PARENT"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const r of [head, ...rows]) io.out(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+  return cat.problems.length ? EXIT.degraded : EXIT.ok;
+}
+
+function entryJson(s: CatalogSet) {
+  const m = s.manifest;
+  return {
+    dataset: m.dataset,
+    id: m.id,
+    kind: m.kind,
+    method: m.method,
+    server: m.server.name,
+    repository: s.repository,
+    dir: s.dir,
+    startedAt: m.startedAt,
+    finishedAt: m.finishedAt,
+    bytes: storedBytes(m),
+    files: m.files.length,
+    consistentPoint: m.consistentPoint,
+    ...(m.parent ? { parent: m.parent } : {}),
+    encryption: m.encryption.type,
+  };
+}
+
+export async function verifyWork(spec: DrSpec, opts: { ids: string[]; deep: boolean }, io: Io): Promise<JobResult> {
+  const cat = await readCatalog(spec, { binlogs: true });
+  for (const p of cat.problems) io.err(`drctl: ${p}`);
+  let chosen = cat.sets;
+  if (opts.ids.length) {
+    const unknown = opts.ids.filter((id) => !cat.sets.some((s) => s.manifest.id === id));
+    if (unknown.length) throw new DrError("invalid", `no published set with id ${unknown.join(", ")} in the spec's repositories`, { hint: "`drctl backups` lists them" });
+    chosen = cat.sets.filter((s) => opts.ids.includes(s.manifest.id));
+  }
+  const results: SetVerification[] = [];
+  for (const s of chosen) {
+    const r = await verifySet(s, { deep: opts.deep, ...(spec.encryption?.identityFile ? { identityFile: spec.encryption.identityFile } : {}) });
+    results.push(r);
+    if (r.ok) io.out(`ok      ${r.id}  ${r.files} file(s), ${formatBytes(r.bytes)}${opts.deep ? ", decoded" : ""}`);
+    else for (const p of r.problems) io.out(`FAILED  ${r.id}  ${p.file}: ${p.problem}  (${r.dir})`);
+  }
+  const failed = results.filter((r) => !r.ok);
+  io.out(`${results.length} set(s) checked${opts.deep ? " (deep)" : ""}: ${results.length - failed.length} ok, ${failed.length} failed${cat.problems.length ? `, ${cat.problems.length} unreadable manifest(s)` : ""}`);
+  const code = failed.length || cat.problems.length ? EXIT.integrity : EXIT.ok;
+  return {
+    code,
+    details: { deep: opts.deep, checked: results.length, failed: failed.map((f) => ({ set: f.id, problems: f.problems })), unreadable: cat.problems },
+    ...(code ? { error: `${failed.length} set(s) failed verification` } : {}),
+  };
+}

@@ -1,0 +1,37 @@
+// Progress on long work: on a terminal one line redrawn in place (bytes, rate, elapsed); in a cron
+// log a plain line now and then, so a stuck run shows where it stopped.
+
+import { formatBytes, formatElapsed } from "../render/units.js";
+import type { Io } from "./io.js";
+
+export interface Progress {
+  update(label: string, bytes: number): void;
+  /** Clears the redrawn line (terminal) before the final report. */
+  done(): void;
+}
+
+export function progressReporter(io: Io, opts: { write?: (s: string) => void; logEveryMs?: number; now?: () => number } = {}): Progress {
+  const now = opts.now ?? Date.now;
+  const write = opts.write ?? ((s: string) => process.stderr.write(s));
+  const started = now();
+  let last = io.interactive ? 0 : started;
+  let drawn = false;
+  const every = io.interactive ? 200 : (opts.logEveryMs ?? 30_000);
+  return {
+    update(label, bytes) {
+      const t = now();
+      if (t - last < every) return;
+      last = t;
+      const secs = Math.max(0.001, (t - started) / 1000);
+      const line = `${label}: ${formatBytes(bytes)} stored, ${formatBytes(Math.round(bytes / secs))}/s, ${formatElapsed(t - started)}`;
+      if (io.interactive) {
+        write(`\r\x1b[K${line}`);
+        drawn = true;
+      } else io.err(line);
+    },
+    done() {
+      if (drawn) write("\r\x1b[K");
+      drawn = false;
+    },
+  };
+}

@@ -1,0 +1,144 @@
+// Loading a stored set into a server, per method: the building blocks `drctl restore` and drills
+// are made of. Every stored file goes back through age → zstd as it was written; nothing is ever
+// prepared in place in the repository (DESIGN §8 rule 2): physical sets are extracted into a
+// scratch directory first.
+
+import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { decodeStages, runPipeline, type Stage } from "../adapters/pipeline/stream.js";
+import type { RowDataPacket } from "mysql2/promise";
+import { connectServer } from "../adapters/mysql/connect.js";
+import { DrError } from "../errors.js";
+import type { AccountRecipe } from "../backup/server-facts.js";
+import type { BackupManifest, SetFile } from "../backup/manifest.generated.js";
+
+export interface StoredSet {
+  dir: string;
+  manifest: BackupManifest;
+}
+
+export interface DecodeKeys {
+  /** age identity file, for encrypted sets. */
+  identityFile?: string;
+}
+
+function decodeFor(set: StoredSet, f: SetFile, keys: DecodeKeys): Stage[] {
+  const encrypted = set.manifest.encryption.type === "age";
+  if (encrypted && !keys.identityFile) throw new DrError("invalid", `set ${set.manifest.id} is encrypted: its restore needs the age identity (spec encryption.identityFile)`);
+  return decodeStages(join(set.dir, f.name), { compressed: set.manifest.compression === "zstd", ...(encrypted ? { ageIdentityFile: keys.identityFile! } : {}) });
+}
+
+const discard = async () => {};
+
+/** Runs a SQL file of the set through the mariadb client of the target. */
+async function runSqlFile(set: StoredSet, f: SetFile, clientOptionFile: string, keys: DecodeKeys): Promise<void> {
+  await runPipeline([...decodeFor(set, f, keys), { name: "mariadb", command: "mariadb", args: [`--defaults-extra-file=${clientOptionFile}`, "--default-character-set=utf8mb4", "--batch"] }], discard);
+}
+
+async function decodeToMemory(set: StoredSet, f: SetFile, keys: DecodeKeys): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  await runPipeline(decodeFor(set, f, keys), async (chunk) => {
+    parts.push(chunk);
+  });
+  return Buffer.concat(parts);
+}
+
+/**
+ * The DEFINER accounts the set's objects name: each created (with its grants) only when the target
+ * lacks it — an account that exists there keeps exactly the grants it has. Returns the ones created.
+ */
+export async function loadDefinerAccounts(set: StoredSet, target: { clientOptionFile: string }, keys: DecodeKeys = {}): Promise<string[]> {
+  const f = set.manifest.files.find((x) => x.role === "accounts");
+  if (!f) return [];
+  const { accounts } = JSON.parse((await decodeToMemory(set, f, keys)).toString("utf8")) as { accounts: AccountRecipe[] };
+  const conn = await connectServer({ credentials: target.clientOptionFile });
+  const created: string[] = [];
+  try {
+    for (const a of accounts) {
+      const [rows] = await conn.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM mysql.user WHERE User = ? AND Host = ?", [a.user, a.host]);
+      if (Number(rows[0]?.n) > 0) continue;
+      for (const stmt of a.statements) await conn.query(stmt);
+      created.push(`${a.user}@${a.host}`);
+    }
+  } finally {
+    await conn.end();
+  }
+  return created;
+}
+
+/** mysqldump/mariadb-dump sets: the DEFINER accounts first, then the dump. */
+export async function loadLogicalSet(set: StoredSet, target: { clientOptionFile: string }, keys: DecodeKeys = {}): Promise<void> {
+  await loadDefinerAccounts(set, target, keys);
+  const dump = set.manifest.files.find((f) => f.role === "dump");
+  if (!dump) throw new DrError("failed", `set ${set.manifest.id} has no dump file in its manifest`);
+  await runSqlFile(set, dump, target.clientOptionFile, keys);
+}
+
+/** mydumper sets: files decoded back under their own names into a 0700 scratch dir, then myloader. */
+export async function loadMydumperSet(set: StoredSet, target: { clientOptionFile: string }, scratchParent: string, keys: DecodeKeys = {}, threads = 2): Promise<void> {
+  await mkdir(scratchParent, { recursive: true, mode: 0o700 });
+  const scratch = await mkdtemp(join(scratchParent, "myloader-"));
+  try {
+    const dumpDir = join(scratch, "dump");
+    await mkdir(dumpDir, { mode: 0o700 });
+    for (const f of set.manifest.files.filter((x) => x.role === "mydumper")) {
+      if (!f.source || f.source.includes("/")) throw new DrError("failed", `set ${set.manifest.id}: file ${f.name} has no usable source name`);
+      await decodeToFile(set, f, join(dumpDir, f.source), keys);
+    }
+    await loadDefinerAccounts(set, target, keys);
+    const r = await execa("myloader", [`--defaults-file=${target.clientOptionFile}`, "--directory", dumpDir, "--threads", String(threads), "--verbose", "1"], { reject: false, all: true, env: { ...process.env, LC_ALL: "C.UTF-8" } });
+    if (r.exitCode !== 0) throw new DrError("failed", `stage myloader exited ${r.exitCode ?? r.signal}: ${String(r.all ?? "").trim().split("\n").slice(-6).join("\n")}`);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function decodeToFile(set: StoredSet, f: SetFile, path: string, keys: DecodeKeys): Promise<void> {
+  const fh = await open(path, "wx", 0o600);
+  try {
+    await runPipeline(decodeFor(set, f, keys), async (chunk) => {
+      await fh.write(chunk);
+    });
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Extracts a physical set's xbstream into `dir` (created, 0700). */
+export async function extractPhysicalSet(set: StoredSet, dir: string, keys: DecodeKeys = {}): Promise<void> {
+  const f = set.manifest.files.find((x) => x.role === "xbstream");
+  if (!f) throw new DrError("failed", `set ${set.manifest.id} has no xbstream file in its manifest`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await runPipeline([...decodeFor(set, f, keys), { name: "mbstream", command: "mbstream", args: ["-x", "-C", dir] }], discard);
+}
+
+async function backupTool(args: string[], what: string): Promise<void> {
+  const r = await execa("mariadb-backup", ["--no-defaults", ...args], { reject: false, all: true });
+  if (r.exitCode !== 0 || !/completed OK!/.test(String(r.all ?? ""))) {
+    throw new DrError("failed", `mariadb-backup ${what} failed (exit ${r.exitCode ?? r.signal}): ${String(r.all ?? "").trim().split("\n").slice(-6).join("\n")}`);
+  }
+}
+
+/**
+ * Full + incrementals (in order, each the parent of the next) → a prepared image in `work/full`,
+ * then copied back into `datadir`. The chain is checked: a restore never applies a set on the wrong parent.
+ */
+export async function restorePhysicalChain(chain: StoredSet[], work: string, datadir: string, keys: DecodeKeys = {}): Promise<void> {
+  const [full, ...incs] = chain;
+  if (!full || full.manifest.kind !== "full") throw new DrError("failed", "a physical restore starts from a full set");
+  incs.forEach((s, i) => {
+    const parent = chain[i]!.manifest.id;
+    if (s.manifest.parent !== parent) throw new DrError("failed", `set ${s.manifest.id} is not the child of ${parent} (its parent is ${s.manifest.parent ?? "none"})`);
+  });
+  const fullDir = join(work, "full");
+  await extractPhysicalSet(full, fullDir, keys);
+  await backupTool(["--prepare", `--target-dir=${fullDir}`], `--prepare of ${full.manifest.id}`);
+  for (const [i, inc] of incs.entries()) {
+    const incDir = join(work, `inc-${i + 1}`);
+    await extractPhysicalSet(inc, incDir, keys);
+    await backupTool(["--prepare", `--target-dir=${fullDir}`, `--incremental-dir=${incDir}`], `--prepare of ${inc.manifest.id}`);
+    await rm(incDir, { recursive: true, force: true });
+  }
+  await backupTool(["--copy-back", `--target-dir=${fullDir}`, `--datadir=${datadir}`], "--copy-back");
+}
