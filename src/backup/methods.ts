@@ -43,6 +43,7 @@ export function dumpArgs(server: Server, flavor: Flavor, databases: string[], op
     "--max-allowed-packet=1G",
     ...ignore.map((t) => `--ignore-table=${t.database}.${t.table}`),
     "--databases",
+    "--", // a database named like an option stays a name
     ...databases,
   ];
 }

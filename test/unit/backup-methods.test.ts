@@ -1,0 +1,188 @@
+// The pure parts of backups: tool argv, the tools' reports, the dump scanner (wherever the stream
+// is cut into chunks), table scope and completeness, set ids and debris rules.
+import fc from "fast-check";
+import { hostname } from "node:os";
+import { describe, expect, it } from "vitest";
+import { ignoredTables, missingTables } from "../../src/backup/backup.js";
+import { DumpScanner, dumpArgs, mydumperArgs, mydumperRegex, mydumperUnsafe, parseKeyValues, parseMydumperMetadata, parseXtrabackupBinlogPos, physicalArgs } from "../../src/backup/methods.js";
+import { inScope, likeToRegExp, scopeOf, splitDefiner } from "../../src/backup/server-facts.js";
+import { newSetId, writerGone } from "../../src/backup/set-store.js";
+
+const server = { host: "127.0.0.1", port: 3307, credentials: "/etc/drctl/db1 it's.cnf" };
+
+const DUMP = [
+  "-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)",
+  "--",
+  "-- CHANGE MASTER TO MASTER_LOG_FILE='mariadb-bin.000003', MASTER_LOG_POS=6268;",
+  "",
+  "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `dr_ünïcode` /*!40100 DEFAULT CHARACTER SET utf8mb4 */;",
+  "",
+  "USE `dr_ünïcode`;",
+  "DROP TABLE IF EXISTS `back``tick`;",
+  "CREATE TABLE `back``tick` (",
+  "  `id` int(11) NOT NULL",
+  ") ENGINE=InnoDB;",
+  "INSERT INTO `back``tick` VALUES (1),(2);",
+  "CREATE TABLE `tbl with space` (",
+  "  `id` int(11) NOT NULL",
+  ") ENGINE=InnoDB;",
+  "INSERT INTO `tbl with space` VALUES (1,'a\\nCREATE TABLE `fake` (');",
+  "/*!50001 CREATE VIEW `v ü` AS SELECT 1 AS `id` */;",
+  "CREATE TABLE `学生` (`id` int(11));",
+  "USE `other``db`;",
+  "CREATE TABLE `t` (`id` int(11));",
+  "-- SET GLOBAL gtid_slave_pos='0-1-24';",
+  "-- Dump completed on 2026-11-25 18:26:47",
+  "",
+].join("\n");
+
+function scanInChunks(text: string, cuts: number[]): DumpScanner {
+  const buf = Buffer.from(text, "utf8");
+  const s = new DumpScanner();
+  let prev = 0;
+  for (const c of [...cuts].sort((a, b) => a - b)) {
+    s.push(buf.subarray(prev, c));
+    prev = c;
+  }
+  s.push(buf.subarray(prev));
+  return s;
+}
+
+describe("DumpScanner", () => {
+  const want = [
+    { database: "dr_ünïcode", table: "back`tick" },
+    { database: "dr_ünïcode", table: "tbl with space" },
+    { database: "dr_ünïcode", table: "学生" },
+    { database: "other`db", table: "t" },
+  ];
+
+  it("finds the tables, the coordinates and the trailer", () => {
+    const s = scanInChunks(DUMP, []);
+    expect(s.tables).toEqual(want);
+    expect(s.point()).toEqual({ file: "mariadb-bin.000003", position: 6268, gtid: "0-1-24", source: "dump header" });
+    expect(s.completed()).toBe(true);
+  });
+
+  it("finds the same wherever the stream is cut into chunks (even inside a multi-byte character)", () => {
+    const len = Buffer.byteLength(DUMP);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: len }), { maxLength: 40 }), (cuts) => {
+        const s = scanInChunks(DUMP, cuts);
+        expect(s.tables).toEqual(want);
+        expect(s.completed()).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a dump without its trailer is not complete", () => {
+    expect(scanInChunks(DUMP.replace("-- Dump completed", "-- Dump comp"), [100]).completed()).toBe(false);
+    expect(new DumpScanner().completed()).toBe(false);
+  });
+
+  it("reads MySQL 8's coordinates too", () => {
+    const s = scanInChunks("-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000002', SOURCE_LOG_POS=157;\nSET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ 'uuid:1-5';\n-- Dump completed\n", []);
+    expect(s.point()).toEqual({ file: "binlog.000002", position: 157, gtid: "uuid:1-5", source: "dump header" });
+  });
+});
+
+describe("tool argv", () => {
+  it("mariadb-dump: option file first, production flags, coordinates only with binlogs, names as separate argv items", () => {
+    const a = dumpArgs(server, "mariadb", ["dr_ünïcode", "--not-an-option"], { binlog: true, ignore: [{ database: "db", table: "t.x" }] });
+    expect(a[0]).toBe("--defaults-extra-file=/etc/drctl/db1 it's.cnf");
+    expect(a).toEqual(expect.arrayContaining(["--single-transaction", "--master-data=2", "--gtid", "--routines", "--triggers", "--events", "--hex-blob", "--ignore-table=db.t.x"]));
+    expect(a.slice(-4)).toEqual(["--databases", "--", "dr_ünïcode", "--not-an-option"]);
+    expect(dumpArgs(server, "mariadb", ["x"], { binlog: false })).not.toContain("--master-data=2");
+    expect(dumpArgs(server, "mysql", ["x"], { binlog: true })).toContain("--source-data=2");
+    expect(a.join(" ")).not.toMatch(/password/);
+  });
+
+  it("mydumper's regex is pure ASCII (0.10 cannot take non-ASCII argv) and matches exactly the databases", () => {
+    const re = mydumperRegex(["dr_ünïcode", "a.b"]);
+    expect(re).toMatch(/^[\x20-\x7e]+$/);
+    expect(re).toBe("^(dr_\\xc3\\xbcn\\xc3\\xafcode|a\\x2eb)\\.");
+    const only = mydumperRegex(["db"], [{ database: "db", table: "t 1" }]);
+    expect(only).toBe("^(db\\.t\\x201)$");
+    expect(mydumperArgs(server, ["db"], "/r/staging/x", 2)).toEqual(expect.arrayContaining(["--defaults-file=/etc/drctl/db1 it's.cnf", "--outputdir", "/r/staging/x", "--trx-consistency-only"]));
+    expect(mydumperUnsafe({ database: "d", table: "a`b" })).toBe(true);
+    expect(mydumperUnsafe({ database: "d", table: "it's" })).toBe(true);
+    expect(mydumperUnsafe({ database: "d", table: "學 生 ü" })).toBe(false);
+  });
+
+  it("mariadb-backup streams xbstream; incrementals start at the parent's LSN", () => {
+    expect(physicalArgs(server, "/r/staging/lsn")).toEqual(expect.arrayContaining(["--backup", "--stream=xbstream", "--extra-lsndir=/r/staging/lsn"]));
+    expect(physicalArgs(server, "/l", "44404")).toContain("--incremental-lsn=44404");
+  });
+});
+
+describe("tool reports", () => {
+  it("xtrabackup_info and xtrabackup_checkpoints", () => {
+    expect(parseXtrabackupBinlogPos("filename 'mariadb-bin.000001', position '6268', GTID of the last change '0-2122493031-24'")).toEqual({
+      file: "mariadb-bin.000001",
+      position: 6268,
+      gtid: "0-2122493031-24",
+      source: "xtrabackup_info",
+    });
+    expect(parseXtrabackupBinlogPos(undefined)).toEqual({});
+    expect(parseKeyValues("backup_type = full-backuped\nfrom_lsn = 0\nto_lsn = 44404\n")).toEqual({ backup_type: "full-backuped", from_lsn: "0", to_lsn: "44404" });
+  });
+
+  it("mydumper metadata: the source's coordinates, not a replica's, and the Finished line", () => {
+    const text = "Started dump at: x\nSHOW MASTER STATUS:\n\tLog: mariadb-bin.000001\n\tPos: 6809\n\tGTID:0-1-27\n\nSHOW SLAVE STATUS:\n\tLog: other.000009\n\tPos: 1\n\nFinished dump at: y\n";
+    expect(parseMydumperMetadata(text)).toEqual({ point: { file: "mariadb-bin.000001", position: 6809, gtid: "0-1-27", source: "mydumper metadata" }, finished: true });
+    expect(parseMydumperMetadata("Started dump at: x\n").finished).toBe(false);
+  });
+});
+
+describe("scope and completeness", () => {
+  it("LIKE filters mean what they mean on the server", () => {
+    expect(likeToRegExp("t%").test("tables")).toBe(true);
+    expect(likeToRegExp("t_").test("t1")).toBe(true);
+    expect(likeToRegExp("t_").test("t12")).toBe(false);
+    expect(likeToRegExp("a\\_b").test("a_b")).toBe(true);
+    expect(likeToRegExp("a\\_b").test("axb")).toBe(false);
+    expect(likeToRegExp("(x)+.*").test("(x)+.*")).toBe(true);
+    const scope = scopeOf({ databases: ["a.b", "c"], exclude: ["c"], tables: ["a.b.t%", { database: "a.b", table: "u" }] });
+    expect(scope.databases).toEqual(["a.b"]);
+    // "a.b.t%" splits at the first dot: database "a", so it selects nothing in "a.b"; the object form does
+    expect(inScope(scope, { database: "a.b", table: "u" })).toBe(true);
+    expect(inScope(scope, { database: "a.b", table: "t1" })).toBe(false);
+  });
+
+  it("a set missing a catalog table (or one hidden from the account) is incomplete", () => {
+    const base = [
+      { database: "d", table: "a" },
+      { database: "d", table: "b" },
+    ];
+    expect(missingTables({ base, views: [], outOfScope: [] }, base)).toEqual([]);
+    expect(missingTables({ base, views: [], outOfScope: [] }, [base[0]!])).toEqual([base[1]]);
+    expect(missingTables({ base, views: [], outOfScope: [], hidden: [{ database: "d", table: "h" }] }, base)).toEqual([{ database: "d", table: "h" }]);
+  });
+
+  it("a tables: filter on a database whose name holds a dot is refused for mariadb-dump", () => {
+    expect(ignoredTables({ base: [], views: [], outOfScope: [{ database: "d", table: "x" }] })).toEqual([{ database: "d", table: "x" }]);
+    expect(() => ignoredTables({ base: [], views: [], outOfScope: [{ database: "a.b", table: "x" }] })).toThrow(/holds a dot/);
+  });
+
+  it("DEFINER values split at the last @", () => {
+    expect(splitDefiner("us@er@local.host")).toEqual(["us@er", "local.host"]);
+  });
+});
+
+describe("sets and debris", () => {
+  it("set ids sort by time and say what they are", () => {
+    const id = newSetId("full", new Date("2026-11-25T18:26:01.123Z"));
+    expect(id).toMatch(/^20261125T182601Z-full-[0-9a-f]{6}$/);
+    expect(newSetId("full", new Date("2026-11-25T18:26:02Z")) > id).toBe(true);
+  });
+
+  it("an attempt is debris only when its writer is surely gone", () => {
+    const now = Date.now();
+    expect(writerGone({ pid: process.pid, host: hostname(), startedAt: "", command: "" }, now - 1e9, now)).toBe(false);
+    expect(writerGone({ pid: 2 ** 22 + 12345, host: hostname(), startedAt: "", command: "" }, now, now)).toBe(true);
+    expect(writerGone({ pid: 1, host: "elsewhere", startedAt: "", command: "" }, now - 3600_000, now)).toBe(false);
+    expect(writerGone({ pid: 1, host: "elsewhere", startedAt: "", command: "" }, now - 8 * 86400_000, now)).toBe(true);
+    expect(writerGone(undefined, now - 5_000, now)).toBe(false);
+    expect(writerGone(undefined, now - 120_000, now)).toBe(true);
+  });
+});
