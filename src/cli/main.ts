@@ -108,7 +108,11 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description("copy a server's closed binlogs into the repository (what the cron jobs run)")
     .argument("<SERVER>")
     .addOption(specOption())
-    .action(async (server: string, opts: { file: string }) => job("binlog archive", server, opts.file, ["binlog", "archive", "-f", opts.file, server]));
+    .action(async (server: string, opts: { file: string }) => {
+      const [{ runJob }, { binlogArchiveWork }] = await Promise.all([import("./commands/job.js"), import("./commands/binlog.js")]);
+      const words = ["binlog", "archive", "-f", opts.file, server];
+      setCode(await runJob({ specFile: opts.file, command: "binlog archive", subject: server, argv: words }, io, (spec) => binlogArchiveWork(spec, server, io)));
+    });
   program
     .command("copy")
     .description("copy a dataset's new backup sets to its offsite repositories")

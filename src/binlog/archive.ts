@@ -1,0 +1,308 @@
+// `drctl binlog archive <server>`: every closed binlog of the server, once, into each repository
+// of the datasets that archive it — each file a set of its own (compressed, encrypted, hashed,
+// manifest last). Rotates only when the current binlog holds events the archive lacks, so an idle
+// server does not grow a file a minute. Records how far the server had got when the run started
+// (progress.json), so an idle server still counts as archived up to now. Gaps — a binlog purged
+// before it was archived, another server or basename, a hole in the GTID sequence, a file that
+// reappeared with other content — are reported and make the run exit 6 (DESIGN §8 rule 4).
+
+import { createReadStream } from "node:fs";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import type { Connection, RowDataPacket } from "mysql2/promise";
+import { writeFileAtomic } from "../adapters/fs/atomic-write.js";
+import { addressOf, connectServer } from "../adapters/mysql/connect.js";
+import { fileProducer, streamToFile } from "../adapters/pipeline/stream.js";
+import { stateDirOf } from "../core/desired.js";
+import { DrError, messageOf } from "../errors.js";
+import { checkRepository } from "../backup/backup.js";
+import type { BackupManifest, BinlogFileFacts } from "../backup/manifest.generated.js";
+import { clientConnectionArgs } from "../backup/methods.js";
+import { beginSet, binlogSetsDir, cleanDebris, listSets, newSetId, publishSet, stagingDir } from "../backup/set-store.js";
+import type { DrSpec } from "../spec/types.generated.js";
+import { acquireLock } from "../state/lock.js";
+import { BinlogParser, formatGtid, gtidContinuity, gtidListText, parseGtidList, type BinlogSummary, type Gtid } from "./parse.js";
+import { createHash } from "node:crypto";
+
+export const PROGRESS = "progress.json";
+
+export interface ArchiveProgress {
+  server: string;
+  serverId: string;
+  basename: string;
+  /** When the run that wrote this started, and where the server was then. */
+  checkedAt: string;
+  serverAt: { file: string; position: number; gtid: string };
+  /** Everything up to serverAt is archived (no gap, nothing left behind). */
+  complete: boolean;
+  /** The last binlog in the archive. */
+  lastArchived?: string;
+}
+
+export interface Gap {
+  kind: "purged" | "server-changed" | "gtid" | "content-changed" | "unreadable";
+  detail: string;
+}
+
+export interface ArchiveOutcome {
+  repository: string;
+  rotated: boolean;
+  archived: { file: string; set: string; bytes: number; transactions: number }[];
+  gaps: Gap[];
+  progress: ArchiveProgress;
+}
+
+/** mariadb-bin.000042 → ["mariadb-bin", 42]. */
+export function splitBinlogName(name: string): { basename: string; sequence: number } {
+  const m = /^(.*)\.(\d+)$/.exec(name);
+  if (!m) throw new DrError("failed", `unexpected binlog file name ${JSON.stringify(name)}`);
+  return { basename: m[1]!, sequence: Number(m[2]) };
+}
+
+async function rowsOf(conn: Connection, sql: string): Promise<RowDataPacket[]> {
+  const [r] = await conn.query<RowDataPacket[]>(sql);
+  return r;
+}
+
+interface ServerBinlogState {
+  serverId: string;
+  basename: string;
+  gtid: string;
+  current: { file: string; position: number };
+  logs: { name: string; size: number }[];
+}
+
+async function readServerState(conn: Connection, serverName: string): Promise<ServerBinlogState> {
+  const v = Object.fromEntries((await rowsOf(conn, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'server_id', 'log_bin_basename', 'gtid_binlog_pos')")).map((r) => [String(r.Variable_name), String(r.Value)]));
+  if (v.log_bin !== "ON") throw new DrError("failed", `server ${serverName}: binary logging is off (log_bin = ${v.log_bin ?? "?"}): there is nothing to archive`, { hint: "`drctl apply` configures it; log_bin takes effect after a restart" });
+  const [st] = await rowsOf(conn, "SHOW MASTER STATUS");
+  if (!st) throw new DrError("failed", `server ${serverName}: SHOW MASTER STATUS returned nothing (does the account have BINLOG MONITOR?)`);
+  const logs = (await rowsOf(conn, "SHOW BINARY LOGS")).map((r) => ({ name: String(r.Log_name), size: Number(r.File_size) }));
+  return {
+    serverId: v.server_id ?? "",
+    basename: (v.log_bin_basename ?? "").split("/").pop() ?? "",
+    gtid: v.gtid_binlog_pos ?? "",
+    current: { file: String(st.File), position: Number(st.Position) },
+    logs,
+  };
+}
+
+async function readProgress(dir: string): Promise<ArchiveProgress | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, PROGRESS), "utf8")) as ArchiveProgress;
+  } catch {
+    return undefined;
+  }
+}
+
+function factsOf(m: BackupManifest): BinlogFileFacts | undefined {
+  return m.binlog;
+}
+
+/** The datasets that archive this server's binlogs, and so the repositories the files go to. */
+export function archiveTargets(spec: DrSpec, server: string): string[] {
+  const repos = new Set<string>();
+  for (const ds of Object.values(spec.datasets)) if (ds.server === server && ds.binlog?.archive) repos.add(ds.repository);
+  return [...repos].sort();
+}
+
+export async function archiveBinlogs(spec: DrSpec, serverName: string, opts: { say?: (line: string) => void; lockWaitMs?: number } = {}): Promise<ArchiveOutcome[]> {
+  const say = opts.say ?? (() => {});
+  const server = spec.servers[serverName];
+  if (!server) throw new DrError("invalid", `the spec has no server ${JSON.stringify(serverName)}`, { hint: `servers: ${Object.keys(spec.servers).join(", ")}` });
+  const targets = archiveTargets(spec, serverName);
+  if (!targets.length) throw new DrError("invalid", `no dataset archives the binlogs of server ${serverName} (binlog: { archive: true })`);
+  const repos = await Promise.all(targets.map(async (name) => ({ name, path: await checkRepository(spec, name) })));
+
+  // one archiver per server at a time: two datasets' cron lines for the same server queue up here
+  const lock = await acquireLock(join(stateDirOf(spec), "locks", `binlog.${serverName}.lock`), {
+    waitMs: opts.lockWaitMs ?? 300_000,
+    command: `drctl binlog archive ${serverName}`,
+    purpose: `binlog archiving of server ${serverName}`,
+  });
+  const checkedAt = new Date().toISOString();
+  let conn: Connection;
+  try {
+    conn = await connectServer(server);
+  } catch (e) {
+    await lock.release();
+    throw new DrError("failed", `cannot connect to server ${serverName} (${addressOf(server)}): ${messageOf(e)}`);
+  }
+  try {
+    const start = await readServerState(conn, serverName);
+    const outcomes: ArchiveOutcome[] = [];
+    // rotate once for all repositories, when any of them lacks events of the current binlog
+    const progresses = await Promise.all(repos.map((r) => readProgress(binlogSetsDir(r.path, serverName))));
+    let state = start;
+    if (progresses.some((p) => newEventsSince(p, start))) {
+      await conn.query("FLUSH BINARY LOGS");
+      state = await readServerState(conn, serverName);
+    }
+    const rotated = state.current.file !== start.current.file;
+    for (const repo of repos) outcomes.push(await archiveInto(spec, serverName, server, repo, state, { checkedAt, rotated, say }));
+    return outcomes;
+  } finally {
+    await conn.end().catch(() => {});
+    await lock.release();
+  }
+}
+
+/**
+ * Did the server log anything since the last run recorded where it was? On MariaDB every
+ * transaction carries a GTID, so gtid_binlog_pos says it exactly; positions are not used there
+ * (a fresh binlog's checkpoint event lands a moment after a rotation and would look like news,
+ * rotating an idle server every run). Without GTIDs, the position says it.
+ */
+export function newEventsSince(p: ArchiveProgress | undefined, now: { serverId: string; gtid: string; current: { file: string; position: number } }): boolean {
+  if (!p || p.serverId !== now.serverId) return now.gtid !== "" || now.current.position > 1024;
+  if (now.gtid !== "" || p.serverAt.gtid !== "") return p.serverAt.gtid !== now.gtid;
+  return p.serverAt.file !== now.current.file || p.serverAt.position !== now.current.position;
+}
+
+async function archiveInto(
+  spec: DrSpec,
+  serverName: string,
+  server: DrSpec["servers"][string],
+  repo: { name: string; path: string },
+  state: ServerBinlogState,
+  ctx: { checkedAt: string; rotated: boolean; say: (l: string) => void },
+): Promise<ArchiveOutcome> {
+  const parent = binlogSetsDir(repo.path, serverName);
+  await cleanDebris([parent, join(repo.path, "staging")]);
+  const { sets } = await listSets(parent);
+  const archived = sets.map((s) => s.manifest).filter((m) => m.kind === "binlog" && factsOf(m));
+  const byName = new Map(archived.map((m) => [m.binlog!.file, m]));
+  const gaps: Gap[] = [];
+  const done: ArchiveOutcome["archived"] = [];
+
+  const closed = state.logs.filter((l) => l.name !== state.current.file);
+  let last = archived.filter((m) => m.server.serverId === state.serverId && m.binlog!.basename === state.basename).at(-1);
+  const prevAny = archived.at(-1);
+  if (prevAny && (prevAny.server.serverId !== state.serverId || prevAny.binlog!.basename !== state.basename)) {
+    gaps.push({ kind: "server-changed", detail: `the archive's last binlog ${prevAny.binlog!.file} came from server_id ${prevAny.server.serverId} (${prevAny.binlog!.basename}); the server now is server_id ${state.serverId} (${state.basename})` });
+  }
+  // purged before archived: the next file the archive expects is no longer on the server
+  if (last) {
+    const want = last.binlog!.sequence + 1;
+    const onServer = closed.concat([{ name: state.current.file, size: 0 }]).map((l) => splitBinlogName(l.name).sequence);
+    const oldest = Math.min(...onServer);
+    if (oldest > want) {
+      for (let seq = want; seq < oldest; seq++) {
+        gaps.push({ kind: "purged", detail: `${state.basename}.${String(seq).padStart(6, "0")} was purged from ${serverName} before it was archived` });
+      }
+    }
+  }
+
+  const encryption = spec.encryption;
+  const ds = Object.values(spec.datasets).find((d) => d.server === serverName && d.binlog?.archive && d.repository === repo.name);
+  const compress = ds?.compression !== "none";
+  const ext = (compress ? ".zst" : "") + (encryption ? ".age" : "");
+  let staging: string | undefined;
+  try {
+    for (const log of closed) {
+      const have = byName.get(log.name);
+      if (have) {
+        if (have.server.serverId === state.serverId && have.binlog!.endPosition !== log.size) {
+          gaps.push({ kind: "content-changed", detail: `${log.name} on ${serverName} is ${log.size} bytes; the archived file of that name is ${have.binlog!.endPosition} (RESET MASTER? the archive keeps the old one)` });
+        }
+        continue;
+      }
+      const { basename, sequence } = splitBinlogName(log.name);
+      if (last && sequence < last.binlog!.sequence && last.server.serverId === state.serverId) continue; // older than the archive's start: not ours to fill in
+      staging ??= await stagingDir(repo.path, `drctl binlog archive ${serverName}`);
+      const staged = join(staging, log.name);
+      await fetchBinlog(server, log.name, staging);
+      const summary = await parseFile(staged);
+      if (summary.error) {
+        gaps.push({ kind: "unreadable", detail: `${log.name}: ${summary.error}` });
+        await rm(staged, { force: true });
+        continue;
+      }
+      if (summary.size !== log.size) throw new DrError("failed", `${log.name}: fetched ${summary.size} bytes, the server lists ${log.size}`);
+      if (last && last.server.serverId === state.serverId && last.binlog!.sequence === sequence - 1 && last.binlog!.gtidListAtStart !== undefined && summary.gtidListAtStart) {
+        const prevStart = [...parseGtidList(last.binlog!.gtidListAtStart).values()];
+        const prevLast = last.binlog!.lastGtid ? parseGtidList(last.binlog!.lastGtid) : new Map<number, Gtid>();
+        const hole = gtidContinuity(prevStart, prevLast, summary.gtidListAtStart);
+        if (hole) gaps.push({ kind: "gtid", detail: `between ${last.binlog!.file} and ${log.name}: ${hole}` });
+      }
+      const id = `${newSetId("binlog").replace(/-[0-9a-f]{6}$/, "")}-${String(sequence).padStart(8, "0")}`;
+      const setDir = await beginSet(parent, id, `drctl binlog archive ${serverName}`);
+      let published = false;
+      try {
+        let recipients: string | undefined;
+        if (encryption) {
+          recipients = join(staging, "recipients.txt");
+          await writeFile(recipients, encryption.recipients.join("\n") + "\n", { mode: 0o600 });
+        }
+        const started = new Date();
+        const name = `binlog${ext}`;
+        const r = await streamToFile(join(setDir, name), { producer: fileProducer(staged), compress, ...(recipients ? { ageRecipientsFile: recipients } : {}) });
+        const facts: BinlogFileFacts = {
+          file: log.name,
+          sequence,
+          basename,
+          startPosition: 4,
+          endPosition: summary.size,
+          ...(summary.firstEventAt !== undefined ? { firstEventAt: new Date(summary.firstEventAt * 1000).toISOString() } : {}),
+          ...(summary.lastEventAt !== undefined ? { lastEventAt: new Date(summary.lastEventAt * 1000).toISOString() } : {}),
+          ...(summary.gtidListAtStart ? { gtidListAtStart: gtidListText(summary.gtidListAtStart) } : {}),
+          ...(summary.firstGtid ? { firstGtid: formatGtid(summary.firstGtid) } : {}),
+          ...(summary.lastPerDomain.size ? { lastGtid: gtidListText(summary.lastPerDomain.values()) } : {}),
+          transactions: summary.transactions,
+        };
+        const manifest: BackupManifest = {
+          formatVersion: 1,
+          id,
+          project: spec.project,
+          kind: "binlog",
+          method: "binlog",
+          server: { name: serverName, version: "", flavor: "mariadb", serverId: state.serverId, binlogBasename: state.basename },
+          host: hostname(),
+          startedAt: started.toISOString(),
+          finishedAt: new Date().toISOString(),
+          consistentPoint: { file: log.name, position: summary.size, ...(facts.lastGtid ? { gtid: facts.lastGtid } : {}), source: "end of the archived binlog" },
+          files: [{ name, role: "binlog", source: log.name, bytes: r.bytes, sha256: r.sha256 }],
+          compression: compress ? "zstd" : "none",
+          encryption: encryption ? { type: "age", recipientFingerprints: encryption.recipients.map((x) => createHash("sha256").update(x).digest("hex")) } : { type: "none", recipientFingerprints: [] },
+          tools: { mysqlbinlog: "--read-from-remote-server --raw" },
+          binlog: facts,
+        };
+        await publishSet(setDir, manifest);
+        published = true;
+        last = manifest;
+        done.push({ file: log.name, set: id, bytes: r.bytes, transactions: summary.transactions });
+        ctx.say(`archived ${log.name} (${summary.transactions} transactions) as ${id} in ${repo.name}`);
+      } finally {
+        if (!published) await rm(setDir, { recursive: true, force: true });
+        await rm(staged, { force: true });
+      }
+    }
+  } finally {
+    if (staging) await rm(staging, { recursive: true, force: true });
+  }
+  const progress: ArchiveProgress = {
+    server: serverName,
+    serverId: state.serverId,
+    basename: state.basename,
+    checkedAt: ctx.checkedAt,
+    serverAt: { file: state.current.file, position: state.current.position, gtid: state.gtid },
+    complete: gaps.length === 0,
+    ...(last ? { lastArchived: last.binlog!.file } : {}),
+  };
+  await writeFileAtomic(join(parent, PROGRESS), JSON.stringify(progress, null, 2) + "\n", { mode: 0o600 });
+  return { repository: repo.name, rotated: ctx.rotated, archived: done, gaps, progress };
+}
+
+async function fetchBinlog(server: DrSpec["servers"][string], file: string, dir: string): Promise<void> {
+  // --raw writes files named after the binlog under --result-file's prefix (never to stdout)
+  const r = await execa("mysqlbinlog", [...clientConnectionArgs(server), "--read-from-remote-server", "--raw", `--result-file=${dir}/`, "--", file], { reject: false, all: true });
+  if (r.exitCode !== 0) throw new DrError("failed", `stage mysqlbinlog exited ${r.exitCode ?? r.signal} fetching ${file}: ${String(r.all ?? "").trim().split("\n").slice(-4).join("\n")}`, { meta: { stage: "mysqlbinlog" } });
+}
+
+async function parseFile(path: string): Promise<BinlogSummary> {
+  const p = new BinlogParser();
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) p.push(chunk);
+  return p.finish();
+}

@@ -1,0 +1,97 @@
+// The binlog reader over synthetic event bytes, GTID continuity, and when the archiver rotates.
+import { describe, expect, it } from "vitest";
+import { newEventsSince } from "../../src/binlog/archive.js";
+import { BINLOG_MAGIC, BinlogParser, EVENT, formatGtid, gtidContinuity, parseGtidList } from "../../src/binlog/parse.js";
+
+function event(type: number, ts: number, serverId: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(19);
+  h.writeUInt32LE(ts, 0);
+  h[4] = type;
+  h.writeUInt32LE(serverId, 5);
+  h.writeUInt32LE(19 + body.length, 9);
+  return Buffer.concat([h, body]);
+}
+const gtidEvent = (ts: number, server: number, domain: number, seq: bigint) => {
+  const b = Buffer.alloc(13);
+  b.writeBigUInt64LE(seq, 0);
+  b.writeUInt32LE(domain, 8);
+  return event(EVENT.GTID, ts, server, b);
+};
+const gtidList = (ts: number, list: [number, number, bigint][]) => {
+  const b = Buffer.alloc(4 + 16 * list.length);
+  b.writeUInt32LE(list.length, 0);
+  list.forEach(([d, s, q], i) => {
+    b.writeUInt32LE(d, 4 + i * 16);
+    b.writeUInt32LE(s, 8 + i * 16);
+    b.writeBigUInt64LE(q, 12 + i * 16);
+  });
+  return event(EVENT.GTID_LIST, ts, 7, b);
+};
+
+const FILE = Buffer.concat([
+  BINLOG_MAGIC,
+  event(EVENT.FORMAT_DESCRIPTION, 100, 7, Buffer.alloc(40)),
+  gtidList(100, [[0, 7, 41n]]),
+  gtidEvent(200, 7, 0, 42n),
+  event(2, 200, 7, Buffer.from("query")),
+  event(EVENT.XID, 201, 7, Buffer.alloc(8)),
+  gtidEvent(300, 9, 1, 5n),
+  event(EVENT.XID, 305, 9, Buffer.alloc(8)),
+  event(EVENT.ROTATE, 400, 7, Buffer.from("mysql-bin.000002")),
+]);
+
+describe("BinlogParser", () => {
+  it("summarises a binlog whichever way it arrives in chunks", () => {
+    for (const size of [1, 3, 19, 64, FILE.length]) {
+      const p = new BinlogParser();
+      for (let i = 0; i < FILE.length; i += size) p.push(FILE.subarray(i, i + size));
+      const s = p.finish();
+      expect(s.error).toBeUndefined();
+      expect(s.size).toBe(FILE.length);
+      expect(s.serverId).toBe(7);
+      expect(s.gtidListAtStart!.map(formatGtid)).toEqual(["0-7-41"]);
+      expect(formatGtid(s.firstGtid!)).toBe("0-7-42");
+      expect([...s.lastPerDomain.values()].map(formatGtid)).toEqual(["0-7-42", "1-9-5"]);
+      expect(s.transactions).toBe(2);
+      expect([s.firstEventAt, s.lastEventAt]).toEqual([200, 305]);
+      expect(s.closed).toBe(true);
+    }
+  });
+
+  it("says what is wrong with bytes that are not a whole binlog", () => {
+    const bad = new BinlogParser();
+    bad.push(Buffer.from("hello world"));
+    expect(bad.finish().error).toMatch(/bad magic/);
+    const cut = new BinlogParser();
+    cut.push(FILE.subarray(0, FILE.length - 5));
+    expect(cut.finish().error).toMatch(/ends inside an event/);
+  });
+});
+
+describe("GTID continuity", () => {
+  const list = (t: string) => [...parseGtidList(t).values()];
+  it("accepts the next file starting exactly where the previous one ended, per domain", () => {
+    expect(gtidContinuity(list("0-1-10"), parseGtidList("0-1-15,1-2-3"), list("0-1-15,1-2-3"))).toBeUndefined();
+    expect(gtidContinuity(list("0-1-10"), new Map(), list("0-1-10"))).toBeUndefined();
+  });
+  it("names the jump when transactions are missing between two files", () => {
+    expect(gtidContinuity(list("0-1-10"), parseGtidList("0-1-15"), list("0-1-18"))).toBe("GTID state jumps from 0-1-15 to 0-1-18 in domain 0");
+    expect(gtidContinuity([], new Map(), list("3-1-4"))).toMatch(/domain 3 starts at 3-1-4/);
+  });
+  it("rejects text that is not a MariaDB GTID list", () => {
+    expect(() => parseGtidList("3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5")).toThrow(/not a MariaDB GTID/);
+  });
+});
+
+describe("rotation", () => {
+  const at = (gtid: string, file = "b.000002", position = 389) => ({ serverId: "1", gtid, current: { file, position } });
+  const progress = (gtid: string, file = "b.000002", position = 389) => ({ server: "db1", serverId: "1", basename: "b", checkedAt: "", serverAt: { file, position, gtid }, complete: true });
+  it("only when the GTID state moved (an idle server's checkpoint event is no news)", () => {
+    expect(newEventsSince(progress("0-1-30"), at("0-1-30", "b.000002", 430))).toBe(false);
+    expect(newEventsSince(progress("0-1-30"), at("0-1-31"))).toBe(true);
+    expect(newEventsSince(undefined, at(""))).toBe(false);
+    expect(newEventsSince(undefined, at("0-1-1"))).toBe(true);
+    expect(newEventsSince({ ...progress("0-1-30"), serverId: "2" }, at("0-1-30"))).toBe(true);
+    expect(newEventsSince(progress(""), at("", "b.000002", 900))).toBe(true); // no GTIDs: positions decide
+  });
+});
