@@ -21,8 +21,10 @@ import type { Dataset, DrSpec } from "../spec/types.generated.js";
 import { acquireLock } from "../state/lock.js";
 import type { BackupManifest, BinlogPoint, SetFile, TableName } from "./manifest.generated.js";
 import {
-  DumpScanner,
   dumpArgs,
+  dumpHeadComplete,
+  dumpHeadPoint,
+  tablesInDumpLog,
   dumpCommand,
   mydumperArgs,
   mydumperUnsafe,
@@ -262,15 +264,21 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       tools[cmd] = await toolVersion(cmd);
       await storeAccounts();
       const ignore = ignoredTables(catalog);
-      const scanner = new DumpScanner();
-      const r = await store(`dump.sql${ext}`, "dump", { name: cmd, command: cmd, args: dumpArgs(server, facts.flavor, scope.databases, { binlog: facts.binlog, ignore }), tap: (c) => scanner.push(c) });
-      if (!scanner.completed()) {
-        throw new DrError("failed", `${cmd} exited 0 but its output has no "-- Dump completed" trailer (${scanner.bytes} bytes): the dump is incomplete`, {
-          hint: r.stderr[cmd] ? `${cmd} said: ${r.stderr[cmd]}` : undefined,
-        });
-      }
-      point = scanner.point();
-      inSet = scanner.tables;
+      const headFile = join(staging, "dump-head.sql");
+      const log: Buffer[] = [];
+      await store(`dump.sql${ext}`, "dump", {
+        name: cmd,
+        command: cmd,
+        args: dumpArgs(server, facts.flavor, scope.databases, { binlog: facts.binlog, ignore }),
+        peel: { file: headFile, enough: dumpHeadComplete, maxBytes: 1 << 20 },
+        onStderr: (c) => log.push(c),
+      });
+      const head = await readFile(headFile);
+      if (!head.length) throw new DrError("failed", `${cmd} exited 0 but wrote nothing: the dump is empty`);
+      point = dumpHeadPoint(head);
+      if (facts.binlog && !point.file) throw new DrError("failed", `${cmd} wrote no binlog coordinates (-- CHANGE MASTER TO …) at the head of the dump`);
+      if (point.file && point.gtid === undefined && facts.flavor === "mariadb") point = { ...point, gtid: await gtidAt(server, point.file, point.position ?? 0) };
+      inSet = tablesInDumpLog(Buffer.concat(log).toString("utf8"), scope.databases, catalog.base);
     } else if (fullMethod === "mydumper") {
       tools.mydumper = await toolVersion("mydumper");
       const out = join(staging, "dump");
@@ -377,6 +385,17 @@ async function ensureFreeSpace(path: string, needBytes: number, why: string): Pr
   const need = Math.ceil(needBytes * 1.2);
   if (free < need) {
     throw new DrError("failed", `not enough free space in ${path}: ${formatBytes(free)} free, about ${formatBytes(need)} needed (${why})`);
+  }
+}
+
+/** The GTID position of a binlog coordinate (MariaDB), as the dump's own trailer would state it. */
+async function gtidAt(server: DrSpec["servers"][string], file: string, position: number): Promise<string> {
+  const conn = await connectServer(server);
+  try {
+    const [r] = await rowsOf(conn, "SELECT BINLOG_GTID_POS(?, ?) AS g", [file, position]);
+    return String(r?.g ?? "");
+  } finally {
+    await conn.end().catch(() => {});
   }
 }
 

@@ -41,6 +41,7 @@ export function dumpArgs(server: Server, flavor: Flavor, databases: string[], op
     "--hex-blob",
     "--default-character-set=utf8mb4",
     "--max-allowed-packet=1G",
+    "--verbose", // its per-table log on stderr is how drctl knows what the dump holds (tablesInDumpLog)
     ...ignore.map((t) => `--ignore-table=${t.database}.${t.table}`),
     "--databases",
     "--", // a database named like an option stays a name
@@ -118,83 +119,43 @@ export function parseMydumperMetadata(text: string): { point: BinlogPoint; finis
   };
 }
 
-const CREATE_TABLE = Buffer.from("\nCREATE TABLE `");
-const USE_DB = Buffer.from("\nUSE `");
-const EDGE = 64 * 1024;
-
 /**
- * Watches a dump stream go by: the coordinates the dump wrote (head), its "Dump completed" trailer
- * (tail), and every CREATE TABLE under its USE database — without keeping the stream.
+ * Has the dump's head been read far enough? The coordinates come before the first database
+ * (`-- CHANGE MASTER TO …` with --master-data=2); once a CREATE DATABASE or USE shows up they
+ * would have been there.
  */
-export class DumpScanner {
-  head = Buffer.alloc(0);
-  private tailChunks: Buffer[] = [];
-  private tailBytes = 0;
-  private carry = Buffer.alloc(0);
-  private db: string | undefined;
-  readonly tables: TableName[] = [];
-  bytes = 0;
-
-  push(chunk: Buffer): void {
-    this.bytes += chunk.length;
-    if (this.head.length < EDGE) this.head = Buffer.concat([this.head, chunk.subarray(0, EDGE - this.head.length)]);
-    this.tailChunks.push(chunk);
-    this.tailBytes += chunk.length;
-    while (this.tailChunks.length > 1 && this.tailBytes - this.tailChunks[0]!.length >= EDGE) this.tailBytes -= this.tailChunks.shift()!.length;
-    this.scan(this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk);
-  }
-
-  private scan(buf: Buffer): void {
-    let pos = 0;
-    for (;;) {
-      const a = buf.indexOf(CREATE_TABLE, pos);
-      const b = buf.indexOf(USE_DB, pos);
-      const idx = a < 0 ? b : b < 0 ? a : Math.min(a, b);
-      if (idx < 0) break;
-      const isUse = idx === b;
-      const start = idx + (isUse ? USE_DB.length : CREATE_TABLE.length);
-      const name = readQuoted(buf, start);
-      if (!name) {
-        this.carry = Buffer.from(buf.subarray(idx));
-        return;
-      }
-      if (isUse) this.db = name.value;
-      else if (this.db !== undefined) this.tables.push({ database: this.db, table: name.value });
-      pos = name.end;
-    }
-    // a token split across chunks starts at the last newline: keep that short piece only
-    const nl = buf.lastIndexOf(10);
-    this.carry = nl >= pos && buf.length - nl < 1024 ? Buffer.from(buf.subarray(nl)) : Buffer.alloc(0);
-  }
-
-  tail(): string {
-    return Buffer.concat(this.tailChunks).subarray(-EDGE).toString("utf8");
-  }
-
-  /** The tool's own success marker (DESIGN §8 rule 1: a trailer-less dump is a failure). */
-  completed(): boolean {
-    return /\n-- Dump completed/.test(this.tail());
-  }
-
-  point(): BinlogPoint {
-    const head = this.head.toString("utf8");
-    const m = /-- CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE='([^']*)', (?:MASTER|SOURCE)_LOG_POS=(\d+)/.exec(head);
-    const tail = this.tail();
-    const g = /-- SET GLOBAL gtid_slave_pos='([^']*)'/.exec(tail) ?? /SET @@GLOBAL\.GTID_PURGED=(?:\/\*!80000 '\+'\*\/ )?'([^']*)'/.exec(head);
-    return { ...(m ? { file: m[1]!, position: Number(m[2]) } : {}), ...(g ? { gtid: g[1]! } : {}), source: "dump header" };
-  }
+export function dumpHeadComplete(head: Buffer): boolean {
+  const text = head.toString("latin1");
+  return /\n-- CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE=[^\n]*\n/.test(text) || /\n(?:CREATE DATABASE|USE) /.test(text);
 }
 
-/** A backtick-quoted identifier starting at `start` (just after the opening backtick); undefined when it runs past the buffer. */
-function readQuoted(buf: Buffer, start: number): { value: string; end: number } | undefined {
-  let i = start;
+/** The binlog coordinates a dump wrote into its head (MariaDB and MySQL 8 spellings). */
+export function dumpHeadPoint(head: Buffer): BinlogPoint {
+  const text = head.toString("utf8");
+  const m = /-- CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE='([^']*)', (?:MASTER|SOURCE)_LOG_POS=(\d+)/.exec(text);
+  const g = /SET @@GLOBAL\.GTID_PURGED=(?:\/\*!80000 '\+'\*\/ )?'([^']*)'/.exec(text);
+  return { ...(m ? { file: m[1]!, position: Number(m[2]) } : {}), ...(g ? { gtid: g[1]! } : {}), source: "dump header" };
+}
+
+/**
+ * Which of `candidates` the dump wrote, from its --verbose log on stderr: per database (in the
+ * order given to --databases, each between "Setting savepoint" and "Releasing savepoint" under
+ * --single-transaction) a "Retrieving table structure for table NAME" followed by "Sending SELECT
+ * query" — the table's rows were read. Exact substring matches, so any name works.
+ */
+export function tablesInDumpLog(log: string, databases: string[], candidates: TableName[]): TableName[] {
+  const segments: string[] = [];
+  let from = 0;
   for (;;) {
-    const q = buf.indexOf(0x60, i);
-    if (q < 0 || q + 1 >= buf.length) return undefined;
-    if (buf[q + 1] === 0x60) {
-      i = q + 2;
-      continue;
-    }
-    return { value: buf.subarray(start, q).toString("utf8").replaceAll("``", "`"), end: q + 1 };
+    const start = log.indexOf("-- Setting savepoint...\n", from);
+    if (start < 0) break;
+    const end = log.indexOf("-- Releasing savepoint...\n", start);
+    segments.push(log.slice(start, end < 0 ? undefined : end));
+    if (end < 0) break;
+    from = end;
   }
+  return candidates.filter((t) => {
+    const seg = segments[databases.indexOf(t.database)];
+    return seg !== undefined && seg.includes(`\n-- Retrieving table structure for table ${t.table}...\n-- Sending SELECT query...\n`);
+  });
 }

@@ -37,6 +37,24 @@ describe("streamToFile", () => {
     expect((err as DrError).meta.stage).toBe("mariadb-dump");
   });
 
+  it("a peeled head plus the kernel-piped rest decode to exactly the producer's bytes, whatever the size and wherever the head stops", async () => {
+    const sizes = [0, 1, 1000, 65_536, 65_537, 300_000, 5_000_000, 40_000_000];
+    for (const [i, size] of sizes.entries()) {
+      const input = join(dir, `peel-in-${i}`);
+      // incompressible bytes, so no run of zeros can hide a lost or doubled chunk
+      execFileSync("sh", ["-c", `head -c ${size} /dev/urandom > '${input}'`]);
+      const want = readFileSync(input);
+      for (const stopAt of [1, 4096, 70_000, 2_000_000]) {
+        const file = join(dir, `peel-${i}-${stopAt}.zst`);
+        const headFile = join(dir, `peel-${i}-${stopAt}.head`);
+        await streamToFile(file, { producer: { name: "cat", command: "cat", args: [input], peel: { file: headFile, enough: (h) => h.length >= stopAt, maxBytes: 1 << 20 } } });
+        const head = readFileSync(headFile);
+        expect(want.subarray(0, head.length).equals(head)).toBe(true);
+        expect(await decodeFile(file), `size ${size}, head stops at ${stopAt}`).toEqual({ rawBytes: size, rawSha256: sha(want) });
+      }
+    }
+  }, 120_000);
+
   it("a producer killed by a signal is named as such", async () => {
     const producer = { name: "dump", command: "sh", args: ["-c", "seq 1 1000; kill -9 $$"] };
     const err = (await streamToFile(join(dir, "killed.zst"), { producer }).catch((e: unknown) => e)) as DrError;

@@ -1,10 +1,9 @@
 // The pure parts of backups: tool argv, the tools' reports, the dump scanner (wherever the stream
 // is cut into chunks), table scope and completeness, set ids and debris rules.
-import fc from "fast-check";
 import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ignoredTables, missingTables } from "../../src/backup/backup.js";
-import { DumpScanner, dumpArgs, mydumperArgs, mydumperRegex, mydumperUnsafe, parseKeyValues, parseMydumperMetadata, parseXtrabackupBinlogPos, physicalArgs } from "../../src/backup/methods.js";
+import { dumpArgs, dumpHeadComplete, dumpHeadPoint, mydumperArgs, mydumperRegex, mydumperUnsafe, parseKeyValues, parseMydumperMetadata, parseXtrabackupBinlogPos, physicalArgs, tablesInDumpLog } from "../../src/backup/methods.js";
 import { inScope, likeToRegExp, scopeOf, splitDefiner } from "../../src/backup/server-facts.js";
 import { newSetId, writerGone } from "../../src/backup/set-store.js";
 
@@ -36,53 +35,55 @@ const DUMP = [
   "",
 ].join("\n");
 
-function scanInChunks(text: string, cuts: number[]): DumpScanner {
-  const buf = Buffer.from(text, "utf8");
-  const s = new DumpScanner();
-  let prev = 0;
-  for (const c of [...cuts].sort((a, b) => a - b)) {
-    s.push(buf.subarray(prev, c));
-    prev = c;
-  }
-  s.push(buf.subarray(prev));
-  return s;
-}
+const LOG = [
+  "-- Connecting to 127.0.0.1...",
+  "-- Starting transaction...",
+  "-- Setting savepoint...",
+  "-- Retrieving table structure for table back`tick...",
+  "-- Sending SELECT query...",
+  "-- Retrieving rows...",
+  "-- Rolling back to savepoint sp...",
+  "-- Retrieving table structure for table v ü...",
+  "-- It's a view, create dummy view for view",
+  "-- Retrieving table structure for table 学生...",
+  "-- Sending SELECT query...",
+  "-- Retrieving rows...",
+  "-- Releasing savepoint...",
+  "-- Setting savepoint...",
+  "-- Retrieving table structure for table t...",
+  "-- Sending SELECT query...",
+  "-- Releasing savepoint...",
+  "-- Retrieving view structure for table back`tick...",
+  "-- Disconnecting from 127.0.0.1...",
+  "",
+].join("\n");
 
-describe("DumpScanner", () => {
-  const want = [
-    { database: "dr_ünïcode", table: "back`tick" },
-    { database: "dr_ünïcode", table: "tbl with space" },
-    { database: "dr_ünïcode", table: "学生" },
-    { database: "other`db", table: "t" },
-  ];
-
-  it("finds the tables, the coordinates and the trailer", () => {
-    const s = scanInChunks(DUMP, []);
-    expect(s.tables).toEqual(want);
-    expect(s.point()).toEqual({ file: "mariadb-bin.000003", position: 6268, gtid: "0-1-24", source: "dump header" });
-    expect(s.completed()).toBe(true);
+describe("what a dump holds", () => {
+  it("reads the coordinates from the head, once the head has them", () => {
+    const head = Buffer.from(DUMP.slice(0, DUMP.indexOf("CREATE DATABASE") + 20));
+    expect(dumpHeadComplete(Buffer.from(DUMP.slice(0, 60)))).toBe(false);
+    expect(dumpHeadComplete(Buffer.from(DUMP.slice(0, DUMP.indexOf("\n\nCREATE") + 1)))).toBe(true);
+    expect(dumpHeadComplete(Buffer.from("-- MariaDB dump\n\nUSE `x`;\n"))).toBe(true); // binlog off: no coordinates come
+    expect(dumpHeadPoint(head)).toEqual({ file: "mariadb-bin.000003", position: 6268, source: "dump header" });
+    expect(dumpHeadPoint(Buffer.from("-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000002', SOURCE_LOG_POS=157;\nSET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ 'uuid:1-5';\n"))).toEqual({
+      file: "binlog.000002",
+      position: 157,
+      gtid: "uuid:1-5",
+      source: "dump header",
+    });
   });
 
-  it("finds the same wherever the stream is cut into chunks (even inside a multi-byte character)", () => {
-    const len = Buffer.byteLength(DUMP);
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: len }), { maxLength: 40 }), (cuts) => {
-        const s = scanInChunks(DUMP, cuts);
-        expect(s.tables).toEqual(want);
-        expect(s.completed()).toBe(true);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it("a dump without its trailer is not complete", () => {
-    expect(scanInChunks(DUMP.replace("-- Dump completed", "-- Dump comp"), [100]).completed()).toBe(false);
-    expect(new DumpScanner().completed()).toBe(false);
-  });
-
-  it("reads MySQL 8's coordinates too", () => {
-    const s = scanInChunks("-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000002', SOURCE_LOG_POS=157;\nSET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ 'uuid:1-5';\n-- Dump completed\n", []);
-    expect(s.point()).toEqual({ file: "binlog.000002", position: 157, gtid: "uuid:1-5", source: "dump header" });
+  it("finds the tables whose rows the dump read, per database in --databases order, from its verbose log", () => {
+    const cands = [
+      { database: "dr_ünïcode", table: "back`tick" },
+      { database: "dr_ünïcode", table: "学生" },
+      { database: "dr_ünïcode", table: "missing" },
+      { database: "dr_ünïcode", table: "t" }, // t was dumped, but in the second database
+      { database: "other", table: "t" },
+      { database: "other", table: "v ü" },
+    ];
+    expect(tablesInDumpLog(LOG, ["dr_ünïcode", "other"], cands)).toEqual([cands[0], cands[1], cands[4]]);
+    expect(tablesInDumpLog("", ["x"], cands)).toEqual([]);
   });
 });
 

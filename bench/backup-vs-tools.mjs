@@ -1,0 +1,137 @@
+// `drctl backup` against the bare tools on the same ~1 GB dataset, alternated in the same run:
+//   mysqldump method  ÷  `mariadb-dump <same flags> | zstd -3 -T0 > file`
+//   mariadb-backup    ÷  `mariadb-backup --backup --stream=xbstream <same flags> | zstd -3 -T0 > file`
+// drctl does more (reference row counts in their own snapshot, SHOW CREATE of the objects, the
+// manifest, the completeness check); the target is that all of it costs ≤ 10 %, with drctl's own
+// peak RSS ≤ 200 MB (the data never sits in its memory).
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cli, median, writeResult } from "./lib.mjs";
+
+const { startSandbox } = await import("../dist/adapters/sandbox/mariadb-sandbox.js");
+const { dumpArgs, physicalArgs } = await import("../dist/backup/methods.js");
+
+const TARGET_BYTES = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const dir = mkdtempSync(join(tmpdir(), "drctl-bench-backup-"));
+const db = await startSandbox({ baseDir: dir, binlog: true, serverOptions: ["innodb-buffer-pool-size=1G", "innodb-log-file-size=512M"] });
+try {
+  const c = await db.connectRoot();
+  await c.query("CREATE DATABASE bench");
+  // four tables of ~1 KB rows with varied text (dump-like, compressible about as real data is)
+  const perTable = Math.ceil(TARGET_BYTES / 4 / 1100);
+  for (let t = 1; t <= 4; t++) {
+    await c.query(`CREATE TABLE bench.t${t} (id BIGINT AUTO_INCREMENT PRIMARY KEY, n INT, d DATETIME, s VARCHAR(1024)) ENGINE=InnoDB`);
+    await c.query(`INSERT INTO bench.t${t} (n, d, s) VALUES (1, NOW(), REPEAT(MD5(RAND()), 30))`);
+    while (true) {
+      const [[{ n }]] = await c.query(`SELECT COUNT(*) AS n FROM bench.t${t}`);
+      if (Number(n) >= perTable) break;
+      await c.query(`INSERT INTO bench.t${t} (n, d, s) SELECT FLOOR(RAND() * 1e9), NOW() - INTERVAL FLOOR(RAND() * 1e6) SECOND, CONCAT(MD5(RAND()), REPEAT(MD5(RAND()), 29)) FROM bench.t${t} LIMIT ${Math.max(1, perTable - Number(n))}`);
+    }
+  }
+  const [[{ bytes }]] = await c.query("SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench'");
+  await c.end();
+
+  const repo = join(dir, "repo");
+  const spec = join(dir, "drctl.yaml");
+  const q = JSON.stringify;
+  writeFileSync(
+    spec,
+    `version: 1
+project: bench
+state: ${q(join(dir, "state"))}
+tiers: { bronze: { rpo: 1d, rto: 8h } }
+servers:
+  db1: { host: 127.0.0.1, port: ${db.port}, credentials: ${q(db.clientOptionFile)} }
+repositories:
+  local: { type: filesystem, path: ${q(repo)} }
+datasets:
+  logical: { server: db1, databases: [bench], tier: bronze, repository: local, full: { method: mysqldump, schedule: "0 2 * * *" } }
+  physical: { server: db1, databases: [bench], tier: bronze, repository: local, full: { method: mariadb-backup, schedule: "0 3 * * *" } }
+scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
+`,
+  );
+  execFileSync(process.execPath, [cli, "apply", "-f", spec, "--auto-approve"], { stdio: "pipe" });
+  const server = { host: "127.0.0.1", port: db.port, credentials: db.clientOptionFile };
+  const sh = (args) => args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+
+  const bareDump = () => {
+    const out = join(dir, "bare.sql.zst");
+    execFileSync("bash", ["-o", "pipefail", "-c", `mariadb-dump ${sh(dumpArgs(server, "mariadb", ["bench"], { binlog: true }))} | zstd -q -c -3 -T0 > ${sh([out])}`]);
+    rmSync(out);
+  };
+  const bareBackup = () => {
+    const lsn = mkdtempSync(join(dir, "lsn-"));
+    const out = join(dir, "bare.xb.zst");
+    execFileSync("bash", ["-o", "pipefail", "-c", `mariadb-backup ${sh(physicalArgs(server, lsn))} 2>/dev/null | zstd -q -c -3 -T0 > ${sh([out])}`]);
+    rmSync(out);
+    rmSync(lsn, { recursive: true, force: true });
+  };
+  /** drctl backup, with its peak RSS (VmHWM) polled from /proc while it runs. */
+  const drctlBackup = (dataset) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, "backup", "-f", spec, dataset], { stdio: ["ignore", "ignore", "pipe"] });
+      let err = "";
+      child.stderr.on("data", (d) => (err += d));
+      let hwm = 0;
+      const poll = setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+          if (m) hwm = Math.max(hwm, Number(m[1]) * 1024);
+        } catch {
+          /* exited */
+        }
+      }, 20);
+      child.once("exit", (code) => {
+        clearInterval(poll);
+        if (code !== 0) reject(new Error(`drctl backup ${dataset} exited ${code}: ${err}`));
+        else {
+          rmSync(join(repo, "sets", dataset), { recursive: true, force: true });
+          resolve(hwm);
+        }
+      });
+    });
+  const time = async (fn) => {
+    const t0 = process.hrtime.bigint();
+    const r = await fn();
+    return { ms: Number(process.hrtime.bigint() - t0) / 1e6, r };
+  };
+
+  const results = {};
+  for (const [name, bare, dataset] of [
+    ["mysqldump", bareDump, "logical"],
+    ["mariadb-backup", bareBackup, "physical"],
+  ]) {
+    const ours = [];
+    const tool = [];
+    const rss = [];
+    await time(bare); // warm the buffer pool and page cache once before measuring
+    for (let i = 0; i < runs; i++) {
+      tool.push((await time(bare)).ms);
+      const d = await time(() => drctlBackup(dataset));
+      ours.push(d.ms);
+      rss.push(d.r);
+    }
+    const ratio = median(ours) / median(tool);
+    results[name] = {
+      drctl_ms_median: Math.round(median(ours)),
+      bare_ms_median: Math.round(median(tool)),
+      ratio: +ratio.toFixed(3),
+      drctl_peak_rss_mb_max: +(Math.max(...rss) / 1024 ** 2).toFixed(1),
+      pass: ratio <= 1.1 && Math.max(...rss) <= 200 * 1024 ** 2,
+    };
+  }
+  writeResult("backup-vs-tools", {
+    benchmark: "backup-vs-tools",
+    dataset_bytes: Number(bytes),
+    runs,
+    ...results,
+    target: "ratio <= 1.10 and drctl peak RSS <= 200 MB, for each method",
+    pass: Object.values(results).every((r) => r.pass),
+  });
+} finally {
+  await db.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
