@@ -31,6 +31,7 @@ try {
       await c.query(`INSERT INTO bench.t${t} (n, d, s) SELECT FLOOR(RAND() * 1e9), NOW() - INTERVAL FLOOR(RAND() * 1e6) SECOND, CONCAT(MD5(RAND()), REPEAT(MD5(RAND()), 29)) FROM bench.t${t} LIMIT ${Math.max(1, perTable - Number(n))}`);
     }
   }
+  await c.query("ANALYZE TABLE bench.t1, bench.t2, bench.t3, bench.t4");
   const [[{ bytes }]] = await c.query("SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench'");
   await c.end();
 
@@ -59,7 +60,7 @@ scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
 
   const bareDump = () => {
     const out = join(dir, "bare.sql.zst");
-    execFileSync("bash", ["-o", "pipefail", "-c", `mariadb-dump ${sh(dumpArgs(server, "mariadb", ["bench"], { binlog: true }))} | zstd -q -c -3 -T0 > ${sh([out])}`]);
+    execFileSync("bash", ["-o", "pipefail", "-c", `mariadb-dump ${sh(dumpArgs(server, "mariadb", ["bench"], { binlog: true }))} 2>/dev/null | zstd -q -c -3 -T0 > ${sh([out])}`]);
     rmSync(out);
   };
   const bareBackup = () => {
@@ -72,7 +73,7 @@ scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
   /** drctl backup, with its peak RSS (VmHWM) polled from /proc while it runs. */
   const drctlBackup = (dataset) =>
     new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [cli, "backup", "-f", spec, dataset], { stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(process.execPath, [cli, "backup", "-f", spec, dataset], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, DRCTL_TRACE: "1" } });
       let err = "";
       child.stderr.on("data", (d) => (err += d));
       let hwm = 0;
@@ -88,6 +89,7 @@ scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
         clearInterval(poll);
         if (code !== 0) reject(new Error(`drctl backup ${dataset} exited ${code}: ${err}`));
         else {
+          if (process.env.BENCH_TRACE) console.error(err.split("\n").filter((l) => l.startsWith("trace")).join("\n"));
           rmSync(join(repo, "sets", dataset), { recursive: true, force: true });
           resolve(hwm);
         }

@@ -4,7 +4,7 @@
 
 import { chown } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { execa } from "execa";
+import { runTool } from "../adapters/process/run.js";
 import { DrError } from "../errors.js";
 
 export interface Account {
@@ -15,7 +15,7 @@ export interface Account {
 }
 
 export async function lookupAccount(name: string): Promise<Account> {
-  const r = await execa("getent", ["passwd", name], { reject: false });
+  const r = await runTool("getent", ["passwd", name]);
   const fields = r.stdout.split(":");
   if (r.exitCode !== 0 || fields.length < 7) throw new DrError("invalid", `no such user: ${name}`, { hint: "scheduler.user names the account the cron jobs run as; create it first" });
   return { name, uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5]! };

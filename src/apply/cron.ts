@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
+import { runTool } from "../adapters/process/run.js";
 import { renderBlock, replaceBlock, splitCrontab } from "../core/cron-line.js";
 import type { DesiredSchedule } from "../core/desired.js";
 import { writeFileAtomic } from "../adapters/fs/atomic-write.js";
@@ -48,7 +48,7 @@ async function installCrontab(user: string, text: string): Promise<void> {
   try {
     const file = join(dir, "crontab");
     await writeFile(file, text, { mode: 0o600 });
-    const r = await execa("crontab", ["-u", user, file], { reject: false, env: { LC_ALL: "C" } });
+    const r = await runTool("crontab", ["-u", user, file], { env: { LC_ALL: "C" } });
     if (r.exitCode !== 0) throw new DrError("failed", `crontab -u ${user} refused the new crontab: ${(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`);
   } finally {
     await rm(dir, { recursive: true, force: true });

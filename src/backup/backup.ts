@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, statfs, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
+import { describeExit, runTool } from "../adapters/process/run.js";
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { addressOf, connectServer } from "../adapters/mysql/connect.js";
 import { fileProducer, streamToFile, type Stage } from "../adapters/pipeline/stream.js";
@@ -83,8 +83,8 @@ export async function checkRepository(spec: DrSpec, name: string): Promise<strin
 }
 
 async function toolVersion(cmd: string): Promise<string> {
-  const r = await execa(cmd, ["--version"], { reject: false, timeout: 10_000 });
-  return (r.stdout || r.stderr).toString().split("\n").find((l) => l.trim())?.trim() ?? "unknown";
+  const r = await runTool(cmd, ["--version"], { timeoutMs: 10_000 });
+  return (r.stdout || r.stderr).split("\n").find((l) => l.trim())?.trim() ?? "unknown";
 }
 
 function sha256Hex(s: string): string {
@@ -133,6 +133,9 @@ export function missingTables(catalog: CatalogTables, inSet: TableName[]): Table
 export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
   const { spec } = req;
   const say = req.say ?? (() => {});
+  // DRCTL_TRACE=1: how long each phase took (where a slow backup spends its time)
+  const t0 = Date.now();
+  const trace = process.env.DRCTL_TRACE ? (what: string) => say(`trace +${Date.now() - t0} ms: ${what}`) : () => {};
   const ds = datasetOf(spec, req.dataset);
   let kind = req.kind;
   if (kind === "incremental" && !ds.incremental) {
@@ -158,6 +161,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
   let setDir: string | undefined;
   let published = false;
   try {
+    trace("locked");
     const parentDir = setsDir(repoPath, req.dataset);
     const debris = await cleanDebris([parentDir, join(repoPath, "staging")]);
     for (const d of debris.removed) say(`removed an interrupted attempt: ${d}`);
@@ -187,6 +191,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     } finally {
       await conn.end().catch(() => {});
     }
+    trace("server facts read");
     const absent = scope.databases.filter((d) => !catalog.base.some((t) => t.database === d) && !catalog.views.some((t) => t.database === d));
     const notes: string[] = [];
     if (absent.length) notes.push(`databases with no tables visible to the backup account: ${absent.join(", ")}`);
@@ -210,6 +215,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     }
     const fullMethod = kind === "full" ? ds.full.method : method;
 
+    trace("catalog read");
     const started = new Date();
     const id = newSetId(kind, started);
     setDir = await beginSet(parentDir, id, `drctl backup ${req.dataset} --kind ${kind}`);
@@ -254,6 +260,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     reference.catch(() => {}); // awaited below; must not be an unhandled rejection meanwhile
 
     const tools: Record<string, string> = {};
+    // the tools' versions go in the manifest; asked while the payload streams, not before it
+    const toolNames = [fullMethod === "mydumper" ? "mydumper" : PHYSICAL.has(fullMethod) ? physicalCommand(facts.flavor) : dumpCommand(facts.flavor), ...(compress ? ["zstd"] : []), ...(encryption ? ["age"] : [])];
+    const versions = Promise.all(toolNames.map(async (t) => [t, await toolVersion(t)] as const)).then((pairs) => Object.fromEntries(pairs));
     let point: BinlogPoint = {};
     let inSet: TableName[] = catalog.base;
     let lsn: BackupManifest["lsn"];
@@ -280,12 +289,11 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       if (point.file && point.gtid === undefined && facts.flavor === "mariadb") point = { ...point, gtid: await gtidAt(server, point.file, point.position ?? 0) };
       inSet = tablesInDumpLog(Buffer.concat(log).toString("utf8"), scope.databases, catalog.base);
     } else if (fullMethod === "mydumper") {
-      tools.mydumper = await toolVersion("mydumper");
       const out = join(staging, "dump");
       await ensureFreeSpace(repoPath, facts.datadirBytes, "mydumper stages its files in the repository before compressing them");
       const threads = 2;
-      const r = await execa("mydumper", mydumperArgs(server, scope.databases, out, threads, catalog.outOfScope.length ? [...catalog.base, ...catalog.views] : undefined), { reject: false, all: true, env: { ...process.env, LC_ALL: "C.UTF-8" } });
-      if (r.exitCode !== 0) throw new DrError("failed", `stage mydumper exited ${r.exitCode ?? r.signal}: ${tailOf(String(r.all ?? ""))}`, { meta: { stage: "mydumper" } });
+      const r = await runTool("mydumper", mydumperArgs(server, scope.databases, out, threads, catalog.outOfScope.length ? [...catalog.base, ...catalog.views] : undefined), { env: { LC_ALL: "C.UTF-8" } });
+      if (r.exitCode !== 0) throw new DrError("failed", `stage mydumper ${describeExit(r)}: ${tailOf(r.all)}`, { meta: { stage: "mydumper" } });
       const meta = parseMydumperMetadata(await readFile(join(out, "metadata"), "utf8").catch(() => ""));
       if (!meta.finished) throw new DrError("failed", "mydumper exited 0 but its metadata file has no \"Finished dump at\" line: the dump is incomplete");
       point = meta.point;
@@ -303,7 +311,6 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       inSet = catalog.base.filter((t) => schemaFiles.has(`${t.database}.${t.table}-schema.sql`));
     } else {
       const cmd = physicalCommand(facts.flavor);
-      tools[cmd] = await toolVersion(cmd);
       const lsnDir = join(staging, "lsn");
       const r = await store(`backup.xbstream${ext}`, "xbstream", { name: cmd, command: cmd, args: physicalArgs(server, lsnDir, parent?.lsn?.to) });
       if (!/completed OK!\s*$/.test(r.stderr[cmd] ?? "")) throw new DrError("failed", `${cmd} exited 0 without "completed OK!": ${tailOf(r.stderr[cmd] ?? "")}`);
@@ -315,9 +322,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       // a physical set is the whole instance: every table the catalog lists is in it
       inSet = catalog.base;
     }
-    tools.zstd = compress ? await toolVersion("zstd") : "not used";
-    if (encryption) tools.age = await toolVersion("age");
+    Object.assign(tools, await versions);
 
+    trace("payload stored");
     const missing = missingTables(catalog, inSet);
     if (missing.length) {
       throw new DrError("failed", `the set lacks ${missing.length} table(s) the server has for dataset ${req.dataset}: ${missing.map(show).join(", ")}`, {
@@ -329,6 +336,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       });
     }
     const ref = await reference;
+    trace("reference figures ready");
     const finished = new Date();
     const manifest: BackupManifest = {
       formatVersion: 1,
@@ -355,6 +363,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       ...(notes.length ? { notes } : {}),
     };
     await publishSet(setDir, manifest);
+    trace("published");
     published = true;
     return { manifest, dir: setDir, debrisRemoved: debris.removed };
   } finally {

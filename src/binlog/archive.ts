@@ -7,10 +7,10 @@
 // reappeared with other content — are reported and make the run exit 6 (DESIGN §8 rule 4).
 
 import { createReadStream } from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
+import { describeExit, runTool } from "../adapters/process/run.js";
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { writeFileAtomic } from "../adapters/fs/atomic-write.js";
 import { addressOf, connectServer } from "../adapters/mysql/connect.js";
@@ -291,14 +291,15 @@ async function archiveInto(
     complete: gaps.length === 0,
     ...(last ? { lastArchived: last.binlog!.file } : {}),
   };
+  await mkdir(parent, { recursive: true, mode: 0o700 });
   await writeFileAtomic(join(parent, PROGRESS), JSON.stringify(progress, null, 2) + "\n", { mode: 0o600 });
   return { repository: repo.name, rotated: ctx.rotated, archived: done, gaps, progress };
 }
 
 async function fetchBinlog(server: DrSpec["servers"][string], file: string, dir: string): Promise<void> {
   // --raw writes files named after the binlog under --result-file's prefix (never to stdout)
-  const r = await execa("mysqlbinlog", [...clientConnectionArgs(server), "--read-from-remote-server", "--raw", `--result-file=${dir}/`, "--", file], { reject: false, all: true });
-  if (r.exitCode !== 0) throw new DrError("failed", `stage mysqlbinlog exited ${r.exitCode ?? r.signal} fetching ${file}: ${String(r.all ?? "").trim().split("\n").slice(-4).join("\n")}`, { meta: { stage: "mysqlbinlog" } });
+  const r = await runTool("mysqlbinlog", [...clientConnectionArgs(server), "--read-from-remote-server", "--raw", `--result-file=${dir}/`, "--", file]);
+  if (r.exitCode !== 0) throw new DrError("failed", `stage mysqlbinlog ${describeExit(r)} fetching ${file}: ${r.all.trim().split("\n").slice(-4).join("\n")}`, { meta: { stage: "mysqlbinlog" } });
 }
 
 async function parseFile(path: string): Promise<BinlogSummary> {

@@ -3,7 +3,7 @@
 
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { execa } from "execa";
+import { runTool } from "../adapters/process/run.js";
 import { splitCrontab } from "../core/cron-line.js";
 import type { ObservedCron } from "../core/observed.js";
 import { messageOf } from "../errors.js";
@@ -11,7 +11,7 @@ import { messageOf } from "../errors.js";
 export async function readCronText(target: string): Promise<string> {
   if (target.startsWith("crontab:")) {
     const user = target.slice("crontab:".length);
-    const r = await execa("crontab", ["-l", "-u", user], { reject: false, env: { LC_ALL: "C" } });
+    const r = await runTool("crontab", ["-l", "-u", user], { env: { LC_ALL: "C" } });
     if (r.exitCode === 0) return r.stdout.endsWith("\n") || r.stdout === "" ? r.stdout : r.stdout + "\n";
     if (/no crontab for/i.test(r.stderr)) return "";
     throw new Error(`crontab -l -u ${user}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);

@@ -5,7 +5,7 @@
 
 import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
+import { describeExit, runTool } from "../adapters/process/run.js";
 import { decodeStages, runPipeline, type Stage } from "../adapters/pipeline/stream.js";
 import type { RowDataPacket } from "mysql2/promise";
 import { connectServer } from "../adapters/mysql/connect.js";
@@ -87,8 +87,8 @@ export async function loadMydumperSet(set: StoredSet, target: { clientOptionFile
       await decodeToFile(set, f, join(dumpDir, f.source), keys);
     }
     await loadDefinerAccounts(set, target, keys);
-    const r = await execa("myloader", [`--defaults-file=${target.clientOptionFile}`, "--directory", dumpDir, "--threads", String(threads), "--verbose", "1"], { reject: false, all: true, env: { ...process.env, LC_ALL: "C.UTF-8" } });
-    if (r.exitCode !== 0) throw new DrError("failed", `stage myloader exited ${r.exitCode ?? r.signal}: ${String(r.all ?? "").trim().split("\n").slice(-6).join("\n")}`);
+    const r = await runTool("myloader", [`--defaults-file=${target.clientOptionFile}`, "--directory", dumpDir, "--threads", String(threads), "--verbose", "1"], { env: { LC_ALL: "C.UTF-8" } });
+    if (r.exitCode !== 0) throw new DrError("failed", `stage myloader ${describeExit(r)}: ${r.all.trim().split("\n").slice(-6).join("\n")}`);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -114,9 +114,9 @@ export async function extractPhysicalSet(set: StoredSet, dir: string, keys: Deco
 }
 
 async function backupTool(args: string[], what: string): Promise<void> {
-  const r = await execa("mariadb-backup", ["--no-defaults", ...args], { reject: false, all: true });
-  if (r.exitCode !== 0 || !/completed OK!/.test(String(r.all ?? ""))) {
-    throw new DrError("failed", `mariadb-backup ${what} failed (exit ${r.exitCode ?? r.signal}): ${String(r.all ?? "").trim().split("\n").slice(-6).join("\n")}`);
+  const r = await runTool("mariadb-backup", ["--no-defaults", ...args]);
+  if (r.exitCode !== 0 || !/completed OK!/.test(r.all)) {
+    throw new DrError("failed", `mariadb-backup ${what} ${describeExit(r)}: ${r.all.trim().split("\n").slice(-6).join("\n")}`);
   }
 }
 

@@ -1,10 +1,9 @@
 // What must never become a "backup": a dump killed mid-way while zstd exits 0, a dump that exits 0
 // but lacks a table, a run killed with -9 — and what verify must catch in stored sets: a flipped
 // byte, a truncated file, the wrong age identity. Also: no password on any command line, ever.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, openSync, readSync, writeSync, closeSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import { readJournal } from "../../src/state/journal.js";
@@ -224,8 +223,8 @@ describe("drctl verify", () => {
   it("encrypted sets: the backup host needs only the recipients; the wrong identity is a clear \"cannot decrypt\" (exit 5), the right one decodes", async () => {
     const right = join(dir, "right.key");
     const wrong = join(dir, "wrong.key");
-    await execa("age-keygen", ["-o", right]);
-    await execa("age-keygen", ["-o", wrong]);
+    execFileSync("age-keygen", ["-o", right], { stdio: "ignore" });
+    execFileSync("age-keygen", ["-o", wrong], { stdio: "ignore" });
     const recipient = /public key: (age1\S+)/.exec(readFileSync(right, "utf8"))![1]!;
     const s = await applied("encrypted", { databases: ["scoped"], encryption: `encryption: { recipients: [${recipient}], identityFile: ${q(wrong)} }` });
     const b = await drctl(["backup", "-f", s.file, "ds"]);

@@ -9,7 +9,7 @@ import { cp, mkdir, mkdtemp, readFile, rename, rm, stat } from "node:fs/promises
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
+import { describeExit, runTool } from "../process/run.js";
 import mysql from "mysql2/promise";
 import { DrError, messageOf } from "../../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
@@ -116,7 +116,7 @@ export async function freePort(): Promise<number> {
 }
 
 async function serverVersion(bin: string): Promise<string> {
-  const { stdout } = await execa(bin, ["--version"]);
+  const { stdout } = await runTool(bin, ["--version"]);
   return /Ver\s+(\S+)/.exec(stdout)?.[1] ?? stdout.trim();
 }
 
@@ -131,13 +131,8 @@ async function templateDatadir(version: string): Promise<string> {
   const work = await mkdtemp(join(tmpdir(), "drctl-template-"));
   const data = join(work, "data");
   try {
-    await execa(
-      "mariadb-install-db",
-      ["--no-defaults", `--datadir=${data}`, `--user=${userInfo().username}`, "--auth-root-authentication-method=normal", "--skip-test-db"],
-      { all: true },
-    ).catch((e: { all?: string }) => {
-      throw new DrError("failed", `mariadb-install-db failed: ${tail(e.all ?? messageOf(e), 15)}`);
-    });
+    const r = await runTool("mariadb-install-db", ["--no-defaults", `--datadir=${data}`, `--user=${userInfo().username}`, "--auth-root-authentication-method=normal", "--skip-test-db"]);
+    if (r.exitCode !== 0) throw new DrError("failed", `mariadb-install-db ${describeExit(r)}: ${tail(r.all, 15)}`);
     try {
       await rename(data, template);
     } catch {

@@ -37,8 +37,9 @@ export async function runJob(job: JobRun, io: Io, work: (spec: DrSpec) => Promis
     const r = await work(spec);
     result = typeof r === "number" ? { code: r } : r;
   } catch (e) {
-    if (!(e instanceof DrError)) throw e;
-    await appendJobRecord(spec, job, started, exitCodeFor(e.kind), e.message, e.meta.details as Record<string, unknown> | undefined);
+    // a bug is journaled too: a scheduled run that crashed must not look like one that never ran
+    if (e instanceof DrError) await appendJobRecord(spec, job, started, exitCodeFor(e.kind), e.message, e.meta.details as Record<string, unknown> | undefined);
+    else await appendJobRecord(spec, job, started, EXIT.failed, `internal error: ${messageOf(e)}`);
     throw e;
   }
   await appendJobRecord(spec, job, started, result.code, result.error, result.details);
