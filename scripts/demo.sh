@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run demo`: drctl on a sandbox MariaDB that it starts itself, then tears down.
-# The tour: validate → plan → apply → plan again (no changes). Later stages add backup → drill → evidence.
+# The tour: validate → plan → apply → plan again (no changes) → backups of every kind, binlog
+# archiving, the catalog and verify. Later stages add restore → drill → evidence.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
@@ -77,6 +78,7 @@ datasets:
     databases: ["dr_ünïcode"]
     tier: bronze
     full: { method: mysqldump, schedule: "30 2 * * *" }
+    binlog: { archive: true, interval: 1m }
     repository: local
 scheduler: { type: cron, file: $demo/cron.d/drctl-demo, timezone: UTC }
 YAML
@@ -103,3 +105,23 @@ echo "--- $demo/cron.d/drctl-demo"; cat "$demo/cron.d/drctl-demo"
 echo "--- $demo/90-drctl.cnf"; cat "$demo/90-drctl.cnf"
 echo "--- journal ($demo/state/journal.jsonl), kinds:"
 node -e 'for (const l of require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")) { const r = JSON.parse(l); console.log(r.seq, r.kind, r.data.address ?? r.data.result ?? "", r.data.result && r.data.address ? r.data.result : ""); }' "$demo/state/journal.jsonl"
+
+step "10. drctl backup: a logical set (mariadb-dump) of the unicode dataset, and a full + an incremental physical set (mariadb-backup) of university"
+drctl backup -f "$demo/drctl.yaml" unicode
+drctl backup -f "$demo/drctl.yaml" university --kind full
+mariadb --defaults-file="$(field plain optionFile)" -e "INSERT INTO university.grades VALUES (3, 'C');"
+drctl backup -f "$demo/drctl.yaml" university --kind incremental
+
+step "11. drctl binlog archive: the closed binlogs of 'logged', once each (an idle server is not rotated: run it twice)"
+mariadb --defaults-file="$(field demo optionFile)" -e 'INSERT INTO `dr_ünïcode`.`tbl with space` VALUES (3, "after the backup");'
+drctl binlog archive -f "$demo/drctl.yaml" logged
+drctl binlog archive -f "$demo/drctl.yaml" logged
+
+step "12. drctl backups: the catalog (only sets whose manifest was written)"
+drctl backups -f "$demo/drctl.yaml"
+
+step "13. drctl verify --deep: every file's size and sha256 against its manifest, then decompressed"
+drctl verify -f "$demo/drctl.yaml" --deep
+
+step "14. one manifest, abridged"
+node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(JSON.stringify({ id: m.id, method: m.method, consistentPoint: m.consistentPoint, tables: m.tables, files: m.files, reference: m.reference }, null, 2))' "$(ls -d "$demo"/repo/sets/unicode/*/ | head -1)manifest.json"

@@ -136,6 +136,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
   // DRCTL_TRACE=1: how long each phase took (where a slow backup spends its time)
   const t0 = Date.now();
   const trace = process.env.DRCTL_TRACE ? (what: string) => say(`trace +${Date.now() - t0} ms: ${what}`) : () => {};
+  trace(`started ${Math.round(process.uptime() * 1000)} ms after the process`);
   const ds = datasetOf(spec, req.dataset);
   let kind = req.kind;
   if (kind === "incremental" && !ds.incremental) {
@@ -270,24 +271,32 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
 
     if (fullMethod === "mysqldump" || fullMethod === "mariadb-dump") {
       const cmd = dumpCommand(facts.flavor);
-      tools[cmd] = await toolVersion(cmd);
-      await storeAccounts();
       const ignore = ignoredTables(catalog);
       const headFile = join(staging, "dump-head.sql");
       const log: Buffer[] = [];
+      // the consistent point's GTID is looked up while the rest of the dump streams
+      // (BINLOG_GTID_POS reads the binlog up to the position: not free on a large binlog)
+      let gtid: Promise<string | undefined> = Promise.resolve(undefined);
+      const onHead = (head: Buffer) => {
+        const p = dumpHeadPoint(head);
+        if (p.file && p.gtid === undefined && facts.flavor === "mariadb") gtid = gtidAt(server, p.file, p.position ?? 0);
+        gtid.catch(() => {});
+      };
       await store(`dump.sql${ext}`, "dump", {
         name: cmd,
         command: cmd,
         args: dumpArgs(server, facts.flavor, scope.databases, { binlog: facts.binlog, ignore }),
-        peel: { file: headFile, enough: dumpHeadComplete, maxBytes: 1 << 20 },
+        peel: { file: headFile, enough: dumpHeadComplete, maxBytes: 1 << 20, onHead },
         onStderr: (c) => log.push(c),
       });
       const head = await readFile(headFile);
       if (!head.length) throw new DrError("failed", `${cmd} exited 0 but wrote nothing: the dump is empty`);
       point = dumpHeadPoint(head);
       if (facts.binlog && !point.file) throw new DrError("failed", `${cmd} wrote no binlog coordinates (-- CHANGE MASTER TO …) at the head of the dump`);
-      if (point.file && point.gtid === undefined && facts.flavor === "mariadb") point = { ...point, gtid: await gtidAt(server, point.file, point.position ?? 0) };
+      const g = await gtid;
+      if (g !== undefined) point = { ...point, gtid: g };
       inSet = tablesInDumpLog(Buffer.concat(log).toString("utf8"), scope.databases, catalog.base);
+      await storeAccounts();
     } else if (fullMethod === "mydumper") {
       const out = join(staging, "dump");
       await ensureFreeSpace(repoPath, facts.datadirBytes, "mydumper stages its files in the repository before compressing them");

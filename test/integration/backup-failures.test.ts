@@ -231,7 +231,7 @@ describe("drctl verify", () => {
     expect(b.code, b.stderr).toBe(0);
     const [id] = await setIds(s.file);
     const m = JSON.parse(readFileSync(join(s.repo, "sets", "ds", id!, "manifest.json"), "utf8")) as { files: { name: string }[]; encryption: { type: string; recipientFingerprints: string[] } };
-    expect(m.files.map((f) => f.name)).toEqual(["accounts.json.zst.age", "dump.sql.zst.age"]);
+    expect(m.files.map((f) => f.name)).toEqual(["dump.sql.zst.age", "accounts.json.zst.age"]);
     expect(m.encryption.type).toBe("age");
     expect(m.encryption.recipientFingerprints).toHaveLength(1);
     expect(readFileSync(join(s.repo, "sets", "ds", id!, "dump.sql.zst.age")).subarray(0, 21).toString()).toBe("age-encryption.org/v1");

@@ -121,7 +121,7 @@ describe("drctl backup", () => {
     expect(m.rebuild!.objects.map((o) => o.type).sort()).toEqual(["event", "procedure", "trigger", "view"]);
     expect(m.rebuild!.variables.binlog_format).toBe("ROW"); // the sandbox's config sets it
     expect(m.rebuild!.plugins.some((p) => p.name === "InnoDB")).toBe(true);
-    expect(m.files.map((f) => f.name)).toEqual(["accounts.json.zst", "dump.sql.zst"]);
+    expect(m.files.map((f) => f.name)).toEqual(["dump.sql.zst", "accounts.json.zst"]);
 
     const want = await fingerprintOf(source, HOSTILE_DB);
     expectFixtureShape(want, true);

@@ -36,6 +36,8 @@ export interface HeadPeel {
   /** Stop reading once the head holds what is needed. */
   enough: (head: Buffer) => boolean;
   maxBytes: number;
+  /** Called with the head as soon as it is read, while the rest still streams. */
+  onHead?: (head: Buffer) => void;
 }
 
 export interface StreamResult {
@@ -138,6 +140,7 @@ export async function runPipeline(stages: Stage[], sink: ((chunk: Buffer) => Pro
     if (prev && peel) {
       const { head, ended } = await readHead(prev.stdout!, peel);
       await writeFile(peel.file, head, { mode: 0o600 });
+      peel.onHead?.(head);
       if (ended) stdin = "ignore"; // everything was in the head: the next stage reads the file, then EOF
     }
     // the last stage writes straight into the sink's file when there is one (no copy through this process)
