@@ -4,10 +4,10 @@
 // removes the attempt and fails loudly; a killed run leaves debris the next run removes.
 
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rm, statfs, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
-import { describeExit, runTool } from "../adapters/process/run.js";
+import { runTool } from "../adapters/process/run.js";
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { addressOf, connectServer } from "../adapters/mysql/connect.js";
 import { fileProducer, streamToFile, type Stage } from "../adapters/pipeline/stream.js";
@@ -15,27 +15,13 @@ import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";
 import { REPOSITORY_MARKER } from "../discover/repositories.js";
 import { DrError, messageOf } from "../errors.js";
-import { formatBytes } from "../render/units.js";
 import { didYouMean } from "../spec/suggest.js";
-import type { Dataset, DrSpec } from "../spec/types.generated.js";
+import type { Dataset, DrSpec, Server } from "../spec/types.generated.js";
 import { acquireLock } from "../state/lock.js";
-import type { BackupManifest, BinlogPoint, SetFile, TableName } from "./manifest.generated.js";
-import {
-  dumpArgs,
-  dumpHeadComplete,
-  dumpHeadPoint,
-  tablesInDumpLog,
-  dumpCommand,
-  mydumperArgs,
-  mydumperUnsafe,
-  parseKeyValues,
-  parseMydumperMetadata,
-  parseXtrabackupBinlogPos,
-  physicalArgs,
-  physicalCommand,
-  type Flavor,
-} from "./methods.js";
-import { catalogTables, rebuildFacts, referenceFigures, scopeOf, type CatalogTables } from "./server-facts.js";
+import type { BackupManifest, SetFile, TableName } from "./manifest.generated.js";
+import { dumpCommand, mydumperUnsafe, physicalCommand, type Flavor } from "./methods.js";
+import { dumpPayload, mydumperPayload, physicalPayload, type PayloadContext, type ServerFacts } from "./payloads.js";
+import { catalogTables, rebuildFacts, referenceFigures, scopeOf, type CatalogTables, type DatasetScope } from "./server-facts.js";
 import { beginSet, cleanDebris, listSets, publishSet, repositoryPathOf, setsDir, stagingDir, newSetId } from "./set-store.js";
 
 export type BackupKind = "full" | "incremental";
@@ -96,14 +82,6 @@ async function rowsOf(conn: Connection, sql: string, params: unknown[] = []): Pr
   return r;
 }
 
-interface ServerFacts {
-  flavor: Flavor;
-  version: string;
-  serverId: string;
-  binlogBasename?: string;
-  binlog: boolean;
-  datadirBytes: number;
-}
 
 async function serverFacts(conn: Connection, databases: string[]): Promise<ServerFacts> {
   const v = Object.fromEntries(
@@ -128,6 +106,45 @@ const show = (t: TableName) => `${t.database}.${t.table}`;
 export function missingTables(catalog: CatalogTables, inSet: TableName[]): TableName[] {
   const have = new Set(inSet.map(key));
   return [...catalog.base, ...(catalog.hidden ?? [])].filter((t) => !have.has(key(t)));
+}
+
+/** Everything the backup reads from the server before it starts: identity, the dataset's tables, what a rebuild needs. */
+async function readServer(server: Server, serverName: string, scope: DatasetScope, method: string, dataset: string) {
+  let conn: Connection;
+  try {
+    conn = await connectServer(server);
+  } catch (e) {
+    if (e instanceof DrError) throw e;
+    throw new DrError("failed", `cannot connect to server ${serverName} (${addressOf(server)}): ${messageOf(e)}`);
+  }
+  try {
+    const facts = await serverFacts(conn, scope.databases);
+    const catalog = await catalogTables(conn, scope);
+    if (method === "mydumper") {
+      const unsafe = [...catalog.base, ...catalog.views].filter(mydumperUnsafe);
+      if (unsafe.length) {
+        throw new DrError("invalid", `mydumper 0.10 writes broken SQL for names holding a backtick or a quote; dataset ${dataset} has: ${unsafe.map(show).join(", ")}`, {
+          hint: "use method mysqldump (or mariadb-backup) for this dataset, or rename those tables",
+          meta: { tables: unsafe },
+        });
+      }
+    }
+    const rebuild = await rebuildFacts(conn, scope.databases, facts.flavor);
+    return { facts, catalog, rebuild };
+  } finally {
+    await conn.end().catch(() => {});
+  }
+}
+
+/** What the manifest should say about limits of this set. */
+function factNotes(scope: DatasetScope, facts: ServerFacts, catalog: CatalogTables, missingAccounts: string[]): string[] {
+  const notes: string[] = [];
+  const absent = scope.databases.filter((d) => !catalog.base.some((t) => t.database === d) && !catalog.views.some((t) => t.database === d));
+  if (absent.length) notes.push(`databases with no tables visible to the backup account: ${absent.join(", ")}`);
+  if (catalog.hidden === undefined) notes.push("completeness checked against the tables the backup account can see (mysql.innodb_table_stats is not readable)");
+  if (!facts.binlog) notes.push("binary logging is off on the server: the set has no binlog coordinates, so it restores to its own point only (no PITR)");
+  if (missingAccounts.length) notes.push(`DEFINER accounts the backup account cannot read (not in the set): ${missingAccounts.join(", ")}`);
+  return notes;
 }
 
 export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
@@ -167,38 +184,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     const debris = await cleanDebris([parentDir, join(repoPath, "staging")]);
     for (const d of debris.removed) say(`removed an interrupted attempt: ${d}`);
 
-    let conn: Connection;
-    try {
-      conn = await connectServer(server);
-    } catch (e) {
-      throw new DrError("failed", `cannot connect to server ${serverName} (${addressOf(server)}): ${messageOf(e)}`);
-    }
-    let facts: ServerFacts;
-    let catalog: CatalogTables;
-    let rebuild: Awaited<ReturnType<typeof rebuildFacts>>;
-    try {
-      facts = await serverFacts(conn, scope.databases);
-      catalog = await catalogTables(conn, scope);
-      if (method === "mydumper") {
-        const unsafe = [...catalog.base, ...catalog.views].filter(mydumperUnsafe);
-        if (unsafe.length) {
-          throw new DrError("invalid", `mydumper 0.10 writes broken SQL for names holding a backtick or a quote; dataset ${req.dataset} has: ${unsafe.map(show).join(", ")}`, {
-            hint: "use method mysqldump (or mariadb-backup) for this dataset, or rename those tables",
-            meta: { tables: unsafe },
-          });
-        }
-      }
-      rebuild = await rebuildFacts(conn, scope.databases, facts.flavor);
-    } finally {
-      await conn.end().catch(() => {});
-    }
+    const { facts, catalog, rebuild } = await readServer(server, serverName, scope, method, req.dataset);
     trace("server facts read");
-    const absent = scope.databases.filter((d) => !catalog.base.some((t) => t.database === d) && !catalog.views.some((t) => t.database === d));
-    const notes: string[] = [];
-    if (absent.length) notes.push(`databases with no tables visible to the backup account: ${absent.join(", ")}`);
-    if (catalog.hidden === undefined) notes.push("completeness checked against the tables the backup account can see (mysql.innodb_table_stats is not readable)");
-    if (!facts.binlog) notes.push("binary logging is off on the server: the set has no binlog coordinates, so it restores to its own point only (no PITR)");
-    if (rebuild.missingAccounts.length) notes.push(`DEFINER accounts the backup account cannot read (not in the set): ${rebuild.missingAccounts.join(", ")}`);
+    const notes = factNotes(scope, facts, catalog, rebuild.missingAccounts);
 
     // incrementals start from the newest physical set's to_lsn (kept in its manifest: the parent is never unpacked)
     let parent: BackupManifest | undefined;
@@ -264,73 +252,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     // the tools' versions go in the manifest; asked while the payload streams, not before it
     const toolNames = [fullMethod === "mydumper" ? "mydumper" : PHYSICAL.has(fullMethod) ? physicalCommand(facts.flavor) : dumpCommand(facts.flavor), ...(compress ? ["zstd"] : []), ...(encryption ? ["age"] : [])];
     const versions = Promise.all(toolNames.map(async (t) => [t, await toolVersion(t)] as const)).then((pairs) => Object.fromEntries(pairs));
-    let point: BinlogPoint = {};
-    let inSet: TableName[] = catalog.base;
-    let lsn: BackupManifest["lsn"];
     say(`backing up ${req.dataset} from ${serverName} with ${fullMethod} (${kind}) into ${setDir}`);
-
-    if (fullMethod === "mysqldump" || fullMethod === "mariadb-dump") {
-      const cmd = dumpCommand(facts.flavor);
-      const ignore = ignoredTables(catalog);
-      const headFile = join(staging, "dump-head.sql");
-      const log: Buffer[] = [];
-      // the consistent point's GTID is looked up while the rest of the dump streams
-      // (BINLOG_GTID_POS reads the binlog up to the position: not free on a large binlog)
-      let gtid: Promise<string | undefined> = Promise.resolve(undefined);
-      const onHead = (head: Buffer) => {
-        const p = dumpHeadPoint(head);
-        if (p.file && p.gtid === undefined && facts.flavor === "mariadb") gtid = gtidAt(server, p.file, p.position ?? 0);
-        gtid.catch(() => {});
-      };
-      await store(`dump.sql${ext}`, "dump", {
-        name: cmd,
-        command: cmd,
-        args: dumpArgs(server, facts.flavor, scope.databases, { binlog: facts.binlog, ignore }),
-        peel: { file: headFile, enough: dumpHeadComplete, maxBytes: 1 << 20, onHead },
-        onStderr: (c) => log.push(c),
-      });
-      const head = await readFile(headFile);
-      if (!head.length) throw new DrError("failed", `${cmd} exited 0 but wrote nothing: the dump is empty`);
-      point = dumpHeadPoint(head);
-      if (facts.binlog && !point.file) throw new DrError("failed", `${cmd} wrote no binlog coordinates (-- CHANGE MASTER TO …) at the head of the dump`);
-      const g = await gtid;
-      if (g !== undefined) point = { ...point, gtid: g };
-      inSet = tablesInDumpLog(Buffer.concat(log).toString("utf8"), scope.databases, catalog.base);
-      await storeAccounts();
-    } else if (fullMethod === "mydumper") {
-      const out = join(staging, "dump");
-      await ensureFreeSpace(repoPath, facts.datadirBytes, "mydumper stages its files in the repository before compressing them");
-      const threads = 2;
-      const r = await runTool("mydumper", mydumperArgs(server, scope.databases, out, threads, catalog.outOfScope.length ? [...catalog.base, ...catalog.views] : undefined), { env: { LC_ALL: "C.UTF-8" } });
-      if (r.exitCode !== 0) throw new DrError("failed", `stage mydumper ${describeExit(r)}: ${tailOf(r.all)}`, { meta: { stage: "mydumper" } });
-      const meta = parseMydumperMetadata(await readFile(join(out, "metadata"), "utf8").catch(() => ""));
-      if (!meta.finished) throw new DrError("failed", "mydumper exited 0 but its metadata file has no \"Finished dump at\" line: the dump is incomplete");
-      point = meta.point;
-      const names = (await readdir(out)).sort();
-      let n = 0;
-      for (const name of names) {
-        if (name === "metadata" || name.startsWith(".")) continue;
-        n++;
-        // the tool's own file names carry the hostile identifiers: stored under a slug, named in the manifest
-        await store(`mydumper/${String(n).padStart(6, "0")}.sql${ext}`, "mydumper", fileProducer(join(out, name)), name);
-      }
-      await store(`mydumper/metadata${ext}`, "mydumper", fileProducer(join(out, "metadata")), "metadata");
-      await storeAccounts();
-      const schemaFiles = new Set(names.filter((f) => f.endsWith("-schema.sql")));
-      inSet = catalog.base.filter((t) => schemaFiles.has(`${t.database}.${t.table}-schema.sql`));
-    } else {
-      const cmd = physicalCommand(facts.flavor);
-      const lsnDir = join(staging, "lsn");
-      const r = await store(`backup.xbstream${ext}`, "xbstream", { name: cmd, command: cmd, args: physicalArgs(server, lsnDir, parent?.lsn?.to) });
-      if (!/completed OK!\s*$/.test(r.stderr[cmd] ?? "")) throw new DrError("failed", `${cmd} exited 0 without "completed OK!": ${tailOf(r.stderr[cmd] ?? "")}`);
-      const checkpoints = parseKeyValues(await readFile(join(lsnDir, "xtrabackup_checkpoints"), "utf8"));
-      const info = parseKeyValues(await readFile(join(lsnDir, "xtrabackup_info"), "utf8"));
-      lsn = { from: checkpoints.from_lsn ?? "0", to: checkpoints.to_lsn ?? "", ...(checkpoints.last_lsn ? { last: checkpoints.last_lsn } : {}) };
-      if (!lsn.to) throw new DrError("failed", `${cmd} wrote no to_lsn in xtrabackup_checkpoints`);
-      point = parseXtrabackupBinlogPos(info.binlog_pos);
-      // a physical set is the whole instance: every table the catalog lists is in it
-      inSet = catalog.base;
-    }
+    const ctx: PayloadContext = { server, facts, catalog, scope, staging, repoPath, ext, store, storeAccounts, ...(parent ? { parent } : {}) };
+    const { point, inSet, lsn } = fullMethod === "mysqldump" || fullMethod === "mariadb-dump" ? await dumpPayload(ctx) : fullMethod === "mydumper" ? await mydumperPayload(ctx) : await physicalPayload(ctx);
     Object.assign(tools, await versions);
 
     trace("payload stored");
@@ -382,41 +306,3 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
   }
 }
 
-/**
- * With a `tables:` filter the dump leaves out what the filter does not select. mariadb-dump splits
- * --ignore-table at the first dot, so a database name holding a dot cannot be filtered this way:
- * refused rather than dumped wrongly.
- */
-export function ignoredTables(catalog: CatalogTables): TableName[] {
-  const dotted = catalog.outOfScope.filter((t) => t.database.includes("."));
-  if (dotted.length) {
-    throw new DrError("invalid", `a tables: filter cannot be passed to mariadb-dump for database ${JSON.stringify(dotted[0]!.database)}: its name holds a dot`, {
-      hint: "list whole databases for this dataset, or use mydumper/mariadb-backup",
-    });
-  }
-  return catalog.outOfScope;
-}
-
-async function ensureFreeSpace(path: string, needBytes: number, why: string): Promise<void> {
-  const s = await statfs(path);
-  const free = s.bavail * s.bsize;
-  const need = Math.ceil(needBytes * 1.2);
-  if (free < need) {
-    throw new DrError("failed", `not enough free space in ${path}: ${formatBytes(free)} free, about ${formatBytes(need)} needed (${why})`);
-  }
-}
-
-/** The GTID position of a binlog coordinate (MariaDB), as the dump's own trailer would state it. */
-async function gtidAt(server: DrSpec["servers"][string], file: string, position: number): Promise<string> {
-  const conn = await connectServer(server);
-  try {
-    const [r] = await rowsOf(conn, "SELECT BINLOG_GTID_POS(?, ?) AS g", [file, position]);
-    return String(r?.g ?? "");
-  } finally {
-    await conn.end().catch(() => {});
-  }
-}
-
-function tailOf(s: string, lines = 6): string {
-  return s.trim().split("\n").slice(-lines).join("\n");
-}

@@ -2,7 +2,8 @@
 // is cut into chunks), table scope and completeness, set ids and debris rules.
 import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
-import { ignoredTables, missingTables } from "../../src/backup/backup.js";
+import { missingTables } from "../../src/backup/backup.js";
+import { ignoredTables } from "../../src/backup/payloads.js";
 import { dumpArgs, dumpHeadComplete, dumpHeadPoint, mydumperArgs, mydumperRegex, mydumperUnsafe, parseKeyValues, parseMydumperMetadata, parseXtrabackupBinlogPos, physicalArgs, tablesInDumpLog } from "../../src/backup/methods.js";
 import { inScope, likeToRegExp, scopeOf, splitDefiner } from "../../src/backup/server-facts.js";
 import { newSetId, writerGone } from "../../src/backup/set-store.js";

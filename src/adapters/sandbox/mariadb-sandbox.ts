@@ -11,7 +11,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { describeExit, runTool } from "../process/run.js";
 import mysql from "mysql2/promise";
-import { DrError, messageOf } from "../../errors.js";
+import { DrError } from "../../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { quoteOptionValue } from "../mysql/option-file.js";
 
