@@ -173,7 +173,8 @@ async function archiveInto(
   await cleanDebris([parent, join(repo.path, "staging")]);
   const { sets } = await listSets(parent);
   const archived = sets.map((s) => s.manifest).filter((m) => m.kind === "binlog" && factsOf(m));
-  const byName = new Map(archived.map((m) => [m.binlog!.file, m]));
+  // a file is "the same" only from the same server: another server's mariadb-bin.000001 is its own
+  const byName = new Map(archived.map((m) => [`${m.server.serverId}/${m.binlog!.file}`, m]));
   const gaps: Gap[] = [];
   const done: ArchiveOutcome["archived"] = [];
 
@@ -202,9 +203,9 @@ async function archiveInto(
   let staging: string | undefined;
   try {
     for (const log of closed) {
-      const have = byName.get(log.name);
+      const have = byName.get(`${state.serverId}/${log.name}`);
       if (have) {
-        if (have.server.serverId === state.serverId && have.binlog!.endPosition !== log.size) {
+        if (have.binlog!.endPosition !== log.size) {
           gaps.push({ kind: "content-changed", detail: `${log.name} on ${serverName} is ${log.size} bytes; the archived file of that name is ${have.binlog!.endPosition} (RESET MASTER? the archive keeps the old one)` });
         }
         continue;

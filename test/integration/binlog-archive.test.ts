@@ -144,4 +144,21 @@ describe("drctl binlog archive", () => {
     const progress = JSON.parse(readFileSync(join(repo, "binlogs", "db1", "progress.json"), "utf8")) as { complete: boolean };
     expect(progress.complete).toBe(false);
   }, 120_000);
+
+  it("another server behind the same name (a different server_id) is a gap, named, exit 6", async () => {
+    const other = await startSandbox({ baseDir: dir, binlog: true });
+    try {
+      const c = await other.connectRoot();
+      await c.query("CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(20)); INSERT INTO shop.orders VALUES (9, 'elsewhere')");
+      await c.end();
+      const moved = join(dir, "moved.yaml");
+      writeFileSync(moved, readFileSync(specFile, "utf8").replace(`port: ${db.port}`, `port: ${other.port}`).replace(JSON.stringify(db.clientOptionFile), JSON.stringify(other.clientOptionFile)));
+      const r = await drctl(["binlog", "archive", "-f", moved, "db1"]);
+      expect(r.code).toBe(6);
+      expect(r.stdout).toContain("local: archived mariadb-bin.000001"); // its own file, though the name is taken by the old server's
+      expect(r.stdout).toMatch(new RegExp(`GAP \\(server-changed\\): the archive's last binlog mariadb-bin\\.\\d+ came from server_id ${db.serverId} \\(mariadb-bin\\); the server now is server_id ${other.serverId} \\(mariadb-bin\\)`));
+    } finally {
+      await other.stop();
+    }
+  }, 120_000);
 });
