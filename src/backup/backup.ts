@@ -3,7 +3,6 @@
 // the server's catalog lists for the dataset, and the manifest was written last. Anything less
 // removes the attempt and fails loudly; a killed run leaves debris the next run removes.
 
-import { createHash } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
@@ -20,6 +19,7 @@ import type { Dataset, DrSpec, Server } from "../spec/types.generated.js";
 import { acquireLock } from "../state/lock.js";
 import type { BackupManifest, SetFile, TableName } from "./manifest.generated.js";
 import { dumpCommand, mydumperUnsafe, physicalCommand, type Flavor } from "./methods.js";
+import { setEncoding } from "./encoding.js";
 import { dumpPayload, mydumperPayload, physicalPayload, type PayloadContext, type ServerFacts } from "./payloads.js";
 import { catalogTables, rebuildFacts, referenceFigures, scopeOf, type CatalogTables, type DatasetScope } from "./server-facts.js";
 import { beginSet, cleanDebris, listSets, publishSet, repositoryPathOf, setsDir, stagingDir, newSetId } from "./set-store.js";
@@ -73,9 +73,6 @@ async function toolVersion(cmd: string): Promise<string> {
   return (r.stdout || r.stderr).split("\n").find((l) => l.trim())?.trim() ?? "unknown";
 }
 
-function sha256Hex(s: string): string {
-  return createHash("sha256").update(s).digest("hex");
-}
 
 async function rowsOf(conn: Connection, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
   const [r] = await conn.query<RowDataPacket[]>(sql, params);
@@ -209,23 +206,12 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     const id = newSetId(kind, started);
     setDir = await beginSet(parentDir, id, `drctl backup ${req.dataset} --kind ${kind}`);
     staging = await stagingDir(repoPath, `drctl backup ${req.dataset}`);
-    const encryption = spec.encryption;
-    let recipientsFile: string | undefined;
-    if (encryption) {
-      recipientsFile = join(staging, "recipients.txt");
-      await writeFile(recipientsFile, encryption.recipients.join("\n") + "\n", { mode: 0o600 });
-    }
-    const compress = ds.compression !== "none";
-    const ext = (compress ? ".zst" : "") + (encryption ? ".age" : "");
+    const encoding = await setEncoding(spec, ds.compression, staging);
+    const ext = encoding.ext;
     const files: SetFile[] = [];
     const store = async (name: string, role: SetFile["role"], producer: Stage, source?: string) => {
       if (name.includes("/")) await mkdir(dirname(join(setDir!, name)), { recursive: true, mode: 0o700 });
-      const r = await streamToFile(join(setDir!, name), {
-        producer,
-        compress,
-        ...(recipientsFile ? { ageRecipientsFile: recipientsFile } : {}),
-        onProgress: (b) => req.onProgress?.(name, b),
-      });
+      const r = await streamToFile(join(setDir!, name), { producer, ...encoding.stream, onProgress: (b) => req.onProgress?.(name, b) });
       files.push({ name, role, ...(source !== undefined ? { source } : {}), bytes: r.bytes, sha256: r.sha256 });
       return r;
     };
@@ -250,7 +236,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
 
     const tools: Record<string, string> = {};
     // the tools' versions go in the manifest; asked while the payload streams, not before it
-    const toolNames = [fullMethod === "mydumper" ? "mydumper" : PHYSICAL.has(fullMethod) ? physicalCommand(facts.flavor) : dumpCommand(facts.flavor), ...(compress ? ["zstd"] : []), ...(encryption ? ["age"] : [])];
+    const toolNames = [fullMethod === "mydumper" ? "mydumper" : PHYSICAL.has(fullMethod) ? physicalCommand(facts.flavor) : dumpCommand(facts.flavor), ...(encoding.stream.compress ? ["zstd"] : []), ...(spec.encryption ? ["age"] : [])];
     const versions = Promise.all(toolNames.map(async (t) => [t, await toolVersion(t)] as const)).then((pairs) => Object.fromEntries(pairs));
     say(`backing up ${req.dataset} from ${serverName} with ${fullMethod} (${kind}) into ${setDir}`);
     const ctx: PayloadContext = { server, facts, catalog, scope, staging, repoPath, ext, store, storeAccounts, ...(parent ? { parent } : {}) };
@@ -288,8 +274,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       ...(lsn ? { lsn } : {}),
       consistentPoint: point,
       files,
-      compression: compress ? "zstd" : "none",
-      encryption: encryption ? { type: "age", recipientFingerprints: encryption.recipients.map((r) => sha256Hex(r)) } : { type: "none", recipientFingerprints: [] },
+      ...encoding.manifest,
       tools,
       rebuild: rebuild.facts,
       reference: ref,

@@ -7,7 +7,7 @@
 // reappeared with other content — are reported and make the run exit 6 (DESIGN §8 rule 4).
 
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describeExit, runTool } from "../adapters/process/run.js";
@@ -20,11 +20,11 @@ import { DrError, messageOf } from "../errors.js";
 import { checkRepository } from "../backup/backup.js";
 import type { BackupManifest, BinlogFileFacts } from "../backup/manifest.generated.js";
 import { clientConnectionArgs } from "../backup/methods.js";
+import { setEncoding, type SetEncoding } from "../backup/encoding.js";
 import { beginSet, binlogSetsDir, cleanDebris, listSets, newSetId, publishSet, stagingDir } from "../backup/set-store.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { acquireLock } from "../state/lock.js";
 import { BinlogParser, formatGtid, gtidContinuity, gtidListText, parseGtidList, type BinlogSummary, type Gtid } from "./parse.js";
-import { createHash } from "node:crypto";
 
 export const PROGRESS = "progress.json";
 
@@ -66,7 +66,7 @@ async function rowsOf(conn: Connection, sql: string): Promise<RowDataPacket[]> {
   return r;
 }
 
-interface ServerBinlogState {
+export interface ServerBinlogState {
   serverId: string;
   basename: string;
   gtid: string;
@@ -161,6 +161,26 @@ export function newEventsSince(p: ArchiveProgress | undefined, now: { serverId: 
   return p.serverAt.file !== now.current.file || p.serverAt.position !== now.current.position;
 }
 
+/**
+ * Gaps the archive already has before this run copies anything: the server behind the name
+ * changed, or files the archive expects next were purged from the server before they were archived.
+ */
+export function gapsBefore(archived: BackupManifest[], last: BackupManifest | undefined, state: ServerBinlogState, serverName: string): Gap[] {
+  const gaps: Gap[] = [];
+  const prevAny = archived.at(-1);
+  if (prevAny && (prevAny.server.serverId !== state.serverId || prevAny.binlog!.basename !== state.basename)) {
+    gaps.push({ kind: "server-changed", detail: `the archive's last binlog ${prevAny.binlog!.file} came from server_id ${prevAny.server.serverId} (${prevAny.binlog!.basename}); the server now is server_id ${state.serverId} (${state.basename})` });
+  }
+  if (last) {
+    const want = last.binlog!.sequence + 1;
+    const oldest = Math.min(...state.logs.map((l) => splitBinlogName(l.name).sequence));
+    for (let seq = want; seq < oldest; seq++) {
+      gaps.push({ kind: "purged", detail: `${state.basename}.${String(seq).padStart(6, "0")} was purged from ${serverName} before it was archived` });
+    }
+  }
+  return gaps;
+}
+
 async function archiveInto(
   spec: DrSpec,
   serverName: string,
@@ -180,27 +200,11 @@ async function archiveInto(
 
   const closed = state.logs.filter((l) => l.name !== state.current.file);
   let last = archived.filter((m) => m.server.serverId === state.serverId && m.binlog!.basename === state.basename).at(-1);
-  const prevAny = archived.at(-1);
-  if (prevAny && (prevAny.server.serverId !== state.serverId || prevAny.binlog!.basename !== state.basename)) {
-    gaps.push({ kind: "server-changed", detail: `the archive's last binlog ${prevAny.binlog!.file} came from server_id ${prevAny.server.serverId} (${prevAny.binlog!.basename}); the server now is server_id ${state.serverId} (${state.basename})` });
-  }
-  // purged before archived: the next file the archive expects is no longer on the server
-  if (last) {
-    const want = last.binlog!.sequence + 1;
-    const onServer = closed.concat([{ name: state.current.file, size: 0 }]).map((l) => splitBinlogName(l.name).sequence);
-    const oldest = Math.min(...onServer);
-    if (oldest > want) {
-      for (let seq = want; seq < oldest; seq++) {
-        gaps.push({ kind: "purged", detail: `${state.basename}.${String(seq).padStart(6, "0")} was purged from ${serverName} before it was archived` });
-      }
-    }
-  }
+  gaps.push(...gapsBefore(archived, last, state, serverName));
 
-  const encryption = spec.encryption;
   const ds = Object.values(spec.datasets).find((d) => d.server === serverName && d.binlog?.archive && d.repository === repo.name);
-  const compress = ds?.compression !== "none";
-  const ext = (compress ? ".zst" : "") + (encryption ? ".age" : "");
   let staging: string | undefined;
+  let encoding: SetEncoding | undefined;
   try {
     for (const log of closed) {
       const have = byName.get(`${state.serverId}/${log.name}`);
@@ -210,9 +214,10 @@ async function archiveInto(
         }
         continue;
       }
-      const { basename, sequence } = splitBinlogName(log.name);
+      const { sequence } = splitBinlogName(log.name);
       if (last && sequence < last.binlog!.sequence && last.server.serverId === state.serverId) continue; // older than the archive's start: not ours to fill in
       staging ??= await stagingDir(repo.path, `drctl binlog archive ${serverName}`);
+      encoding ??= await setEncoding(spec, ds?.compression, staging);
       const staged = join(staging, log.name);
       await fetchBinlog(server, log.name, staging);
       const summary = await parseFile(staged);
@@ -232,44 +237,10 @@ async function archiveInto(
       const setDir = await beginSet(parent, id, `drctl binlog archive ${serverName}`);
       let published = false;
       try {
-        let recipients: string | undefined;
-        if (encryption) {
-          recipients = join(staging, "recipients.txt");
-          await writeFile(recipients, encryption.recipients.join("\n") + "\n", { mode: 0o600 });
-        }
         const started = new Date();
-        const name = `binlog${ext}`;
-        const r = await streamToFile(join(setDir, name), { producer: fileProducer(staged), compress, ...(recipients ? { ageRecipientsFile: recipients } : {}) });
-        const facts: BinlogFileFacts = {
-          file: log.name,
-          sequence,
-          basename,
-          startPosition: 4,
-          endPosition: summary.size,
-          ...(summary.firstEventAt !== undefined ? { firstEventAt: new Date(summary.firstEventAt * 1000).toISOString() } : {}),
-          ...(summary.lastEventAt !== undefined ? { lastEventAt: new Date(summary.lastEventAt * 1000).toISOString() } : {}),
-          ...(summary.gtidListAtStart ? { gtidListAtStart: gtidListText(summary.gtidListAtStart) } : {}),
-          ...(summary.firstGtid ? { firstGtid: formatGtid(summary.firstGtid) } : {}),
-          ...(summary.lastPerDomain.size ? { lastGtid: gtidListText(summary.lastPerDomain.values()) } : {}),
-          transactions: summary.transactions,
-        };
-        const manifest: BackupManifest = {
-          formatVersion: 1,
-          id,
-          project: spec.project,
-          kind: "binlog",
-          method: "binlog",
-          server: { name: serverName, version: "", flavor: "mariadb", serverId: state.serverId, binlogBasename: state.basename },
-          host: hostname(),
-          startedAt: started.toISOString(),
-          finishedAt: new Date().toISOString(),
-          consistentPoint: { file: log.name, position: summary.size, ...(facts.lastGtid ? { gtid: facts.lastGtid } : {}), source: "end of the archived binlog" },
-          files: [{ name, role: "binlog", source: log.name, bytes: r.bytes, sha256: r.sha256 }],
-          compression: compress ? "zstd" : "none",
-          encryption: encryption ? { type: "age", recipientFingerprints: encryption.recipients.map((x) => createHash("sha256").update(x).digest("hex")) } : { type: "none", recipientFingerprints: [] },
-          tools: { mysqlbinlog: "--read-from-remote-server --raw" },
-          binlog: facts,
-        };
+        const name = `binlog${encoding.ext}`;
+        const r = await streamToFile(join(setDir, name), { producer: fileProducer(staged), ...encoding.stream });
+        const manifest = binlogManifest({ id, project: spec.project, serverName, state, file: log.name, summary, started, stored: { name, bytes: r.bytes, sha256: r.sha256 }, encoding });
         await publishSet(setDir, manifest);
         published = true;
         last = manifest;
@@ -295,6 +266,51 @@ async function archiveInto(
   await mkdir(parent, { recursive: true, mode: 0o700 });
   await writeFileAtomic(join(parent, PROGRESS), JSON.stringify(progress, null, 2) + "\n", { mode: 0o600 });
   return { repository: repo.name, rotated: ctx.rotated, archived: done, gaps, progress };
+}
+
+/** The manifest of one archived binlog: its facts as read from its events. */
+function binlogManifest(o: {
+  id: string;
+  project: string;
+  serverName: string;
+  state: ServerBinlogState;
+  file: string;
+  summary: BinlogSummary;
+  started: Date;
+  stored: { name: string; bytes: number; sha256: string };
+  encoding: SetEncoding;
+}): BackupManifest {
+  const { summary } = o;
+  const iso = (secs: number) => new Date(secs * 1000).toISOString();
+  const facts: BinlogFileFacts = {
+    file: o.file,
+    sequence: splitBinlogName(o.file).sequence,
+    basename: splitBinlogName(o.file).basename,
+    startPosition: 4,
+    endPosition: summary.size,
+    ...(summary.firstEventAt !== undefined ? { firstEventAt: iso(summary.firstEventAt) } : {}),
+    ...(summary.lastEventAt !== undefined ? { lastEventAt: iso(summary.lastEventAt) } : {}),
+    ...(summary.gtidListAtStart ? { gtidListAtStart: gtidListText(summary.gtidListAtStart) } : {}),
+    ...(summary.firstGtid ? { firstGtid: formatGtid(summary.firstGtid) } : {}),
+    ...(summary.lastPerDomain.size ? { lastGtid: gtidListText(summary.lastPerDomain.values()) } : {}),
+    transactions: summary.transactions,
+  };
+  return {
+    formatVersion: 1,
+    id: o.id,
+    project: o.project,
+    kind: "binlog",
+    method: "binlog",
+    server: { name: o.serverName, version: "", flavor: "mariadb", serverId: o.state.serverId, binlogBasename: o.state.basename },
+    host: hostname(),
+    startedAt: o.started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    consistentPoint: { file: o.file, position: summary.size, ...(facts.lastGtid ? { gtid: facts.lastGtid } : {}), source: "end of the archived binlog" },
+    files: [{ name: o.stored.name, role: "binlog", source: o.file, bytes: o.stored.bytes, sha256: o.stored.sha256 }],
+    ...o.encoding.manifest,
+    tools: { mysqlbinlog: "--read-from-remote-server --raw" },
+    binlog: facts,
+  };
 }
 
 async function fetchBinlog(server: DrSpec["servers"][string], file: string, dir: string): Promise<void> {

@@ -1,6 +1,6 @@
 // The binlog reader over synthetic event bytes, GTID continuity, and when the archiver rotates.
 import { describe, expect, it } from "vitest";
-import { newEventsSince } from "../../src/binlog/archive.js";
+import { gapsBefore, newEventsSince } from "../../src/binlog/archive.js";
 import { BINLOG_MAGIC, BinlogParser, EVENT, formatGtid, gtidContinuity, parseGtidList } from "../../src/binlog/parse.js";
 
 function event(type: number, ts: number, serverId: number, body: Buffer): Buffer {
@@ -93,5 +93,23 @@ describe("rotation", () => {
     expect(newEventsSince(undefined, at("0-1-1"))).toBe(true);
     expect(newEventsSince({ ...progress("0-1-30"), serverId: "2" }, at("0-1-30"))).toBe(true);
     expect(newEventsSince(progress(""), at("", "b.000002", 900))).toBe(true); // no GTIDs: positions decide
+  });
+});
+
+describe("gaps the archive already has", () => {
+  const manifest = (file: string, serverId = "1", basename = "b") =>
+    ({ binlog: { file, sequence: Number(file.split(".")[1]), basename, startPosition: 4, endPosition: 100 }, server: { name: "db1", serverId, version: "", flavor: "mariadb" } }) as unknown as Parameters<typeof gapsBefore>[0][number];
+  const state = (logs: string[], serverId = "1") => ({ serverId, basename: "b", gtid: "", current: { file: logs.at(-1)!, position: 4 }, logs: logs.map((name) => ({ name, size: 100 })) });
+  it("names every file purged from the server between the archive's last and the server's oldest", () => {
+    const last = manifest("b.000003");
+    expect(gapsBefore([last], last, state(["b.000006", "b.000007"]), "db1").map((g) => g.detail)).toEqual([
+      "b.000004 was purged from db1 before it was archived",
+      "b.000005 was purged from db1 before it was archived",
+    ]);
+    expect(gapsBefore([last], last, state(["b.000003", "b.000004"]), "db1")).toEqual([]);
+  });
+  it("another server behind the name", () => {
+    const old = manifest("b.000009", "7");
+    expect(gapsBefore([old], undefined, state(["b.000001"], "8"), "db1").map((g) => g.kind)).toEqual(["server-changed"]);
   });
 });
