@@ -1,4 +1,5 @@
-// `drctl backup` against the bare tools on the same ~1 GB dataset, alternated in the same run:
+// `drctl backup` against the bare tools on the same ~1 GB dataset, alternated in the same run
+// (BENCH_RUNS pairs, default 7; the figure is the median of the paired ratios):
 //   mysqldump method  ÷  `mariadb-dump <same flags> | zstd -3 -T0 > file`
 //   mariadb-backup    ÷  `mariadb-backup --backup --stream=xbstream <same flags> | zstd -3 -T0 > file`
 // drctl does more (reference row counts in their own snapshot, SHOW CREATE of the objects, the
@@ -14,7 +15,7 @@ const { startSandbox } = await import("../dist/adapters/sandbox/mariadb-sandbox.
 const { dumpArgs, physicalArgs } = await import("../dist/backup/methods.js");
 
 const TARGET_BYTES = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
-const runs = Number(process.env.BENCH_RUNS ?? 3);
+const runs = Number(process.env.BENCH_RUNS ?? 7);
 const dir = mkdtempSync(join(tmpdir(), "drctl-bench-backup-"));
 const db = await startSandbox({ baseDir: dir, binlog: true, serverOptions: ["innodb-buffer-pool-size=1G", "innodb-log-file-size=512M"] });
 try {
@@ -116,11 +117,15 @@ scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
       ours.push(d.ms);
       rss.push(d.r);
     }
-    const ratio = median(ours) / median(tool);
+    // each drctl run is compared with the bare run just before it (they share the machine's mood
+    // of the moment); the median of those paired ratios is the figure, the ratio of medians beside it
+    const ratio = median(ours.map((o, i) => o / tool[i]));
     results[name] = {
       drctl_ms_median: Math.round(median(ours)),
       bare_ms_median: Math.round(median(tool)),
       ratio: +ratio.toFixed(3),
+      ratio_of_medians: +(median(ours) / median(tool)).toFixed(3),
+      paired_ratios: ours.map((o, i) => +(o / tool[i]).toFixed(3)),
       drctl_peak_rss_mb_max: +(Math.max(...rss) / 1024 ** 2).toFixed(1),
       pass: ratio <= 1.1 && Math.max(...rss) <= 200 * 1024 ** 2,
     };
