@@ -1,0 +1,124 @@
+// Recovery images (MySQL HA ch. 15; DESIGN §4): a full set, the incrementals built on it, and the
+// archived binlogs that carry it forward to the next full. Pure: from the catalog's manifests to
+// "which sets and which binlog files reach time T?" and "where is the archive broken?".
+
+import type { BackupManifest, BinlogPoint } from "../backup/manifest.generated.js";
+
+export interface RecoveryImage {
+  full: BackupManifest;
+  /** Incrementals in apply order; each one's parent is the one before it (the first's is the full). */
+  incrementals: BackupManifest[];
+  /** Archived binlogs from the full's consistent point up to the next full's (or the newest). */
+  binlogs: BackupManifest[];
+  /** The first binlog the image needs that the archive does not have (the chain stops before it). */
+  gap?: { missing: string; reachableUntil?: string };
+}
+
+/** [sequence, position] of a binlog point, comparable; undefined without coordinates. */
+export function pointKey(p: BinlogPoint): [number, number] | undefined {
+  if (!p.file) return undefined;
+  const m = /\.(\d+)$/.exec(p.file);
+  return m ? [Number(m[1]), p.position ?? 0] : undefined;
+}
+
+/**
+ * When the set's data stands: a dump's snapshot is taken at its start, a physical backup's
+ * consistent point is reached at its end.
+ */
+export function pointTime(m: BackupManifest): string {
+  return m.method === "mariadb-backup" || m.method === "xtrabackup" ? m.finishedAt : m.startedAt;
+}
+
+const seqOf = (m: BackupManifest) => m.binlog!.sequence;
+
+/** The archived binlogs, in sequence, from the file holding `from` on; stops at the first missing sequence. */
+export function binlogsFrom(binlogs: BackupManifest[], from: BinlogPoint, until?: BinlogPoint): { files: BackupManifest[]; gap?: { missing: string; reachableUntil?: string } } {
+  const start = pointKey(from);
+  if (!start) return { files: [] };
+  const end = until ? pointKey(until) : undefined;
+  const bySeq = new Map(binlogs.filter((b) => b.binlog).map((b) => [seqOf(b), b]));
+  const files: BackupManifest[] = [];
+  const basename = from.file!.replace(/\.\d+$/, "");
+  const last = Math.max(start[0], ...bySeq.keys());
+  for (let seq = start[0]; seq <= (end ? end[0] : last); seq++) {
+    const b = bySeq.get(seq);
+    if (!b) {
+      // a file the image needs is not archived: the chain reaches only as far as the one before
+      const prev = files.at(-1);
+      return { files, gap: { missing: `${basename}.${String(seq).padStart(6, "0")}`, ...(prev?.binlog?.lastEventAt ? { reachableUntil: prev.binlog.lastEventAt } : {}) } };
+    }
+    files.push(b);
+  }
+  return { files };
+}
+
+/** Groups a dataset's sets and its server's archived binlogs into recovery images, oldest first. */
+export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[]): RecoveryImage[] {
+  const fulls = sets.filter((s) => s.kind === "full").sort((a, b) => pointTime(a).localeCompare(pointTime(b)));
+  const children = new Map<string, BackupManifest[]>();
+  for (const s of sets) if (s.kind === "incremental" && s.parent) children.set(s.parent, [...(children.get(s.parent) ?? []), s]);
+  return fulls.map((full, i) => {
+    // follow the chain: each step the newest child of the previous set
+    const incrementals: BackupManifest[] = [];
+    for (let at = full.id; ; ) {
+      const next = (children.get(at) ?? []).sort((a, b) => a.finishedAt.localeCompare(b.finishedAt)).at(-1);
+      if (!next) break;
+      incrementals.push(next);
+      at = next.id;
+    }
+    const nextFull = fulls[i + 1];
+    // only the binlogs of the server the full came from (another server behind the name is another history)
+    const basename = full.consistentPoint.file?.replace(/\.\d+$/, "");
+    const own = binlogs.filter((b) => b.server.serverId === full.server.serverId && b.binlog?.basename === basename);
+    const chain = binlogsFrom(own, full.consistentPoint, nextFull?.consistentPoint);
+    return { full, incrementals, binlogs: chain.files, ...(chain.gap ? { gap: chain.gap } : {}) };
+  });
+}
+
+export type RecoveryPlan =
+  | {
+      ok: true;
+      image: RecoveryImage;
+      /** The full, then the incrementals to apply (those whose point is at or before the target). */
+      sets: BackupManifest[];
+      /** Binlog files to replay from the last set's consistent point. */
+      binlogs: BackupManifest[];
+      from: BinlogPoint;
+    }
+  | { ok: false; reason: string; missing?: string; newestReachable?: string };
+
+/**
+ * Which sets and binlog files reach `target` (ISO time, UTC) — or the newest archived point with
+ * "latest". A target beyond the newest archived event, or behind a gap, is refused with the newest
+ * time that can be reached: never a silent early stop.
+ */
+export function planRecovery(images: RecoveryImage[], target: string | "latest"): RecoveryPlan {
+  if (!images.length) return { ok: false, reason: "no full backup set to start from" };
+  const image = target === "latest" ? images.at(-1)! : images.filter((im) => pointTime(im.full) <= target).at(-1);
+  if (!image) return { ok: false, reason: `no full backup set is older than ${target}`, newestReachable: undefined };
+  const sets = [image.full, ...image.incrementals.filter((s) => target === "latest" || pointTime(s) <= target)];
+  // incrementals must be applied in order without holes: cut at the first one after the target
+  const applied: BackupManifest[] = [image.full];
+  for (const s of sets.slice(1)) if (s.parent === applied.at(-1)!.id) applied.push(s);
+  const from = applied.at(-1)!.consistentPoint;
+  const start = pointKey(from);
+  if (!start) {
+    if (target !== "latest" && target > pointTime(applied.at(-1)!)) {
+      return { ok: false, reason: `set ${applied.at(-1)!.id} has no binlog coordinates: it restores to its own point (${pointTime(applied.at(-1)!)}) only`, newestReachable: pointTime(applied.at(-1)!) };
+    }
+    return { ok: true, image, sets: applied, binlogs: [], from };
+  }
+  const files = image.binlogs.filter((b) => seqOf(b) >= start[0]);
+  const newest = files.at(-1)?.binlog?.lastEventAt ?? pointTime(applied.at(-1)!);
+  if (target !== "latest" && target > newest) {
+    if (image.gap) return { ok: false, reason: `binlog ${image.gap.missing} is missing from the archive`, missing: image.gap.missing, newestReachable: image.gap.reachableUntil ?? newest };
+    return { ok: false, reason: `${target} is later than the newest archived event (${newest})`, newestReachable: newest };
+  }
+  // replay only as far as needed: through the first file whose last event reaches the target
+  const needed: BackupManifest[] = [];
+  for (const f of files) {
+    needed.push(f);
+    if (target !== "latest" && (f.binlog?.lastEventAt ?? "") >= target) break;
+  }
+  return { ok: true, image, sets: applied, binlogs: needed, from };
+}

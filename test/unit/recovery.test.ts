@@ -1,0 +1,93 @@
+// Recovery images and "what reaches time T?": pure, over hand-made manifests.
+import { describe, expect, it } from "vitest";
+import type { BackupManifest } from "../../src/backup/manifest.generated.js";
+import { planRecovery, recoveryImages } from "../../src/core/recovery.js";
+
+const base = { formatVersion: 1, project: "p", host: "h", files: [], compression: "zstd", encryption: { type: "none", recipientFingerprints: [] }, tools: {} } as const;
+const server = { name: "db1", version: "10.11", flavor: "mariadb", serverId: "1", binlogBasename: "b" } as const;
+const bin = (n: number) => `b.${String(n).padStart(6, "0")}`;
+
+function set(id: string, kind: "full" | "incremental", at: string, file: number, position: number, parent?: string, method: BackupManifest["method"] = "mariadb-backup"): BackupManifest {
+  return { ...base, id, kind, method, server, dataset: "ds", startedAt: at, finishedAt: at, consistentPoint: { file: bin(file), position }, ...(parent ? { parent } : {}) } as BackupManifest;
+}
+function binlog(n: number, first: string, last: string, serverId = "1"): BackupManifest {
+  return {
+    ...base,
+    id: `x-${n}`,
+    kind: "binlog",
+    method: "binlog",
+    server: { ...server, serverId },
+    startedAt: last,
+    finishedAt: last,
+    consistentPoint: { file: bin(n), position: 1000 },
+    binlog: { file: bin(n), sequence: n, basename: "b", startPosition: 4, endPosition: 1000, firstEventAt: first, lastEventAt: last },
+  } as BackupManifest;
+}
+
+const F1 = set("f1", "full", "2026-11-20T02:00:00Z", 3, 500);
+const I1 = set("i1", "incremental", "2026-11-20T08:00:00Z", 4, 200, "f1");
+const I2 = set("i2", "incremental", "2026-11-20T14:00:00Z", 5, 300, "i1");
+const F2 = set("f2", "full", "2026-11-21T02:00:00Z", 7, 100);
+const B = [
+  binlog(3, "2026-11-20T01:00:00Z", "2026-11-20T06:00:00Z"),
+  binlog(4, "2026-11-20T06:00:01Z", "2026-11-20T12:00:00Z"),
+  binlog(5, "2026-11-20T12:00:01Z", "2026-11-20T20:00:00Z"),
+  binlog(6, "2026-11-20T20:00:01Z", "2026-11-21T01:00:00Z"),
+  binlog(7, "2026-11-21T01:00:01Z", "2026-11-21T09:00:00Z"),
+  binlog(8, "2026-11-21T09:00:01Z", "2026-11-21T10:00:00Z"),
+];
+
+describe("recoveryImages", () => {
+  it("groups each full with its chain of incrementals and the binlogs up to the next full", () => {
+    const images = recoveryImages([F2, I2, F1, I1], B);
+    expect(images.map((i) => [i.full.id, i.incrementals.map((x) => x.id), i.binlogs.map((b) => b.binlog!.sequence), i.gap])).toEqual([
+      ["f1", ["i1", "i2"], [3, 4, 5, 6, 7], undefined],
+      ["f2", [], [7, 8], undefined],
+    ]);
+  });
+
+  it("names the first binlog an image needs that the archive lacks, and how far the chain reaches", () => {
+    const images = recoveryImages([F1, F2], B.filter((b) => b.binlog!.sequence !== 5));
+    expect(images[0]!.gap).toEqual({ missing: "b.000005", reachableUntil: "2026-11-20T12:00:00Z" });
+    expect(images[0]!.binlogs.map((b) => b.binlog!.sequence)).toEqual([3, 4]);
+  });
+
+  it("ignores binlogs of another server behind the same name", () => {
+    const images = recoveryImages([F2], [...B.slice(0, 4), binlog(7, "2026-11-21T01:00:01Z", "2026-11-21T09:00:00Z", "2"), B[5]!]);
+    expect(images[0]!.gap?.missing).toBe("b.000007");
+  });
+});
+
+describe("planRecovery", () => {
+  const images = recoveryImages([F1, I1, I2, F2], B);
+  it("a time between the incrementals: the full, the incrementals before it, then binlogs from the last one's point through the file that reaches the time", () => {
+    const p = planRecovery(images, "2026-11-20T10:00:00Z");
+    expect(p.ok).toBe(true);
+    if (!p.ok) return;
+    expect(p.sets.map((s) => s.id)).toEqual(["f1", "i1"]);
+    expect(p.from).toEqual({ file: "b.000004", position: 200 });
+    expect(p.binlogs.map((b) => b.binlog!.sequence)).toEqual([4]);
+  });
+
+  it("latest: the newest image and every archived binlog after its point", () => {
+    const p = planRecovery(images, "latest");
+    expect(p.ok && [p.sets.map((s) => s.id), p.binlogs.map((b) => b.binlog!.sequence)]).toEqual([["f2"], [7, 8]]);
+  });
+
+  it("a time later than the newest archived event is refused with the newest reachable time", () => {
+    expect(planRecovery(images, "2026-11-21T11:00:00Z")).toEqual({ ok: false, reason: "2026-11-21T11:00:00Z is later than the newest archived event (2026-11-21T10:00:00Z)", newestReachable: "2026-11-21T10:00:00Z" });
+  });
+
+  it("a time behind a gap is refused naming the missing file and the newest reachable time", () => {
+    const broken = recoveryImages([F1, I1, I2, F2], B.filter((b) => b.binlog!.sequence !== 5));
+    expect(planRecovery(broken, "2026-11-20T16:00:00Z")).toEqual({ ok: false, reason: "binlog b.000005 is missing from the archive", missing: "b.000005", newestReachable: "2026-11-20T12:00:00Z" });
+  });
+
+  it("a time before any full is refused; so is PITR from a set without coordinates", () => {
+    expect(planRecovery(images, "2026-11-19T00:00:00Z").ok).toBe(false);
+    const noBinlog = { ...set("f9", "full", "2026-11-22T02:00:00Z", 1, 0, undefined, "mysqldump"), consistentPoint: {} } as BackupManifest;
+    const p = planRecovery(recoveryImages([noBinlog], []), "2026-11-22T03:00:00Z");
+    expect(p).toMatchObject({ ok: false, newestReachable: "2026-11-22T02:00:00Z" });
+    expect(planRecovery(recoveryImages([noBinlog], []), "2026-11-22T02:00:00Z").ok).toBe(true);
+  });
+});
