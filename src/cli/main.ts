@@ -125,7 +125,14 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument("<DATASET>")
     .addOption(specOption())
     .option("--dry-run", "show what would be removed", false)
-    .action(async (ds: string, opts: { file: string; dryRun: boolean }) => job("prune", ds, opts.file, ["prune", "-f", opts.file, ds, ...(opts.dryRun ? ["--dry-run"] : [])]));
+    .addOption(new Option("--now <ISO>", "evaluate the policy as of this time (tests, what-if)").hideHelp())
+    .action(async (ds: string, opts: { file: string; dryRun: boolean; now?: string }) => {
+      const [{ runJob }, { pruneWork }] = await Promise.all([import("./commands/job.js"), import("./commands/prune.js")]);
+      const now = opts.now === undefined ? undefined : new Date(opts.now);
+      if (now && Number.isNaN(now.getTime())) throw new DrError("invalid", `--now ${opts.now}: expected an ISO time such as 2026-11-25T04:00:00Z`);
+      const words = ["prune", "-f", opts.file, ds, ...(opts.dryRun ? ["--dry-run"] : [])];
+      setCode(await runJob({ specFile: opts.file, command: "prune", subject: ds, argv: words }, io, (spec) => pruneWork(spec, ds, { dryRun: opts.dryRun, ...(now ? { now } : {}) }, io)));
+    });
   program
     .command("drill")
     .description("restore drills")

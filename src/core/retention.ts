@@ -57,7 +57,10 @@ export function selectRetention(sets: BackupManifest[], binlogs: BackupManifest[
   const images = recoveryImages(sets, binlogs);
   const fulls = images.map((i) => i.full);
   const why = new Map<string, string[]>();
-  const keep = (m: BackupManifest, reason: string) => why.set(m.id, [...(why.get(m.id) ?? []), reason]);
+  const keep = (m: BackupManifest, reason: string) => {
+    const reasons = why.get(m.id) ?? [];
+    if (!reasons.includes(reason)) why.set(m.id, [...reasons, reason]);
+  };
 
   for (const [label, bucket, count] of [
     ["daily", day, policy.daily ?? 0],
@@ -86,9 +89,8 @@ export function selectRetention(sets: BackupManifest[], binlogs: BackupManifest[
     }
   }
   if (anchor) {
-    // binlogs archived after the newest image's chain ends still lie in the window
-    const newestSeq = Math.max(...anchor.binlogs.map((b) => b.binlog!.sequence), -1);
-    for (const b of binlogs) if (b.binlog && b.binlog.sequence > newestSeq && (b.binlog.lastEventAt ?? b.finishedAt) >= windowStart!) keep(b, "PITR window");
+    // binlogs no kept image's chain holds (after a gap, or after the newest image) but inside the window
+    for (const b of binlogs) if (b.binlog && !why.has(b.id) && b.binlog.sequence > Math.max(-1, ...anchor.binlogs.map((x) => x.binlog!.sequence)) && (b.binlog.lastEventAt ?? b.finishedAt) >= windowStart!) keep(b, "PITR window");
   }
 
   const decisions: RetentionDecision[] = [...sets, ...binlogs].map((m) => {

@@ -241,17 +241,17 @@ describe("drctl apply", () => {
       codes.push(res.code);
     }
     const jobs = (await readJournal(s.stateDir)).filter((x) => x.kind === "job");
-    // binlog archiving and the backup really run from under that path (the first test turned
-    // log_bin on); prune comes with a later release and fails loudly
+    // binlog archiving, the backup and retention really run from under that path (the first test
+    // turned log_bin on)
     expect(jobs.map((j) => [j.data.command, j.data.subject, j.data.exitCode, j.data.result])).toEqual([
       ["binlog archive", "db1", 0, "ok"],
       ["backup", "university", 0, "ok"],
-      ["prune", "university", 1, "failed"],
+      ["prune", "university", 0, "ok"],
     ]);
-    expect(codes).toEqual([0, 0, 1]);
+    expect(codes).toEqual([0, 0, 0]);
     expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.binlog.log"), "utf8")).toMatch(/local: (archived|nothing new to archive)/);
     expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.full.log"), "utf8")).toMatch(/backup \d{8}T\d{6}Z-full-[0-9a-f]{6}: full mysqldump of university, 1 tables/);
-    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.prune.log"), "utf8")).toContain("`drctl prune` is not part of this drctl version yet");
+    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.prune.log"), "utf8")).toContain("prune university: 0 set(s) deleted, 1 kept");
 
     // a run still going when the next is due: the next one skips (flock -n, exit 75), unjournaled
     const fullLine = block.find((l) => l.includes(" backup "))!;

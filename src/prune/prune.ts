@@ -1,0 +1,94 @@
+// `drctl prune <dataset> [--dry-run]`: carries out the pure retention selection (core/retention.ts)
+// — the dry run is the same code, it only stops before deleting. Never after a failed backup, never
+// while a backup of the dataset or the server's binlog archiver holds its lock; binlogs that another
+// dataset on the same server still needs stay. A set is deleted manifest first (it leaves the
+// catalog at once; what remains is debris the next run removes), then its files.
+
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { fsyncDir } from "../adapters/fs/atomic-write.js";
+import { checkRepository, datasetOf } from "../backup/backup.js";
+import { storedBytes } from "../backup/catalog.js";
+import type { BackupManifest } from "../backup/manifest.generated.js";
+import { binlogSetsDir, listSets, MANIFEST, setsDir } from "../backup/set-store.js";
+import { stateDirOf } from "../core/desired.js";
+import { parseDuration } from "../core/duration.js";
+import { selectRetention, type RetentionDecision, type RetentionPolicy } from "../core/retention.js";
+import { DrError } from "../errors.js";
+import type { Dataset, DrSpec } from "../spec/types.generated.js";
+import { readJournal } from "../state/journal.js";
+import { acquireLock, type Lock } from "../state/lock.js";
+
+export interface PruneOutcome {
+  dataset: string;
+  dryRun: boolean;
+  decisions: RetentionDecision[];
+  deleted: string[];
+  bytesFreed: number;
+}
+
+export function policyOf(ds: Dataset): RetentionPolicy | undefined {
+  if (!ds.retention) return undefined;
+  const secs = ds.retention.binlogs ? parseDuration(ds.retention.binlogs) : undefined;
+  return { ...ds.retention.full, ...(secs !== undefined ? { binlogSeconds: secs } : {}) };
+}
+
+export async function prune(spec: DrSpec, dataset: string, opts: { dryRun: boolean; now?: Date }): Promise<PruneOutcome> {
+  const ds = datasetOf(spec, dataset);
+  const policy = policyOf(ds);
+  if (!policy) throw new DrError("invalid", `dataset ${dataset} has no retention policy: prune keeps everything`, { hint: "add retention: { full: { daily: 7 }, binlogs: 14d }" });
+  const repoPath = await checkRepository(spec, ds.repository);
+  const stateDir = stateDirOf(spec);
+
+  // DESIGN §8 rule 3: retention never runs after a failed backup (the sets it would drop may be the last good ones)
+  const journal = await readJournal(stateDir).catch(() => []);
+  const lastBackup = journal.filter((r) => r.kind === "job" && r.data.command === "backup" && r.data.subject === dataset).at(-1);
+  if (lastBackup && lastBackup.data.exitCode !== 0) {
+    throw new DrError("failed", `the last backup of ${dataset} failed (${lastBackup.ts}, exit ${String(lastBackup.data.exitCode)}): retention does not run after a failed backup`, {
+      hint: "fix the backup and let it succeed once; prune runs again after that",
+    });
+  }
+  const verified = new Set(journal.filter((r) => r.kind === "drill" && r.data.result === "ok" && typeof r.data.set === "string").map((r) => String(r.data.set)));
+
+  const locks: Lock[] = [];
+  try {
+    // nothing is deleted while a backup of the dataset or the server's binlog archiver is running
+    locks.push(await acquireLock(join(stateDir, "locks", `dataset.${dataset}.backup.lock`), { waitMs: 0, command: `drctl prune ${dataset}`, purpose: `backups of dataset ${dataset}` }));
+    locks.push(await acquireLock(join(stateDir, "locks", `binlog.${ds.server}.lock`), { waitMs: 0, command: `drctl prune ${dataset}`, purpose: `binlog archiving of server ${ds.server}` }));
+    const now = opts.now ?? new Date();
+    const { sets } = await listSets(setsDir(repoPath, dataset));
+    const { sets: binlogSets } = await listSets(binlogSetsDir(repoPath, ds.server));
+    const own = sets.map((s) => s.manifest);
+    const binlogs = binlogSets.map((s) => s.manifest).filter((m) => m.kind === "binlog");
+    const result = selectRetention(own, binlogs, policy, now, verified);
+    if (result.refused) throw new DrError("invalid", `dataset ${dataset}: ${result.refused}`);
+
+    // the server's archived binlogs are shared by every dataset on it in this repository
+    const keptByOthers = new Map<string, string>();
+    for (const [name, other] of Object.entries(spec.datasets)) {
+      if (name === dataset || other.server !== ds.server || other.repository !== ds.repository || !other.binlog?.archive) continue;
+      const otherPolicy = policyOf(other);
+      const otherSets = (await listSets(setsDir(repoPath, name))).sets.map((s) => s.manifest);
+      const r = otherPolicy ? selectRetention(otherSets, binlogs, otherPolicy, now, verified) : undefined;
+      for (const b of binlogs) if (!r || r.refused || r.decisions.some((d) => d.set.id === b.id && d.keep)) keptByOthers.set(b.id, name);
+    }
+    const decisions = result.decisions.map((d) => (!d.keep && keptByOthers.has(d.set.id) ? { ...d, keep: true, why: [`needed by dataset ${keptByOthers.get(d.set.id)}`] } : d));
+
+    const deleted: string[] = [];
+    let bytesFreed = 0;
+    const dirOf = (m: BackupManifest) => join(m.kind === "binlog" ? binlogSetsDir(repoPath, ds.server) : setsDir(repoPath, dataset), m.id);
+    for (const d of decisions) {
+      if (d.keep) continue;
+      bytesFreed += storedBytes(d.set);
+      if (opts.dryRun) continue;
+      const dir = dirOf(d.set);
+      await rm(join(dir, MANIFEST), { force: true });
+      await fsyncDir(dir);
+      await rm(dir, { recursive: true, force: true });
+      deleted.push(d.set.id);
+    }
+    return { dataset, dryRun: opts.dryRun, decisions, deleted, bytesFreed };
+  } finally {
+    for (const l of locks.reverse()) await l.release();
+  }
+}
