@@ -61,6 +61,27 @@ export interface BinlogSummary {
   closed: boolean;
   /** Set when the bytes do not parse as a binlog: where and why. */
   error?: string;
+  /** With `{ index: true }`: every transaction (GTID group) — where it starts and when it was written. */
+  groups?: TransactionGroup[];
+}
+
+export interface TransactionGroup {
+  gtid?: Gtid;
+  /** File offset of the group's GTID event: replay stops before it with --stop-position. */
+  position: number;
+  /** Unix seconds of the GTID event (UTC). */
+  timestamp: number;
+}
+
+/**
+ * Where a replay up to `targetSeconds` stops in a file: before the first transaction written after
+ * the target (a GTID-group boundary — never inside a transaction). No stop position: the whole
+ * file is at or before the target.
+ */
+export function stopAt(groups: TransactionGroup[], targetSeconds: number): { stopPosition?: number; lastApplied?: TransactionGroup } {
+  const cut = groups.findIndex((g) => g.timestamp > targetSeconds);
+  if (cut < 0) return groups.length ? { lastApplied: groups.at(-1)! } : {};
+  return { stopPosition: groups[cut]!.position, ...(cut > 0 ? { lastApplied: groups[cut - 1]! } : {}) };
 }
 
 /** Incremental parser: push chunks in file order, then `finish()`. Keeps at most one event in memory. */
@@ -70,6 +91,10 @@ export class BinlogParser {
   private started = false;
   private inTransaction = false;
   readonly s: BinlogSummary = { size: 0, lastPerDomain: new Map(), transactions: 0, closed: false };
+
+  constructor(opts: { index?: boolean } = {}) {
+    if (opts.index) this.s.groups = [];
+  }
 
   push(chunk: Buffer): void {
     if (this.s.error) return;
@@ -92,7 +117,7 @@ export class BinlogParser {
         return;
       }
       if (this.buf.length < size) return;
-      this.event(this.buf.subarray(0, size));
+      this.event(this.buf.subarray(0, size), this.offset);
       this.buf = this.buf.subarray(size);
       this.offset += size;
     }
@@ -103,7 +128,7 @@ export class BinlogParser {
     return this.s;
   }
 
-  private event(ev: Buffer): void {
+  private event(ev: Buffer, position: number): void {
     const ts = ev.readUInt32LE(0);
     const type = ev[4]!;
     const serverId = ev.readUInt32LE(5);
@@ -131,9 +156,11 @@ export class BinlogParser {
         this.s.firstEventAt ??= ts;
         this.s.lastEventAt = ts;
         this.inTransaction = true;
+        this.s.groups?.push({ gtid: g, position, timestamp: ts });
         return;
       }
       case EVENT.MYSQL_GTID:
+        this.s.groups?.push({ position, timestamp: ts });
         this.s.transactions++;
         this.s.firstEventAt ??= ts;
         this.s.lastEventAt = ts;

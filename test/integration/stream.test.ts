@@ -55,6 +55,17 @@ describe("streamToFile", () => {
     }
   }, 120_000);
 
+  it("compression: none stores the producer's bytes as they are (with a peeled head too), and decodes back", async () => {
+    const plain = join(dir, "plain.raw");
+    const r = await streamToFile(plain, { producer: seq, compress: false });
+    expect(readFileSync(plain).equals(expected)).toBe(true);
+    expect(r.sha256).toBe(sha(expected));
+    const peeled = join(dir, "peeled.raw");
+    await streamToFile(peeled, { producer: { ...seq, peel: { file: join(dir, "peeled.head"), enough: (h) => h.length > 100, maxBytes: 1 << 20 } }, compress: false });
+    expect(readFileSync(peeled).equals(expected)).toBe(true);
+    expect(await decodeFile(peeled, { compressed: false })).toEqual({ rawBytes: expected.length, rawSha256: sha(expected) });
+  });
+
   it("a producer killed by a signal is named as such", async () => {
     const producer = { name: "dump", command: "sh", args: ["-c", "seq 1 1000; kill -9 $$"] };
     const err = (await streamToFile(join(dir, "killed.zst"), { producer }).catch((e: unknown) => e)) as DrError;

@@ -1,7 +1,7 @@
 // The binlog reader over synthetic event bytes, GTID continuity, and when the archiver rotates.
 import { describe, expect, it } from "vitest";
 import { gapsBefore, newEventsSince } from "../../src/binlog/archive.js";
-import { BINLOG_MAGIC, BinlogParser, EVENT, formatGtid, gtidContinuity, parseGtidList } from "../../src/binlog/parse.js";
+import { BINLOG_MAGIC, BinlogParser, EVENT, formatGtid, gtidContinuity, parseGtidList, stopAt } from "../../src/binlog/parse.js";
 
 function event(type: number, ts: number, serverId: number, body: Buffer): Buffer {
   const h = Buffer.alloc(19);
@@ -111,5 +111,32 @@ describe("gaps the archive already has", () => {
   it("another server behind the name", () => {
     const old = manifest("b.000009", "7");
     expect(gapsBefore([old], undefined, state(["b.000001"], "8"), "db1").map((g) => g.kind)).toEqual(["server-changed"]);
+  });
+});
+
+describe("stopping a replay at a time", () => {
+  it("indexes every transaction's start position and time", () => {
+    const p = new BinlogParser({ index: true });
+    p.push(FILE);
+    const s = p.finish();
+    const fd = 4 + 19 + 40;
+    const gl = 19 + 4 + 16;
+    expect(s.groups!.map((g) => [g.gtid && formatGtid(g.gtid), g.position, g.timestamp])).toEqual([
+      ["0-7-42", fd + gl, 200],
+      ["1-9-5", fd + gl + (19 + 13) + (19 + 5) + (19 + 8), 300],
+    ]);
+  });
+
+  it("stops before the first transaction written after the target, never inside one", () => {
+    const groups = [
+      { position: 100, timestamp: 10 },
+      { position: 300, timestamp: 10 },
+      { position: 500, timestamp: 12 },
+    ];
+    expect(stopAt(groups, 9)).toEqual({ stopPosition: 100 });
+    expect(stopAt(groups, 10)).toEqual({ stopPosition: 500, lastApplied: groups[1] });
+    expect(stopAt(groups, 11)).toEqual({ stopPosition: 500, lastApplied: groups[1] });
+    expect(stopAt(groups, 12)).toEqual({ lastApplied: groups[2] });
+    expect(stopAt([], 12)).toEqual({});
   });
 });
