@@ -102,6 +102,18 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await runJob({ specFile: opts.file, command: "verify", subject: ids.join(" ") || "all", argv: words }, io, (spec) => verifyWork(spec, { ids, deep: opts.deep }, io)));
     });
   program
+    .command("restore")
+    .description("restore a dataset into a throwaway sandbox, to a time or the newest archived point")
+    .argument("<DATASET>")
+    .addOption(specOption())
+    .requiredOption("--to <TIME>", "ISO time (UTC), e.g. 2026-11-25T14:03:00Z, or latest")
+    .option("--keep", "leave the sandbox running and print how to connect", false)
+    .action(async (ds: string, opts: { file: string; to: string; keep: boolean }) => {
+      const [{ runJob }, { restoreWork }] = await Promise.all([import("./commands/job.js"), import("./commands/restore.js")]);
+      const words = ["restore", "-f", opts.file, ds, "--to", opts.to, ...(opts.keep ? ["--keep"] : [])];
+      setCode(await runJob({ specFile: opts.file, command: "restore", subject: ds, argv: words }, io, (spec) => restoreWork(spec, ds, opts, io)));
+    });
+  program
     .command("binlog")
     .description("binary log archiving")
     .command("archive")

@@ -67,6 +67,13 @@ export async function sandboxUpCommand(flags: SandboxUpFlags, io: Io): Promise<n
   return EXIT.ok;
 }
 
+/** Lists a sandbox started elsewhere (a kept restore) so `drctl sandbox list|down` know it. */
+export async function registerSandbox(name: string, s: SandboxInfo): Promise<void> {
+  checkName(name);
+  await mkdir(sandboxHome(), { recursive: true });
+  await writeFileAtomic(registryFile(name), JSON.stringify(pick(s), null, 2) + "\n", { mode: 0o600 });
+}
+
 function pick(s: SandboxInfo): SandboxInfo {
   const { dir, datadir, socket, host, port, pid, serverId, binlog, clientOptionFile, serverOptionFile, errorLog, version } = s;
   return { dir, datadir, socket, host, port, pid, serverId, binlog, clientOptionFile, serverOptionFile, errorLog, version };
