@@ -12,7 +12,7 @@ import { checkRepository, datasetOf } from "../backup/backup.js";
 import type { BackupManifest } from "../backup/manifest.generated.js";
 import { binlogSetsDir, listSets, setsDir } from "../backup/set-store.js";
 import { planRecovery, pointKey, recoveryImages } from "../core/recovery.js";
-import { BinlogParser, formatGtid, stopAt } from "../binlog/parse.js";
+import { BinlogParser, formatGtid, normalizeStatement, stopAt } from "../binlog/parse.js";
 import { DrError } from "../errors.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { loadLogicalSet, loadMydumperSet, restorePhysicalChain, type StoredSet } from "./load.js";
@@ -22,6 +22,8 @@ export interface RestoreRequest {
   dataset: string;
   /** ISO time (UTC) or "latest". */
   to: string;
+  /** Stop before the first transaction after the set whose statement matches (normalized text, case-insensitive). */
+  before?: string;
   /** Leave the sandbox running, under this directory (the CLI's sandbox home). */
   keepIn?: string;
   /** Parent dir for scratch files (default: the OS temp dir). */
@@ -31,7 +33,7 @@ export interface RestoreRequest {
 
 export interface RestoreOutcome {
   sets: string[];
-  replay?: { from: string; to?: string; files: string[]; transactions: number; lastGtid?: string; lastAt?: string };
+  replay?: { from: string; to?: string; files: string[]; transactions: number; lastGtid?: string; lastAt?: string; stoppedBefore?: string };
   /** The sandbox left running (keepIn). */
   sandbox?: SandboxInfo;
 }
@@ -41,6 +43,14 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const ds = datasetOf(req.spec, req.dataset);
   if (req.to !== "latest" && Number.isNaN(Date.parse(req.to))) throw new DrError("invalid", `--to ${req.to}: expected an ISO time such as 2026-11-25T14:03:00Z, or latest`);
   const target = req.to === "latest" ? "latest" : new Date(req.to).toISOString();
+  let before: RegExp | undefined;
+  if (req.before !== undefined) {
+    try {
+      before = new RegExp(normalizeStatement(req.before), "i");
+    } catch (e) {
+      throw new DrError("invalid", `--before ${JSON.stringify(req.before)} is not a valid regular expression: ${(e as Error).message}`);
+    }
+  }
   const repoPath = await checkRepository(req.spec, ds.repository);
   const sets = (await listSets(setsDir(repoPath, req.dataset))).sets;
   const binlogs = (await listSets(binlogSetsDir(repoPath, ds.server))).sets;
@@ -74,7 +84,8 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     }
     const outcome: RestoreOutcome = { sets: plan.sets.map((s) => s.id) };
     if (plan.binlogs.length && pointKey(plan.from)) {
-      outcome.replay = await replay(plan.binlogs.map(stored), plan.from, target, sandbox, join(work, "binlogs"), keys, ds.databases);
+      outcome.replay = await replay(plan.binlogs.map(stored), plan.from, target, sandbox, join(work, "binlogs"), keys, ds.databases, before);
+      if (before && !outcome.replay.stoppedBefore) throw new DrError("invalid", `no transaction after ${outcome.replay.from} up to ${req.to} matches /${before.source}/: nothing to stop before`, { hint: "the statement is matched without backticks and server comments; check the spelling, or give --to alone" });
       say(`replayed ${outcome.replay.transactions} transaction(s) from ${outcome.replay.from} to ${outcome.replay.to ?? "the end of the archive"}`);
     }
     if (req.keepIn) {
@@ -100,6 +111,7 @@ async function replay(
   scratch: string,
   keys: { identityFile?: string },
   databases: string[],
+  before?: RegExp,
 ): Promise<NonNullable<RestoreOutcome["replay"]>> {
   const { mkdir } = await import("node:fs/promises");
   await mkdir(scratch, { recursive: true, mode: 0o700 });
@@ -107,12 +119,13 @@ async function replay(
   let transactions = 0;
   let stopPosition: number | undefined;
   let last: { gtid?: string; at?: string } = {};
+  let stoppedBefore: string | undefined;
   const targetSeconds = target === "latest" ? Infinity : Math.floor(Date.parse(target) / 1000);
   for (const [i, f] of files.entries()) {
     const payload = f.manifest.files[0]!;
     const path = join(scratch, f.manifest.binlog!.file);
     const fh = await open(path, "wx", 0o600);
-    const parser = new BinlogParser({ index: true });
+    const parser = new BinlogParser({ index: true, ...(before ? { match: before } : {}) });
     try {
       await runPipeline(decodeStages(join(f.dir, payload.name), { compressed: f.manifest.compression === "zstd", ...(f.manifest.encryption.type === "age" ? { ageIdentityFile: keys.identityFile! } : {}) }), async (chunk) => {
         parser.push(chunk);
@@ -129,6 +142,10 @@ async function replay(
     if (stop.lastApplied) last = { ...(stop.lastApplied.gtid ? { gtid: formatGtid(stop.lastApplied.gtid) } : {}), at: new Date(stop.lastApplied.timestamp * 1000).toISOString() };
     if (stop.stopPosition !== undefined) {
       stopPosition = stop.stopPosition;
+      if (stop.stoppedBy?.matched !== undefined) {
+        const g = stop.stoppedBy;
+        stoppedBefore = `${g.matched} (${g.gtid ? `GTID ${formatGtid(g.gtid)}, ` : ""}written ${new Date(g.timestamp * 1000).toISOString()})`;
+      }
       break;
     }
   }
@@ -147,6 +164,7 @@ async function replay(
     ...(last.gtid || last.at ? { to: `${last.gtid ? `GTID ${last.gtid}` : ""}${last.at ? ` written ${last.at}` : ""}`.trim() } : {}),
     files: files.slice(0, paths.length).map((f) => f.manifest.binlog!.file),
     transactions,
+    ...(stoppedBefore ? { stoppedBefore } : {}),
     ...(last.gtid ? { lastGtid: last.gtid } : {}),
     ...(last.at ? { lastAt: last.at } : {}),
   };

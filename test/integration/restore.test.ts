@@ -25,6 +25,16 @@ async function sql(s: string) {
   }
 }
 
+/** Restores with --keep, runs queries in the kept sandbox, tears it down. */
+async function restoredQuery(dataset: string, args: string[], queries: string[]): Promise<{ rows: string[]; stdout: string }> {
+  const r = await drctl(["restore", "-f", spec, dataset, ...args, "--keep"], { env });
+  expect(r.code, r.stderr + r.stdout).toBe(0);
+  const cnf = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
+  const rows = queries.map((q) => execFileSync("mariadb", [`--defaults-file=${cnf}`, "-N", "-e", q], { encoding: "utf8" }).trim());
+  expect((await drctl(["sandbox", "down", "--name", `restore-${dataset}`], { env })).code).toBe(0);
+  return { rows, stdout: r.stdout };
+}
+
 /** Restores with --keep, reads the ids back from the kept sandbox, tears it down. */
 async function restoredIds(dataset: string, to: string): Promise<{ ids: number[]; stdout: string }> {
   const r = await drctl(["restore", "-f", spec, dataset, "--to", to, "--keep"], { env });
@@ -109,4 +119,36 @@ describe("drctl restore --to", () => {
     const jobs = (await readJournal(join(dir, "state"))).filter((j) => j.kind === "job" && j.data.command === "restore");
     expect(jobs.map((j) => j.data.exitCode)).toEqual([0, 0, 0, 3]);
   }, 60_000);
+
+  it("--before: back to just before a DROP TABLE, or before an UPDATE without WHERE (its SQL is in Annotate_rows): everything up to it applied, it and what follows not", async () => {
+    await sql("CREATE TABLE uni.exams (id INT PRIMARY KEY, score INT)");
+    await sql("INSERT INTO uni.exams VALUES (1, 90), (2, 80), (3, 70)");
+    await sql("CREATE TABLE uni.students (id INT PRIMARY KEY, gpa DECIMAL(3,2))");
+    await sql("INSERT INTO uni.students VALUES (1, 3.10), (2, 2.50)");
+    expect((await drctl(["backup", "-f", spec, "logical"])).code).toBe(0);
+    await sql("INSERT INTO uni.exams VALUES (4, 60)");
+    await sql("INSERT INTO uni.students VALUES (3, 3.90)");
+    await sleep(1200);
+    await sql("UPDATE uni.students SET gpa = 0");
+    await sleep(1200);
+    await sql("INSERT INTO uni.grades VALUES (50, 'between')");
+    await sleep(1200);
+    await sql("DROP TABLE uni.exams");
+    await sleep(1200);
+    await sql("INSERT INTO uni.grades VALUES (60, 'after the drop')");
+    expect((await drctl(["binlog", "archive", "-f", spec, "db1"])).code).toBe(0);
+    const queries = ["SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.exams", "SELECT GROUP_CONCAT(CONCAT(id, ':', gpa) ORDER BY id) FROM uni.students", "SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.grades"];
+
+    const drop = await restoredQuery("logical", ["--to", "latest", "--before", "DROP TABLE exams"], queries);
+    expect(drop.rows).toEqual(["1,2,3,4", "1:0.00,2:0.00,3:0.00", "1,2,3,10,20,50"]);
+    expect(drop.stdout).toMatch(/stopped before: DROP TABLE uni\.exams \(GTID 0-\d+-\d+, written \S+\) — not applied, nor anything after it/);
+
+    const update = await restoredQuery("logical", ["--to", "latest", "--before", "update students set gpa = 0"], queries);
+    expect(update.rows).toEqual(["1,2,3,4", "1:3.10,2:2.50,3:3.90", "1,2,3,10,20"]);
+    expect(update.stdout).toContain("stopped before: UPDATE uni.students SET gpa = 0");
+
+    const none = await drctl(["restore", "-f", spec, "logical", "--to", "latest", "--before", "TRUNCATE nothing"], { env });
+    expect(none.code).toBe(3);
+    expect(none.stderr).toContain("matches /TRUNCATE nothing/: nothing to stop before");
+  }, 240_000);
 });

@@ -7,13 +7,14 @@ import type { Io } from "../io.js";
 import type { JobResult } from "./job.js";
 import { registerSandbox, sandboxHome } from "./sandbox.js";
 
-export async function restoreWork(spec: DrSpec, dataset: string, opts: { to: string; keep: boolean }, io: Io): Promise<JobResult> {
+export async function restoreWork(spec: DrSpec, dataset: string, opts: { to: string; keep: boolean; before?: string }, io: Io): Promise<JobResult> {
   const name = `restore-${dataset}`;
-  const r = await restore({ spec, dataset, to: opts.to, ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => io.err(l) });
+  const r = await restore({ spec, dataset, to: opts.to, ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => io.err(l) });
   io.out(`restored ${dataset} to ${opts.to} from ${r.sets.join(" + ")}`);
   if (r.replay) {
     io.out(`  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`);
     io.out(`  binlogs:  ${r.replay.files.join(", ")}`);
+    if (r.replay.stoppedBefore) io.out(`  stopped before: ${r.replay.stoppedBefore} — not applied, nor anything after it`);
   } else io.out("  replayed: nothing (the set itself is the point)");
   if (r.sandbox) {
     await registerSandbox(name, r.sandbox);
