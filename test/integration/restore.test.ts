@@ -90,24 +90,30 @@ describe("drctl restore --to", () => {
     expect((await drctl(["backup", "-f", spec, "physical", "--kind", "full"])).code).toBe(0);
     await sql("INSERT INTO uni.grades VALUES (10, 'after the fulls')");
     expect((await drctl(["backup", "-f", spec, "physical", "--kind", "incremental"])).code).toBe(0);
+    await sql("INSERT INTO uni.grades VALUES (15, 'after inc 1')");
     await sleep(1200);
     between = new Date().toISOString();
     await sleep(1200);
     await sql("INSERT INTO uni.grades VALUES (20, 'after the target')");
+    expect((await drctl(["backup", "-f", spec, "physical", "--kind", "incremental"])).code).toBe(0);
+    await sql("INSERT INTO uni.grades VALUES (25, 'after inc 2')");
     const a = await drctl(["binlog", "archive", "-f", spec, "db1"]);
     expect(a.code, a.stdout + a.stderr).toBe(0);
 
     const r = await restoredIds("logical", between);
-    expect(r.ids).toEqual([1, 2, 3, 10]);
-    expect(r.stdout).toMatch(/replayed: 1 transaction\(s\) from mariadb-bin\.\d+:\d+ \(GTID 0-\d+-\d+\) to GTID 0-\d+-\d+ written /);
-    expect((await restoredIds("logical", "latest")).ids).toEqual([1, 2, 3, 10, 20]);
+    expect(r.ids).toEqual([1, 2, 3, 10, 15]);
+    expect(r.stdout).toMatch(/replayed: 2 transaction\(s\) from mariadb-bin\.\d+:\d+ \(GTID 0-\d+-\d+\) to GTID 0-\d+-\d+ written /);
+    expect((await restoredIds("logical", "latest")).ids).toEqual([1, 2, 3, 10, 15, 20, 25]);
   }, 180_000);
 
-  it("physical full + incremental + binlogs: the incremental's point, then replay to the target", async () => {
+  it("physical full + two incrementals + binlogs, to a time between the incrementals: the full, the first incremental, then replay to the target", async () => {
     const r = await restoredIds("physical", between);
-    expect(r.ids).toEqual([1, 2, 3, 10]);
-    expect(r.stdout).toMatch(/from \S+-full-\S+ \+ \S+-incremental-\S+/);
-    expect(r.stdout).toContain("replayed: 0 transaction(s)");
+    expect(r.ids).toEqual([1, 2, 3, 10, 15]);
+    expect(r.stdout).toMatch(/from \S+-full-\S+ \+ \S+-incremental-\S+\n/); // one incremental: the second is after the target
+    expect(r.stdout).toContain("replayed: 1 transaction(s)");
+    const latest = await restoredIds("physical", "latest");
+    expect(latest.ids).toEqual([1, 2, 3, 10, 15, 20, 25]);
+    expect(latest.stdout).toMatch(/from \S+-full-\S+ \+ \S+-incremental-\S+ \+ \S+-incremental-\S+\n/);
   }, 180_000);
 
   it("a target later than the newest archived event is refused (exit 3) with the newest reachable time; restores are journaled", async () => {
@@ -117,7 +123,7 @@ describe("drctl restore --to", () => {
     expect(r.stderr).toMatch(/is later than the newest archived event/);
     expect(r.stderr).toMatch(/the newest time that can be reached is \d{4}-\d\d-\d\dT/);
     const jobs = (await readJournal(join(dir, "state"))).filter((j) => j.kind === "job" && j.data.command === "restore");
-    expect(jobs.map((j) => j.data.exitCode)).toEqual([0, 0, 0, 3]);
+    expect(jobs.map((j) => j.data.exitCode)).toEqual([0, 0, 0, 0, 3]);
   }, 60_000);
 
   it("--before: back to just before a DROP TABLE, or before an UPDATE without WHERE (its SQL is in Annotate_rows): everything up to it applied, it and what follows not", async () => {
@@ -140,11 +146,11 @@ describe("drctl restore --to", () => {
     const queries = ["SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.exams", "SELECT GROUP_CONCAT(CONCAT(id, ':', gpa) ORDER BY id) FROM uni.students", "SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.grades"];
 
     const drop = await restoredQuery("logical", ["--to", "latest", "--before", "DROP TABLE exams"], queries);
-    expect(drop.rows).toEqual(["1,2,3,4", "1:0.00,2:0.00,3:0.00", "1,2,3,10,20,50"]);
+    expect(drop.rows).toEqual(["1,2,3,4", "1:0.00,2:0.00,3:0.00", "1,2,3,10,15,20,25,50"]);
     expect(drop.stdout).toMatch(/stopped before: DROP TABLE uni\.exams \(GTID 0-\d+-\d+, written \S+\) — not applied, nor anything after it/);
 
     const update = await restoredQuery("logical", ["--to", "latest", "--before", "update students set gpa = 0"], queries);
-    expect(update.rows).toEqual(["1,2,3,4", "1:3.10,2:2.50,3:3.90", "1,2,3,10,20"]);
+    expect(update.rows).toEqual(["1,2,3,4", "1:3.10,2:2.50,3:3.90", "1,2,3,10,15,20,25"]);
     expect(update.stdout).toContain("stopped before: UPDATE uni.students SET gpa = 0");
 
     const none = await drctl(["restore", "-f", spec, "logical", "--to", "latest", "--before", "TRUNCATE nothing"], { env });
