@@ -33,7 +33,8 @@ export interface RestoreRequest {
 
 export interface RestoreOutcome {
   sets: string[];
-  replay?: { from: string; to?: string; files: string[]; transactions: number; lastGtid?: string; lastAt?: string; stoppedBefore?: string };
+  /** transactions: in the replayed range of the server's binlog; `databases`: the filter applied (none for whole-instance images). */
+  replay?: { from: string; to?: string; files: string[]; transactions: number; databases?: string[]; lastGtid?: string; lastAt?: string; stoppedBefore?: string };
   /** The sandbox left running (keepIn). */
   sandbox?: SandboxInfo;
 }
@@ -84,7 +85,8 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     }
     const outcome: RestoreOutcome = { sets: plan.sets.map((s) => s.id) };
     if (plan.binlogs.length && pointKey(plan.from)) {
-      outcome.replay = await replay(plan.binlogs.map(stored), plan.from, target, sandbox, join(work, "binlogs"), keys, ds.databases, before);
+      const physical = full.method === "mariadb-backup" || full.method === "xtrabackup";
+      outcome.replay = await replay(plan.binlogs.map(stored), plan.from, target, sandbox, join(work, "binlogs"), keys, ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)), physical, before);
       if (before && !outcome.replay.stoppedBefore) throw new DrError("invalid", `no transaction after ${outcome.replay.from} up to ${req.to} matches /${before.source}/: nothing to stop before`, { hint: "the statement is matched without backticks and server comments; check the spelling, or give --to alone" });
       say(`replayed ${outcome.replay.transactions} transaction(s) from ${outcome.replay.from} to ${outcome.replay.to ?? "the end of the archive"}`);
     }
@@ -111,6 +113,7 @@ async function replay(
   scratch: string,
   keys: { identityFile?: string },
   databases: string[],
+  wholeInstance: boolean,
   before?: RegExp,
 ): Promise<NonNullable<RestoreOutcome["replay"]>> {
   const { mkdir } = await import("node:fs/promises");
@@ -149,21 +152,26 @@ async function replay(
       break;
     }
   }
-  // a dataset holding one database replays only its events; whole-instance images replay everything
-  const filter = databases.length === 1 ? [`--database=${databases[0]}`] : [];
-  const args = [`--start-position=${from.position ?? 4}`, ...(stopPosition !== undefined ? [`--stop-position=${stopPosition}`] : []), ...filter, "--", ...paths];
-  await runPipeline(
-    [
-      { name: "mysqlbinlog", command: "mysqlbinlog", args },
-      { name: "mariadb", command: "mariadb", args: [`--defaults-extra-file=${sandbox.clientOptionFile}`, "--binary-mode", "--batch"] },
-    ],
-    async () => {},
-  );
+  // only the dataset's databases are replayed: events for the server's other databases would fail
+  // on tables the sandbox does not have. mysqlbinlog --database takes one name, so a dataset of
+  // several databases replays each in turn (each database's transactions stay in order; the
+  // interleaving between databases does not, which only matters for cross-database statements)
+  const range = [`--start-position=${from.position ?? 4}`, ...(stopPosition !== undefined ? [`--stop-position=${stopPosition}`] : [])];
+  for (const db of wholeInstance ? [undefined] : databases) {
+    await runPipeline(
+      [
+        { name: "mysqlbinlog", command: "mysqlbinlog", args: [...range, ...(db === undefined ? [] : [`--database=${db}`]), "--", ...paths] },
+        { name: "mariadb", command: "mariadb", args: [`--defaults-extra-file=${sandbox.clientOptionFile}`, "--binary-mode", "--batch"] },
+      ],
+      async () => {},
+    );
+  }
   return {
     from: `${from.file}:${from.position}${from.gtid ? ` (GTID ${from.gtid})` : ""}`,
     ...(last.gtid || last.at ? { to: `${last.gtid ? `GTID ${last.gtid}` : ""}${last.at ? ` written ${last.at}` : ""}`.trim() } : {}),
     files: files.slice(0, paths.length).map((f) => f.manifest.binlog!.file),
     transactions,
+    ...(wholeInstance ? {} : { databases }),
     ...(stoppedBefore ? { stoppedBefore } : {}),
     ...(last.gtid ? { lastGtid: last.gtid } : {}),
     ...(last.at ? { lastAt: last.at } : {}),

@@ -50,6 +50,10 @@ beforeAll(async () => {
   await sql("CREATE DATABASE uni");
   await sql("CREATE TABLE uni.grades (id INT PRIMARY KEY, v VARCHAR(20))");
   await sql("INSERT INTO uni.grades VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+  await sql("CREATE DATABASE shop");
+  await sql("CREATE TABLE shop.orders (id INT PRIMARY KEY)");
+  await sql("CREATE DATABASE outside");
+  await sql("CREATE TABLE outside.noise (id INT PRIMARY KEY)");
   const q = JSON.stringify;
   const ds = (name: string, method: string, inc = "") => `  ${name}:
     server: db1
@@ -70,7 +74,7 @@ servers:
 repositories:
   local: { type: filesystem, path: ${q(join(dir, "repo"))} }
 datasets:
-${ds("logical", "mysqldump")}${ds("physical", "mariadb-backup", '    incremental: { method: mariadb-backup, schedule: "0 14 * * *" }\n')}scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
+${ds("logical", "mysqldump")}${ds("pair", "mysqldump").replace("databases: [uni]", "databases: [uni, shop]")}${ds("physical", "mariadb-backup", '    incremental: { method: mariadb-backup, schedule: "0 14 * * *" }\n')}scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
 `,
   );
   expect((await drctl(["apply", "-f", spec, "--auto-approve"])).code).toBe(0);
@@ -157,4 +161,16 @@ describe("drctl restore --to", () => {
     expect(none.code).toBe(3);
     expect(none.stderr).toContain("matches /TRUNCATE nothing/: nothing to stop before");
   }, 240_000);
+
+  it("a dataset of two databases replays both (one --database pass each) and skips the server's other databases", async () => {
+    expect((await drctl(["backup", "-f", spec, "pair"])).code).toBe(0);
+    await sql("INSERT INTO shop.orders VALUES (7)");
+    await sql("INSERT INTO outside.noise VALUES (1)"); // not in the dataset: its table is not in the sandbox
+    await sql("INSERT INTO uni.grades VALUES (70, 'pair')");
+    expect((await drctl(["binlog", "archive", "-f", spec, "db1"])).code).toBe(0);
+    const r = await restoredQuery("pair", ["--to", "latest"], ["SELECT GROUP_CONCAT(id) FROM shop.orders", "SELECT MAX(id) FROM uni.grades", "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'outside'"]);
+    expect(r.rows).toEqual(["7", "70", "0"]);
+    expect(r.stdout).toContain("replayed: 3 transaction(s)"); // the range holds the outside one too
+    expect(r.stdout).toContain("applied:  the events of uni, shop (mysqlbinlog --database, one pass each)");
+  }, 120_000);
 });

@@ -13,6 +13,7 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: { to: str
   io.out(`restored ${dataset} to ${opts.to} from ${r.sets.join(" + ")}`);
   if (r.replay) {
     io.out(`  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`);
+    if (r.replay.databases) io.out(`  applied:  the events of ${r.replay.databases.join(", ")} (mysqlbinlog --database, one pass each); the server's other databases were skipped`);
     io.out(`  binlogs:  ${r.replay.files.join(", ")}`);
     if (r.replay.stoppedBefore) io.out(`  stopped before: ${r.replay.stoppedBefore} — not applied, nor anything after it`);
   } else io.out("  replayed: nothing (the set itself is the point)");
