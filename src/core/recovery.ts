@@ -110,10 +110,11 @@ export function planRecovery(images: RecoveryImage[], target: string | "latest")
   }
   const files = image.binlogs.filter((b) => seqOf(b) >= start[0]);
   const newest = files.at(-1)?.binlog?.lastEventAt ?? pointTime(applied.at(-1)!);
-  if (target !== "latest" && target > newest) {
-    if (image.gap) return { ok: false, reason: `binlog ${image.gap.missing} is missing from the archive`, missing: image.gap.missing, newestReachable: image.gap.reachableUntil ?? newest };
-    return { ok: false, reason: `${target} is later than the newest archived event (${newest})`, newestReachable: newest };
+  // "latest" behind a missing binlog would stop early without a word: refused like any target past the gap
+  if (image.gap && (target === "latest" || target > newest)) {
+    return { ok: false, reason: `binlog ${image.gap.missing} is missing from the archive`, missing: image.gap.missing, newestReachable: image.gap.reachableUntil ?? newest };
   }
+  if (target !== "latest" && target > newest) return { ok: false, reason: `${target} is later than the newest archived event (${newest})`, newestReachable: newest };
   // replay only as far as needed: through the first file whose last event reaches the target
   const needed: BackupManifest[] = [];
   for (const f of files) {

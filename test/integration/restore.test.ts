@@ -2,7 +2,7 @@
 // apart, from a logical set and from a physical full + incremental, replaying archived binlogs
 // from the set's exact position; a target beyond the archive is refused with the newest reachable time.
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
@@ -173,4 +173,16 @@ describe("drctl restore --to", () => {
     expect(r.stdout).toContain("replayed: 3 transaction(s)"); // the range holds the outside one too
     expect(r.stdout).toContain("applied:  the events of uni, shop (mysqlbinlog --database, one pass each)");
   }, 120_000);
+
+  it("a binlog deleted from the repository inside the range: refused (exit 3) naming the missing file and the newest reachable time", async () => {
+    const sets = JSON.parse((await drctl(["backups", "-f", spec, "logical", "--json"])).stdout) as { sets: { consistentPoint: { file: string } }[] };
+    const file = sets.sets.at(-1)!.consistentPoint.file; // the binlog the newest set's point lies in
+    const base = join(dir, "repo", "binlogs", "db1");
+    const victim = readdirSync(base).find((d) => d !== "progress.json" && JSON.parse(readFileSync(join(base, d, "manifest.json"), "utf8")).binlog.file === file)!;
+    rmSync(join(base, victim), { recursive: true });
+    const r = await drctl(["restore", "-f", spec, "logical", "--to", "latest"], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`binlog ${file} is missing from the archive`);
+    expect(r.stderr).toMatch(/the newest time that can be reached is \d{4}-/);
+  }, 60_000);
 });

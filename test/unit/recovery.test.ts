@@ -81,6 +81,11 @@ describe("planRecovery", () => {
   it("a time behind a gap is refused naming the missing file and the newest reachable time", () => {
     const broken = recoveryImages([F1, I1, I2, F2], B.filter((b) => b.binlog!.sequence !== 5));
     expect(planRecovery(broken, "2026-11-20T16:00:00Z")).toEqual({ ok: false, reason: "binlog b.000005 is missing from the archive", missing: "b.000005", newestReachable: "2026-11-20T12:00:00Z" });
+    // before the gap is fine
+    expect(planRecovery(broken, "2026-11-20T11:00:00Z").ok).toBe(true);
+    // and "latest" behind a gap in the newest image is refused too, never a silent early stop
+    const newestBroken = recoveryImages([F1, F2], B.filter((b) => b.binlog!.sequence !== 8).concat(binlog(9, "2026-11-21T10:00:01Z", "2026-11-21T11:00:00Z")));
+    expect(planRecovery(newestBroken, "latest")).toMatchObject({ ok: false, missing: "b.000008", newestReachable: "2026-11-21T09:00:00Z" });
   });
 
   it("a time before any full is refused; so is PITR from a set without coordinates", () => {
