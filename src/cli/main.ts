@@ -108,10 +108,12 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(specOption())
     .requiredOption("--to <TIME>", "ISO time (UTC), e.g. 2026-11-25T14:03:00Z, or latest")
     .option("--before <REGEX>", "stop just before the first transaction after the backup whose statement matches (e.g. 'DROP TABLE grades')")
+    .option("--skip <REGEX>", "leave out the first transaction after the backup whose statement matches, replay the rest to --to")
+    .option("--force", "with --skip: go on although later transactions change rows the skipped one touched", false)
     .option("--keep", "leave the sandbox running and print how to connect", false)
-    .action(async (ds: string, opts: { file: string; to: string; keep: boolean; before?: string }) => {
+    .action(async (ds: string, opts: { file: string; to: string; keep: boolean; before?: string; skip?: string; force: boolean }) => {
       const [{ runJob }, { restoreWork }] = await Promise.all([import("./commands/job.js"), import("./commands/restore.js")]);
-      const words = ["restore", "-f", opts.file, ds, "--to", opts.to, ...(opts.before !== undefined ? ["--before", opts.before] : []), ...(opts.keep ? ["--keep"] : [])];
+      const words = ["restore", "-f", opts.file, ds, "--to", opts.to, ...(opts.before !== undefined ? ["--before", opts.before] : []), ...(opts.skip !== undefined ? ["--skip", opts.skip] : []), ...(opts.force ? ["--force"] : []), ...(opts.keep ? ["--keep"] : [])];
       setCode(await runJob({ specFile: opts.file, command: "restore", subject: ds, argv: words }, io, (spec) => restoreWork(spec, ds, opts, io)));
     });
   program

@@ -15,6 +15,9 @@ import { planRecovery, pointKey, recoveryImages } from "../core/recovery.js";
 import { BinlogParser, formatGtid, normalizeStatement, stopAt } from "../binlog/parse.js";
 import { DrError } from "../errors.js";
 import type { DrSpec } from "../spec/types.generated.js";
+import type { RowDataPacket } from "mysql2/promise";
+import { quoteIdent } from "../adapters/mysql/sql.js";
+import { RowChangeReader } from "./row-changes.js";
 import { loadLogicalSet, loadMydumperSet, restorePhysicalChain, type StoredSet } from "./load.js";
 
 export interface RestoreRequest {
@@ -24,6 +27,10 @@ export interface RestoreRequest {
   to: string;
   /** Stop before the first transaction after the set whose statement matches (normalized text, case-insensitive). */
   before?: string;
+  /** Leave out that one transaction and go on to the target. */
+  skip?: string;
+  /** With skip: go on although later transactions change rows the skipped one touched. */
+  force?: boolean;
   /** Leave the sandbox running, under this directory (the CLI's sandbox home). */
   keepIn?: string;
   /** Parent dir for scratch files (default: the OS temp dir). */
@@ -34,7 +41,7 @@ export interface RestoreRequest {
 export interface RestoreOutcome {
   sets: string[];
   /** transactions: in the replayed range of the server's binlog; `databases`: the filter applied (none for whole-instance images). */
-  replay?: { from: string; to?: string; files: string[]; transactions: number; databases?: string[]; lastGtid?: string; lastAt?: string; stoppedBefore?: string };
+  replay?: { from: string; to?: string; files: string[]; transactions: number; databases?: string[]; lastGtid?: string; lastAt?: string; stoppedBefore?: string; skipped?: string; conflicts?: string[] };
   /** The sandbox left running (keepIn). */
   sandbox?: SandboxInfo;
 }
@@ -44,14 +51,17 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const ds = datasetOf(req.spec, req.dataset);
   if (req.to !== "latest" && Number.isNaN(Date.parse(req.to))) throw new DrError("invalid", `--to ${req.to}: expected an ISO time such as 2026-11-25T14:03:00Z, or latest`);
   const target = req.to === "latest" ? "latest" : new Date(req.to).toISOString();
-  let before: RegExp | undefined;
-  if (req.before !== undefined) {
+  if (req.before !== undefined && req.skip !== undefined) throw new DrError("invalid", "--before and --skip cannot be combined: --before stops at the statement, --skip goes on past it");
+  const statementPattern = (flag: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
     try {
-      before = new RegExp(normalizeStatement(req.before), "i");
+      return new RegExp(normalizeStatement(text), "i");
     } catch (e) {
-      throw new DrError("invalid", `--before ${JSON.stringify(req.before)} is not a valid regular expression: ${(e as Error).message}`);
+      throw new DrError("invalid", `${flag} ${JSON.stringify(text)} is not a valid regular expression: ${(e as Error).message}`);
     }
-  }
+  };
+  const before = statementPattern("--before", req.before);
+  const skip = statementPattern("--skip", req.skip);
   const repoPath = await checkRepository(req.spec, ds.repository);
   const sets = (await listSets(setsDir(repoPath, req.dataset))).sets;
   const binlogs = (await listSets(binlogSetsDir(repoPath, ds.server))).sets;
@@ -86,7 +96,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     const outcome: RestoreOutcome = { sets: plan.sets.map((s) => s.id) };
     if (plan.binlogs.length && pointKey(plan.from)) {
       const physical = full.method === "mariadb-backup" || full.method === "xtrabackup";
-      outcome.replay = await replay(plan.binlogs.map(stored), plan.from, target, sandbox, join(work, "binlogs"), keys, ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)), physical, before);
+      outcome.replay = await replay(plan.binlogs.map(stored), plan.from, target, sandbox, join(work, "binlogs"), keys, ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)), physical, before, skip && { pattern: skip, force: req.force === true, say });
       if (before && !outcome.replay.stoppedBefore) throw new DrError("invalid", `no transaction after ${outcome.replay.from} up to ${req.to} matches /${before.source}/: nothing to stop before`, { hint: "the statement is matched without backticks and server comments; check the spelling, or give --to alone" });
       say(`replayed ${outcome.replay.transactions} transaction(s) from ${outcome.replay.from} to ${outcome.replay.to ?? "the end of the archive"}`);
     }
@@ -115,6 +125,7 @@ async function replay(
   databases: string[],
   wholeInstance: boolean,
   before?: RegExp,
+  skip?: { pattern: RegExp; force: boolean; say: (l: string) => void },
 ): Promise<NonNullable<RestoreOutcome["replay"]>> {
   const { mkdir } = await import("node:fs/promises");
   await mkdir(scratch, { recursive: true, mode: 0o700 });
@@ -123,12 +134,15 @@ async function replay(
   let stopPosition: number | undefined;
   let last: { gtid?: string; at?: string } = {};
   let stoppedBefore: string | undefined;
+  let skipAt: { file: number; position: number; next: number; text: string } | undefined;
+  let stopFile = files.length - 1;
   const targetSeconds = target === "latest" ? Infinity : Math.floor(Date.parse(target) / 1000);
   for (const [i, f] of files.entries()) {
     const payload = f.manifest.files[0]!;
     const path = join(scratch, f.manifest.binlog!.file);
     const fh = await open(path, "wx", 0o600);
-    const parser = new BinlogParser({ index: true, ...(before ? { match: before } : {}) });
+    const match = before ?? (skip && !skipAt ? skip.pattern : undefined);
+    const parser = new BinlogParser({ index: true, ...(match ? { match } : {}) });
     try {
       await runPipeline(decodeStages(join(f.dir, payload.name), { compressed: f.manifest.compression === "zstd", ...(f.manifest.encryption.type === "age" ? { ageIdentityFile: keys.identityFile! } : {}) }), async (chunk) => {
         parser.push(chunk);
@@ -138,13 +152,25 @@ async function replay(
       await fh.close();
     }
     paths.push(path);
-    const groups = (parser.finish().groups ?? []).filter((g) => i > 0 || g.position >= (from.position ?? 0));
+    const summary = parser.finish();
+    let groups = (summary.groups ?? []).filter((g) => i > 0 || g.position >= (from.position ?? 0));
+    if (skip) {
+      // --skip: the first matching transaction at or before the target is left out; later matches are ordinary
+      const hit = skipAt ? -1 : groups.findIndex((g) => g.matched !== undefined && g.timestamp <= targetSeconds);
+      if (hit >= 0) {
+        const g = groups[hit]!;
+        skipAt = { file: i, position: g.position, next: groups[hit + 1]?.position ?? summary.size, text: `${g.matched} (${g.gtid ? `GTID ${formatGtid(g.gtid)}, ` : ""}written ${new Date(g.timestamp * 1000).toISOString()})` };
+        groups = groups.filter((_, k) => k !== hit);
+      }
+      groups = groups.map(({ matched: _m, ...g }) => g);
+    }
     const stop = stopAt(groups, targetSeconds);
     const applied = stop.stopPosition === undefined ? groups : groups.filter((g) => g.position < stop.stopPosition!);
     transactions += applied.length;
     if (stop.lastApplied) last = { ...(stop.lastApplied.gtid ? { gtid: formatGtid(stop.lastApplied.gtid) } : {}), at: new Date(stop.lastApplied.timestamp * 1000).toISOString() };
     if (stop.stopPosition !== undefined) {
       stopPosition = stop.stopPosition;
+      stopFile = i;
       if (stop.stoppedBy?.matched !== undefined) {
         const g = stop.stoppedBy;
         stoppedBefore = `${g.matched} (${g.gtid ? `GTID ${formatGtid(g.gtid)}, ` : ""}written ${new Date(g.timestamp * 1000).toISOString()})`;
@@ -156,15 +182,41 @@ async function replay(
   // on tables the sandbox does not have. mysqlbinlog --database takes one name, so a dataset of
   // several databases replays each in turn (each database's transactions stay in order; the
   // interleaving between databases does not, which only matters for cross-database statements)
-  const range = [`--start-position=${from.position ?? 4}`, ...(stopPosition !== undefined ? [`--stop-position=${stopPosition}`] : [])];
-  for (const db of wholeInstance ? [undefined] : databases) {
-    await runPipeline(
-      [
-        { name: "mysqlbinlog", command: "mysqlbinlog", args: [...range, ...(db === undefined ? [] : [`--database=${db}`]), "--", ...paths] },
-        { name: "mariadb", command: "mariadb", args: [`--defaults-extra-file=${sandbox.clientOptionFile}`, "--binary-mode", "--batch"] },
-      ],
-      async () => {},
-    );
+  if (skip && !skipAt) throw new DrError("invalid", `no transaction after ${from.file}:${from.position} up to the target matches /${skip.pattern.source}/: nothing to skip`);
+  // the ranges replayed: [start, stop), or with --skip [start, skipped) and [after it, stop)
+  const ranges: { first: number; start: number; last: number; stop?: number }[] = skipAt
+    ? [
+        { first: 0, start: from.position ?? 4, last: skipAt.file, stop: skipAt.position },
+        { first: skipAt.file, start: skipAt.next, last: stopFile, ...(stopPosition !== undefined ? { stop: stopPosition } : {}) },
+      ]
+    : [{ first: 0, start: from.position ?? 4, last: stopFile, ...(stopPosition !== undefined ? { stop: stopPosition } : {}) }];
+  const rangeArgs = (r: (typeof ranges)[number]) => [`--start-position=${r.start}`, ...(r.stop !== undefined ? [`--stop-position=${r.stop}`] : []), "--", ...paths.slice(r.first, r.last + 1)];
+  let conflicts: string[] | undefined;
+  if (skipAt && skip) {
+    conflicts = await laterChangesToSkippedRows(sandbox, paths[skipAt.file]!, skipAt, rangeArgs(ranges[1]!));
+    if (conflicts.length && !skip.force) {
+      throw new DrError("invalid", `skipping ${skipAt.text} would not undo it: ${conflicts.length} later transaction(s) change rows it touched, and their row images would carry its values back:\n  ${conflicts.join("\n  ")}`, {
+        hint: "restore with --before to stop at it instead, or add --force to skip it anyway",
+      });
+    }
+    if (conflicts.length) skip.say(`WARNING: --force: ${conflicts.length} later transaction(s) change rows the skipped one touched; their row images may bring its values back`);
+  }
+  // only the dataset's databases are replayed: events for the server's other databases would fail
+  // on tables the sandbox does not have. mysqlbinlog --database takes one name, so a dataset of
+  // several databases replays each in turn (each database's transactions stay in order; the
+  // interleaving between databases does not, which only matters for cross-database statements)
+  for (const r of ranges) {
+    for (const db of wholeInstance ? [undefined] : databases) {
+      const args = rangeArgs(r);
+      if (db !== undefined) args.unshift(`--database=${db}`);
+      await runPipeline(
+        [
+          { name: "mysqlbinlog", command: "mysqlbinlog", args },
+          { name: "mariadb", command: "mariadb", args: [`--defaults-extra-file=${sandbox.clientOptionFile}`, "--binary-mode", "--batch"] },
+        ],
+        async () => {},
+      );
+    }
   }
   return {
     from: `${from.file}:${from.position}${from.gtid ? ` (GTID ${from.gtid})` : ""}`,
@@ -173,7 +225,45 @@ async function replay(
     transactions,
     ...(wholeInstance ? {} : { databases }),
     ...(stoppedBefore ? { stoppedBefore } : {}),
+    ...(skipAt ? { skipped: skipAt.text } : {}),
+    ...(conflicts?.length ? { conflicts } : {}),
     ...(last.gtid ? { lastGtid: last.gtid } : {}),
     ...(last.at ? { lastAt: last.at } : {}),
   };
+}
+
+/** Later transactions (in the range after the skipped one) that change a row the skipped one touched. */
+async function laterChangesToSkippedRows(sandbox: Sandbox, skippedFile: string, skipAt: { position: number; next: number }, laterArgs: string[]): Promise<string[]> {
+  const keyCols = await primaryKeyColumns(sandbox);
+  const decode = ["--base64-output=decode-rows", "--verbose"];
+  const touched = new Set<string>();
+  const skippedReader = new RowChangeReader(keyCols, (t) => t.rows.forEach((r) => touched.add(`${r.table} ${r.key}`)));
+  await runPipeline([{ name: "mysqlbinlog", command: "mysqlbinlog", args: [...decode, `--start-position=${skipAt.position}`, `--stop-position=${skipAt.next}`, "--", skippedFile] }], async (c) => skippedReader.push(c));
+  skippedReader.finish();
+  const conflicts: string[] = [];
+  const laterReader = new RowChangeReader(keyCols, (t) => {
+    const hits = t.rows.filter((r) => touched.has(`${r.table} ${r.key}`));
+    if (hits.length) conflicts.push(`${t.gtid ? `GTID ${t.gtid}: ` : ""}${t.statement ?? "(row changes)"} — ${hits.map((h) => `${h.table} ${h.key}`).join("; ")}`);
+  });
+  await runPipeline([{ name: "mysqlbinlog", command: "mysqlbinlog", args: [...decode, ...laterArgs] }], async (c) => laterReader.push(c));
+  laterReader.finish();
+  return conflicts;
+}
+
+/** `db`.`table` → the 1-based positions of its primary-key columns, read from the restored sandbox. */
+async function primaryKeyColumns(sandbox: Sandbox): Promise<(table: string) => number[] | undefined> {
+  const conn = await sandbox.connectRoot();
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      "SELECT c.TABLE_SCHEMA AS d, c.TABLE_NAME AS t, c.ORDINAL_POSITION AS p FROM information_schema.COLUMNS c JOIN information_schema.STATISTICS s ON s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME AND s.COLUMN_NAME = c.COLUMN_NAME AND s.INDEX_NAME = 'PRIMARY' WHERE c.TABLE_SCHEMA NOT IN ('mysql', 'sys', 'information_schema', 'performance_schema') ORDER BY c.ORDINAL_POSITION",
+    );
+    const map = new Map<string, number[]>();
+    for (const r of rows) {
+      const k = `${quoteIdent(String(r.d))}.${quoteIdent(String(r.t))}`;
+      map.set(k, [...(map.get(k) ?? []), Number(r.p)]);
+    }
+    return (table) => map.get(table);
+  } finally {
+    await conn.end();
+  }
 }

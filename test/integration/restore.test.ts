@@ -174,6 +174,35 @@ describe("drctl restore --to", () => {
     expect(r.stdout).toContain("applied:  the events of uni, shop (mysqlbinlog --database, one pass each)");
   }, 120_000);
 
+  it("--skip: a bad UPDATE between two good transactions is left out, both good ones applied; a later change to the same rows makes it refuse, listing that change", async () => {
+    await sql("CREATE TABLE uni.marks (id INT PRIMARY KEY, mark INT, note VARCHAR(20))");
+    await sql("INSERT INTO uni.marks VALUES (1, 10, ''), (2, 20, ''), (3, 30, '')");
+    expect((await drctl(["backup", "-f", spec, "logical"])).code).toBe(0);
+    await sleep(1100);
+    await sql("INSERT INTO uni.marks VALUES (4, 40, 'good before')");
+    await sleep(1100);
+    await sql("UPDATE uni.marks SET mark = 0 WHERE id <= 2");
+    await sleep(1100);
+    await sql("UPDATE uni.marks SET note = 'good after' WHERE id = 3");
+    expect((await drctl(["binlog", "archive", "-f", spec, "db1"])).code).toBe(0);
+    const q = ["SELECT GROUP_CONCAT(CONCAT(id, ':', mark, ':', note) ORDER BY id) FROM uni.marks"];
+    const ok = await restoredQuery("logical", ["--to", "latest", "--skip", "UPDATE marks SET mark = 0"], q);
+    expect(ok.rows).toEqual(["1:10:,2:20:,3:30:good after,4:40:good before"]);
+    expect(ok.stdout).toMatch(/skipped:  UPDATE uni\.marks SET mark = 0 WHERE id <= 2 \(GTID 0-\d+-\d+, written \S+\) — the whole transaction/);
+
+    await sleep(1100);
+    await sql("UPDATE uni.marks SET note = 'touches 2' WHERE id = 2");
+    expect((await drctl(["binlog", "archive", "-f", spec, "db1"])).code).toBe(0);
+    const refused = await drctl(["restore", "-f", spec, "logical", "--to", "latest", "--skip", "UPDATE marks SET mark = 0"], { env });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/1 later transaction\(s\) change rows it touched/);
+    expect(refused.stderr).toMatch(/GTID 0-\d+-\d+: UPDATE uni\.marks SET note = 'touches 2' WHERE id = 2 — `uni`\.`marks` @1=2/);
+    const forced = await restoredQuery("logical", ["--to", "latest", "--skip", "UPDATE marks SET mark = 0", "--force"], q);
+    expect(forced.stdout).toContain("WARNING (--force)");
+    // the later change's row image carries the skipped value back: exactly what the refusal warned about
+    expect(forced.rows).toEqual(["1:10:,2:0:touches 2,3:30:good after,4:40:good before"]);
+  }, 240_000);
+
   it("a binlog deleted from the repository inside the range: refused (exit 3) naming the missing file and the newest reachable time", async () => {
     const sets = JSON.parse((await drctl(["backups", "-f", spec, "logical", "--json"])).stdout) as { sets: { consistentPoint: { file: string } }[] };
     const file = sets.sets.at(-1)!.consistentPoint.file; // the binlog the newest set's point lies in

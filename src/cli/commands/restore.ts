@@ -7,14 +7,16 @@ import type { Io } from "../io.js";
 import type { JobResult } from "./job.js";
 import { registerSandbox, sandboxHome } from "./sandbox.js";
 
-export async function restoreWork(spec: DrSpec, dataset: string, opts: { to: string; keep: boolean; before?: string }, io: Io): Promise<JobResult> {
+export async function restoreWork(spec: DrSpec, dataset: string, opts: { to: string; keep: boolean; before?: string; skip?: string; force?: boolean }, io: Io): Promise<JobResult> {
   const name = `restore-${dataset}`;
-  const r = await restore({ spec, dataset, to: opts.to, ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => io.err(l) });
+  const r = await restore({ spec, dataset, to: opts.to, ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.skip !== undefined ? { skip: opts.skip, force: opts.force === true } : {}), ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => io.err(l) });
   io.out(`restored ${dataset} to ${opts.to} from ${r.sets.join(" + ")}`);
   if (r.replay) {
     io.out(`  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`);
     if (r.replay.databases) io.out(`  applied:  the events of ${r.replay.databases.join(", ")} (mysqlbinlog --database, one pass each); the server's other databases were skipped`);
     io.out(`  binlogs:  ${r.replay.files.join(", ")}`);
+    if (r.replay.skipped) io.out(`  skipped:  ${r.replay.skipped} — the whole transaction; everything before and after it replayed`);
+    for (const c of r.replay.conflicts ?? []) io.out(`  WARNING (--force): later change to a row it touched: ${c}`);
     if (r.replay.stoppedBefore) io.out(`  stopped before: ${r.replay.stoppedBefore} — not applied, nor anything after it`);
   } else io.out("  replayed: nothing (the set itself is the point)");
   if (r.sandbox) {
