@@ -110,10 +110,14 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--before <REGEX>", "stop just before the first transaction after the backup whose statement matches (e.g. 'DROP TABLE grades')")
     .option("--skip <REGEX>", "leave out the first transaction after the backup whose statement matches, replay the rest to --to")
     .option("--force", "with --skip: go on although later transactions change rows the skipped one touched", false)
+    .option("--target <SERVER>", "sandbox (default), or a server of the spec to copy --tables into", "sandbox")
+    .option("--tables <LIST>", "db.table[,db.table…]: bring these back into --target", (v: string, prev: string[] = []) => [...prev, ...v.split(",")])
+    .option("--rename <OLD=NEW...>", "give a restored table a new name on the target (nothing there is overwritten)")
+    .option("--yes", "confirm writing to a live server (off a terminal it is required)", false)
     .option("--keep", "leave the sandbox running and print how to connect", false)
-    .action(async (ds: string, opts: { file: string; to: string; keep: boolean; before?: string; skip?: string; force: boolean }) => {
+    .action(async (ds: string, opts: { file: string; to: string; keep: boolean; before?: string; skip?: string; force: boolean; target: string; tables?: string[]; rename?: string[]; yes: boolean }) => {
       const [{ runJob }, { restoreWork }] = await Promise.all([import("./commands/job.js"), import("./commands/restore.js")]);
-      const words = ["restore", "-f", opts.file, ds, "--to", opts.to, ...(opts.before !== undefined ? ["--before", opts.before] : []), ...(opts.skip !== undefined ? ["--skip", opts.skip] : []), ...(opts.force ? ["--force"] : []), ...(opts.keep ? ["--keep"] : [])];
+      const words = ["restore", "-f", opts.file, ds, "--to", opts.to, ...(opts.before !== undefined ? ["--before", opts.before] : []), ...(opts.skip !== undefined ? ["--skip", opts.skip] : []), ...(opts.force ? ["--force"] : []), ...(opts.target !== "sandbox" ? ["--target", opts.target] : []), ...(opts.tables ? ["--tables", opts.tables.join(",")] : []), ...(opts.rename ?? []).flatMap((r) => ["--rename", r]), ...(opts.keep ? ["--keep"] : [])];
       setCode(await runJob({ specFile: opts.file, command: "restore", subject: ds, argv: words }, io, (spec) => restoreWork(spec, ds, opts, io)));
     });
   program

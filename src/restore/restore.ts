@@ -18,6 +18,8 @@ import type { DrSpec } from "../spec/types.generated.js";
 import type { RowDataPacket } from "mysql2/promise";
 import { quoteIdent } from "../adapters/mysql/sql.js";
 import { RowChangeReader } from "./row-changes.js";
+import { copyTablesToServer, type TableCopy } from "./copy-tables.js";
+import { connectServer, addressOf } from "../adapters/mysql/connect.js";
 import { loadLogicalSet, loadMydumperSet, restorePhysicalChain, type StoredSet } from "./load.js";
 
 export interface RestoreRequest {
@@ -29,8 +31,10 @@ export interface RestoreRequest {
   before?: string;
   /** Leave out that one transaction and go on to the target. */
   skip?: string;
-  /** With skip: go on although later transactions change rows the skipped one touched. */
+  /** With skip: go on although later transactions change rows the skipped one touched; with a target: although it is a replication source. */
   force?: boolean;
+  /** Copy these tables (restored to the point in a sandbox) into this live server, under their new names. */
+  into?: { server: string; tables: TableCopy[] };
   /** Leave the sandbox running, under this directory (the CLI's sandbox home). */
   keepIn?: string;
   /** Parent dir for scratch files (default: the OS temp dir). */
@@ -41,6 +45,8 @@ export interface RestoreRequest {
 export interface RestoreOutcome {
   sets: string[];
   /** transactions: in the replayed range of the server's binlog; `databases`: the filter applied (none for whole-instance images). */
+  /** Tables copied into the live server. */
+  copied?: { server: string; tables: TableCopy[] };
   replay?: { from: string; to?: string; files: string[]; transactions: number; databases?: string[]; lastGtid?: string; lastAt?: string; stoppedBefore?: string; skipped?: string; conflicts?: string[] };
   /** The sandbox left running (keepIn). */
   sandbox?: SandboxInfo;
@@ -62,6 +68,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   };
   const before = statementPattern("--before", req.before);
   const skip = statementPattern("--skip", req.skip);
+  if (req.into) await checkTarget(req.spec, req.into.server, req.force === true);
   const repoPath = await checkRepository(req.spec, ds.repository);
   const sets = (await listSets(setsDir(repoPath, req.dataset))).sets;
   const binlogs = (await listSets(binlogSetsDir(repoPath, ds.server))).sets;
@@ -99,6 +106,11 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       outcome.replay = await replay(plan.binlogs.map(stored), plan.from, target, sandbox, join(work, "binlogs"), keys, ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)), physical, before, skip && { pattern: skip, force: req.force === true, say });
       if (before && !outcome.replay.stoppedBefore) throw new DrError("invalid", `no transaction after ${outcome.replay.from} up to ${req.to} matches /${before.source}/: nothing to stop before`, { hint: "the statement is matched without backticks and server comments; check the spelling, or give --to alone" });
       say(`replayed ${outcome.replay.transactions} transaction(s) from ${outcome.replay.from} to ${outcome.replay.to ?? "the end of the archive"}`);
+    }
+    if (req.into) {
+      await copyTablesToServer(sandbox, req.into.tables, req.spec.servers[req.into.server]!, req.into.server);
+      outcome.copied = req.into;
+      say(`copied ${req.into.tables.map((t) => `${t.database}.${t.table} as ${t.database}.${t.as}`).join(", ")} into ${req.into.server}`);
     }
     if (req.keepIn) {
       const { stop: _s, restart: _r, connectRoot: _c, ...info } = sandbox;
@@ -265,5 +277,28 @@ async function primaryKeyColumns(sandbox: Sandbox): Promise<(table: string) => n
     return (table) => map.get(table);
   } finally {
     await conn.end();
+  }
+}
+
+/** A live target must exist and must not be a source others replicate from (their data would follow), unless forced. */
+async function checkTarget(spec: DrSpec, name: string, force: boolean): Promise<void> {
+  const server = spec.servers[name];
+  if (!server) throw new DrError("invalid", `--target ${name}: the spec has no such server`, { hint: `servers: ${Object.keys(spec.servers).join(", ")}` });
+  const replicas = Object.entries(spec.servers).filter(([, s]) => s.replicaOf === name).map(([n]) => n);
+  let live: string[] = [];
+  try {
+    const conn = await connectServer(server);
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>("SHOW SLAVE HOSTS");
+      live = rows.map((r) => `server_id ${String(r.Server_id)}`);
+    } finally {
+      await conn.end();
+    }
+  } catch (e) {
+    throw new DrError("failed", `cannot reach --target ${name} (${addressOf(server)}): ${(e as Error).message}`);
+  }
+  const followers = [...replicas, ...live];
+  if (followers.length && !force) {
+    throw new DrError("invalid", `--target ${name} is a replication source (${followers.join(", ")} replicate from it): what is restored there would replicate too`, { hint: "restore into a sandbox, or add --force if that is what you want" });
   }
 }

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { qualified } from "../../src/adapters/mysql/sql.js";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import { readJournal } from "../../src/state/journal.js";
 import { drctl } from "../helpers/cli.js";
@@ -87,6 +88,7 @@ afterAll(async () => {
 
 describe("drctl restore --to", () => {
   let between = "";
+  let afterDrop = "";
   let newest = "";
 
   it("logical set + binlogs: exactly the rows committed up to the target time; latest: all of them", async () => {
@@ -145,6 +147,7 @@ describe("drctl restore --to", () => {
     await sleep(1200);
     await sql("DROP TABLE uni.exams");
     await sleep(1200);
+    afterDrop = new Date().toISOString();
     await sql("INSERT INTO uni.grades VALUES (60, 'after the drop')");
     expect((await drctl(["binlog", "archive", "-f", spec, "db1"])).code).toBe(0);
     const queries = ["SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.exams", "SELECT GROUP_CONCAT(CONCAT(id, ':', gpa) ORDER BY id) FROM uni.students", "SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.grades"];
@@ -202,6 +205,43 @@ describe("drctl restore --to", () => {
     // the later change's row image carries the skipped value back: exactly what the refusal warned about
     expect(forced.rows).toEqual(["1:10:,2:0:touches 2,3:30:good after,4:40:good before"]);
   }, 240_000);
+
+  it("--tables --rename --target: the dropped table comes back beside the live tables under a new name; nothing else on the server changes", async () => {
+    const checksums = async () => {
+      const c = await db.connectRoot();
+      try {
+        const [tables] = await c.query("SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('uni', 'shop', 'outside') ORDER BY 1, 2");
+        const out: Record<string, string> = {};
+        for (const { d, t } of tables as { d: string; t: string }[]) {
+          const [r] = await c.query(`CHECKSUM TABLE ${qualified(d, t)} EXTENDED`);
+          out[`${d}.${t}`] = String((r as { Checksum: unknown }[])[0]!.Checksum);
+        }
+        return out;
+      } finally {
+        await c.end();
+      }
+    };
+    const before = await checksums();
+    expect(before["uni.exams"]).toBeUndefined();
+    const args = ["restore", "-f", spec, "logical", "--to", afterDrop, "--before", "DROP TABLE exams", "--tables", "uni.exams", "--rename", "exams=exams restored`2", "--target", "db1"];
+    const unconfirmed = await drctl(args, { env });
+    expect(unconfirmed.code).toBe(3);
+    expect(unconfirmed.stderr).toContain("needs confirmation: add --yes");
+    const r = await drctl([...args, "--yes"], { env });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain("copied:   uni.exams → db1 as uni.exams restored`2");
+    const after = await checksums();
+    const { ["uni.exams restored`2"]: restored, ...rest } = after;
+    expect(restored).toBeDefined();
+    expect(rest).toEqual(before); // every other table on the server is as it was
+    const c = await db.connectRoot();
+    const [rows] = await c.query("SELECT GROUP_CONCAT(id ORDER BY id) AS ids FROM uni.`exams restored``2`");
+    await c.end();
+    expect((rows as { ids: string }[])[0]!.ids).toBe("1,2,3,4");
+    const again = await drctl([...args, "--yes"], { env });
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain("already has uni.exams restored`2: nothing is overwritten");
+  }, 180_000);
 
   it("a binlog deleted from the repository inside the range: refused (exit 3) naming the missing file and the newest reachable time", async () => {
     const sets = JSON.parse((await drctl(["backups", "-f", spec, "logical", "--json"])).stdout) as { sets: { consistentPoint: { file: string } }[] };

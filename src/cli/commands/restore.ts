@@ -1,5 +1,7 @@
 // drctl restore <dataset> --to <time|latest> [--keep]: into a throwaway sandbox; says what came back.
 
+import { DrError } from "../../errors.js";
+import { parseTableCopies, type TableCopy } from "../../restore/copy-tables.js";
 import { restore } from "../../restore/restore.js";
 import type { DrSpec } from "../../spec/types.generated.js";
 import { EXIT } from "../exit-codes.js";
@@ -7,9 +9,38 @@ import type { Io } from "../io.js";
 import type { JobResult } from "./job.js";
 import { registerSandbox, sandboxHome } from "./sandbox.js";
 
-export async function restoreWork(spec: DrSpec, dataset: string, opts: { to: string; keep: boolean; before?: string; skip?: string; force?: boolean }, io: Io): Promise<JobResult> {
+export interface RestoreFlags {
+  to: string;
+  keep: boolean;
+  before?: string;
+  skip?: string;
+  force?: boolean;
+  target?: string;
+  tables?: string[];
+  rename?: string[];
+  yes?: boolean;
+}
+
+export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFlags, io: Io): Promise<JobResult> {
   const name = `restore-${dataset}`;
-  const r = await restore({ spec, dataset, to: opts.to, ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.skip !== undefined ? { skip: opts.skip, force: opts.force === true } : {}), ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => io.err(l) });
+  let into: { server: string; tables: TableCopy[] } | undefined;
+  if (opts.target !== undefined && opts.target !== "sandbox") {
+    if (!opts.tables?.length) {
+      throw new DrError("invalid", `restoring a whole dataset over the live server ${opts.target} is not supported in this version`, {
+        hint: "restore into the sandbox (the default), or bring tables back beside the live ones with --tables db.t --rename t=t_restored",
+      });
+    }
+    into = { server: opts.target, tables: parseTableCopies(opts.tables, opts.rename ?? []) };
+    const what = into.tables.map((t) => `${t.database}.${t.as}`).join(", ");
+    if (!opts.yes) {
+      if (!io.interactive || !io.ask) throw new DrError("invalid", `writing to the live server ${opts.target} needs confirmation: add --yes (it will create ${what})`);
+      const answer = await io.ask(`Restore into the live server ${opts.target}, creating ${what}? Only 'yes' will be accepted: `);
+      if (answer.trim() !== "yes") throw new DrError("invalid", "restore cancelled: nothing was written");
+    }
+  } else if (opts.tables?.length || opts.rename?.length) {
+    throw new DrError("invalid", "--tables and --rename copy tables into a live server: give --target SERVER");
+  }
+  const r = await restore({ spec, dataset, to: opts.to, ...(into ? { into } : {}), ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.skip !== undefined ? { skip: opts.skip, force: opts.force === true } : {}), ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => io.err(l) });
   io.out(`restored ${dataset} to ${opts.to} from ${r.sets.join(" + ")}`);
   if (r.replay) {
     io.out(`  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`);
@@ -19,10 +50,11 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: { to: str
     for (const c of r.replay.conflicts ?? []) io.out(`  WARNING (--force): later change to a row it touched: ${c}`);
     if (r.replay.stoppedBefore) io.out(`  stopped before: ${r.replay.stoppedBefore} — not applied, nor anything after it`);
   } else io.out("  replayed: nothing (the set itself is the point)");
+  if (r.copied) for (const t of r.copied.tables) io.out(`  copied:   ${t.database}.${t.table} → ${r.copied.server} as ${t.database}.${t.as}`);
   if (r.sandbox) {
     await registerSandbox(name, r.sandbox);
     io.out(`  sandbox:  mariadb --defaults-file=${r.sandbox.clientOptionFile}`);
     io.out(`  stop with: drctl sandbox down --name ${name}`);
   } else io.out("  the sandbox was torn down (--keep leaves it running)");
-  return { code: EXIT.ok, details: { to: opts.to, sets: r.sets, ...(r.replay ? { replay: r.replay } : {}), kept: r.sandbox !== undefined } };
+  return { code: EXIT.ok, details: { to: opts.to, sets: r.sets, ...(r.replay ? { replay: r.replay } : {}), ...(r.copied ? { copied: r.copied } : {}), kept: r.sandbox !== undefined } };
 }
