@@ -70,3 +70,22 @@ export async function copyTablesToServer(sandbox: Sandbox, copies: TableCopy[], 
     );
   }
 }
+
+/**
+ * A whole dataset onto a live server: its databases as restored to the point in the sandbox,
+ * dumped from there (routines, triggers, events included) and loaded into the server — replacing
+ * the tables of the same names. The caller has had that confirmed.
+ */
+export async function copyDatabasesToServer(sandbox: Sandbox, databases: string[], server: Server): Promise<void> {
+  await runPipeline(
+    [
+      {
+        name: "mariadb-dump",
+        command: "mariadb-dump",
+        args: [`--defaults-extra-file=${sandbox.clientOptionFile}`, "--single-transaction", "--routines", "--triggers", "--events", "--hex-blob", "--default-character-set=utf8mb4", "--databases", "--", ...databases],
+      },
+      { name: "mariadb", command: "mariadb", args: [...clientConnectionArgs(server), "--default-character-set=utf8mb4", "--batch"] },
+    ],
+    async () => {},
+  );
+}

@@ -18,7 +18,7 @@ import type { DrSpec } from "../spec/types.generated.js";
 import type { RowDataPacket } from "mysql2/promise";
 import { quoteIdent } from "../adapters/mysql/sql.js";
 import { RowChangeReader } from "./row-changes.js";
-import { copyTablesToServer, type TableCopy } from "./copy-tables.js";
+import { copyDatabasesToServer, copyTablesToServer, type TableCopy } from "./copy-tables.js";
 import { connectServer, addressOf } from "../adapters/mysql/connect.js";
 import { loadLogicalSet, loadMydumperSet, restorePhysicalChain, type StoredSet } from "./load.js";
 
@@ -33,8 +33,8 @@ export interface RestoreRequest {
   skip?: string;
   /** With skip: go on although later transactions change rows the skipped one touched; with a target: although it is a replication source. */
   force?: boolean;
-  /** Copy these tables (restored to the point in a sandbox) into this live server, under their new names. */
-  into?: { server: string; tables: TableCopy[] };
+  /** Copy these tables (restored to the point in a sandbox) into this live server, under their new names; without tables, the whole dataset. */
+  into?: { server: string; tables?: TableCopy[] };
   /** Leave the sandbox running, under this directory (the CLI's sandbox home). */
   keepIn?: string;
   /** Parent dir for scratch files (default: the OS temp dir). */
@@ -46,7 +46,7 @@ export interface RestoreOutcome {
   sets: string[];
   /** transactions: in the replayed range of the server's binlog; `databases`: the filter applied (none for whole-instance images). */
   /** Tables copied into the live server. */
-  copied?: { server: string; tables: TableCopy[] };
+  copied?: { server: string; tables?: TableCopy[]; databases?: string[] };
   replay?: { from: string; to?: string; files: string[]; transactions: number; databases?: string[]; lastGtid?: string; lastAt?: string; stoppedBefore?: string; skipped?: string; conflicts?: string[] };
   /** The sandbox left running (keepIn). */
   sandbox?: SandboxInfo;
@@ -108,9 +108,17 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       say(`replayed ${outcome.replay.transactions} transaction(s) from ${outcome.replay.from} to ${outcome.replay.to ?? "the end of the archive"}`);
     }
     if (req.into) {
-      await copyTablesToServer(sandbox, req.into.tables, req.spec.servers[req.into.server]!, req.into.server);
-      outcome.copied = req.into;
-      say(`copied ${req.into.tables.map((t) => `${t.database}.${t.table} as ${t.database}.${t.as}`).join(", ")} into ${req.into.server}`);
+      const server = req.spec.servers[req.into.server]!;
+      if (req.into.tables) {
+        await copyTablesToServer(sandbox, req.into.tables, server, req.into.server);
+        outcome.copied = { server: req.into.server, tables: req.into.tables };
+        say(`copied ${req.into.tables.map((t) => `${t.database}.${t.table} as ${t.database}.${t.as}`).join(", ")} into ${req.into.server}`);
+      } else {
+        const databases = ds.databases.filter((d) => !(ds.exclude ?? []).includes(d));
+        await copyDatabasesToServer(sandbox, databases, server);
+        outcome.copied = { server: req.into.server, databases };
+        say(`restored ${databases.join(", ")} onto ${req.into.server}`);
+      }
     }
     if (req.keepIn) {
       const { stop: _s, restart: _r, connectRoot: _c, ...info } = sandbox;

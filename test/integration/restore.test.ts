@@ -243,6 +243,34 @@ describe("drctl restore --to", () => {
     expect(again.stderr).toContain("already has uni.exams restored`2: nothing is overwritten");
   }, 180_000);
 
+  it("--target SERVER without --tables: the dataset as of the time onto another live server (confirmed); a replication source is refused without --force", async () => {
+    const db2 = await startSandbox({ baseDir: dir });
+    try {
+      const q = JSON.stringify;
+      const spec2 = join(dir, "with-db2.yaml");
+      writeFileSync(
+        spec2,
+        readFileSync(spec, "utf8").replace(
+          "repositories:",
+          `  db2: { host: 127.0.0.1, port: ${db2.port}, credentials: ${q(db2.clientOptionFile)} }\n  db3: { host: 127.0.0.1, port: 9, credentials: ${q(db2.clientOptionFile)}, replicaOf: db2 }\nrepositories:`,
+        ),
+      );
+      const args = ["restore", "-f", spec2, "logical", "--to", between, "--target", "db2"];
+      const refused = await drctl([...args, "--yes"], { env });
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toContain("--target db2 is a replication source (db3 replicate from it)");
+      const r = await drctl([...args, "--yes", "--force"], { env });
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toContain("restored onto db2: uni (as of the restored point)");
+      const c = await db2.connectRoot();
+      const [rows] = await c.query("SELECT GROUP_CONCAT(id ORDER BY id) AS ids FROM uni.grades");
+      await c.end();
+      expect((rows as { ids: string }[])[0]!.ids).toBe("1,2,3,10,15");
+    } finally {
+      await db2.stop();
+    }
+  }, 180_000);
+
   it("a binlog deleted from the repository inside the range: refused (exit 3) naming the missing file and the newest reachable time", async () => {
     const sets = JSON.parse((await drctl(["backups", "-f", spec, "logical", "--json"])).stdout) as { sets: { consistentPoint: { file: string } }[] };
     const file = sets.sets.at(-1)!.consistentPoint.file; // the binlog the newest set's point lies in

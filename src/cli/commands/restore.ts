@@ -23,24 +23,21 @@ export interface RestoreFlags {
 
 export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFlags, io: Io): Promise<JobResult> {
   const name = `restore-${dataset}`;
-  let into: { server: string; tables: TableCopy[] } | undefined;
+  let into: { server: string; tables?: TableCopy[] } | undefined;
   if (opts.target !== undefined && opts.target !== "sandbox") {
-    if (!opts.tables?.length) {
-      throw new DrError("invalid", `restoring a whole dataset over the live server ${opts.target} is not supported in this version`, {
-        hint: "restore into the sandbox (the default), or bring tables back beside the live ones with --tables db.t --rename t=t_restored",
-      });
-    }
-    into = { server: opts.target, tables: parseTableCopies(opts.tables, opts.rename ?? []) };
-    const what = into.tables.map((t) => `${t.database}.${t.as}`).join(", ");
+    const tables = opts.tables?.length ? parseTableCopies(opts.tables, opts.rename ?? []) : undefined;
+    into = { server: opts.target, ...(tables ? { tables } : {}) };
+    const dsDef = spec.datasets[dataset];
+    const what = tables ? `creating ${tables.map((t) => `${t.database}.${t.as}`).join(", ")}` : `REPLACING the tables of ${(dsDef?.databases ?? []).join(", ")} with the restored ones`;
     if (!opts.yes) {
-      if (!io.interactive || !io.ask) throw new DrError("invalid", `writing to the live server ${opts.target} needs confirmation: add --yes (it will create ${what})`);
-      const answer = await io.ask(`Restore into the live server ${opts.target}, creating ${what}? Only 'yes' will be accepted: `);
+      if (!io.interactive || !io.ask) throw new DrError("invalid", `writing to the live server ${opts.target} needs confirmation: add --yes (it would be ${what})`);
+      const answer = await io.ask(`Restore into the live server ${opts.target}, ${what}? Only 'yes' will be accepted: `);
       if (answer.trim() !== "yes") throw new DrError("invalid", "restore cancelled: nothing was written");
     }
   } else if (opts.tables?.length || opts.rename?.length) {
     throw new DrError("invalid", "--tables and --rename copy tables into a live server: give --target SERVER");
   }
-  const r = await restore({ spec, dataset, to: opts.to, ...(into ? { into } : {}), ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.skip !== undefined ? { skip: opts.skip, force: opts.force === true } : {}), ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => io.err(l) });
+  const r = await restore({ spec, dataset, to: opts.to, ...(into ? { into } : {}), ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.skip !== undefined ? { skip: opts.skip } : {}), force: opts.force === true, ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => io.err(l) });
   io.out(`restored ${dataset} to ${opts.to} from ${r.sets.join(" + ")}`);
   if (r.replay) {
     io.out(`  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`);
@@ -50,7 +47,8 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
     for (const c of r.replay.conflicts ?? []) io.out(`  WARNING (--force): later change to a row it touched: ${c}`);
     if (r.replay.stoppedBefore) io.out(`  stopped before: ${r.replay.stoppedBefore} — not applied, nor anything after it`);
   } else io.out("  replayed: nothing (the set itself is the point)");
-  if (r.copied) for (const t of r.copied.tables) io.out(`  copied:   ${t.database}.${t.table} → ${r.copied.server} as ${t.database}.${t.as}`);
+  if (r.copied?.databases) io.out(`  restored onto ${r.copied.server}: ${r.copied.databases.join(", ")} (as of the restored point)`);
+  if (r.copied?.tables) for (const t of r.copied.tables) io.out(`  copied:   ${t.database}.${t.table} → ${r.copied.server} as ${t.database}.${t.as}`);
   if (r.sandbox) {
     await registerSandbox(name, r.sandbox);
     io.out(`  sandbox:  mariadb --defaults-file=${r.sandbox.clientOptionFile}`);
