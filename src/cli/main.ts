@@ -15,6 +15,11 @@ function specOption(): Option {
   return new Option("-f, --file <FILE>", "the DR spec").default(DEFAULT_SPEC);
 }
 
+/** "a,b\\,c" → ["a", "b,c"]: a list flag whose items may hold a comma. */
+export function splitList(v: string): string[] {
+  return v.split(/(?<!\\),/).map((x) => x.replaceAll("\\,", ","));
+}
+
 function parsePort(v: string): number {
   const n = Number(v);
   if (!/^[0-9]+$/.test(v) || n < 1 || n > 65535) throw new DrError("invalid", `--port ${v}: expected a TCP port (1-65535)`);
@@ -111,7 +116,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--skip <REGEX>", "leave out the first transaction after the backup whose statement matches, replay the rest to --to")
     .option("--force", "with --skip: go on although later transactions change rows the skipped one touched", false)
     .option("--target <SERVER>", "sandbox (default), or a server of the spec to copy --tables into", "sandbox")
-    .option("--tables <LIST>", "db.table[,db.table…]: bring these back into --target", (v: string, prev: string[] = []) => [...prev, ...v.split(",")])
+    .option("--tables <LIST>", "db.table[,db.table…] (a comma in a name: \\,): bring these back into --target", (v: string, prev: string[] = []) => [...prev, ...splitList(v)])
     .option("--rename <OLD=NEW...>", "give a restored table a new name on the target (nothing there is overwritten)")
     .option("--yes", "confirm writing to a live server (off a terminal it is required)", false)
     .option("--keep", "leave the sandbox running and print how to connect", false)

@@ -240,7 +240,7 @@ async function replay(
   }
   return {
     from: `${from.file}:${from.position}${from.gtid ? ` (GTID ${from.gtid})` : ""}`,
-    ...(last.gtid || last.at ? { to: `${last.gtid ? `GTID ${last.gtid}` : ""}${last.at ? ` written ${last.at}` : ""}`.trim() } : {}),
+    ...(last.gtid || last.at ? { to: `${last.gtid ? `GTID ${last.gtid}` : ""}${last.at ? ` written ${last.at}` : ""}${stopPosition !== undefined ? `, stopping at ${files[stopFile]!.manifest.binlog!.file}:${stopPosition}` : ", through the end of the archive"}`.trim() } : {}),
     files: files.slice(0, paths.length).map((f) => f.manifest.binlog!.file),
     transactions,
     ...(wholeInstance ? {} : { databases }),

@@ -96,3 +96,11 @@ describe("planRecovery", () => {
     expect(planRecovery(recoveryImages([noBinlog], []), "2026-11-22T02:00:00Z").ok).toBe(true);
   });
 });
+
+describe("list flags", () => {
+  it("split at commas, except escaped ones (table names may hold a comma)", async () => {
+    const { splitList } = await import("../../src/cli/main.js");
+    expect(splitList("uni.a,uni.b\\,c,uni.d")).toEqual(["uni.a", "uni.b,c", "uni.d"]);
+    expect(splitList("uni.x")).toEqual(["uni.x"]);
+  });
+});
