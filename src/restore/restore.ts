@@ -4,7 +4,8 @@
 // a GTID-group boundary found by reading the binlog's events, never mysqlbinlog's 1-second,
 // local-time --stop-datetime.
 
-import { mkdtemp, open, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeStages, runPipeline } from "../adapters/pipeline/stream.js";
 import { startSandbox, type Sandbox, type SandboxInfo, type SandboxOptions } from "../adapters/sandbox/mariadb-sandbox.js";
@@ -12,7 +13,7 @@ import { checkRepository, datasetOf } from "../backup/backup.js";
 import type { BackupManifest } from "../backup/manifest.generated.js";
 import { binlogSetsDir, listSets, setsDir } from "../backup/set-store.js";
 import { planRecovery, pointKey, recoveryImages } from "../core/recovery.js";
-import { BinlogParser, formatGtid, normalizeStatement, stopAt } from "../binlog/parse.js";
+import { BinlogParser, formatGtid, normalizeStatement, stopAt, type BinlogSummary, type TransactionGroup } from "../binlog/parse.js";
 import { DrError } from "../errors.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import type { RowDataPacket } from "mysql2/promise";
@@ -87,7 +88,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   }
   const stored = (m: BackupManifest): StoredSet => ({ dir: dirOf.get(m.id)!, manifest: m });
   const keys = req.spec.encryption?.identityFile ? { identityFile: req.spec.encryption.identityFile } : {};
-  const work = await mkdtemp(join(req.baseDir ?? (await import("node:os")).tmpdir(), "drctl-restore-"));
+  const work = await mkdtemp(join(req.baseDir ?? tmpdir(), "drctl-restore-"));
   let sandbox: Sandbox | undefined;
   try {
     const full = plan.sets[0]!;
@@ -147,7 +148,6 @@ async function replay(
   before?: RegExp,
   skip?: { pattern: RegExp; force: boolean; say: (l: string) => void },
 ): Promise<NonNullable<RestoreOutcome["replay"]>> {
-  const { mkdir } = await import("node:fs/promises");
   await mkdir(scratch, { recursive: true, mode: 0o700 });
   const paths: string[] = [];
   let transactions = 0;
@@ -158,28 +158,16 @@ async function replay(
   let stopFile = files.length - 1;
   const targetSeconds = target === "latest" ? Infinity : Math.floor(Date.parse(target) / 1000);
   for (const [i, f] of files.entries()) {
-    const payload = f.manifest.files[0]!;
     const path = join(scratch, f.manifest.binlog!.file);
-    const fh = await open(path, "wx", 0o600);
-    const match = before ?? (skip && !skipAt ? skip.pattern : undefined);
-    const parser = new BinlogParser({ index: true, ...(match ? { match } : {}) });
-    try {
-      await runPipeline(decodeStages(join(f.dir, payload.name), { compressed: f.manifest.compression === "zstd", ...(f.manifest.encryption.type === "age" ? { ageIdentityFile: keys.identityFile! } : {}) }), async (chunk) => {
-        parser.push(chunk);
-        await fh.write(chunk);
-      });
-    } finally {
-      await fh.close();
-    }
+    const summary = await decodeBinlog(f, path, keys, before ?? (skip && !skipAt ? skip.pattern : undefined));
     paths.push(path);
-    const summary = parser.finish();
     let groups = (summary.groups ?? []).filter((g) => i > 0 || g.position >= (from.position ?? 0));
     if (skip) {
       // --skip: the first matching transaction at or before the target is left out; later matches are ordinary
       const hit = skipAt ? -1 : groups.findIndex((g) => g.matched !== undefined && g.timestamp <= targetSeconds);
       if (hit >= 0) {
         const g = groups[hit]!;
-        skipAt = { file: i, position: g.position, next: groups[hit + 1]?.position ?? summary.size, text: `${g.matched} (${g.gtid ? `GTID ${formatGtid(g.gtid)}, ` : ""}written ${new Date(g.timestamp * 1000).toISOString()})` };
+        skipAt = { file: i, position: g.position, next: groups[hit + 1]?.position ?? summary.size, text: describeGroup(g) };
         groups = groups.filter((_, k) => k !== hit);
       }
       groups = groups.map(({ matched: _m, ...g }) => g);
@@ -191,10 +179,7 @@ async function replay(
     if (stop.stopPosition !== undefined) {
       stopPosition = stop.stopPosition;
       stopFile = i;
-      if (stop.stoppedBy?.matched !== undefined) {
-        const g = stop.stoppedBy;
-        stoppedBefore = `${g.matched} (${g.gtid ? `GTID ${formatGtid(g.gtid)}, ` : ""}written ${new Date(g.timestamp * 1000).toISOString()})`;
-      }
+      if (stop.stoppedBy?.matched !== undefined) stoppedBefore = describeGroup(stop.stoppedBy);
       break;
     }
   }
@@ -309,4 +294,25 @@ async function checkTarget(spec: DrSpec, name: string, force: boolean): Promise<
   if (followers.length && !force) {
     throw new DrError("invalid", `--target ${name} is a replication source (${followers.join(", ")} replicate from it): what is restored there would replicate too`, { hint: "restore into a sandbox, or add --force if that is what you want" });
   }
+}
+
+/** "UPDATE … (GTID 0-1-7, written 2026-…)" for what --before stopped at or --skip left out. */
+function describeGroup(g: TransactionGroup): string {
+  return `${g.matched} (${g.gtid ? `GTID ${formatGtid(g.gtid)}, ` : ""}written ${new Date(g.timestamp * 1000).toISOString()})`;
+}
+
+/** Decodes an archived binlog (age → zstd) into `path`, reading its transactions on the way. */
+async function decodeBinlog(f: StoredSet, path: string, keys: { identityFile?: string }, match: RegExp | undefined): Promise<BinlogSummary> {
+  const payload = f.manifest.files[0]!;
+  const fh = await open(path, "wx", 0o600);
+  const parser = new BinlogParser({ index: true, ...(match ? { match } : {}) });
+  try {
+    await runPipeline(decodeStages(join(f.dir, payload.name), { compressed: f.manifest.compression === "zstd", ...(f.manifest.encryption.type === "age" ? { ageIdentityFile: keys.identityFile! } : {}) }), async (chunk) => {
+      parser.push(chunk);
+      await fh.write(chunk);
+    });
+  } finally {
+    await fh.close();
+  }
+  return parser.finish();
 }
