@@ -1,7 +1,7 @@
 // `drctl prune <dataset> [--dry-run]`: carries out the pure retention selection (core/retention.ts)
 // — the dry run is the same code, it only stops before deleting. Never after a failed backup, never
 // while a backup of the dataset or the server's binlog archiver holds its lock; binlogs that another
-// dataset on the same server still needs stay. A set is deleted manifest first (it leaves the
+// dataset on the same server still needs stay. Drills take the dataset's drill lock, which prune holds too. A set is deleted manifest first (it leaves the
 // catalog at once; what remains is debris the next run removes), then its files.
 
 import { rm } from "node:fs/promises";
@@ -55,6 +55,8 @@ export async function prune(spec: DrSpec, dataset: string, opts: { dryRun: boole
     // nothing is deleted while a backup of the dataset or the server's binlog archiver is running
     locks.push(await acquireLock(join(stateDir, "locks", `dataset.${dataset}.backup.lock`), { waitMs: 0, command: `drctl prune ${dataset}`, purpose: `backups of dataset ${dataset}` }));
     locks.push(await acquireLock(join(stateDir, "locks", `binlog.${ds.server}.lock`), { waitMs: 0, command: `drctl prune ${dataset}`, purpose: `binlog archiving of server ${ds.server}` }));
+    // drills of the dataset take this lock while they restore (a set must not vanish under them)
+    locks.push(await acquireLock(join(stateDir, "locks", `dataset.${dataset}.drill.lock`), { waitMs: 0, command: `drctl prune ${dataset}`, purpose: `drills of dataset ${dataset}` }));
     const now = opts.now ?? new Date();
     const { sets } = await listSets(setsDir(repoPath, dataset));
     const { sets: binlogSets } = await listSets(binlogSetsDir(repoPath, ds.server));

@@ -89,3 +89,24 @@ export async function copyDatabasesToServer(sandbox: Sandbox, databases: string[
     async () => {},
   );
 }
+
+/**
+ * `--tables` into the sandbox itself: it keeps only those tables of the dataset's databases (the
+ * other tables and the views are dropped there), renamed as asked.
+ */
+export async function keepOnlyTables(sandbox: Sandbox, copies: TableCopy[], databases: string[]): Promise<void> {
+  const conn = await sandbox.connectRoot();
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>("SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t, TABLE_TYPE AS k FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)", [databases]);
+    for (const c of copies) {
+      if (!rows.some((r) => r.d === c.database && r.t === c.table)) throw new DrError("invalid", `the restored point has no table ${c.database}.${c.table}`);
+    }
+    for (const r of rows) {
+      if (copies.some((c) => c.database === r.d && c.table === r.t)) continue;
+      await conn.query(`DROP ${r.k === "VIEW" ? "VIEW" : "TABLE"} ${qualified(String(r.d), String(r.t))}`);
+    }
+    for (const c of copies) if (c.as !== c.table) await conn.query(`RENAME TABLE ${qualified(c.database, c.table)} TO ${qualified(c.database, c.as)}`);
+  } finally {
+    await conn.end();
+  }
+}

@@ -19,7 +19,7 @@ import type { DrSpec } from "../spec/types.generated.js";
 import type { RowDataPacket } from "mysql2/promise";
 import { quoteIdent } from "../adapters/mysql/sql.js";
 import { RowChangeReader } from "./row-changes.js";
-import { copyDatabasesToServer, copyTablesToServer, type TableCopy } from "./copy-tables.js";
+import { copyDatabasesToServer, copyTablesToServer, keepOnlyTables, type TableCopy } from "./copy-tables.js";
 import { connectServer, addressOf } from "../adapters/mysql/connect.js";
 import { loadLogicalSet, loadMydumperSet, restorePhysicalChain, type StoredSet } from "./load.js";
 
@@ -36,6 +36,8 @@ export interface RestoreRequest {
   force?: boolean;
   /** Copy these tables (restored to the point in a sandbox) into this live server, under their new names; without tables, the whole dataset. */
   into?: { server: string; tables?: TableCopy[] };
+  /** Sandbox target with --tables: the sandbox keeps only these, renamed as asked. */
+  only?: TableCopy[];
   /** Leave the sandbox running, under this directory (the CLI's sandbox home). */
   keepIn?: string;
   /** Parent dir for scratch files (default: the OS temp dir). */
@@ -108,6 +110,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       if (before && !outcome.replay.stoppedBefore) throw new DrError("invalid", `no transaction after ${outcome.replay.from} up to ${req.to} matches /${before.source}/: nothing to stop before`, { hint: "the statement is matched without backticks and server comments; check the spelling, or give --to alone" });
       say(`replayed ${outcome.replay.transactions} transaction(s) from ${outcome.replay.from} to ${outcome.replay.to ?? "the end of the archive"}`);
     }
+    if (req.only) await keepOnlyTables(sandbox, req.only, ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)));
     if (req.into) {
       const server = req.spec.servers[req.into.server]!;
       if (req.into.tables) {

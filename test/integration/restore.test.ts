@@ -271,6 +271,12 @@ describe("drctl restore --to", () => {
     }
   }, 180_000);
 
+  it("--tables into the sandbox: it keeps only those tables, renamed as asked", async () => {
+    const r = await restoredQuery("logical", ["--to", between, "--tables", "uni.grades", "--rename", "grades=grades, as of then"], ["SELECT GROUP_CONCAT(TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'uni'", "SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.`grades, as of then`"]);
+    expect(r.rows).toEqual(["grades, as of then", "1,2,3,10,15"]);
+    expect(r.stdout).toContain("sandbox holds only: uni.grades, as of then");
+  }, 120_000);
+
   it("a binlog deleted from the repository inside the range: refused (exit 3) naming the missing file and the newest reachable time", async () => {
     const sets = JSON.parse((await drctl(["backups", "-f", spec, "logical", "--json"])).stdout) as { sets: { consistentPoint: { file: string } }[] };
     const file = sets.sets.at(-1)!.consistentPoint.file; // the binlog the newest set's point lies in

@@ -34,10 +34,11 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
       const answer = await io.ask(`Restore into the live server ${opts.target}, ${what}? Only 'yes' will be accepted: `);
       if (answer.trim() !== "yes") throw new DrError("invalid", "restore cancelled: nothing was written");
     }
-  } else if (opts.tables?.length || opts.rename?.length) {
-    throw new DrError("invalid", "--tables and --rename copy tables into a live server: give --target SERVER");
+  } else if (opts.rename?.length && !opts.tables?.length) {
+    throw new DrError("invalid", "--rename names tables given with --tables");
   }
-  const r = await restore({ spec, dataset, to: opts.to, ...(into ? { into } : {}), ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.skip !== undefined ? { skip: opts.skip } : {}), force: opts.force === true, ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => io.err(l) });
+  const only = !into && opts.tables?.length ? parseTableCopies(opts.tables, opts.rename ?? []) : undefined;
+  const r = await restore({ spec, dataset, to: opts.to, ...(into ? { into } : {}), ...(only ? { only } : {}), ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.skip !== undefined ? { skip: opts.skip } : {}), force: opts.force === true, ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => io.err(l) });
   io.out(`restored ${dataset} to ${opts.to} from ${r.sets.join(" + ")}`);
   if (r.replay) {
     io.out(`  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`);
@@ -49,6 +50,7 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
   } else io.out("  replayed: nothing (the set itself is the point)");
   if (r.copied?.databases) io.out(`  restored onto ${r.copied.server}: ${r.copied.databases.join(", ")} (as of the restored point)`);
   if (r.copied?.tables) for (const t of r.copied.tables) io.out(`  copied:   ${t.database}.${t.table} → ${r.copied.server} as ${t.database}.${t.as}`);
+  if (only) io.out(`  sandbox holds only: ${only.map((t) => `${t.database}.${t.as}`).join(", ")}`);
   if (r.sandbox) {
     await registerSandbox(name, r.sandbox);
     io.out(`  sandbox:  mariadb --defaults-file=${r.sandbox.clientOptionFile}`);
