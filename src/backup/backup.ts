@@ -105,6 +105,37 @@ export function missingTables(catalog: CatalogTables, inSet: TableName[]): Table
   return [...catalog.base, ...(catalog.hidden ?? [])].filter((t) => !have.has(key(t)));
 }
 
+/** The newest physical set of this server in the dataset's catalog: what an incremental builds on. */
+async function physicalParent(parentDir: string, serverId: string): Promise<BackupManifest | undefined> {
+  const { sets } = await listSets(parentDir);
+  return sets
+    .map((s) => s.manifest)
+    .filter((m) => PHYSICAL.has(m.method) && m.lsn && m.server.serverId === serverId)
+    .at(-1);
+}
+
+/** The reference figures, on their own connection and snapshot, while the payload streams. */
+async function referenceSnapshot(server: Server, tables: TableName[], opts: { checksums: boolean; flavor: Flavor }) {
+  const c = await connectServer(server);
+  try {
+    return await referenceFigures(c, tables, opts);
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+/** DESIGN §8 rule 1: a set that lacks a table the server has for the dataset is not a backup. */
+function checkComplete(catalog: CatalogTables, inSet: TableName[], dataset: string): void {
+  const missing = missingTables(catalog, inSet);
+  if (!missing.length) return;
+  throw new DrError("failed", `the set lacks ${missing.length} table(s) the server has for dataset ${dataset}: ${missing.map(show).join(", ")}`, {
+    hint: catalog.hidden?.some((h) => missing.some((m) => key(m) === key(h)))
+      ? "the backup account cannot see some of them: grant it SELECT on the dataset's databases"
+      : "check the option file for ignore-table/tables settings, and that no table was dropped during the backup",
+    meta: { missing },
+  });
+}
+
 /** Everything the backup reads from the server before it starts: identity, the dataset's tables, what a rebuild needs. */
 async function readServer(server: Server, serverName: string, scope: DatasetScope, method: string, dataset: string) {
   let conn: Connection;
@@ -186,18 +217,11 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     const notes = factNotes(scope, facts, catalog, rebuild.missingAccounts);
 
     // incrementals start from the newest physical set's to_lsn (kept in its manifest: the parent is never unpacked)
-    let parent: BackupManifest | undefined;
-    if (kind === "incremental") {
-      const { sets } = await listSets(parentDir);
-      parent = sets
-        .map((s) => s.manifest)
-        .filter((m) => PHYSICAL.has(m.method) && m.lsn && m.server.serverId === facts.serverId)
-        .at(-1);
-      if (!parent) {
-        say(`no full physical set of ${req.dataset} from this server to build on: taking a full backup instead`);
-        notes.push("requested as incremental; promoted to full (no physical parent set)");
-        kind = "full";
-      }
+    const parent = kind === "incremental" ? await physicalParent(parentDir, facts.serverId) : undefined;
+    if (kind === "incremental" && !parent) {
+      say(`no full physical set of ${req.dataset} from this server to build on: taking a full backup instead`);
+      notes.push("requested as incremental; promoted to full (no physical parent set)");
+      kind = "full";
     }
     const fullMethod = kind === "full" ? ds.full.method : method;
 
@@ -224,14 +248,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
 
     // the reference figures come from their own snapshot, taken while the payload streams
     const wantChecksums = Object.values(spec.drills ?? {}).some((d) => d.dataset === req.dataset && (d.verify ?? []).some((v) => v === "checksums"));
-    const reference = (async () => {
-      const c = await connectServer(server);
-      try {
-        return await referenceFigures(c, catalog.base, { checksums: wantChecksums, flavor: facts.flavor });
-      } finally {
-        await c.end().catch(() => {});
-      }
-    })();
+    const reference = referenceSnapshot(server, catalog.base, { checksums: wantChecksums, flavor: facts.flavor });
     reference.catch(() => {}); // awaited below; must not be an unhandled rejection meanwhile
 
     const tools: Record<string, string> = {};
@@ -244,16 +261,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     Object.assign(tools, await versions);
 
     trace("payload stored");
-    const missing = missingTables(catalog, inSet);
-    if (missing.length) {
-      throw new DrError("failed", `the set lacks ${missing.length} table(s) the server has for dataset ${req.dataset}: ${missing.map(show).join(", ")}`, {
-        hint:
-          catalog.hidden?.some((h) => missing.some((m) => key(m) === key(h)))
-            ? "the backup account cannot see some of them: grant it SELECT on the dataset's databases"
-            : "check the option file for ignore-table/tables settings, and that no table was dropped during the backup",
-        meta: { missing },
-      });
-    }
+    checkComplete(catalog, inSet, req.dataset);
     const ref = await reference;
     trace("reference figures ready");
     const finished = new Date();
