@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run demo`: drctl on a sandbox MariaDB that it starts itself, then tears down.
 # The tour: validate → plan → apply → plan again (no changes) → backups of every kind, binlog
-# archiving, the catalog and verify. Later stages add restore → drill → evidence.
+# archiving, the catalog and verify → restore and retention. Later stages add drill → evidence.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
@@ -125,3 +125,9 @@ drctl verify -f "$demo/drctl.yaml" --deep
 
 step "14. one manifest, abridged"
 node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(JSON.stringify({ id: m.id, method: m.method, consistentPoint: m.consistentPoint, tables: m.tables, files: m.files, reference: m.reference }, null, 2))' "$(ls -d "$demo"/repo/sets/unicode/*/ | head -1)manifest.json"
+
+step "15. drctl restore: the unicode dataset as of now, into a throwaway sandbox (the set, then the archived binlogs from its exact position)"
+drctl restore -f "$demo/drctl.yaml" unicode --to latest
+
+step "16. drctl prune --dry-run: what retention would delete, and why each kept set stays"
+drctl prune -f "$demo/drctl.yaml" university --dry-run

@@ -108,7 +108,6 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       const physical = full.method === "mariadb-backup" || full.method === "xtrabackup";
       outcome.replay = await replay(plan.binlogs.map(stored), plan.from, target, sandbox, join(work, "binlogs"), keys, ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)), physical, before, skip && { pattern: skip, force: req.force === true, say });
       if (before && !outcome.replay.stoppedBefore) throw new DrError("invalid", `no transaction after ${outcome.replay.from} up to ${req.to} matches /${before.source}/: nothing to stop before`, { hint: "the statement is matched without backticks and server comments; check the spelling, or give --to alone" });
-      say(`replayed ${outcome.replay.transactions} transaction(s) from ${outcome.replay.from} to ${outcome.replay.to ?? "the end of the archive"}`);
     }
     if (req.only) await keepOnlyTables(sandbox, req.only, ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)));
     if (req.into) {
