@@ -92,7 +92,9 @@ export type RecoveryPlan =
  * "latest". A target beyond the newest archived event, or behind a gap, is refused with the newest
  * time that can be reached: never a silent early stop.
  */
-export function planRecovery(images: RecoveryImage[], target: string | "latest"): RecoveryPlan {
+export function planRecovery(images: RecoveryImage[], target: string | "latest", opts: { binlogs?: boolean } = {}): RecoveryPlan {
+  // a dataset that does not archive binlogs restores to its sets' own points only
+  if (opts.binlogs === false) images = images.map(({ gap: _g, ...im }) => ({ ...im, binlogs: [] }));
   if (!images.length) return { ok: false, reason: "no full backup set to start from" };
   const image = target === "latest" ? images.at(-1)! : images.filter((im) => pointTime(im.full) <= target).at(-1);
   if (!image) return { ok: false, reason: `no full backup set is older than ${target}`, newestReachable: undefined };
@@ -101,10 +103,11 @@ export function planRecovery(images: RecoveryImage[], target: string | "latest")
   const applied: BackupManifest[] = [image.full];
   for (const s of sets.slice(1)) if (s.parent === applied.at(-1)!.id) applied.push(s);
   const from = applied.at(-1)!.consistentPoint;
-  const start = pointKey(from);
+  const start = opts.binlogs === false ? undefined : pointKey(from);
   if (!start) {
     if (target !== "latest" && target > pointTime(applied.at(-1)!)) {
-      return { ok: false, reason: `set ${applied.at(-1)!.id} has no binlog coordinates: it restores to its own point (${pointTime(applied.at(-1)!)}) only`, newestReachable: pointTime(applied.at(-1)!) };
+      const why = opts.binlogs === false ? "the dataset does not archive binlogs" : "it has no binlog coordinates";
+      return { ok: false, reason: `set ${applied.at(-1)!.id} restores to its own point (${pointTime(applied.at(-1)!)}) only: ${why}`, newestReachable: pointTime(applied.at(-1)!) };
     }
     return { ok: true, image, sets: applied, binlogs: [], from };
   }

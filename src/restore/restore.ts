@@ -82,6 +82,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       binlogs.map((s) => s.manifest),
     ),
     target,
+    { binlogs: ds.binlog?.archive === true },
   );
   if (!plan.ok) {
     throw new DrError("invalid", `cannot restore ${req.dataset} to ${req.to}: ${plan.reason}`, {

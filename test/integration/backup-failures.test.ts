@@ -244,5 +244,9 @@ describe("drctl verify", () => {
     writeFileSync(s.file, readFileSync(s.file, "utf8").replace(q(wrong), q(right)));
     const good = await drctl(["verify", "-f", s.file, "--deep"]);
     expect(good.code, good.stdout).toBe(0);
+    // and the set restores with the right identity (decrypted on the restore host only)
+    const restored = await drctl(["restore", "-f", s.file, "ds", "--to", "latest"], { env: { DRCTL_SANDBOX_HOME: join(dir, "sandboxes") } });
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toContain("restored ds to latest from");
   }, 120_000);
 });

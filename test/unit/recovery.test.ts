@@ -94,6 +94,11 @@ describe("planRecovery", () => {
     const p = planRecovery(recoveryImages([noBinlog], []), "2026-11-22T03:00:00Z");
     expect(p).toMatchObject({ ok: false, newestReachable: "2026-11-22T02:00:00Z" });
     expect(planRecovery(recoveryImages([noBinlog], []), "2026-11-22T02:00:00Z").ok).toBe(true);
+    // a dataset that archives no binlogs: latest is its newest set; a later time is refused with that set's point
+    const sets = [F1, I1, I2, F2];
+    const p2 = planRecovery(recoveryImages(sets, []), "latest", { binlogs: false });
+    expect(p2.ok && [p2.sets.map((x) => x.id), p2.binlogs]).toEqual([["f2"], []]);
+    expect(planRecovery(recoveryImages(sets, []), "2026-11-21T05:00:00Z", { binlogs: false })).toMatchObject({ ok: false, newestReachable: "2026-11-21T02:00:00Z" });
   });
 });
 
