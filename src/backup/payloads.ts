@@ -9,7 +9,7 @@ import { connectServer } from "../adapters/mysql/connect.js";
 import { fileProducer, type Stage, type StreamResult } from "../adapters/pipeline/stream.js";
 import { describeExit, runTool } from "../adapters/process/run.js";
 import { DrError } from "../errors.js";
-import { formatBytes } from "../render/units.js";
+import { formatBytes } from "../core/units.js";
 import type { Server } from "../spec/types.generated.js";
 import type { BackupManifest, BinlogPoint, SetFile, TableName } from "./manifest.generated.js";
 import {

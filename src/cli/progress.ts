@@ -1,7 +1,7 @@
 // Progress on long work: on a terminal one line redrawn in place (bytes, rate, elapsed); in a cron
 // log a plain line now and then, so a stuck run shows where it stopped.
 
-import { formatBytes, formatElapsed } from "../render/units.js";
+import { formatBytes, formatElapsed } from "../core/units.js";
 import type { Io } from "./io.js";
 
 export interface Progress {

@@ -10,6 +10,10 @@ import { longestGap } from "./schedule-gaps.js";
 import type { Bound, Finding, Proof } from "./plan.generated.js";
 import type { Dataset, DrSpec } from "../spec/types.generated.js";
 import { DEFAULT_BINLOG_INTERVAL } from "./desired.js";
+import { formatBytes } from "./units.js";
+
+/** Plan figures in SI units (rates and sizes as tiers talk about them). */
+const fmtBytes = (n: number) => formatBytes(n, { si: true });
 
 const MB = 1_000_000;
 /** Bytes/s a backup writes, by method (measured 155/260/370 MB/s; a third of that, rounded down). */
@@ -141,13 +145,3 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
   return { proof: { dataset: name, tier: ds.tier, rpo, rto, verdict }, findings };
 }
 
-export function fmtBytes(n: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? Math.round(v) : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}

@@ -57,3 +57,48 @@ scheduler: ${o.scheduler ?? `{ type: cron, file: ${q(cronFile)}, timezone: UTC }
   );
   return { file, cronFile, dropIn, stateDir, repo };
 }
+
+export interface DatasetDef {
+  databases: string[];
+  /** full method; incremental (when given) uses the same schedule style */
+  method: string;
+  incremental?: string;
+  binlog?: boolean;
+  /** raw YAML value of retention, e.g. "{ full: { daily: 2 }, binlogs: 2d }" */
+  retention?: string;
+}
+
+/** A spec with one server (db1), one filesystem repository (local) and the given datasets, as YAML. */
+export function datasetsSpec(o: {
+  project: string;
+  state: string;
+  repo: string;
+  server: { port: number; credentials: string };
+  datasets: Record<string, DatasetDef>;
+  cronFile: string;
+  tier?: string;
+  extraServers?: string;
+  encryption?: string;
+}): string {
+  const q = JSON.stringify; // paths and names may hold anything: a JSON string is a YAML double-quoted scalar
+  const ds = Object.entries(o.datasets).map(
+    ([name, d]) =>
+      `  ${name}:\n    server: db1\n    databases: ${q(d.databases)}\n    tier: bronze\n    full: { method: ${d.method}, schedule: "0 2 * * *" }\n` +
+      (d.incremental ? `    incremental: { method: ${d.incremental}, schedule: "0 14 * * *" }\n` : "") +
+      (d.binlog ? "    binlog: { archive: true, interval: 1m }\n" : "") +
+      "    repository: local\n" +
+      (d.retention ? `    retention: ${d.retention}\n` : ""),
+  );
+  return `version: 1
+project: ${o.project}
+state: ${q(o.state)}
+tiers:
+  bronze: ${o.tier ?? "{ rpo: 1d, rto: 4h }"}
+servers:
+  db1: { host: 127.0.0.1, port: ${o.server.port}, credentials: ${q(o.server.credentials)} }
+${o.extraServers ?? ""}repositories:
+  local: { type: filesystem, path: ${q(o.repo)} }
+${o.encryption ? o.encryption + "\n" : ""}datasets:
+${ds.join("")}scheduler: { type: cron, file: ${q(o.cronFile)}, timezone: UTC }
+`;
+}

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import { readJournal } from "../../src/state/journal.js";
 import { drctl } from "../helpers/cli.js";
+import { datasetsSpec } from "../helpers/spec-files.js";
 import { distCli, tempDir } from "../helpers/temp.js";
 
 const dir = tempDir("drctl-backup-fail-");
@@ -21,25 +22,15 @@ function spec(name: string, opts: { credentials?: string; databases?: string[]; 
   const state = join(root, "state");
   writeFileSync(
     file,
-    `version: 1
-project: ${name}
-state: ${q(state)}
-tiers:
-  bronze: { rpo: 1d, rto: 4h }
-servers:
-  db1: { host: 127.0.0.1, port: ${db.port}, credentials: ${q(opts.credentials ?? db.clientOptionFile)} }
-repositories:
-  local: { type: filesystem, path: ${q(repo)} }
-${opts.encryption ?? ""}
-datasets:
-  ds:
-    server: db1
-    databases: ${q(opts.databases ?? ["bulk"])}
-    tier: bronze
-    full: { method: mysqldump, schedule: "0 2 * * *" }
-    repository: local
-scheduler: { type: cron, file: ${q(join(root, "cron"))}, timezone: UTC }
-`,
+    datasetsSpec({
+      project: name,
+      state,
+      repo,
+      server: { port: db.port, credentials: opts.credentials ?? db.clientOptionFile },
+      cronFile: join(root, "cron"),
+      datasets: { ds: { databases: opts.databases ?? ["bulk"], method: "mysqldump" } },
+      ...(opts.encryption ? { encryption: opts.encryption } : {}),
+    }),
   );
   return { file, repo, state };
 }

@@ -11,6 +11,7 @@ import type { BackupManifest } from "../../src/backup/manifest.generated.js";
 import { loadLogicalSet, loadMydumperSet, restorePhysicalChain, type StoredSet } from "../../src/restore/load.js";
 import { readJournal } from "../../src/state/journal.js";
 import { drctl } from "../helpers/cli.js";
+import { datasetsSpec } from "../helpers/spec-files.js";
 import { fingerprint, HOSTILE_DB, loadHostileFixture, type Fingerprint } from "../helpers/hostile-fixture.js";
 import { tempDir } from "../helpers/temp.js";
 
@@ -28,46 +29,21 @@ beforeAll(async () => {
   await loadHostileFixture(c, MD_DB, { backtickTable: false });
   await c.end();
   specFile = join(dir, "drctl.yaml");
-  const q = JSON.stringify;
   writeFileSync(
     specFile,
-    `version: 1
-project: backups
-state: ${q(state)}
-tiers:
-  bronze: { rpo: 1d, rto: 4h }
-servers:
-  db1: { host: 127.0.0.1, port: ${source.port}, credentials: ${q(source.clientOptionFile)} }
-repositories:
-  local: { type: filesystem, path: ${q(repo)} }
-datasets:
-  logical:
-    server: db1
-    databases: [${q(HOSTILE_DB)}]
-    tier: bronze
-    full: { method: mysqldump, schedule: "0 2 * * *" }
-    repository: local
-  physical:
-    server: db1
-    databases: [${q(HOSTILE_DB)}]
-    tier: bronze
-    full: { method: mariadb-backup, schedule: "0 2 * * *" }
-    incremental: { method: mariadb-backup, schedule: "0 */6 * * *" }
-    repository: local
-  parallel:
-    server: db1
-    databases: [${q(MD_DB)}]
-    tier: bronze
-    full: { method: mydumper, schedule: "0 2 * * *" }
-    repository: local
-  parallel_hostile:
-    server: db1
-    databases: [${q(HOSTILE_DB)}]
-    tier: bronze
-    full: { method: mydumper, schedule: "0 2 * * *" }
-    repository: local
-scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
-`,
+    datasetsSpec({
+      project: "backups",
+      state,
+      repo,
+      server: { port: source.port, credentials: source.clientOptionFile },
+      cronFile: join(dir, "cron"),
+      datasets: {
+        logical: { databases: [HOSTILE_DB], method: "mysqldump" },
+        physical: { databases: [HOSTILE_DB], method: "mariadb-backup", incremental: "mariadb-backup" },
+        parallel: { databases: [MD_DB], method: "mydumper" },
+        parallel_hostile: { databases: [HOSTILE_DB], method: "mydumper" },
+      },
+    }),
   );
   const a = await drctl(["apply", "-f", specFile, "--auto-approve"]);
   expect(a.stderr).toBe("");

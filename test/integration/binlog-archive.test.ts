@@ -7,6 +7,7 @@ import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-s
 import type { BackupManifest } from "../../src/backup/manifest.generated.js";
 import { readJournal } from "../../src/state/journal.js";
 import { drctl } from "../helpers/cli.js";
+import { datasetsSpec } from "../helpers/spec-files.js";
 import { tempDir } from "../helpers/temp.js";
 
 const dir = tempDir("drctl-binlog-");
@@ -47,29 +48,17 @@ beforeAll(async () => {
   db = await startSandbox({ baseDir: dir, binlog: true });
   await sql("CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(20))", "INSERT INTO shop.orders VALUES (1, 'first')");
   specFile = join(dir, "drctl.yaml");
-  const q = JSON.stringify;
-  const ds = (name: string) => `  ${name}:
-    server: db1
-    databases: [shop]
-    tier: bronze
-    full: { method: mysqldump, schedule: "0 2 * * *" }
-    binlog: { archive: true, interval: 1m }
-    repository: local
-`;
   writeFileSync(
     specFile,
-    `version: 1
-project: binlogs
-state: ${q(state)}
-tiers:
-  bronze: { rpo: 1h, rto: 4h }
-servers:
-  db1: { host: 127.0.0.1, port: ${db.port}, credentials: ${q(db.clientOptionFile)} }
-repositories:
-  local: { type: filesystem, path: ${q(repo)} }
-datasets:
-${ds("shop")}${ds("shop_reports")}scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
-`,
+    datasetsSpec({
+      project: "binlogs",
+      state,
+      repo,
+      server: { port: db.port, credentials: db.clientOptionFile },
+      cronFile: join(dir, "cron"),
+      tier: "{ rpo: 1h, rto: 4h }",
+      datasets: { shop: { databases: ["shop"], method: "mysqldump", binlog: true }, shop_reports: { databases: ["shop"], method: "mysqldump", binlog: true } },
+    }),
   );
   expect((await drctl(["apply", "-f", specFile, "--auto-approve"])).code).toBe(0);
 }, 120_000);

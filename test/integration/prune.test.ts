@@ -8,6 +8,7 @@ import type { BackupManifest } from "../../src/backup/manifest.generated.js";
 import { appendJournal, readJournal } from "../../src/state/journal.js";
 import { acquireLock } from "../../src/state/lock.js";
 import { drctl } from "../helpers/cli.js";
+import { datasetsSpec } from "../helpers/spec-files.js";
 import { tempDir } from "../helpers/temp.js";
 
 const dir = tempDir("drctl-prune-");
@@ -41,29 +42,16 @@ const bin = (n: number) => `b.${String(n).padStart(6, "0")}`;
 
 beforeAll(async () => {
   db = await startSandbox({ baseDir: dir });
-  const q = JSON.stringify;
   writeFileSync(
     spec,
-    `version: 1
-project: prune
-state: ${q(state)}
-tiers: { bronze: { rpo: 1d, rto: 4h } }
-servers:
-  db1: { host: 127.0.0.1, port: ${db.port}, credentials: ${q(db.clientOptionFile)} }
-repositories:
-  local: { type: filesystem, path: ${q(repo)} }
-datasets:
-  ds:
-    server: db1
-    databases: [ds]
-    tier: bronze
-    full: { method: mariadb-backup, schedule: "0 2 * * *" }
-    incremental: { method: mariadb-backup, schedule: "0 14 * * *" }
-    binlog: { archive: true, interval: 1m }
-    repository: local
-    retention: { full: { daily: 2 }, binlogs: 2d }
-scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
-`,
+    datasetsSpec({
+      project: "prune",
+      state,
+      repo,
+      server: { port: db.port, credentials: db.clientOptionFile },
+      cronFile: join(dir, "cron"),
+      datasets: { ds: { databases: ["ds"], method: "mariadb-backup", incremental: "mariadb-backup", binlog: true, retention: "{ full: { daily: 2 }, binlogs: 2d }" } },
+    }),
   );
   await drctl(["apply", "-f", spec, "--auto-approve"]);
   // fulls at 02:00 on 20–23 Nov (binlog file = day), an incremental at 14:00 each day, one binlog per half day

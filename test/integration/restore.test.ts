@@ -9,6 +9,7 @@ import { qualified } from "../../src/adapters/mysql/sql.js";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import { readJournal } from "../../src/state/journal.js";
 import { drctl } from "../helpers/cli.js";
+import { datasetsSpec } from "../helpers/spec-files.js";
 import { tempDir } from "../helpers/temp.js";
 
 const dir = tempDir("drctl-restore-");
@@ -55,28 +56,20 @@ beforeAll(async () => {
   await sql("CREATE TABLE shop.orders (id INT PRIMARY KEY)");
   await sql("CREATE DATABASE outside");
   await sql("CREATE TABLE outside.noise (id INT PRIMARY KEY)");
-  const q = JSON.stringify;
-  const ds = (name: string, method: string, inc = "") => `  ${name}:
-    server: db1
-    databases: [uni]
-    tier: bronze
-    full: { method: ${method}, schedule: "0 2 * * *" }
-${inc}    binlog: { archive: true, interval: 1m }
-    repository: local
-`;
   writeFileSync(
     spec,
-    `version: 1
-project: restore
-state: ${q(join(dir, "state"))}
-tiers: { bronze: { rpo: 1d, rto: 4h } }
-servers:
-  db1: { host: 127.0.0.1, port: ${db.port}, credentials: ${q(db.clientOptionFile)} }
-repositories:
-  local: { type: filesystem, path: ${q(join(dir, "repo"))} }
-datasets:
-${ds("logical", "mysqldump")}${ds("pair", "mysqldump").replace("databases: [uni]", "databases: [uni, shop]")}${ds("physical", "mariadb-backup", '    incremental: { method: mariadb-backup, schedule: "0 14 * * *" }\n')}scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
-`,
+    datasetsSpec({
+      project: "restore",
+      state: join(dir, "state"),
+      repo: join(dir, "repo"),
+      server: { port: db.port, credentials: db.clientOptionFile },
+      cronFile: join(dir, "cron"),
+      datasets: {
+        logical: { databases: ["uni"], method: "mysqldump", binlog: true },
+        pair: { databases: ["uni", "shop"], method: "mysqldump", binlog: true },
+        physical: { databases: ["uni"], method: "mariadb-backup", incremental: "mariadb-backup", binlog: true },
+      },
+    }),
   );
   expect((await drctl(["apply", "-f", spec, "--auto-approve"])).code).toBe(0);
 }, 120_000);

@@ -203,6 +203,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const admin = opts.populate ? { user: "drctl_sandbox", password: randomBytes(18).toString("base64url") } : { user: "root" };
   let pid = 0;
   let port = 0;
+  // one way to start this sandbox's mariadbd, for the first start and for restart()
+  const launchHere = () =>
+    launch(
+      bin,
+      serverOptionFile,
+      socket,
+      errorLog,
+      opts.startTimeoutMs ?? 60_000,
+      (p) => {
+        if (!persistent) live.set(dir, { pid: p, dir });
+      },
+      admin,
+    );
   const persistent = opts.persistent === true;
   if (!persistent) installExitHook();
   try {
@@ -222,17 +235,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       port = opts.port ?? (opts.harmless ? 0 : await freePort());
       await writeFileAtomic(serverOptionFile, serverConfig({ datadir, socket, port, pidFile, errorLog, serverId, initFile, tmpDir }, opts), { mode: 0o600 });
       try {
-        pid = await launch(
-          bin,
-          serverOptionFile,
-          socket,
-          errorLog,
-          opts.startTimeoutMs ?? 60_000,
-          (p) => {
-            if (!persistent) live.set(dir, { pid: p, dir });
-          },
-          admin,
-        );
+        pid = await launchHere();
         break;
       } catch (e) {
         live.delete(dir);
@@ -293,17 +296,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     async restart() {
       await stopServer(sandbox.pid, dir);
       live.delete(dir);
-      sandbox.pid = await launch(
-        bin,
-        serverOptionFile,
-        socket,
-        errorLog,
-        opts.startTimeoutMs ?? 60_000,
-        (p) => {
-          if (!persistent) live.set(dir, { pid: p, dir });
-        },
-        admin,
-      );
+      sandbox.pid = await launchHere();
       await writeFileAtomic(join(dir, "sandbox.json"), JSON.stringify({ ...info, pid: sandbox.pid }, null, 2) + "\n", { mode: 0o600 });
     },
     connectRoot: () => mysql.createConnection({ socketPath: socket, ...admin, multipleStatements: true, charset: "utf8mb4_general_ci" }),

@@ -5,7 +5,7 @@ import { readCatalog, storedBytes, type CatalogSet } from "../../backup/catalog.
 import { verifySet, type SetVerification } from "../../backup/verify.js";
 import { parseWaitMs } from "../../core/duration.js";
 import { DrError } from "../../errors.js";
-import { formatBytes } from "../../render/units.js";
+import { formatBytes } from "../../core/units.js";
 import { loadSpec } from "../../spec/check.js";
 import type { DrSpec } from "../../spec/types.generated.js";
 import { EXIT } from "../exit-codes.js";

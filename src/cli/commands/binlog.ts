@@ -1,7 +1,7 @@
 // drctl binlog archive <server>: what the binlog cron line runs. Gaps are loud: listed, journaled, exit 6.
 
 import { archiveBinlogs } from "../../binlog/archive.js";
-import { formatBytes } from "../../render/units.js";
+import { formatBytes } from "../../core/units.js";
 import type { DrSpec } from "../../spec/types.generated.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";

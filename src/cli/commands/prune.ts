@@ -1,7 +1,7 @@
 // drctl prune <dataset> [--dry-run]: what goes and why each set stays, then (without --dry-run) the deletion.
 
 import { prune } from "../../prune/prune.js";
-import { formatBytes } from "../../render/units.js";
+import { formatBytes } from "../../core/units.js";
 import type { DrSpec } from "../../spec/types.generated.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
