@@ -114,7 +114,7 @@ async function physicalParent(parentDir: string, serverId: string): Promise<Back
     .at(-1);
 }
 
-/** The reference figures, on their own connection and snapshot, while the payload streams. */
+/** The reference figures, on their own connection and snapshot. */
 async function referenceSnapshot(server: Server, tables: TableName[], opts: { checksums: boolean; flavor: Flavor }) {
   const c = await connectServer(server);
   try {
@@ -246,9 +246,17 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       await store(`accounts.json${ext}`, "accounts", fileProducer(file));
     };
 
-    // the reference figures come from their own snapshot, taken while the payload streams
+    // the reference figures come from their own snapshot, opened once the set's consistent point
+    // exists (a dump's snapshot is open, a physical copy has finished): their binlog position is
+    // then at or after the set's, and a drill replays from one to the other before comparing
     const wantChecksums = Object.values(spec.drills ?? {}).some((d) => d.dataset === req.dataset && (d.verify ?? []).some((v) => v === "checksums"));
-    const reference = referenceSnapshot(server, catalog.base, { checksums: wantChecksums, flavor: facts.flavor });
+    let onPoint = () => {};
+    const reference = new Promise<Awaited<ReturnType<typeof referenceSnapshot>>>((resolve, reject) => {
+      onPoint = () => {
+        onPoint = () => {};
+        referenceSnapshot(server, catalog.base, { checksums: wantChecksums, flavor: facts.flavor }).then(resolve, reject);
+      };
+    });
     reference.catch(() => {}); // awaited below; must not be an unhandled rejection meanwhile
 
     const tools: Record<string, string> = {};
@@ -256,12 +264,13 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     const toolNames = [fullMethod === "mydumper" ? "mydumper" : PHYSICAL.has(fullMethod) ? physicalCommand(facts.flavor) : dumpCommand(facts.flavor), ...(encoding.stream.compress ? ["zstd"] : []), ...(spec.encryption ? ["age"] : [])];
     const versions = Promise.all(toolNames.map(async (t) => [t, await toolVersion(t)] as const)).then((pairs) => Object.fromEntries(pairs));
     say(`backing up ${req.dataset} from ${serverName} with ${fullMethod} (${kind}) into ${setDir}`);
-    const ctx: PayloadContext = { server, facts, catalog, scope, staging, repoPath, ext, store, storeAccounts, ...(parent ? { parent } : {}) };
+    const ctx: PayloadContext = { server, facts, catalog, scope, staging, repoPath, ext, store, storeAccounts, onPoint: () => onPoint(), ...(parent ? { parent } : {}) };
     const { point, inSet, lsn } = fullMethod === "mysqldump" || fullMethod === "mariadb-dump" ? await dumpPayload(ctx) : fullMethod === "mydumper" ? await mydumperPayload(ctx) : await physicalPayload(ctx);
     Object.assign(tools, await versions);
 
     trace("payload stored");
     checkComplete(catalog, inSet, req.dataset);
+    onPoint(); // a payload that never reported its point (none today): the figures come after it
     const ref = await reference;
     trace("reference figures ready");
     const finished = new Date();

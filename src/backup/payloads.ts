@@ -53,6 +53,12 @@ export interface PayloadContext {
   storeAccounts: () => Promise<void>;
   /** Incrementals: the set they build on. */
   parent?: BackupManifest;
+  /**
+   * Called once the set's consistent point exists on the server (the dump's snapshot is open, the
+   * tool has finished): the reference figures are taken after it, so a drill can replay from the
+   * set's point to theirs and compare exactly.
+   */
+  onPoint: () => void;
 }
 
 export interface Payload {
@@ -76,6 +82,7 @@ export async function dumpPayload(ctx: PayloadContext): Promise<Payload> {
     const p = dumpHeadPoint(head);
     if (p.file && p.gtid === undefined && facts.flavor === "mariadb") gtid = gtidAt(server, p.file, p.position ?? 0);
     gtid.catch(() => {});
+    ctx.onPoint();
   };
   await ctx.store(`dump.sql${ctx.ext}`, "dump", {
     name: cmd,
@@ -105,6 +112,7 @@ export async function mydumperPayload(ctx: PayloadContext): Promise<Payload> {
   if (r.exitCode !== 0) throw new DrError("failed", `stage mydumper ${describeExit(r)}: ${tailOf(r.all)}`, { meta: { stage: "mydumper" } });
   const meta = parseMydumperMetadata(await readFile(join(out, "metadata"), "utf8").catch(() => ""));
   if (!meta.finished) throw new DrError("failed", 'mydumper exited 0 but its metadata file has no "Finished dump at" line: the dump is incomplete');
+  ctx.onPoint();
   const names = (await readdir(out)).sort();
   let n = 0;
   for (const name of names) {
@@ -125,6 +133,7 @@ export async function physicalPayload(ctx: PayloadContext): Promise<Payload> {
   const lsnDir = join(ctx.staging, "lsn");
   const r = await ctx.store(`backup.xbstream${ctx.ext}`, "xbstream", { name: cmd, command: cmd, args: physicalArgs(ctx.server, lsnDir, ctx.parent?.lsn?.to) });
   if (!/completed OK!\s*$/.test(r.stderr[cmd] ?? "")) throw new DrError("failed", `${cmd} exited 0 without "completed OK!": ${tailOf(r.stderr[cmd] ?? "")}`);
+  ctx.onPoint();
   const checkpoints = parseKeyValues(await readFile(join(lsnDir, "xtrabackup_checkpoints"), "utf8"));
   const info = parseKeyValues(await readFile(join(lsnDir, "xtrabackup_info"), "utf8"));
   const lsn = { from: checkpoints.from_lsn ?? "0", to: checkpoints.to_lsn ?? "", ...(checkpoints.last_lsn ? { last: checkpoints.last_lsn } : {}) };

@@ -89,12 +89,23 @@ async function readServerState(conn: Connection, serverName: string): Promise<Se
   };
 }
 
-async function readProgress(dir: string): Promise<ArchiveProgress | undefined> {
+export async function readProgress(dir: string): Promise<ArchiveProgress | undefined> {
   try {
     return JSON.parse(await readFile(join(dir, PROGRESS), "utf8")) as ArchiveProgress;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Up to when the repository's archive holds everything server `serverId` wrote: the start of the
+ * last archive run that reached the server's position and left nothing behind (an idle server
+ * counts as archived up to then). Undefined when no such run is recorded.
+ */
+export async function archivedUntil(repoPath: string, serverName: string, serverId?: string): Promise<string | undefined> {
+  const p = await readProgress(binlogSetsDir(repoPath, serverName));
+  if (!p?.complete || (serverId !== undefined && p.serverId !== serverId)) return undefined;
+  return p.checkedAt;
 }
 
 function factsOf(m: BackupManifest): BinlogFileFacts | undefined {

@@ -9,6 +9,7 @@ const HEADER = 19;
 export const EVENT = {
   QUERY: 2,
   ROTATE: 4,
+  TABLE_MAP: 19,
   FORMAT_DESCRIPTION: 15,
   XID: 16,
   MYSQL_GTID: 33,
@@ -74,6 +75,11 @@ export interface TransactionGroup {
   position: number;
   /** Unix seconds of the GTID event (UTC). */
   timestamp: number;
+  /**
+   * The databases the group changes: its tables' (Table_map) and its statements' default database
+   * (Query, BEGIN/COMMIT aside) — what `mysqlbinlog --database` filters on.
+   */
+  databases?: string[];
 }
 
 /**
@@ -165,6 +171,10 @@ export class BinlogParser {
       case EVENT.ANNOTATE_ROWS: {
         if (this.inTransaction && ts) this.s.lastEventAt = ts;
         const group = this.s.groups?.at(-1);
+        if (group && type === EVENT.QUERY) {
+          const q = queryParts(body, this.checksum);
+          if (q.db !== "" && !/^(BEGIN|COMMIT|ROLLBACK|XA )/i.test(q.text)) addDatabase(group, q.db);
+        }
         if (!this.match || !group || group.matched !== undefined) return;
         const text = type === EVENT.QUERY ? queryText(body, this.checksum) : body.subarray(0, body.length - this.checksum).toString("utf8");
         const normalized = normalizeStatement(text);
@@ -200,6 +210,13 @@ export class BinlogParser {
         this.s.lastEventAt = ts;
         this.inTransaction = true;
         return;
+      case EVENT.TABLE_MAP: {
+        if (this.inTransaction && ts) this.s.lastEventAt = ts;
+        const group = this.s.groups?.at(-1);
+        // post-header: table id (6) + flags (2); then the database name, length-prefixed and NUL-terminated
+        if (group && body.length > 9) addDatabase(group, body.subarray(9, 9 + body[8]!).toString("utf8"));
+        return;
+      }
       case EVENT.ROTATE:
       case 3: // STOP
         this.s.closed = true;
@@ -240,9 +257,18 @@ export function unqualified(sql: string): string {
 
 /** A Query event's SQL: after the 13-byte post-header, the status variables and the NUL-terminated database name. */
 function queryText(body: Buffer, checksum: number): string {
-  if (body.length < 13) return "";
+  return queryParts(body, checksum).text;
+}
+
+function queryParts(body: Buffer, checksum: number): { db: string; text: string } {
+  if (body.length < 13) return { db: "", text: "" };
   const dbLen = body[8]!;
   const statusLen = body.readUInt16LE(11);
-  const start = 13 + statusLen + dbLen + 1;
-  return body.subarray(start, Math.max(start, body.length - checksum)).toString("utf8");
+  const dbStart = 13 + statusLen;
+  const start = dbStart + dbLen + 1;
+  return { db: body.subarray(dbStart, dbStart + dbLen).toString("utf8"), text: body.subarray(start, Math.max(start, body.length - checksum)).toString("utf8") };
+}
+
+function addDatabase(group: TransactionGroup, db: string): void {
+  if (!(group.databases ??= []).includes(db)) group.databases.push(db);
 }

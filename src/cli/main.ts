@@ -157,14 +157,41 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       const words = ["prune", "-f", opts.file, ds, ...(opts.dryRun ? ["--dry-run"] : [])];
       setCode(await runJob({ specFile: opts.file, command: "prune", subject: ds, argv: words }, io, (spec) => pruneWork(spec, ds, { dryRun: opts.dryRun, ...(now ? { now } : {}) }, io)));
     });
-  program
-    .command("drill")
-    .description("restore drills")
+  const drill = program.command("drill").description("restore drills: prove recoverability, measure RTO/RPO");
+  drill
     .command("run")
     .description("run a drill: restore into a sandbox, verify, measure RTO/RPO")
     .argument("<DRILL>")
     .addOption(specOption())
-    .action(async (name: string, opts: { file: string }) => job("drill run", name, opts.file, ["drill", "run", "-f", opts.file, name]));
+    .option("--seed <TEXT>", "seed of a random restore point (a drill's record names the one it used, to re-run it)")
+    .option("--lock-timeout <DURATION>", "wait this long for another drill or prune of the dataset", "1h")
+    .action(async (name: string, opts: { file: string; seed?: string; lockTimeout: string }) => {
+      const [{ runJob }, { drillWork }] = await Promise.all([import("./commands/job.js"), import("./commands/drill.js")]);
+      const words = ["drill", "run", "-f", opts.file, name, ...(opts.seed !== undefined ? ["--seed", opts.seed] : [])];
+      setCode(await runJob({ specFile: opts.file, command: "drill run", subject: name, argv: words }, io, (spec) => drillWork(spec, name, opts, io)));
+    });
+  drill
+    .command("list")
+    .description("list the spec's drills and their last result")
+    .addOption(specOption())
+    .option("--json", "as JSON", false)
+    .action(async (opts: { file: string; json: boolean }) => {
+      const { drillListCommand } = await import("./commands/drill.js");
+      setCode(await drillListCommand(opts, io));
+    });
+
+  program
+    .command("status")
+    .description("per dataset: exposure, archive and drill state — OK, AT RISK or BREACHED (exit 0/6/7)")
+    .argument("[DATASET]")
+    .addOption(specOption())
+    .option("--json", "as JSON", false)
+    .option("--no-tui", "plain text even on a terminal")
+    .addOption(new Option("--now <ISO>", "evaluate as of this time (tests, what-if)").hideHelp())
+    .action(async (ds: string | undefined, opts: { file: string; json: boolean; tui: boolean; now?: string }) => {
+      const { statusCommand } = await import("./commands/status.js");
+      setCode(await statusCommand({ ...opts, ...(ds ? { dataset: ds } : {}) }, io));
+    });
 
   const sandbox = program.command("sandbox").description("a throwaway MariaDB server on a temp datadir and a free loopback port");
   sandbox

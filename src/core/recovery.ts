@@ -89,10 +89,11 @@ export type RecoveryPlan =
 
 /**
  * Which sets and binlog files reach `target` (ISO time, UTC) — or the newest archived point with
- * "latest". A target beyond the newest archived event, or behind a gap, is refused with the newest
- * time that can be reached: never a silent early stop.
+ * "latest". A target beyond the newest archived event (or `coveredUntil`, the time of the last
+ * archive run that left nothing behind), or behind a gap, is refused with the newest time that can
+ * be reached: never a silent early stop.
  */
-export function planRecovery(images: RecoveryImage[], target: string | "latest", opts: { binlogs?: boolean } = {}): RecoveryPlan {
+export function planRecovery(images: RecoveryImage[], target: string | "latest", opts: { binlogs?: boolean; coveredUntil?: string } = {}): RecoveryPlan {
   // a dataset that does not archive binlogs restores to its sets' own points only
   if (opts.binlogs === false) images = images.map(({ gap: _g, ...im }) => ({ ...im, binlogs: [] }));
   if (!images.length) return { ok: false, reason: "no full backup set to start from" };
@@ -112,12 +113,19 @@ export function planRecovery(images: RecoveryImage[], target: string | "latest",
     return { ok: true, image, sets: applied, binlogs: [], from };
   }
   const files = image.binlogs.filter((b) => seqOf(b) >= start[0]);
-  const newest = files.at(-1)?.binlog?.lastEventAt ?? pointTime(applied.at(-1)!);
+  const lastEvent = files.at(-1)?.binlog?.lastEventAt ?? pointTime(applied.at(-1)!);
+  // the newest image's archive reaches as far as the last archive run that found nothing left behind:
+  // an idle server's quiet time after its last event is covered too
+  const covered = image === images.at(-1) && !image.gap && opts.coveredUntil !== undefined && opts.coveredUntil > lastEvent ? opts.coveredUntil : undefined;
+  const newest = covered ?? lastEvent;
   // "latest" behind a missing binlog would stop early without a word: refused like any target past the gap
   if (image.gap && (target === "latest" || target > newest)) {
     return { ok: false, reason: `binlog ${image.gap.missing} is missing from the archive`, missing: image.gap.missing, newestReachable: image.gap.reachableUntil ?? newest };
   }
-  if (target !== "latest" && target > newest) return { ok: false, reason: `${target} is later than the newest archived event (${newest})`, newestReachable: newest };
+  if (target !== "latest" && target > newest) {
+    const what = covered ? `the last archive run that left nothing behind (${newest})` : `the newest archived event (${newest})`;
+    return { ok: false, reason: `${target} is later than ${what}`, newestReachable: newest };
+  }
   // replay only as far as needed: through the first file whose last event reaches the target
   const needed: BackupManifest[] = [];
   for (const f of files) {

@@ -17,6 +17,7 @@ import { selectRetention, type RetentionDecision, type RetentionPolicy } from ".
 import { DrError } from "../errors.js";
 import type { Dataset, DrSpec } from "../spec/types.generated.js";
 import { readJournal } from "../state/journal.js";
+import { verifiedSets } from "../drill/records.js";
 import { acquireLock, type Lock } from "../state/lock.js";
 
 export interface PruneOutcome {
@@ -48,7 +49,7 @@ export async function prune(spec: DrSpec, dataset: string, opts: { dryRun: boole
       hint: "fix the backup and let it succeed once; prune runs again after that",
     });
   }
-  const verified = new Set(journal.filter((r) => r.kind === "drill" && r.data.result === "ok" && typeof r.data.set === "string").map((r) => String(r.data.set)));
+  const verified = verifiedSets(journal);
 
   const locks: Lock[] = [];
   try {

@@ -32,8 +32,9 @@ function decodeFor(set: StoredSet, f: SetFile, keys: DecodeKeys): Stage[] {
 const discard = async () => {};
 
 /** Runs a SQL file of the set through the mariadb client of the target. */
-async function runSqlFile(set: StoredSet, f: SetFile, clientOptionFile: string, keys: DecodeKeys): Promise<void> {
-  await runPipeline([...decodeFor(set, f, keys), { name: "mariadb", command: "mariadb", args: [`--defaults-extra-file=${clientOptionFile}`, "--default-character-set=utf8mb4", "--batch"] }], discard);
+async function runSqlFile(set: StoredSet, f: SetFile, clientOptionFile: string, keys: DecodeKeys, binlog = true): Promise<void> {
+  const args = [`--defaults-extra-file=${clientOptionFile}`, "--default-character-set=utf8mb4", "--batch", ...(binlog ? [] : ["--init-command=SET SESSION sql_log_bin = 0"])];
+  await runPipeline([...decodeFor(set, f, keys), { name: "mariadb", command: "mariadb", args }], discard);
 }
 
 async function decodeToMemory(set: StoredSet, f: SetFile, keys: DecodeKeys): Promise<Buffer> {
@@ -68,11 +69,12 @@ export async function loadDefinerAccounts(set: StoredSet, target: { clientOption
 }
 
 /** mysqldump/mariadb-dump sets: the DEFINER accounts first, then the dump. */
-export async function loadLogicalSet(set: StoredSet, target: { clientOptionFile: string }, keys: DecodeKeys = {}): Promise<void> {
+/** `binlog: false`: the load stays out of the target's binlog (a drill's sandbox logs only what the replay applies). */
+export async function loadLogicalSet(set: StoredSet, target: { clientOptionFile: string }, keys: DecodeKeys = {}, opts: { binlog?: boolean } = {}): Promise<void> {
   await loadDefinerAccounts(set, target, keys);
   const dump = set.manifest.files.find((f) => f.role === "dump");
   if (!dump) throw new DrError("failed", `set ${set.manifest.id} has no dump file in its manifest`);
-  await runSqlFile(set, dump, target.clientOptionFile, keys);
+  await runSqlFile(set, dump, target.clientOptionFile, keys, opts.binlog !== false);
 }
 
 /** mydumper sets: files decoded back under their own names into a 0700 scratch dir, then myloader. */

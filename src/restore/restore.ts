@@ -12,6 +12,8 @@ import { startSandbox, type Sandbox, type SandboxInfo, type SandboxOptions } fro
 import { checkRepository, datasetOf } from "../backup/backup.js";
 import type { BackupManifest } from "../backup/manifest.generated.js";
 import { binlogSetsDir, listSets, setsDir } from "../backup/set-store.js";
+import { verifySet } from "../backup/verify.js";
+import { archivedUntil } from "../binlog/archive.js";
 import { planRecovery, pointKey, recoveryImages } from "../core/recovery.js";
 import { BinlogParser, formatGtid, normalizeStatement, stopAt, type BinlogSummary, type TransactionGroup } from "../binlog/parse.js";
 import { DrError } from "../errors.js";
@@ -42,7 +44,30 @@ export interface RestoreRequest {
   keepIn?: string;
   /** Parent dir for scratch files (default: the OS temp dir). */
   baseDir?: string;
+  /** Check every file the restore will read against its manifest's size and sha256 first (a mismatch: integrity error). */
+  verifyDigests?: boolean;
+  /** Drills: look at the restored data at the set's point and again at the target, before teardown. */
+  inspect?: RestoreInspection;
   say?: (line: string) => void;
+}
+
+export interface RestoreInspection {
+  /** The image chosen, before anything is loaded (so a failure can name it). */
+  planned?(image: BackupManifest[]): void;
+  /**
+   * Runs once the sandbox holds the data as of the image's reference snapshot (the last set's
+   * `reference.at`, at or after its consistent point: the replay pauses there). `reached` is false
+   * when it cannot: the target lies before that point, or the figures predate the set's point.
+   */
+  atSetPoint(sandbox: Sandbox, image: BackupManifest[], reached: boolean): Promise<void>;
+  atTarget(sandbox: Sandbox, outcome: RestoreOutcome): Promise<void>;
+}
+
+/** One replayed transaction as the archive describes it (collected for drills only). */
+export interface ReplayedGroup {
+  gtid?: string;
+  timestamp: number;
+  databases: string[];
 }
 
 export interface RestoreOutcome {
@@ -50,7 +75,20 @@ export interface RestoreOutcome {
   /** transactions: in the replayed range of the server's binlog; `databases`: the filter applied (none for whole-instance images). */
   /** Tables copied into the live server. */
   copied?: { server: string; tables?: TableCopy[]; databases?: string[] };
-  replay?: { from: string; to?: string; files: string[]; transactions: number; databases?: string[]; lastGtid?: string; lastAt?: string; stoppedBefore?: string; skipped?: string; conflicts?: string[] };
+  replay?: {
+    from: string;
+    to?: string;
+    files: string[];
+    transactions: number;
+    databases?: string[];
+    lastGtid?: string;
+    lastAt?: string;
+    stoppedBefore?: string;
+    skipped?: string;
+    conflicts?: string[];
+    /** With `inspect`: every transaction in the replayed range, in archive order. */
+    groups?: ReplayedGroup[];
+  };
   /** The sandbox left running (keepIn). */
   sandbox?: SandboxInfo;
 }
@@ -75,6 +113,8 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const repoPath = await checkRepository(req.spec, ds.repository);
   const sets = (await listSets(setsDir(repoPath, req.dataset))).sets;
   const binlogs = (await listSets(binlogSetsDir(repoPath, ds.server))).sets;
+  const newestFull = sets.filter((s) => s.manifest.kind === "full").at(-1)?.manifest;
+  const coveredUntil = ds.binlog?.archive === true ? await archivedUntil(repoPath, ds.server, newestFull?.server.serverId) : undefined;
   const dirOf = new Map([...sets, ...binlogs].map((s) => [s.manifest.id, s.dir]));
   const plan = planRecovery(
     recoveryImages(
@@ -82,7 +122,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       binlogs.map((s) => s.manifest),
     ),
     target,
-    { binlogs: ds.binlog?.archive === true },
+    { binlogs: ds.binlog?.archive === true, ...(coveredUntil ? { coveredUntil } : {}) },
   );
   if (!plan.ok) {
     throw new DrError("invalid", `cannot restore ${req.dataset} to ${req.to}: ${plan.reason}`, {
@@ -91,25 +131,41 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   }
   const stored = (m: BackupManifest): StoredSet => ({ dir: dirOf.get(m.id)!, manifest: m });
   const keys = req.spec.encryption?.identityFile ? { identityFile: req.spec.encryption.identityFile } : {};
+  req.inspect?.planned?.(plan.sets);
+  if (req.verifyDigests) await verifyStored([...plan.sets, ...plan.binlogs].map(stored));
   const work = await mkdtemp(join(req.baseDir ?? tmpdir(), "drctl-restore-"));
   let sandbox: Sandbox | undefined;
   try {
     const full = plan.sets[0]!;
-    const where: SandboxOptions = req.keepIn ? { baseDir: req.keepIn, persistent: true } : { baseDir: work };
+    // a drill's sandbox logs what the replay applies (not the load), so the GTIDs it really applied can be read back
+    const where: SandboxOptions = { ...(req.keepIn ? { baseDir: req.keepIn, persistent: true } : { baseDir: work }), ...(req.inspect ? { binlog: true, serverOptions: ["sync-binlog=0"] } : {}) };
+    const quiet = req.inspect !== undefined;
     say(`restoring ${plan.sets.map((s) => s.id).join(" + ")} into a sandbox`);
     if (full.method === "mariadb-backup" || full.method === "xtrabackup") {
       sandbox = await startSandbox({ ...where, harmless: true, populate: (datadir) => restorePhysicalChain(plan.sets.map(stored), join(work, "prepare"), datadir, keys) });
     } else {
       sandbox = await startSandbox({ ...where, harmless: true });
       if (full.method === "mydumper") await loadMydumperSet(stored(full), sandbox, join(work, "scratch"), keys);
-      else await loadLogicalSet(stored(full), sandbox, keys);
+      else await loadLogicalSet(stored(full), sandbox, keys, { binlog: !quiet });
     }
     const outcome: RestoreOutcome = { sets: plan.sets.map((s) => s.id) };
+    const sb = sandbox;
+    const inspect = req.inspect;
+    const refAt = plan.sets.at(-1)!.reference?.at;
+    const pause = inspect && {
+      ...(refAt?.file !== undefined && refAt.position !== undefined ? { at: { file: refAt.file, position: refAt.position } } : {}),
+      run: (reached: boolean) => inspect.atSetPoint(sb, plan.sets, reached),
+    };
     if (plan.binlogs.length && pointKey(plan.from)) {
       const physical = full.method === "mariadb-backup" || full.method === "xtrabackup";
-      outcome.replay = await replay(plan.binlogs.map(stored), plan.from, target, sandbox, join(work, "binlogs"), keys, ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)), physical, before, skip && { pattern: skip, force: req.force === true, say });
+      outcome.replay = await replay(plan.binlogs.map(stored), plan.from, target, sandbox, join(work, "binlogs"), keys, ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)), physical, before, skip && { pattern: skip, force: req.force === true, say }, pause);
       if (before && !outcome.replay.stoppedBefore) throw new DrError("invalid", `no transaction after ${outcome.replay.from} up to ${req.to} matches /${before.source}/: nothing to stop before`, { hint: "the statement is matched without backticks and server comments; check the spelling, or give --to alone" });
+    } else if (pause) {
+      // nothing to replay: the set's point is where the data is; its reference figures match only if taken there
+      const samePoint = !pause.at || (pause.at.file === plan.from.file && pause.at.position === plan.from.position);
+      await pause.run(samePoint);
     }
+    if (inspect) await inspect.atTarget(sandbox, outcome);
     if (req.only) await keepOnlyTables(sandbox, req.only, ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)));
     if (req.into) {
       const server = req.spec.servers[req.into.server]!;
@@ -138,6 +194,16 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   }
 }
 
+/** The stored bytes of every set the restore reads, against their manifests: named when they differ. */
+async function verifyStored(sets: StoredSet[]): Promise<void> {
+  const problems: string[] = [];
+  for (const s of sets) {
+    const r = await verifySet({ repository: "", dir: s.dir, manifest: s.manifest }, { deep: false });
+    problems.push(...r.problems.map((p) => `set ${r.id} file ${p.file}: ${p.problem}`));
+  }
+  if (problems.length) throw new DrError("integrity", `the stored bytes differ from their manifests: ${problems.join("; ")}`, { meta: { problems } });
+}
+
 /** Decodes the binlog files, finds where to stop, and pipes `mysqlbinlog` into the sandbox's client. */
 async function replay(
   files: StoredSet[],
@@ -150,6 +216,7 @@ async function replay(
   wholeInstance: boolean,
   before?: RegExp,
   skip?: { pattern: RegExp; force: boolean; say: (l: string) => void },
+  pause?: { at?: { file: string; position: number }; run: (reached: boolean) => Promise<void> },
 ): Promise<NonNullable<RestoreOutcome["replay"]>> {
   await mkdir(scratch, { recursive: true, mode: 0o700 });
   const paths: string[] = [];
@@ -160,6 +227,7 @@ async function replay(
   let skipAt: { file: number; position: number; next: number; text: string } | undefined;
   let stopFile = files.length - 1;
   const targetSeconds = target === "latest" ? Infinity : Math.floor(Date.parse(target) / 1000);
+  const collected: ReplayedGroup[] | undefined = pause ? [] : undefined;
   for (const [i, f] of files.entries()) {
     const path = join(scratch, f.manifest.binlog!.file);
     const summary = await decodeBinlog(f, path, keys, before ?? (skip && !skipAt ? skip.pattern : undefined));
@@ -178,6 +246,7 @@ async function replay(
     const stop = stopAt(groups, targetSeconds);
     const applied = stop.stopPosition === undefined ? groups : groups.filter((g) => g.position < stop.stopPosition!);
     transactions += applied.length;
+    collected?.push(...applied.map((g) => ({ ...(g.gtid ? { gtid: formatGtid(g.gtid) } : {}), timestamp: g.timestamp, databases: g.databases ?? [] })));
     if (stop.lastApplied) last = { ...(stop.lastApplied.gtid ? { gtid: formatGtid(stop.lastApplied.gtid) } : {}), at: new Date(stop.lastApplied.timestamp * 1000).toISOString() };
     if (stop.stopPosition !== undefined) {
       stopPosition = stop.stopPosition;
@@ -198,6 +267,23 @@ async function replay(
         { first: skipAt.file, start: skipAt.next, last: stopFile, ...(stopPosition !== undefined ? { stop: stopPosition } : {}) },
       ]
     : [{ first: 0, start: from.position ?? 4, last: stopFile, ...(stopPosition !== undefined ? { stop: stopPosition } : {}) }];
+  // a drill pauses at its reference point: the range is cut there (when the replay reaches it at all)
+  let pauseRun: { afterRange: number; reached: boolean } | undefined;
+  if (pause) {
+    const at = pause.at;
+    const fileIdx = at ? files.findIndex((f) => f.manifest.binlog!.file === at.file) : -1;
+    const startPos = from.position ?? 4;
+    const stopFileIdx = stopFile;
+    const beforeStop = (fi: number, pos: number) => fi < stopFileIdx || (fi === stopFileIdx && (stopPosition === undefined || pos <= stopPosition));
+    if (!at || (fileIdx === 0 && at.position === startPos)) pauseRun = { afterRange: -1, reached: true };
+    else if (fileIdx < 0 || (fileIdx === 0 && at.position < startPos) || !beforeStop(fileIdx, at.position) || skipAt) pauseRun = { afterRange: -1, reached: false };
+    else {
+      const r = ranges[0]!;
+      ranges.splice(0, 1, { first: 0, start: r.start, last: fileIdx, stop: at.position }, { first: fileIdx, start: at.position, last: r.last, ...(r.stop !== undefined ? { stop: r.stop } : {}) });
+      pauseRun = { afterRange: 0, reached: true };
+    }
+    if (pauseRun.afterRange < 0) await pause.run(pauseRun.reached);
+  }
   const rangeArgs = (r: (typeof ranges)[number]) => [`--start-position=${r.start}`, ...(r.stop !== undefined ? [`--stop-position=${r.stop}`] : []), "--", ...paths.slice(r.first, r.last + 1)];
   let conflicts: string[] | undefined;
   if (skipAt && skip) {
@@ -213,7 +299,8 @@ async function replay(
   // on tables the sandbox does not have. mysqlbinlog --database takes one name, so a dataset of
   // several databases replays each in turn (each database's transactions stay in order; the
   // interleaving between databases does not, which only matters for cross-database statements)
-  for (const r of ranges) {
+  for (const [ri, r] of ranges.entries()) {
+    if (r.stop !== undefined && r.first === r.last && r.stop <= r.start) continue; // an empty range
     for (const db of wholeInstance ? [undefined] : databases) {
       const args = rangeArgs(r);
       if (db !== undefined) args.unshift(`--database=${db}`);
@@ -225,6 +312,7 @@ async function replay(
         async () => {},
       );
     }
+    if (pauseRun && pauseRun.afterRange === ri) await pause!.run(true);
   }
   return {
     from: `${from.file}:${from.position}${from.gtid ? ` (GTID ${from.gtid})` : ""}`,
@@ -237,6 +325,7 @@ async function replay(
     ...(conflicts?.length ? { conflicts } : {}),
     ...(last.gtid ? { lastGtid: last.gtid } : {}),
     ...(last.at ? { lastAt: last.at } : {}),
+    ...(collected ? { groups: collected } : {}),
   };
 }
 

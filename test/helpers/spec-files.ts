@@ -66,6 +66,8 @@ export interface DatasetDef {
   binlog?: boolean;
   /** raw YAML value of retention, e.g. "{ full: { daily: 2 }, binlogs: 2d }" */
   retention?: string;
+  /** default bronze */
+  tier?: string;
 }
 
 /** A spec with one server (db1), one filesystem repository (local) and the given datasets, as YAML. */
@@ -77,13 +79,17 @@ export function datasetsSpec(o: {
   datasets: Record<string, DatasetDef>;
   cronFile: string;
   tier?: string;
+  /** extra YAML lines under tiers: */
+  extraTiers?: string;
   extraServers?: string;
   encryption?: string;
+  /** YAML lines under drills: */
+  drills?: string;
 }): string {
   const q = JSON.stringify; // paths and names may hold anything: a JSON string is a YAML double-quoted scalar
   const ds = Object.entries(o.datasets).map(
     ([name, d]) =>
-      `  ${name}:\n    server: db1\n    databases: ${q(d.databases)}\n    tier: bronze\n    full: { method: ${d.method}, schedule: "0 2 * * *" }\n` +
+      `  ${name}:\n    server: db1\n    databases: ${q(d.databases)}\n    tier: ${d.tier ?? "bronze"}\n    full: { method: ${d.method}, schedule: "0 2 * * *" }\n` +
       (d.incremental ? `    incremental: { method: ${d.incremental}, schedule: "0 14 * * *" }\n` : "") +
       (d.binlog ? "    binlog: { archive: true, interval: 1m }\n" : "") +
       "    repository: local\n" +
@@ -94,11 +100,11 @@ project: ${o.project}
 state: ${q(o.state)}
 tiers:
   bronze: ${o.tier ?? "{ rpo: 1d, rto: 4h }"}
-servers:
+${o.extraTiers ?? ""}servers:
   db1: { host: 127.0.0.1, port: ${o.server.port}, credentials: ${q(o.server.credentials)} }
 ${o.extraServers ?? ""}repositories:
   local: { type: filesystem, path: ${q(o.repo)} }
 ${o.encryption ? o.encryption + "\n" : ""}datasets:
-${ds.join("")}scheduler: { type: cron, file: ${q(o.cronFile)}, timezone: UTC }
+${ds.join("")}${o.drills ? `drills:\n${o.drills}\n` : ""}scheduler: { type: cron, file: ${q(o.cronFile)}, timezone: UTC }
 `;
 }

@@ -139,7 +139,7 @@ describe("drctl prune", () => {
     expect(again.stdout.split("\n")[0]).toBe("prune ds: 0 set(s) deleted, 8 kept, 0 B freed");
   });
 
-  it("the scheduled commands still to come (copy, drill run) fail loudly and are journaled", async () => {
+  it("the scheduled command still to come (copy) fails loudly and is journaled", async () => {
     const r = await drctl(["copy", "-f", spec, "ds"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("`drctl copy` is not part of this drctl version yet");

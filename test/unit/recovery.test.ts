@@ -78,6 +78,18 @@ describe("planRecovery", () => {
     expect(planRecovery(images, "2026-11-21T11:00:00Z")).toEqual({ ok: false, reason: "2026-11-21T11:00:00Z is later than the newest archived event (2026-11-21T10:00:00Z)", newestReachable: "2026-11-21T10:00:00Z" });
   });
 
+  it("an idle server's quiet time is reachable up to the last archive run that left nothing behind, and no further", () => {
+    const ok = planRecovery(images, "2026-11-21T11:00:00Z", { coveredUntil: "2026-11-21T12:00:00Z" });
+    expect(ok).toMatchObject({ ok: true });
+    expect(planRecovery(images, "2026-11-21T12:30:00Z", { coveredUntil: "2026-11-21T12:00:00Z" })).toEqual({
+      ok: false,
+      reason: "2026-11-21T12:30:00Z is later than the last archive run that left nothing behind (2026-11-21T12:00:00Z)",
+      newestReachable: "2026-11-21T12:00:00Z",
+    });
+    // a coverage older than the newest archived event changes nothing
+    expect(planRecovery(images, "2026-11-21T11:00:00Z", { coveredUntil: "2026-11-21T09:00:00Z" })).toMatchObject({ ok: false, newestReachable: "2026-11-21T10:00:00Z" });
+  });
+
   it("a time behind a gap is refused naming the missing file and the newest reachable time", () => {
     const broken = recoveryImages([F1, I1, I2, F2], B.filter((b) => b.binlog!.sequence !== 5));
     expect(planRecovery(broken, "2026-11-20T16:00:00Z")).toEqual({ ok: false, reason: "binlog b.000005 is missing from the archive", missing: "b.000005", newestReachable: "2026-11-20T12:00:00Z" });

@@ -7,6 +7,9 @@ import { parseWaitMs } from "../../core/duration.js";
 import { DrError } from "../../errors.js";
 import { formatBytes } from "../../core/units.js";
 import { loadSpec } from "../../spec/check.js";
+import { stateDirOf } from "../../core/desired.js";
+import { verifiedSets } from "../../drill/records.js";
+import { readJournal } from "../../state/journal.js";
 import type { DrSpec } from "../../spec/types.generated.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -65,8 +68,10 @@ export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<numbe
   if (flags.dataset && !spec.datasets[flags.dataset]) throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`);
   const cat = await readCatalog(spec, flags.dataset ? { dataset: flags.dataset } : {});
   for (const p of cat.problems) io.err(`drctl: warning: ${p}`);
+  // "verified" is a drill's word (DESIGN §8 rule 2): the sets of an image a drill restored and checked
+  const verified = verifiedSets(await readJournal(stateDirOf(spec)).catch(() => []));
   if (flags.json) {
-    io.out(JSON.stringify({ sets: cat.sets.map(entryJson), problems: cat.problems }, null, 2));
+    io.out(JSON.stringify({ sets: cat.sets.map((s) => ({ ...entryJson(s), verified: verified.has(s.manifest.id) })), problems: cat.problems }, null, 2));
     return cat.problems.length ? EXIT.degraded : EXIT.ok;
   }
   if (!cat.sets.length) {
@@ -75,9 +80,9 @@ export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<numbe
   }
   const rows = cat.sets.map((s) => {
     const m = s.manifest;
-    return [m.dataset ?? "", m.id, m.kind, m.method, m.startedAt.replace(/\.\d+Z$/, "Z"), `${((Date.parse(m.finishedAt) - Date.parse(m.startedAt)) / 1000).toFixed(1)} s`, formatBytes(storedBytes(m)), describePoint(m.consistentPoint), m.parent ?? ""];
+    return [m.dataset ?? "", m.id, m.kind, m.method, m.startedAt.replace(/\.\d+Z$/, "Z"), `${((Date.parse(m.finishedAt) - Date.parse(m.startedAt)) / 1000).toFixed(1)} s`, formatBytes(storedBytes(m)), describePoint(m.consistentPoint), verified.has(m.id) ? "yes" : "", m.parent ?? ""];
   });
-  const head = ["DATASET", "SET", "KIND", "METHOD", "STARTED", "TOOK", "SIZE", "CONSISTENT POINT", "PARENT"];
+  const head = ["DATASET", "SET", "KIND", "METHOD", "STARTED", "TOOK", "SIZE", "CONSISTENT POINT", "VERIFIED", "PARENT"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const r of [head, ...rows]) io.out(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
   return cat.problems.length ? EXIT.degraded : EXIT.ok;

@@ -1,0 +1,63 @@
+// drctl drill run | list: run a drill (what the drill cron line calls), list drills with their last result.
+
+import { drillOf, runDrill, type DrillRecord } from "../../drill/drill.js";
+import { lastDrills } from "../../drill/records.js";
+import { stateDirOf } from "../../core/desired.js";
+import { formatDuration } from "../../core/duration.js";
+import { parseWaitMs } from "../../core/duration.js";
+import { DrError } from "../../errors.js";
+import { loadSpec } from "../../spec/check.js";
+import type { DrSpec } from "../../spec/types.generated.js";
+import { readJournal } from "../../state/journal.js";
+import { EXIT } from "../exit-codes.js";
+import type { Io } from "../io.js";
+import type { JobResult } from "./job.js";
+
+export function formatSeconds(s: number): string {
+  return s < 60 ? `${s.toFixed(1)}s` : formatDuration(Math.round(s));
+}
+
+export async function drillWork(spec: DrSpec, name: string, opts: { seed?: string; lockTimeout?: string }, io: Io): Promise<JobResult> {
+  const waitMs = opts.lockTimeout === undefined ? undefined : parseWaitMs(opts.lockTimeout);
+  if (opts.lockTimeout !== undefined && waitMs === undefined) throw new DrError("invalid", `--lock-timeout ${opts.lockTimeout}: expected a duration such as 0s, 30s, 5m or 1h`);
+  drillOf(spec, name);
+  const r = await runDrill({ spec, name, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(waitMs !== undefined ? { lockWaitMs: waitMs } : {}), say: (l) => io.err(l) });
+  for (const c of r.checks) io.out(`  ${c.ok ? (c.skipped ? "skip" : "ok  ") : "FAIL"}  [${c.step}] ${c.name}: ${c.detail}${c.skipped ? ` (${c.skipped})` : ""}`);
+  const code = r.result === "ok" ? EXIT.ok : r.result === "target-missed" ? EXIT.targetMissed : EXIT.integrity;
+  const sets = r.sets?.join(" + ") ?? "no image";
+  if (r.result === "failed") io.out(`drill ${name} FAILED: ${r.failures.length} check(s) failed on ${sets} (dataset ${r.dataset})`);
+  else {
+    const figures = `RTO ${formatSeconds(r.rto!.measuredSeconds)} (target ${formatDuration(r.rto!.targetSeconds)}${r.rto!.met ? "" : ", MISSED"}), RPO ${formatSeconds(r.rpo!.measuredSeconds)} (target ${formatDuration(r.rpo!.targetSeconds)}${r.rpo!.met ? "" : ", MISSED"})`;
+    io.out(`drill ${name} ${r.result === "ok" ? "passed" : "verified the data but MISSED the tier"}: ${sets} restored and verified; ${figures}`);
+  }
+  return {
+    code,
+    details: { drill: name, dataset: r.dataset, result: r.result, ...(r.set ? { set: r.set } : {}), ...(r.rto ? { rtoSeconds: r.rto.measuredSeconds } : {}), ...(r.rpo ? { rpoSeconds: r.rpo.measuredSeconds } : {}) },
+    ...(code ? { error: r.result === "failed" ? r.failures.join("; ") : "RTO/RPO target missed" } : {}),
+  };
+}
+
+export async function drillListCommand(flags: { file: string; json: boolean }, io: Io): Promise<number> {
+  const { spec } = await loadSpec(flags.file);
+  const last = lastDrills(await readJournal(stateDirOf(spec)));
+  const rows = Object.entries(spec.drills ?? {}).map(([name, d]) => ({ name, dataset: d.dataset, schedule: d.schedule, restoreTo: d.restoreTo ?? "latest", last: last.get(name) }));
+  if (flags.json) {
+    io.out(JSON.stringify({ drills: rows }, null, 2));
+    return EXIT.ok;
+  }
+  if (!rows.length) {
+    io.out("no drills in the spec");
+    return EXIT.ok;
+  }
+  const table = rows.map((r) => [r.name, r.dataset, r.schedule, typeof r.restoreTo === "string" ? r.restoreTo : `random within ${r.restoreTo.randomWithin}`, ...lastColumns(r.last)]);
+  const head = ["DRILL", "DATASET", "SCHEDULE", "RESTORE TO", "LAST RUN", "RESULT", "RTO", "RPO"];
+  const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+  for (const r of [head, ...table]) io.out(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+  return EXIT.ok;
+}
+
+function lastColumns(r: DrillRecord | undefined): string[] {
+  if (!r) return ["never", "", "", ""];
+  const fig = (b?: { measuredSeconds: number; targetSeconds: number }) => (b ? `${formatSeconds(b.measuredSeconds)}/${formatDuration(b.targetSeconds)}` : "");
+  return [r.startedAt.replace(/\.\d+Z$/, "Z"), r.result, fig(r.rto), fig(r.rpo)];
+}

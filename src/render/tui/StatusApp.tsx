@@ -1,0 +1,49 @@
+// `drctl status` on a terminal: the same table as the text form, the state coloured, drawn once.
+
+import { Box, Text } from "ink";
+import type { StatusReport, StatusState } from "../../core/status.js";
+import { STATUS_HEAD, statusRows } from "../status-text.js";
+
+const colour: Record<StatusState, string> = { OK: "green", "AT RISK": "yellow", BREACHED: "red" };
+
+export function StatusApp({ report }: { report: StatusReport }) {
+  const rows = statusRows(report);
+  const widths = STATUS_HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
+  return (
+    <Box flexDirection="column">
+      <Box>
+        {STATUS_HEAD.map((h, i) => (
+          <Box key={h} width={widths[i]}>
+            <Text bold>{h}</Text>
+          </Box>
+        ))}
+      </Box>
+      {rows.map((r, k) => (
+        <Box key={k}>
+          {r.map((c, i) => (
+            <Box key={i} width={widths[i]}>
+              <Text {...(i === 2 ? { color: colour[report.datasets[k]!.state] } : {})}>{c}</Text>
+            </Box>
+          ))}
+        </Box>
+      ))}
+      {report.datasets.flatMap((d) =>
+        d.reasons.map((why, j) => (
+          <Text key={`${d.dataset}-${j}`} color={colour[d.state]}>
+            {d.dataset}: {why}
+          </Text>
+        )),
+      )}
+      <Text>
+        overall: <Text color={colour[report.state]}>{report.state}</Text>
+      </Text>
+    </Box>
+  );
+}
+
+export async function showStatusTui(report: StatusReport): Promise<void> {
+  const { render } = await import("ink");
+  const app = render(<StatusApp report={report} />);
+  app.unmount();
+  await app.waitUntilExit();
+}

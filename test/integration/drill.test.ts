@@ -1,0 +1,240 @@
+// drctl drill run against a real MariaDB: a logical and a physical image restored into harmless
+// sandboxes, verified at the set's point (tables, CHECK TABLE, objects, reference figures, views)
+// and at the drill's point (GTIDs applied, queries); RTO/RPO measured and judged (exit 7 when a
+// target is missed); a broken set (a flipped byte; a table cut out of a re-hashed dump) fails, exit 5.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
+import { readJournal, verifyJournal } from "../../src/state/journal.js";
+import { drctl } from "../helpers/cli.js";
+import { datasetsSpec } from "../helpers/spec-files.js";
+import { tempDir } from "../helpers/temp.js";
+import type { DrillRecord } from "../../src/drill/drill.js";
+
+const dir = tempDir("drctl-drill-");
+const spec = join(dir, "drctl.yaml");
+const repo = join(dir, "repo");
+const state = join(dir, "state");
+let db: Sandbox;
+
+async function sql(...statements: string[]) {
+  const c = await db.connectRoot();
+  try {
+    for (const s of statements) await c.query(s);
+  } finally {
+    await c.end();
+  }
+}
+
+const drills = async () => (await readJournal(state)).filter((r) => r.kind === "drill").map((r) => r.data as unknown as DrillRecord);
+// the drills' scratch (and sandboxes) under this file's own temp dir, so other test files' restores do not count
+const tmp = join(dir, "tmp");
+const env = { TMPDIR: tmp };
+const sandboxProcesses = () => execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((l) => l.includes("mariadbd") && l.includes(tmp));
+
+beforeAll(async () => {
+  mkdirSync(tmp, { mode: 0o700 });
+  db = await startSandbox({ baseDir: dir, binlog: true });
+  await sql(
+    "CREATE DATABASE uni",
+    "CREATE TABLE uni.grades (id INT PRIMARY KEY, v VARCHAR(20))",
+    "INSERT INTO uni.grades VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+    "CREATE TABLE uni.`exam ``s`` ü` (id INT PRIMARY KEY, n INT)",
+    "INSERT INTO uni.`exam ``s`` ü` VALUES (1, 10), (2, 20)",
+    "CREATE VIEW uni.top AS SELECT id FROM uni.grades WHERE id > 1",
+    // big enough that its restore takes more than the 1s RTO of the `instant` tier on any machine
+    "CREATE DATABASE bulk",
+    "CREATE TABLE bulk.t (id INT PRIMARY KEY, v INT, s VARCHAR(40))",
+    "INSERT INTO bulk.t SELECT seq, seq * 7, MD5(seq) FROM bulk.seq_1_to_1500000",
+    "CREATE DATABASE outside",
+    "CREATE TABLE outside.noise (id INT PRIMARY KEY)",
+  );
+  writeFileSync(
+    spec,
+    datasetsSpec({
+      project: "drill",
+      state,
+      repo,
+      server: { port: db.port, credentials: db.clientOptionFile },
+      cronFile: join(dir, "cron"),
+      extraTiers: "  instant: { rpo: 1d, rto: 1s }\n",
+      datasets: {
+        logical: { databases: ["uni"], method: "mysqldump", binlog: true },
+        physical: { databases: ["uni"], method: "mariadb-backup", binlog: true },
+        tight: { databases: ["bulk"], method: "mysqldump", binlog: true, tier: "instant" },
+      },
+      drills: [
+        "  logical-latest:",
+        "    dataset: logical",
+        '    schedule: "30 5 * * 0"',
+        "    verify: [rowCounts, checksums, { query: 'SELECT COUNT(*) FROM uni.grades', expect: { min: 5 } }]",
+        "  physical-random:",
+        "    dataset: physical",
+        '    schedule: "30 6 * * 0"',
+        "    restoreTo: { randomWithin: 1h }",
+        "  tight:",
+        "    dataset: tight",
+        '    schedule: "30 7 * * 0"',
+        "  wrong-query:",
+        "    dataset: logical",
+        '    schedule: "30 8 * * 0"',
+        "    verify: [rowCounts, { query: 'SELECT COUNT(*) FROM uni.grades', expect: { equals: 999 } }]",
+      ].join("\n"),
+    }),
+  );
+  expect((await drctl(["apply", "-f", spec, "--auto-approve"])).code).toBe(0);
+  for (const ds of ["logical", "physical", "tight"]) {
+    const r = await drctl(["backup", "-f", spec, ds]);
+    expect(r.code, r.stderr).toBe(0);
+  }
+  // transactions after the sets, in the dataset and outside it: the replay must apply exactly the dataset's
+  await sql("INSERT INTO uni.grades VALUES (4, 'd')", "INSERT INTO outside.noise VALUES (1)", "INSERT INTO uni.grades VALUES (5, 'e')", "UPDATE uni.`exam ``s`` ü` SET n = n + 1");
+  const a = await drctl(["binlog", "archive", "-f", spec, "db1"]);
+  expect(a.code, a.stdout + a.stderr).toBe(0);
+}, 240_000);
+
+afterAll(async () => {
+  await db?.stop();
+});
+
+describe("drctl drill run", () => {
+  it("logical image to latest: every check passes at the set's point and at the drill's point; RTO/RPO measured and met; journaled as verified", async () => {
+    const r = await drctl(["drill", "run", "-f", spec, "logical-latest"], { env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    for (const name of ["tables present", "CHECK TABLE", "schema objects", "views answer", "row counts", "checksums", "last applied GTID", "query: SELECT COUNT(*) FROM uni.grades"]) {
+      expect(r.stdout).toMatch(new RegExp(`ok +\\[[a-z' ]+\\] ${name.replace(/[()*]/g, "\\$&")}`));
+    }
+    expect(r.stdout).toMatch(/\[set point\] row counts: 2 table\(s\), 5 rows, equal the reference figures/);
+    expect(r.stdout).toMatch(/\[target\] last applied GTID: 3 transaction\(s\) replayed; the last applied is GTID 0-\d+-\d+/);
+    expect(r.stdout).toMatch(/returned 5\b/);
+    expect(r.stdout).toMatch(/drill logical-latest passed: \S+-full-\S+ restored and verified; RTO \d+\.\ds \(target 4h\), RPO \d+\.\ds \(target 1d\)/);
+    const [rec] = await drills();
+    expect(rec).toMatchObject({ drill: "logical-latest", dataset: "logical", result: "ok", verified: true, rto: { targetSeconds: 14400, met: true }, rpo: { targetSeconds: 86400, met: true } });
+    expect(rec!.rto!.measuredSeconds).toBeGreaterThan(0);
+    expect(rec!.restoreBytesPerSecond).toBeGreaterThan(0);
+    // the archived binlog's last transaction in the dataset is the one the sandbox applied last
+    const gtids = execFileSync("mariadb", [`--defaults-file=${db.clientOptionFile}`, "-N", "-e", "SELECT @@gtid_binlog_pos"], { encoding: "utf8" }).trim();
+    expect(rec!.replay!.lastGtid).toBe(gtids);
+    expect(sandboxProcesses()).toEqual([]); // torn down
+    expect((await verifyJournal(state)).ok).toBe(true);
+    const b = await drctl(["backups", "-f", spec, "logical"]);
+    expect(b.stdout).toMatch(/VERIFIED/);
+    expect(b.stdout).toMatch(new RegExp(`${rec!.set}.*yes`));
+  }, 180_000);
+
+  it("drctl status after that drill: OK now, AT RISK past 80 % of the RPO, BREACHED past it (exit 0 → 6 → 7), as --now moves", async () => {
+    const progress = JSON.parse(readFileSync(join(repo, "binlogs", "db1", "progress.json"), "utf8")) as { checkedAt: string };
+    const after = (hours: number) => new Date(Date.parse(progress.checkedAt) + hours * 3600_000).toISOString();
+    const ok = await drctl(["status", "-f", spec, "logical", "--now", after(1 / 60)]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^logical\s+bronze\s+OK\s+\S+Z\s+\S+Z\s+1m\/1d\s+\S+Z ok RTO \d+\.\ds\/4h RPO \d+\.\ds\/1d$/m);
+    const risk = await drctl(["status", "-f", spec, "logical", "--now", after(20)]);
+    expect(risk.code).toBe(6);
+    expect(risk.stdout).toContain(`logical: AT RISK: exposure 20h is above 80% of RPO 1d (bronze), since ${progress.checkedAt} (the last complete binlog archive run)`);
+    const json = await drctl(["status", "-f", spec, "logical", "--now", after(25), "--json"]);
+    expect(json.code).toBe(7);
+    const report = JSON.parse(json.stdout) as { state: string; datasets: { dataset: string; state: string; exposureSeconds: number; lastDrill: { result: string } }[] };
+    expect(report.state).toBe("BREACHED");
+    expect(report.datasets[0]).toMatchObject({ dataset: "logical", state: "BREACHED", exposureSeconds: 25 * 3600, lastDrill: { result: "ok" } });
+  });
+
+  it("physical image to a seeded random point in the last hour: same seed, same point", async () => {
+    const r = await drctl(["drill", "run", "-f", spec, "physical-random", "--seed", "fixed"], { env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const again = await drctl(["drill", "run", "-f", spec, "physical-random", "--seed", "fixed"], { env });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    const recs = (await drills()).filter((d) => d.drill === "physical-random");
+    expect(recs).toHaveLength(2);
+    expect(recs[0]!.point.seed).toBe("fixed");
+    expect(recs[0]!.point.how).toContain("random within 1h");
+    expect(recs[0]!.checks.filter((c) => !c.ok)).toEqual([]);
+    // the window is cut at the oldest full: both runs land inside [that set's point, now]
+    const [a, b] = recs.map((x) => Date.parse(x.point.to));
+    expect(Math.abs(a! - b!)).toBeLessThan(60_000);
+  }, 240_000);
+
+  it("a tier RTO smaller than the measured one: data verified, exit 7 with both figures", async () => {
+    const r = await drctl(["drill", "run", "-f", spec, "tight"], { env });
+    expect(r.code, r.stdout + r.stderr).toBe(7);
+    expect(r.stderr).toMatch(/RTO measured \d+\.\ds > target 1s \(instant\): MISSED/);
+    expect(r.stdout).toMatch(/drill tight verified the data but MISSED the tier: .*RTO \d+\.\ds \(target 1s, MISSED\)/);
+    const rec = (await drills()).at(-1)!;
+    expect(rec).toMatchObject({ drill: "tight", result: "target-missed", verified: true, rto: { targetSeconds: 1, met: false } });
+  }, 180_000);
+
+  it("a drill query that returns something else fails the drill: exit 5, the query named", async () => {
+    const r = await drctl(["drill", "run", "-f", spec, "wrong-query"], { env });
+    expect(r.code, r.stdout + r.stderr).toBe(5);
+    expect(r.stdout).toMatch(/FAIL {2}\[target\] query: SELECT COUNT\(\*\) FROM uni.grades: returned 5, expected = 999/);
+    expect(r.stdout).toMatch(/drill wrong-query FAILED: 1 check\(s\) failed/);
+  }, 180_000);
+
+  describe("a broken set", () => {
+    const newestSet = () => {
+      const sets = join(repo, "sets", "logical");
+      const id = readdirSync(sets).filter((n) => n.includes("-full-")).sort().at(-1)!;
+      return join(sets, id);
+    };
+
+    it("one payload byte flipped: exit 5 naming the set and the file; nothing marked verified", async () => {
+      const set = newestSet();
+      const file = join(set, readdirSync(set).find((n) => n.startsWith("dump.sql"))!);
+      const original = readFileSync(file);
+      const bad = Buffer.from(original);
+      bad[Math.floor(bad.length / 2)]! ^= 0x01;
+      writeFileSync(file, bad);
+      try {
+        const r = await drctl(["drill", "run", "-f", spec, "logical-latest"], { env });
+        expect(r.code, r.stdout + r.stderr).toBe(5);
+        expect(r.stdout).toMatch(/FAIL {2}\[set point\] restore: the stored bytes differ from their manifests: set \S+ file dump\.sql\S*: sha256 /);
+        const rec = (await drills()).at(-1)!;
+        expect(rec).toMatchObject({ result: "failed", verified: false });
+      } finally {
+        writeFileSync(file, original);
+      }
+    }, 120_000);
+
+    it("a table cut out of the dump (re-hashed, so only the restored data can tell): exit 5, the table and its rows named", async () => {
+      const set = newestSet();
+      const manifestFile = join(set, "manifest.json");
+      const manifestText = readFileSync(manifestFile, "utf8");
+      const manifest = JSON.parse(manifestText) as { files: { name: string; bytes: number; sha256: string }[] };
+      const entry = manifest.files.find((f) => f.name.startsWith("dump.sql"))!;
+      const file = join(set, entry.name);
+      const original = readFileSync(file);
+      const sqlText = execFileSync("zstd", ["-dc"], { input: original }).toString("utf8");
+      // drop the hostile-named table's structure and data sections (the view does not need it: the dump still loads)
+      const cut = sqlText.replace(/--\n-- Table structure for table `exam[\s\S]*?UNLOCK TABLES;\n/, "");
+      expect(cut.length).toBeLessThan(sqlText.length);
+      const bad = execFileSync("zstd", ["-c", "-q"], { input: Buffer.from(cut, "utf8") });
+      writeFileSync(file, bad);
+      entry.bytes = bad.length;
+      entry.sha256 = createHash("sha256").update(bad).digest("hex");
+      writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+      try {
+        const r = await drctl(["drill", "run", "-f", spec, "logical-latest"], { env });
+        expect(r.code, r.stdout + r.stderr).toBe(5);
+        expect(r.stdout).toContain("FAIL  [set point] tables present: 1 of 2 table(s) the set holds are missing after the restore: uni.exam `s` ü");
+        expect(r.stdout).toContain("FAIL  [set point] row counts: 1 table(s) differ from the reference figures: uni.exam `s` ü: missing (reference 2 rows)");
+        expect(r.stdout).toContain("FAIL  [set point] CHECK TABLE: 1 table(s) failed CHECK TABLE: uni.exam `s` ü (Table 'uni.exam `s` ü' doesn't exist)");
+        // the binlog's UPDATE of that table cannot be replayed either: named, not hidden
+        expect(r.stdout).toMatch(/FAIL {2}\[target\] restore: stage mariadb exited 1: .*Table 'uni\.exam `s` ü' doesn't exist/s);
+        expect(r.stdout).toMatch(/drill logical-latest FAILED: 4 check\(s\) failed on \S+-full-\S+ \(dataset logical\)/);
+        expect((await drills()).at(-1)).toMatchObject({ result: "failed", verified: false });
+      } finally {
+        writeFileSync(file, original);
+        writeFileSync(manifestFile, manifestText);
+      }
+    }, 180_000);
+  });
+
+  it("drill list shows each drill's last run with measured vs target figures", async () => {
+    const r = await drctl(["drill", "list", "-f", spec]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/logical-latest\s+logical\s+30 5 \* \* 0\s+latest\s+\S+Z\s+failed/);
+    expect(r.stdout).toMatch(/tight\s+tight\s+.*target-missed\s+\d+\.\ds\/1s/);
+  });
+});
