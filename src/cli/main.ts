@@ -193,6 +193,38 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await statusCommand({ ...opts, ...(ds ? { dataset: ds } : {}) }, io));
     });
 
+  const evidence = program.command("evidence").description("audit evidence: export a tamper-evident bundle, verify one");
+  evidence
+    .command("export")
+    .description("write the evidence bundle (evidence.json, report.md/.html, runbooks, the journal for the period)")
+    .addOption(specOption())
+    .requiredOption("--out <DIR>", "a new directory for the bundle")
+    .option("--since <WHEN>", "the period: a duration back from now (90d) or an ISO time", "90d")
+    .addOption(new Option("--now <ISO>", "as of this time (tests)").hideHelp())
+    .action(async (opts: { file: string; out: string; since: string; now?: string }) => {
+      const { evidenceExportCommand } = await import("./commands/evidence.js");
+      setCode(await evidenceExportCommand(opts, io));
+    });
+  evidence
+    .command("verify")
+    .description("recompute a bundle's journal chain and file digests (exit 5 when anything was altered)")
+    .argument("<DIR>")
+    .option("--expect-head <SEQ:SHA256>", "a chain head kept from an earlier export: detects a journal rewritten and re-hashed since")
+    .action(async (dir: string, opts: { expectHead?: string }) => {
+      const { evidenceVerifyCommand } = await import("./commands/evidence.js");
+      setCode(await evidenceVerifyCommand(dir, opts, io));
+    });
+  program
+    .command("runbook")
+    .description("write the disaster-recovery runbook of each dataset (Markdown and HTML)")
+    .argument("[DATASET]")
+    .addOption(specOption())
+    .requiredOption("--out <DIR>", "where to write <dataset>.md and <dataset>.html")
+    .action(async (ds: string | undefined, opts: { file: string; out: string }) => {
+      const { runbookCommand } = await import("./commands/evidence.js");
+      setCode(await runbookCommand({ ...opts, ...(ds ? { dataset: ds } : {}) }, io));
+    });
+
   const sandbox = program.command("sandbox").description("a throwaway MariaDB server on a temp datadir and a free loopback port");
   sandbox
     .command("up")

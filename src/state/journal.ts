@@ -126,18 +126,19 @@ export async function readJournal(stateDir: string): Promise<JournalRecord[]> {
 }
 
 /**
- * Recompute the chain. Names the first bad record: an edited one (its hash no longer matches the
+ * Recompute the chain (from `start`: the record before the first line, for a copied range). Names the first bad record: an edited one (its hash no longer matches the
  * `prev` its successor stored, or journal.head for the last), a deleted one (a gap in seq) or a
  * reordering (seq out of order).
  */
-export function verifyJournalText(text: string, head: JournalHead | undefined): JournalVerification {
+export function verifyJournalText(text: string, head: JournalHead | undefined, start: JournalHead = { seq: 0, sha256: GENESIS }): JournalVerification {
   const problems: JournalProblem[] = [];
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   else if (lines.length > 0) problems.push({ line: lines.length, message: `line ${lines.length} is incomplete (no newline): a torn append or an edit` });
-  let prevHash = GENESIS;
-  let prevSeq = 0;
-  let lastHash = GENESIS;
+  // a copy of a range continues the chain from the record before it (`start`)
+  let prevHash = start.sha256;
+  let prevSeq = start.seq;
+  let lastHash = start.sha256;
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     const raw = lines[i]!;
@@ -159,6 +160,10 @@ export function verifyJournalText(text: string, head: JournalHead | undefined): 
             ? `record seq ${want}${seq - 1 > want ? `..${seq - 1}` : ""} is missing before line ${lineNo} (deleted)`
             : `record at line ${lineNo} has seq ${seq}, expected ${want}: records were reordered or duplicated`;
       problems.push({ line: lineNo, seq: prevSeq + 1, message });
+      return result(lines.length, problems, prevSeq, lastHash);
+    }
+    if (rec.prev !== prevHash && i === 0 && start.seq > 0) {
+      problems.push({ line: 1, seq, message: `record seq ${seq} (line 1) does not continue the chain from the record before the copy (sha256 ${start.sha256.slice(0, 16)}…): it or the anchor was changed` });
       return result(lines.length, problems, prevSeq, lastHash);
     }
     if (rec.prev !== prevHash) {

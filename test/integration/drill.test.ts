@@ -3,7 +3,7 @@
 // and at the drill's point (GTIDs applied, queries); RTO/RPO measured and judged (exit 7 when a
 // target is missed); a broken set (a flipped byte; a table cut out of a re-hashed dump) fails, exit 5.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -236,5 +236,136 @@ describe("drctl drill run", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/logical-latest\s+logical\s+30 5 \* \* 0\s+latest\s+\S+Z\s+failed/);
     expect(r.stdout).toMatch(/tight\s+tight\s+.*target-missed\s+\d+\.\ds\/1s/);
+  });
+});
+
+describe("drctl evidence export / verify (on the drills above)", () => {
+  const bundle = join(dir, "evidence-1");
+  let keptHead = "";
+
+  it("exports a bundle that verifies; the HTML report, rendered by headless Chromium, states the datasets, measured RTO/RPO and pass/fail", async () => {
+    const r = await drctl(["evidence", "export", "-f", spec, "--since", "1d", "--out", bundle]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    keptHead = /--expect-head (\d+:[0-9a-f]{64})/.exec(r.stdout)![1]!;
+    for (const f of ["evidence.json", "report.md", "report.html", "journal.jsonl", "spec.yaml", "runbook/logical.md", "runbook/logical.html"]) expect(existsSync(join(bundle, f)), f).toBe(true);
+    const v = await drctl(["evidence", "verify", bundle]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+
+    const dom = execFileSync("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", `file://${join(bundle, "report.html")}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 60_000 });
+    // what the page shows, as text, row by row
+    const rows = [...dom.matchAll(/<tr(?: class="(\w+)")?>([\s\S]*?)<\/tr>/g)].map((m) => ({ cls: m[1], cells: [...m[2]!.matchAll(/<t[dh]>([\s\S]*?)<\/t[dh]>/g)].map((c) => c[1]!.replace(/&amp;/g, "&").replace(/&gt;/g, ">")) }));
+    const recs = await drills();
+    const passed = recs.find((d) => d.drill === "logical-latest" && d.result === "ok")!;
+    const passedRow = rows.find((r) => r.cells[0] === passed.startedAt)!;
+    expect(passedRow.cls).toBe("pass");
+    expect(passedRow.cells).toContain("PASSED");
+    expect(passedRow.cells.join(" ")).toContain(`${passed.rto!.measuredSeconds.toFixed(1)}s measured / 4h target: met`);
+    expect(passedRow.cells.join(" ")).toContain(`${passed.rpo!.measuredSeconds.toFixed(1)}s measured / 1d target: met`);
+    const missed = recs.find((d) => d.drill === "tight")!;
+    const missedRow = rows.find((r) => r.cells[0] === missed.startedAt)!;
+    expect(missedRow.cells).toContain("data verified, target MISSED");
+    expect(missedRow.cells.join(" ")).toContain(`${missed.rto!.measuredSeconds.toFixed(1)}s measured / 1s target: MISSED`);
+    // the broken set's drill: failed, and what failed
+    const broken = recs.filter((d) => d.result === "failed" && d.failures.some((f) => f.includes("tables present"))).at(-1)!;
+    const brokenRow = rows.find((r) => r.cells[0] === broken.startedAt)!;
+    expect(brokenRow.cls).toBe("fail");
+    expect(brokenRow.cells).toContain("FAILED");
+    expect(brokenRow.cells.join(" ")).toContain("tables present: 1 of 2 table(s) the set holds are missing after the restore: uni.exam `s` ü");
+    for (const name of ["Dataset logical", "Dataset physical", "Dataset tight"]) expect(dom).toContain(`>${name}</h2>`);
+  }, 120_000);
+
+  it("one record of the bundle's journal edited, or deleted: verify exits 5 naming it", async () => {
+    const copy = join(dir, "evidence-edited");
+    execFileSync("cp", ["-r", bundle, copy]);
+    const file = join(copy, "journal.jsonl");
+    const lines = readFileSync(file, "utf8").split("\n");
+    const i = lines.findIndex((l) => l.includes('"kind":"drill"') && l.includes('"result":"failed"'));
+    const seq = (JSON.parse(lines[i]!) as { seq: number }).seq;
+    writeFileSync(file, [...lines.slice(0, i), lines[i]!.replace('"result":"failed"', '"result":"ok"'), ...lines.slice(i + 1)].join("\n"));
+    const v = await drctl(["evidence", "verify", copy]);
+    expect(v.code).toBe(5);
+    expect(v.stdout).toContain(`journal.jsonl: record seq ${seq} (line ${i + 1}) was modified`);
+
+    const deleted = join(dir, "evidence-deleted");
+    execFileSync("cp", ["-r", bundle, deleted]);
+    writeFileSync(join(deleted, "journal.jsonl"), [...lines.slice(0, i), ...lines.slice(i + 1)].join("\n"));
+    const d = await drctl(["evidence", "verify", deleted]);
+    expect(d.code).toBe(5);
+    expect(d.stdout).toContain(`journal.jsonl: record seq ${seq} is missing before line ${i + 1} (deleted)`);
+  });
+
+  it("a report edited and its digest recomputed in evidence.json: verify exits 5 (the report no longer matches the journal)", async () => {
+    const copy = join(dir, "evidence-report");
+    execFileSync("cp", ["-r", bundle, copy]);
+    const html = readFileSync(join(copy, "report.html"), "utf8").replaceAll(">FAILED<", ">PASSED<");
+    writeFileSync(join(copy, "report.html"), html);
+    const ev = JSON.parse(readFileSync(join(copy, "evidence.json"), "utf8")) as { files: Record<string, string> };
+    ev.files["report.html"] = createHash("sha256").update(html).digest("hex");
+    writeFileSync(join(copy, "evidence.json"), JSON.stringify(ev, null, 2));
+    const v = await drctl(["evidence", "verify", copy]);
+    expect(v.code).toBe(5);
+    expect(v.stdout).toContain("FAILED: report.html does not match the evidence it was made from");
+  });
+
+  it("the live journal rewritten and fully re-hashed: the next bundle verifies on its own, but not against the head kept from the first", async () => {
+    const live = join(state, "journal.jsonl");
+    const original = readFileSync(live, "utf8");
+    const headOriginal = readFileSync(join(state, "journal.head"), "utf8");
+    try {
+      // turn the failed drills into passes and re-chain every record after them
+      let prev = "0".repeat(64);
+      const rewritten = original
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => {
+          const rec = JSON.parse(l) as { prev: string; kind: string; data: Record<string, unknown> };
+          rec.prev = prev;
+          if (rec.kind === "drill" && rec.data.result === "failed") Object.assign(rec.data, { result: "ok", verified: true, failures: [] });
+          const text = JSON.stringify(rec);
+          prev = createHash("sha256").update(text).digest("hex");
+          return text;
+        });
+      writeFileSync(live, rewritten.join("\n") + "\n");
+      const last = JSON.parse(rewritten.at(-1)!) as { seq: number };
+      writeFileSync(join(state, "journal.head"), JSON.stringify({ seq: last.seq, sha256: prev }) + "\n");
+      const second = join(dir, "evidence-2");
+      const r = await drctl(["evidence", "export", "-f", spec, "--since", "1d", "--out", second]);
+      expect(r.code, r.stderr).toBe(0);
+      expect((await drctl(["evidence", "verify", second])).code).toBe(0); // consistent with itself
+      const v = await drctl(["evidence", "verify", second, "--expect-head", keptHead]);
+      expect(v.code).toBe(5);
+      expect(v.stdout).toMatch(new RegExp(`record ${keptHead.split(":")[0]} is not the one the expected head names: .* the journal was rewritten since that head was taken`));
+      // the untouched first bundle still verifies against its own head
+      expect((await drctl(["evidence", "verify", bundle, "--expect-head", `${Number(keptHead.split(":")[0]) - 1}:${createHash("sha256").update(original.split("\n")[Number(keptHead.split(":")[0]) - 2]!).digest("hex")}`])).code).toBe(0);
+    } finally {
+      writeFileSync(live, original);
+      writeFileSync(join(state, "journal.head"), headOriginal);
+    }
+  }, 60_000);
+
+  it("a broken live journal is refused (exit 5), and nothing is written", async () => {
+    const live = join(state, "journal.jsonl");
+    const original = readFileSync(live, "utf8");
+    try {
+      writeFileSync(live, original.replace('"result":"target-missed"', '"result":"ok"'));
+      const out = join(dir, "evidence-refused");
+      const r = await drctl(["evidence", "export", "-f", spec, "--out", out]);
+      expect(r.code).toBe(5);
+      expect(r.stderr).toMatch(/the journal in .* fails its chain check: record seq \d+ \(line \d+\) was modified/);
+      expect(readdirSync(dir).filter((n) => n.startsWith("evidence-refused") || n.startsWith(".evidence-refused"))).toEqual([]);
+    } finally {
+      writeFileSync(live, original);
+    }
+  });
+
+  it("drctl runbook writes each dataset's runbook with the exact commands, hostile names quoted for the shell", async () => {
+    const out = join(dir, "runbooks");
+    const r = await drctl(["runbook", "-f", spec, "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    const md = readFileSync(join(out, "logical.md"), "utf8");
+    expect(md).toContain("# Disaster-recovery runbook: drill / logical");
+    expect(md).toContain(`drctl restore -f ${spec} logical --to latest --before 'DROP TABLE grades' --target db1 --tables uni.grades --yes`);
+    expect(md).toMatch(/\| bronze \| 1d \| 4h \| \S+ at \S+: \S+ \|/);
+    expect(readFileSync(join(out, "logical.html"), "utf8")).toContain("<h2>Scenario: a table was dropped</h2>");
   });
 });

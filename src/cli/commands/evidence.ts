@@ -1,0 +1,87 @@
+// drctl evidence export | verify, and drctl runbook.
+
+import { readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { writeFileAtomic } from "../../adapters/fs/atomic-write.js";
+import { readCatalog } from "../../backup/catalog.js";
+import { stateDirOf } from "../../core/desired.js";
+import { parseDuration } from "../../core/duration.js";
+import { pointTime } from "../../core/recovery.js";
+import { lastDrills } from "../../drill/records.js";
+import { exportEvidence, verifyEvidence } from "../../evidence/bundle.js";
+import { DrError } from "../../errors.js";
+import { toHtml, toMarkdown } from "../../render/document.js";
+import { runbookDoc } from "../../runbook/runbook.js";
+import { loadSpec } from "../../spec/check.js";
+import { readJournal, sha256 } from "../../state/journal.js";
+import { EXIT } from "../exit-codes.js";
+import type { Io } from "../io.js";
+
+function parseNow(now?: string): Date {
+  const d = now === undefined ? new Date() : new Date(now);
+  if (Number.isNaN(d.getTime())) throw new DrError("invalid", `--now ${now}: expected an ISO time such as 2026-11-25T04:00:00Z`);
+  return d;
+}
+
+/** "90d" (back from now) or an ISO time. */
+export function parseSince(text: string, now: Date): Date {
+  const seconds = parseDuration(text);
+  if (seconds !== undefined) return new Date(now.getTime() - seconds * 1000);
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime())) throw new DrError("invalid", `--since ${text}: expected a duration such as 90d or an ISO time such as 2026-09-01T00:00:00Z`);
+  return d;
+}
+
+export async function evidenceExportCommand(flags: { file: string; out: string; since: string; now?: string }, io: Io): Promise<number> {
+  const { spec } = await loadSpec(flags.file);
+  const specText = await readFile(flags.file, "utf8");
+  const now = parseNow(flags.now);
+  const r = await exportEvidence({ spec, specFile: resolve(flags.file), specText, out: flags.out, since: parseSince(flags.since, now), now });
+  const e = r.evidence;
+  io.out(`evidence of ${e.project} from ${e.since} written to ${r.dir}`);
+  io.out(`  report: ${join(r.dir, "report.html")} (and report.md)`);
+  for (const d of e.datasets) {
+    const last = d.lastSuccessfulDrill;
+    io.out(`  ${d.name}: ${d.backups.length} backup(s), ${d.drills.length} drill(s), last passed drill ${last ? `${last.at} (RTO ${last.rto?.measuredSeconds ?? "?"}s of ${last.rto?.targetSeconds ?? "?"}s)` : "none"}, ${d.failures.length} failure(s), ${d.gaps.length} gap(s)`);
+  }
+  io.out(`  journal records ${e.journal.firstSeq}–${e.journal.lastSeq}, chain head ${e.journal.head.seq}:${e.journal.head.sha256}`);
+  io.out(`keep this chain head (the journal's, after recording the export) to check later bundles: --expect-head ${r.head.seq}:${r.head.sha256}`);
+  return EXIT.ok;
+}
+
+export async function evidenceVerifyCommand(dir: string, flags: { expectHead?: string }, io: Io): Promise<number> {
+  const r = await verifyEvidence(dir, flags.expectHead);
+  if (r.ok) {
+    io.out(`ok: ${dir}: every file matches evidence.json, the journal copy's chain holds (${r.records} record(s), head ${r.head?.seq}:${r.head?.sha256}), the report matches the journal${flags.expectHead ? ", and the expected head is in the chain" : ""}`);
+    return EXIT.ok;
+  }
+  for (const p of r.problems) io.out(`FAILED: ${p}`);
+  io.err(`drctl: evidence in ${dir} failed verification: ${r.problems.length} problem(s)`);
+  return EXIT.integrity;
+}
+
+export async function runbookCommand(flags: { file: string; out: string; dataset?: string }, io: Io): Promise<number> {
+  const { spec } = await loadSpec(flags.file);
+  if (flags.dataset && !spec.datasets[flags.dataset]) throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`, { hint: `datasets: ${Object.keys(spec.datasets).join(", ")}` });
+  const specText = await readFile(flags.file, "utf8");
+  const journal = await readJournal(stateDirOf(spec)).catch(() => []);
+  const drills = [...lastDrills(journal).values()];
+  const cat = await readCatalog(spec);
+  await mkdir(flags.out, { recursive: true, mode: 0o755 });
+  for (const name of flags.dataset ? [flags.dataset] : Object.keys(spec.datasets)) {
+    const last = drills.filter((d) => d.dataset === name).sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1);
+    const full = cat.sets.filter((s) => s.manifest.dataset === name && s.manifest.kind === "full").at(-1)?.manifest;
+    const doc = runbookDoc(spec, name, {
+      specFile: resolve(flags.file),
+      specSha256: sha256(specText),
+      generatedAt: new Date().toISOString(),
+      ...(full ? { newestFull: { id: full.id, at: pointTime(full) } } : {}),
+      ...(last ? { lastDrill: { drill: last.drill, at: last.startedAt, result: last.result, ...(last.rto ? { rtoSeconds: last.rto.measuredSeconds } : {}), ...(last.rpo ? { rpoSeconds: last.rpo.measuredSeconds } : {}) } } : {}),
+    });
+    await writeFileAtomic(join(flags.out, `${name}.md`), toMarkdown(doc));
+    await writeFileAtomic(join(flags.out, `${name}.html`), toHtml(doc));
+    io.out(`runbook of ${name}: ${join(flags.out, `${name}.md`)} and .html`);
+  }
+  return EXIT.ok;
+}
