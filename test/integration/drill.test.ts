@@ -141,6 +141,17 @@ describe("drctl drill run", () => {
     expect(report.datasets[0]).toMatchObject({ dataset: "logical", state: "BREACHED", exposureSeconds: 25 * 3600, lastDrill: { result: "ok" } });
   });
 
+  it("plan's RTO proof now uses the restore rate that drill measured", async () => {
+    const rec = (await drills()).find((d) => d.drill === "logical-latest" && d.verified)!;
+    const r = await drctl(["plan", "-f", spec, "--json"]);
+    const plan = JSON.parse(r.stdout) as { proofs: { dataset: string; rto: { basis: string; estimated: boolean } }[] };
+    const proof = plan.proofs.find((p) => p.dataset === "logical")!;
+    expect(proof.rto.estimated).toBe(false);
+    expect(proof.rto.basis).toContain(`(measured by the drill of ${rec.startedAt})`);
+    // a dataset never drilled keeps the estimate
+    expect(plan.proofs.find((p) => p.dataset === "physical")!.rto.basis).toContain("estimated default for mariadb-backup");
+  });
+
   it("physical image to a seeded random point in the last hour: same seed, same point", async () => {
     const r = await drctl(["drill", "run", "-f", spec, "physical-random", "--seed", "fixed"], { env });
     expect(r.code, r.stdout + r.stderr).toBe(0);

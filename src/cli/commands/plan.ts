@@ -6,7 +6,10 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import { writeFileAtomic } from "../../adapters/fs/atomic-write.js";
-import { buildDesiredState, type DesiredState, type Runtime } from "../../core/desired.js";
+import { buildDesiredState, stateDirOf, type DesiredState, type Runtime } from "../../core/desired.js";
+import type { DrillMeasurement } from "../../core/rpo-rto.js";
+import { lastVerifiedDrill } from "../../drill/records.js";
+import { readJournal } from "../../state/journal.js";
 import type { ObservedState } from "../../core/observed.js";
 import type { Plan } from "../../core/plan.generated.js";
 import { buildPlan } from "../../core/plan.js";
@@ -54,13 +57,21 @@ export async function makePlan(file: string, observedFile?: string, now = new Da
   } else {
     observed = await discoverState(spec);
   }
-  return { plan: planAgainst(spec, check.loaded.text, runtime, desired, observed, now), cronTarget: desired.cronTarget };
+  return { plan: planAgainst(spec, check.loaded.text, runtime, desired, observed, now, await measuredDrills(spec)), cronTarget: desired.cronTarget };
+}
+
+/** Per dataset, the restore rate its newest verified drill measured: the RTO proof uses it instead of the defaults. */
+async function measuredDrills(spec: DrSpec): Promise<Record<string, DrillMeasurement>> {
+  const journal = await readJournal(stateDirOf(spec)).catch(() => []);
+  const out: Record<string, DrillMeasurement> = {};
+  for (const [ds, d] of lastVerifiedDrill(journal)) if (d.restoreBytesPerSecond && d.restoreBytes) out[ds] = { restoreBytesPerSecond: d.restoreBytesPerSecond, at: d.startedAt };
+  return out;
 }
 
 /** The plan for a loaded spec against an observed state, in the cron daemon's default time zone. */
-export function planAgainst(spec: DrSpec, specText: string, runtime: Runtime, desired: DesiredState, observed: ObservedState, now = new Date()): Plan {
+export function planAgainst(spec: DrSpec, specText: string, runtime: Runtime, desired: DesiredState, observed: ObservedState, now = new Date(), drills: Record<string, DrillMeasurement> = {}): Plan {
   const defaultTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
-  return buildPlan({ spec, specText, specFile: runtime.specFile, desired, observed, now, defaultTimeZone });
+  return buildPlan({ spec, specText, specFile: runtime.specFile, desired, observed, now, defaultTimeZone, drills });
 }
 
 export function planExitCode(plan: Plan, detailed: boolean): number {
