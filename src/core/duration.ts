@@ -33,3 +33,8 @@ export function parseWaitMs(text: string): number | undefined {
   const s = parseDuration(text);
   return s === undefined ? undefined : s * 1000;
 }
+
+/** A measured time (a drill's RTO/RPO): tenths of a second below a minute, else the compact form. */
+export function formatMeasured(seconds: number): string {
+  return seconds < 60 ? `${seconds.toFixed(1)}s` : formatDuration(Math.round(seconds));
+}

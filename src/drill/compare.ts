@@ -3,7 +3,7 @@
 // line an auditor can read: what was compared, and what differed.
 
 import type { ReferenceFigures, SchemaObject, TableName } from "../backup/manifest.generated.js";
-import { formatDuration } from "../core/duration.js";
+import { formatDuration, formatMeasured } from "../core/duration.js";
 
 export interface Check {
   /** "set point" (before any replay) or "target" (after the replay). */
@@ -141,13 +141,12 @@ export interface Measured {
 export function judgeTargets(m: Measured, tier: string): { rtoMet: boolean; rpoMet: boolean; lines: string[] } {
   const rtoMet = m.rtoSeconds <= m.rtoTargetSeconds;
   const rpoMet = m.rpoSeconds <= m.rpoTargetSeconds;
-  const fmt = (s: number) => (s < 60 ? `${s.toFixed(1)}s` : formatDuration(Math.round(s)));
   return {
     rtoMet,
     rpoMet,
     lines: [
-      `RTO measured ${fmt(m.rtoSeconds)} ${rtoMet ? "≤" : ">"} target ${formatDuration(m.rtoTargetSeconds)} (${tier}): ${rtoMet ? "met" : "MISSED"}`,
-      `RPO measured ${fmt(m.rpoSeconds)} ${rpoMet ? "≤" : ">"} target ${formatDuration(m.rpoTargetSeconds)} (${tier}): ${rpoMet ? "met" : "MISSED"}`,
+      `RTO measured ${formatMeasured(m.rtoSeconds)} ${rtoMet ? "≤" : ">"} target ${formatDuration(m.rtoTargetSeconds)} (${tier}): ${rtoMet ? "met" : "MISSED"}`,
+      `RPO measured ${formatMeasured(m.rpoSeconds)} ${rpoMet ? "≤" : ">"} target ${formatDuration(m.rpoTargetSeconds)} (${tier}): ${rpoMet ? "met" : "MISSED"}`,
     ],
   };
 }

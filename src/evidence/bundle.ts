@@ -20,7 +20,7 @@ import { pointTime } from "../core/recovery.js";
 import { lastDrills, verifiedSets } from "../drill/records.js";
 import { DrError } from "../errors.js";
 import { toHtml, toMarkdown } from "../render/document.js";
-import { runbookDoc } from "../runbook/runbook.js";
+import { runbookDoc, runbookFacts } from "../runbook/runbook.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { appendJournal, GENESIS, headFile, journalFile, sha256, verifyJournal, verifyJournalText, type JournalHead, type JournalRecord } from "../state/journal.js";
 import type { Evidence } from "./evidence.generated.js";
@@ -86,15 +86,7 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
   const files: Record<string, string> = { [JOURNAL_COPY]: digest(journalCopy), [SPEC_COPY]: digest(req.specText) };
   const runbooks: [string, string][] = [];
   for (const name of Object.keys(spec.datasets)) {
-    const last = [...drills.values()].filter((d) => d.dataset === name).sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1);
-    const newestFull = cat.sets.filter((s) => s.manifest.dataset === name && s.manifest.kind === "full").at(-1)?.manifest;
-    const doc = runbookDoc(spec, name, {
-      specFile: req.specFile,
-      specSha256: specSha,
-      generatedAt,
-      ...(newestFull ? { newestFull: { id: newestFull.id, at: pointTime(newestFull) } } : {}),
-      ...(last ? { lastDrill: { drill: last.drill, at: last.startedAt, result: last.result, ...(last.rto ? { rtoSeconds: last.rto.measuredSeconds } : {}), ...(last.rpo ? { rpoSeconds: last.rpo.measuredSeconds } : {}) } } : {}),
-    });
+    const doc = runbookDoc(spec, name, runbookFacts(name, { specFile: req.specFile, specSha256: specSha, generatedAt, drills: [...drills.values()], catalog: cat.sets }));
     runbooks.push([`runbook/${name}.md`, toMarkdown(doc)], [`runbook/${name}.html`, toHtml(doc)]);
   }
   for (const [f, body] of runbooks) files[f] = digest(body);

@@ -2,12 +2,11 @@
 // exist and ran, which were proven restorable by a drill and with what measured RTO/RPO, what
 // failed, every change applied, and how to check that none of it was altered afterwards.
 
-import { formatDuration } from "../core/duration.js";
+import { formatDuration, formatMeasured } from "../core/duration.js";
 import type { Block, Doc } from "../render/document.js";
 import type { DrillEvidence, Evidence, Figure } from "./evidence.generated.js";
 
-const secs = (s: number) => (s < 60 ? `${s.toFixed(1)}s` : formatDuration(Math.round(s)));
-const fig = (f?: Figure) => (f ? `${secs(f.measuredSeconds)} measured / ${formatDuration(f.targetSeconds)} target: ${f.met ? "met" : "MISSED"}` : "—");
+const fig = (f?: Figure) => (f ? `${formatMeasured(f.measuredSeconds)} measured / ${formatDuration(f.targetSeconds)} target: ${f.met ? "met" : "MISSED"}` : "—");
 const bytes = (n?: number) => (n === undefined ? "" : n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`);
 const drillVerdict = (d: DrillEvidence) => (d.result === "ok" ? "PASSED" : d.result === "target-missed" ? "data verified, target MISSED" : "FAILED");
 

@@ -1,6 +1,6 @@
 // `drctl status` as plain text: one line per dataset, then the reasons behind any state but OK.
 
-import { formatDuration } from "../core/duration.js";
+import { formatDuration, formatMeasured } from "../core/duration.js";
 import type { DatasetStatus, StatusReport } from "../core/status.js";
 
 const short = (iso?: string) => (iso ? iso.replace(/\.\d+Z$/, "Z") : "—");
@@ -14,7 +14,7 @@ export const STATUS_HEAD = ["DATASET", "TIER", "STATE", "NEWEST FULL", "RECOVERA
 function drillText(d: DatasetStatus): string {
   const l = d.lastDrill;
   if (!l) return "never";
-  const fig = (b?: { measuredSeconds: number; targetSeconds: number }) => (b ? `${b.measuredSeconds < 60 ? `${b.measuredSeconds.toFixed(1)}s` : formatDuration(b.measuredSeconds)}/${formatDuration(b.targetSeconds)}` : "—");
+  const fig = (b?: { measuredSeconds: number; targetSeconds: number }) => (b ? `${formatMeasured(b.measuredSeconds)}/${formatDuration(b.targetSeconds)}` : "—");
   return `${short(l.startedAt)} ${l.result} RTO ${fig(l.rto)} RPO ${fig(l.rpo)}`;
 }
 

@@ -2,7 +2,10 @@
 // offsite): where the backups are, the exact drctl commands for each scenario, the targets and
 // what the last drill measured. Pure: spec and facts in, a document out (render/document.ts).
 
-import { formatDuration, parseDuration } from "../core/duration.js";
+import type { CatalogSet } from "../backup/catalog.js";
+import { formatDuration, formatMeasured, parseDuration } from "../core/duration.js";
+import { pointTime } from "../core/recovery.js";
+import type { DrillRecord } from "../drill/drill.js";
 import type { Block, Doc } from "../render/document.js";
 import type { DrSpec } from "../spec/types.generated.js";
 
@@ -45,8 +48,8 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
             formatDuration(parseDuration(tier.rpo)!),
             formatDuration(parseDuration(tier.rto)!),
             f.lastDrill ? `${f.lastDrill.drill} at ${f.lastDrill.at}: ${f.lastDrill.result}` : "never drilled",
-            f.lastDrill?.rtoSeconds !== undefined ? `${f.lastDrill.rtoSeconds.toFixed(1)}s` : "—",
-            f.lastDrill?.rpoSeconds !== undefined ? `${f.lastDrill.rpoSeconds.toFixed(1)}s` : "—",
+            f.lastDrill?.rtoSeconds !== undefined ? formatMeasured(f.lastDrill.rtoSeconds) : "—",
+            f.lastDrill?.rpoSeconds !== undefined ? formatMeasured(f.lastDrill.rpoSeconds) : "—",
           ],
         ],
       },
@@ -96,4 +99,17 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
     { p: "Drills restore into a throwaway sandbox, check the data and measure RTO and RPO; status says whether the dataset is OK, AT RISK or BREACHED." },
   ];
   return { title: `DR runbook: ${spec.project} / ${name}`, blocks: b };
+}
+
+/** The runbook facts of a dataset from the catalog and the drills' records: its newest full, its newest drill. */
+export function runbookFacts(name: string, ctx: { specFile: string; specSha256: string; generatedAt: string; drills: DrillRecord[]; catalog: CatalogSet[] }): RunbookFacts {
+  const last = ctx.drills.filter((d) => d.dataset === name).sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1);
+  const full = ctx.catalog.filter((s) => s.manifest.dataset === name && s.manifest.kind === "full").at(-1)?.manifest;
+  return {
+    specFile: ctx.specFile,
+    specSha256: ctx.specSha256,
+    generatedAt: ctx.generatedAt,
+    ...(full ? { newestFull: { id: full.id, at: pointTime(full) } } : {}),
+    ...(last ? { lastDrill: { drill: last.drill, at: last.startedAt, result: last.result, ...(last.rto ? { rtoSeconds: last.rto.measuredSeconds } : {}), ...(last.rpo ? { rpoSeconds: last.rpo.measuredSeconds } : {}) } } : {}),
+  };
 }

@@ -3,8 +3,7 @@
 import { drillOf, runDrill, type DrillRecord } from "../../drill/drill.js";
 import { lastDrills } from "../../drill/records.js";
 import { stateDirOf } from "../../core/desired.js";
-import { formatDuration } from "../../core/duration.js";
-import { parseWaitMs } from "../../core/duration.js";
+import { formatDuration, formatMeasured as formatSeconds, parseWaitMs } from "../../core/duration.js";
 import { DrError } from "../../errors.js";
 import { loadSpec } from "../../spec/check.js";
 import type { DrSpec } from "../../spec/types.generated.js";
@@ -12,10 +11,6 @@ import { readJournal } from "../../state/journal.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import type { JobResult } from "./job.js";
-
-export function formatSeconds(s: number): string {
-  return s < 60 ? `${s.toFixed(1)}s` : formatDuration(Math.round(s));
-}
 
 export async function drillWork(spec: DrSpec, name: string, opts: { seed?: string; lockTimeout?: string }, io: Io): Promise<JobResult> {
   const waitMs = opts.lockTimeout === undefined ? undefined : parseWaitMs(opts.lockTimeout);

@@ -1,18 +1,16 @@
 // drctl evidence export | verify, and drctl runbook.
 
-import { readFile } from "node:fs/promises";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../../adapters/fs/atomic-write.js";
 import { readCatalog } from "../../backup/catalog.js";
 import { stateDirOf } from "../../core/desired.js";
 import { parseDuration } from "../../core/duration.js";
-import { pointTime } from "../../core/recovery.js";
 import { lastDrills } from "../../drill/records.js";
 import { exportEvidence, verifyEvidence } from "../../evidence/bundle.js";
 import { DrError } from "../../errors.js";
 import { toHtml, toMarkdown } from "../../render/document.js";
-import { runbookDoc } from "../../runbook/runbook.js";
+import { runbookDoc, runbookFacts } from "../../runbook/runbook.js";
 import { loadSpec } from "../../spec/check.js";
 import { readJournal, sha256 } from "../../state/journal.js";
 import { EXIT } from "../exit-codes.js";
@@ -69,16 +67,9 @@ export async function runbookCommand(flags: { file: string; out: string; dataset
   const drills = [...lastDrills(journal).values()];
   const cat = await readCatalog(spec);
   await mkdir(flags.out, { recursive: true, mode: 0o755 });
+  const generatedAt = new Date().toISOString();
   for (const name of flags.dataset ? [flags.dataset] : Object.keys(spec.datasets)) {
-    const last = drills.filter((d) => d.dataset === name).sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1);
-    const full = cat.sets.filter((s) => s.manifest.dataset === name && s.manifest.kind === "full").at(-1)?.manifest;
-    const doc = runbookDoc(spec, name, {
-      specFile: resolve(flags.file),
-      specSha256: sha256(specText),
-      generatedAt: new Date().toISOString(),
-      ...(full ? { newestFull: { id: full.id, at: pointTime(full) } } : {}),
-      ...(last ? { lastDrill: { drill: last.drill, at: last.startedAt, result: last.result, ...(last.rto ? { rtoSeconds: last.rto.measuredSeconds } : {}), ...(last.rpo ? { rpoSeconds: last.rpo.measuredSeconds } : {}) } } : {}),
-    });
+    const doc = runbookDoc(spec, name, runbookFacts(name, { specFile: resolve(flags.file), specSha256: sha256(specText), generatedAt, drills, catalog: cat.sets }));
     await writeFileAtomic(join(flags.out, `${name}.md`), toMarkdown(doc));
     await writeFileAtomic(join(flags.out, `${name}.html`), toHtml(doc));
     io.out(`runbook of ${name}: ${join(flags.out, `${name}.md`)} and .html`);
