@@ -14,6 +14,8 @@ import type { DrSpec } from "../spec/types.generated.js";
 import { appendJournal } from "../state/journal.js";
 import { handTo, type Account } from "./accounts.js";
 import { applyBinlog } from "./binlog.js";
+import { applyVerification } from "./verification.js";
+import { existsSync } from "node:fs";
 import { writeCronBlock } from "./cron.js";
 import { ensureFilesystemRepository } from "./repository.js";
 
@@ -26,6 +28,8 @@ export interface ApplyInput {
   account: Account;
   /** Who ran apply, for the journal. */
   operator: string;
+  /** How the verification runs drctl itself: node and the CLI script. */
+  runtime: { node: string; drctl: string };
   onProgress?: (address: string, message: string) => void;
 }
 
@@ -97,6 +101,20 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyOutcome> {
         return w.changed ? [`wrote drctl's block in ${w.target}`] : [];
       },
     });
+  }
+
+  // last: a verification restores what the other steps configured
+  for (const r of plan.resources.filter((x) => x.kind === "verification" && changes(x))) {
+    const v = desired.verifications.find((x) => x.address === r.address)!;
+    // the restore needs the age identity: a backup-only host (recipients only) cannot prove it
+    const identity = spec.encryption?.identityFile;
+    if (spec.encryption && (!identity || !existsSync(identity))) {
+      const reason = `the backups are encrypted and the age identity ${identity ?? "(encryption.identityFile unset)"} is not on this host: run \`drctl drill verify ${v.dataset}\` where it is, then plan again`;
+      outcome.skipped.push({ address: r.address, reason });
+      await record(r, "skipped", { reason });
+      continue;
+    }
+    steps.push({ resources: [r], run: () => applyVerification({ dataset: v.dataset, specFile: plan.specFile, node: input.runtime.node, drctl: input.runtime.drctl, account }) });
   }
 
   for (const step of steps) {

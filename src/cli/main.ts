@@ -171,6 +171,17 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await runJob({ specFile: opts.file, command: "drill run", subject: name, argv: words }, io, (spec) => drillWork(spec, name, opts, io)));
     });
   drill
+    .command("verify")
+    .description("restore a dataset's newest full set to its own point and verify it (what apply's verification.<dataset> runs)")
+    .argument("<DATASET>")
+    .addOption(specOption())
+    .option("--lock-timeout <DURATION>", "wait this long for another drill or prune of the dataset", "1h")
+    .action(async (ds: string, opts: { file: string; lockTimeout: string }) => {
+      const [{ runJob }, { drillWork, verificationDrill }] = await Promise.all([import("./commands/job.js"), import("./commands/drill.js")]);
+      const words = ["drill", "verify", "-f", opts.file, ds];
+      setCode(await runJob({ specFile: opts.file, command: "drill verify", subject: ds, argv: words }, io, async (spec) => drillWork(spec, `verification.${ds}`, { lockTimeout: opts.lockTimeout, definition: await verificationDrill(spec, ds) }, io)));
+    });
+  drill
     .command("list")
     .description("list the spec's drills and their last result")
     .addOption(specOption())

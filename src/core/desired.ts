@@ -68,6 +68,14 @@ export interface DesiredState {
   binlogs: DesiredBinlog[];
   repositories: DesiredRepository[];
   schedules: DesiredSchedule[];
+  /** verification.<dataset>: a first backup + drill restore, proven with the dataset's current method. */
+  verifications: DesiredVerification[];
+}
+
+export interface DesiredVerification {
+  address: string;
+  dataset: string;
+  method: string;
 }
 
 export const DEFAULT_BINLOG_INTERVAL = "1m";
@@ -194,7 +202,10 @@ export function buildDesiredState(spec: DrSpec, rt: Runtime): DesiredState {
     location: r.type === "filesystem" ? r.path : r.type === "sftp" ? `sftp://${r.user}@${r.host}${r.path}` : `s3://${r.bucket}/${r.prefix ?? ""}`,
   }));
 
-  return { project: spec.project, stateDir, cronTarget, binlogs, repositories, schedules };
+  // DESIGN §3: a dataset is not "applied" until one restore of it has been proven
+  const verifications: DesiredVerification[] = Object.entries(spec.datasets).map(([name, ds]) => ({ address: `verification.${name}`, dataset: name, method: ds.full.method }));
+
+  return { project: spec.project, stateDir, cronTarget, binlogs, repositories, schedules, verifications };
 }
 
 /** Binlog file basename in the datadir: fixed, so a host rename does not start a new series. */

@@ -70,4 +70,16 @@ export interface ObservedState {
   servers: Record<string, ObservedServer>;
   cron: ObservedCron;
   repositories: Record<string, ObservedRepository>;
+  /**
+   * Per dataset, the newest drill (or apply verification) whose data verified, from the journal:
+   * with which method. Absent in states recorded before verification existed (read as none).
+   */
+  verifications?: Record<string, ObservedVerification>;
+}
+
+export interface ObservedVerification {
+  method: string;
+  at: string;
+  drill: string;
+  set?: string;
 }

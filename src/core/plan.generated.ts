@@ -4,7 +4,7 @@
  * This interface was referenced by `Plan`'s JSON-Schema
  * via the `definition` "ResourceKind".
  */
-export type ResourceKind = "server-binlog" | "repository" | "schedule";
+export type ResourceKind = "server-binlog" | "repository" | "schedule" | "verification";
 /**
  * This interface was referenced by `Plan`'s JSON-Schema
  * via the `definition` "Action".
@@ -48,7 +48,7 @@ export interface Plan {
  */
 export interface ResourceChange {
   /**
-   * server.<name>.binlog, repository.<name>, schedule.dataset.<ds>.<job>, schedule.drill.<name>
+   * server.<name>.binlog, repository.<name>, schedule.dataset.<ds>.<job>, schedule.drill.<name>, verification.<dataset>
    */
   address: string;
   kind: ResourceKind;

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { parseBlock } from "./cron-line.js";
 import { dropInSets, isDrctlDropIn, logBinOptionValue, parseDropInOptions, renderDropIn } from "./drop-in.js";
-import { hostOf, type DesiredBinlog, type DesiredVariable, type DesiredRepository, type DesiredSchedule, type DesiredState } from "./desired.js";
+import { hostOf, type DesiredBinlog, type DesiredVariable, type DesiredRepository, type DesiredSchedule, type DesiredState, type DesiredVerification } from "./desired.js";
 import { liveFindings } from "./findings.js";
 import type { ObservedState } from "./observed.js";
 import type { AttributeChange, Finding, Plan, ResourceChange } from "./plan.generated.js";
@@ -47,7 +47,7 @@ export function stateFingerprint(observed: ObservedState): string {
       { reachable: s.reachable, variables: stable(s.variables), replica: s.replica ? { sourceHost: s.replica.sourceHost, sourcePort: s.replica.sourcePort } : null, dropIn: s.dropIn ?? null },
     ]),
   );
-  return sha256(canonicalJson({ servers, cron: observed.cron, repositories: observed.repositories }));
+  return sha256(canonicalJson({ servers, cron: observed.cron, repositories: observed.repositories, verifications: observed.verifications ?? {} }));
 }
 
 /** The drop-in drctl wants on a server: every desired variable, as the live server should keep it. */
@@ -134,6 +134,22 @@ function diffRepository(r: DesiredRepository, observed: ObservedState): Resource
   return { ...base, action: attributes.length ? "update" : "no-op", attributes };
 }
 
+/**
+ * verification.<dataset>: created while no drill has verified the dataset, replaced when its
+ * method changed since the last one that did (a proof for mysqldump says nothing about mariadb-backup).
+ */
+function diffVerification(v: DesiredVerification, observed: ObservedState, spec: DrSpec): ResourceChange {
+  const o = observed.verifications?.[v.dataset];
+  const base = { address: v.address, kind: "verification" as const, restartRequired: false, destructive: false, runsOn: "a host with mariadbd that reaches the server and the repository" };
+  const ds = spec.datasets[v.dataset]!;
+  const source = ds.backupFrom ?? ds.server;
+  if (!o && observed.servers[source]?.reachable === false) return { ...base, action: "unknown", attributes: [], reason: `server ${source} is unreachable: no first backup can be taken` };
+  const proof = "a full backup, then a drill restore into a sandbox, verified";
+  if (!o) return { ...base, action: "create", attributes: [{ name: "method", before: null, after: v.method }, { name: "proof", before: null, after: proof }], reason: "no drill has verified this dataset yet" };
+  if (o.method !== v.method) return { ...base, action: "update", attributes: [{ name: "method", before: o.method, after: v.method }, { name: "proof", before: `${o.drill} at ${o.at}`, after: proof }], reason: "the method changed since the last verified drill" };
+  return { ...base, action: "no-op", attributes: [] };
+}
+
 function diffSchedules(desired: DesiredSchedule[], observed: ObservedState): ResourceChange[] {
   if (!observed.cron.readable) {
     return desired.map((d) => ({ address: d.address, kind: "schedule", action: "unknown", attributes: [], restartRequired: false, destructive: false, reason: observed.cron.error ?? "cron target unreadable", runsOn: d.runsOn }));
@@ -170,6 +186,7 @@ export function buildPlan(input: PlanInput): Plan {
     ...desired.binlogs.map((b) => diffBinlog(b, observed, spec, restartFindings)),
     ...desired.repositories.map((r) => diffRepository(r, observed)),
     ...diffSchedules(desired.schedules, observed),
+    ...(desired.verifications ?? []).map((v) => diffVerification(v, observed, spec)),
   ];
   const findings: Finding[] = [...liveFindings(spec, desired, observed), ...restartFindings];
   const { foreign } = parseBlock(observed.cron.block ?? []);

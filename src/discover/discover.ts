@@ -1,7 +1,10 @@
-// Discovers the CURRENT state for a spec: every server in parallel, the cron block, the repositories.
+// Discovers the CURRENT state for a spec: every server in parallel, the cron block, the repositories,
+// and (from the journal) which datasets a drill has verified.
 
-import type { ObservedState } from "../core/observed.js";
-import { cronTargetOf } from "../core/desired.js";
+import type { ObservedState, ObservedVerification } from "../core/observed.js";
+import { cronTargetOf, stateDirOf } from "../core/desired.js";
+import { lastVerifiedDrill } from "../drill/records.js";
+import { readJournal } from "../state/journal.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { discoverCron } from "./cron.js";
 import { discoverDropIn } from "./drop-in.js";
@@ -32,5 +35,14 @@ export async function discoverState(spec: DrSpec): Promise<ObservedState> {
     servers: Object.fromEntries(servers.map((s) => [s.name, s])),
     cron,
     repositories: Object.fromEntries(repos.map((r) => [r.name, r])),
+    verifications: await discoverVerifications(spec),
   };
+}
+
+/** From the journal: per dataset, the newest drill whose data verified, and the method it restored. */
+async function discoverVerifications(spec: DrSpec): Promise<Record<string, ObservedVerification>> {
+  const journal = await readJournal(stateDirOf(spec)).catch(() => []);
+  const out: Record<string, ObservedVerification> = {};
+  for (const [ds, d] of lastVerifiedDrill(journal)) if (d.method) out[ds] = { method: d.method, at: d.startedAt, drill: d.drill, ...(d.set ? { set: d.set } : {}) };
+  return out;
 }

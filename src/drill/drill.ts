@@ -16,7 +16,7 @@ import { parseDuration } from "../core/duration.js";
 import { pointTime } from "../core/recovery.js";
 import { DrError, messageOf } from "../errors.js";
 import { restore, type RestoreOutcome } from "../restore/restore.js";
-import type { DrSpec } from "../spec/types.generated.js";
+import type { Drill, DrSpec } from "../spec/types.generated.js";
 import { appendJournal } from "../state/journal.js";
 import { acquireLock } from "../state/lock.js";
 import { compareGtids, compareObjects, compareReference, compareTables, judgeCheckTable, judgeQuery, judgeTargets, judgeViews, measuredRpoSeconds, type Check } from "./compare.js";
@@ -30,6 +30,8 @@ export interface DrillRecord {
   drill: string;
   dataset: string;
   tier: string;
+  /** The method of the image restored (what a verification proved). */
+  method?: string;
   result: DrillResult;
   /** The data passed every check: its image counts as verified (retention keeps the newest). */
   verified: boolean;
@@ -53,6 +55,8 @@ export interface DrillRecord {
 export interface DrillRequest {
   spec: DrSpec;
   name: string;
+  /** A drill not in the spec (apply's verification); default: the spec's drill `name`. */
+  definition?: Drill;
   now?: () => Date;
   /** Seed for a random point (default: the drill's name and start time, recorded for a re-run). */
   seed?: string;
@@ -74,7 +78,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
   const { spec } = req;
   const say = req.say ?? (() => {});
   const now = req.now ?? (() => new Date());
-  const drill = drillOf(spec, req.name);
+  const drill = req.definition ?? drillOf(spec, req.name);
   const ds = datasetOf(spec, drill.dataset);
   const tier = spec.tiers[ds.tier]!;
   findMariadbd(); // a missing server binary is this host's problem, not the backup's
@@ -197,7 +201,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
       tier: ds.tier,
       result: "failed",
       verified,
-      ...(image.length ? { set: image[0]!.id, sets: image.map((m) => m.id) } : {}),
+      ...(image.length ? { set: image[0]!.id, sets: image.map((m) => m.id), method: image[0]!.method } : {}),
       point,
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),

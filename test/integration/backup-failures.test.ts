@@ -35,12 +35,21 @@ function spec(name: string, opts: { credentials?: string; databases?: string[]; 
   return { file, repo, state };
 }
 
+/** The spec applied — which takes the dataset's first backup and proves it (verification.ds): `first` is that set. */
 async function applied(name: string, opts: Parameters<typeof spec>[1] = {}) {
   const s = spec(name, opts);
   const a = await drctl(["apply", "-f", s.file, "--auto-approve"]);
   expect(a.code, a.stderr).toBe(0);
-  return s;
+  const first = await setIds(s.file);
+  expect(first).toHaveLength(1);
+  return { ...s, first };
 }
+
+/** Sets published after apply's verification set. */
+async function newSetIds(s: { file: string; first: string[] }): Promise<string[]> {
+  return (await setIds(s.file)).filter((id) => !s.first.includes(id));
+}
+const newSetDirs = (s: { repo: string; first: string[] }) => setDirs(s.repo).filter((d) => !s.first.includes(d));
 
 async function setIds(file: string): Promise<string[]> {
   const r = await drctl(["backups", "-f", file, "--json"]);
@@ -88,8 +97,8 @@ describe("a backup that failed is never a backup", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/stage mariadb-dump exited \d+: .*(Lost connection|server has gone away|Error 2013|Error 2006|query execution was interrupted)/is);
     expect(r.stderr).not.toContain("internal error");
-    expect(await setIds(s.file)).toEqual([]);
-    expect(setDirs(s.repo)).toEqual([]); // the attempt was removed, not left as debris
+    expect(await newSetIds(s)).toEqual([]);
+    expect(newSetDirs(s)).toEqual([]); // the attempt was removed, not left as debris
     const job = (await readJournal(s.state)).filter((j) => j.kind === "job").at(-1)!;
     expect([job.data.exitCode, job.data.result]).toEqual([1, "failed"]);
     expect(String(job.data.error)).toContain("stage mariadb-dump");
@@ -100,7 +109,12 @@ describe("a backup that failed is never a backup", () => {
     const opts = readFileSync(db.clientOptionFile, "utf8");
     const sneaky = join(dir, "sneaky.cnf");
     writeFileSync(sneaky, `${opts}\n[mariadb-dump]\nignore-table=scoped.b\n`, { mode: 0o600 });
-    const s1 = await applied("sneaky", { credentials: sneaky, databases: ["scoped"] });
+    // apply's first backup already finds it: the dataset is not "applied" while its backup is incomplete
+    const s1 = spec("sneaky", { credentials: sneaky, databases: ["scoped"] });
+    const a1 = await drctl(["apply", "-f", s1.file, "--auto-approve"]);
+    expect(a1.code).toBe(1);
+    expect(a1.stderr).toContain("apply stopped at verification.ds: the first backup of ds exited 1");
+    expect(a1.stderr).toContain("the set lacks 1 table(s) the server has for dataset ds: scoped.b");
     const r1 = await drctl(["backup", "-f", s1.file, "ds"]);
     expect(r1.code).toBe(1);
     expect(r1.stderr).toContain("the set lacks 1 table(s) the server has for dataset ds: scoped.b");
@@ -116,7 +130,8 @@ describe("a backup that failed is never a backup", () => {
     await c.end();
     const narrow = join(dir, "narrow.cnf");
     writeFileSync(narrow, `[client]\nuser=narrow\npassword=n4rrow-pw\nhost=127.0.0.1\nport=${db.port}\n`, { mode: 0o600 });
-    const s2 = await applied("narrow", { credentials: narrow, databases: ["scoped"] });
+    const s2 = spec("narrow", { credentials: narrow, databases: ["scoped"] });
+    expect((await drctl(["apply", "-f", s2.file, "--auto-approve"])).code).toBe(1);
     const r2 = await drctl(["backup", "-f", s2.file, "ds"]);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toContain("scoped.b");
@@ -156,7 +171,7 @@ describe("a backup that failed is never a backup", () => {
     const deadline = Date.now() + 60_000;
     let partial: string | undefined;
     while (Date.now() < deadline) {
-      const d = setDirs(s.repo)[0];
+      const d = newSetDirs(s)[0];
       const f = d && join(s.repo, "sets", "ds", d, "dump.sql.zst");
       if (f && existsSync(f) && statSync(f).size > 256 * 1024) {
         partial = d;
@@ -167,15 +182,15 @@ describe("a backup that failed is never a backup", () => {
     expect(partial).toBeDefined();
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
-    expect(await setIds(s.file)).toEqual([]);
-    expect(setDirs(s.repo)).toEqual([partial]); // debris, never listed
+    expect(await newSetIds(s)).toEqual([]);
+    expect(newSetDirs(s)).toEqual([partial]); // debris, never listed
 
     const r = await drctl(["backup", "-f", s.file, "ds"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`removed an interrupted attempt: ${join(s.repo, "sets", "ds", partial!)}`);
-    const ids = await setIds(s.file);
+    const ids = await newSetIds(s);
     expect(ids).toHaveLength(1);
-    expect(setDirs(s.repo)).toEqual(ids);
+    expect(newSetDirs(s)).toEqual(ids);
     expect(readdirSync(join(s.repo, "staging"))).toEqual([]);
   }, 180_000);
 });
@@ -185,10 +200,10 @@ describe("drctl verify", () => {
     const s = await applied("verify", { databases: ["scoped"] });
     expect((await drctl(["backup", "-f", s.file, "ds"])).code).toBe(0);
     expect((await drctl(["backup", "-f", s.file, "ds"])).code).toBe(0);
-    const [a, b] = await setIds(s.file);
+    const [a, b] = await newSetIds(s);
     const ok = await drctl(["verify", "-f", s.file, "--deep"]);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toContain("2 set(s) checked (deep): 2 ok, 0 failed");
+    expect(ok.stdout).toContain("3 set(s) checked (deep): 3 ok, 0 failed");
 
     const dumpA = join(s.repo, "sets", "ds", a!, "dump.sql.zst");
     const fd = openSync(dumpA, "r+");
@@ -217,9 +232,15 @@ describe("drctl verify", () => {
     execFileSync("age-keygen", ["-o", right], { stdio: "ignore" });
     execFileSync("age-keygen", ["-o", wrong], { stdio: "ignore" });
     const recipient = /public key: (age1\S+)/.exec(readFileSync(right, "utf8"))![1]!;
-    const s = await applied("encrypted", { databases: ["scoped"], encryption: `encryption: { recipients: [${recipient}], identityFile: ${q(wrong)} }` });
+    // the backup host has no identity: apply configures everything but cannot prove a restore here (skipped, exit 6)
+    const absent = join(dir, "not-on-this-host.key");
+    const s = spec("encrypted", { databases: ["scoped"], encryption: `encryption: { recipients: [${recipient}], identityFile: ${q(absent)} }` });
+    const a = await drctl(["apply", "-f", s.file, "--auto-approve"]);
+    expect(a.code, a.stderr).toBe(6);
+    expect(a.stderr).toContain(`skipped verification.ds: the backups are encrypted and the age identity ${absent} is not on this host`);
     const b = await drctl(["backup", "-f", s.file, "ds"]);
     expect(b.code, b.stderr).toBe(0);
+    writeFileSync(s.file, readFileSync(s.file, "utf8").replace(q(absent), q(wrong)));
     const [id] = await setIds(s.file);
     const m = JSON.parse(readFileSync(join(s.repo, "sets", "ds", id!, "manifest.json"), "utf8")) as { files: { name: string }[]; encryption: { type: string; recipientFingerprints: string[] } };
     expect(m.files.map((f) => f.name)).toEqual(["dump.sql.zst.age", "accounts.json.zst.age"]);

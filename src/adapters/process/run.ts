@@ -20,11 +20,17 @@ export interface ToolOptions {
   /** Added to (not replacing) this process's environment. */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Run as this account (root only): its uid, gid and HOME. */
+  as?: { uid: number; gid: number; home: string };
 }
 
 export function runTool(command: string, args: string[], opts: ToolOptions = {}): Promise<ToolResult> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
+    const child = spawn(command, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...(opts.as ? { HOME: opts.as.home } : {}), ...opts.env },
+      ...(opts.as ? { uid: opts.as.uid, gid: opts.as.gid } : {}),
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const all: Buffer[] = [];

@@ -19,7 +19,7 @@ import { loadSpec } from "../../spec/check.js";
 import { acquireLock, describeHolder } from "../../state/lock.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
-import { planAgainst, runtimeFor } from "./plan.js";
+import { measuredDrills, planAgainst, runtimeFor } from "./plan.js";
 
 export interface ApplyFlags {
   /** The spec, when no saved plan is given. */
@@ -82,7 +82,7 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
   try {
     // discovered under the lock: no other apply can change the world between this and the writes
     const observed = await discoverState(spec);
-    const plan = planAgainst(spec, check.loaded.text, runtime, desired, observed);
+    const plan = planAgainst(spec, check.loaded.text, runtime, desired, observed, new Date(), await measuredDrills(spec));
     if (saved && plan.stateFingerprint !== saved.stateFingerprint) throw stale("the live state (servers, cron block, repositories)", saved);
 
     if (!saved) io.out(renderPlanText(plan, { cronTarget: desired.cronTarget }));
@@ -108,6 +108,7 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
       plan,
       account,
       operator: `${operator}@${hostname()}`,
+      runtime: { node: runtime.node, drctl: runtime.drctl },
       onProgress: (address, message) => io.out(`${address}: ${message}`),
     });
     const failed = failureError(outcome);

@@ -6,17 +6,33 @@ import { stateDirOf } from "../../core/desired.js";
 import { formatDuration, formatMeasured as formatSeconds, parseWaitMs } from "../../core/duration.js";
 import { DrError } from "../../errors.js";
 import { loadSpec } from "../../spec/check.js";
-import type { DrSpec } from "../../spec/types.generated.js";
+import type { Drill, DrSpec } from "../../spec/types.generated.js";
+import { checkRepository, datasetOf } from "../../backup/backup.js";
+import { listSets, setsDir } from "../../backup/set-store.js";
+import { pointTime } from "../../core/recovery.js";
 import { readJournal } from "../../state/journal.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import type { JobResult } from "./job.js";
 
-export async function drillWork(spec: DrSpec, name: string, opts: { seed?: string; lockTimeout?: string }, io: Io): Promise<JobResult> {
+/**
+ * The drill apply's verification runs (and `drctl drill verify`): the dataset's newest full set
+ * restored to its own point — what the first backup holds, before any binlog is archived — and
+ * checked as the dataset's own drills would check it.
+ */
+export async function verificationDrill(spec: DrSpec, dataset: string): Promise<Drill> {
+  const ds = datasetOf(spec, dataset);
+  const full = (await listSets(setsDir(await checkRepository(spec, ds.repository), dataset))).sets.map((s) => s.manifest).filter((m) => m.kind === "full").at(-1);
+  if (!full) throw new DrError("failed", `dataset ${dataset} has no full backup set to verify`, { hint: `run \`drctl backup ${dataset}\` first` });
+  const own = Object.values(spec.drills ?? {}).find((d) => d.dataset === dataset);
+  return { dataset, schedule: own?.schedule ?? "@weekly", restoreTo: pointTime(full), verify: (own?.verify ?? ["rowCounts"]).filter((v) => typeof v === "string") };
+}
+
+export async function drillWork(spec: DrSpec, name: string, opts: { seed?: string; lockTimeout?: string; definition?: Drill }, io: Io): Promise<JobResult> {
   const waitMs = opts.lockTimeout === undefined ? undefined : parseWaitMs(opts.lockTimeout);
   if (opts.lockTimeout !== undefined && waitMs === undefined) throw new DrError("invalid", `--lock-timeout ${opts.lockTimeout}: expected a duration such as 0s, 30s, 5m or 1h`);
-  drillOf(spec, name);
-  const r = await runDrill({ spec, name, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(waitMs !== undefined ? { lockWaitMs: waitMs } : {}), say: (l) => io.err(l) });
+  if (!opts.definition) drillOf(spec, name);
+  const r = await runDrill({ spec, name, ...(opts.definition ? { definition: opts.definition } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(waitMs !== undefined ? { lockWaitMs: waitMs } : {}), say: (l) => io.err(l) });
   for (const c of r.checks) io.out(`  ${c.ok ? (c.skipped ? "skip" : "ok  ") : "FAIL"}  [${c.step}] ${c.name}: ${c.detail}${c.skipped ? ` (${c.skipped})` : ""}`);
   const code = r.result === "ok" ? EXIT.ok : r.result === "target-missed" ? EXIT.targetMissed : EXIT.integrity;
   const sets = r.sets?.join(" + ") ?? "no image";

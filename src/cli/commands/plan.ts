@@ -61,7 +61,7 @@ export async function makePlan(file: string, observedFile?: string, now = new Da
 }
 
 /** Per dataset, the restore rate its newest verified drill measured: the RTO proof uses it instead of the defaults. */
-async function measuredDrills(spec: DrSpec): Promise<Record<string, DrillMeasurement>> {
+export async function measuredDrills(spec: DrSpec): Promise<Record<string, DrillMeasurement>> {
   const journal = await readJournal(stateDirOf(spec)).catch(() => []);
   const out: Record<string, DrillMeasurement> = {};
   for (const [ds, d] of lastVerifiedDrill(journal)) if (d.restoreBytesPerSecond && d.restoreBytes) out[ds] = { restoreBytesPerSecond: d.restoreBytesPerSecond, at: d.startedAt };
