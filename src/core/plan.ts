@@ -47,7 +47,7 @@ export function stateFingerprint(observed: ObservedState): string {
       { reachable: s.reachable, variables: stable(s.variables), replica: s.replica ? { sourceHost: s.replica.sourceHost, sourcePort: s.replica.sourcePort } : null, dropIn: s.dropIn ?? null },
     ]),
   );
-  return sha256(canonicalJson({ servers, cron: observed.cron, repositories: observed.repositories, verifications: observed.verifications ?? {} }));
+  return sha256(canonicalJson({ servers, cron: observed.cron, repositories: observed.repositories, verifications: observed.verifications }));
 }
 
 /** The drop-in drctl wants on a server: every desired variable, as the live server should keep it. */

@@ -4,7 +4,7 @@
 // measurements (2 cores, MariaDB 10.11); a drill's measured restore rate replaces them.
 
 import { parseCron } from "./cron.js";
-import { formatDuration, parseDuration } from "./duration.js";
+import { formatDuration, formatMeasured, parseDuration } from "./duration.js";
 import type { ObservedServer } from "./observed.js";
 import { longestGap } from "./schedule-gaps.js";
 import type { Bound, Finding, Proof } from "./plan.generated.js";
@@ -27,8 +27,9 @@ export const REPLAY_RATE = 15 * MB;
 const TIGHT = 0.8;
 
 export interface DrillMeasurement {
-  /** Bytes/s from start to a verified server, measured by the last successful drill. */
-  restoreBytesPerSecond: number;
+  /** The last verified drill: wall time from its start to a verified server (start-up included), and the bytes it restored. */
+  rtoSeconds: number;
+  bytes: number;
   at: string;
 }
 
@@ -90,26 +91,25 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
 
   // RTO
   const measured = input.drills?.[name];
-  const rate = measured?.restoreBytesPerSecond ?? RESTORE_RATE[method]!;
+  const rate = RESTORE_RATE[method]!;
   let rto: Bound;
   let rtoWhy: string;
   if (bytes === undefined) {
     rto = { targetSeconds: rtoTarget, worstSeconds: null, basis: `size unknown: server ${ds.backupFrom ?? ds.server} is unreachable`, estimated: true };
     rtoWhy = rto.basis;
   } else {
-    const restore = Math.ceil(bytes / rate);
+    // a drill's time already holds the start-up and the checks: scaled to today's size (never below
+    // what it measured), since a small drill's time is mostly fixed costs that do not shrink
+    const restore = measured ? Math.ceil(measured.rtoSeconds * Math.max(1, bytes / Math.max(1, measured.bytes))) : Math.ceil(bytes / rate);
     const writeRate = origin?.reachable ? Number(origin.status?.["Binlog_bytes_written"] ?? 0) / Math.max(1, Number(origin.status?.["Uptime"] ?? 1)) : 0;
     const replayBytes = archiving && liveBinlog ? writeRate * Math.min(gapSeconds, 366 * 86400) : 0;
     const replay = Math.ceil(replayBytes / REPLAY_RATE);
-    const worst = RESTORE_OVERHEAD_SECONDS + restore + replay;
-    const source = measured ? `measured by the drill of ${measured.at}` : `estimated default for ${method}`;
+    const worst = (measured ? 0 : RESTORE_OVERHEAD_SECONDS) + restore + replay;
     const replayText = replay > 0 ? ` + ${formatDuration(replay)} binlog replay (${fmtBytes(replayBytes)} at ${fmtBytes(REPLAY_RATE)}/s)` : "";
-    rto = {
-      targetSeconds: rtoTarget,
-      worstSeconds: worst,
-      basis: `${fmtBytes(bytes)} at ${fmtBytes(rate)}/s (${source}) + ${RESTORE_OVERHEAD_SECONDS}s start-up${replayText}`,
-      estimated: !measured,
-    };
+    const restoreText = measured
+      ? `${fmtBytes(bytes)}: the drill of ${measured.at} restored and verified ${fmtBytes(measured.bytes)} in ${formatMeasured(measured.rtoSeconds)}, start-up included (measured; scaled to the current size)`
+      : `${fmtBytes(bytes)} at ${fmtBytes(rate)}/s (estimated default for ${method}) + ${RESTORE_OVERHEAD_SECONDS}s start-up`;
+    rto = { targetSeconds: rtoTarget, worstSeconds: worst, basis: `${restoreText}${replayText}`, estimated: !measured };
     rtoWhy = rto.basis;
   }
 

@@ -60,7 +60,7 @@ describe("drctl plan on a terminal", () => {
     await recordState();
     const r = await onTerminal(["plan", "-f", spec, "--observed", state], "q quit", ["\r", "q"]);
     const plain = r.screen.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, "");
-    expect(plain).toContain("Resources (19 changed, 0 unchanged)");
+    expect(plain).toContain("Resources (22 changed, 0 unchanged)");
     expect(plain).toContain("▾ ± server.orders-primary.binlog");
     expect(plain).toContain("log-bin = mysql-bin");
     expect(r.code).toBe(1); // the plan has error findings

@@ -56,7 +56,8 @@ describe("drctl apply", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("server.db1.binlog: SET GLOBAL binlog_format = ROW; SET GLOBAL sync_binlog = 1; SET GLOBAL binlog_expire_logs_seconds = 604800; wrote " + dropIn);
-    expect(r.stdout).toMatch(/Apply complete! Resources: 4 added, 1 changed, 1 destroyed\./);
+    expect(r.stdout).toMatch(/^verification\.university: backup \d{8}T\d{6}Z-full-[0-9a-f]{6}: full mysqldump of university, .*; drill verification\.university passed: \S+ restored and verified; RTO [\d.]+s \(target 1h\), RPO [\d.]+s \(target 2d\)$/m);
+    expect(r.stdout).toMatch(/Apply complete! Resources: 5 added, 1 changed, 1 destroyed\./);
     expect(r.stdout).toContain("Restart required: db1 (log_bin) takes effect when the server restarts; drctl never restarts a server.");
 
     // live variables, and the drop-in keeps them (log_bin only there: it needs a restart)
@@ -80,10 +81,12 @@ describe("drctl apply", () => {
 
     // journaled, chain intact
     const records = await readJournal(s.stateDir);
-    expect(records.map((x) => x.kind)).toEqual(["apply.start", ...Array(6).fill("apply.resource"), "apply.end"]);
+    // the verification's own runs (the first backup, the drill) are journaled between apply's records
+    expect(records.map((x) => (x.kind === "job" ? `job ${String(x.data.command)}` : x.kind))).toEqual(["apply.start", ...Array(6).fill("apply.resource"), "job backup", "drill", "job drill verify", "apply.resource", "apply.end"]);
     expect(records.filter((x) => x.kind === "apply.resource").map((x) => [x.data.address, x.data.result]).sort()).toEqual(
-      [["repository.local", "applied"], ["schedule.dataset.old.full", "applied"], ["schedule.dataset.university.binlog", "applied"], ["schedule.dataset.university.full", "applied"], ["schedule.dataset.university.prune", "applied"], ["server.db1.binlog", "applied"]].sort(),
+      [["repository.local", "applied"], ["schedule.dataset.old.full", "applied"], ["schedule.dataset.university.binlog", "applied"], ["schedule.dataset.university.full", "applied"], ["schedule.dataset.university.prune", "applied"], ["server.db1.binlog", "applied"], ["verification.university", "applied"]].sort(),
     );
+    expect(records.find((x) => x.kind === "drill")!.data).toMatchObject({ drill: "verification.university", dataset: "university", method: "mysqldump", verified: true });
     expect(records.at(-1)!.data).toMatchObject({ result: "ok", restartRequired: [{ server: "db1", variables: ["log_bin"] }] });
     expect((await verifyJournal(s.stateDir)).ok).toBe(true);
 
@@ -134,7 +137,7 @@ describe("drctl apply", () => {
     mkdirSync(s.repo);
     const r2 = await drctl(["apply", planFile]);
     expect(r2.code).toBe(3);
-    expect(r2.stderr).toContain("stale plan: the live state (servers, cron block, repositories) changed");
+    expect(r2.stderr).toContain("stale plan: the live state (servers, cron block, repositories, verified drills) changed");
     expect(existsSync(s.cronFile)).toBe(false);
     rmSync(s.repo, { recursive: true });
 
@@ -232,6 +235,7 @@ describe("drctl apply", () => {
     const root = join(dir, "lines we'ird $(touch PWNED) `id` 100% a\\b \\% \"q\"");
     const s = writeSpecFile({ project: "lines", root, sandbox: db });
     expect((await drctl(["apply", "-f", s.file, "--auto-approve"])).code).toBe(0);
+    const applied = (await readJournal(s.stateDir)).length;
     const block = readFileSync(s.cronFile, "utf8").split("\n").filter((l) => /^[0-9*]/.test(l));
     expect(block).toHaveLength(3);
     const codes: number[] = [];
@@ -240,7 +244,7 @@ describe("drctl apply", () => {
       expect(res.stdout + res.stderr).toBe(""); // everything goes to the job's log
       codes.push(res.code);
     }
-    const jobs = (await readJournal(s.stateDir)).filter((x) => x.kind === "job");
+    const jobs = (await readJournal(s.stateDir)).slice(applied).filter((x) => x.kind === "job");
     // binlog archiving, the backup and retention really run from under that path (the first test
     // turned log_bin on)
     expect(jobs.map((j) => [j.data.command, j.data.subject, j.data.exitCode, j.data.result])).toEqual([
@@ -251,7 +255,7 @@ describe("drctl apply", () => {
     expect(codes).toEqual([0, 0, 0]);
     expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.binlog.log"), "utf8")).toMatch(/local: (archived|nothing new to archive)/);
     expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.full.log"), "utf8")).toMatch(/backup \d{8}T\d{6}Z-full-[0-9a-f]{6}: full mysqldump of university, 1 tables/);
-    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.prune.log"), "utf8")).toContain("prune university: 0 set(s) deleted, 1 kept");
+    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.prune.log"), "utf8")).toContain("prune university: 0 set(s) deleted, 2 kept"); // apply's first set and this one
 
     // a run still going when the next is due: the next one skips (flock -n, exit 75), unjournaled
     const fullLine = block.find((l) => l.includes(" backup "))!;
@@ -260,7 +264,7 @@ describe("drctl apply", () => {
     await held.release();
     expect(skipped.code).toBe(75);
     expect(readdirSync(process.cwd()).includes("PWNED") || readdirSync(root).includes("PWNED")).toBe(false);
-    expect((await readJournal(s.stateDir)).filter((x) => x.kind === "job")).toHaveLength(3);
+    expect((await readJournal(s.stateDir)).slice(applied).filter((x) => x.kind === "job")).toHaveLength(3);
   });
 });
 

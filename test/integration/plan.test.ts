@@ -50,7 +50,9 @@ describe("drctl plan", () => {
     expect(out).toContain('~ binlog_format: "MIXED" → "ROW"');
     expect(out).toContain("+ repository.local  (create)");
     for (const job of ["full", "binlog", "prune"]) expect(out).toContain(`+ schedule.dataset.university.${job}  (create)`);
-    expect(out).toMatch(/^Plan: 4 to add, 1 to change, 0 to destroy\. 1 restart\(s\) required\./m);
+    expect(out).toContain("+ verification.university  (create)");
+    expect(out).toContain("no drill has verified this dataset yet");
+    expect(out).toMatch(/^Plan: 5 to add, 1 to change, 0 to destroy\. 1 restart\(s\) required\./m);
     // without --detailed-exitcode, changes are still success
     expect((await drctl(["plan", "-f", spec])).code).toBe(0);
   });
@@ -68,6 +70,13 @@ describe("drctl plan", () => {
     const lines = first.resources.filter((x) => x.kind === "schedule").flatMap((x) => [`# drctl:${x.address}`, x.textAfter!]);
     mkdirSync(join(root, "cron.d"));
     writeFileSync(join(root, "cron.d", "drctl-matching"), ["# a line of someone else's", "# BEGIN drctl matching", ...lines, "# END drctl matching", ""].join("\n"));
+    // all that is left is the proof: a first backup restored and verified
+    const pending = await drctl(["plan", "-f", spec, "--detailed-exitcode"]);
+    expect(pending.code).toBe(2);
+    expect(pending.stdout).toMatch(/^Plan: 1 to add, 0 to change, 0 to destroy\.$/m);
+    expect((await drctl(["backup", "-f", spec, "university"])).code).toBe(0);
+    const verified = await drctl(["drill", "verify", "-f", spec, "university"]);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     const r = await drctl(["plan", "-f", spec, "--detailed-exitcode"]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/^No changes\. The live state matches the spec\./m);

@@ -53,7 +53,10 @@ beforeAll(async () => {
       datasets: { ds: { databases: ["ds"], method: "mariadb-backup", incremental: "mariadb-backup", binlog: true, retention: "{ full: { daily: 2 }, binlogs: 2d }" } },
     }),
   );
-  await drctl(["apply", "-f", spec, "--auto-approve"]);
+  // the repository as apply leaves it (apply has its own tests, and its first backup would be a
+  // real set in this hand-made catalog): the directory with drctl's marker
+  mkdirSync(repo, { mode: 0o700 });
+  writeFileSync(join(repo, ".drctl-repository.json"), JSON.stringify({ project: "prune", repository: "local" }));
   // fulls at 02:00 on 20–23 Nov (binlog file = day), an incremental at 14:00 each day, one binlog per half day
   const sets = join(repo, "sets", "ds");
   for (const d of [20, 21, 22, 23]) {

@@ -90,3 +90,25 @@ describe("drop-in", () => {
     expect(r.reason).toContain("refusing to overwrite /etc/mysql/90-drctl.cnf: drctl did not write it");
   });
 });
+
+describe("verification.<dataset> (a dataset is applied once a restore of it was proven)", () => {
+  const spec = specWith({ full: { method: "mariadb-backup", schedule: "0 2 * * *" } });
+  const runtime = { node: "/usr/bin/node", drctl: "/opt/drctl/cli.js", flock: "/usr/bin/flock", specFile: "/etc/drctl/spec.yaml", cronUser: "root" };
+  const desired = buildDesiredState(spec, runtime);
+  const verification = (observed: ReturnType<typeof observedWith>) =>
+    buildPlan({ spec, specText: "x", specFile: runtime.specFile, desired, observed, now: new Date("2026-11-25T12:00:00Z"), defaultTimeZone: "UTC" }).resources.find((r) => r.address === "verification.shop")!;
+  const proven = (method: string) => ({ ...observedWith({ db1: server() }), verifications: { shop: { method, at: "2026-11-24T05:00:00Z", drill: "weekly" } } });
+
+  it("create while no drill verified it; no-op once one did with the current method", () => {
+    expect(verification(observedWith({ db1: server() }))).toMatchObject({ kind: "verification", action: "create", attributes: [{ name: "method", before: null, after: "mariadb-backup" }, { name: "proof" }] });
+    expect(verification(proven("mariadb-backup"))).toMatchObject({ action: "no-op", attributes: [] });
+  });
+
+  it("replaced when the method changed since the proof (mysqldump's proof says nothing about mariadb-backup)", () => {
+    expect(verification(proven("mysqldump"))).toMatchObject({ action: "update", attributes: [{ name: "method", before: "mysqldump", after: "mariadb-backup" }, { name: "proof", before: "weekly at 2026-11-24T05:00:00Z" }] });
+  });
+
+  it("unknown while the server the backup comes from is unreachable", () => {
+    expect(verification(observedWith({ db1: server({ reachable: false, error: "connect ECONNREFUSED" }) }))).toMatchObject({ action: "unknown", reason: "server db1 is unreachable: no first backup can be taken" });
+  });
+});

@@ -118,11 +118,11 @@ describe("plan TUI", () => {
     const app = render(<PlanApp plan={matching} height={80} />);
     const before = await frameWhere(app, (f) => f.includes("Resources"), "first frame");
     expect(before).not.toContain(noops[0]!.address);
-    expect(before).toContain("Resources (16 changed, 3 unchanged)");
+    expect(before).toContain("Resources (19 changed, 3 unchanged)");
     await press(app, KEY.down, (f) => selectedLine(f).includes("server.orders-replica.binlog"), "second resource");
     const after = await press(app, "u", (f) => f.includes(noops[0]!.address), "unchanged resources");
     expect(after).toContain("  3 unchanged");
-    expect(after).toContain("Resources (19)");
+    expect(after).toContain("Resources (22)");
     expect(selectedLine(after)).toContain("server.orders-replica.binlog");
     await press(app, "u", (f) => !f.includes(noops[0]!.address), "unchanged hidden again");
   });

@@ -83,7 +83,7 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
     // discovered under the lock: no other apply can change the world between this and the writes
     const observed = await discoverState(spec);
     const plan = planAgainst(spec, check.loaded.text, runtime, desired, observed, new Date(), await measuredDrills(spec));
-    if (saved && plan.stateFingerprint !== saved.stateFingerprint) throw stale("the live state (servers, cron block, repositories)", saved);
+    if (saved && plan.stateFingerprint !== saved.stateFingerprint) throw stale("the live state (servers, cron block, repositories, verified drills)", saved);
 
     if (!saved) io.out(renderPlanText(plan, { cronTarget: desired.cronTarget }));
     if (!plan.hasChanges) {

@@ -60,11 +60,11 @@ export async function makePlan(file: string, observedFile?: string, now = new Da
   return { plan: planAgainst(spec, check.loaded.text, runtime, desired, observed, now, await measuredDrills(spec)), cronTarget: desired.cronTarget };
 }
 
-/** Per dataset, the restore rate its newest verified drill measured: the RTO proof uses it instead of the defaults. */
+/** Per dataset, what its newest verified drill measured (time to a verified server, bytes restored): the RTO proof uses it instead of the defaults. */
 export async function measuredDrills(spec: DrSpec): Promise<Record<string, DrillMeasurement>> {
   const journal = await readJournal(stateDirOf(spec)).catch(() => []);
   const out: Record<string, DrillMeasurement> = {};
-  for (const [ds, d] of lastVerifiedDrill(journal)) if (d.restoreBytesPerSecond && d.restoreBytes) out[ds] = { restoreBytesPerSecond: d.restoreBytesPerSecond, at: d.startedAt };
+  for (const [ds, d] of lastVerifiedDrill(journal)) if (d.rto && d.restoreBytes !== undefined) out[ds] = { rtoSeconds: d.rto.measuredSeconds, bytes: d.restoreBytes, at: d.startedAt };
   return out;
 }
 
