@@ -119,7 +119,6 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
     let bytes = 0;
 
     let outcome: RestoreOutcome | undefined;
-    let restoreError: string | undefined;
     try {
       outcome = await restore({
         spec,
@@ -188,8 +187,8 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
       });
     } catch (e) {
       if (e instanceof DrError && (e.kind === "invalid" || e.kind === "locked")) throw e;
-      restoreError = messageOf(e);
-      checks.push({ step: setPointDone ? "target" : "set point", name: "restore", ok: false, detail: restoreError });
+      // the image did not come back (a file that fails its digest, a load or replay that errors): the drill failed
+      checks.push({ step: setPointDone ? "target" : "set point", name: "restore", ok: false, detail: messageOf(e) });
     }
 
     const finished = now();

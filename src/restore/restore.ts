@@ -139,14 +139,15 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     const full = plan.sets[0]!;
     // a drill's sandbox logs what the replay applies (not the load), so the GTIDs it really applied can be read back
     const where: SandboxOptions = { ...(req.keepIn ? { baseDir: req.keepIn, persistent: true } : { baseDir: work }), ...(req.inspect ? { binlog: true, serverOptions: ["sync-binlog=0"] } : {}) };
-    const quiet = req.inspect !== undefined;
+    // a drill keeps the load out of the sandbox's binlog: only what the replay applies is logged there
+    const logLoad = req.inspect === undefined;
     say(`restoring ${plan.sets.map((s) => s.id).join(" + ")} into a sandbox`);
     if (full.method === "mariadb-backup" || full.method === "xtrabackup") {
       sandbox = await startSandbox({ ...where, harmless: true, populate: (datadir) => restorePhysicalChain(plan.sets.map(stored), join(work, "prepare"), datadir, keys) });
     } else {
       sandbox = await startSandbox({ ...where, harmless: true });
       if (full.method === "mydumper") await loadMydumperSet(stored(full), sandbox, join(work, "scratch"), keys);
-      else await loadLogicalSet(stored(full), sandbox, keys, { binlog: !quiet });
+      else await loadLogicalSet(stored(full), sandbox, keys, { binlog: logLoad });
     }
     const outcome: RestoreOutcome = { sets: plan.sets.map((s) => s.id) };
     const sb = sandbox;

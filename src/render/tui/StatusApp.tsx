@@ -13,7 +13,7 @@ export function StatusApp({ report }: { report: StatusReport }) {
     <Box flexDirection="column">
       <Box>
         {STATUS_HEAD.map((h, i) => (
-          <Box key={h} width={widths[i]}>
+          <Box key={h} width={widths[i]} flexShrink={0}>
             <Text bold>{h}</Text>
           </Box>
         ))}
@@ -21,7 +21,7 @@ export function StatusApp({ report }: { report: StatusReport }) {
       {rows.map((r, k) => (
         <Box key={k}>
           {r.map((c, i) => (
-            <Box key={i} width={widths[i]}>
+            <Box key={i} width={widths[i]} flexShrink={0}>
               <Text {...(i === 2 ? { color: colour[report.datasets[k]!.state] } : {})}>{c}</Text>
             </Box>
           ))}
