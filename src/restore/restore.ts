@@ -4,11 +4,11 @@
 // a GTID-group boundary found by reading the binlog's events, never mysqlbinlog's 1-second,
 // local-time --stop-datetime.
 
-import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeStages, runPipeline } from "../adapters/pipeline/stream.js";
-import { startSandbox, type Sandbox, type SandboxInfo, type SandboxOptions } from "../adapters/sandbox/mariadb-sandbox.js";
+import { destroySandboxDir, isOurServer, startSandbox, type Sandbox, type SandboxInfo, type SandboxOptions } from "../adapters/sandbox/mariadb-sandbox.js";
 import { checkRepository, datasetOf } from "../backup/backup.js";
 import type { BackupManifest } from "../backup/manifest.generated.js";
 import { binlogSetsDir, listSets, setsDir } from "../backup/set-store.js";
@@ -133,7 +133,11 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const keys = req.spec.encryption?.identityFile ? { identityFile: req.spec.encryption.identityFile } : {};
   req.inspect?.planned?.(plan.sets);
   if (req.verifyDigests) await verifyStored([...plan.sets, ...plan.binlogs].map(stored));
-  const work = await mkdtemp(join(req.baseDir ?? tmpdir(), "drctl-restore-"));
+  const scratchParent = req.baseDir ?? tmpdir();
+  for (const gone of await sweepAbandoned(scratchParent)) say(`removed a sandbox and scratch files left by a killed restore or drill (pid ${gone.pid}): ${gone.dir}`);
+  const work = await mkdtemp(join(scratchParent, "drctl-restore-"));
+  // who owns this scratch dir: a later restore removes it (and stops its server) if this process is killed
+  await writeFile(join(work, OWNER), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }) + "\n", { mode: 0o600 });
   let sandbox: Sandbox | undefined;
   try {
     const full = plan.sets[0]!;
@@ -193,6 +197,31 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     if (!req.keepIn) await sandbox?.stop().catch(() => {});
     await rm(work, { recursive: true, force: true });
   }
+}
+
+const OWNER = "owner.json";
+
+/**
+ * A restore's scratch dir (its sandbox, prepared files, decoded binlogs) outlives a drctl that was
+ * SIGKILLed (no exit hook runs): remove those whose owner process is gone, stopping their server.
+ */
+async function sweepAbandoned(parent: string): Promise<{ dir: string; pid: number }[]> {
+  const gone: { dir: string; pid: number }[] = [];
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    if (!name.startsWith("drctl-restore-")) continue;
+    const dir = join(parent, name);
+    let owner: { pid: number; host: string };
+    try {
+      owner = JSON.parse(await readFile(join(dir, OWNER), "utf8")) as { pid: number; host: string };
+    } catch {
+      continue; // not ours to judge (being created, or another user's)
+    }
+    if (owner.host !== hostname() || isOurServer(owner.pid)) continue;
+    for (const sub of await readdir(dir).catch(() => [] as string[])) if (sub.startsWith("drctl-sandbox-")) await destroySandboxDir(join(dir, sub));
+    await rm(dir, { recursive: true, force: true });
+    gone.push({ dir, pid: owner.pid });
+  }
+  return gone;
 }
 
 /** The stored bytes of every set the restore reads, against their manifests: named when they differ. */

@@ -2,7 +2,7 @@
 // sandboxes, verified at the set's point (tables, CHECK TABLE, objects, reference figures, views)
 // and at the drill's point (GTIDs applied, queries); RTO/RPO measured and judged (exit 7 when a
 // target is missed); a broken set (a flipped byte; a table cut out of a re-hashed dump) fails, exit 5.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-s
 import { readJournal, verifyJournal } from "../../src/state/journal.js";
 import { drctl } from "../helpers/cli.js";
 import { datasetsSpec } from "../helpers/spec-files.js";
-import { tempDir } from "../helpers/temp.js";
+import { distCli, tempDir } from "../helpers/temp.js";
 import type { DrillRecord } from "../../src/drill/drill.js";
 
 const dir = tempDir("drctl-drill-");
@@ -259,6 +259,27 @@ describe("drctl drill run", () => {
     expect(r.stdout).toMatch(/logical-latest\s+logical\s+30 5 \* \* 0\s+latest\s+\S+Z\s+failed/);
     expect(r.stdout).toMatch(/tight\s+tight\s+.*target-missed\s+\d+\.\ds\/1s/);
   });
+
+  it("a drill SIGKILLed mid-restore leaves its sandbox running; the next restore or drill stops it and removes its files", async () => {
+    const child = spawn(process.execPath, [distCli, "drill", "run", "-f", spec, "tight"], { env: { ...process.env, ...env }, stdio: "ignore" });
+    let orphan: string | undefined;
+    for (let i = 0; i < 600 && !orphan; i++) {
+      orphan = sandboxProcesses()[0];
+      if (!orphan) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(orphan, "the drill's sandbox server").toBeDefined();
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sandboxProcesses()).toEqual([orphan]); // no exit hook ran: the server is still there
+    const scratch = readdirSync(tmp).filter((n) => n.startsWith("drctl-restore-"));
+    expect(scratch).toHaveLength(1);
+    const r = await drctl(["drill", "run", "-f", spec, "logical-latest"], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`removed a sandbox and scratch files left by a killed restore or drill (pid ${child.pid}): ${join(tmp, scratch[0]!)}`);
+    expect(sandboxProcesses()).toEqual([]);
+    expect(readdirSync(tmp).filter((n) => n.startsWith("drctl-restore-"))).toEqual([]);
+  }, 180_000);
 });
 
 describe("drctl evidence export / verify (on the drills above)", () => {

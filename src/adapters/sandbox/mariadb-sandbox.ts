@@ -4,7 +4,7 @@
 
 import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rename, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
@@ -397,19 +397,31 @@ export async function stopServer(pid: number, dir: string): Promise<void> {
   if (isOurServer(pid)) await killAndWait(pid);
 }
 
-/** Tear down a persistent sandbox from its directory (`drctl sandbox down`). */
-export async function destroySandboxDir(dir: string): Promise<{ stopped: boolean }> {
-  const infoFile = join(dir, "sandbox.json");
-  let stopped = false;
-  if (existsSync(infoFile)) {
-    const info = JSON.parse(await readFile(infoFile, "utf8")) as SandboxInfo;
-    if (isOurServer(info.pid, dir)) {
-      await stopServer(info.pid, dir);
-      stopped = true;
+/** mariadbd processes started from `dir` (their --defaults-file lies in it): found from /proc, for a sandbox whose owner died before it wrote sandbox.json. */
+function serversStartedIn(dir: string): number[] {
+  const pids: number[] = [];
+  for (const p of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    try {
+      const argv = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
+      if (/mariadbd$|mysqld$/.test(argv[0] ?? "") && argv.some((a) => a === `--defaults-file=${join(dir, "my.cnf")}`)) pids.push(Number(p));
+    } catch {
+      /* gone meanwhile, or not ours to read */
     }
   }
+  return pids;
+}
+
+/** Tear down a sandbox from its directory (`drctl sandbox down`, or what a killed restore left). */
+export async function destroySandboxDir(dir: string): Promise<{ stopped: boolean }> {
+  const infoFile = join(dir, "sandbox.json");
+  const pids = new Set(serversStartedIn(dir));
+  if (existsSync(infoFile)) {
+    const info = JSON.parse(await readFile(infoFile, "utf8")) as SandboxInfo;
+    if (isOurServer(info.pid, dir)) pids.add(info.pid);
+  }
+  for (const pid of pids) await stopServer(pid, dir);
   await rm(dir, { recursive: true, force: true });
-  return { stopped };
+  return { stopped: pids.size > 0 };
 }
 
 /** Run `fn` with a sandbox that is torn down afterwards, whatever happens. */
