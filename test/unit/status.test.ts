@@ -31,7 +31,8 @@ describe("datasetStatus", () => {
 
   it("without archiving, the exposure runs from the newest set", () => {
     const s = specWith({}, { rpo: "1d", rto: "4h" }, { drills: { weekly: { dataset: "shop", schedule: "0 5 * * 0" } } });
-    const r = datasetStatus(s, "shop", { ...facts, archivedUntil: undefined! }, new Date("2026-11-25T12:00:00Z"), "UTC");
+    const { archivedUntil: _a, newestArchivedEvent: _e, ...withoutArchive } = facts;
+    const r = datasetStatus(s, "shop", withoutArchive, new Date("2026-11-25T12:00:00Z"), "UTC");
     expect(r).toMatchObject({ state: "OK", exposureSeconds: 36000, recoverableUntil: "2026-11-25T02:00:00Z" });
   });
 
