@@ -108,6 +108,13 @@ export async function archivedUntil(repoPath: string, serverName: string, server
   return p.checkedAt;
 }
 
+/** How far a server's archive reaches: the last clean archive run (archivedUntil) and the newest archived event. */
+export async function archiveCoverage(repoPath: string, serverName: string, serverId?: string): Promise<{ archivedUntil?: string; newestEvent?: string }> {
+  const until = await archivedUntil(repoPath, serverName, serverId);
+  const newestEvent = (await listSets(binlogSetsDir(repoPath, serverName))).sets.map((s) => s.manifest.binlog?.lastEventAt ?? "").sort().at(-1);
+  return { ...(until ? { archivedUntil: until } : {}), ...(newestEvent ? { newestEvent } : {}) };
+}
+
 function factsOf(m: BackupManifest): BinlogFileFacts | undefined {
   return m.binlog;
 }

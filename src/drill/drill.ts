@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { findMariadbd } from "../adapters/sandbox/mariadb-sandbox.js";
 import { checkRepository, datasetOf } from "../backup/backup.js";
 import type { BackupManifest } from "../backup/manifest.generated.js";
-import { binlogSetsDir, listSets, setsDir } from "../backup/set-store.js";
-import { archivedUntil } from "../binlog/archive.js";
+import { listSets, setsDir } from "../backup/set-store.js";
+import { archiveCoverage, archivedUntil } from "../binlog/archive.js";
 import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";
 import { pointTime } from "../core/recovery.js";
@@ -249,7 +249,6 @@ async function coverage(repoPath: string, server: string, archiving: boolean, im
 
 /** The newest time a restore of this dataset can reach: the archive's coverage or its newest event, or the newest set. */
 async function archiveReach(repoPath: string, server: string, sets: BackupManifest[]): Promise<string | undefined> {
-  const binlogs = (await listSets(binlogSetsDir(repoPath, server))).sets.map((s) => s.manifest.binlog?.lastEventAt ?? "");
-  const times = [await archivedUntil(repoPath, server, sets.filter((m) => m.kind === "full").at(-1)?.server.serverId), ...binlogs, ...sets.map(pointTime)].filter((t): t is string => !!t);
-  return times.sort().at(-1);
+  const c = await archiveCoverage(repoPath, server, sets.filter((m) => m.kind === "full").at(-1)?.server.serverId);
+  return [c.archivedUntil, c.newestEvent, ...sets.map(pointTime)].filter((t): t is string => !!t).sort().at(-1);
 }

@@ -2,8 +2,8 @@
 // newest archived event, and the journal's drill records — handed to the pure core (core/status.ts).
 
 import { checkRepository } from "../backup/backup.js";
-import { binlogSetsDir, listSets, setsDir } from "../backup/set-store.js";
-import { archivedUntil } from "../binlog/archive.js";
+import { listSets, setsDir } from "../backup/set-store.js";
+import { archiveCoverage } from "../binlog/archive.js";
 import { pointTime } from "../core/recovery.js";
 import { datasetStatus, statusReport, type DatasetFacts, type StatusReport } from "../core/status.js";
 import { stateDirOf } from "../core/desired.js";
@@ -24,10 +24,9 @@ export async function datasetFacts(spec: DrSpec, name: string, drills: ReturnTyp
     drills: drills.filter((d) => d.dataset === name).map((d) => ({ drill: d.drill, startedAt: d.startedAt, result: d.result, ...(d.rto ? { rto: d.rto } : {}), ...(d.rpo ? { rpo: d.rpo } : {}) })),
   };
   if (ds.binlog?.archive === true) {
-    const until = await archivedUntil(repoPath, ds.server, newestFull?.server.serverId);
-    if (until) facts.archivedUntil = until;
-    const newestEvent = (await listSets(binlogSetsDir(repoPath, ds.server))).sets.map((s) => s.manifest.binlog?.lastEventAt ?? "").sort().at(-1);
-    if (newestEvent) facts.newestArchivedEvent = newestEvent;
+    const c = await archiveCoverage(repoPath, ds.server, newestFull?.server.serverId);
+    if (c.archivedUntil) facts.archivedUntil = c.archivedUntil;
+    if (c.newestEvent) facts.newestArchivedEvent = c.newestEvent;
   }
   return facts;
 }

@@ -3,7 +3,7 @@
 import { drillOf, runDrill, type DrillRecord } from "../../drill/drill.js";
 import { lastDrills } from "../../drill/records.js";
 import { stateDirOf } from "../../core/desired.js";
-import { formatDuration, formatMeasured as formatSeconds, parseWaitMs } from "../../core/duration.js";
+import { formatDuration, formatMeasured, parseWaitMs } from "../../core/duration.js";
 import { DrError } from "../../errors.js";
 import { loadSpec } from "../../spec/check.js";
 import type { Drill, DrSpec } from "../../spec/types.generated.js";
@@ -38,7 +38,7 @@ export async function drillWork(spec: DrSpec, name: string, opts: { seed?: strin
   const sets = r.sets?.join(" + ") ?? "no image";
   if (r.result === "failed") io.out(`drill ${name} FAILED: ${r.failures.length} check(s) failed on ${sets} (dataset ${r.dataset})`);
   else {
-    const figures = `RTO ${formatSeconds(r.rto!.measuredSeconds)} (target ${formatDuration(r.rto!.targetSeconds)}${r.rto!.met ? "" : ", MISSED"}), RPO ${formatSeconds(r.rpo!.measuredSeconds)} (target ${formatDuration(r.rpo!.targetSeconds)}${r.rpo!.met ? "" : ", MISSED"})`;
+    const figures = `RTO ${formatMeasured(r.rto!.measuredSeconds)} (target ${formatDuration(r.rto!.targetSeconds)}${r.rto!.met ? "" : ", MISSED"}), RPO ${formatMeasured(r.rpo!.measuredSeconds)} (target ${formatDuration(r.rpo!.targetSeconds)}${r.rpo!.met ? "" : ", MISSED"})`;
     io.out(`drill ${name} ${r.result === "ok" ? "passed" : "verified the data but MISSED the tier"}: ${sets} restored and verified; ${figures}`);
   }
   return {
@@ -69,6 +69,6 @@ export async function drillListCommand(flags: { file: string; json: boolean }, i
 
 function lastColumns(r: DrillRecord | undefined): string[] {
   if (!r) return ["never", "", "", ""];
-  const fig = (b?: { measuredSeconds: number; targetSeconds: number }) => (b ? `${formatSeconds(b.measuredSeconds)}/${formatDuration(b.targetSeconds)}` : "");
+  const fig = (b?: { measuredSeconds: number; targetSeconds: number }) => (b ? `${formatMeasured(b.measuredSeconds)}/${formatDuration(b.targetSeconds)}` : "");
   return [r.startedAt.replace(/\.\d+Z$/, "Z"), r.result, fig(r.rto), fig(r.rpo)];
 }
