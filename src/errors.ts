@@ -8,7 +8,8 @@ export type FailureKind =
   | "locked" // another drctl run holds the lock
   | "integrity" // checksum, decrypt, verify or journal chain failed
   | "degraded" // done, but something needs attention
-  | "target-missed"; // status BREACHED or a drill that missed its tier
+  | "target-missed" // status BREACHED or a drill that missed its tier
+  | "interrupted"; // SIGINT/SIGTERM stopped the run (cleaned up, journaled): exit 128 + the signal's number
 
 export class DrError extends Error {
   readonly kind: FailureKind;
@@ -35,6 +36,14 @@ export interface Diagnostic {
   summary: string;
   hint?: string;
   position?: SourcePosition;
+}
+
+/** The error a run stops with when a signal interrupted it (meta.signal: which). */
+export function interruptedError(signal: NodeJS.Signals, doing: string): DrError {
+  return new DrError("interrupted", `interrupted by ${signal} while ${doing}: stopped, nothing of this run was kept`, {
+    hint: "the run's partial files were removed and its locks released; run it again when ready",
+    meta: { signal },
+  });
 }
 
 /** Strips everything but the message from an unknown throwable, for error lines. */

@@ -13,13 +13,14 @@ import { fileProducer, streamToFile, type Stage } from "../adapters/pipeline/str
 import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";
 import { REPOSITORY_MARKER } from "../discover/repositories.js";
-import { DrError, messageOf } from "../errors.js";
+import { DrError, interruptedError, messageOf } from "../errors.js";
+import { throwIfInterrupted } from "../adapters/process/interrupt.js";
 import { didYouMean } from "../spec/suggest.js";
 import type { Dataset, DrSpec, Server } from "../spec/types.generated.js";
 import { acquireLock } from "../state/lock.js";
 import type { BackupManifest, SetFile, TableName } from "./manifest.generated.js";
 import { dumpCommand, mydumperUnsafe, physicalCommand, type Flavor } from "./methods.js";
-import { setEncoding } from "./encoding.js";
+import { encodingProblem, setEncoding } from "./encoding.js";
 import { dumpPayload, mydumperPayload, physicalPayload, type PayloadContext, type ServerFacts } from "./payloads.js";
 import { catalogTables, rebuildFacts, referenceFigures, scopeOf, type CatalogTables, type DatasetScope } from "./server-facts.js";
 import { beginSet, cleanDebris, listSets, publishSet, repositoryPathOf, setsDir, stagingDir, newSetId } from "./set-store.js";
@@ -211,6 +212,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     const parentDir = setsDir(repoPath, req.dataset);
     const debris = await cleanDebris([parentDir, join(repoPath, "staging")]);
     for (const d of debris.removed) say(`removed an interrupted attempt: ${d}`);
+    for (const k of debris.kept) say(`left alone: ${k.path} (${k.why})`);
 
     const { facts, catalog, rebuild } = await readServer(server, serverName, scope, method, req.dataset);
     trace("server facts read");
@@ -236,6 +238,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     const store = async (name: string, role: SetFile["role"], producer: Stage, source?: string) => {
       if (name.includes("/")) await mkdir(dirname(join(setDir!, name)), { recursive: true, mode: 0o700 });
       const r = await streamToFile(join(setDir!, name), { producer, ...encoding.stream, onProgress: (b) => req.onProgress?.(name, b) });
+      const wrong = encodingProblem(r.head, encoding.manifest);
+      if (wrong) throw new DrError("failed", `${name}: ${wrong} — every stage exited 0, yet its output is not what the set would claim; nothing is published`, { hint: `check the ${encoding.manifest.encryption.type === "age" ? "age" : "zstd"} found first on PATH (${encoding.manifest.encryption.type === "age" ? "`age --version`" : "`zstd --version`"})` });
       files.push({ name, role, ...(source !== undefined ? { source } : {}), bytes: r.bytes, sha256: r.sha256 });
       return r;
     };
@@ -297,6 +301,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       reference: ref,
       ...(notes.length ? { notes } : {}),
     };
+    // the last step that can still be undone: a signal that came during the figures stops it here
+    throwIfInterrupted((signal) => interruptedError(signal, `backing up ${req.dataset}`));
     await publishSet(setDir, manifest);
     trace("published");
     published = true;

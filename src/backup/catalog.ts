@@ -18,6 +18,8 @@ export interface Catalog {
   sets: CatalogSet[];
   /** Damaged or unreadable manifests: shown, never skipped silently. */
   problems: string[];
+  /** Directories that are neither a set nor an attempt in progress (a set whose manifest was deleted?): shown, never deleted. */
+  strays: string[];
 }
 
 function filesystemRepos(spec: DrSpec): [string, string][] {
@@ -28,6 +30,7 @@ function filesystemRepos(spec: DrSpec): [string, string][] {
 export async function readCatalog(spec: DrSpec, opts: { dataset?: string; binlogs?: boolean } = {}): Promise<Catalog> {
   const sets: CatalogSet[] = [];
   const problems: string[] = [];
+  const strays: string[] = [];
   for (const [repoName, path] of filesystemRepos(spec)) {
     const parents: string[] = [];
     if (opts.dataset) parents.push(setsDir(path, opts.dataset));
@@ -36,10 +39,11 @@ export async function readCatalog(spec: DrSpec, opts: { dataset?: string; binlog
     for (const parent of parents) {
       const r = await listSets(parent);
       problems.push(...r.problems);
+      strays.push(...r.strays);
       for (const s of r.sets) if (s.manifest.project === spec.project) sets.push({ repository: repoName, dir: s.dir, manifest: s.manifest });
     }
   }
-  return { sets, problems };
+  return { sets, problems, strays };
 }
 
 export function storedBytes(m: BackupManifest): number {

@@ -2,20 +2,25 @@
 //   <repo>/sets/<dataset>/<set id>/      payload files + manifest.json (written last)
 //   <repo>/binlogs/<server>/<set id>/    one archived binlog per set
 //   <repo>/staging/<tmp>/                0700 scratch for tools that write files (mydumper, mysqlbinlog)
-// A set directory without manifest.json is an interrupted attempt: never listed; removed by the
-// next run once its writer (recorded in .in-progress.json: host, pid) is known to be gone.
+// A set directory is born under a dot-name with its in-progress marker inside and renamed to its id,
+// so every attempt of drctl's carries `.in-progress.json` (host, pid) until its manifest is written.
+// Only such an attempt whose writer is known to be gone is debris, removed by the next run. A
+// directory with neither manifest nor marker (a set whose manifest was deleted, something put
+// there by hand) is not drctl's to delete: it is reported as a stray by backups/verify (exit 6).
 
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fsyncDir, writeFileAtomic } from "../adapters/fs/atomic-write.js";
 import { DrError, messageOf } from "../errors.js";
 import type { BackupManifest } from "./manifest.generated.js";
 
 export const MANIFEST = "manifest.json";
 export const IN_PROGRESS = ".in-progress.json";
+/** The binlog archive keeps its progress beside its sets (binlog/archive.ts). */
+const PROGRESS_FILE = "progress.json";
 /** Debris another host left is removed only when this old (its writer may still be running there). */
 const FOREIGN_DEBRIS_AGE_MS = 7 * 86400_000;
 
@@ -45,8 +50,8 @@ function marker(command: string): InProgress {
 }
 
 /** Is this attempt's writer gone for sure? Same host: its pid is not alive. Other hosts: only by age. */
-export function writerGone(m: InProgress | undefined, mtimeMs: number, now = Date.now()): boolean {
-  if (!m || m.host !== hostname()) return now - mtimeMs > FOREIGN_DEBRIS_AGE_MS || (!m && now - mtimeMs > 60_000);
+export function writerGone(m: InProgress, mtimeMs: number, now = Date.now()): boolean {
+  if (m.host !== hostname()) return now - mtimeMs > FOREIGN_DEBRIS_AGE_MS;
   if (m.pid === process.pid) return false;
   try {
     const st = readFileSync(`/proc/${m.pid}/stat`, "utf8");
@@ -65,12 +70,16 @@ async function readMarker(dir: string): Promise<InProgress | undefined> {
   }
 }
 
-/** Creates the set directory (0700) with its in-progress marker. */
+/** A set directory being born: made under this prefix, marker written, then renamed to its id. */
+const BIRTH_PREFIX = ".begin-";
+
+/** Creates the set directory (0700) with its in-progress marker already inside (never one without). */
 export async function beginSet(parent: string, id: string, command: string): Promise<string> {
   await mkdir(parent, { recursive: true, mode: 0o700 });
+  const born = await mkdtemp(join(parent, BIRTH_PREFIX));
+  await writeFileAtomic(join(born, IN_PROGRESS), JSON.stringify(marker(command)) + "\n", { mode: 0o600 });
   const dir = join(parent, id);
-  await mkdir(dir, { mode: 0o700 });
-  await writeFileAtomic(join(dir, IN_PROGRESS), JSON.stringify(marker(command)) + "\n", { mode: 0o600 });
+  await rename(born, dir);
   await fsyncDir(parent);
   return dir;
 }
@@ -96,8 +105,16 @@ export interface DebrisReport {
   kept: { path: string; why: string }[];
 }
 
-/** Removes interrupted attempts (no manifest) whose writer is gone, and stale staging dirs, under `parents`. */
-export async function cleanDebris(parents: string[]): Promise<DebrisReport> {
+/** How old a marker-less directory of drctl's own making (a set being born, a staging dir) must be to be debris. */
+const UNMARKED_DEBRIS_AGE_MS = 60_000;
+
+/**
+ * Removes drctl's own interrupted attempts under `parents`: a directory whose in-progress marker
+ * names a writer that is gone, and — where only drctl creates directories (a set's `.begin-*`
+ * birth dir, `staging/run-*`) — one that died before its marker was written. Anything else without
+ * a manifest is left where it is (listSets reports it as a stray).
+ */
+export async function cleanDebris(parents: string[], now = Date.now()): Promise<DebrisReport> {
   const report: DebrisReport = { removed: [], kept: [] };
   for (const parent of parents) {
     let names: string[];
@@ -106,6 +123,7 @@ export async function cleanDebris(parents: string[]): Promise<DebrisReport> {
     } catch {
       continue;
     }
+    const scratch = basename(parent) === "staging";
     for (const name of names) {
       const dir = join(parent, name);
       let st;
@@ -118,8 +136,16 @@ export async function cleanDebris(parents: string[]): Promise<DebrisReport> {
       const files = await readdir(dir).catch(() => [] as string[]);
       if (files.includes(MANIFEST)) continue;
       const m = await readMarker(dir);
-      if (!writerGone(m, st.mtimeMs)) {
-        report.kept.push({ path: dir, why: m ? `still being written by pid ${m.pid} on ${m.host}` : "too recent to be an abandoned attempt" });
+      const ownName = name.startsWith(BIRTH_PREFIX) || (scratch && name.startsWith("run-"));
+      if (!m) {
+        if (ownName && now - st.mtimeMs > UNMARKED_DEBRIS_AGE_MS) {
+          await rm(dir, { recursive: true, force: true });
+          report.removed.push(dir);
+        } else report.kept.push({ path: dir, why: ownName ? "too recent to be an abandoned attempt" : "no manifest and no in-progress marker: not an attempt of drctl's, left for a person to look at" });
+        continue;
+      }
+      if (!writerGone(m, st.mtimeMs, now)) {
+        report.kept.push({ path: dir, why: `still being written by pid ${m.pid} on ${m.host}` });
         continue;
       }
       await rm(dir, { recursive: true, force: true });
@@ -134,23 +160,34 @@ export interface CatalogEntry {
   manifest: BackupManifest;
 }
 
-/** Published sets under `parent`, oldest first. Unreadable manifests are errors, never skipped silently. */
-export async function listSets(parent: string): Promise<{ sets: CatalogEntry[]; problems: string[] }> {
+/** Published sets under `parent`, oldest first. Unreadable manifests are problems, never skipped silently; a
+ * directory that is neither a set nor an attempt in progress is a stray (reported, never deleted). */
+export async function listSets(parent: string): Promise<{ sets: CatalogEntry[]; problems: string[]; strays: string[] }> {
   const sets: CatalogEntry[] = [];
   const problems: string[] = [];
+  const strays: string[] = [];
   let names: string[];
   try {
     names = (await readdir(parent)).sort();
   } catch {
-    return { sets, problems };
+    return { sets, problems, strays };
   }
   for (const name of names) {
+    if (name.startsWith(".") || name === PROGRESS_FILE) continue; // a set being born, an atomic write's temp dir, the archive's progress
     const dir = join(parent, name);
     let text: string;
     try {
       text = await readFile(join(dir, MANIFEST), "utf8");
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR") continue;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") {
+        if (!(await readdir(dir).catch(() => [] as string[])).includes(IN_PROGRESS)) strays.push(`${dir}: no ${MANIFEST} and no in-progress marker (not a set; drctl leaves it alone)`);
+        continue;
+      }
+      if (code === "ENOTDIR") {
+        strays.push(`${dir}: a file where only set directories belong`);
+        continue;
+      }
       problems.push(`${dir}: cannot read ${MANIFEST}: ${messageOf(e)}`);
       continue;
     }
@@ -162,7 +199,7 @@ export async function listSets(parent: string): Promise<{ sets: CatalogEntry[]; 
       problems.push(`${dir}: ${MANIFEST} is damaged: ${messageOf(e)}`);
     }
   }
-  return { sets, problems };
+  return { sets, problems, strays };
 }
 
 export function repositoryPathOf(repo: { type: string; path?: string }, name: string): string {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { decodeFile } from "../adapters/pipeline/stream.js";
 import { DrError, messageOf } from "../errors.js";
 import type { CatalogSet } from "./catalog.js";
+import { encodingProblem } from "./encoding.js";
 
 export interface FileProblem {
   file: string;
@@ -24,14 +25,16 @@ export interface SetVerification {
   problems: FileProblem[];
 }
 
-async function hashFile(path: string): Promise<{ bytes: number; sha256: string }> {
+async function hashFile(path: string): Promise<{ bytes: number; sha256: string; head: Buffer }> {
   const h = createHash("sha256");
   let bytes = 0;
+  let head = Buffer.alloc(0);
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     h.update(chunk);
+    if (head.length < 64) head = Buffer.concat([head, chunk.subarray(0, 64 - head.length)]);
     bytes += chunk.length;
   }
-  return { bytes, sha256: h.digest("hex") };
+  return { bytes, sha256: h.digest("hex"), head };
 }
 
 export async function verifySet(set: CatalogSet, opts: { deep: boolean; identityFile?: string }): Promise<SetVerification> {
@@ -54,6 +57,12 @@ export async function verifySet(set: CatalogSet, opts: { deep: boolean; identity
       bytes += h.bytes;
       if (h.sha256 !== f.sha256) {
         problems.push({ file: f.name, problem: `sha256 ${h.sha256.slice(0, 16)}… differs from the manifest's ${f.sha256.slice(0, 16)}…` });
+        continue;
+      }
+      // digests match what was written; was what was written what the manifest says it is?
+      const wrong = encodingProblem(h.head, m);
+      if (wrong) {
+        problems.push({ file: f.name, problem: wrong });
         continue;
       }
       if (opts.deep) {

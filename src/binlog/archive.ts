@@ -16,11 +16,12 @@ import { writeFileAtomic } from "../adapters/fs/atomic-write.js";
 import { addressOf, connectServer } from "../adapters/mysql/connect.js";
 import { fileProducer, streamToFile } from "../adapters/pipeline/stream.js";
 import { stateDirOf } from "../core/desired.js";
-import { DrError, messageOf } from "../errors.js";
+import { DrError, interruptedError, messageOf } from "../errors.js";
+import { throwIfInterrupted } from "../adapters/process/interrupt.js";
 import { checkRepository } from "../backup/backup.js";
 import type { BackupManifest, BinlogFileFacts } from "../backup/manifest.generated.js";
 import { clientConnectionArgs } from "../backup/methods.js";
-import { setEncoding, type SetEncoding } from "../backup/encoding.js";
+import { encodingProblem, setEncoding, type SetEncoding } from "../backup/encoding.js";
 import { beginSet, binlogSetsDir, cleanDebris, listSets, newSetId, publishSet, stagingDir } from "../backup/set-store.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { acquireLock } from "../state/lock.js";
@@ -159,7 +160,9 @@ export async function archiveBinlogs(spec: DrSpec, serverName: string, opts: { s
       state = await readServerState(conn, serverName);
     }
     const rotated = state.current.file !== start.current.file;
-    for (const repo of repos) outcomes.push(await archiveInto(spec, serverName, server, repo, state, { checkedAt, rotated, say }));
+    // the progress records the GTID position read BEFORE the rotation: everything up to it is in the
+    // closed files archived now; a transaction that slipped in after the flush makes the next run rotate again
+    for (const repo of repos) outcomes.push(await archiveInto(spec, serverName, server, repo, state, { checkedAt, rotated, say, gtidBefore: start.gtid }));
     return outcomes;
   } finally {
     await conn.end().catch(() => {});
@@ -205,7 +208,7 @@ async function archiveInto(
   server: DrSpec["servers"][string],
   repo: { name: string; path: string },
   state: ServerBinlogState,
-  ctx: { checkedAt: string; rotated: boolean; say: (l: string) => void },
+  ctx: { checkedAt: string; rotated: boolean; say: (l: string) => void; gtidBefore: string },
 ): Promise<ArchiveOutcome> {
   const parent = binlogSetsDir(repo.path, serverName);
   await cleanDebris([parent, join(repo.path, "staging")]);
@@ -258,7 +261,10 @@ async function archiveInto(
         const started = new Date();
         const name = `binlog${encoding.ext}`;
         const r = await streamToFile(join(setDir, name), { producer: fileProducer(staged), ...encoding.stream });
+        const wrong = encodingProblem(r.head, encoding.manifest);
+        if (wrong) throw new DrError("failed", `${log.name}: ${wrong}; nothing is published`);
         const manifest = binlogManifest({ id, project: spec.project, serverName, state, file: log.name, summary, started, stored: { name, bytes: r.bytes, sha256: r.sha256 }, encoding });
+        throwIfInterrupted((signal) => interruptedError(signal, `archiving ${log.name} of ${serverName}`));
         await publishSet(setDir, manifest);
         published = true;
         last = manifest;
@@ -277,7 +283,7 @@ async function archiveInto(
     serverId: state.serverId,
     basename: state.basename,
     checkedAt: ctx.checkedAt,
-    serverAt: { file: state.current.file, position: state.current.position, gtid: state.gtid },
+    serverAt: { file: state.current.file, position: state.current.position, gtid: ctx.gtidBefore },
     complete: gaps.length === 0,
     ...(last ? { lastArchived: last.binlog!.file } : {}),
   };

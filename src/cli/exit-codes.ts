@@ -1,5 +1,6 @@
 // Exit codes are API (DESIGN.md §7): documented in README.md and asserted by the e2e tests.
 
+import { constants } from "node:os";
 import type { FailureKind } from "../errors.js";
 
 export const EXIT = {
@@ -13,8 +14,11 @@ export const EXIT = {
   targetMissed: 7,
 } as const;
 
-export function exitCodeFor(kind: FailureKind): number {
+/** `signal` only matters for "interrupted": 128 + its number, as a shell reports a signalled command (SIGINT 130, SIGTERM 143). */
+export function exitCodeFor(kind: FailureKind, signal?: unknown): number {
   switch (kind) {
+    case "interrupted":
+      return 128 + (constants.signals[(typeof signal === "string" ? signal : "SIGTERM") as NodeJS.Signals] ?? 15);
     case "failed":
       return EXIT.failed;
     case "invalid":

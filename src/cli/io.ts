@@ -15,9 +15,35 @@ export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
   return set("CI") || set("CONTINUOUS_INTEGRATION");
 }
 
+/**
+ * A reader that went away (`drctl backup … | head -1`, a closed cron mail pipe) must never change
+ * what drctl does or its outcome: EPIPE on stdout/stderr is remembered and later lines to that
+ * stream are dropped, instead of an uncaught 'error' event killing the run half-way.
+ */
+const closed = { out: false, err: false };
+export function tolerateClosedOutput(): void {
+  const watch = (stream: NodeJS.WriteStream, which: "out" | "err") =>
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") closed[which] = true;
+      else throw e;
+    });
+  watch(process.stdout, "out");
+  watch(process.stderr, "err");
+}
+
+function writeLine(stream: NodeJS.WriteStream, which: "out" | "err", line: string): void {
+  if (closed[which] || stream.destroyed) return;
+  try {
+    stream.write(line + "\n");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EPIPE") closed[which] = true;
+    else throw e;
+  }
+}
+
 export const processIo: Io = {
-  out: (line) => process.stdout.write(line + "\n"),
-  err: (line) => process.stderr.write(line + "\n"),
+  out: (line) => writeLine(process.stdout, "out", line),
+  err: (line) => writeLine(process.stderr, "err", line),
   interactive: process.stdout.isTTY === true && process.stdin.isTTY === true && !inCi(),
   async ask(question) {
     const { createInterface } = await import("node:readline/promises");

@@ -5,6 +5,7 @@
 
 import { Command, CommanderError, Option } from "commander";
 import { DrError, type Diagnostic } from "../errors.js";
+import { parseInstant } from "../core/instant.js";
 import { formatDiagnostic } from "../spec/check.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { processIo, type Io } from "./io.js";
@@ -65,7 +66,8 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(specOption())
     .option("--auto-approve", "do not ask for confirmation (required when not on a terminal)", false)
     .option("--lock-timeout <DURATION>", "wait this long for another apply to finish", "0s")
-    .action(async (planFile: string | undefined, opts: { file: string; autoApprove: boolean; lockTimeout: string }, cmd: Command) => {
+    .option("--allow-errors", "apply although the plan has error findings (refused by default)", false)
+    .action(async (planFile: string | undefined, opts: { file: string; autoApprove: boolean; lockTimeout: string; allowErrors: boolean }, cmd: Command) => {
       const { applyCommand } = await import("./commands/apply.js");
       setCode(await applyCommand({ ...opts, fileGiven: cmd.getOptionValueSource("file") === "cli", ...(planFile ? { planFile } : {}) }, io));
     });
@@ -111,7 +113,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description("restore a dataset into a throwaway sandbox, to a time or the newest archived point")
     .argument("<DATASET>")
     .addOption(specOption())
-    .requiredOption("--to <TIME>", "ISO time (UTC), e.g. 2026-11-25T14:03:00Z, or latest")
+    .requiredOption("--to <TIME>", "ISO time, UTC unless a zone is given (2026-11-25T14:03:00Z, 2026-11-25 15:03+01:00), or latest")
     .option("--before <REGEX>", "stop just before the first transaction after the backup whose statement matches (e.g. 'DROP TABLE grades')")
     .option("--skip <REGEX>", "leave out the first transaction after the backup whose statement matches, replay the rest to --to")
     .option("--force", "with --skip: go on although later transactions change rows the skipped one touched", false)
@@ -152,8 +154,8 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(new Option("--now <ISO>", "evaluate the policy as of this time (tests, what-if)").hideHelp())
     .action(async (ds: string, opts: { file: string; dryRun: boolean; now?: string }) => {
       const [{ runJob }, { pruneWork }] = await Promise.all([import("./commands/job.js"), import("./commands/prune.js")]);
-      const now = opts.now === undefined ? undefined : new Date(opts.now);
-      if (now && Number.isNaN(now.getTime())) throw new DrError("invalid", `--now ${opts.now}: expected an ISO time such as 2026-11-25T04:00:00Z`);
+      const now = opts.now === undefined ? undefined : parseInstant(opts.now);
+      if (opts.now !== undefined && !now) throw new DrError("invalid", `--now ${opts.now}: expected an ISO time such as 2026-11-25T04:00:00Z`);
       const words = ["prune", "-f", opts.file, ds, ...(opts.dryRun ? ["--dry-run"] : [])];
       setCode(await runJob({ specFile: opts.file, command: "prune", subject: ds, argv: words }, io, (spec) => pruneWork(spec, ds, { dryRun: opts.dryRun, ...(now ? { now } : {}) }, io)));
     });
@@ -292,7 +294,7 @@ export function reportError(e: unknown, io: Io): number {
     if (diags) for (const d of diags) io.err(formatDiagnostic(String(e.meta.file), d));
     io.err(`drctl: error: ${e.message}`);
     if (e.hint) io.err(`  hint: ${e.hint}`);
-    return exitCodeFor(e.kind);
+    return exitCodeFor(e.kind, e.meta.signal);
   }
   const err = e instanceof Error ? e : new Error(String(e));
   io.err(`drctl: internal error (this is a bug in drctl): ${err.message}`);

@@ -31,8 +31,26 @@ export function pointTime(m: BackupManifest): string {
 
 const seqOf = (m: BackupManifest) => m.binlog!.sequence;
 
+/**
+ * The file the server was writing at the last archive run that left nothing behind, and its GTID
+ * position then (the archive's progress.json). Every transaction up to `gtid` is in archived files,
+ * so this file held nothing newer at that run: a set whose point lies in it with that very GTID has
+ * nothing to replay — the file is not a gap, however long the server stays idle (issue 13, defect 6).
+ */
+export interface OpenBinlog {
+  serverId: string;
+  file: string;
+  gtid: string;
+}
+
+/** GTID lists as sets: "0-1-5,1-1-9" equals "1-1-9, 0-1-5". */
+export function sameGtids(a: string | undefined, b: string | undefined): boolean {
+  const norm = (t: string) => t.split(",").map((x) => x.trim()).filter(Boolean).sort().join(",");
+  return a !== undefined && b !== undefined && norm(a) === norm(b);
+}
+
 /** The archived binlogs, in sequence, from the file holding `from` on; stops at the first missing sequence. */
-export function binlogsFrom(binlogs: BackupManifest[], from: BinlogPoint, until?: BinlogPoint): { files: BackupManifest[]; gap?: { missing: string; reachableUntil?: string } } {
+export function binlogsFrom(binlogs: BackupManifest[], from: BinlogPoint, until?: BinlogPoint, open?: OpenBinlog): { files: BackupManifest[]; gap?: { missing: string; reachableUntil?: string } } {
   const start = pointKey(from);
   if (!start) return { files: [] };
   const end = until ? pointKey(until) : undefined;
@@ -43,6 +61,8 @@ export function binlogsFrom(binlogs: BackupManifest[], from: BinlogPoint, until?
   for (let seq = start[0]; seq <= (end ? end[0] : last); seq++) {
     const b = bySeq.get(seq);
     if (!b) {
+      // the set's own file, still open and empty past the set's point at the last clean archive run
+      if (seq === start[0] && !files.length && open && open.file === from.file && sameGtids(open.gtid, from.gtid) && ![...bySeq.keys()].some((k) => k > seq)) return { files };
       // a file the image needs is not archived: the chain reaches only as far as the one before
       const prev = files.at(-1);
       return { files, gap: { missing: `${basename}.${String(seq).padStart(6, "0")}`, ...(prev?.binlog?.lastEventAt ? { reachableUntil: prev.binlog.lastEventAt } : {}) } };
@@ -53,7 +73,7 @@ export function binlogsFrom(binlogs: BackupManifest[], from: BinlogPoint, until?
 }
 
 /** Groups a dataset's sets and its server's archived binlogs into recovery images, oldest first. */
-export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[]): RecoveryImage[] {
+export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[], open?: OpenBinlog): RecoveryImage[] {
   const fulls = sets.filter((s) => s.kind === "full").sort((a, b) => pointTime(a).localeCompare(pointTime(b)));
   const children = new Map<string, BackupManifest[]>();
   for (const s of sets) if (s.kind === "incremental" && s.parent) children.set(s.parent, [...(children.get(s.parent) ?? []), s]);
@@ -70,7 +90,7 @@ export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[]
     // only the binlogs of the server the full came from (another server behind the name is another history)
     const basename = full.consistentPoint.file?.replace(/\.\d+$/, "");
     const own = binlogs.filter((b) => b.server.serverId === full.server.serverId && b.binlog?.basename === basename);
-    const chain = binlogsFrom(own, full.consistentPoint, nextFull?.consistentPoint);
+    const chain = binlogsFrom(own, full.consistentPoint, nextFull?.consistentPoint, open && open.serverId === full.server.serverId ? open : undefined);
     return { full, incrementals, binlogs: chain.files, ...(chain.gap ? { gap: chain.gap } : {}) };
   });
 }
@@ -84,6 +104,8 @@ export type RecoveryPlan =
       /** Binlog files to replay from the last set's consistent point. */
       binlogs: BackupManifest[];
       from: BinlogPoint;
+      /** The newest time this image's archive reaches (what "latest" restores to; status's recoverable-until). */
+      reaches: string;
     }
   | { ok: false; reason: string; missing?: string; newestReachable?: string };
 
@@ -110,7 +132,7 @@ export function planRecovery(images: RecoveryImage[], target: string | "latest",
       const why = opts.binlogs === false ? "the dataset does not archive binlogs" : "it has no binlog coordinates";
       return { ok: false, reason: `set ${applied.at(-1)!.id} restores to its own point (${pointTime(applied.at(-1)!)}) only: ${why}`, newestReachable: pointTime(applied.at(-1)!) };
     }
-    return { ok: true, image, sets: applied, binlogs: [], from };
+    return { ok: true, image, sets: applied, binlogs: [], from, reaches: pointTime(applied.at(-1)!) };
   }
   const files = image.binlogs.filter((b) => seqOf(b) >= start[0]);
   const lastEvent = files.at(-1)?.binlog?.lastEventAt ?? pointTime(applied.at(-1)!);
@@ -132,5 +154,5 @@ export function planRecovery(images: RecoveryImage[], target: string | "latest",
     needed.push(f);
     if (target !== "latest" && (f.binlog?.lastEventAt ?? "") >= target) break;
   }
-  return { ok: true, image, sets: applied, binlogs: needed, from };
+  return { ok: true, image, sets: applied, binlogs: needed, from, reaches: newest };
 }

@@ -30,6 +30,8 @@ export interface DatasetFacts {
   /** Binlog archiving: the last archive run that reached the server's position (nothing left behind), and the newest archived event. */
   archivedUntil?: string;
   newestArchivedEvent?: string;
+  /** What a restore to "latest" reaches, read as restore reads it (planRecovery), and the binlog missing before it, if any. */
+  recovery?: { reaches?: string; missing?: string };
   /** Every drill record of the dataset, oldest first. */
   drills: DrillSummary[];
 }
@@ -70,16 +72,26 @@ export function datasetStatus(spec: DrSpec, name: string, facts: DatasetFacts, n
 
   // exposure: what a restore would not bring back if the server died now
   const archiving = ds.binlog?.archive === true;
+  // one truth with restore: when the restore plan was read, it says how far a restore reaches
   const recoverableUntil = !facts.newestFull
     ? undefined
-    : archiving
-      ? ([facts.archivedUntil, facts.newestArchivedEvent, facts.newestSet?.at].filter((t): t is string => !!t).sort().at(-1) ?? facts.newestFull.at)
-      : (facts.newestSet?.at ?? facts.newestFull.at);
+    : facts.recovery
+      ? (facts.recovery.reaches ?? facts.newestFull.at)
+      : archiving
+        ? ([facts.archivedUntil, facts.newestArchivedEvent, facts.newestSet?.at].filter((t): t is string => !!t).sort().at(-1) ?? facts.newestFull.at)
+        : (facts.newestSet?.at ?? facts.newestFull.at);
   const exposure = recoverableUntil ? Math.max(0, (now.getTime() - Date.parse(recoverableUntil)) / 1000) : undefined;
-  const basis = archiving ? (facts.archivedUntil && recoverableUntil === facts.archivedUntil ? "the last complete binlog archive run" : "the newest archived binlog event") : "the newest backup set (no binlog archiving)";
+  const basis = facts.recovery?.missing
+    ? `the archive up to the missing binlog ${facts.recovery.missing}`
+    : archiving
+      ? facts.archivedUntil && recoverableUntil === facts.archivedUntil
+        ? "the last complete binlog archive run"
+        : "the newest archived binlog event"
+      : "the newest backup set (no binlog archiving)";
   if (!facts.newestFull) flag("BREACHED", "no full backup set: nothing to restore");
   else if (exposure! > rpo) flag("BREACHED", `exposure ${formatDuration(exposure!)} > RPO ${formatDuration(rpo)} (${ds.tier}): data since ${recoverableUntil} (${basis}) would be lost`);
   else if (exposure! > AT_RISK_SHARE * rpo) flag("AT RISK", `exposure ${formatDuration(exposure!)} is above ${Math.round(AT_RISK_SHARE * 100)}% of RPO ${formatDuration(rpo)} (${ds.tier}), since ${recoverableUntil} (${basis})`);
+  if (facts.recovery?.missing) flag("AT RISK", `binlog ${facts.recovery.missing} is missing from the archive: a restore reaches only ${recoverableUntil ?? "the sets' own points"} (take a new full backup to start a new chain)`);
   if (archiving && facts.newestFull && !facts.archivedUntil) flag("AT RISK", "no binlog archive run has completed without leaving something behind (see `drctl binlog archive`)");
 
   // proof: the newest drill, and whether each drill ran when its schedule said

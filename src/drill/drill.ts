@@ -9,8 +9,7 @@ import { join } from "node:path";
 import { findMariadbd } from "../adapters/sandbox/mariadb-sandbox.js";
 import { checkRepository, datasetOf } from "../backup/backup.js";
 import type { BackupManifest } from "../backup/manifest.generated.js";
-import { listSets, setsDir } from "../backup/set-store.js";
-import { archiveCoverage, archivedUntil } from "../binlog/archive.js";
+import { planFromCatalog, readRecoveryCatalog } from "../restore/recovery-catalog.js";
 import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";
 import { pointTime } from "../core/recovery.js";
@@ -92,12 +91,15 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
   try {
     const started = now();
     const t0 = performance.now();
-    const sets = (await listSets(setsDir(repoPath, drill.dataset))).sets.map((s) => s.manifest);
+    const catalog = await readRecoveryCatalog(repoPath, drill.dataset, ds);
+    const sets = catalog.sets.map((s) => s.manifest);
     const fulls = sets.filter((m) => m.kind === "full");
     if (!fulls.length) throw new DrError("failed", `dataset ${drill.dataset} has no backup set to drill yet`, { hint: `run \`drctl backup ${drill.dataset}\` first` });
     const earliest = fulls.map(pointTime).sort()[0]!;
     const archiving = ds.binlog?.archive === true;
-    const reach = archiving ? await archiveReach(repoPath, ds.server, sets) : undefined;
+    // how far a restore reaches, read exactly as restore and status read it
+    const latestPlan = planFromCatalog(catalog, "latest");
+    const reach = archiving ? (latestPlan.ok ? latestPlan.reaches : latestPlan.newestReachable) : undefined;
     const point = drillPoint(drill.restoreTo as Parameters<typeof drillPoint>[0], {
       now: started,
       seed: req.seed ?? `${req.name}@${started.toISOString()}`,
@@ -211,7 +213,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
     if (outcome?.replay) record.replay = { transactions: outcome.replay.transactions, files: outcome.replay.files, ...(outcome.replay.lastGtid ? { lastGtid: outcome.replay.lastGtid } : {}) };
     if (verified) {
       const rtoSeconds = (verifiedAt! - t0) / 1000;
-      const coveredUntil = await coverage(repoPath, ds.server, ds.binlog?.archive === true, image);
+      const coveredUntil = archiving ? (catalog.options.coveredUntil ?? (image.length ? pointTime(image.at(-1)!) : undefined)) : image.length ? pointTime(image.at(-1)!) : undefined;
       const newestAppliedAt = outcome?.replay?.lastAt;
       const rpoSeconds = measuredRpoSeconds(point.targetTime, coveredUntil, newestAppliedAt ?? (image.length ? pointTime(image.at(-1)!) : undefined));
       const judged = judgeTargets({ rtoSeconds, rpoSeconds, rtoTargetSeconds: parseDuration(tier.rto)!, rpoTargetSeconds: parseDuration(tier.rpo)! }, ds.tier);
@@ -234,21 +236,4 @@ const round = (s: number) => Math.round(s * 1000) / 1000;
 function summary(checks: Check[]): string {
   const bad = checks.filter((c) => !c.ok);
   return bad.length ? `${bad.length} of ${checks.length} check(s) FAILED` : `${checks.length} check(s) passed`;
-}
-
-/**
- * Up to when the archive holds the server's data: the last archive run that reached the server's
- * position then (so an idle server counts as covered up to that run). Without binlog archiving, the
- * image's own point.
- */
-async function coverage(repoPath: string, server: string, archiving: boolean, image: BackupManifest[]): Promise<string | undefined> {
-  const own = image.length ? pointTime(image.at(-1)!) : undefined;
-  if (!archiving) return own;
-  return (await archivedUntil(repoPath, server, image[0]?.server.serverId)) ?? own;
-}
-
-/** The newest time a restore of this dataset can reach: the archive's coverage or its newest event, or the newest set. */
-async function archiveReach(repoPath: string, server: string, sets: BackupManifest[]): Promise<string | undefined> {
-  const c = await archiveCoverage(repoPath, server, sets.filter((m) => m.kind === "full").at(-1)?.server.serverId);
-  return [c.archivedUntil, c.newestEvent, ...sets.map(pointTime)].filter((t): t is string => !!t).sort().at(-1);
 }

@@ -43,7 +43,8 @@ export async function prune(spec: DrSpec, dataset: string, opts: { dryRun: boole
 
   // DESIGN §8 rule 3: retention never runs after a failed backup (the sets it would drop may be the last good ones)
   const journal = await readJournal(stateDir).catch(() => []);
-  const lastBackup = journal.filter((r) => r.kind === "job" && r.data.command === "backup" && r.data.subject === dataset).at(-1);
+  // a refused request (exit 3) or a backup that found the lock busy (exit 4) never ran: it is no failed backup
+  const lastBackup = journal.filter((r) => r.kind === "job" && r.data.command === "backup" && r.data.subject === dataset && r.data.exitCode !== 3 && r.data.exitCode !== 4).at(-1);
   if (lastBackup && lastBackup.data.exitCode !== 0) {
     throw new DrError("failed", `the last backup of ${dataset} failed (${lastBackup.ts}, exit ${String(lastBackup.data.exitCode)}): retention does not run after a failed backup`, {
       hint: "fix the backup and let it succeed once; prune runs again after that",

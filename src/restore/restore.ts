@@ -11,10 +11,10 @@ import { decodeStages, runPipeline } from "../adapters/pipeline/stream.js";
 import { destroySandboxDir, isOurServer, startSandbox, type Sandbox, type SandboxInfo, type SandboxOptions } from "../adapters/sandbox/mariadb-sandbox.js";
 import { checkRepository, datasetOf } from "../backup/backup.js";
 import type { BackupManifest } from "../backup/manifest.generated.js";
-import { binlogSetsDir, listSets, setsDir } from "../backup/set-store.js";
 import { verifySet } from "../backup/verify.js";
-import { archivedUntil } from "../binlog/archive.js";
-import { planRecovery, pointKey, recoveryImages } from "../core/recovery.js";
+import { parseInstant } from "../core/instant.js";
+import { pointKey } from "../core/recovery.js";
+import { planFromCatalog, readRecoveryCatalog } from "./recovery-catalog.js";
 import { BinlogParser, formatGtid, normalizeStatement, stopAt, type BinlogSummary, type TransactionGroup } from "../binlog/parse.js";
 import { DrError } from "../errors.js";
 import type { DrSpec } from "../spec/types.generated.js";
@@ -96,8 +96,9 @@ export interface RestoreOutcome {
 export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const say = req.say ?? (() => {});
   const ds = datasetOf(req.spec, req.dataset);
-  if (req.to !== "latest" && Number.isNaN(Date.parse(req.to))) throw new DrError("invalid", `--to ${req.to}: expected an ISO time such as 2026-11-25T14:03:00Z, or latest`);
-  const target = req.to === "latest" ? "latest" : new Date(req.to).toISOString();
+  const instant = req.to === "latest" ? undefined : parseInstant(req.to);
+  if (req.to !== "latest" && !instant) throw new DrError("invalid", `--to ${req.to}: expected an ISO time such as 2026-11-25T14:03:00Z (UTC unless a zone is given), or latest`);
+  const target = instant ? instant.toISOString() : "latest";
   if (req.before !== undefined && req.skip !== undefined) throw new DrError("invalid", "--before and --skip cannot be combined: --before stops at the statement, --skip goes on past it");
   const statementPattern = (flag: string, text: string | undefined) => {
     if (text === undefined) return undefined;
@@ -111,19 +112,9 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const skip = statementPattern("--skip", req.skip);
   if (req.into) await checkTarget(req.spec, req.into.server, req.force === true);
   const repoPath = await checkRepository(req.spec, ds.repository);
-  const sets = (await listSets(setsDir(repoPath, req.dataset))).sets;
-  const binlogs = (await listSets(binlogSetsDir(repoPath, ds.server))).sets;
-  const newestFull = sets.filter((s) => s.manifest.kind === "full").at(-1)?.manifest;
-  const coveredUntil = ds.binlog?.archive === true ? await archivedUntil(repoPath, ds.server, newestFull?.server.serverId) : undefined;
-  const dirOf = new Map([...sets, ...binlogs].map((s) => [s.manifest.id, s.dir]));
-  const plan = planRecovery(
-    recoveryImages(
-      sets.map((s) => s.manifest),
-      binlogs.map((s) => s.manifest),
-    ),
-    target,
-    { binlogs: ds.binlog?.archive === true, ...(coveredUntil ? { coveredUntil } : {}) },
-  );
+  const catalog = await readRecoveryCatalog(repoPath, req.dataset, ds);
+  const dirOf = catalog.dirOf;
+  const plan = planFromCatalog(catalog, target);
   if (!plan.ok) {
     throw new DrError("invalid", `cannot restore ${req.dataset} to ${req.to}: ${plan.reason}`, {
       ...(plan.newestReachable ? { hint: `the newest time that can be reached is ${plan.newestReachable}` } : {}),

@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
-import { DrError } from "../errors.js";
+import { DrError, interruptedError } from "../errors.js";
+import { interruptedBy, registerChild } from "../adapters/process/interrupt.js";
 import { writeFileAtomic } from "../adapters/fs/atomic-write.js";
 
 export interface LockHolder {
@@ -60,6 +61,9 @@ function tryOnce(path: string, waitMs: number): Promise<Attempt> {
   return new Promise((resolve, reject) => {
     const mode = waitMs > 0 ? ["--wait", (waitMs / 1000).toFixed(3)] : ["--nonblock"];
     const child = spawn("flock", [...mode, "--conflict-exit-code", String(CONFLICT), path, "cat"], { stdio: ["pipe", "pipe", "pipe"] });
+    // a wait can be interrupted (SIGTERM while queued behind another backup); a held lock's child is not
+    // registered: it must outlive the run's own cleanup
+    const forget = waitMs > 0 ? registerChild(child) : () => {};
     child.stdin.on("error", () => {
       /* flock exited (lock busy) before reading our byte: the exit handler reports it */
     });
@@ -69,6 +73,7 @@ function tryOnce(path: string, waitMs: number): Promise<Attempt> {
     child.stdout.once("data", () => {
       // cat echoed our byte: flock took the lock and ran it
       settled = true;
+      forget();
       resolve({ ok: true, child });
     });
     child.once("error", (e) => {
@@ -77,7 +82,9 @@ function tryOnce(path: string, waitMs: number): Promise<Attempt> {
     child.once("exit", (code) => {
       if (settled) return;
       settled = true;
+      const signal = interruptedBy();
       if (code === CONFLICT) resolve({ ok: false });
+      else if (signal) reject(interruptedError(signal, `waiting for lock ${path}`));
       else reject(new DrError("failed", `flock(1) failed on ${path} (exit ${code}): ${stderr.trim()}`));
     });
     child.stdin.write("x");

@@ -5,6 +5,7 @@ import { checkRepository } from "../backup/backup.js";
 import { listSets, setsDir } from "../backup/set-store.js";
 import { archiveCoverage } from "../binlog/archive.js";
 import { pointTime } from "../core/recovery.js";
+import { planFromCatalog, readRecoveryCatalog } from "../restore/recovery-catalog.js";
 import { datasetStatus, statusReport, type DatasetFacts, type StatusReport } from "../core/status.js";
 import { stateDirOf } from "../core/desired.js";
 import { drillRecords } from "../drill/records.js";
@@ -27,6 +28,10 @@ export async function datasetFacts(spec: DrSpec, name: string, drills: ReturnTyp
     const c = await archiveCoverage(repoPath, ds.server, newestFull?.server.serverId);
     if (c.archivedUntil) facts.archivedUntil = c.archivedUntil;
     if (c.newestEvent) facts.newestArchivedEvent = c.newestEvent;
+  }
+  if (newestFull) {
+    const plan = planFromCatalog(await readRecoveryCatalog(repoPath, name, ds), "latest");
+    facts.recovery = plan.ok ? { reaches: plan.reaches } : { ...(plan.newestReachable ? { reaches: plan.newestReachable } : {}), ...(plan.missing ? { missing: plan.missing } : {}) };
   }
   return facts;
 }

@@ -184,7 +184,6 @@ describe("sets and debris", () => {
     expect(writerGone({ pid: 2 ** 22 + 12345, host: hostname(), startedAt: "", command: "" }, now, now)).toBe(true);
     expect(writerGone({ pid: 1, host: "elsewhere", startedAt: "", command: "" }, now - 3600_000, now)).toBe(false);
     expect(writerGone({ pid: 1, host: "elsewhere", startedAt: "", command: "" }, now - 8 * 86400_000, now)).toBe(true);
-    expect(writerGone(undefined, now - 5_000, now)).toBe(false);
-    expect(writerGone(undefined, now - 120_000, now)).toBe(true);
+    // a directory without a marker is never judged by age (issue 13, defect 1): test/faults/data-safety.test.ts
   });
 });

@@ -11,6 +11,7 @@ import { open } from "node:fs/promises";
 import { writeFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { DrError } from "../../errors.js";
+import { registerChild } from "../process/interrupt.js";
 
 export interface Stage {
   /** Shown in errors: "mariadb-dump", "zstd", "age". */
@@ -44,6 +45,8 @@ export interface StreamResult {
   /** Bytes written to the file (after compression and encryption). */
   bytes: number;
   sha256: string;
+  /** The file's first bytes (up to 64): enough to check it is what its encoding claims. */
+  head: Buffer;
   /** stderr of each stage, trimmed to its tail (tools report progress and warnings there). */
   stderr: Record<string, string>;
 }
@@ -146,6 +149,7 @@ export async function runPipeline(stages: Stage[], sink: ((chunk: Buffer) => Pro
     // the last stage writes straight into the sink's file when there is one (no copy through this process)
     const stdout = i === stages.length - 1 && typeof sink === "object" ? sink.fd : "pipe";
     const child = spawn(stage.command, stage.args, { stdio: [stdin, stdout, "pipe"], env: stage.env ?? process.env });
+    registerChild(child);
     if (prev) prev.stdout!.destroy(); // the child holds its own copy; ours must not read from it
     stderr[stage.name] = "";
     child.stderr!.on("data", (d: Buffer) => {
@@ -197,6 +201,7 @@ export async function streamToFile(file: string, opts: StreamOptions): Promise<S
   const hash = createHash("sha256");
   let bytes = 0;
   let finished = false;
+  let head = Buffer.alloc(0);
   const block = Buffer.allocUnsafe(4 << 20);
   const follow = (async () => {
     for (;;) {
@@ -204,6 +209,7 @@ export async function streamToFile(file: string, opts: StreamOptions): Promise<S
       const { bytesRead } = await reader.read(block, 0, block.length, bytes);
       if (bytesRead > 0) {
         hash.update(block.subarray(0, bytesRead));
+        if (head.length < 64) head = Buffer.concat([head, block.subarray(0, Math.min(bytesRead, 64 - head.length))]);
         bytes += bytesRead;
         opts.onProgress?.(bytes);
         continue;
@@ -223,7 +229,7 @@ export async function streamToFile(file: string, opts: StreamOptions): Promise<S
     await fh.sync();
     const size = (await fh.stat()).size;
     if (size !== bytes) throw new DrError("failed", `${file}: hashed ${bytes} bytes but the file holds ${size}`);
-    return { bytes, sha256: hash.digest("hex"), stderr: r.stderr };
+    return { bytes, sha256: hash.digest("hex"), head, stderr: r.stderr };
   } catch (e) {
     finished = true;
     await follow.catch(() => {});

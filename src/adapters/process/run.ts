@@ -3,6 +3,7 @@
 // loading execa cost ~200 ms per start on these machines, more than the rest of drctl's start-up.
 
 import { spawn } from "node:child_process";
+import { registerChild } from "./interrupt.js";
 
 export interface ToolResult {
   /** null when the tool could not be started or was killed by a signal. */
@@ -31,6 +32,7 @@ export function runTool(command: string, args: string[], opts: ToolOptions = {})
       env: { ...process.env, ...(opts.as ? { HOME: opts.as.home } : {}), ...opts.env },
       ...(opts.as ? { uid: opts.as.uid, gid: opts.as.gid } : {}),
     });
+    registerChild(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const all: Buffer[] = [];

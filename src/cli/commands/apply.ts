@@ -28,6 +28,8 @@ export interface ApplyFlags {
   planFile?: string;
   autoApprove: boolean;
   lockTimeout: string;
+  /** Apply although the plan has error findings (a tier that cannot be met, an unreachable server…). */
+  allowErrors?: boolean;
 }
 
 type SavedPlan = Pick<Plan, "formatVersion" | "project" | "specFile" | "specDigest" | "stateFingerprint" | "createdAt">;
@@ -91,6 +93,14 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
       io.out("\nNothing to apply.");
       const unknown = plan.resources.filter((r) => r.action === "unknown");
       return unknown.length ? EXIT.degraded : EXIT.ok;
+    }
+    // a plan that says something is wrong is not applied by default: "Apply complete!" over an error misleads
+    const errors = plan.findings.filter((f) => f.level === "error");
+    if (errors.length && !flags.allowErrors) {
+      throw new DrError("failed", `the plan has ${errors.length} error finding(s); nothing was applied:\n${errors.map((f) => `  - ${f.message}`).join("\n")}`, {
+        hint: "fix what they say (and re-run drctl plan), or pass --allow-errors to apply the rest anyway",
+        meta: { findings: errors.map((f) => f.code) },
+      });
     }
     if (!saved && !flags.autoApprove) {
       const answer = (await io.ask?.("\nDo you want to perform these actions? Only 'yes' will be accepted: ")) ?? "";

@@ -68,15 +68,17 @@ export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<numbe
   if (flags.dataset && !spec.datasets[flags.dataset]) throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`);
   const cat = await readCatalog(spec, flags.dataset ? { dataset: flags.dataset } : {});
   for (const p of cat.problems) io.err(`drctl: warning: ${p}`);
+  for (const p of cat.strays) io.err(`drctl: warning: stray: ${p}`);
+  const attention = cat.problems.length || cat.strays.length ? EXIT.degraded : EXIT.ok;
   // "verified" is a drill's word (DESIGN §8 rule 2): the sets of an image a drill restored and checked
   const verified = verifiedSets(await readJournal(stateDirOf(spec)).catch(() => []));
   if (flags.json) {
-    io.out(JSON.stringify({ sets: cat.sets.map((s) => ({ ...entryJson(s), verified: verified.has(s.manifest.id) })), problems: cat.problems }, null, 2));
-    return cat.problems.length ? EXIT.degraded : EXIT.ok;
+    io.out(JSON.stringify({ sets: cat.sets.map((s) => ({ ...entryJson(s), verified: verified.has(s.manifest.id) })), problems: cat.problems, strays: cat.strays }, null, 2));
+    return attention;
   }
   if (!cat.sets.length) {
     io.out(flags.dataset ? `no backup sets of ${flags.dataset} yet` : "no backup sets yet");
-    return cat.problems.length ? EXIT.degraded : EXIT.ok;
+    return attention;
   }
   const rows = cat.sets.map((s) => {
     const m = s.manifest;
@@ -85,7 +87,7 @@ export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<numbe
   const head = ["DATASET", "SET", "KIND", "METHOD", "STARTED", "TOOK", "SIZE", "CONSISTENT POINT", "VERIFIED", "PARENT"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const r of [head, ...rows]) io.out(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
-  return cat.problems.length ? EXIT.degraded : EXIT.ok;
+  return attention;
 }
 
 function entryJson(s: CatalogSet) {
@@ -111,6 +113,7 @@ function entryJson(s: CatalogSet) {
 export async function verifyWork(spec: DrSpec, opts: { ids: string[]; deep: boolean }, io: Io): Promise<JobResult> {
   const cat = await readCatalog(spec, { binlogs: true });
   for (const p of cat.problems) io.err(`drctl: ${p}`);
+  for (const p of cat.strays) io.err(`drctl: warning: stray: ${p}`);
   let chosen = cat.sets;
   if (opts.ids.length) {
     const unknown = opts.ids.filter((id) => !cat.sets.some((s) => s.manifest.id === id));
@@ -125,11 +128,11 @@ export async function verifyWork(spec: DrSpec, opts: { ids: string[]; deep: bool
     else for (const p of r.problems) io.out(`FAILED  ${r.id}  ${p.file}: ${p.problem}  (${r.dir})`);
   }
   const failed = results.filter((r) => !r.ok);
-  io.out(`${results.length} set(s) checked${opts.deep ? " (deep)" : ""}: ${results.length - failed.length} ok, ${failed.length} failed${cat.problems.length ? `, ${cat.problems.length} unreadable manifest(s)` : ""}`);
-  const code = failed.length || cat.problems.length ? EXIT.integrity : EXIT.ok;
+  io.out(`${results.length} set(s) checked${opts.deep ? " (deep)" : ""}: ${results.length - failed.length} ok, ${failed.length} failed${cat.problems.length ? `, ${cat.problems.length} unreadable manifest(s)` : ""}${cat.strays.length ? `, ${cat.strays.length} stray director${cat.strays.length === 1 ? "y" : "ies"} (not sets: look at them)` : ""}`);
+  const code = failed.length || cat.problems.length ? EXIT.integrity : cat.strays.length ? EXIT.degraded : EXIT.ok;
   return {
     code,
-    details: { deep: opts.deep, checked: results.length, failed: failed.map((f) => ({ set: f.id, problems: f.problems })), unreadable: cat.problems },
-    ...(code ? { error: `${failed.length} set(s) failed verification` } : {}),
+    details: { deep: opts.deep, checked: results.length, failed: failed.map((f) => ({ set: f.id, problems: f.problems })), unreadable: cat.problems, ...(cat.strays.length ? { strays: cat.strays } : {}) },
+    ...(code === EXIT.integrity ? { error: `${failed.length} set(s) failed verification` } : code === EXIT.degraded ? { error: `${cat.strays.length} stray director${cat.strays.length === 1 ? "y" : "ies"} in the repository` } : {}),
   };
 }

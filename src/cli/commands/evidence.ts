@@ -1,5 +1,6 @@
 // drctl evidence export | verify, and drctl runbook.
 
+import { parseInstant } from "../../core/instant.js";
 import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../../adapters/fs/atomic-write.js";
@@ -17,8 +18,8 @@ import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
 function parseNow(now?: string): Date {
-  const d = now === undefined ? new Date() : new Date(now);
-  if (Number.isNaN(d.getTime())) throw new DrError("invalid", `--now ${now}: expected an ISO time such as 2026-11-25T04:00:00Z`);
+  const d = now === undefined ? new Date() : parseInstant(now);
+  if (!d) throw new DrError("invalid", `--now ${now}: expected an ISO time such as 2026-11-25T04:00:00Z`);
   return d;
 }
 
@@ -26,8 +27,8 @@ function parseNow(now?: string): Date {
 export function parseSince(text: string, now: Date): Date {
   const seconds = parseDuration(text);
   if (seconds !== undefined) return new Date(now.getTime() - seconds * 1000);
-  const d = new Date(text);
-  if (Number.isNaN(d.getTime())) throw new DrError("invalid", `--since ${text}: expected a duration such as 90d or an ISO time such as 2026-09-01T00:00:00Z`);
+  const d = parseInstant(text);
+  if (!d) throw new DrError("invalid", `--since ${text}: expected a duration such as 90d or an ISO time such as 2026-09-01T00:00:00Z`);
   return d;
 }
 

@@ -5,7 +5,8 @@
 
 import { hostname } from "node:os";
 import { stateDirOf } from "../../core/desired.js";
-import { DrError, messageOf } from "../../errors.js";
+import { installInterruptHandlers, interruptedBy } from "../../adapters/process/interrupt.js";
+import { DrError, interruptedError, messageOf } from "../../errors.js";
 import { loadSpec } from "../../spec/check.js";
 import type { DrSpec } from "../../spec/types.generated.js";
 import { appendJournal } from "../../state/journal.js";
@@ -29,21 +30,62 @@ export interface JobResult {
   error?: string;
 }
 
+/** How long a job may take to clean up after SIGINT/SIGTERM before it exits regardless. */
+const INTERRUPT_GRACE_MS = 30_000;
+
 export async function runJob(job: JobRun, io: Io, work: (spec: DrSpec) => Promise<number | JobResult>): Promise<number> {
   const { spec } = await loadSpec(job.specFile);
   const started = new Date();
+  // a signal stops the work's children; the work unwinds through its own cleanup and lands below
+  installInterruptHandlers();
+  process.once("SIGTERM", () => watchdog(io));
+  process.once("SIGINT", () => watchdog(io));
   let result: JobResult;
   try {
     const r = await work(spec);
     result = typeof r === "number" ? { code: r } : r;
   } catch (e) {
+    const signal = interruptedBy();
+    if (signal) {
+      const err = e instanceof DrError && e.kind === "interrupted" ? e : interruptedError(signal, `running ${job.command} ${job.subject}`);
+      await appendJobRecord(spec, job, started, exitCodeFor("interrupted", signal), err.message, { signal, ...(e === err ? {} : { cause: messageOf(e) }) });
+      throw err;
+    }
     // a bug is journaled too: a scheduled run that crashed must not look like one that never ran
-    if (e instanceof DrError) await appendJobRecord(spec, job, started, exitCodeFor(e.kind), e.message, e.meta.details as Record<string, unknown> | undefined);
+    if (e instanceof DrError) await appendJobRecord(spec, job, started, exitCodeFor(e.kind, e.meta.signal), e.message, e.meta.details as Record<string, unknown> | undefined);
     else await appendJobRecord(spec, job, started, EXIT.failed, `internal error: ${messageOf(e)}`);
     throw e;
   }
+  // a signal that came after the last step that could be stopped: the work is done, and says so
   await appendJobRecord(spec, job, started, result.code, result.error, result.details);
   return result.code;
+}
+
+function watchdog(io: Io): void {
+  setTimeout(() => {
+    io.err(`drctl: interrupted, and cleaning up took over ${INTERRUPT_GRACE_MS / 1000} s: exiting now (its locks go with the process)`);
+    process.exit(exitCodeFor("interrupted", interruptedBy()));
+  }, INTERRUPT_GRACE_MS).unref();
+}
+
+/** How a job's exit code reads in the journal: refusals (3) and a busy lock (4) are not failed runs — nothing ran. */
+export function jobResult(exitCode: number): "ok" | "degraded" | "failed" | "refused" | "locked" | "interrupted" | "target-missed" | "integrity" {
+  switch (exitCode) {
+    case EXIT.ok:
+      return "ok";
+    case EXIT.degraded:
+      return "degraded";
+    case EXIT.invalid:
+      return "refused";
+    case EXIT.locked:
+      return "locked";
+    case EXIT.integrity:
+      return "integrity";
+    case EXIT.targetMissed:
+      return "target-missed";
+    default:
+      return exitCode > 128 ? "interrupted" : "failed";
+  }
 }
 
 async function appendJobRecord(spec: DrSpec, job: JobRun, started: Date, exitCode: number, error?: string, details?: Record<string, unknown>) {
@@ -54,7 +96,7 @@ async function appendJobRecord(spec: DrSpec, job: JobRun, started: Date, exitCod
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
     exitCode,
-    result: exitCode === EXIT.ok ? "ok" : exitCode === EXIT.degraded ? "degraded" : "failed",
+    result: jobResult(exitCode),
     host: hostname(),
     ...(error ? { error } : {}),
     ...(details ? { details } : {}),

@@ -1,6 +1,8 @@
 // drctl restore <dataset> --to <time|latest> [--keep]: into a throwaway sandbox; says what came back.
 
+import { hasZone, parseInstant } from "../../core/instant.js";
 import { DrError } from "../../errors.js";
+import type { RestoreOutcome } from "../../restore/restore.js";
 import { parseTableCopies, type TableCopy } from "../../restore/copy-tables.js";
 import { restore } from "../../restore/restore.js";
 import type { DrSpec } from "../../spec/types.generated.js";
@@ -21,6 +23,14 @@ export interface RestoreFlags {
   yes?: boolean;
 }
 
+/** What the restore reached, in UTC: never "latest" when --before stopped it earlier. */
+function describeTarget(to: string, r: RestoreOutcome): string {
+  if (r.replay?.stoppedBefore) return `just before ${r.replay.stoppedBefore}${r.replay.lastAt ? ` (last applied transaction written ${r.replay.lastAt})` : ""}`;
+  if (to === "latest") return `latest (${r.replay?.lastAt ? `last transaction written ${r.replay.lastAt}` : "the set's own point"})`;
+  const at = parseInstant(to)!.toISOString();
+  return hasZone(to) ? at : `${at} (--to had no zone: read as UTC)`;
+}
+
 export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFlags, io: Io): Promise<JobResult> {
   const name = `restore-${dataset}`;
   let into: { server: string; tables?: TableCopy[] } | undefined;
@@ -39,7 +49,7 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
   }
   const only = !into && opts.tables?.length ? parseTableCopies(opts.tables, opts.rename ?? []) : undefined;
   const r = await restore({ spec, dataset, to: opts.to, ...(into ? { into } : {}), ...(only ? { only } : {}), ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.skip !== undefined ? { skip: opts.skip } : {}), force: opts.force === true, ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => io.err(l) });
-  io.out(`restored ${dataset} to ${opts.to} from ${r.sets.join(" + ")}`);
+  io.out(`restored ${dataset} to ${describeTarget(opts.to, r)} from ${r.sets.join(" + ")}`);
   if (r.replay) {
     io.out(`  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`);
     if (r.replay.databases) io.out(`  applied:  the events of ${r.replay.databases.join(", ")} (mysqlbinlog --database, one pass each); the server's other databases were skipped`);

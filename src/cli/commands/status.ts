@@ -1,5 +1,6 @@
 // drctl status [--json]: per dataset OK / AT RISK / BREACHED, for people and for monitoring (exit 0/6/7).
 
+import { parseInstant } from "../../core/instant.js";
 import { DrError } from "../../errors.js";
 import { renderStatusText } from "../../render/status-text.js";
 import { loadSpec } from "../../spec/check.js";
@@ -9,8 +10,8 @@ import type { Io } from "../io.js";
 
 export async function statusCommand(flags: { file: string; json: boolean; tui: boolean; now?: string; dataset?: string }, io: Io): Promise<number> {
   const { spec } = await loadSpec(flags.file);
-  const now = flags.now === undefined ? new Date() : new Date(flags.now);
-  if (Number.isNaN(now.getTime())) throw new DrError("invalid", `--now ${flags.now}: expected an ISO time such as 2026-11-25T04:00:00Z`);
+  const now = flags.now === undefined ? new Date() : parseInstant(flags.now);
+  if (!now) throw new DrError("invalid", `--now ${flags.now}: expected an ISO time such as 2026-11-25T04:00:00Z`);
   if (flags.dataset && !spec.datasets[flags.dataset]) throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`, { hint: `datasets: ${Object.keys(spec.datasets).join(", ")}` });
   const report = await gatherStatus(spec, now, flags.dataset);
   if (flags.json) io.out(JSON.stringify(report, null, 2));

@@ -1,0 +1,48 @@
+// One reading of "what can a restore of this dataset reach?" for every command that asks it —
+// restore, drills and status (issue 13, defect 7: status said OK after a binlog gap that restore
+// refused). The dataset's sets, its server's archived binlogs and the archive's last clean run,
+// grouped into recovery images by the pure core.
+
+import type { CatalogEntry } from "../backup/set-store.js";
+import { binlogSetsDir, listSets, setsDir } from "../backup/set-store.js";
+import { readProgress } from "../binlog/archive.js";
+import { planRecovery, recoveryImages, type OpenBinlog, type RecoveryImage, type RecoveryPlan } from "../core/recovery.js";
+import type { Dataset } from "../spec/types.generated.js";
+
+export interface RecoveryCatalog {
+  sets: CatalogEntry[];
+  binlogs: CatalogEntry[];
+  images: RecoveryImage[];
+  /** What planRecovery needs besides the images. */
+  options: { binlogs: boolean; coveredUntil?: string };
+  /** Where each set (dataset or binlog) lies. */
+  dirOf: Map<string, string>;
+}
+
+export async function readRecoveryCatalog(repoPath: string, dataset: string, ds: Dataset): Promise<RecoveryCatalog> {
+  const sets = (await listSets(setsDir(repoPath, dataset))).sets;
+  const binlogs = (await listSets(binlogSetsDir(repoPath, ds.server))).sets;
+  const archiving = ds.binlog?.archive === true;
+  const newestFull = sets.filter((s) => s.manifest.kind === "full").at(-1)?.manifest;
+  const progress = archiving ? await readProgress(binlogSetsDir(repoPath, ds.server)) : undefined;
+  // the last archive run counts only when it left nothing behind, on the server the sets came from
+  const clean = progress?.complete && (!newestFull || progress.serverId === newestFull.server.serverId) ? progress : undefined;
+  const open: OpenBinlog | undefined = clean ? { serverId: clean.serverId, file: clean.serverAt.file, gtid: clean.serverAt.gtid } : undefined;
+  const images = recoveryImages(
+    sets.map((s) => s.manifest),
+    binlogs.map((s) => s.manifest),
+    open,
+  );
+  return {
+    sets,
+    binlogs,
+    images,
+    options: { binlogs: archiving, ...(clean ? { coveredUntil: clean.checkedAt } : {}) },
+    dirOf: new Map([...sets, ...binlogs].map((s) => [s.manifest.id, s.dir])),
+  };
+}
+
+/** planRecovery on the catalog. */
+export function planFromCatalog(cat: RecoveryCatalog, target: string | "latest"): RecoveryPlan {
+  return planRecovery(cat.images, target, cat.options);
+}
