@@ -121,3 +121,24 @@ describe("list flags", () => {
     expect(splitList("uni.x")).toEqual(["uni.x"]);
   });
 });
+
+describe("the open binlog at the last clean archive run (issue 13, defect 6)", () => {
+  const withGtid = (m: BackupManifest, gtid: string) => ({ ...m, consistentPoint: { ...m.consistentPoint, gtid } }) as BackupManifest;
+  const F = withGtid(set("f", "full", "2026-11-22T02:00:00Z", 9, 400, undefined, "mysqldump"), "0-1-50");
+  const archive = [...B, binlog(8, "2026-11-21T09:00:01Z", "2026-11-21T10:00:00Z")];
+  it("is no gap when the set's point lies in it with the GTID position the clean run recorded", () => {
+    const images = recoveryImages([F], archive, { serverId: "1", file: bin(9), gtid: "0-1-50" });
+    expect(images[0]!.gap).toBeUndefined();
+    expect(planRecovery(images, "latest", { coveredUntil: "2026-11-22T05:00:00Z" })).toMatchObject({ ok: true, binlogs: [], reaches: "2026-11-22T05:00:00Z" });
+  });
+  it("is still a gap when anything was written after the set's point (another GTID), on another server, or in another file", () => {
+    for (const open of [
+      { serverId: "1", file: bin(9), gtid: "0-1-51" },
+      { serverId: "2", file: bin(9), gtid: "0-1-50" },
+      { serverId: "1", file: bin(10), gtid: "0-1-50" },
+      undefined,
+    ]) {
+      expect(recoveryImages([F], archive, open)[0]!.gap).toEqual({ missing: bin(9) });
+    }
+  });
+});
