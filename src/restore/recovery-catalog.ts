@@ -17,6 +17,7 @@ export interface RecoveryCatalog {
   options: { binlogs: boolean; coveredUntil?: string };
   /** Where each set (dataset or binlog) lies. */
   dirOf: Map<string, string>;
+  open?: OpenBinlog;
 }
 
 export async function readRecoveryCatalog(repoPath: string, dataset: string, ds: Dataset): Promise<RecoveryCatalog> {
@@ -39,10 +40,21 @@ export async function readRecoveryCatalog(repoPath: string, dataset: string, ds:
     images,
     options: { binlogs: archiving, ...(clean ? { coveredUntil: clean.checkedAt } : {}) },
     dirOf: new Map([...sets, ...binlogs].map((s) => [s.manifest.id, s.dir])),
+    ...(open ? { open } : {}),
   };
 }
 
-/** planRecovery on the catalog. */
-export function planFromCatalog(cat: RecoveryCatalog, target: string | "latest"): RecoveryPlan {
-  return planRecovery(cat.images, target, cat.options);
+/** planRecovery on the catalog; `without`: sets found damaged, left out (images are regrouped without them). */
+export function planFromCatalog(cat: RecoveryCatalog, target: string | "latest", without: ReadonlySet<string> = new Set()): RecoveryPlan {
+  if (!without.size) return planRecovery(cat.images, target, cat.options);
+  // an incremental without its parent is no use either: drop the damaged sets' descendants too
+  const dropped = new Set(without);
+  const sets = cat.sets.map((s) => s.manifest).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  for (const m of sets) if (m.parent && dropped.has(m.parent)) dropped.add(m.id);
+  const images = recoveryImages(
+    sets.filter((m) => !dropped.has(m.id)),
+    cat.binlogs.map((s) => s.manifest).filter((m) => !dropped.has(m.id)),
+    cat.open,
+  );
+  return planRecovery(images, target, cat.options);
 }

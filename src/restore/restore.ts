@@ -11,6 +11,7 @@ import { decodeStages, runPipeline } from "../adapters/pipeline/stream.js";
 import { destroySandboxDir, isOurServer, startSandbox, type Sandbox, type SandboxInfo, type SandboxOptions } from "../adapters/sandbox/mariadb-sandbox.js";
 import { checkRepository, datasetOf } from "../backup/backup.js";
 import type { BackupManifest } from "../backup/manifest.generated.js";
+import { checkIdentity } from "../backup/identity.js";
 import { verifySet } from "../backup/verify.js";
 import { parseInstant } from "../core/instant.js";
 import { pointKey } from "../core/recovery.js";
@@ -44,7 +45,10 @@ export interface RestoreRequest {
   keepIn?: string;
   /** Parent dir for scratch files (default: the OS temp dir). */
   baseDir?: string;
-  /** Check every file the restore will read against its manifest's size and sha256 first (a mismatch: integrity error). */
+  /**
+   * Every file the restore will read is checked against its manifest first. A restore falls back to
+   * an older image that reaches the target; with this (drills), a mismatch is an integrity error.
+   */
   verifyDigests?: boolean;
   /** Drills: look at the restored data at the set's point and again at the target, before teardown. */
   inspect?: RestoreInspection;
@@ -114,16 +118,36 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const repoPath = await checkRepository(req.spec, ds.repository);
   const catalog = await readRecoveryCatalog(repoPath, req.dataset, ds);
   const dirOf = catalog.dirOf;
-  const plan = planFromCatalog(catalog, target);
-  if (!plan.ok) {
-    throw new DrError("invalid", `cannot restore ${req.dataset} to ${req.to}: ${plan.reason}`, {
-      ...(plan.newestReachable ? { hint: `the newest time that can be reached is ${plan.newestReachable}` } : {}),
-    });
-  }
   const stored = (m: BackupManifest): StoredSet => ({ dir: dirOf.get(m.id)!, manifest: m });
+  // every file the restore will read is checked against its manifest first (issue 13, defect 10); a
+  // damaged set is left out and the newest older image that still reaches the target is used instead
+  const damaged = new Map<string, string[]>();
+  let plan = planFromCatalog(catalog, target);
+  for (;;) {
+    if (!plan.ok) {
+      const why = damaged.size ? `; left out as damaged: ${[...damaged].map(([id, p]) => `${id} (${p.join("; ")})`).join(", ")}` : "";
+      throw new DrError(damaged.size ? "integrity" : "invalid", `cannot restore ${req.dataset} to ${req.to}: ${plan.reason}${why}`, {
+        ...(plan.newestReachable ? { hint: `the newest time that can be reached is ${plan.newestReachable}` } : {}),
+        meta: { damaged: Object.fromEntries(damaged) },
+      });
+    }
+    const bad = await damagedSets([...plan.sets, ...plan.binlogs].map(stored));
+    if (!bad.size) break;
+    // a drill tests THIS image: a damaged file is its finding, never hidden by a fallback
+    if (req.verifyDigests) {
+      const problems = [...bad].flatMap(([id, ps]) => ps.map((p) => `set ${id} ${p}`));
+      throw new DrError("integrity", `the stored bytes differ from their manifests: ${problems.join("; ")}`, { meta: { problems } });
+    }
+    for (const [id, problems] of bad) {
+      damaged.set(id, problems);
+      say(`set ${id} fails its check against its manifest (${problems.join("; ")}): looking for an older image that reaches ${req.to}`);
+    }
+    plan = planFromCatalog(catalog, target, new Set(damaged.keys()));
+  }
+  if (damaged.size) say(`restoring from ${plan.sets.map((s) => s.id).join(" + ")} instead (the damaged set(s) are left out)`);
   const keys = req.spec.encryption?.identityFile ? { identityFile: req.spec.encryption.identityFile } : {};
+  await checkIdentity(req.spec.encryption?.identityFile, [...plan.sets, ...plan.binlogs]);
   req.inspect?.planned?.(plan.sets);
-  if (req.verifyDigests) await verifyStored([...plan.sets, ...plan.binlogs].map(stored));
   const scratchParent = req.baseDir ?? tmpdir();
   for (const gone of await sweepAbandoned(scratchParent)) say(`removed a sandbox and scratch files left by a killed restore or drill (pid ${gone.pid}): ${gone.dir}`);
   const work = await mkdtemp(join(scratchParent, "drctl-restore-"));
@@ -216,13 +240,14 @@ async function sweepAbandoned(parent: string): Promise<{ dir: string; pid: numbe
 }
 
 /** The stored bytes of every set the restore reads, against their manifests: named when they differ. */
-async function verifyStored(sets: StoredSet[]): Promise<void> {
-  const problems: string[] = [];
+/** The sets whose stored files differ from their manifests, with what is wrong ("file F: problem"). */
+async function damagedSets(sets: StoredSet[]): Promise<Map<string, string[]>> {
+  const bad = new Map<string, string[]>();
   for (const s of sets) {
     const r = await verifySet({ repository: "", dir: s.dir, manifest: s.manifest }, { deep: false });
-    problems.push(...r.problems.map((p) => `set ${r.id} file ${p.file}: ${p.problem}`));
+    if (!r.ok) bad.set(r.id, r.problems.map((p) => `file ${p.file}: ${p.problem}`));
   }
-  if (problems.length) throw new DrError("integrity", `the stored bytes differ from their manifests: ${problems.join("; ")}`, { meta: { problems } });
+  return bad;
 }
 
 /** Decodes the binlog files, finds where to stop, and pipes `mysqlbinlog` into the sandbox's client. */

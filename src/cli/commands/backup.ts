@@ -2,6 +2,7 @@
 
 import { runBackup, type BackupKind } from "../../backup/backup.js";
 import { readCatalog, storedBytes, type CatalogSet } from "../../backup/catalog.js";
+import { checkIdentity } from "../../backup/identity.js";
 import { verifySet, type SetVerification } from "../../backup/verify.js";
 import { parseWaitMs } from "../../core/duration.js";
 import { DrError } from "../../errors.js";
@@ -121,6 +122,7 @@ export async function verifyWork(spec: DrSpec, opts: { ids: string[]; deep: bool
     chosen = cat.sets.filter((s) => opts.ids.includes(s.manifest.id));
   }
   const results: SetVerification[] = [];
+  if (opts.deep && spec.encryption?.identityFile) await checkIdentity(spec.encryption.identityFile, chosen.map((s) => s.manifest), { matchRecipients: false });
   for (const s of chosen) {
     const r = await verifySet(s, { deep: opts.deep, ...(spec.encryption?.identityFile ? { identityFile: spec.encryption.identityFile } : {}) });
     results.push(r);

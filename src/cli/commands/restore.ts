@@ -9,7 +9,7 @@ import type { DrSpec } from "../../spec/types.generated.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import type { JobResult } from "./job.js";
-import { registerSandbox, sandboxHome } from "./sandbox.js";
+import { freeSandboxName, registerSandbox, sandboxHome } from "./sandbox.js";
 
 export interface RestoreFlags {
   to: string;
@@ -32,7 +32,7 @@ function describeTarget(to: string, r: RestoreOutcome): string {
 }
 
 export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFlags, io: Io): Promise<JobResult> {
-  const name = `restore-${dataset}`;
+  const name = opts.keep ? freeSandboxName(`restore-${dataset}`) : `restore-${dataset}`;
   let into: { server: string; tables?: TableCopy[] } | undefined;
   if (opts.target !== undefined && opts.target !== "sandbox") {
     const tables = opts.tables?.length ? parseTableCopies(opts.tables, opts.rename ?? []) : undefined;

@@ -1,6 +1,6 @@
 // drctl sandbox up|down|list: a throwaway MariaDB to try drctl against, kept running between commands.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,11 +15,34 @@ export function sandboxHome(): string {
 }
 
 const registryFile = (name: string) => join(sandboxHome(), `${name}.json`);
+const myUid = () => process.getuid?.() ?? 0;
 
+/** A registry entry of the invoking user's, or undefined (another user's entry in a shared home is not ours to see or stop). */
 function readRegistry(name: string): SandboxInfo | undefined {
   const f = registryFile(name);
-  if (!existsSync(f)) return undefined;
-  return JSON.parse(readFileSync(f, "utf8")) as SandboxInfo;
+  if (!existsSync(f) || statSync(f).uid !== myUid()) return undefined;
+  try {
+    return JSON.parse(readFileSync(f, "utf8")) as SandboxInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The sandbox home must be the invoking user's: one someone else made could be used to point drctl at their files. */
+function checkHome(): void {
+  const home = sandboxHome();
+  if (!existsSync(home)) return;
+  const st = statSync(home);
+  if (st.uid !== myUid()) throw new DrError("invalid", `the sandbox home ${home} belongs to uid ${st.uid}, not to you (uid ${myUid()}): refusing to use it`, { hint: "set DRCTL_SANDBOX_HOME to a directory of your own" });
+}
+
+/** `base`, or base-2, base-3…: the first name no running sandbox of this user's holds (a second `restore --keep` must not orphan the first). */
+export function freeSandboxName(base: string): string {
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? base : `${base}-${i}`;
+    const info = readRegistry(name);
+    if (!info || !isOurServer(info.pid, info.dir)) return name;
+  }
 }
 
 function checkName(name: string): void {
@@ -36,6 +59,7 @@ export interface SandboxUpFlags {
 
 export async function sandboxUpCommand(flags: SandboxUpFlags, io: Io): Promise<number> {
   checkName(flags.name);
+  checkHome();
   const existing = readRegistry(flags.name);
   if (existing && isOurServer(existing.pid, existing.dir)) {
     throw new DrError("invalid", `sandbox "${flags.name}" is already up on 127.0.0.1:${existing.port} (pid ${existing.pid})`, {
@@ -70,6 +94,7 @@ export async function sandboxUpCommand(flags: SandboxUpFlags, io: Io): Promise<n
 /** Lists a sandbox started elsewhere (a kept restore) so `drctl sandbox list|down` know it. */
 export async function registerSandbox(name: string, s: SandboxInfo): Promise<void> {
   checkName(name);
+  checkHome();
   await mkdir(sandboxHome(), { recursive: true });
   await writeFileAtomic(registryFile(name), JSON.stringify(pick(s), null, 2) + "\n", { mode: 0o600 });
 }
@@ -80,6 +105,7 @@ function pick(s: SandboxInfo): SandboxInfo {
 }
 
 export async function sandboxDownCommand(flags: { name: string; all: boolean }, io: Io): Promise<number> {
+  checkHome();
   const names = flags.all ? listNames() : [flags.name];
   if (!flags.all) checkName(flags.name);
   if (!flags.all && !readRegistry(flags.name)) {
@@ -96,14 +122,17 @@ export async function sandboxDownCommand(flags: { name: string; all: boolean }, 
   return EXIT.ok;
 }
 
+/** The invoking user's registered sandboxes. */
 function listNames(): string[] {
   if (!existsSync(sandboxHome())) return [];
   return readdirSync(sandboxHome())
     .filter((f) => f.endsWith(".json"))
-    .map((f) => f.slice(0, -5));
+    .map((f) => f.slice(0, -5))
+    .filter((name) => readRegistry(name) !== undefined);
 }
 
 export async function sandboxListCommand(flags: { json: boolean }, io: Io): Promise<number> {
+  checkHome();
   const rows = listNames().map((name) => {
     const info = readRegistry(name)!;
     return { name, up: isOurServer(info.pid, info.dir), port: info.port, pid: info.pid, optionFile: info.clientOptionFile };

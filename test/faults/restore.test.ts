@@ -1,0 +1,168 @@
+// Faults around restores and sandboxes (docs/reliability.md, "Restore and sandboxes"): a damaged
+// newest set, a wrong / missing / world-readable key, two kept sandboxes, another user's sandboxes,
+// a --to without a zone. Real server, real sets, real sandboxes.
+import { execFileSync } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync, openSync, readFileSync, readSync, closeSync, writeSync, writeFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
+import { drctl } from "../helpers/cli.js";
+import { processesMentioning } from "../helpers/procs.js";
+import { tempDir } from "../helpers/temp.js";
+import { faultProject, type FaultProject } from "./harness.js";
+
+const dir = tempDir("drctl-faults-restore-");
+let db: Sandbox;
+
+beforeAll(async () => {
+  db = await startSandbox({ baseDir: dir, binlog: true });
+  const c = await db.connectRoot();
+  await c.query("CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40)); INSERT INTO shop.orders VALUES (1, 'first')");
+  await c.end();
+}, 300_000);
+
+afterAll(async () => {
+  await db?.stop();
+});
+
+async function sql(q: string) {
+  const c = await db.connectRoot();
+  try {
+    return (await c.query(q))[0];
+  } finally {
+    await c.end();
+  }
+}
+
+async function ok(p: FaultProject, args: string[], code = 0) {
+  const r = await p.run(args);
+  expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(code);
+  return r;
+}
+
+const idOf = (r: { stdout: string }) => /^backup (\S+):/m.exec(r.stdout)![1]!;
+
+function flipByte(file: string, at = 40) {
+  const fd = openSync(file, "r+");
+  const b = Buffer.alloc(1);
+  readSync(fd, b, 0, 1, at);
+  b[0] = b[0]! ^ 0xff;
+  writeSync(fd, b, 0, 1, at);
+  closeSync(fd);
+}
+
+const AGE_KEY = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
+
+describe("restore checks what it reads first", () => {
+  it("damaged-newest-falls-back: a flipped byte in the newest full → restore uses the older image + binlogs, says so, every row back", async () => {
+    const p = faultProject(dir, "fallback", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump", binlog: true } });
+    const older = idOf(await ok(p, ["backup", "ds"]));
+    await sql("INSERT INTO shop.orders VALUES (2, 'between the fulls')");
+    await ok(p, ["binlog", "archive", "db1"]);
+    const newer = idOf(await ok(p, ["backup", "ds"]));
+    await sql("INSERT INTO shop.orders VALUES (3, 'after the newest full')");
+    await ok(p, ["binlog", "archive", "db1"]);
+    flipByte(join(p.repo, "sets", "ds", newer, "dump.sql.zst"));
+    const r = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);
+    expect(r.stderr).toContain(`set ${newer} fails its check against its manifest (file dump.sql.zst: sha256`);
+    expect(r.stderr).toContain(`restoring from ${older} instead`);
+    expect(r.stdout).toContain(`from ${older}`);
+    const optionFile = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
+    const rows = execFileSync("mariadb", [`--defaults-file=${optionFile}`, "-N", "-e", "SELECT GROUP_CONCAT(id ORDER BY id) FROM shop.orders"]).toString().trim();
+    expect(rows).toBe("1,2,3");
+    await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } });
+    await sql("DELETE FROM shop.orders WHERE id > 1");
+  }, 180_000);
+
+  it("damaged-nothing-reaches: the only set damaged and no binlogs to fall back on → exit 5 naming set and file, no sandbox started", async () => {
+    const p = faultProject(dir, "no-fallback", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } });
+    const only = idOf(await ok(p, ["backup", "ds"]));
+    flipByte(join(p.repo, "sets", "ds", only, "dump.sql.zst"));
+    const r = await ok(p, ["restore", "ds", "--to", "latest"], 5);
+    expect(r.stderr).toContain(`left out as damaged: ${only} (file dump.sql.zst: sha256`);
+    expect(processesMentioning(join(p.root, "sandboxes"))).toEqual([]);
+  }, 120_000);
+
+  it("identity-wrong / identity-missing / identity-0644: refused before a sandbox starts (5, 5, 3)", async () => {
+    const recipient = execFileSync("age-keygen", ["-y"], { input: AGE_KEY + "\n" }).toString().trim();
+    const key = join(dir, "right.key");
+    writeFileSync(key, AGE_KEY + "\n", { mode: 0o600 });
+    const enc = (file: string) => `encryption:\n  recipients: [${recipient}]\n  identityFile: ${JSON.stringify(file)}`;
+    const p = faultProject(dir, "keys", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } }, { encryption: enc(key) });
+    await ok(p, ["backup", "ds"]);
+    const spec = readFileSync(p.file, "utf8");
+    const wrong = join(dir, "wrong.key");
+    execFileSync("age-keygen", ["-o", wrong], { stdio: "ignore" });
+    chmodSync(wrong, 0o600);
+    writeFileSync(p.file, spec.replace(JSON.stringify(key), JSON.stringify(wrong)));
+    const w = await ok(p, ["restore", "ds", "--to", "latest"], 5);
+    expect(w.stderr).toContain(`the age identity ${wrong} holds no key for the recipients`);
+    expect(w.stderr).not.toContain("restoring ");
+    writeFileSync(p.file, spec.replace(JSON.stringify(key), JSON.stringify(join(dir, "nowhere.key"))));
+    const m = await ok(p, ["restore", "ds", "--to", "latest"], 5);
+    expect(m.stderr).toContain("nowhere.key: no such file");
+    const loose = join(dir, "loose.key");
+    writeFileSync(loose, AGE_KEY + "\n");
+    chmodSync(loose, 0o644);
+    writeFileSync(p.file, spec.replace(JSON.stringify(key), JSON.stringify(loose)));
+    const l = await ok(p, ["restore", "ds", "--to", "latest"], 3);
+    expect(l.stderr).toContain(`the age identity ${loose} is readable by others (mode 0644)`);
+    const v = await ok(p, ["verify", "--deep"], 3);
+    expect(v.stderr).toContain("is readable by others (mode 0644)");
+    writeFileSync(p.file, spec);
+    await ok(p, ["restore", "ds", "--to", "latest"]);
+  }, 120_000);
+});
+
+describe("sandboxes", () => {
+  it("keep-twice: two `restore --keep` of one dataset → two sandboxes, both listed, `sandbox down --all` stops both", async () => {
+    const p = faultProject(dir, "keep", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } });
+    await ok(p, ["backup", "ds"]);
+    const a = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);
+    const b = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);
+    expect(a.stdout).toContain("drctl sandbox down --name restore-ds\n");
+    expect(b.stdout).toContain("drctl sandbox down --name restore-ds-2");
+    const home = join(p.root, "sandboxes");
+    const env = { DRCTL_SANDBOX_HOME: home };
+    const list = await drctl(["sandbox", "list"], { env });
+    expect(list.stdout.match(/\tup\t/g)).toHaveLength(2);
+    const down = await drctl(["sandbox", "down", "--all"], { env });
+    expect(down.stdout.match(/stopped and removed/g)).toHaveLength(2);
+    expect(processesMentioning(home)).toEqual([]);
+  }, 180_000);
+
+  it("other-users-sandboxes: an entry another uid wrote is not listed or stopped; a home another uid owns is refused", async () => {
+    const home = join(dir, "shared-home");
+    mkdirSync(home, { mode: 0o755 });
+    const foreign = join(home, "theirs.json");
+    writeFileSync(foreign, JSON.stringify({ dir: "/nonexistent", pid: 1, port: 1 }));
+    chownSync(foreign, 65534, 65534);
+    const list = await drctl(["sandbox", "list"], { env: { DRCTL_SANDBOX_HOME: home } });
+    expect(list.stdout.trim()).toBe("no sandboxes");
+    const down = await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: home } });
+    expect(down.code).toBe(0);
+    expect(readdirSync(home)).toEqual(["theirs.json"]);
+    chownSync(home, 65534, 65534);
+    const refused = await drctl(["sandbox", "list"], { env: { DRCTL_SANDBOX_HOME: home } });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`the sandbox home ${home} belongs to uid 65534`);
+  });
+});
+
+describe("times people type", () => {
+  it("to-without-zone: `--to` without a zone is UTC whatever TZ says, and the output says so; a non-ISO time is refused", async () => {
+    const p = faultProject(dir, "utc", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump", binlog: true } });
+    await ok(p, ["backup", "ds"]);
+    await new Promise((r) => setTimeout(r, 1500));
+    await ok(p, ["binlog", "archive", "db1"]);
+    const progress = JSON.parse(readFileSync(join(p.repo, "binlogs", "db1", "progress.json"), "utf8")) as { checkedAt: string };
+    const at = new Date(Date.parse(progress.checkedAt) - 1000).toISOString().replace(/\.\d+Z$/, "");
+    // UTC-12: read as local time, this would be 12 hours past the archive and refused
+    const r = await p.run(["restore", "ds", "--to", at], { TZ: "Etc/GMT+12" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`restored ds to ${at}.000Z (--to had no zone: read as UTC)`);
+    const bad = await p.run(["restore", "ds", "--to", "Nov 25 2026 10:00"]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain("expected an ISO time");
+  }, 120_000);
+});
