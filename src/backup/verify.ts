@@ -37,6 +37,21 @@ async function hashFile(path: string): Promise<{ bytes: number; sha256: string; 
   return { bytes, sha256: h.digest("hex"), head };
 }
 
+/**
+ * The dataset's full sets checked newest first until one is intact: the damaged ones above it, with
+ * what is wrong (the runbook must not call a corrupt set "the newest full").
+ */
+export async function damagedNewestFulls(catalog: CatalogSet[], dataset: string): Promise<Map<string, string>> {
+  const damaged = new Map<string, string>();
+  const fulls = catalog.filter((s) => s.manifest.dataset === dataset && s.manifest.kind === "full").reverse();
+  for (const s of fulls) {
+    const r = await verifySet(s, { deep: false });
+    if (r.ok) break;
+    damaged.set(r.id, r.problems.map((p) => `${p.file}: ${p.problem}`).join("; "));
+  }
+  return damaged;
+}
+
 export async function verifySet(set: CatalogSet, opts: { deep: boolean; identityFile?: string }): Promise<SetVerification> {
   const m = set.manifest;
   const problems: FileProblem[] = [];

@@ -5,6 +5,7 @@
 // from the copy — so an edited record, an edited report, or (given a chain head kept from an
 // earlier export) a journal rewritten and fully re-hashed, is named.
 
+import { damagedNewestFulls } from "../backup/verify.js";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
@@ -24,7 +25,7 @@ import { runbookDoc, runbookFacts } from "../runbook/runbook.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { appendJournal, GENESIS, headFile, journalFile, sha256, verifyJournal, verifyJournalText, type JournalHead, type JournalRecord } from "../state/journal.js";
 import type { Evidence } from "./evidence.generated.js";
-import { applyEvidence, datasetEvidence, tiersOf } from "./model.js";
+import { applyEvidence, datasetEvidence, projectVerdict, tiersOf } from "./model.js";
 import { reportDoc } from "./report.js";
 
 export const EVIDENCE = "evidence.json";
@@ -86,7 +87,7 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
   const files: Record<string, string> = { [JOURNAL_COPY]: digest(journalCopy), [SPEC_COPY]: digest(req.specText) };
   const runbooks: [string, string][] = [];
   for (const name of Object.keys(spec.datasets)) {
-    const doc = runbookDoc(spec, name, runbookFacts(name, { specFile: req.specFile, specSha256: specSha, generatedAt, drills: [...drills.values()], catalog: cat.sets }));
+    const doc = runbookDoc(spec, name, runbookFacts(name, { specFile: req.specFile, specSha256: specSha, generatedAt, drills: [...drills.values()], catalog: cat.sets, damaged: await damagedNewestFulls(cat.sets, name) }));
     runbooks.push([`runbook/${name}.md`, toMarkdown(doc)], [`runbook/${name}.html`, toHtml(doc)]);
   }
   for (const [f, body] of runbooks) files[f] = digest(body);
@@ -98,7 +99,10 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
     since: req.since.toISOString(),
     spec: { file: SPEC_COPY, sha256: specSha },
     tiers: tiersOf(spec, parseDuration),
-    datasets: datasetEvidence(spec, range),
+    ...(() => {
+      const datasets = datasetEvidence(spec, range);
+      return { verdict: projectVerdict(datasets), datasets };
+    })(),
     applies: applyEvidence(range),
     catalog: cat.sets.map((s) => ({ dataset: s.manifest.dataset ?? "", id: s.manifest.id, kind: s.manifest.kind, method: s.manifest.method, at: pointTime(s.manifest), bytes: storedBytes(s.manifest), verified: verified.has(s.manifest.id) })),
     journal: { file: JOURNAL_COPY, firstSeq: range[0]?.seq ?? anchor.seq + 1, lastSeq: range.at(-1)?.seq ?? anchor.seq, anchor: anchor.sha256, head: copyHead },
@@ -202,6 +206,7 @@ export async function verifyEvidence(dir: string, expectHead?: string): Promise<
     try {
       const spec = parseYaml(await readFile(join(dir, evidence.spec.file), "utf8")) as DrSpec;
       const sections = { datasets: datasetEvidence(spec, records), applies: applyEvidence(records) };
+      if (JSON.stringify(projectVerdict(sections.datasets)) !== JSON.stringify(evidence.verdict)) problems.push("evidence.json's overall verdict differs from what the journal copy records");
       if (JSON.stringify(sections.datasets) !== JSON.stringify(evidence.datasets)) problems.push("evidence.json's datasets differ from what the journal copy records (backups, drills, failures or gaps were edited)");
       if (JSON.stringify(sections.applies) !== JSON.stringify(evidence.applies)) problems.push("evidence.json's applies differ from what the journal copy records");
       const { "report.md": _md, "report.html": _html, ...others } = evidence.files;

@@ -11,6 +11,7 @@ export interface Evidence {
    * Start of the period the evidence covers.
    */
   since: string;
+  verdict: Verdict;
   spec: {
     /**
      * The spec's copy in the bundle.
@@ -56,6 +57,16 @@ export interface Evidence {
   };
 }
 /**
+ * The worst of the datasets' verdicts.
+ */
+export interface Verdict {
+  state: "OK" | "AT RISK" | "BREACHED";
+  /**
+   * Why it is not OK, from the journal of the period.
+   */
+  reasons: string[];
+}
+/**
  * This interface was referenced by `Evidence`'s JSON-Schema
  * via the `definition` "DatasetEvidence".
  */
@@ -64,17 +75,30 @@ export interface DatasetEvidence {
   tier: string;
   server: string;
   method: string;
+  verdict: Verdict1;
   backups: JobEvidence[];
   drills: DrillEvidence[];
   lastSuccessfulDrill?: DrillEvidence;
+  lastDrill?: DrillEvidence1;
   /**
-   * Jobs of the dataset (and its server's binlog archiving) that did not succeed.
+   * Jobs of the dataset (its scheduled jobs, drills, verify runs that found damage, its server's binlog archiving) that did not succeed; an operator's refused request (exit 3 of restore) and a run that found the lock busy (exit 4) are not failures.
    */
   failures: JobEvidence[];
   /**
    * Binlog archive gaps the archiver reported.
    */
   gaps: string[];
+}
+/**
+ * This interface was referenced by `Evidence`'s JSON-Schema
+ * via the `definition` "Verdict".
+ */
+export interface Verdict1 {
+  state: "OK" | "AT RISK" | "BREACHED";
+  /**
+   * Why it is not OK, from the journal of the period.
+   */
+  reasons: string[];
 }
 /**
  * This interface was referenced by `Evidence`'s JSON-Schema
@@ -123,6 +147,28 @@ export interface Figure {
   measuredSeconds: number;
   targetSeconds: number;
   met: boolean;
+}
+/**
+ * The newest drill in the period, whatever its result: the verdict and the summary's figures come from it.
+ */
+export interface DrillEvidence1 {
+  seq: number;
+  drill: string;
+  at: string;
+  result: "ok" | "target-missed" | "failed";
+  verified: boolean;
+  sets?: string[];
+  /**
+   * What the drill restored to.
+   */
+  point: string;
+  rto?: Figure;
+  rpo?: Figure;
+  /**
+   * How many checks ran.
+   */
+  checks?: number;
+  failures: string[];
 }
 /**
  * This interface was referenced by `Evidence`'s JSON-Schema

@@ -6,7 +6,7 @@
 import type { DrSpec } from "../spec/types.generated.js";
 import type { JournalRecord } from "../state/journal.js";
 import type { DrillRecord } from "../drill/drill.js";
-import type { ApplyEvidence, DatasetEvidence, DrillEvidence, JobEvidence } from "./evidence.generated.js";
+import type { ApplyEvidence, DatasetEvidence, DrillEvidence, JobEvidence, Verdict } from "./evidence.generated.js";
 
 type Data = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -46,25 +46,86 @@ function drill(r: JournalRecord): DrillEvidence {
   };
 }
 
+/** Commands a person runs and may be refused (exit 3) for asking something unsafe: a refusal is not a failure. */
+const OPERATOR_COMMANDS = new Set(["restore", "verify"]);
+
+/** Did this job record fail (as the evidence counts it)? A busy lock (4) never ran; an operator's refused request is no failure. */
+function failedJob(r: JournalRecord): boolean {
+  const code = Number(r.data.exitCode);
+  if (code === 0 || code === 4) return false;
+  return !(code === 3 && OPERATOR_COMMANDS.has(String(r.data.command)));
+}
+
+/** Is a job record about this dataset? Its own jobs, its drills' runs (named by drill), verify runs that named its sets. */
+function concerns(r: JournalRecord, name: string, server: string, drillNames: Set<string>): boolean {
+  const d = r.data;
+  if (d.subject === name) return true;
+  if ((d.command === "drill run" && drillNames.has(String(d.subject))) || (d.command === "drill verify" && d.subject === name)) return true;
+  if (d.command === "verify") {
+    const failed = ((d.details as Data | undefined)?.failed ?? []) as { dataset?: string; server?: string }[];
+    // an archived binlog concerns the datasets of its server; an older record that names neither, every dataset
+    return failed.some((f) => f.dataset === name || (f.dataset === undefined && (f.server === undefined || f.server === server)));
+  }
+  return false;
+}
+
 export function datasetEvidence(spec: DrSpec, records: JournalRecord[]): DatasetEvidence[] {
   return Object.entries(spec.datasets).map(([name, ds]) => {
-    const jobs = records.filter((r) => r.kind === "job" && r.data.subject === name);
+    const drillNames = new Set(Object.entries(spec.drills ?? {}).flatMap(([n, d]) => (d.dataset === name ? [n] : [])));
+    const jobs = records.filter((r) => r.kind === "job" && concerns(r, name, ds.server, drillNames));
     const archiveJobs = records.filter((r) => r.kind === "job" && r.data.command === "binlog archive" && r.data.subject === ds.server);
     const drills = records.filter((r) => r.kind === "drill" && r.data.dataset === name).map(drill);
     const lastOk = drills.filter((d) => d.result === "ok").at(-1);
+    const lastDrill = drills.at(-1);
     const gaps = archiveJobs.flatMap((r) => (((r.data.details as Data | undefined)?.gaps ?? []) as { detail: string }[]).map((g) => `${r.ts}: ${g.detail}`));
+    const backups = jobs.filter((r) => r.data.command === "backup").map(job);
+    const failures = [...jobs, ...archiveJobs].filter(failedJob).sort((a, b) => a.seq - b.seq).map(job);
     return {
       name,
       tier: ds.tier,
       server: ds.server,
       method: ds.full.method,
-      backups: jobs.filter((r) => r.data.command === "backup").map(job),
+      verdict: datasetVerdict({ backups, drills, gaps, lastArchive: archiveJobs.at(-1) }),
+      backups,
       drills,
       ...(lastOk ? { lastSuccessfulDrill: lastOk } : {}),
-      failures: [...jobs, ...archiveJobs].filter((r) => r.data.exitCode !== 0).sort((a, b) => a.seq - b.seq).map(job),
+      ...(lastDrill ? { lastDrill } : {}),
+      failures,
       gaps,
     };
   });
+}
+
+const STATES = ["OK", "AT RISK", "BREACHED"] as const;
+
+/**
+ * A dataset's verdict as the period's journal shows it — the newest result counts, never an older
+ * success: the latest drill failed or missed its tier, or no backup succeeded → BREACHED; the
+ * latest backup or archive run failed, an archive gap, no drill in the period → AT RISK.
+ */
+function datasetVerdict(o: { backups: JobEvidence[]; drills: DrillEvidence[]; gaps: string[]; lastArchive: JournalRecord | undefined }): Verdict {
+  const reasons: string[] = [];
+  let state: Verdict["state"] = "OK";
+  const flag = (s: Verdict["state"], why: string) => {
+    if (STATES.indexOf(s) > STATES.indexOf(state)) state = s;
+    reasons.push(why);
+  };
+  const lastDrill = o.drills.at(-1);
+  if (!o.backups.some((b) => b.exitCode === 0)) flag("BREACHED", "no backup succeeded in the period");
+  if (lastDrill?.result === "failed") flag("BREACHED", `the latest drill (${lastDrill.drill}, ${lastDrill.at}) FAILED: ${lastDrill.failures.join("; ")}`);
+  else if (lastDrill?.result === "target-missed") flag("BREACHED", `the latest drill (${lastDrill.drill}, ${lastDrill.at}) verified the data but missed the tier`);
+  if (!lastDrill) flag("AT RISK", "no drill in the period: no backup was proven restorable");
+  const lastBackup = o.backups.filter((b) => b.exitCode !== 4 && b.exitCode !== 3).at(-1);
+  if (lastBackup && lastBackup.exitCode !== 0) flag("AT RISK", `the latest backup (${lastBackup.at}) failed with exit ${lastBackup.exitCode}`);
+  if (o.lastArchive && o.lastArchive.data.exitCode !== 0 && o.lastArchive.data.exitCode !== 4) flag("AT RISK", `the latest binlog archive run (${o.lastArchive.ts}) ended with exit ${String(o.lastArchive.data.exitCode)}`);
+  if (o.gaps.length) flag("AT RISK", `${o.gaps.length} binlog archive gap(s) in the period`);
+  return { state, reasons };
+}
+
+/** The project's verdict: the worst of its datasets'. */
+export function projectVerdict(datasets: DatasetEvidence[]): Verdict {
+  const state = datasets.reduce<Verdict["state"]>((s, d) => (STATES.indexOf(d.verdict.state) > STATES.indexOf(s) ? d.verdict.state : s), "OK");
+  return { state, reasons: datasets.filter((d) => d.verdict.state !== "OK").map((d) => `${d.name}: ${d.verdict.state}`) };
 }
 
 /** apply.start … apply.resource … apply.end, one entry per apply, with each resource's attribute diff. */

@@ -13,6 +13,7 @@ const drillVerdict = (d: DrillEvidence) => (d.result === "ok" ? "PASSED" : d.res
 export function reportDoc(e: Evidence): Doc {
   const b: Block[] = [
     { h: 1, text: `Disaster-recovery evidence: ${e.project}` },
+    { p: `Verdict: ${e.verdict.state}${e.verdict.reasons.length ? ` (${e.verdict.reasons.join("; ")})` : ""}.` },
     {
       p: `Period ${e.since} to ${e.generatedAt}. Produced by drctl from its journal, an append-only log in which each record carries the sha256 of the one before it; the bundle holds a copy of the journal for the period (${e.journal.file}, records ${e.journal.firstSeq}–${e.journal.lastSeq}), and everything below except the catalog is derived from that copy.`,
     },
@@ -23,25 +24,27 @@ export function reportDoc(e: Evidence): Doc {
     { h: 2, text: "Summary" },
     {
       table: {
-        head: ["dataset", "tier", "backups (ok/all)", "drills (passed/all)", "last passed drill", "RTO", "RPO", "failures", "archive gaps"],
+        head: ["dataset", "verdict", "tier", "backups (ok/all)", "drills (passed/all)", "latest drill", "RTO (latest drill)", "RPO (latest drill)", "last passed drill", "failures", "archive gaps"],
         rows: e.datasets.map((d) => [
           d.name,
+          d.verdict.state,
           d.tier,
           `${d.backups.filter((x) => x.exitCode === 0).length}/${d.backups.length}`,
           `${d.drills.filter((x) => x.result === "ok").length}/${d.drills.length}`,
+          d.lastDrill ? `${d.lastDrill.at}: ${drillVerdict(d.lastDrill)}` : "none in the period",
+          fig(d.lastDrill?.rto),
+          fig(d.lastDrill?.rpo),
           d.lastSuccessfulDrill ? d.lastSuccessfulDrill.at : "none in the period",
-          fig(d.lastSuccessfulDrill?.rto),
-          fig(d.lastSuccessfulDrill?.rpo),
           String(d.failures.length),
           String(d.gaps.length),
         ]),
-        classes: e.datasets.map((d) => (!d.lastSuccessfulDrill || d.failures.length || d.gaps.length ? "fail" : "pass")),
+        classes: e.datasets.map((d) => (d.verdict.state === "OK" ? "pass" : d.verdict.state === "AT RISK" ? "warn" : "fail")),
       },
     },
   ];
   for (const d of e.datasets) {
     b.push({ h: 2, text: `Dataset ${d.name}`, id: `dataset-${d.name}` });
-    b.push({ p: `Tier ${d.tier}, server ${d.server}, full backups with ${d.method}.` });
+    b.push({ p: `Verdict: ${d.verdict.state}${d.verdict.reasons.length ? ` — ${d.verdict.reasons.join("; ")}` : ""}. Tier ${d.tier}, server ${d.server}, full backups with ${d.method}.` });
     b.push({ h: 3, text: "Drills (restores into a throwaway server, data checked, RTO/RPO measured)" });
     b.push(
       d.drills.length

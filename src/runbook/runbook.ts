@@ -14,6 +14,8 @@ export interface RunbookFacts {
   specSha256: string;
   generatedAt: string;
   newestFull?: { id: string; at: string };
+  /** Newer full sets that fail their check against their manifests (never named as the newest full). */
+  damagedFulls?: { id: string; problem: string }[];
   lastDrill?: { drill: string; at: string; result: string; rtoSeconds?: number; rpoSeconds?: number };
 }
 
@@ -64,7 +66,8 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
         `Repository: ${ds.repository} (${where(repo)}); sets under sets/${name}/, binlogs under binlogs/${ds.server}/.`,
         ...(ds.copies?.length ? [`Offsite copies: ${ds.copies.map((c) => `${c} (${where(spec.repositories[c]!)})`).join("; ")}.`] : ["No offsite copies are configured: losing the site loses the backups."]),
         spec.encryption ? `Backups are encrypted (age). Restores need the identity file ${spec.encryption.identityFile ?? "(encryption.identityFile)"}; keep a copy offsite with this runbook.` : "Backups are not encrypted.",
-        f.newestFull ? `Newest full set when this was written: ${f.newestFull.id} (${f.newestFull.at}).` : "No full set existed when this was written.",
+        f.newestFull ? `Newest intact full set when this was written: ${f.newestFull.id} (${f.newestFull.at}).` : "No intact full set existed when this was written.",
+        ...(f.damagedFulls ?? []).map((d) => `DAMAGED (fails its check against its manifest; restores skip it): full set ${d.id}: ${d.problem}.`),
       ],
     },
     { h: 2, text: "Before anything: see what there is" },
@@ -102,14 +105,18 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
 }
 
 /** The runbook facts of a dataset from the catalog and the drills' records: its newest full, its newest drill. */
-export function runbookFacts(name: string, ctx: { specFile: string; specSha256: string; generatedAt: string; drills: DrillRecord[]; catalog: CatalogSet[] }): RunbookFacts {
+export function runbookFacts(name: string, ctx: { specFile: string; specSha256: string; generatedAt: string; drills: DrillRecord[]; catalog: CatalogSet[]; damaged?: Map<string, string> }): RunbookFacts {
   const last = ctx.drills.filter((d) => d.dataset === name).sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1);
-  const full = ctx.catalog.filter((s) => s.manifest.dataset === name && s.manifest.kind === "full").at(-1)?.manifest;
+  const damaged = ctx.damaged ?? new Map<string, string>();
+  const fulls = ctx.catalog.filter((s) => s.manifest.dataset === name && s.manifest.kind === "full");
+  const full = fulls.filter((s) => !damaged.has(s.manifest.id)).at(-1)?.manifest;
+  const damagedFulls = fulls.filter((s) => damaged.has(s.manifest.id)).map((s) => ({ id: s.manifest.id, problem: damaged.get(s.manifest.id)! }));
   return {
     specFile: ctx.specFile,
     specSha256: ctx.specSha256,
     generatedAt: ctx.generatedAt,
     ...(full ? { newestFull: { id: full.id, at: pointTime(full) } } : {}),
+    ...(damagedFulls.length ? { damagedFulls } : {}),
     ...(last ? { lastDrill: { drill: last.drill, at: last.startedAt, result: last.result, ...(last.rto ? { rtoSeconds: last.rto.measuredSeconds } : {}), ...(last.rpo ? { rpoSeconds: last.rpo.measuredSeconds } : {}) } } : {}),
   };
 }

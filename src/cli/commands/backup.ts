@@ -111,6 +111,13 @@ function entryJson(s: CatalogSet) {
   };
 }
 
+/** Which dataset (or, for an archived binlog, which server) a set belongs to: the evidence files a failed verify under it. */
+function datasetOfSet(sets: CatalogSet[], id: string): { dataset?: string; server?: string } {
+  const m = sets.find((s) => s.manifest.id === id)?.manifest;
+  if (!m) return {};
+  return m.kind === "binlog" ? { server: m.server.name } : m.dataset ? { dataset: m.dataset } : {};
+}
+
 export async function verifyWork(spec: DrSpec, opts: { ids: string[]; deep: boolean }, io: Io): Promise<JobResult> {
   const cat = await readCatalog(spec, { binlogs: true });
   for (const p of cat.problems) io.err(`drctl: ${p}`);
@@ -134,7 +141,7 @@ export async function verifyWork(spec: DrSpec, opts: { ids: string[]; deep: bool
   const code = failed.length || cat.problems.length ? EXIT.integrity : cat.strays.length ? EXIT.degraded : EXIT.ok;
   return {
     code,
-    details: { deep: opts.deep, checked: results.length, failed: failed.map((f) => ({ set: f.id, problems: f.problems })), unreadable: cat.problems, ...(cat.strays.length ? { strays: cat.strays } : {}) },
+    details: { deep: opts.deep, checked: results.length, failed: failed.map((f) => ({ set: f.id, ...datasetOfSet(chosen, f.id), problems: f.problems })), unreadable: cat.problems, ...(cat.strays.length ? { strays: cat.strays } : {}) },
     ...(code === EXIT.integrity ? { error: `${failed.length} set(s) failed verification` } : code === EXIT.degraded ? { error: `${cat.strays.length} stray director${cat.strays.length === 1 ? "y" : "ies"} in the repository` } : {}),
   };
 }

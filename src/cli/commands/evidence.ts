@@ -1,5 +1,6 @@
 // drctl evidence export | verify, and drctl runbook.
 
+import { damagedNewestFulls } from "../../backup/verify.js";
 import { parseInstant } from "../../core/instant.js";
 import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -70,7 +71,7 @@ export async function runbookCommand(flags: { file: string; out: string; dataset
   await mkdir(flags.out, { recursive: true, mode: 0o755 });
   const generatedAt = new Date().toISOString();
   for (const name of flags.dataset ? [flags.dataset] : Object.keys(spec.datasets)) {
-    const doc = runbookDoc(spec, name, runbookFacts(name, { specFile: resolve(flags.file), specSha256: sha256(specText), generatedAt, drills, catalog: cat.sets }));
+    const doc = runbookDoc(spec, name, runbookFacts(name, { specFile: resolve(flags.file), specSha256: sha256(specText), generatedAt, drills, catalog: cat.sets, damaged: await damagedNewestFulls(cat.sets, name) }));
     await writeFileAtomic(join(flags.out, `${name}.md`), toMarkdown(doc));
     await writeFileAtomic(join(flags.out, `${name}.html`), toHtml(doc));
     io.out(`runbook of ${name}: ${join(flags.out, `${name}.md`)} and .html`);
