@@ -14,6 +14,8 @@ import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";
 import { REPOSITORY_MARKER } from "../discover/repositories.js";
 import { DrError, interruptedError, messageOf } from "../errors.js";
+import { freeBytes, writeProbe } from "../adapters/fs/space.js";
+import { formatBytes } from "../core/units.js";
 import { throwIfInterrupted } from "../adapters/process/interrupt.js";
 import { didYouMean } from "../spec/suggest.js";
 import type { Dataset, DrSpec, Server } from "../spec/types.generated.js";
@@ -53,6 +55,22 @@ export function datasetOf(spec: DrSpec, name: string): Dataset {
     throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(name)}`, { hint: guess ? `did you mean ${guess}?` : `datasets: ${Object.keys(spec.datasets).join(", ")}` });
   }
   return ds;
+}
+
+/**
+ * Before a job writes: the repository takes a write (a read-only mount or lost permissions named
+ * as such), and holds at least `needBytes` free (the last comparable set's size) — a backup that
+ * cannot fit fails at once, naming the disk, instead of as a tool's broken pipe an hour later.
+ */
+export async function preflightRepository(path: string, name: string, needBytes: number, what: string): Promise<void> {
+  const why = await writeProbe(path);
+  if (why) throw new DrError("failed", `repository ${name} (${path}) cannot be written: ${why}`, { hint: "fix the mount or permissions; nothing was started" });
+  const free = await freeBytes(path);
+  if (needBytes > 0 && free < needBytes) {
+    throw new DrError("failed", `repository ${name} (${path}) has ${formatBytes(free)} free; ${what} took ${formatBytes(needBytes)}: not starting a backup that cannot fit`, {
+      hint: "free space there (drctl prune, or a bigger disk); nothing was started",
+    });
+  }
 }
 
 export async function checkRepository(spec: DrSpec, name: string): Promise<string> {
@@ -214,6 +232,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     for (const d of debris.removed) say(`removed an interrupted attempt: ${d}`);
     for (const k of debris.kept) say(`left alone: ${k.path} (${k.why})`);
 
+    const previous = (await listSets(parentDir)).sets.map((s) => s.manifest).filter((m) => m.kind === kind).at(-1);
+    await preflightRepository(repoPath, ds.repository, previous ? previous.files.reduce((n, f) => n + f.bytes, 0) : 0, previous ? `the last ${kind} set of ${req.dataset} (${previous.id})` : "");
     const { facts, catalog, rebuild } = await readServer(server, serverName, scope, method, req.dataset);
     trace("server facts read");
     const notes = factNotes(scope, facts, catalog, rebuild.missingAccounts);

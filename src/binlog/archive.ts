@@ -18,7 +18,7 @@ import { fileProducer, streamToFile } from "../adapters/pipeline/stream.js";
 import { stateDirOf } from "../core/desired.js";
 import { DrError, interruptedError, messageOf } from "../errors.js";
 import { throwIfInterrupted } from "../adapters/process/interrupt.js";
-import { checkRepository } from "../backup/backup.js";
+import { checkRepository, preflightRepository } from "../backup/backup.js";
 import type { BackupManifest, BinlogFileFacts } from "../backup/manifest.generated.js";
 import { clientConnectionArgs } from "../backup/methods.js";
 import { encodingProblem, setEncoding, type SetEncoding } from "../backup/encoding.js";
@@ -134,6 +134,7 @@ export async function archiveBinlogs(spec: DrSpec, serverName: string, opts: { s
   const targets = archiveTargets(spec, serverName);
   if (!targets.length) throw new DrError("invalid", `no dataset archives the binlogs of server ${serverName} (binlog: { archive: true })`);
   const repos = await Promise.all(targets.map(async (name) => ({ name, path: await checkRepository(spec, name) })));
+  for (const r of repos) await preflightRepository(r.path, r.name, 0, "");
 
   // one archiver per server at a time: two datasets' cron lines for the same server queue up here
   const lock = await acquireLock(join(stateDirOf(spec), "locks", `binlog.${serverName}.lock`), {

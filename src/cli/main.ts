@@ -5,6 +5,7 @@
 
 import { Command, CommanderError, Option } from "commander";
 import { DrError, type Diagnostic } from "../errors.js";
+import { storageCause } from "../adapters/fs/space.js";
 import { parseInstant } from "../core/instant.js";
 import { formatDiagnostic } from "../spec/check.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
@@ -297,6 +298,13 @@ export function reportError(e: unknown, io: Io): number {
     return exitCodeFor(e.kind, e.meta.signal);
   }
   const err = e instanceof Error ? e : new Error(String(e));
+  // a full disk or a read-only mount met somewhere no stage expected it is still the disk, not a bug
+  const storage = storageCause(e);
+  if (storage) {
+    io.err(`drctl: error: ${storage}: ${err.message}`);
+    io.err("  hint: free space or fix the mount, then run it again; nothing half-written was kept");
+    return EXIT.failed;
+  }
   io.err(`drctl: internal error (this is a bug in drctl): ${err.message}`);
   if (process.env.DRCTL_DEBUG) io.err(err.stack ?? "");
   else io.err("  set DRCTL_DEBUG=1 for a stack trace, and please report it");

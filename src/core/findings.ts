@@ -114,6 +114,7 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
   for (const r of Object.values(observed.repositories)) {
     if (!r.checked) f("info", "repository-unchecked", `repository.${r.name}`, `repository.${r.name}: ${r.reason}`);
     else if (r.foreign) f("error", "repository-foreign", `repository.${r.name}`, `repository.${r.name}: refusing to adopt it: ${r.foreign}`);
+    else if (r.unwritable) f("error", "repository-unwritable", `repository.${r.name}`, `repository.${r.name}: drctl cannot write there: ${r.unwritable} — no backup can be stored`);
   }
   return out;
 }

@@ -63,6 +63,8 @@ export interface ObservedRepository {
   /** The marker names another project, or the directory holds foreign files. */
   foreign?: string;
   mode?: number;
+  /** Why drctl cannot write there (read-only mount, full disk, permissions), when a write probe failed. */
+  unwritable?: string;
 }
 
 export interface ObservedState {

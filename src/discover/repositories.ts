@@ -3,6 +3,7 @@
 
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { writeProbe } from "../adapters/fs/space.js";
 import type { ObservedRepository } from "../core/observed.js";
 import type { Repository } from "../spec/types.generated.js";
 
@@ -33,5 +34,7 @@ export async function discoverRepository(name: string, repo: Repository, project
   } else if (entries.length > 0) {
     foreign = `it holds ${entries.length} file(s) that are not drctl's`;
   }
-  return { name, type: "filesystem", checked: true, exists: true, owned, ...(foreign ? { foreign } : {}), mode: st.mode & 0o7777 };
+  // a repository that cannot take a write is no repository: plan must say so before the night's backup finds out
+  const unwritable = owned ? await writeProbe(repo.path) : undefined;
+  return { name, type: "filesystem", checked: true, exists: true, owned, ...(foreign ? { foreign } : {}), mode: st.mode & 0o7777, ...(unwritable ? { unwritable } : {}) };
 }

@@ -6,12 +6,13 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { constants } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { writeFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { DrError } from "../../errors.js";
 import { registerChild } from "../process/interrupt.js";
+import { storageCause } from "../fs/space.js";
 
 export interface Stage {
   /** Shown in errors: "mariadb-dump", "zstd", "age". */
@@ -64,6 +65,21 @@ export interface StreamOptions {
 }
 
 const STDERR_TAIL = 8 * 1024;
+const NO_SPACE = /No space left on device|ENOSPC|Disk quota exceeded|Read-only file system/i;
+
+/** Is `command` runnable: a path that exists, or a name found in one of PATH's directories? */
+function onPath(command: string): boolean {
+  const runnable = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes("/")) return runnable(command);
+  return (process.env.PATH ?? "").split(":").some((d) => d !== "" && runnable(`${d}/${command}`));
+}
 
 function tail(s: string): string {
   const t = s.length > STDERR_TAIL ? "…" + s.slice(-STDERR_TAIL) : s;
@@ -131,6 +147,15 @@ function readHead(stream: Readable, peel: HeadPeel): Promise<{ head: Buffer; end
  * stage exited with an ok code; otherwise rejects naming the first stage (in pipe order) that failed.
  */
 export async function runPipeline(stages: Stage[], sink: ((chunk: Buffer) => Promise<void>) | { fd: number }): Promise<{ stderr: Record<string, string> }> {
+  // a tool that is not installed is named before anything starts (it used to surface as the dump's broken pipe)
+  for (const stage of stages) {
+    if (!onPath(stage.command)) {
+      throw new DrError("failed", `stage ${stage.name} cannot start: ${stage.command} is not installed (not found on PATH); nothing was started`, {
+        hint: `install it (Debian: apt-get install ${stage.command === "mariadb-dump" || stage.command === "mysqlbinlog" ? "mariadb-client" : stage.command})`,
+        meta: { stage: stage.name },
+      });
+    }
+  }
   const children: ChildProcess[] = [];
   const stderr: Record<string, string> = {};
   const exits: Promise<{ stage: Stage; code: number | null; signal: NodeJS.Signals | null; error?: Error }>[] = [];
@@ -173,8 +198,10 @@ export async function runPipeline(stages: Stage[], sink: ((chunk: Buffer) => Pro
   }
   const results = await Promise.all(exits);
   const failed = results.filter((r) => !(r.code !== null && (r.stage.okCodes ?? [0]).includes(r.code)) && !(sinkError && r.signal === "SIGTERM"));
-  // a writer killed by SIGPIPE only says its reader died first: name the reader
-  for (const r of [...failed.filter((f) => f.signal !== "SIGPIPE"), ...failed]) {
+  // blame the cause, not its echo: a stage that could not start, then one that ran out of disk, then
+  // any not killed by SIGPIPE (a writer killed by SIGPIPE only says its reader died first)
+  const full = (r: (typeof failed)[number]) => NO_SPACE.test(stderr[r.stage.name] ?? "");
+  for (const r of [...failed.filter((f) => f.error), ...failed.filter(full), ...failed.filter((f) => f.signal !== "SIGPIPE"), ...failed]) {
     const how = r.error ? `could not start: ${r.error.message}` : r.signal ? `was killed by ${r.signal}` : `exited ${r.code}`;
     const said = tail(stderr[r.stage.name] ?? "");
     throw new DrError("failed", `stage ${r.stage.name} ${how}${said ? `: ${said}` : ""}`, {
@@ -234,7 +261,8 @@ export async function streamToFile(file: string, opts: StreamOptions): Promise<S
     finished = true;
     await follow.catch(() => {});
     if (e instanceof DrError) throw e;
-    throw new DrError("failed", `writing ${file} failed: ${(e as Error).message}`);
+    const cause = storageCause(e);
+    throw new DrError("failed", cause ? `writing ${file} failed: ${cause}` : `writing ${file} failed: ${(e as Error).message}`, cause ? { hint: "the repository's disk: free space or fix the mount; nothing was published" } : {});
   } finally {
     await reader.close();
     await fh.close();
