@@ -168,6 +168,16 @@ async function readServer(server: Server, serverName: string, scope: DatasetScop
     const facts = await serverFacts(conn, scope.databases);
     const catalog = await catalogTables(conn, scope);
     if (method === "mydumper") {
+      if (scope.databases.length > 1) {
+        // several databases go through --regex, and mydumper 0.10 then reads every database on the server
+        const others = (await rowsOf(conn, "SELECT schema_name AS db FROM information_schema.schemata WHERE LOCATE('`', schema_name) > 0 OR LOCATE('''', schema_name) > 0 OR LOCATE('\"', schema_name) > 0")).map((r) => String(r.db)).filter((d) => !scope.databases.includes(d));
+        if (others.length) {
+          throw new DrError("invalid", `mydumper 0.10 reads every database on ${serverName} when a dataset has several, and fails on names holding a backtick or a quote: ${others.map((d) => JSON.stringify(d)).join(", ")} (not in dataset ${dataset})`, {
+            hint: "use method mysqldump (or mariadb-backup) for this dataset, or split it into one dataset per database",
+            meta: { databases: others },
+          });
+        }
+      }
       const unsafe = [...catalog.base, ...catalog.views].filter(mydumperUnsafe);
       if (unsafe.length) {
         throw new DrError("invalid", `mydumper 0.10 writes broken SQL for names holding a backtick or a quote; dataset ${dataset} has: ${unsafe.map(show).join(", ")}`, {

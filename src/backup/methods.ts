@@ -64,7 +64,10 @@ export function mydumperArgs(server: Server, databases: string[], outDir: string
     if (server.host) conn.push(`--host=${server.host}`);
     if (server.port) conn.push(`--port=${server.port}`);
   }
-  return [...conn, "--regex", mydumperRegex(databases, only), "--outputdir", outDir, "--triggers", "--events", "--routines", "--trx-consistency-only", "--threads", String(threads), "--verbose", "2"];
+  // mydumper 0.10 reads every database on the server before its --regex applies, and breaks on a database
+  // name holding a quote anywhere (issue 13): one database is named with --database, so it reads only that one
+  const one = databases.length === 1 ? ["--database", databases[0]!] : [];
+  return [...conn, ...one, "--regex", mydumperRegex(databases, only), "--outputdir", outDir, "--triggers", "--events", "--routines", "--trx-consistency-only", "--threads", String(threads), "--verbose", "2"];
 }
 
 /** Names mydumper 0.10 writes into broken SQL: a backtick or a quote in the table name. */

@@ -77,14 +77,21 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
       else if (lag > tierRpo) f("error", "backup-source-lag", dsName, `${dsName}: ${sourceName} lags ${formatDuration(lag)} behind ${ds.server}, more than the ${ds.tier} RPO ${formatDuration(tierRpo)}`);
     }
     const method = ds.full.method;
+    if (method === "mydumper") {
+      // only the dataset's own names: another database's hostile table on the same server is not this
+      // dataset's problem; a database whose own name holds one is, whether or not the server answers
+      const own = ds.databases.filter((d) => !(ds.exclude ?? []).includes(d));
+      const hostile = (source?.reachable ? (source.hostileNames ?? []).filter((n) => own.includes(n.database)) : []).map((n) => `${n.database}.${n.table}`);
+      for (const d of own) if (/[`'"]/.test(d) && !hostile.some((h) => h.startsWith(`${d}.`))) hostile.push(`${d} (the database's own name)`);
+      // several databases: mydumper reads every database of the server, and another's name breaks it too
+      if (own.length > 1 && source?.reachable) for (const d of source.hostileDatabases ?? []) if (!own.includes(d)) hostile.push(`${d} (another database on ${sourceName}: mydumper reads them all for a multi-database dataset)`);
+      if (hostile.length) f("error", "mydumper-identifiers", dsName, `${dsName}: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: ${hostile.join(", ")}; use mysqldump or mariadb-backup`);
+    }
     if (source?.reachable) {
       if ((method === "mariadb-backup") && source.flavor === "mysql") f("error", "method-flavor", dsName, `${dsName}: mariadb-backup cannot back up ${sourceName} (MySQL ${source.version}); use xtrabackup`);
       if (method === "xtrabackup" && source.flavor === "mariadb") f("error", "method-flavor", dsName, `${dsName}: xtrabackup cannot back up ${sourceName} (MariaDB ${source.version}); use mariadb-backup`);
       const missing = missingPrivileges(source.privileges ?? [], REQUIRED_PRIVILEGES[method] ?? [], source.flavor);
       if (missing.length) f("error", "missing-privileges", dsName, `${dsName}: the account in ${spec.servers[sourceName]?.credentials} lacks ${missing.join(", ")} on ${sourceName}, which ${method} needs`);
-      if (method === "mydumper" && (source.hostileTableNames?.length ?? 0) > 0) {
-        f("error", "mydumper-identifiers", dsName, `${dsName}: Debian's mydumper 0.10 writes broken files for table names holding a backtick or a quote: ${source.hostileTableNames!.join(", ")}; use mysqldump or mariadb-backup`);
-      }
       const absent = ds.databases.filter((db) => source.databaseBytes?.[db] === undefined);
       if (absent.length) f("warning", "database-missing", dsName, `${dsName}: ${sourceName} has no database ${absent.map((d) => JSON.stringify(d)).join(", ")} (or it holds no tables)`);
     }

@@ -96,6 +96,10 @@ export interface Finding {
    */
   subject?: string;
   message: string;
+  /**
+   * The cause is a setting this plan changes (it holds once applied, or after the restart apply asks for): apply does not refuse over it.
+   */
+  fixedByApply?: boolean;
 }
 /**
  * This interface was referenced by `Plan`'s JSON-Schema

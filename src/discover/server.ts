@@ -58,6 +58,8 @@ export async function discoverServer(name: string, server: Server, databases: st
     const privileges = await globalPrivileges(conn);
     const databaseBytes: Record<string, number> = {};
     const hostileTableNames: string[] = [];
+    const hostileNames: { database: string; table: string }[] = [];
+    const hostileDatabases = (await rows(conn, "SELECT schema_name AS db FROM information_schema.schemata WHERE LOCATE('`', schema_name) > 0 OR LOCATE('''', schema_name) > 0 OR LOCATE('\"', schema_name) > 0").catch(() => [])).map((r) => String(r.db));
     if (databases.length > 0) {
       for (const r of await rows(
         conn,
@@ -68,13 +70,14 @@ export async function discoverServer(name: string, server: Server, databases: st
       }
       for (const r of await rows(
         conn,
-        "SELECT table_schema AS db, table_name AS t FROM information_schema.tables WHERE table_schema IN (?) AND (LOCATE('`', table_name) > 0 OR LOCATE('''', table_name) > 0 OR LOCATE('\"', table_name) > 0)",
+        "SELECT table_schema AS db, table_name AS t FROM information_schema.tables WHERE table_schema IN (?) AND (LOCATE('`', CONCAT(table_schema, table_name)) > 0 OR LOCATE('''', CONCAT(table_schema, table_name)) > 0 OR LOCATE('\"', CONCAT(table_schema, table_name)) > 0)",
         [databases],
       )) {
         hostileTableNames.push(`${String(r.db)}.${String(r.t)}`);
+        hostileNames.push({ database: String(r.db), table: String(r.t) });
       }
     }
-    return { name, reachable: true, flavor, version, variables: vars, status, binaryLogs, replica, privileges, databaseBytes, hostileTableNames };
+    return { name, reachable: true, flavor, version, variables: vars, status, binaryLogs, replica, privileges, databaseBytes, hostileTableNames, hostileNames, hostileDatabases };
   } catch (e) {
     return { name, reachable: false, error: `server ${name} (${addressOf(server)}): reading its state failed: ${messageOf(e)}` };
   } finally {

@@ -95,7 +95,7 @@ describe("drctl apply on a terminal", () => {
 
   it("asks; anything but yes cancels (exit 1) and changes nothing", async () => {
     const s = offlineSpec("ttyno");
-    const r = await onTerminal(["apply", "-f", s.file], "Only 'yes' will be accepted:", ["no\r"]);
+    const r = await onTerminal(["apply", "-f", s.file, "--allow-errors"], "Only 'yes' will be accepted:", ["no\r"]);
     expect(r.screen).toContain("Apply cancelled; nothing was changed.");
     expect(r.code).toBe(1);
     expect(existsSync(join(s.root, "repo")) || existsSync(join(s.root, "cron.d"))).toBe(false);
@@ -103,7 +103,7 @@ describe("drctl apply on a terminal", () => {
 
   it("yes applies what it can; the unreachable server's resource is skipped and named (exit 6)", async () => {
     const s = offlineSpec("ttyyes");
-    const r = await onTerminal(["apply", "-f", s.file], "Only 'yes' will be accepted:", ["yes\r"]);
+    const r = await onTerminal(["apply", "-f", s.file, "--allow-errors"], "Only 'yes' will be accepted:", ["yes\r"]);
     expect(r.screen).toContain("Apply complete! Resources: 4 added, 0 changed, 0 destroyed.");
     expect(r.screen, r.screen).toMatch(/skipped server\.db1\.binlog: cannot connect to server db1 \(127\.0\.0\.1:1\)/);
     expect(r.code).toBe(6);

@@ -28,6 +28,7 @@ function spec(name: string, opts: { credentials?: string; databases?: string[]; 
       repo,
       server: { port: db.port, credentials: opts.credentials ?? db.clientOptionFile },
       cronFile: join(root, "cron"),
+      tier: "{ rpo: 2d, rto: 4h }",
       datasets: { ds: { databases: opts.databases ?? ["bulk"], method: "mysqldump" } },
       ...(opts.encryption ? { encryption: opts.encryption } : {}),
     }),

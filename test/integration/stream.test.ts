@@ -74,8 +74,9 @@ describe("streamToFile", () => {
 
   it("a tool that is not installed says so", async () => {
     const err = (await streamToFile(join(dir, "missing.zst"), { producer: { name: "mydumper", command: "/nonexistent/mydumper", args: [] } }).catch((e: unknown) => e)) as DrError;
-    expect(err.message).toMatch(/^stage mydumper could not start: spawn \/nonexistent\/mydumper ENOENT/);
-    expect(err.hint).toBe("is /nonexistent/mydumper installed?");
+    // named before anything starts (issue 13: a missing tool used to surface as the producer's broken pipe)
+    expect(err.message).toBe("stage mydumper cannot start: /nonexistent/mydumper is not installed (not found on PATH); nothing was started");
+    expect(err.hint).toBe("install it (Debian: apt-get install /nonexistent/mydumper)");
   });
 
   it("never overwrites an existing file", async () => {

@@ -95,7 +95,8 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
       return unknown.length ? EXIT.degraded : EXIT.ok;
     }
     // a plan that says something is wrong is not applied by default: "Apply complete!" over an error misleads
-    const errors = plan.findings.filter((f) => f.level === "error");
+    // (not those whose cause this very plan changes: the binlog settings apply is about to make)
+    const errors = plan.findings.filter((f) => f.level === "error" && !f.fixedByApply);
     if (errors.length && !flags.allowErrors) {
       throw new DrError("failed", `the plan has ${errors.length} error finding(s); nothing was applied:\n${errors.map((f) => `  - ${f.message}`).join("\n")}`, {
         hint: "fix what they say (and re-run drctl plan), or pass --allow-errors to apply the rest anyway",
