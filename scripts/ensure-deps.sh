@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what drctl's demo and tests need, only when it is missing: Debian packages (MariaDB
-# server, client and backup tools, mydumper, zstd, age, cron; chromium, which renders the evidence
-# report in the tests), then node modules with `npm ci`.
+# server, client and backup tools, mydumper, zstd, age, cron; faketime, for the clock fault cases;
+# chromium, which renders the evidence report in the tests), then node modules with `npm ci`.
 # Safe to run again: a machine that has everything is left as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,7 @@ declare -A PROVIDES=(
   [age]=age
   [crontab]=cron
   [flock]=util-linux
+  [faketime]=faketime
   [chromium]=chromium
 )
 missing=()

@@ -32,6 +32,33 @@ export function pointTime(m: BackupManifest): string {
 const seqOf = (m: BackupManifest) => m.binlog!.sequence;
 
 /**
+ * Sets in the order their data came to be (issue 13, defect 5: a clock moved back made "latest" an
+ * older set). Sets of one server and binlog series with coordinates are ordered by their consistent
+ * point (binlog file sequence, position); the clock decides only where the binlog cannot.
+ */
+export function inPointOrder(sets: BackupManifest[]): BackupManifest[] {
+  const byTime = [...sets].sort((a, b) => pointTime(a).localeCompare(pointTime(b)) || a.id.localeCompare(b.id));
+  const series = (m: BackupManifest) => `${m.server.serverId}/${m.consistentPoint.file?.replace(/\.\d+$/, "") ?? ""}`;
+  const keyed = byTime.every((m) => pointKey(m.consistentPoint)) && new Set(byTime.map(series)).size === 1;
+  if (!keyed) return byTime;
+  return byTime.sort((a, b) => {
+    const [ka, kb] = [pointKey(a.consistentPoint)!, pointKey(b.consistentPoint)!];
+    return ka[0] - kb[0] || ka[1] - kb[1];
+  });
+}
+
+/** Pairs of sets whose clock order contradicts their binlog order: the host's clock moved (said, not hidden). */
+export function clockDisagreements(sets: BackupManifest[]): string[] {
+  const ordered = inPointOrder(sets);
+  const out: string[] = [];
+  for (let i = 1; i < ordered.length; i++) {
+    const [a, b] = [ordered[i - 1]!, ordered[i]!];
+    if (pointTime(b) < pointTime(a)) out.push(`set ${b.id} (${pointTime(b)}) comes after ${a.id} (${pointTime(a)}) in the binlog, yet its clock says earlier: the host's clock moved back; sets are ordered by their binlog position`);
+  }
+  return out;
+}
+
+/**
  * The file the server was writing at the last archive run that left nothing behind, and its GTID
  * position then (the archive's progress.json). Every transaction up to `gtid` is in archived files,
  * so this file held nothing newer at that run: a set whose point lies in it with that very GTID has
@@ -74,14 +101,14 @@ export function binlogsFrom(binlogs: BackupManifest[], from: BinlogPoint, until?
 
 /** Groups a dataset's sets and its server's archived binlogs into recovery images, oldest first. */
 export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[], open?: OpenBinlog): RecoveryImage[] {
-  const fulls = sets.filter((s) => s.kind === "full").sort((a, b) => pointTime(a).localeCompare(pointTime(b)));
+  const fulls = inPointOrder(sets.filter((s) => s.kind === "full"));
   const children = new Map<string, BackupManifest[]>();
   for (const s of sets) if (s.kind === "incremental" && s.parent) children.set(s.parent, [...(children.get(s.parent) ?? []), s]);
   return fulls.map((full, i) => {
     // follow the chain: each step the newest child of the previous set
     const incrementals: BackupManifest[] = [];
     for (let at = full.id; ; ) {
-      const next = (children.get(at) ?? []).sort((a, b) => a.finishedAt.localeCompare(b.finishedAt)).at(-1);
+      const next = inPointOrder(children.get(at) ?? []).at(-1);
       if (!next) break;
       incrementals.push(next);
       at = next.id;

@@ -14,7 +14,7 @@ import type { BackupManifest } from "../backup/manifest.generated.js";
 import { checkIdentity } from "../backup/identity.js";
 import { verifySet } from "../backup/verify.js";
 import { parseInstant } from "../core/instant.js";
-import { pointKey } from "../core/recovery.js";
+import { clockDisagreements, pointKey } from "../core/recovery.js";
 import { planFromCatalog, readRecoveryCatalog } from "./recovery-catalog.js";
 import { BinlogParser, formatGtid, normalizeStatement, stopAt, type BinlogSummary, type TransactionGroup } from "../binlog/parse.js";
 import { DrError } from "../errors.js";
@@ -119,6 +119,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const catalog = await readRecoveryCatalog(repoPath, req.dataset, ds);
   const dirOf = catalog.dirOf;
   const stored = (m: BackupManifest): StoredSet => ({ dir: dirOf.get(m.id)!, manifest: m });
+  for (const w of clockDisagreements(catalog.sets.map((s) => s.manifest).filter((m) => m.kind === "full"))) say(`warning: ${w}`);
   // every file the restore will read is checked against its manifest first (issue 13, defect 10); a
   // damaged set is left out and the newest older image that still reaches the target is used instead
   const damaged = new Map<string, string[]>();

@@ -4,7 +4,7 @@
 import { checkRepository } from "../backup/backup.js";
 import { listSets, setsDir } from "../backup/set-store.js";
 import { archiveCoverage } from "../binlog/archive.js";
-import { pointTime } from "../core/recovery.js";
+import { inPointOrder, pointTime } from "../core/recovery.js";
 import { planFromCatalog, readRecoveryCatalog } from "../restore/recovery-catalog.js";
 import { datasetStatus, statusReport, type DatasetFacts, type StatusReport } from "../core/status.js";
 import { stateDirOf } from "../core/desired.js";
@@ -15,7 +15,7 @@ import { readJournal } from "../state/journal.js";
 export async function datasetFacts(spec: DrSpec, name: string, drills: ReturnType<typeof drillRecords>): Promise<DatasetFacts> {
   const ds = spec.datasets[name]!;
   const repoPath = await checkRepository(spec, ds.repository);
-  const sets = (await listSets(setsDir(repoPath, name))).sets.map((s) => s.manifest).sort((a, b) => pointTime(a).localeCompare(pointTime(b)));
+  const sets = inPointOrder((await listSets(setsDir(repoPath, name))).sets.map((s) => s.manifest));
   const fulls = sets.filter((m) => m.kind === "full");
   const newestFull = fulls.at(-1);
   const newestSet = sets.at(-1);

@@ -114,6 +114,26 @@ describe("restore checks what it reads first", () => {
   }, 120_000);
 });
 
+describe("clocks", () => {
+  it("clock-moved-back: a later backup taken while the host's clock was a day behind → restore --to latest uses it (binlog order), and says the clocks disagree", async () => {
+    const p = faultProject(dir, "clock", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } });
+    const first = idOf(await ok(p, ["backup", "ds"]));
+    await sql("INSERT INTO shop.orders VALUES (7, 'after the first set')");
+    // the same drctl, under libfaketime: its clock says yesterday
+    const skewed = execFileSync("faketime", ["-f", "-1d", process.execPath, join(import.meta.dirname, "../../dist/cli.js"), "backup", "-f", p.file, "ds"], { env: { ...process.env, DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } }).toString();
+    const second = idOf({ stdout: skewed });
+    expect(second < first).toBe(true); // its id (from its clock) sorts first
+    const r = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);
+    expect(r.stdout).toContain(`from ${second}`);
+    expect(r.stderr).toContain(`warning: set ${second}`);
+    expect(r.stderr).toContain("the host's clock moved back; sets are ordered by their binlog position");
+    const optionFile = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
+    expect(execFileSync("mariadb", [`--defaults-file=${optionFile}`, "-N", "-e", "SELECT COUNT(*) FROM shop.orders WHERE id = 7"]).toString().trim()).toBe("1");
+    await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } });
+    await sql("DELETE FROM shop.orders WHERE id > 1");
+  }, 120_000);
+});
+
 describe("sandboxes", () => {
   it("keep-twice: two `restore --keep` of one dataset → two sandboxes, both listed, `sandbox down --all` stops both", async () => {
     const p = faultProject(dir, "keep", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } });

@@ -1,7 +1,7 @@
 // Recovery images and "what reaches time T?": pure, over hand-made manifests.
 import { describe, expect, it } from "vitest";
 import type { BackupManifest } from "../../src/backup/manifest.generated.js";
-import { planRecovery, recoveryImages } from "../../src/core/recovery.js";
+import { clockDisagreements, inPointOrder, planRecovery, recoveryImages } from "../../src/core/recovery.js";
 
 const base = { formatVersion: 1, project: "p", host: "h", files: [], compression: "zstd", encryption: { type: "none", recipientFingerprints: [] }, tools: {} } as const;
 const server = { name: "db1", version: "10.11", flavor: "mariadb", serverId: "1", binlogBasename: "b" } as const;
@@ -140,5 +140,23 @@ describe("the open binlog at the last clean archive run (issue 13, defect 6)", (
     ]) {
       expect(recoveryImages([F], archive, open)[0]!.gap).toEqual({ missing: bin(9) });
     }
+  });
+});
+
+describe("a clock that moved back (issue 13, defect 5)", () => {
+  // the second full was taken later (further along the binlog) by a host whose clock had gone back a day
+  const early = set("early", "full", "2026-11-21T02:00:00Z", 7, 100, undefined, "mysqldump");
+  const later = set("later", "full", "2026-11-20T02:00:00Z", 8, 50, undefined, "mysqldump");
+  it("latest is the set furthest along the binlog, not the one with the newest clock", () => {
+    const p = planRecovery(recoveryImages([early, later], [], undefined), "latest", { binlogs: false });
+    expect(p).toMatchObject({ ok: true, sets: [{ id: "later" }] });
+  });
+  it("the disagreement is said, naming both sets", () => {
+    expect(clockDisagreements([early, later])).toEqual([expect.stringContaining("set later (2026-11-20T02:00:00Z) comes after early (2026-11-21T02:00:00Z) in the binlog, yet its clock says earlier")]);
+    expect(clockDisagreements([F1, F2])).toEqual([]);
+  });
+  it("sets of different servers (or without coordinates) fall back to their clocks", () => {
+    const other = { ...later, server: { ...later.server, serverId: "9" } } as BackupManifest;
+    expect(inPointOrder([other, early]).map((m) => m.id)).toEqual(["later", "early"]);
   });
 });
