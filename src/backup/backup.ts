@@ -21,6 +21,7 @@ import { didYouMean } from "../spec/suggest.js";
 import type { Dataset, DrSpec, Server } from "../spec/types.generated.js";
 import { acquireLock } from "../state/lock.js";
 import type { BackupManifest, SetFile, TableName } from "./manifest.generated.js";
+import { mydumperNamesDatabase } from "../core/findings.js";
 import { dumpCommand, mydumperUnsafe, physicalCommand, type Flavor } from "./methods.js";
 import { encodingProblem, setEncoding } from "./encoding.js";
 import { dumpPayload, mydumperPayload, physicalPayload, type PayloadContext, type ServerFacts } from "./payloads.js";
@@ -168,11 +169,11 @@ async function readServer(server: Server, serverName: string, scope: DatasetScop
     const facts = await serverFacts(conn, scope.databases);
     const catalog = await catalogTables(conn, scope);
     if (method === "mydumper") {
-      if (scope.databases.length > 1) {
-        // several databases go through --regex, and mydumper 0.10 then reads every database on the server
+      if (!mydumperNamesDatabase(scope.databases)) {
+        // several (or non-ASCII) databases go through --regex, and mydumper 0.10 then reads every database on the server
         const others = (await rowsOf(conn, "SELECT schema_name AS db FROM information_schema.schemata WHERE LOCATE('`', schema_name) > 0 OR LOCATE('''', schema_name) > 0 OR LOCATE('\"', schema_name) > 0")).map((r) => String(r.db)).filter((d) => !scope.databases.includes(d));
         if (others.length) {
-          throw new DrError("invalid", `mydumper 0.10 reads every database on ${serverName} when a dataset has several, and fails on names holding a backtick or a quote: ${others.map((d) => JSON.stringify(d)).join(", ")} (not in dataset ${dataset})`, {
+          throw new DrError("invalid", `mydumper 0.10 reads every database on ${serverName} when a dataset has several (or a non-ASCII name), and fails on names holding a backtick or a quote: ${others.map((d) => JSON.stringify(d)).join(", ")} (not in dataset ${dataset})`, {
             hint: "use method mysqldump (or mariadb-backup) for this dataset, or split it into one dataset per database",
             meta: { databases: others },
           });

@@ -2,6 +2,7 @@
 // (never a shell string; identifiers travel as argv items), the consistent-point parsers for each
 // tool's own report, and the dump scanner that finds the trailer and the tables a dump holds.
 
+import { mydumperNamesDatabase } from "../core/findings.js";
 import type { Server } from "../spec/types.generated.js";
 import type { BinlogPoint, TableName } from "./manifest.generated.js";
 
@@ -65,8 +66,9 @@ export function mydumperArgs(server: Server, databases: string[], outDir: string
     if (server.port) conn.push(`--port=${server.port}`);
   }
   // mydumper 0.10 reads every database on the server before its --regex applies, and breaks on a database
-  // name holding a quote anywhere (issue 13): one database is named with --database, so it reads only that one
-  const one = databases.length === 1 ? ["--database", databases[0]!] : [];
+  // name holding a quote anywhere (issue 13): one database is named with --database, so it reads only that
+  // one — when its name is ASCII (glib's option parsing rejects other bytes; the regex spells them in hex)
+  const one = mydumperNamesDatabase(databases) ? ["--database", databases[0]!] : [];
   return [...conn, ...one, "--regex", mydumperRegex(databases, only), "--outputdir", outDir, "--triggers", "--events", "--routines", "--trx-consistency-only", "--threads", String(threads), "--verbose", "2"];
 }
 

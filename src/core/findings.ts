@@ -83,8 +83,8 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
       const own = ds.databases.filter((d) => !(ds.exclude ?? []).includes(d));
       const hostile = (source?.reachable ? (source.hostileNames ?? []).filter((n) => own.includes(n.database)) : []).map((n) => `${n.database}.${n.table}`);
       for (const d of own) if (/[`'"]/.test(d) && !hostile.some((h) => h.startsWith(`${d}.`))) hostile.push(`${d} (the database's own name)`);
-      // several databases: mydumper reads every database of the server, and another's name breaks it too
-      if (own.length > 1 && source?.reachable) for (const d of source.hostileDatabases ?? []) if (!own.includes(d)) hostile.push(`${d} (another database on ${sourceName}: mydumper reads them all for a multi-database dataset)`);
+      // several (or non-ASCII) databases: mydumper reads every database of the server, and another's name breaks it too
+      if (!mydumperNamesDatabase(own) && source?.reachable) for (const d of source.hostileDatabases ?? []) if (!own.includes(d)) hostile.push(`${d} (another database on ${sourceName}: mydumper reads them all for a multi-database dataset)`);
       if (hostile.length) f("error", "mydumper-identifiers", dsName, `${dsName}: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: ${hostile.join(", ")}; use mysqldump or mariadb-backup`);
     }
     if (source?.reachable) {
@@ -124,4 +124,9 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
     else if (r.unwritable) f("error", "repository-unwritable", `repository.${r.name}`, `repository.${r.name}: drctl cannot write there: ${r.unwritable} — no backup can be stored`);
   }
   return out;
+}
+
+/** Does mydumper get the dataset's one database by name (reading no other), or go through every database? (--database needs an ASCII name: glib's option parsing rejects other bytes.) */
+export function mydumperNamesDatabase(databases: string[]): boolean {
+  return databases.length === 1 && /^[\x20-\x7e]+$/.test(databases[0]!);
 }
