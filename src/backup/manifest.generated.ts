@@ -209,4 +209,8 @@ export interface BinlogFileFacts {
   firstGtid?: string;
   lastGtid?: string;
   transactions?: number;
+  /**
+   * Which numbering of the server's binlogs the file belongs to: 0 until a RESET MASTER restarts the numbering (and the GTID state), then 1, 2… Absent means 0.
+   */
+  timeline?: number;
 }

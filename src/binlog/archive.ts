@@ -40,10 +40,12 @@ export interface ArchiveProgress {
   complete: boolean;
   /** The last binlog in the archive. */
   lastArchived?: string;
+  /** The binlog numbering the server is on (0 until a RESET MASTER is seen; see BinlogFileFacts.timeline). */
+  timeline?: number;
 }
 
 export interface Gap {
-  kind: "purged" | "server-changed" | "gtid" | "content-changed" | "unreadable";
+  kind: "purged" | "server-changed" | "gtid" | "content-changed" | "unreadable" | "reset";
   detail: string;
 }
 
@@ -183,6 +185,25 @@ export function newEventsSince(p: ArchiveProgress | undefined, now: { serverId: 
   return p.serverAt.file !== now.current.file || p.serverAt.position !== now.current.position;
 }
 
+const timelineOf = (m: BackupManifest) => m.binlog?.timeline ?? 0;
+
+/**
+ * Did the server's binlogs start over since `last` was archived (RESET MASTER)? Its numbering went
+ * back below the archive's, or a GTID domain's sequence went back below what the archive holds.
+ * Returns what was seen, or undefined.
+ */
+export function resetSince(last: BackupManifest, state: Pick<ServerBinlogState, "current" | "gtid">): string | undefined {
+  const seq = splitBinlogName(state.current.file).sequence;
+  if (seq < last.binlog!.sequence) return `binlog numbering restarted (the server writes ${state.current.file}; the archive already holds ${last.binlog!.file})`;
+  if (!last.binlog!.lastGtid) return undefined;
+  const now = state.gtid ? parseGtidList(state.gtid) : new Map<number, Gtid>();
+  for (const g of parseGtidList(last.binlog!.lastGtid).values()) {
+    const cur = now.get(g.domain);
+    if (!cur || cur.seq < g.seq) return `the GTID state went back (domain ${g.domain}: the archive reached ${formatGtid(g)}, the server is at ${cur ? formatGtid(cur) : "nothing"})`;
+  }
+  return undefined;
+}
+
 /**
  * Gaps the archive already has before this run copies anything: the server behind the name
  * changed, or files the archive expects next were purged from the server before they were archived.
@@ -215,13 +236,24 @@ async function archiveInto(
   await cleanDebris([parent, join(repo.path, "staging")]);
   const { sets } = await listSets(parent);
   const archived = sets.map((s) => s.manifest).filter((m) => m.kind === "binlog" && factsOf(m));
-  // a file is "the same" only from the same server: another server's mariadb-bin.000001 is its own
-  const byName = new Map(archived.map((m) => [`${m.server.serverId}/${m.binlog!.file}`, m]));
   const gaps: Gap[] = [];
   const done: ArchiveOutcome["archived"] = [];
 
+  // the archive of this server's binlog series, per timeline: a RESET MASTER restarts the numbering
+  // (and the GTID state), and the new files are a chain of their own, never filed under the old names
+  const mine = archived.filter((m) => m.server.serverId === state.serverId && m.binlog!.basename === state.basename);
+  const before = await readProgress(parent);
+  let timeline = Math.max(0, ...mine.map(timelineOf), before?.serverId === state.serverId ? (before.timeline ?? 0) : 0);
+  let last = mine.filter((m) => timelineOf(m) === timeline).sort((a, b) => a.binlog!.sequence - b.binlog!.sequence).at(-1);
+  const reset = last ? resetSince(last, state) : undefined;
+  if (reset) {
+    gaps.push({ kind: "reset", detail: `${reset} on ${serverName} (RESET MASTER?): the archive starts binlog timeline ${timeline + 1}; sets taken before it restore up to the end of ${last!.binlog!.file} at most — take a new full backup to start a chain on the new binlogs` });
+    timeline += 1;
+    last = undefined;
+  }
+  // a file is "the same" only from the same server and timeline: another server's mariadb-bin.000001 is its own
+  const byName = new Map(mine.filter((m) => timelineOf(m) === timeline).map((m) => [m.binlog!.file, m]));
   const closed = state.logs.filter((l) => l.name !== state.current.file);
-  let last = archived.filter((m) => m.server.serverId === state.serverId && m.binlog!.basename === state.basename).at(-1);
   gaps.push(...gapsBefore(archived, last, state, serverName));
 
   const ds = Object.values(spec.datasets).find((d) => d.server === serverName && d.binlog?.archive && d.repository === repo.name);
@@ -229,7 +261,7 @@ async function archiveInto(
   let encoding: SetEncoding | undefined;
   try {
     for (const log of closed) {
-      const have = byName.get(`${state.serverId}/${log.name}`);
+      const have = byName.get(log.name);
       if (have) {
         if (have.binlog!.endPosition !== log.size) {
           gaps.push({ kind: "content-changed", detail: `${log.name} on ${serverName} is ${log.size} bytes; the archived file of that name is ${have.binlog!.endPosition} (RESET MASTER? the archive keeps the old one)` });
@@ -264,7 +296,7 @@ async function archiveInto(
         const r = await streamToFile(join(setDir, name), { producer: fileProducer(staged), ...encoding.stream });
         const wrong = encodingProblem(r.head, encoding.manifest);
         if (wrong) throw new DrError("failed", `${log.name}: ${wrong}; nothing is published`);
-        const manifest = binlogManifest({ id, project: spec.project, serverName, state, file: log.name, summary, started, stored: { name, bytes: r.bytes, sha256: r.sha256 }, encoding });
+        const manifest = binlogManifest({ id, project: spec.project, serverName, state, file: log.name, summary, started, stored: { name, bytes: r.bytes, sha256: r.sha256 }, encoding, timeline });
         throwIfInterrupted((signal) => interruptedError(signal, `archiving ${log.name} of ${serverName}`));
         await publishSet(setDir, manifest);
         published = true;
@@ -287,6 +319,7 @@ async function archiveInto(
     serverAt: { file: state.current.file, position: state.current.position, gtid: ctx.gtidBefore },
     complete: gaps.length === 0,
     ...(last ? { lastArchived: last.binlog!.file } : {}),
+    ...(timeline ? { timeline } : {}),
   };
   await mkdir(parent, { recursive: true, mode: 0o700 });
   await writeFileAtomic(join(parent, PROGRESS), JSON.stringify(progress, null, 2) + "\n", { mode: 0o600 });
@@ -304,6 +337,7 @@ function binlogManifest(o: {
   started: Date;
   stored: { name: string; bytes: number; sha256: string };
   encoding: SetEncoding;
+  timeline: number;
 }): BackupManifest {
   const { summary } = o;
   const iso = (secs: number) => new Date(secs * 1000).toISOString();
@@ -319,6 +353,7 @@ function binlogManifest(o: {
     ...(summary.firstGtid ? { firstGtid: formatGtid(summary.firstGtid) } : {}),
     ...(summary.lastPerDomain.size ? { lastGtid: gtidListText(summary.lastPerDomain.values()) } : {}),
     transactions: summary.transactions,
+    ...(o.timeline ? { timeline: o.timeline } : {}),
   };
   return {
     formatVersion: 1,

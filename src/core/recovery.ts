@@ -12,6 +12,8 @@ export interface RecoveryImage {
   binlogs: BackupManifest[];
   /** The first binlog the image needs that the archive does not have (the chain stops before it). */
   gap?: { missing: string; reachableUntil?: string };
+  /** The binlog timeline the full's point lies in (BinlogFileFacts.timeline). */
+  timeline: number;
 }
 
 /** [sequence, position] of a binlog point, comparable; undefined without coordinates. */
@@ -36,20 +38,21 @@ const seqOf = (m: BackupManifest) => m.binlog!.sequence;
  * older set). Sets of one server and binlog series with coordinates are ordered by their consistent
  * point (binlog file sequence, position); the clock decides only where the binlog cannot.
  */
-export function inPointOrder(sets: BackupManifest[]): BackupManifest[] {
+export function inPointOrder(sets: BackupManifest[], timelineOfSet: (m: BackupManifest) => number = () => 0): BackupManifest[] {
   const byTime = [...sets].sort((a, b) => pointTime(a).localeCompare(pointTime(b)) || a.id.localeCompare(b.id));
   const series = (m: BackupManifest) => `${m.server.serverId}/${m.consistentPoint.file?.replace(/\.\d+$/, "") ?? ""}`;
-  const keyed = byTime.every((m) => pointKey(m.consistentPoint)) && new Set(byTime.map(series)).size === 1;
+  const keyed = byTime.every((m) => pointKey(m.consistentPoint) && timelineOfSet(m) >= 0) && new Set(byTime.map(series)).size === 1;
   if (!keyed) return byTime;
+  // a later binlog timeline (after a RESET MASTER) comes after every position of an earlier one
   return byTime.sort((a, b) => {
     const [ka, kb] = [pointKey(a.consistentPoint)!, pointKey(b.consistentPoint)!];
-    return ka[0] - kb[0] || ka[1] - kb[1];
+    return timelineOfSet(a) - timelineOfSet(b) || ka[0] - kb[0] || ka[1] - kb[1];
   });
 }
 
 /** Pairs of sets whose clock order contradicts their binlog order: the host's clock moved (said, not hidden). */
-export function clockDisagreements(sets: BackupManifest[]): string[] {
-  const ordered = inPointOrder(sets);
+export function clockDisagreements(sets: BackupManifest[], timelineOfSet?: (m: BackupManifest) => number): string[] {
+  const ordered = inPointOrder(sets, timelineOfSet);
   const out: string[] = [];
   for (let i = 1; i < ordered.length; i++) {
     const [a, b] = [ordered[i - 1]!, ordered[i]!];
@@ -68,6 +71,55 @@ export interface OpenBinlog {
   serverId: string;
   file: string;
   gtid: string;
+  /** The binlog timeline the server was on (0 before any RESET MASTER). */
+  timeline?: number;
+}
+
+const timelineOf = (m: BackupManifest) => m.binlog?.timeline ?? 0;
+
+/** "0-1-5,1-1-9" → domain → sequence. */
+function gtidSeqs(text: string | undefined): Map<number, bigint> {
+  const out = new Map<number, bigint>();
+  for (const part of (text ?? "").split(",").map((x) => x.trim()).filter(Boolean)) {
+    const m = /^(\d+)-\d+-(\d+)$/.exec(part);
+    if (m) out.set(Number(m[1]), BigInt(m[2]!));
+  }
+  return out;
+}
+
+/**
+ * Which binlog timeline a set's point lies in. After a RESET MASTER two timelines hold files of the
+ * same names: the point belongs to the one whose file of that name was being written when the set's
+ * data stood — its GTID position at or past the file's starting GTID state (GTIDs start over at a
+ * reset), its time between the file's first transaction and the next file's (or the next timeline's
+ * start). A set taken in the current timeline in a file not archived yet belongs to the current one
+ * (its missing file is then refused loudly); a point nothing fits is -1: refused, never replayed
+ * from another history.
+ */
+export function timelineOfPoint(set: BackupManifest, own: BackupManifest[], current: number): number {
+  const seq = pointKey(set.consistentPoint)?.[0];
+  if (seq === undefined) return current;
+  const timelines = [...new Set(own.map(timelineOf))].sort((a, b) => a - b);
+  const holding = timelines.filter((tl) => own.some((b) => timelineOf(b) === tl && seqOf(b) === seq));
+  if (!holding.length) return Math.max(current, 0);
+  if (holding.length === 1 && holding[0] === current && timelines.length === 1) return current;
+  // binlog event times have whole seconds: compared at that grain
+  const sec = (iso: string | undefined) => iso?.slice(0, 19);
+  const t = sec(pointTime(set))!;
+  const startOf = (tl: number) => own.filter((b) => timelineOf(b) === tl).map((b) => sec(b.binlog!.firstEventAt)).filter((x): x is string => !!x).sort()[0];
+  const setGtids = gtidSeqs(set.consistentPoint.gtid);
+  const fits = holding.filter((tl) => {
+    const files = own.filter((b) => timelineOf(b) === tl);
+    const file = files.find((b) => seqOf(b) === seq)!;
+    const next = files.filter((b) => seqOf(b) > seq).sort((a, b) => seqOf(a) - seqOf(b))[0];
+    const upper = next ? sec(next.binlog!.firstEventAt) : tl < current ? startOf(tl + 1) : undefined;
+    const timeFits = (sec(file.binlog!.firstEventAt) ?? "") <= t && (upper === undefined || upper >= t);
+    const gtidFits = !set.consistentPoint.gtid || [...gtidSeqs(file.binlog!.gtidListAtStart)].every(([d, n]) => (setGtids.get(d) ?? -1n) >= n);
+    return timeFits && gtidFits;
+  });
+  const currentStart = startOf(current);
+  if (!holding.includes(current) && currentStart !== undefined && currentStart <= t) fits.push(current);
+  return fits.length ? Math.max(...fits) : -1;
 }
 
 /** GTID lists as sets: "0-1-5,1-1-9" equals "1-1-9, 0-1-5". */
@@ -101,14 +153,20 @@ export function binlogsFrom(binlogs: BackupManifest[], from: BinlogPoint, until?
 
 /** Groups a dataset's sets and its server's archived binlogs into recovery images, oldest first. */
 export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[], open?: OpenBinlog): RecoveryImage[] {
-  const fulls = inPointOrder(sets.filter((s) => s.kind === "full"));
+  const currentTimeline = Math.max(open?.timeline ?? 0, ...binlogs.map(timelineOf));
+  const seriesOf = (m: BackupManifest) => binlogs.filter((b) => b.server.serverId === m.server.serverId && b.binlog?.basename === m.consistentPoint.file?.replace(/\.\d+$/, ""));
+  const timelines = new Map(sets.map((s) => [s.id, timelineOfPoint(s, seriesOf(s), currentTimeline)]));
+  const fulls = inPointOrder(
+    sets.filter((s) => s.kind === "full"),
+    (m) => timelines.get(m.id) ?? 0,
+  );
   const children = new Map<string, BackupManifest[]>();
   for (const s of sets) if (s.kind === "incremental" && s.parent) children.set(s.parent, [...(children.get(s.parent) ?? []), s]);
   return fulls.map((full, i) => {
     // follow the chain: each step the newest child of the previous set
     const incrementals: BackupManifest[] = [];
     for (let at = full.id; ; ) {
-      const next = inPointOrder(children.get(at) ?? []).at(-1);
+      const next = inPointOrder(children.get(at) ?? [], (m) => timelines.get(m.id) ?? 0).at(-1);
       if (!next) break;
       incrementals.push(next);
       at = next.id;
@@ -116,9 +174,14 @@ export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[]
     const nextFull = fulls[i + 1];
     // only the binlogs of the server the full came from (another server behind the name is another history)
     const basename = full.consistentPoint.file?.replace(/\.\d+$/, "");
-    const own = binlogs.filter((b) => b.server.serverId === full.server.serverId && b.binlog?.basename === basename);
-    const chain = binlogsFrom(own, full.consistentPoint, nextFull?.consistentPoint, open && open.serverId === full.server.serverId ? open : undefined);
-    return { full, incrementals, binlogs: chain.files, ...(chain.gap ? { gap: chain.gap } : {}) };
+    const series = binlogs.filter((b) => b.server.serverId === full.server.serverId && b.binlog?.basename === basename);
+    // one timeline's files only: after a RESET MASTER the same names hold another history
+    const timeline = timelines.get(full.id) ?? 0;
+    const own = series.filter((b) => timelineOf(b) === timeline);
+    const sameTimelineNext = nextFull && timelines.get(nextFull.id) === timeline ? nextFull.consistentPoint : undefined;
+    const openHere = open && open.serverId === full.server.serverId && (open.timeline ?? 0) === timeline ? open : undefined;
+    const chain = binlogsFrom(own, full.consistentPoint, sameTimelineNext, openHere);
+    return { full, incrementals, binlogs: chain.files, timeline, ...(chain.gap ? { gap: chain.gap } : {}) };
   });
 }
 
@@ -142,7 +205,7 @@ export type RecoveryPlan =
  * archive run that left nothing behind), or behind a gap, is refused with the newest time that can
  * be reached: never a silent early stop.
  */
-export function planRecovery(images: RecoveryImage[], target: string | "latest", opts: { binlogs?: boolean; coveredUntil?: string } = {}): RecoveryPlan {
+export function planRecovery(images: RecoveryImage[], target: string | "latest", opts: { binlogs?: boolean; coveredUntil?: string; coveredTimeline?: number } = {}): RecoveryPlan {
   // a dataset that does not archive binlogs restores to its sets' own points only
   if (opts.binlogs === false) images = images.map(({ gap: _g, ...im }) => ({ ...im, binlogs: [] }));
   if (!images.length) return { ok: false, reason: "no full backup set to start from" };
@@ -165,7 +228,8 @@ export function planRecovery(images: RecoveryImage[], target: string | "latest",
   const lastEvent = files.at(-1)?.binlog?.lastEventAt ?? pointTime(applied.at(-1)!);
   // the newest image's archive reaches as far as the last archive run that found nothing left behind:
   // an idle server's quiet time after its last event is covered too
-  const covered = image === images.at(-1) && !image.gap && opts.coveredUntil !== undefined && opts.coveredUntil > lastEvent ? opts.coveredUntil : undefined;
+  // (and only on the timeline that run saw: an image of the binlogs before a RESET MASTER ends with them)
+  const covered = image === images.at(-1) && !image.gap && image.timeline === (opts.coveredTimeline ?? 0) && opts.coveredUntil !== undefined && opts.coveredUntil > lastEvent ? opts.coveredUntil : undefined;
   const newest = covered ?? lastEvent;
   // "latest" behind a missing binlog would stop early without a word: refused like any target past the gap
   if (image.gap && (target === "latest" || target > newest)) {

@@ -14,7 +14,7 @@ export interface RecoveryCatalog {
   binlogs: CatalogEntry[];
   images: RecoveryImage[];
   /** What planRecovery needs besides the images. */
-  options: { binlogs: boolean; coveredUntil?: string };
+  options: { binlogs: boolean; coveredUntil?: string; coveredTimeline?: number };
   /** Where each set (dataset or binlog) lies. */
   dirOf: Map<string, string>;
   open?: OpenBinlog;
@@ -28,7 +28,7 @@ export async function readRecoveryCatalog(repoPath: string, dataset: string, ds:
   const progress = archiving ? await readProgress(binlogSetsDir(repoPath, ds.server)) : undefined;
   // the last archive run counts only when it left nothing behind, on the server the sets came from
   const clean = progress?.complete && (!newestFull || progress.serverId === newestFull.server.serverId) ? progress : undefined;
-  const open: OpenBinlog | undefined = clean ? { serverId: clean.serverId, file: clean.serverAt.file, gtid: clean.serverAt.gtid } : undefined;
+  const open: OpenBinlog | undefined = clean ? { serverId: clean.serverId, file: clean.serverAt.file, gtid: clean.serverAt.gtid, timeline: clean.timeline ?? 0 } : undefined;
   const images = recoveryImages(
     sets.map((s) => s.manifest),
     binlogs.map((s) => s.manifest),
@@ -38,7 +38,7 @@ export async function readRecoveryCatalog(repoPath: string, dataset: string, ds:
     sets,
     binlogs,
     images,
-    options: { binlogs: archiving, ...(clean ? { coveredUntil: clean.checkedAt } : {}) },
+    options: { binlogs: archiving, ...(clean ? { coveredUntil: clean.checkedAt, coveredTimeline: clean.timeline ?? 0 } : {}) },
     dirOf: new Map([...sets, ...binlogs].map((s) => [s.manifest.id, s.dir])),
     ...(open ? { open } : {}),
   };

@@ -119,7 +119,8 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const catalog = await readRecoveryCatalog(repoPath, req.dataset, ds);
   const dirOf = catalog.dirOf;
   const stored = (m: BackupManifest): StoredSet => ({ dir: dirOf.get(m.id)!, manifest: m });
-  for (const w of clockDisagreements(catalog.sets.map((s) => s.manifest).filter((m) => m.kind === "full"))) say(`warning: ${w}`);
+  const timelineOfSet = (m: BackupManifest) => catalog.images.find((im) => im.full.id === m.id)?.timeline ?? 0;
+  for (const w of clockDisagreements(catalog.images.map((im) => im.full), timelineOfSet)) say(`warning: ${w}`);
   // every file the restore will read is checked against its manifest first (issue 13, defect 10); a
   // damaged set is left out and the newest older image that still reaches the target is used instead
   const damaged = new Map<string, string[]>();

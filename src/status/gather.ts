@@ -2,9 +2,8 @@
 // newest archived event, and the journal's drill records — handed to the pure core (core/status.ts).
 
 import { checkRepository } from "../backup/backup.js";
-import { listSets, setsDir } from "../backup/set-store.js";
 import { archiveCoverage } from "../binlog/archive.js";
-import { inPointOrder, pointTime } from "../core/recovery.js";
+import { pointTime } from "../core/recovery.js";
 import { planFromCatalog, readRecoveryCatalog } from "../restore/recovery-catalog.js";
 import { datasetStatus, statusReport, type DatasetFacts, type StatusReport } from "../core/status.js";
 import { stateDirOf } from "../core/desired.js";
@@ -15,10 +14,11 @@ import { readJournal } from "../state/journal.js";
 export async function datasetFacts(spec: DrSpec, name: string, drills: ReturnType<typeof drillRecords>): Promise<DatasetFacts> {
   const ds = spec.datasets[name]!;
   const repoPath = await checkRepository(spec, ds.repository);
-  const sets = inPointOrder((await listSets(setsDir(repoPath, name))).sets.map((s) => s.manifest));
-  const fulls = sets.filter((m) => m.kind === "full");
-  const newestFull = fulls.at(-1);
-  const newestSet = sets.at(-1);
+  // the catalog in the order restores see it (binlog position, timeline), not the clocks'
+  const catalog = await readRecoveryCatalog(repoPath, name, ds);
+  const newestImage = catalog.images.at(-1);
+  const newestFull = newestImage?.full;
+  const newestSet = newestImage ? (newestImage.incrementals.at(-1) ?? newestImage.full) : undefined;
   const facts: DatasetFacts = {
     ...(newestFull ? { newestFull: { id: newestFull.id, at: pointTime(newestFull) } } : {}),
     ...(newestSet ? { newestSet: { id: newestSet.id, at: pointTime(newestSet) } } : {}),
@@ -30,7 +30,7 @@ export async function datasetFacts(spec: DrSpec, name: string, drills: ReturnTyp
     if (c.newestEvent) facts.newestArchivedEvent = c.newestEvent;
   }
   if (newestFull) {
-    const plan = planFromCatalog(await readRecoveryCatalog(repoPath, name, ds), "latest");
+    const plan = planFromCatalog(catalog, "latest");
     facts.recovery = plan.ok ? { reaches: plan.reaches } : { ...(plan.newestReachable ? { reaches: plan.newestReachable } : {}), ...(plan.missing ? { missing: plan.missing } : {}) };
   }
   return facts;

@@ -85,4 +85,33 @@ describe("binlog chain", () => {
     const after = JSON.parse((await p.run(["status", "--json"])).stdout) as { datasets: { reasons: string[] }[] };
     expect(after.datasets[0]!.reasons.join("\n")).not.toContain("missing from the archive");
   }, 180_000);
+
+  it("reset-master-timeline: RESET MASTER → archive exit 6 naming it, the new files archived as timeline 1 beside the old ones (none overwritten); a new full restores through them to the last row", async () => {
+    const p = await setup("reset");
+    await ok(p, ["backup", "ds"]);
+    await sql("INSERT INTO shop.orders VALUES (2, 'old timeline')");
+    await ok(p, ["binlog", "archive", "db1"]);
+    await sql("INSERT INTO shop.orders VALUES (3, 'old timeline too')");
+    await ok(p, ["binlog", "archive", "db1"]);
+    await sql("RESET MASTER", "INSERT INTO shop.orders VALUES (4, 'new timeline')");
+    const seen = await ok(p, ["binlog", "archive", "db1"], 6);
+    expect(seen.stdout + seen.stderr).toMatch(/RESET MASTER\?\): the archive starts binlog timeline 1/);
+    // a time after the reset cannot be reached from the old full: refused, not replayed from the old files
+    const refused = await ok(p, ["restore", "ds", "--to", new Date(Date.now() + 60_000).toISOString()], 3);
+    expect(refused.stderr).toMatch(/cannot restore ds to/);
+    await ok(p, ["backup", "ds"]);
+    await sql("INSERT INTO shop.orders VALUES (5, 'after the new full')");
+    await ok(p, ["binlog", "archive", "db1"]);
+    const r = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);
+    const optionFile = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
+    const { execFileSync } = await import("node:child_process");
+    expect(execFileSync("mariadb", [`--defaults-file=${optionFile}`, "-N", "-e", "SELECT GROUP_CONCAT(id ORDER BY id) FROM shop.orders"]).toString().trim()).toBe("1,2,3,4,5");
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const base = join(p.repo, "binlogs", "db1");
+    const files = readdirSync(base).filter((d) => d !== "progress.json").map((d) => JSON.parse(readFileSync(join(base, d, "manifest.json"), "utf8")) as { binlog: { file: string; timeline?: number } });
+    const first = files.filter((f) => f.binlog.file.endsWith(".000001"));
+    expect(first.map((f) => f.binlog.timeline ?? 0).sort()).toEqual([0, 1]);
+    await (await import("../helpers/cli.js")).drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } });
+  }, 180_000);
 });

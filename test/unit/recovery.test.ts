@@ -1,7 +1,7 @@
 // Recovery images and "what reaches time T?": pure, over hand-made manifests.
 import { describe, expect, it } from "vitest";
 import type { BackupManifest } from "../../src/backup/manifest.generated.js";
-import { clockDisagreements, inPointOrder, planRecovery, recoveryImages } from "../../src/core/recovery.js";
+import { clockDisagreements, inPointOrder, planRecovery, recoveryImages, timelineOfPoint } from "../../src/core/recovery.js";
 
 const base = { formatVersion: 1, project: "p", host: "h", files: [], compression: "zstd", encryption: { type: "none", recipientFingerprints: [] }, tools: {} } as const;
 const server = { name: "db1", version: "10.11", flavor: "mariadb", serverId: "1", binlogBasename: "b" } as const;
@@ -158,5 +158,38 @@ describe("a clock that moved back (issue 13, defect 5)", () => {
   it("sets of different servers (or without coordinates) fall back to their clocks", () => {
     const other = { ...later, server: { ...later.server, serverId: "9" } } as BackupManifest;
     expect(inPointOrder([other, early]).map((m) => m.id)).toEqual(["later", "early"]);
+  });
+});
+
+describe("binlog timelines after a RESET MASTER (issue 13, defect 8)", () => {
+  const tl = (m: BackupManifest, timeline: number) => ({ ...m, id: `${m.id}-t${timeline}`, binlog: { ...m.binlog!, timeline } }) as BackupManifest;
+  // timeline 0: files 1..3 until the reset on the 21st; timeline 1: files 1..2 after it
+  const old = [binlog(1, "2026-11-20T00:00:00Z", "2026-11-20T08:00:00Z"), binlog(2, "2026-11-20T08:00:01Z", "2026-11-20T16:00:00Z"), binlog(3, "2026-11-20T16:00:01Z", "2026-11-21T00:00:00Z")];
+  const fresh = [tl(binlog(1, "2026-11-21T01:00:00Z", "2026-11-21T05:00:00Z"), 1), tl(binlog(2, "2026-11-21T05:00:01Z", "2026-11-21T09:00:00Z"), 1)];
+  const before = set("before", "full", "2026-11-20T10:00:00Z", 2, 100, undefined, "mysqldump");
+  const after = set("after", "full", "2026-11-21T03:00:00Z", 1, 300, undefined, "mysqldump");
+  it("a set's point is placed in the timeline whose file of that name was being written then", () => {
+    expect(timelineOfPoint(before, [...old, ...fresh], 1)).toBe(0);
+    expect(timelineOfPoint(after, [...old, ...fresh], 1)).toBe(1);
+  });
+  it("each image replays only its own timeline's files", () => {
+    const [a, b] = recoveryImages([before, after], [...old, ...fresh]);
+    expect(a!.binlogs.map((m) => m.id)).toEqual(["x-2", "x-3"]);
+    expect(b!.binlogs.map((m) => m.id)).toEqual(["x-1-t1", "x-2-t1"]);
+  });
+  it("a point no timeline's times fit is refused, never replayed from another history", () => {
+    const skewed = set("skewed", "full", "2026-11-25T00:00:00Z", 1, 10, undefined, "mysqldump");
+    expect(timelineOfPoint(skewed, [...old, ...fresh], 1)).toBe(-1);
+    expect(planRecovery(recoveryImages([skewed], [...old, ...fresh]), "latest")).toMatchObject({ ok: false });
+  });
+  it("a set in the new timeline whose file is archived only in the old one is not replayed from the old file", () => {
+    const withStart = (m: BackupManifest, gtidListAtStart: string) => ({ ...m, binlog: { ...m.binlog!, gtidListAtStart } }) as BackupManifest;
+    const oldTwo = withStart(old[1]!, "0-1-40");
+    const newOne = fresh[0]!;
+    const b = { ...set("b", "full", "2026-11-21T03:00:00Z", 2, 389, undefined, "mysqldump"), consistentPoint: { file: bin(2), position: 389, gtid: "0-1-1" } } as BackupManifest;
+    expect(timelineOfPoint(b, [old[0]!, oldTwo, newOne], 1)).toBe(1);
+    const [image] = recoveryImages([b], [old[0]!, oldTwo, newOne], { serverId: "1", file: bin(3), gtid: "0-1-2", timeline: 1 });
+    expect(image!.binlogs).toEqual([]);
+    expect(image!.gap?.missing).toBe(bin(2));
   });
 });
