@@ -71,6 +71,8 @@ export interface TransactionGroup {
   gtid?: Gtid;
   /** With `{ match }`: the first statement of the group that matched (normalized), if one did. */
   matched?: string;
+  /** With a match: every statement of that group (normalized; BEGIN/COMMIT left out), so a skip can say all it leaves out. */
+  statements?: string[];
   /** File offset of the group's GTID event: replay stops before it with --stop-position. */
   position: number;
   /** Unix seconds of the GTID event (UTC). */
@@ -113,6 +115,8 @@ export class BinlogParser {
   private offset = 0; // file offset of buf[0]
   private started = false;
   private inTransaction = false;
+  /** The statements of the transaction being read (kept only while matching). */
+  private groupStatements: string[] = [];
   readonly s: BinlogSummary = { size: 0, lastPerDomain: new Map(), transactions: 0, closed: false };
 
   private checksum = 0; // trailing CRC32 bytes per event, from the format description event
@@ -175,10 +179,14 @@ export class BinlogParser {
           const q = queryParts(body, this.checksum);
           if (q.db !== "" && !/^(BEGIN|COMMIT|ROLLBACK|XA )/i.test(q.text)) addDatabase(group, q.db);
         }
-        if (!this.match || !group || group.matched !== undefined) return;
+        if (!this.match || !group) return;
         const text = type === EVENT.QUERY ? queryText(body, this.checksum) : body.subarray(0, body.length - this.checksum).toString("utf8");
         const normalized = normalizeStatement(text);
-        if (this.match.test(normalized) || this.match.test(unqualified(normalized))) group.matched = normalized;
+        if (!/^(BEGIN|COMMIT|ROLLBACK|XA )/i.test(normalized)) this.groupStatements.push(normalized);
+        if (group.matched === undefined && (this.match.test(normalized) || this.match.test(unqualified(normalized)))) {
+          group.matched = normalized;
+          group.statements = this.groupStatements; // the same list: the group's later statements join it
+        }
         return;
       }
       case EVENT.GTID_LIST: {
@@ -201,10 +209,12 @@ export class BinlogParser {
         this.s.lastEventAt = ts;
         this.inTransaction = true;
         this.s.groups?.push({ gtid: g, position, timestamp: ts });
+        this.groupStatements = [];
         return;
       }
       case EVENT.MYSQL_GTID:
         this.s.groups?.push({ position, timestamp: ts });
+        this.groupStatements = [];
         this.s.transactions++;
         this.s.firstEventAt ??= ts;
         this.s.lastEventAt = ts;

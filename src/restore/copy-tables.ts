@@ -37,7 +37,8 @@ export function parseTableCopies(tables: string[], renames: string[]): TableCopy
   return copies;
 }
 
-export async function copyTablesToServer(sandbox: Sandbox, copies: TableCopy[], server: Server, serverName: string): Promise<void> {
+/** The live server takes these names: none exists yet, each database does. Checked before any restore work, and again just before the copy. */
+export async function checkTargetNames(copies: TableCopy[], server: Server, serverName: string): Promise<void> {
   const live = await connectServer(server);
   try {
     for (const c of copies) {
@@ -49,6 +50,10 @@ export async function copyTablesToServer(sandbox: Sandbox, copies: TableCopy[], 
   } finally {
     await live.end();
   }
+}
+
+export async function copyTablesToServer(sandbox: Sandbox, copies: TableCopy[], server: Server, serverName: string): Promise<void> {
+  await checkTargetNames(copies, server, serverName);
   const sb = await sandbox.connectRoot();
   try {
     for (const c of copies) {

@@ -22,7 +22,7 @@ import type { DrSpec } from "../spec/types.generated.js";
 import type { RowDataPacket } from "mysql2/promise";
 import { quoteIdent } from "../adapters/mysql/sql.js";
 import { RowChangeReader } from "./row-changes.js";
-import { copyDatabasesToServer, copyTablesToServer, keepOnlyTables, type TableCopy } from "./copy-tables.js";
+import { checkTargetNames, copyDatabasesToServer, copyTablesToServer, keepOnlyTables, type TableCopy } from "./copy-tables.js";
 import { connectServer, addressOf } from "../adapters/mysql/connect.js";
 import { loadLogicalSet, loadMydumperSet, restorePhysicalChain, type StoredSet } from "./load.js";
 
@@ -89,6 +89,8 @@ export interface RestoreOutcome {
     lastAt?: string;
     stoppedBefore?: string;
     skipped?: string;
+    /** Every statement of the skipped transaction (all of it is left out, not just the one that matched). */
+    skippedStatements?: string[];
     conflicts?: string[];
     /** With `inspect`: every transaction in the replayed range, in archive order. */
     groups?: ReplayedGroup[];
@@ -115,6 +117,8 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const before = statementPattern("--before", req.before);
   const skip = statementPattern("--skip", req.skip);
   if (req.into) await checkTarget(req.spec, req.into.server, req.force === true);
+  // a name that exists on the target is refused now, not after the whole restore
+  if (req.into?.tables) await checkTargetNames(req.into.tables, req.spec.servers[req.into.server]!, req.into.server);
   const repoPath = await checkRepository(req.spec, ds.repository);
   const catalog = await readRecoveryCatalog(repoPath, req.dataset, ds);
   const dirOf = catalog.dirOf;
@@ -272,7 +276,7 @@ async function replay(
   let stopPosition: number | undefined;
   let last: { gtid?: string; at?: string } = {};
   let stoppedBefore: string | undefined;
-  let skipAt: { file: number; position: number; next: number; text: string } | undefined;
+  let skipAt: { file: number; position: number; next: number; text: string; statements: string[] } | undefined;
   let stopFile = files.length - 1;
   const targetSeconds = target === "latest" ? Infinity : Math.floor(Date.parse(target) / 1000);
   const collected: ReplayedGroup[] | undefined = pause ? [] : undefined;
@@ -286,7 +290,7 @@ async function replay(
       const hit = skipAt ? -1 : groups.findIndex((g) => g.matched !== undefined && g.timestamp <= targetSeconds);
       if (hit >= 0) {
         const g = groups[hit]!;
-        skipAt = { file: i, position: g.position, next: groups[hit + 1]?.position ?? summary.size, text: describeGroup(g) };
+        skipAt = { file: i, position: g.position, next: groups[hit + 1]?.position ?? summary.size, text: describeGroup(g), statements: g.statements ?? [] };
         groups = groups.filter((_, k) => k !== hit);
       }
       groups = groups.map(({ matched: _m, ...g }) => g);
@@ -369,7 +373,7 @@ async function replay(
     transactions,
     ...(wholeInstance ? {} : { databases }),
     ...(stoppedBefore ? { stoppedBefore } : {}),
-    ...(skipAt ? { skipped: skipAt.text } : {}),
+    ...(skipAt ? { skipped: skipAt.text, skippedStatements: skipAt.statements } : {}),
     ...(conflicts?.length ? { conflicts } : {}),
     ...(last.gtid ? { lastGtid: last.gtid } : {}),
     ...(last.at ? { lastAt: last.at } : {}),

@@ -114,6 +114,45 @@ describe("restore checks what it reads first", () => {
   }, 120_000);
 });
 
+describe("refused before any restore work", () => {
+  it("rename-onto-existing: --rename onto a table the target has → exit 3 at once, no set loaded, no sandbox", async () => {
+    const p = faultProject(dir, "rename", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } });
+    await ok(p, ["backup", "ds"]);
+    await sql("CREATE TABLE shop.taken (id INT PRIMARY KEY)");
+    try {
+      const r = await ok(p, ["restore", "ds", "--to", "latest", "--target", "db1", "--tables", "shop.orders", "--rename", "orders=taken", "--yes"], 3);
+      expect(r.stderr).toContain("db1 already has shop.taken: nothing is overwritten");
+      expect(r.stderr).not.toContain("restoring ");
+    } finally {
+      await sql("DROP TABLE shop.taken");
+    }
+  }, 60_000);
+});
+
+describe("what a restore says it did", () => {
+  it("skip-multi-statement: --skip of a two-statement transaction lists both statements it leaves out, and neither is applied", async () => {
+    const p = faultProject(dir, "skip-multi", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump", binlog: true } });
+    await ok(p, ["backup", "ds"]);
+    const c = await db.connectRoot();
+    await c.query("INSERT INTO shop.orders VALUES (20, 'good before')");
+    await c.beginTransaction();
+    await c.query("UPDATE shop.orders SET what = 'oops' WHERE id = 1");
+    await c.query("INSERT INTO shop.orders VALUES (21, 'same transaction')");
+    await c.commit();
+    await c.query("INSERT INTO shop.orders VALUES (22, 'good after')");
+    await c.end();
+    await ok(p, ["binlog", "archive", "db1"]);
+    const r = await ok(p, ["restore", "ds", "--to", "latest", "--skip", "UPDATE shop.orders SET what = 'oops'", "--keep"]);
+    expect(r.stdout).toContain("statement 1 of 2 left out: UPDATE shop.orders SET what = 'oops' WHERE id = 1");
+    expect(r.stdout).toContain("statement 2 of 2 left out: INSERT INTO shop.orders VALUES (21, 'same transaction')");
+    const optionFile = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
+    expect(execFileSync("mariadb", [`--defaults-file=${optionFile}`, "-N", "-e", "SELECT GROUP_CONCAT(CONCAT(id, ':', what) ORDER BY id) FROM shop.orders"]).toString().trim()).toBe("1:first,20:good before,22:good after");
+    await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } });
+    await sql("DELETE FROM shop.orders WHERE id > 1");
+    await sql("UPDATE shop.orders SET what = 'first' WHERE id = 1");
+  }, 120_000);
+});
+
 describe("clocks", () => {
   it("clock-moved-back: a later backup taken while the host's clock was a day behind → restore --to latest uses it (binlog order), and says the clocks disagree", async () => {
     const p = faultProject(dir, "clock", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } });

@@ -46,7 +46,10 @@ export function onInterrupt(fn: (signal: NodeJS.Signals) => void): () => void {
  * A second signal: the person means it — exit at once (locks are kernel flocks or pid-checked: a dead
  * holder never keeps them).
  */
+let installed = false;
 export function installInterruptHandlers(onSecond: (code: number) => void = (code) => process.exit(code)): void {
+  if (installed) return;
+  installed = true;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       if (received) return onSecond(interruptExitCode(signal));

@@ -5,7 +5,7 @@
 
 import { hostname } from "node:os";
 import { stateDirOf } from "../../core/desired.js";
-import { installInterruptHandlers, interruptedBy } from "../../adapters/process/interrupt.js";
+import { installInterruptHandlers, interruptedBy, onInterrupt } from "../../adapters/process/interrupt.js";
 import { DrError, interruptedError, messageOf } from "../../errors.js";
 import { loadSpec } from "../../spec/check.js";
 import type { DrSpec } from "../../spec/types.generated.js";
@@ -38,13 +38,13 @@ export async function runJob(job: JobRun, io: Io, work: (spec: DrSpec) => Promis
   const started = new Date();
   // a signal stops the work's children; the work unwinds through its own cleanup and lands below
   installInterruptHandlers();
-  process.once("SIGTERM", () => watchdog(io));
-  process.once("SIGINT", () => watchdog(io));
+  const stopWatching = onInterrupt(() => watchdog(io));
   let result: JobResult;
   try {
     const r = await work(spec);
     result = typeof r === "number" ? { code: r } : r;
   } catch (e) {
+    stopWatching();
     const signal = interruptedBy();
     if (signal) {
       const err = e instanceof DrError && e.kind === "interrupted" ? e : interruptedError(signal, `running ${job.command} ${job.subject}`);
@@ -57,6 +57,7 @@ export async function runJob(job: JobRun, io: Io, work: (spec: DrSpec) => Promis
     throw e;
   }
   // a signal that came after the last step that could be stopped: the work is done, and says so
+  stopWatching();
   await appendJobRecord(spec, job, started, result.code, result.error, result.details);
   return result.code;
 }

@@ -54,7 +54,11 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
     io.out(`  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`);
     if (r.replay.databases) io.out(`  applied:  the events of ${r.replay.databases.join(", ")} (mysqlbinlog --database, one pass each); the server's other databases were skipped`);
     io.out(`  binlogs:  ${r.replay.files.join(", ")}`);
-    if (r.replay.skipped) io.out(`  skipped:  ${r.replay.skipped} — the whole transaction; everything before and after it replayed`);
+    if (r.replay.skipped) {
+      io.out(`  skipped:  ${r.replay.skipped} — the whole transaction; everything before and after it replayed`);
+      const all = r.replay.skippedStatements ?? [];
+      if (all.length > 1) all.forEach((st, i) => io.out(`    statement ${i + 1} of ${all.length} left out: ${st}`));
+    }
     for (const c of r.replay.conflicts ?? []) io.out(`  WARNING (--force): later change to a row it touched: ${c}`);
     if (r.replay.stoppedBefore) io.out(`  stopped before: ${r.replay.stoppedBefore} — not applied, nor anything after it`);
   } else io.out("  replayed: nothing (the set itself is the point)");
