@@ -28,6 +28,8 @@ missing=()
 for cmd in "${!PROVIDES[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PROVIDES[$cmd]}")
 done
+# real MySQL and MariaDB binlog bytes for the binlog reader's tests (MariaDB's own test data)
+[ -e /usr/share/mysql/mysql-test/std_data/mdev35643_mysql_80_binlog.000001 ] || missing+=(mariadb-test-data)
 if ((${#missing[@]})); then
   mapfile -t pkgs < <(printf '%s\n' "${missing[@]}" | sort -u)
   echo "drctl: installing Debian packages: ${pkgs[*]}" >&2

@@ -13,7 +13,13 @@ export const EVENT = {
   FORMAT_DESCRIPTION: 15,
   XID: 16,
   MYSQL_GTID: 33,
+  /** MySQL with gtid_mode OFF (its default): each transaction still starts with this event. */
+  MYSQL_ANONYMOUS_GTID: 34,
   MYSQL_PREVIOUS_GTIDS: 35,
+  /** MySQL 8.0.20+ binlog_transaction_compression: the transaction's events, zstd-compressed, in one event. */
+  MYSQL_TRANSACTION_PAYLOAD: 40,
+  /** MySQL 8.4's GTID with a tag (uuid:tag:n). */
+  MYSQL_GTID_TAGGED: 42,
   ANNOTATE_ROWS: 160,
   BINLOG_CHECKPOINT: 161,
   GTID: 162,
@@ -63,6 +69,8 @@ export interface BinlogSummary {
   closed: boolean;
   /** Set when the bytes do not parse as a binlog: where and why. */
   error?: string;
+  /** Transactions whose events are compressed (MySQL Transaction_payload): their statements and tables cannot be read here. */
+  opaqueTransactions?: number;
   /** With `{ index: true }`: every transaction (GTID group) — where it starts and when it was written. */
   groups?: TransactionGroup[];
 }
@@ -150,9 +158,15 @@ export class BinlogParser {
       }
       if (this.buf.length < size) return;
       this.event(this.buf.subarray(0, size), this.offset);
+      if (this.s.error) return;
       this.buf = this.buf.subarray(size);
       this.offset += size;
     }
+  }
+
+  /** A known event whose body is too short to be what it says: the file is refused, never half-read. */
+  private malformed(what: string, position: number, bytes: number): void {
+    this.s.error = `malformed ${what} event at offset ${position} (${bytes} bytes of body): refusing to read this binlog`;
   }
 
   finish(): BinlogSummary {
@@ -200,6 +214,8 @@ export class BinlogParser {
         return;
       }
       case EVENT.GTID: {
+        // seq (8) + domain (4) + flags (1): a shorter body is not a GTID event drctl can trust
+        if (body.length - this.checksum < 13) return this.malformed("MariaDB GTID", position, body.length);
         const g: Gtid = { seq: body.readBigUInt64LE(0), domain: body.readUInt32LE(8), server: serverId };
         this.s.firstGtid ??= g;
         this.s.lastGtid = g;
@@ -213,6 +229,10 @@ export class BinlogParser {
         return;
       }
       case EVENT.MYSQL_GTID:
+      case EVENT.MYSQL_ANONYMOUS_GTID:
+      case EVENT.MYSQL_GTID_TAGGED:
+        // flags (1) + source uuid (16) + number (8) at least; the tagged form is longer, never shorter
+        if (body.length - this.checksum < 25) return this.malformed(type === EVENT.MYSQL_ANONYMOUS_GTID ? "MySQL anonymous GTID" : "MySQL GTID", position, body.length);
         this.s.groups?.push({ position, timestamp: ts });
         this.groupStatements = [];
         this.s.transactions++;
@@ -227,6 +247,10 @@ export class BinlogParser {
         if (group && body.length > 9) addDatabase(group, body.subarray(9, 9 + body[8]!).toString("utf8"));
         return;
       }
+      case EVENT.MYSQL_TRANSACTION_PAYLOAD:
+        if (this.inTransaction && ts) this.s.lastEventAt = ts;
+        this.s.opaqueTransactions = (this.s.opaqueTransactions ?? 0) + 1;
+        return;
       case EVENT.ROTATE:
       case 3: // STOP
         this.s.closed = true;

@@ -458,5 +458,14 @@ async function decodeBinlog(f: StoredSet, path: string, keys: { identityFile?: s
   } finally {
     await fh.close();
   }
-  return parser.finish();
+  const summary = parser.finish();
+  const name = f.manifest.binlog?.file ?? f.manifest.id;
+  // a file the reader cannot read through is never replayed half-understood
+  if (summary.error) throw new DrError("integrity", `archived binlog ${name} (set ${f.manifest.id}) cannot be read: ${summary.error}`);
+  if (match && summary.opaqueTransactions) {
+    throw new DrError("invalid", `archived binlog ${name} holds ${summary.opaqueTransactions} compressed transaction(s) (MySQL binlog_transaction_compression): a statement cannot be matched inside them`, {
+      hint: "restore --to the time just before the statement instead of --before/--skip",
+    });
+  }
+  return summary;
 }
