@@ -220,3 +220,49 @@ describe("a busy lock is no failed backup", () => {
   }, 120_000);
 });
 
+
+describe("damaged stored sets are named, never hidden", () => {
+  it("payload-zero-missing-manifest-corrupt: a zero-byte payload, a missing payload (verify 5 naming each) and a corrupt manifest (backups 6, verify 5); the other sets still verify", async () => {
+    const p = project("damaged");
+    const [zero, gone, broken, good] = [await backup(p), await backup(p), await backup(p), await backup(p)];
+    const sets = join(p.repo, "sets", "ds");
+    writeFileSync(join(sets, zero, "dump.sql.zst"), "");
+    rmSync(join(sets, gone, "dump.sql.zst"));
+    writeFileSync(join(sets, broken, "manifest.json"), '{"formatVersion": 1, "id": "');
+    const list = await p.run(["backups"]);
+    expect(list.code).toBe(6);
+    expect(list.stderr).toContain(`${join(sets, broken)}: manifest.json is damaged`);
+    const v = await p.run(["verify"]);
+    expect(v.code).toBe(5);
+    expect(v.stdout).toContain(`FAILED  ${zero}  dump.sql.zst: size 0 bytes, manifest says`);
+    expect(v.stdout).toContain(`FAILED  ${gone}  dump.sql.zst: missing`);
+    expect(v.stdout).toContain("1 unreadable manifest(s)");
+    const ok = await p.run(["verify", good]);
+    expect(ok.code, ok.stdout).toBe(0);
+  }, 120_000);
+
+  it("ten-failed-nights: ten failing backups in a row → each exit 1 and journaled, prune refuses, the verified set is still there and verifies; the next good backup lets prune run, keeping the verified image", async () => {
+    const p = project("ten-nights");
+    const good = await backup(p);
+    const verified = await p.run(["drill", "verify", "ds"]);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    const broken = shim(dir, "mariadb-dump", `case "$1" in --version) exec /usr/bin/mariadb-dump --version;; esac\necho "mariadb-dump: Got error: 2013: Lost connection to server during query" >&2\nexit 2`);
+    for (let night = 0; night < 10; night++) {
+      const r = await p.run(["backup", "ds"], withPath(broken));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("stage mariadb-dump exited 2: mariadb-dump: Got error: 2013");
+    }
+    const jobs = (await readJournal(p.state)).filter((r) => r.kind === "job" && r.data.command === "backup").map((r) => r.data.result);
+    expect(jobs.slice(-10)).toEqual(Array(10).fill("failed"));
+    const pr = await p.run(["prune", "ds"]);
+    expect(pr.code).toBe(1);
+    expect(pr.stderr).toContain("retention does not run after a failed backup");
+    await expectNothingLost(p, [good]);
+    const list = await p.run(["backups", "--json"]);
+    expect((JSON.parse(list.stdout) as { sets: { id: string; verified: boolean }[] }).sets).toEqual([expect.objectContaining({ id: good, verified: true })]);
+    const next = await backup(p);
+    const after = await p.run(["prune", "ds"]);
+    expect(after.code, after.stderr).toBe(0);
+    await expectNothingLost(p, [good, next]);
+  }, 180_000);
+});

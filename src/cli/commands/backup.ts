@@ -138,7 +138,9 @@ export async function verifyWork(spec: DrSpec, opts: { ids: string[]; deep: bool
   }
   const failed = results.filter((r) => !r.ok);
   io.out(`${results.length} set(s) checked${opts.deep ? " (deep)" : ""}: ${results.length - failed.length} ok, ${failed.length} failed${cat.problems.length ? `, ${cat.problems.length} unreadable manifest(s)` : ""}${cat.strays.length ? `, ${cat.strays.length} stray director${cat.strays.length === 1 ? "y" : "ies"} (not sets: look at them)` : ""}`);
-  const code = failed.length || cat.problems.length ? EXIT.integrity : cat.strays.length ? EXIT.degraded : EXIT.ok;
+  // sets named on the command line are judged alone; the whole catalog also by what cannot be read
+  const whole = opts.ids.length === 0;
+  const code = failed.length || (whole && cat.problems.length) ? EXIT.integrity : whole && cat.strays.length ? EXIT.degraded : EXIT.ok;
   return {
     code,
     details: { deep: opts.deep, checked: results.length, failed: failed.map((f) => ({ set: f.id, ...datasetOfSet(chosen, f.id), problems: f.problems })), unreadable: cat.problems, ...(cat.strays.length ? { strays: cat.strays } : {}) },
