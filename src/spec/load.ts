@@ -23,13 +23,46 @@ export interface LoadResult {
 }
 
 export async function readSpecFile(file: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    return await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "is a directory" : String(code);
     throw new DrError("invalid", `cannot read spec ${file}: ${why}`, {
       hint: code === "ENOENT" ? "pass the spec with -f FILE (default ./drctl.yaml)" : undefined,
+    });
+  }
+  return decodeUtf8(bytes, file);
+}
+
+/**
+ * The spec's text, or a refusal naming the first byte that is not UTF-8 (file:line:col): read
+ * leniently, a latin1 "café" would become "caf\uFFFD" and name a database that does not exist.
+ */
+export function decodeUtf8(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    let at = 0;
+    for (let lo = 0, hi = bytes.length; lo < hi; ) {
+      // the longest prefix that decodes: the bad byte is right after it (a cut multi-byte sequence counts as bad)
+      const mid = (lo + hi + 1) >> 1;
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, mid));
+        lo = mid;
+        at = mid;
+      } catch {
+        hi = mid - 1;
+      }
+    }
+    // the prefix may end inside a valid character that the cut made invalid: step back to its start
+    while (at > 0 && (bytes[at]! & 0xc0) === 0x80) at--;
+    const before = bytes.subarray(0, at).toString("utf8");
+    const line = before.split("\n").length;
+    const col = before.length - before.lastIndexOf("\n");
+    throw new DrError("invalid", `${file}:${line}:${col}: byte 0x${bytes[at]!.toString(16).padStart(2, "0")} is not UTF-8: the spec must be UTF-8 (database and table names are the server's, in UTF-8)`, {
+      hint: "convert it, e.g. iconv -f latin1 -t utf-8",
     });
   }
 }

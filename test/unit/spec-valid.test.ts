@@ -59,3 +59,12 @@ describe("types", () => {
     expect(() => execFileSync("node", [join(root, "scripts/gen-types.mjs"), "--check"], { stdio: "pipe" })).not.toThrow();
   });
 });
+
+describe("a spec that is not UTF-8 (issue 13)", () => {
+  it("is refused naming file:line:col and the byte, never read with U+FFFD in a database name", async () => {
+    const { decodeUtf8 } = await import("../../src/spec/load.js");
+    const latin1 = Buffer.concat([Buffer.from('version: 1\ndatasets:\n  d:\n    databases: ["caf'), Buffer.from([0xe9]), Buffer.from('"]\n')]);
+    expect(() => decodeUtf8(latin1, "s.yaml")).toThrow('s.yaml:4:21: byte 0xe9 is not UTF-8');
+    expect(decodeUtf8(Buffer.from('databases: ["café", "学生"]\n'), "s.yaml")).toBe('databases: ["café", "学生"]\n');
+  });
+});
