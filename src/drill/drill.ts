@@ -62,6 +62,8 @@ export interface DrillRequest {
   lockWaitMs?: number;
   baseDir?: string;
   say?: (line: string) => void;
+  /** Progress of the restore's long loads (label, bytes read). */
+  onProgress?: (label: string, bytes: number) => void;
 }
 
 export function drillOf(spec: DrSpec, name: string) {
@@ -127,6 +129,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
         dataset: drill.dataset,
         to: point.to,
         verifyDigests: true,
+        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
         ...(req.baseDir ? { baseDir: req.baseDir } : {}),
         say,
         inspect: {

@@ -21,7 +21,11 @@ export interface StoredSet {
 export interface DecodeKeys {
   /** age identity file, for encrypted sets. */
   identityFile?: string;
+  /** Progress of the long reads (the stored dump or xbstream going into the target): file name, bytes read. */
+  onRead?: (label: string, bytes: number) => void;
 }
+
+const reading = (f: SetFile, keys: DecodeKeys) => (keys.onRead ? { onRead: (n: number) => keys.onRead!(`restoring ${f.name} (${f.bytes} bytes stored)`, n) } : {});
 
 function decodeFor(set: StoredSet, f: SetFile, keys: DecodeKeys): Stage[] {
   const encrypted = set.manifest.encryption.type === "age";
@@ -34,7 +38,7 @@ const discard = async () => {};
 /** Runs a SQL file of the set through the mariadb client of the target. */
 async function runSqlFile(set: StoredSet, f: SetFile, clientOptionFile: string, keys: DecodeKeys, binlog = true): Promise<void> {
   const args = [`--defaults-extra-file=${clientOptionFile}`, "--default-character-set=utf8mb4", "--batch", ...(binlog ? [] : ["--init-command=SET SESSION sql_log_bin = 0"])];
-  await runPipeline([...decodeFor(set, f, keys), { name: "mariadb", command: "mariadb", args }], discard);
+  await runPipeline([...decodeFor(set, f, keys), { name: "mariadb", command: "mariadb", args }], discard, reading(f, keys));
 }
 
 async function decodeToMemory(set: StoredSet, f: SetFile, keys: DecodeKeys): Promise<Buffer> {
@@ -112,7 +116,7 @@ export async function extractPhysicalSet(set: StoredSet, dir: string, keys: Deco
   const f = set.manifest.files.find((x) => x.role === "xbstream");
   if (!f) throw new DrError("failed", `set ${set.manifest.id} has no xbstream file in its manifest`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await runPipeline([...decodeFor(set, f, keys), { name: "mbstream", command: "mbstream", args: ["-x", "-C", dir] }], discard);
+  await runPipeline([...decodeFor(set, f, keys), { name: "mbstream", command: "mbstream", args: ["-x", "-C", dir] }], discard, reading(f, keys));
 }
 
 async function backupTool(args: string[], what: string): Promise<void> {

@@ -28,6 +28,8 @@ import { loadLogicalSet, loadMydumperSet, restorePhysicalChain, type StoredSet }
 
 export interface RestoreRequest {
   spec: DrSpec;
+  /** Progress of the long loads (a label, bytes of the stored file read so far): a terminal line, or a log line every 30 s. */
+  onProgress?: (label: string, bytes: number) => void;
   dataset: string;
   /** ISO time (UTC) or "latest". */
   to: string;
@@ -151,7 +153,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     plan = planFromCatalog(catalog, target, new Set(damaged.keys()));
   }
   if (damaged.size) say(`restoring from ${plan.sets.map((s) => s.id).join(" + ")} instead (the damaged set(s) are left out)`);
-  const keys = req.spec.encryption?.identityFile ? { identityFile: req.spec.encryption.identityFile } : {};
+  const keys = { ...(req.spec.encryption?.identityFile ? { identityFile: req.spec.encryption.identityFile } : {}), ...(req.onProgress ? { onRead: req.onProgress } : {}) };
   await checkIdentity(req.spec.encryption?.identityFile, [...plan.sets, ...plan.binlogs]);
   req.inspect?.planned?.(plan.sets);
   const scratchParent = req.baseDir ?? tmpdir();

@@ -1,7 +1,7 @@
 // What the auditor reads after things went wrong (docs/reliability.md, "Evidence"): operator
 // refusals are not failures, a verify that found damage and a drill's refused run are; the verdict
 // comes from the latest drill, never an older pass; the runbook never calls a corrupt set "newest".
-import { closeSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
@@ -34,11 +34,13 @@ function flipByte(file: string, at = 40) {
 }
 
 describe("evidence after failures", () => {
-  it("evidence-failures-verdict: refusals left out, verify exit 5 and a drill's exit-3 run listed, BREACHED from the latest failed drill, runbook skips the corrupt full", async () => {
+  it("evidence-failures-verdict: refusals left out, verify exit 5 and a drill's exit-3 run listed, BREACHED from the latest failed drill, runbook skips the corrupt full; the password in no output or file", async () => {
     const drills = ['  weekly:\n    dataset: ds\n    schedule: "0 5 * * 0"\n    restoreTo: latest\n    verify: [rowCounts]', '  ancient:\n    dataset: ds\n    schedule: "0 6 * * 0"\n    restoreTo: "2020-01-01T00:00:00Z"\n    verify: [rowCounts]'].join("\n");
     const p = faultProject(dir, "audit", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } }, { drills });
+    const said: string[] = [];
     const run = async (args: string[], code: number) => {
       const r = await p.run(args);
+      said.push(r.stdout, r.stderr);
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(code);
       return r;
     };
@@ -72,5 +74,13 @@ describe("evidence after failures", () => {
     expect(runbook).toContain(`DAMAGED (fails its check against its manifest; restores skip it): full set ${newer}: dump.sql.zst: sha256`);
     const verified = await drctl(["evidence", "verify", out]);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+
+    // no secret anywhere: the server's password is in no output, journal, log, set, manifest, report or runbook
+    const password = /^password=(.*)$/m.exec(readFileSync(db.clientOptionFile, "utf8"))![1]!.trim();
+    expect(password.length).toBeGreaterThan(8);
+    for (const text of said) expect(text).not.toContain(password);
+    const files = (readdirSync(p.root, { recursive: true }) as string[]).map((f) => join(p.root, f)).filter((f) => statSync(f).isFile());
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) expect(readFileSync(f).includes(password), f).toBe(false);
   }, 240_000);
 });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import { tempDir } from "../helpers/temp.js";
-import { expectNothingLost, faultProject, type FaultProject } from "./harness.js";
+import { expectNothingLost, faultProject, shim, withPath, type FaultProject } from "./harness.js";
 
 const dir = tempDir("drctl-faults-storage-");
 let db: Sandbox;
@@ -105,5 +105,15 @@ describe("storage faults", () => {
     expect(r.stderr).toContain("stage age cannot start: age is not installed (not found on PATH)");
     expect(r.stderr).not.toContain("stage mariadb-dump");
     expect(existsSync(join(p.repo, "sets", "ds")) ? readdirSync(join(p.repo, "sets", "ds")) : []).toEqual([]);
+  }, 120_000);
+
+  it("restore-progress: a restore off a terminal says how far it has read (a log line each DRCTL_PROGRESS_EVERY)", async () => {
+    const p = faultProject(dir, "progress", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["bulk"], method: "mysqldump" } });
+    expect((await p.run(["backup", "ds"])).code).toBe(0);
+    // a client that takes its time before reading: the load lasts long enough to be watched
+    const slow = shim(dir, "mariadb", 'sleep 1.5; exec /usr/bin/mariadb "$@"');
+    const r = await p.run(["restore", "ds", "--to", "latest"], { DRCTL_PROGRESS_EVERY: "0s", ...withPath(slow) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^restoring dump\.sql\.zst \(\d+ bytes stored\): [\d.]+ [KMG]?i?B read, .*\/s, /m);
   }, 120_000);
 });

@@ -138,6 +138,8 @@ describe("drctl apply", () => {
     const r2 = await drctl(["apply", planFile]);
     expect(r2.code).toBe(3);
     expect(r2.stderr).toContain("stale plan: the live state (servers, cron block, repositories, verified drills) changed");
+    // and says what would now be done differently (issue 13)
+    expect(r2.stderr).toMatch(/\n  - repository\.local: /);
     expect(existsSync(s.cronFile)).toBe(false);
     rmSync(s.repo, { recursive: true });
 

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import { open } from "node:fs/promises";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { DrError } from "../../errors.js";
 import { registerChild } from "../process/interrupt.js";
@@ -66,6 +66,16 @@ export interface StreamOptions {
 
 const STDERR_TAIL = 8 * 1024;
 const NO_SPACE = /No space left on device|ENOSPC|Disk quota exceeded|Read-only file system/i;
+
+/** Bytes a process has read (rchar of /proc/PID/io), or undefined once it is gone. */
+async function readBytesOf(pid: number): Promise<number | undefined> {
+  try {
+    const m = /^rchar:\s*(\d+)$/m.exec(await readFile(`/proc/${pid}/io`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Is `command` runnable: a path that exists, or a name found in one of PATH's directories? */
 function onPath(command: string): boolean {
@@ -146,7 +156,7 @@ function readHead(stream: Readable, peel: HeadPeel): Promise<{ head: Buffer; end
  * Runs stages as one pipe and hands the last stage's output to `sink`. Resolves only when every
  * stage exited with an ok code; otherwise rejects naming the first stage (in pipe order) that failed.
  */
-export async function runPipeline(stages: Stage[], sink: ((chunk: Buffer) => Promise<void>) | { fd: number }): Promise<{ stderr: Record<string, string> }> {
+export async function runPipeline(stages: Stage[], sink: ((chunk: Buffer) => Promise<void>) | { fd: number }, opts: { onRead?: (bytes: number) => void } = {}): Promise<{ stderr: Record<string, string> }> {
   // a tool that is not installed is named before anything starts (it used to surface as the dump's broken pipe)
   for (const stage of stages) {
     if (!onPath(stage.command)) {
@@ -189,6 +199,9 @@ export async function runPipeline(stages: Stage[], sink: ((chunk: Buffer) => Pro
     );
     children.push(child);
   }
+  // progress of a pipeline whose first stage reads a stored file itself: the bytes that process has read so far
+  const first = children[0];
+  const watch = opts.onRead && first?.pid ? setInterval(() => readBytesOf(first.pid!).then((n) => n !== undefined && opts.onRead!(n)), 500) : undefined;
   let sinkError: Error | undefined;
   try {
     if (typeof sink === "function") for await (const chunk of children.at(-1)!.stdout! as AsyncIterable<Buffer>) await sink(chunk);
@@ -196,7 +209,7 @@ export async function runPipeline(stages: Stage[], sink: ((chunk: Buffer) => Pro
     sinkError = e as Error;
     for (const c of children) c.kill("SIGTERM");
   }
-  const results = await Promise.all(exits);
+  const results = await Promise.all(exits).finally(() => watch && clearInterval(watch));
   const failed = results.filter((r) => !(r.code !== null && (r.stage.okCodes ?? [0]).includes(r.code)) && !(sinkError && r.signal === "SIGTERM"));
   // blame the cause, not its echo: a stage that could not start, then one that ran out of disk, then
   // any not killed by SIGPIPE (a writer killed by SIGPIPE only says its reader died first)

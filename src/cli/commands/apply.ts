@@ -32,7 +32,25 @@ export interface ApplyFlags {
   allowErrors?: boolean;
 }
 
-type SavedPlan = Pick<Plan, "formatVersion" | "project" | "specFile" | "specDigest" | "stateFingerprint" | "createdAt">;
+type SavedPlan = Pick<Plan, "formatVersion" | "project" | "specFile" | "specDigest" | "stateFingerprint" | "createdAt"> & Partial<Pick<Plan, "resources">>;
+
+/** What a stale saved plan would do differently now, one line per resource ("repository.local: create → no-op"). */
+export function planDrift(saved: SavedPlan, now: Plan): string[] {
+  const was = new Map((saved.resources ?? []).map((r) => [r.address, r]));
+  const lines: string[] = [];
+  for (const r of now.resources) {
+    const old = was.get(r.address);
+    was.delete(r.address);
+    if (!old) lines.push(`${r.address}: not in the saved plan, now ${r.action}`);
+    else if (old.action !== r.action) lines.push(`${r.address}: ${old.action} in the saved plan, now ${r.action}`);
+    else if (JSON.stringify(old.attributes) !== JSON.stringify(r.attributes)) {
+      const changed = r.attributes.filter((a) => JSON.stringify(old.attributes.find((o) => o.name === a.name)) !== JSON.stringify(a)).map((a) => a.name);
+      lines.push(`${r.address}: ${r.action} as before, but ${changed.join(", ") || "its attributes"} now differ`);
+    }
+  }
+  for (const gone of was.keys()) lines.push(`${gone}: in the saved plan, no longer planned`);
+  return lines;
+}
 
 async function readSavedPlan(file: string): Promise<SavedPlan> {
   let text: string;
@@ -85,7 +103,11 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
     // discovered under the lock: no other apply can change the world between this and the writes
     const observed = await discoverState(spec);
     const plan = planAgainst(spec, check.loaded.text, runtime, desired, observed, new Date(), await measuredDrills(spec));
-    if (saved && plan.stateFingerprint !== saved.stateFingerprint) throw stale("the live state (servers, cron block, repositories, verified drills)", saved);
+    if (saved && plan.stateFingerprint !== saved.stateFingerprint) {
+      const drift = planDrift(saved, plan);
+      const err = stale("the live state (servers, cron block, repositories, verified drills)", saved);
+      throw new DrError(err.kind, drift.length ? `${err.message}:\n${drift.map((l) => `  - ${l}`).join("\n")}` : `${err.message} (the planned actions are the same; something observed differs)`, { ...(err.hint ? { hint: err.hint } : {}) });
+    }
 
     if (!saved) io.out(renderPlanText(plan, { cronTarget: desired.cronTarget }));
     if (!plan.hasChanges) {

@@ -1,5 +1,6 @@
 // drctl drill run | list: run a drill (what the drill cron line calls), list drills with their last result.
 
+import { progressReporter } from "../progress.js";
 import { drillOf, runDrill, type DrillRecord } from "../../drill/drill.js";
 import { lastDrills } from "../../drill/records.js";
 import { stateDirOf } from "../../core/desired.js";
@@ -32,7 +33,19 @@ export async function drillWork(spec: DrSpec, name: string, opts: { seed?: strin
   const waitMs = opts.lockTimeout === undefined ? undefined : parseWaitMs(opts.lockTimeout);
   if (opts.lockTimeout !== undefined && waitMs === undefined) throw new DrError("invalid", `--lock-timeout ${opts.lockTimeout}: expected a duration such as 0s, 30s, 5m or 1h`);
   if (!opts.definition) drillOf(spec, name);
-  const r = await runDrill({ spec, name, ...(opts.definition ? { definition: opts.definition } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(waitMs !== undefined ? { lockWaitMs: waitMs } : {}), say: (l) => io.err(l) });
+  const progress = progressReporter(io, { verb: "read" });
+  const r = await runDrill({
+    spec,
+    name,
+    ...(opts.definition ? { definition: opts.definition } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(waitMs !== undefined ? { lockWaitMs: waitMs } : {}),
+    onProgress: (label, bytes) => progress.update(label, bytes),
+    say: (l) => {
+      progress.done();
+      io.err(l);
+    },
+  }).finally(() => progress.done());
   for (const c of r.checks) io.out(`  ${c.ok ? (c.skipped ? "skip" : "ok  ") : "FAIL"}  [${c.step}] ${c.name}: ${c.detail}${c.skipped ? ` (${c.skipped})` : ""}`);
   const code = r.result === "ok" ? EXIT.ok : r.result === "target-missed" ? EXIT.targetMissed : EXIT.integrity;
   const sets = r.sets?.join(" + ") ?? "no image";

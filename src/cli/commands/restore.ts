@@ -9,6 +9,7 @@ import type { DrSpec } from "../../spec/types.generated.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import type { JobResult } from "./job.js";
+import { progressReporter } from "../progress.js";
 import { freeSandboxName, registerSandbox, sandboxHome } from "./sandbox.js";
 
 export interface RestoreFlags {
@@ -48,7 +49,11 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
     throw new DrError("invalid", "--rename names tables given with --tables");
   }
   const only = !into && opts.tables?.length ? parseTableCopies(opts.tables, opts.rename ?? []) : undefined;
-  const r = await restore({ spec, dataset, to: opts.to, ...(into ? { into } : {}), ...(only ? { only } : {}), ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.skip !== undefined ? { skip: opts.skip } : {}), force: opts.force === true, ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => io.err(l) });
+  const progress = progressReporter(io, { verb: "read" });
+  const r = await restore({ spec, dataset, to: opts.to, onProgress: (label, bytes) => progress.update(label, bytes), ...(into ? { into } : {}), ...(only ? { only } : {}), ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.skip !== undefined ? { skip: opts.skip } : {}), force: opts.force === true, ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => {
+      progress.done();
+      io.err(l);
+    } }).finally(() => progress.done());
   io.out(`restored ${dataset} to ${describeTarget(opts.to, r)} from ${r.sets.join(" + ")}`);
   if (r.replay) {
     io.out(`  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`);
