@@ -224,7 +224,8 @@ export async function verifyEvidence(dir: string, expectHead?: string): Promise<
     const bySeq = (seq: number) => (seq === evidence.journal.firstSeq - 1 ? evidence.journal.anchor : records.find((r) => r.seq === seq) ? hashes[records.findIndex((r) => r.seq === seq)] : undefined);
     if (expected.seq !== undefined) {
       const have = bySeq(expected.seq);
-      if (have === undefined) problems.push(`the expected head (record ${expected.seq}) is outside this bundle's journal copy (records ${evidence.journal.firstSeq}–${evidence.journal.lastSeq}): it cannot be confirmed; export with a longer --since`);
+      if (have === undefined && expected.seq === evidence.journal.lastSeq + 1) problems.push(`the expected head (record ${expected.seq}) is the record of this very export, journaled after the bundle was written: it checks LATER bundles (this bundle verifies without --expect-head)`);
+      else if (have === undefined) problems.push(`the expected head (record ${expected.seq}) is outside this bundle's journal copy (records ${evidence.journal.firstSeq}–${evidence.journal.lastSeq}): it cannot be confirmed; export with a longer --since`);
       else if (have !== expected.sha256) problems.push(`record ${expected.seq} is not the one the expected head names: its sha256 is ${have.slice(0, 16)}…, the kept head says ${expected.sha256.slice(0, 16)}… — the journal was rewritten since that head was taken`);
     } else if (!hashes.includes(expected.sha256) && evidence.journal.anchor !== expected.sha256) {
       problems.push(`no record of this bundle's journal copy has the expected head's sha256 ${expected.sha256.slice(0, 16)}…: the journal was rewritten, or the head is outside the copy`);

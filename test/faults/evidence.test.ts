@@ -56,7 +56,7 @@ describe("evidence after failures", () => {
     await run(["drill", "run", "weekly"], 5);
 
     const out = join(p.root, "bundle");
-    await run(["evidence", "export", "--out", out], 0);
+    const exported = await run(["evidence", "export", "--out", out], 0);
     const e = JSON.parse(readFileSync(join(out, "evidence.json"), "utf8")) as Evidence;
     const ds = e.datasets[0]!;
     expect(e.verdict.state).toBe("BREACHED");
@@ -74,6 +74,17 @@ describe("evidence after failures", () => {
     expect(runbook).toContain(`DAMAGED (fails its check against its manifest; restores skip it): full set ${newer}: dump.sql.zst: sha256`);
     const verified = await drctl(["evidence", "verify", out]);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+
+    // the printed hints work as printed: this bundle verifies as told, the kept head checks the next bundle
+    expect(exported.stdout).toContain(`check this bundle:           drctl evidence verify ${out}\n`);
+    const keep = /keep this head for the next: drctl evidence verify NEXT_BUNDLE_DIR (--expect-head \S+)/.exec(exported.stdout)![1]!.split(" ");
+    const same = await drctl(["evidence", "verify", out, ...keep]);
+    expect(same.code).toBe(5);
+    expect(same.stdout + same.stderr).toContain("is the record of this very export, journaled after the bundle was written: it checks LATER bundles");
+    const next = join(p.root, "bundle-2");
+    await run(["evidence", "export", "--out", next], 0);
+    const later = await drctl(["evidence", "verify", next, ...keep]);
+    expect(later.code, later.stdout + later.stderr).toBe(0);
 
     // no secret anywhere: the server's password is in no output, journal, log, set, manifest, report or runbook
     const password = /^password=(.*)$/m.exec(readFileSync(db.clientOptionFile, "utf8"))![1]!.trim();

@@ -33,6 +33,9 @@ export function parseSince(text: string, now: Date): Date {
   return d;
 }
 
+/** A path as one word for sh: single-quoted unless it is plain. */
+const shellWord = (s: string) => (/^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+
 export async function evidenceExportCommand(flags: { file: string; out: string; since: string; now?: string }, io: Io): Promise<number> {
   const { spec } = await loadSpec(flags.file);
   const specText = await readFile(flags.file, "utf8");
@@ -46,7 +49,9 @@ export async function evidenceExportCommand(flags: { file: string; out: string; 
     io.out(`  ${d.name}: ${d.backups.length} backup(s), ${d.drills.length} drill(s), last passed drill ${last ? `${last.at} (RTO ${last.rto?.measuredSeconds ?? "?"}s of ${last.rto?.targetSeconds ?? "?"}s)` : "none"}, ${d.failures.length} failure(s), ${d.gaps.length} gap(s)`);
   }
   io.out(`  journal records ${e.journal.firstSeq}–${e.journal.lastSeq}, chain head ${e.journal.head.seq}:${e.journal.head.sha256}`);
-  io.out(`keep this chain head (the journal's, after recording the export) to check later bundles: --expect-head ${r.head.seq}:${r.head.sha256}`);
+  io.out(`check this bundle:           drctl evidence verify ${shellWord(r.dir)}`);
+  io.out(`keep this head for the next: drctl evidence verify NEXT_BUNDLE_DIR --expect-head ${r.head.seq}:${r.head.sha256}`);
+  io.out("  (the journal's head after recording this export: a later bundle that lacks it, or holds another record there, was made from a rewritten journal)");
   return EXIT.ok;
 }
 
