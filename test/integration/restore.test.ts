@@ -151,6 +151,8 @@ describe("drctl restore --to", () => {
     const drop = await restoredQuery("logical", ["--to", "latest", "--before", "DROP TABLE exams"], queries);
     expect(drop.rows).toEqual(["1,2,3,4", "1:0.00,2:0.00,3:0.00", "1,2,3,10,15,20,25,50"]);
     expect(drop.stdout).toMatch(/stopped before: DROP TABLE uni\.exams \(GTID 0-\d+-\d+, written \S+\) — not applied, nor anything after it/);
+    // the headline says where it stopped, never "to latest" (issue 13)
+    expect(drop.stdout).toMatch(/^restored logical to just before DROP TABLE uni\.exams \(GTID .*\) \(last applied transaction written \S+\) from /m);
 
     const update = await restoredQuery("logical", ["--to", "latest", "--before", "update students set gpa = 0"], queries);
     expect(update.rows).toEqual(["1,2,3,4", "1:3.10,2:2.50,3:3.90", "1,2,3,10,15,20,25"]);
