@@ -108,14 +108,21 @@ export function timelineOfPoint(set: BackupManifest, own: BackupManifest[], curr
   const t = sec(pointTime(set))!;
   const startOf = (tl: number) => own.filter((b) => timelineOf(b) === tl).map((b) => sec(b.binlog!.firstEventAt)).filter((x): x is string => !!x).sort()[0];
   const setGtids = gtidSeqs(set.consistentPoint.gtid);
+  const endOf = (tl: number) => own.filter((b) => timelineOf(b) === tl).map((b) => sec(b.binlog!.lastEventAt)).filter((x): x is string => !!x).sort().at(-1);
   const fits = holding.filter((tl) => {
-    const files = own.filter((b) => timelineOf(b) === tl);
+    const files = own.filter((b) => timelineOf(b) === tl).sort((a, b) => seqOf(a) - seqOf(b));
     const file = files.find((b) => seqOf(b) === seq)!;
-    const next = files.filter((b) => seqOf(b) > seq).sort((a, b) => seqOf(a) - seqOf(b))[0];
+    const prev = files.filter((b) => seqOf(b) < seq).at(-1);
+    const next = files.find((b) => seqOf(b) > seq);
+    // in time: after what came before the file (the previous file's last transaction, or the previous
+    // timeline's end) and before what came after it (the next file's first, or the next timeline's start)
+    const lower = prev ? sec(prev.binlog!.lastEventAt) : tl > 0 ? endOf(tl - 1) : undefined;
     const upper = next ? sec(next.binlog!.firstEventAt) : tl < current ? startOf(tl + 1) : undefined;
-    const timeFits = (sec(file.binlog!.firstEventAt) ?? "") <= t && (upper === undefined || upper >= t);
-    const gtidFits = !set.consistentPoint.gtid || [...gtidSeqs(file.binlog!.gtidListAtStart)].every(([d, n]) => (setGtids.get(d) ?? -1n) >= n);
-    return timeFits && gtidFits;
+    const timeFits = (lower === undefined || lower <= t) && (upper === undefined || upper >= t);
+    // in GTIDs: at or past the file's starting state, not past the next file's
+    const fromStart = [...gtidSeqs(file.binlog!.gtidListAtStart)].every(([d, n]) => (setGtids.get(d) ?? -1n) >= n);
+    const beforeNext = !next?.binlog!.gtidListAtStart || [...gtidSeqs(next.binlog!.gtidListAtStart)].every(([d, n]) => !setGtids.has(d) || setGtids.get(d)! <= n);
+    return timeFits && (!set.consistentPoint.gtid || (fromStart && beforeNext));
   });
   const currentStart = startOf(current);
   if (!holding.includes(current) && currentStart !== undefined && currentStart <= t) fits.push(current);

@@ -2,25 +2,14 @@
 // refused by default, naming the findings, nothing written — never "Apply complete!" over an error.
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
+import { describe, expect, it } from "vitest";
 import { drctl } from "../helpers/cli.js";
 import { datasetsSpec } from "../helpers/spec-files.js";
 import { tempDir } from "../helpers/temp.js";
+import { serverForFile } from "./harness.js";
 
 const dir = tempDir("drctl-faults-apply-");
-let db: Sandbox;
-
-beforeAll(async () => {
-  db = await startSandbox({ baseDir: dir, binlog: true });
-  const c = await db.connectRoot();
-  await c.query("CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY); INSERT INTO shop.orders VALUES (1)");
-  await c.end();
-}, 300_000);
-
-afterAll(async () => {
-  await db?.stop();
-});
+const server = serverForFile(dir, ["CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY)", "INSERT INTO shop.orders VALUES (1)"]);
 
 describe("apply and error findings", () => {
   it("apply-refuses-error-findings: a tier that cannot be met → exit 1 naming the finding, nothing written; --allow-errors applies the rest", async () => {
@@ -28,7 +17,7 @@ describe("apply and error findings", () => {
     const file = join(dir, "tier.yaml");
     const cronFile = join(root, "cron");
     const repo = join(root, "repo");
-    writeFileSync(file, datasetsSpec({ project: "tier", state: join(root, "state"), repo, server: { port: db.port, credentials: db.clientOptionFile }, cronFile, tier: "{ rpo: 1d, rto: 1s }", datasets: { ds: { databases: ["shop"], method: "mysqldump", binlog: true } } }));
+    writeFileSync(file, datasetsSpec({ project: "tier", state: join(root, "state"), repo, server: server.reach(), cronFile, tier: "{ rpo: 1d, rto: 1s }", datasets: { ds: { databases: ["shop"], method: "mysqldump", binlog: true } } }));
     const r = await drctl(["apply", "-f", file, "--auto-approve"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/the plan has 1 error finding\(s\); nothing was applied:\n  - ds: RTO .* > bronze 1s/);

@@ -100,6 +100,8 @@ describe("binlog chain", () => {
     const refused = await ok(p, ["restore", "ds", "--to", new Date(Date.now() + 60_000).toISOString()], 3);
     expect(refused.stderr).toMatch(/cannot restore ds to/);
     await ok(p, ["backup", "ds"]);
+    // a second later: the file the new full's point lies in gets its first transaction after the full
+    await new Promise((r) => setTimeout(r, 1100));
     await sql("INSERT INTO shop.orders VALUES (5, 'after the new full')");
     await ok(p, ["binlog", "archive", "db1"]);
     const r = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);

@@ -2,32 +2,23 @@
 // manifest, a lying age or zstd, a reader that goes away, a signal mid-backup, a busy lock —
 // each injected for real against a real MariaDB, each ending with "nothing lost".
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readJournal } from "../../src/state/journal.js";
 import { distCli, tempDir } from "../helpers/temp.js";
-import { expectNothingLost, faultProject, lastJob, setIds, shim, withPath, type FaultProject } from "./harness.js";
+import { expectNothingLost, faultProject, lastJob, serverForFile, setIds, shim, withPath, type FaultProject } from "./harness.js";
 
 const dir = tempDir("drctl-faults-data-");
-let db: Sandbox;
+const server = serverForFile(dir, [
+  "CREATE DATABASE shop",
+  "CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(500))",
+  "INSERT INTO shop.orders (pad) VALUES (REPEAT('x', 400))",
+  ...Array.from({ length: 8 }, () => "INSERT INTO shop.orders (pad) SELECT REPEAT(MD5(RAND()), 12) FROM shop.orders"),
+]);
 
-beforeAll(async () => {
-  db = await startSandbox({ baseDir: dir, binlog: true });
-  const c = await db.connectRoot();
-  await c.query("CREATE DATABASE shop; CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(500)); INSERT INTO shop.orders (pad) VALUES (REPEAT('x', 400))");
-  for (let i = 0; i < 8; i++) await c.query("INSERT INTO shop.orders (pad) SELECT REPEAT(MD5(RAND()), 12) FROM shop.orders");
-  await c.end();
-}, 300_000);
-
-afterAll(async () => {
-  await db?.stop();
-});
-
-const server = () => ({ port: db.port, credentials: db.clientOptionFile });
 const project = (name: string, extra: Parameters<typeof faultProject>[4] = {}) =>
-  faultProject(dir, name, server(), { ds: { databases: ["shop"], method: "mysqldump", retention: "{ full: { daily: 7 }, binlogs: 2d }" } }, extra);
+  faultProject(dir, name, server.reach(), { ds: { databases: ["shop"], method: "mysqldump", retention: "{ full: { daily: 7 }, binlogs: 2d }" } }, extra);
 
 async function backup(p: FaultProject): Promise<string> {
   const r = await p.run(["backup", "ds"]);

@@ -1,26 +1,14 @@
 // A drill that fails must leave the stored set exactly as it was (DESIGN §8 rule 2: a stored
 // physical set is never prepared in place): mariadb-backup's prepare made to fail by a PATH shim.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
+import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp.js";
-import { expectNothingLost, faultProject, shim, withPath } from "./harness.js";
+import { expectNothingLost, faultProject, serverForFile, shim, withPath } from "./harness.js";
 
 const dir = tempDir("drctl-faults-drill-");
-let db: Sandbox;
-
-beforeAll(async () => {
-  db = await startSandbox({ baseDir: dir, binlog: true });
-  const c = await db.connectRoot();
-  await c.query("CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40)) ENGINE=InnoDB; INSERT INTO shop.orders VALUES (1, 'first'), (2, 'second')");
-  await c.end();
-}, 300_000);
-
-afterAll(async () => {
-  await db?.stop();
-});
+const server = serverForFile(dir, ["CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40)) ENGINE=InnoDB", "INSERT INTO shop.orders VALUES (1, 'first'), (2, 'second')"]);
 
 /** sha256 of every file of a set directory, by name. */
 function digests(setDir: string): Record<string, string> {
@@ -29,7 +17,7 @@ function digests(setDir: string): Record<string, string> {
 
 describe("drill faults", () => {
   it("prepare-fails-in-drill: mariadb-backup --prepare fails inside a drill → exit 5 naming it, nothing marked verified, the stored set byte-for-byte untouched", async () => {
-    const p = faultProject(dir, "prepare", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mariadb-backup" } }, { tier: "{ rpo: 2d, rto: 4h }" });
+    const p = faultProject(dir, "prepare", server.reach(), { ds: { databases: ["shop"], method: "mariadb-backup" } }, { tier: "{ rpo: 2d, rto: 4h }" });
     const b = await p.run(["backup", "ds"]);
     expect(b.code, b.stderr).toBe(0);
     const id = /^backup (\S+):/m.exec(b.stdout)![1]!;

@@ -1,42 +1,22 @@
 // What the auditor reads after things went wrong (docs/reliability.md, "Evidence"): operator
 // refusals are not failures, a verify that found damage and a drill's refused run are; the verdict
 // comes from the latest drill, never an older pass; the runbook never calls a corrupt set "newest".
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
+import { describe, expect, it } from "vitest";
 import type { Evidence } from "../../src/evidence/evidence.generated.js";
 import { drctl } from "../helpers/cli.js";
 import { tempDir } from "../helpers/temp.js";
-import { faultProject } from "./harness.js";
+import { faultProject, flipByte, serverForFile } from "./harness.js";
 
 const dir = tempDir("drctl-faults-evidence-");
-let db: Sandbox;
+const server = serverForFile(dir, ["CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40))", "INSERT INTO shop.orders VALUES (1, 'first')"]);
 
-beforeAll(async () => {
-  db = await startSandbox({ baseDir: dir, binlog: true });
-  const c = await db.connectRoot();
-  await c.query("CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40)); INSERT INTO shop.orders VALUES (1, 'first')");
-  await c.end();
-}, 300_000);
-
-afterAll(async () => {
-  await db?.stop();
-});
-
-function flipByte(file: string, at = 40) {
-  const fd = openSync(file, "r+");
-  const b = Buffer.alloc(1);
-  readSync(fd, b, 0, 1, at);
-  b[0] = b[0]! ^ 0xff;
-  writeSync(fd, b, 0, 1, at);
-  closeSync(fd);
-}
 
 describe("evidence after failures", () => {
   it("evidence-failures-verdict: refusals left out, verify exit 5 and a drill's exit-3 run listed, BREACHED from the latest failed drill, runbook skips the corrupt full; the password in no output or file", async () => {
     const drills = ['  weekly:\n    dataset: ds\n    schedule: "0 5 * * 0"\n    restoreTo: latest\n    verify: [rowCounts]', '  ancient:\n    dataset: ds\n    schedule: "0 6 * * 0"\n    restoreTo: "2020-01-01T00:00:00Z"\n    verify: [rowCounts]'].join("\n");
-    const p = faultProject(dir, "audit", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } }, { drills });
+    const p = faultProject(dir, "audit", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } }, { drills });
     const said: string[] = [];
     const run = async (args: string[], code: number) => {
       const r = await p.run(args);
@@ -87,7 +67,7 @@ describe("evidence after failures", () => {
     expect(later.code, later.stdout + later.stderr).toBe(0);
 
     // no secret anywhere: the server's password is in no output, journal, log, set, manifest, report or runbook
-    const password = /^password=(.*)$/m.exec(readFileSync(db.clientOptionFile, "utf8"))![1]!.trim();
+    const password = /^password=(.*)$/m.exec(readFileSync(server.db.clientOptionFile, "utf8"))![1]!.trim();
     expect(password.length).toBeGreaterThan(8);
     for (const text of said) expect(text).not.toContain(password);
     const files = (readdirSync(p.root, { recursive: true }) as string[]).map((f) => join(p.root, f)).filter((f) => statSync(f).isFile());

@@ -2,9 +2,10 @@
 // without apply (the repository's marker written as apply writes it) so each case starts in a
 // second; lying tools as PATH shims; and the "nothing lost" assertion every case ends with —
 // every earlier good set still verifies and the catalog lists exactly the complete sets.
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, readSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
+import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import { REPOSITORY_MARKER } from "../../src/discover/repositories.js";
 import { drctl, type CliResult } from "../helpers/cli.js";
 import { datasetsSpec, type DatasetDef } from "../helpers/spec-files.js";
@@ -73,4 +74,54 @@ export async function lastJob(p: FaultProject): Promise<Record<string, unknown>>
   const { readJournal } = await import("../../src/state/journal.js");
   const jobs = (await readJournal(p.state)).filter((r) => r.kind === "job");
   return jobs.at(-1)!.data;
+}
+
+/**
+ * The one binlog-on sandbox server of a test file: started before its tests, `setup` run as root
+ * (one statement each, in order), stopped after them. `sql` runs one statement as root.
+ */
+export function serverForFile(dir: string, setup: string[]): { readonly db: Sandbox; reach(): { port: number; credentials: string }; sql(q: string): Promise<unknown> } {
+  let db: Sandbox | undefined;
+  beforeAll(async () => {
+    db = await startSandbox({ baseDir: dir, binlog: true });
+    const c = await db.connectRoot();
+    try {
+      for (const q of setup) await c.query(q);
+    } finally {
+      await c.end();
+    }
+  }, 300_000);
+  afterAll(async () => {
+    await db?.stop();
+  });
+  return {
+    get db() {
+      if (!db) throw new Error("the file's server is not up (used outside a test?)");
+      return db;
+    },
+    reach() {
+      return { port: this.db.port, credentials: this.db.clientOptionFile };
+    },
+    async sql(q) {
+      const c = await this.db.connectRoot();
+      try {
+        return (await c.query(q))[0];
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** Flips one byte of a stored file in place (the manifest keeps the old digest). */
+export function flipByte(file: string, at = 40): void {
+  const fd = openSync(file, "r+");
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, at);
+    b[0] = b[0]! ^ 0xff;
+    writeSync(fd, b, 0, 1, at);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -2,37 +2,18 @@
 // newest set, a wrong / missing / world-readable key, two kept sandboxes, another user's sandboxes,
 // a --to without a zone. Real server, real sets, real sandboxes.
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, openSync, readFileSync, readSync, closeSync, writeSync, writeFileSync, readdirSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
+import { describe, expect, it } from "vitest";
 import { drctl } from "../helpers/cli.js";
 import { processesMentioning } from "../helpers/procs.js";
 import { tempDir } from "../helpers/temp.js";
-import { faultProject, type FaultProject } from "./harness.js";
+import { faultProject, flipByte, serverForFile, type FaultProject } from "./harness.js";
 
 const dir = tempDir("drctl-faults-restore-");
-let db: Sandbox;
+const server = serverForFile(dir, ["CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40))", "INSERT INTO shop.orders VALUES (1, 'first')"]);
 
-beforeAll(async () => {
-  db = await startSandbox({ baseDir: dir, binlog: true });
-  const c = await db.connectRoot();
-  await c.query("CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40)); INSERT INTO shop.orders VALUES (1, 'first')");
-  await c.end();
-}, 300_000);
-
-afterAll(async () => {
-  await db?.stop();
-});
-
-async function sql(q: string) {
-  const c = await db.connectRoot();
-  try {
-    return (await c.query(q))[0];
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string) => server.sql(q);
 
 async function ok(p: FaultProject, args: string[], code = 0) {
   const r = await p.run(args);
@@ -42,20 +23,12 @@ async function ok(p: FaultProject, args: string[], code = 0) {
 
 const idOf = (r: { stdout: string }) => /^backup (\S+):/m.exec(r.stdout)![1]!;
 
-function flipByte(file: string, at = 40) {
-  const fd = openSync(file, "r+");
-  const b = Buffer.alloc(1);
-  readSync(fd, b, 0, 1, at);
-  b[0] = b[0]! ^ 0xff;
-  writeSync(fd, b, 0, 1, at);
-  closeSync(fd);
-}
 
 const AGE_KEY = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
 
 describe("restore checks what it reads first", () => {
   it("damaged-newest-falls-back: a flipped byte in the newest full → restore uses the older image + binlogs, says so, every row back", async () => {
-    const p = faultProject(dir, "fallback", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump", binlog: true } });
+    const p = faultProject(dir, "fallback", server.reach(), { ds: { databases: ["shop"], method: "mysqldump", binlog: true } });
     const older = idOf(await ok(p, ["backup", "ds"]));
     await sql("INSERT INTO shop.orders VALUES (2, 'between the fulls')");
     await ok(p, ["binlog", "archive", "db1"]);
@@ -75,7 +48,7 @@ describe("restore checks what it reads first", () => {
   }, 180_000);
 
   it("damaged-nothing-reaches: the only set damaged and no binlogs to fall back on → exit 5 naming set and file, no sandbox started", async () => {
-    const p = faultProject(dir, "no-fallback", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } });
+    const p = faultProject(dir, "no-fallback", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } });
     const only = idOf(await ok(p, ["backup", "ds"]));
     flipByte(join(p.repo, "sets", "ds", only, "dump.sql.zst"));
     const r = await ok(p, ["restore", "ds", "--to", "latest"], 5);
@@ -88,7 +61,7 @@ describe("restore checks what it reads first", () => {
     const key = join(dir, "right.key");
     writeFileSync(key, AGE_KEY + "\n", { mode: 0o600 });
     const enc = (file: string) => `encryption:\n  recipients: [${recipient}]\n  identityFile: ${JSON.stringify(file)}`;
-    const p = faultProject(dir, "keys", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } }, { encryption: enc(key) });
+    const p = faultProject(dir, "keys", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } }, { encryption: enc(key) });
     await ok(p, ["backup", "ds"]);
     const spec = readFileSync(p.file, "utf8");
     const wrong = join(dir, "wrong.key");
@@ -116,7 +89,7 @@ describe("restore checks what it reads first", () => {
 
 describe("refused before any restore work", () => {
   it("rename-onto-existing: --rename onto a table the target has → exit 3 at once, no set loaded, no sandbox", async () => {
-    const p = faultProject(dir, "rename", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } });
+    const p = faultProject(dir, "rename", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } });
     await ok(p, ["backup", "ds"]);
     await sql("CREATE TABLE shop.taken (id INT PRIMARY KEY)");
     try {
@@ -131,9 +104,9 @@ describe("refused before any restore work", () => {
 
 describe("what a restore says it did", () => {
   it("skip-multi-statement: --skip of a two-statement transaction lists both statements it leaves out, and neither is applied", async () => {
-    const p = faultProject(dir, "skip-multi", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump", binlog: true } });
+    const p = faultProject(dir, "skip-multi", server.reach(), { ds: { databases: ["shop"], method: "mysqldump", binlog: true } });
     await ok(p, ["backup", "ds"]);
-    const c = await db.connectRoot();
+    const c = await server.db.connectRoot();
     await c.query("INSERT INTO shop.orders VALUES (20, 'good before')");
     await c.beginTransaction();
     await c.query("UPDATE shop.orders SET what = 'oops' WHERE id = 1");
@@ -155,7 +128,7 @@ describe("what a restore says it did", () => {
 
 describe("clocks", () => {
   it("clock-moved-back: a later backup taken while the host's clock was a day behind → restore --to latest uses it (binlog order), and says the clocks disagree", async () => {
-    const p = faultProject(dir, "clock", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } });
+    const p = faultProject(dir, "clock", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } });
     const first = idOf(await ok(p, ["backup", "ds"]));
     await sql("INSERT INTO shop.orders VALUES (7, 'after the first set')");
     // the same drctl, under libfaketime: its clock says yesterday
@@ -175,7 +148,7 @@ describe("clocks", () => {
 
 describe("sandboxes", () => {
   it("keep-twice: two `restore --keep` of one dataset → two sandboxes, both listed, `sandbox down --all` stops both", async () => {
-    const p = faultProject(dir, "keep", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump" } });
+    const p = faultProject(dir, "keep", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } });
     await ok(p, ["backup", "ds"]);
     const a = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);
     const b = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);
@@ -210,7 +183,7 @@ describe("sandboxes", () => {
 
 describe("times people type", () => {
   it("to-without-zone: `--to` without a zone is UTC whatever TZ says, and the output says so; a non-ISO time is refused", async () => {
-    const p = faultProject(dir, "utc", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump", binlog: true } });
+    const p = faultProject(dir, "utc", server.reach(), { ds: { databases: ["shop"], method: "mysqldump", binlog: true } });
     await ok(p, ["backup", "ds"]);
     await new Promise((r) => setTimeout(r, 1500));
     await ok(p, ["binlog", "archive", "db1"]);

@@ -192,4 +192,12 @@ describe("binlog timelines after a RESET MASTER (issue 13, defect 8)", () => {
     expect(image!.binlogs).toEqual([]);
     expect(image!.gap?.missing).toBe(bin(2));
   });
+  it("a set taken in a file before that file's first transaction (and one from before the reset whose file name the new timeline reuses) lands in the right timeline", () => {
+    const f = (n: number, at: string, gtidStart: string, timeline: number) => ({ ...binlog(n, at, at), id: `f${n}-t${timeline}`, binlog: { ...binlog(n, at, at).binlog!, gtidListAtStart: gtidStart, timeline } }) as BackupManifest;
+    const files = [f(1, "2026-11-21T10:00:00Z", "", 0), f(2, "2026-11-21T10:00:02Z", "0-1-4", 0), f(1, "2026-11-21T10:00:05Z", "", 1), f(2, "2026-11-21T10:00:09Z", "0-1-1", 1)];
+    const at = (id: string, time: string, file: number, gtid: string) => ({ ...set(id, "full", time, file, 300, undefined, "mysqldump"), consistentPoint: { file: bin(file), position: 300, gtid } }) as BackupManifest;
+    expect(timelineOfPoint(at("a", "2026-11-21T10:00:00.500Z", 1, "0-1-3"), files, 1)).toBe(0);
+    // written after the reset, before the first transaction of the file its point lies in
+    expect(timelineOfPoint(at("b", "2026-11-21T10:00:07Z", 2, "0-1-1"), files, 1)).toBe(1);
+  });
 });
