@@ -97,7 +97,15 @@ export async function dumpPayload(ctx: PayloadContext): Promise<Payload> {
   if (facts.binlog && !point.file) throw new DrError("failed", `${cmd} wrote no binlog coordinates (-- CHANGE MASTER TO …) at the head of the dump`);
   const g = await gtid;
   if (g !== undefined) point = { ...point, gtid: g };
-  const inSet = tablesInDumpLog(Buffer.concat(log).toString("utf8"), scope.databases, catalog.base);
+  const said = Buffer.concat(log).toString("utf8");
+  // the tool's own success marker (DESIGN §8 rule 1): --verbose ends a finished dump with this line; a
+  // dump cut short (killed, its output truncated by something that still exits 0) never writes it
+  if (!/^-- Disconnecting from .*$/m.test(said.slice(-4096))) {
+    throw new DrError("failed", `${cmd} exited 0 but never said it finished (no "-- Disconnecting from …" at the end of its log): the dump may be cut short; nothing is published`, {
+      meta: { stage: cmd },
+    });
+  }
+  const inSet = tablesInDumpLog(said, scope.databases, catalog.base);
   await ctx.storeAccounts();
   return { point, inSet };
 }

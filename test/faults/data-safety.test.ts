@@ -111,6 +111,17 @@ describe("every stage's output is what it claims before a set is published", () 
     await expectNothingLost(p, [good]);
   }, 120_000);
 
+  it("dump-cut-short-exit-0: a mariadb-dump whose output is cut short but that exits 0 → exit 1 (no end marker), nothing published", async () => {
+    const p = project("dump-cut");
+    const good = await backup(p);
+    const cut = shim(dir, "mariadb-dump", `case "$1" in --version) exec /usr/bin/mariadb-dump --version;; esac\n/usr/bin/mariadb-dump "$@" | head -c 20000\nexit 0`);
+    const r = await p.run(["backup", "ds"], withPath(cut));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('mariadb-dump exited 0 but never said it finished (no "-- Disconnecting from …" at the end of its log)');
+    expect(setDirs(p)).toEqual([good]);
+    await expectNothingLost(p, [good]);
+  }, 120_000);
+
   it("verify-plaintext-age: a stored *.age file that is plaintext with a re-hashed manifest → plain verify exit 5", async () => {
     const p = project("age-stored-plain", { encryption: encryption() });
     const id = await backup(p);
