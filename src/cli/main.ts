@@ -123,7 +123,8 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--rename <OLD=NEW...>", "give a restored table a new name on the target (nothing there is overwritten)")
     .option("--yes", "confirm writing to a live server (off a terminal it is required)", false)
     .option("--keep", "leave the sandbox running and print how to connect", false)
-    .action(async (ds: string, opts: { file: string; to: string; keep: boolean; before?: string; skip?: string; force: boolean; target: string; tables?: string[]; rename?: string[]; yes: boolean }) => {
+    .option("--lock-timeout <DURATION>", "wait this long for a prune or drill of the dataset (they hold its sets)", "1h")
+    .action(async (ds: string, opts: { file: string; to: string; keep: boolean; before?: string; skip?: string; force: boolean; target: string; tables?: string[]; rename?: string[]; yes: boolean; lockTimeout: string }) => {
       const [{ runJob }, { restoreWork }] = await Promise.all([import("./commands/job.js"), import("./commands/restore.js")]);
       const words = ["restore", "-f", opts.file, ds, "--to", opts.to, ...(opts.before !== undefined ? ["--before", opts.before] : []), ...(opts.skip !== undefined ? ["--skip", opts.skip] : []), ...(opts.force ? ["--force"] : []), ...(opts.target !== "sandbox" ? ["--target", opts.target] : []), ...(opts.tables ? ["--tables", opts.tables.join(",")] : []), ...(opts.rename ?? []).flatMap((r) => ["--rename", r]), ...(opts.keep ? ["--keep"] : [])];
       setCode(await runJob({ specFile: opts.file, command: "restore", subject: ds, argv: words }, io, (spec) => restoreWork(spec, ds, opts, io)));

@@ -33,6 +33,8 @@ export interface LockOptions {
   onWait?: (holder: LockHolder | undefined) => void;
   /** What the lock protects, for messages ("apply for project university"). */
   purpose?: string;
+  /** A shared lock: held by many at once (restores reading sets), never together with an exclusive one (prune deleting them). */
+  shared?: boolean;
 }
 
 const CONFLICT = 75;
@@ -57,9 +59,9 @@ export function describeHolder(h: LockHolder | undefined): string {
 type Attempt = { ok: true; child: ChildProcessWithoutNullStreams } | { ok: false };
 
 /** One flock(1) run: at once (`waitMs` 0) or blocking in the kernel for up to `waitMs`. */
-function tryOnce(path: string, waitMs: number): Promise<Attempt> {
+function tryOnce(path: string, waitMs: number, shared = false): Promise<Attempt> {
   return new Promise((resolve, reject) => {
-    const mode = waitMs > 0 ? ["--wait", (waitMs / 1000).toFixed(3)] : ["--nonblock"];
+    const mode = [...(shared ? ["--shared"] : []), ...(waitMs > 0 ? ["--wait", (waitMs / 1000).toFixed(3)] : ["--nonblock"])];
     const child = spawn("flock", [...mode, "--conflict-exit-code", String(CONFLICT), path, "cat"], { stdio: ["pipe", "pipe", "pipe"] });
     // a wait can be interrupted (SIGTERM while queued behind another backup); a held lock's child is not
     // registered: it must outlive the run's own cleanup
@@ -95,11 +97,12 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const deadline = Date.now() + (opts.waitMs ?? 0);
   for (let first = true; ; first = false) {
-    const attempt = await tryOnce(path, first ? 0 : Math.max(1, deadline - Date.now()));
+    const attempt = await tryOnce(path, first ? 0 : Math.max(1, deadline - Date.now()), opts.shared === true);
     if (attempt.ok) {
       const child = attempt.child;
       const holder: LockHolder = { pid: process.pid, host: hostname(), command: opts.command ?? process.argv.slice(1).join(" "), since: new Date().toISOString() };
-      await writeFileAtomic(holderFile(path), JSON.stringify(holder) + "\n", { mode: 0o644 });
+      // a shared holder leaves the note alone: it names the exclusive holder a waiter is told about
+      if (!opts.shared) await writeFileAtomic(holderFile(path), JSON.stringify(holder) + "\n", { mode: 0o644 });
       // the lock must not keep this process alive; when it exits the pipe closes and the lock goes
       child.unref();
       child.stdout.removeAllListeners("data");
@@ -113,7 +116,7 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
           if (released) return;
           released = true;
           // remove our holder note while still holding, so we never delete the next holder's
-          await rm(holderFile(path), { force: true });
+          if (!opts.shared) await rm(holderFile(path), { force: true });
           await new Promise<void>((resolve) => {
             if (child.exitCode !== null) return resolve();
             // waiting for flock to go must keep this process alive (the handles were unref'd)

@@ -87,6 +87,32 @@ describe("restore checks what it reads first", () => {
   }, 120_000);
 });
 
+describe("restores and prune", () => {
+  it("restore-vs-prune: prune never deletes sets under a running restore, a restore waits for a prune; two restores run side by side", async () => {
+    const p = faultProject(dir, "concurrent", server.reach(), { ds: { databases: ["shop"], method: "mysqldump", retention: "{ full: { daily: 1 }, binlogs: 1d }" } });
+    await ok(p, ["backup", "ds"]);
+    const { acquireLock } = await import("../../src/state/lock.js");
+    const lockPath = join(p.state, "locks", "dataset.ds.drill.lock");
+    // as prune holds it: a restore is refused after its --lock-timeout
+    const pruning = await acquireLock(lockPath);
+    try {
+      const r = await ok(p, ["restore", "ds", "--to", "latest", "--lock-timeout", "0s"], 4);
+      expect(r.stderr).toContain("the sets of dataset ds (prune or a drill is using them) is locked by pid");
+    } finally {
+      await pruning.release();
+    }
+    // as a restore holds it: prune is refused, and another restore runs beside it
+    const restoring = await acquireLock(lockPath, { shared: true });
+    try {
+      expect((await p.run(["prune", "ds"])).code).toBe(4);
+      await ok(p, ["restore", "ds", "--to", "latest", "--lock-timeout", "0s"]);
+    } finally {
+      await restoring.release();
+    }
+    await ok(p, ["prune", "ds", "--dry-run"]);
+  }, 120_000);
+});
+
 describe("refused before any restore work", () => {
   it("rename-onto-existing: --rename onto a table the target has → exit 3 at once, no set loaded, no sandbox", async () => {
     const p = faultProject(dir, "rename", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } });

@@ -2,6 +2,10 @@
 
 import { hasZone, parseInstant } from "../../core/instant.js";
 import { DrError } from "../../errors.js";
+import { join } from "node:path";
+import { parseWaitMs } from "../../core/duration.js";
+import { stateDirOf } from "../../core/desired.js";
+import { acquireLock } from "../../state/lock.js";
 import type { RestoreOutcome } from "../../restore/restore.js";
 import { parseTableCopies, type TableCopy } from "../../restore/copy-tables.js";
 import { restore } from "../../restore/restore.js";
@@ -22,6 +26,7 @@ export interface RestoreFlags {
   tables?: string[];
   rename?: string[];
   yes?: boolean;
+  lockTimeout?: string;
 }
 
 /** What the restore reached, in UTC: never "latest" when --before stopped it earlier. */
@@ -49,11 +54,25 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
     throw new DrError("invalid", "--rename names tables given with --tables");
   }
   const only = !into && opts.tables?.length ? parseTableCopies(opts.tables, opts.rename ?? []) : undefined;
+  // the sets must not vanish under the restore: prune (which deletes them) holds this lock exclusively,
+  // restores share it with each other (a drill holds it exclusively and restores through restore())
+  const waitMs = parseWaitMs(opts.lockTimeout ?? "1h");
+  if (waitMs === undefined) throw new DrError("invalid", `--lock-timeout ${opts.lockTimeout}: expected a duration such as 0s, 30s, 5m or 1h`);
+  const lock = await acquireLock(join(stateDirOf(spec), "locks", `dataset.${dataset}.drill.lock`), {
+    shared: true,
+    waitMs,
+    command: `drctl restore ${dataset}`,
+    purpose: `the sets of dataset ${dataset} (prune or a drill is using them)`,
+    onWait: () => io.err(`waiting for a prune or drill of ${dataset} to finish`),
+  });
   const progress = progressReporter(io, { verb: "read" });
   const r = await restore({ spec, dataset, to: opts.to, onProgress: (label, bytes) => progress.update(label, bytes), ...(into ? { into } : {}), ...(only ? { only } : {}), ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.skip !== undefined ? { skip: opts.skip } : {}), force: opts.force === true, ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => {
       progress.done();
       io.err(l);
-    } }).finally(() => progress.done());
+    } }).finally(async () => {
+    progress.done();
+    await lock.release();
+  });
   io.out(`restored ${dataset} to ${describeTarget(opts.to, r)} from ${r.sets.join(" + ")}`);
   if (r.replay) {
     io.out(`  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`);
