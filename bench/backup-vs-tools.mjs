@@ -17,23 +17,33 @@ const { dumpArgs, physicalArgs } = await import("../dist/backup/methods.js");
 const TARGET_BYTES = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const dir = mkdtempSync(join(tmpdir(), "drctl-bench-backup-"));
-const db = await startSandbox({ baseDir: dir, binlog: true, serverOptions: ["innodb-buffer-pool-size=1G", "innodb-log-file-size=512M"] });
+const db = await startSandbox({
+  baseDir: dir,
+  binlog: true,
+  serverOptions: ["innodb-buffer-pool-size=1G", "innodb-log-file-size=512M"],
+});
 try {
   const c = await db.connectRoot();
   await c.query("CREATE DATABASE bench");
   // four tables of ~1 KB rows with varied text (dump-like, compressible about as real data is)
   const perTable = Math.ceil(TARGET_BYTES / 4 / 1100);
   for (let t = 1; t <= 4; t++) {
-    await c.query(`CREATE TABLE bench.t${t} (id BIGINT AUTO_INCREMENT PRIMARY KEY, n INT, d DATETIME, s VARCHAR(1024)) ENGINE=InnoDB`);
+    await c.query(
+      `CREATE TABLE bench.t${t} (id BIGINT AUTO_INCREMENT PRIMARY KEY, n INT, d DATETIME, s VARCHAR(1024)) ENGINE=InnoDB`,
+    );
     await c.query(`INSERT INTO bench.t${t} (n, d, s) VALUES (1, NOW(), REPEAT(MD5(RAND()), 30))`);
     while (true) {
       const [[{ n }]] = await c.query(`SELECT COUNT(*) AS n FROM bench.t${t}`);
       if (Number(n) >= perTable) break;
-      await c.query(`INSERT INTO bench.t${t} (n, d, s) SELECT FLOOR(RAND() * 1e9), NOW() - INTERVAL FLOOR(RAND() * 1e6) SECOND, CONCAT(MD5(RAND()), REPEAT(MD5(RAND()), 29)) FROM bench.t${t} LIMIT ${Math.max(1, perTable - Number(n))}`);
+      await c.query(
+        `INSERT INTO bench.t${t} (n, d, s) SELECT FLOOR(RAND() * 1e9), NOW() - INTERVAL FLOOR(RAND() * 1e6) SECOND, CONCAT(MD5(RAND()), REPEAT(MD5(RAND()), 29)) FROM bench.t${t} LIMIT ${Math.max(1, perTable - Number(n))}`,
+      );
     }
   }
   await c.query("ANALYZE TABLE bench.t1, bench.t2, bench.t3, bench.t4");
-  const [[{ bytes }]] = await c.query("SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench'");
+  const [[{ bytes }]] = await c.query(
+    "SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench'",
+  );
   await c.end();
 
   const repo = join(dir, "repo");
@@ -61,20 +71,33 @@ scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
 
   const bareDump = () => {
     const out = join(dir, "bare.sql.zst");
-    execFileSync("bash", ["-o", "pipefail", "-c", `mariadb-dump ${sh(dumpArgs(server, "mariadb", ["bench"], { binlog: true }))} 2>/dev/null | zstd -q -c -3 -T0 > ${sh([out])}`]);
+    execFileSync("bash", [
+      "-o",
+      "pipefail",
+      "-c",
+      `mariadb-dump ${sh(dumpArgs(server, "mariadb", ["bench"], { binlog: true }))} 2>/dev/null | zstd -q -c -3 -T0 > ${sh([out])}`,
+    ]);
     rmSync(out);
   };
   const bareBackup = () => {
     const lsn = mkdtempSync(join(dir, "lsn-"));
     const out = join(dir, "bare.xb.zst");
-    execFileSync("bash", ["-o", "pipefail", "-c", `mariadb-backup ${sh(physicalArgs(server, lsn))} 2>/dev/null | zstd -q -c -3 -T0 > ${sh([out])}`]);
+    execFileSync("bash", [
+      "-o",
+      "pipefail",
+      "-c",
+      `mariadb-backup ${sh(physicalArgs(server, lsn))} 2>/dev/null | zstd -q -c -3 -T0 > ${sh([out])}`,
+    ]);
     rmSync(out);
     rmSync(lsn, { recursive: true, force: true });
   };
   /** drctl backup, with its peak RSS (VmHWM) polled from /proc while it runs. */
   const drctlBackup = (dataset) =>
     new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [cli, "backup", "-f", spec, dataset], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, DRCTL_TRACE: "1" } });
+      const child = spawn(process.execPath, [cli, "backup", "-f", spec, dataset], {
+        stdio: ["ignore", "ignore", "pipe"],
+        env: { ...process.env, DRCTL_TRACE: "1" },
+      });
       let err = "";
       child.stderr.on("data", (d) => (err += d));
       let hwm = 0;
@@ -90,7 +113,13 @@ scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
         clearInterval(poll);
         if (code !== 0) reject(new Error(`drctl backup ${dataset} exited ${code}: ${err}`));
         else {
-          if (process.env.BENCH_TRACE) console.error(err.split("\n").filter((l) => l.startsWith("trace")).join("\n"));
+          if (process.env.BENCH_TRACE)
+            console.error(
+              err
+                .split("\n")
+                .filter((l) => l.startsWith("trace"))
+                .join("\n"),
+            );
           rmSync(join(repo, "sets", dataset), { recursive: true, force: true });
           resolve(hwm);
         }

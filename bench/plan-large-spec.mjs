@@ -12,9 +12,25 @@ const RUNS = Number(process.env.RUNS ?? 5);
 const dir = mkdtempSync(join(tmpdir(), "drctl-bench-plan-"));
 
 function spec() {
-  const l = ["version: 1", "project: bench", `state: ${dir}/state`, "tiers:", "  gold: { rpo: 5m, rto: 1h }", "  bronze: { rpo: 2d, rto: 8h }", "servers:"];
-  for (let s = 0; s < SERVERS; s++) l.push(`  db${s}: { host: 10.1.${Math.floor(s / 250)}.${(s % 250) + 1}, port: 3306, credentials: ${dir}/db.cnf, configDropIn: /etc/mysql/90-drctl.cnf }`);
-  l.push("repositories:", `  local: { type: filesystem, path: ${dir}/repo }`, `  vault: { type: filesystem, path: ${dir}/vault }`, "datasets:");
+  const l = [
+    "version: 1",
+    "project: bench",
+    `state: ${dir}/state`,
+    "tiers:",
+    "  gold: { rpo: 5m, rto: 1h }",
+    "  bronze: { rpo: 2d, rto: 8h }",
+    "servers:",
+  ];
+  for (let s = 0; s < SERVERS; s++)
+    l.push(
+      `  db${s}: { host: 10.1.${Math.floor(s / 250)}.${(s % 250) + 1}, port: 3306, credentials: ${dir}/db.cnf, configDropIn: /etc/mysql/90-drctl.cnf }`,
+    );
+  l.push(
+    "repositories:",
+    `  local: { type: filesystem, path: ${dir}/repo }`,
+    `  vault: { type: filesystem, path: ${dir}/vault }`,
+    "datasets:",
+  );
   for (let d = 0; d < DATASETS; d++) {
     const gold = d % 2 === 0;
     l.push(
@@ -22,8 +38,15 @@ function spec() {
       `    server: db${d % SERVERS}`,
       `    databases: [app_${d}, "données ${d}"]`,
       `    tier: ${gold ? "gold" : "bronze"}`,
-      gold ? `    full: { method: mariadb-backup, schedule: "${d % 60} 2 * * *" }` : `    full: { method: mysqldump, schedule: "${d % 60} ${d % 24} * * *" }`,
-      ...(gold ? ['    incremental: { method: mariadb-backup, schedule: "0 */6 * * *" }', "    binlog: { archive: true, interval: 1m }"] : []),
+      gold
+        ? `    full: { method: mariadb-backup, schedule: "${d % 60} 2 * * *" }`
+        : `    full: { method: mysqldump, schedule: "${d % 60} ${d % 24} * * *" }`,
+      ...(gold
+        ? [
+            '    incremental: { method: mariadb-backup, schedule: "0 */6 * * *" }',
+            "    binlog: { archive: true, interval: 1m }",
+          ]
+        : []),
       "    repository: local",
       "    copies: [vault]",
       `    retention: { full: { daily: 7, weekly: 4 }${gold ? ", binlogs: 14d" : ""} }`,
@@ -48,7 +71,14 @@ function observed() {
       reachable: true,
       flavor: "mariadb",
       version: "10.11.19-MariaDB",
-      variables: { log_bin: s % 3 ? "ON" : "OFF", binlog_format: "ROW", sync_binlog: "1", server_id: String(s + 1), binlog_expire_logs_seconds: "864000", expire_logs_days: "0" },
+      variables: {
+        log_bin: s % 3 ? "ON" : "OFF",
+        binlog_format: "ROW",
+        sync_binlog: "1",
+        server_id: String(s + 1),
+        binlog_expire_logs_seconds: "864000",
+        expire_logs_days: "0",
+      },
       status: { Uptime: "86400", Binlog_bytes_written: "1000000000" },
       binaryLogs: [],
       replica: null,
@@ -72,11 +102,16 @@ try {
   writeFileSync(join(dir, "db.cnf"), "[client]\nuser=bench\n", { mode: 0o600 });
   writeFileSync(join(dir, "spec.yaml"), spec());
   writeFileSync(join(dir, "observed.json"), JSON.stringify(observed()));
-  measure("plan-large-spec", { servers: SERVERS, datasets: DATASETS }, ["plan", "-f", join(dir, "spec.yaml"), "--observed", join(dir, "observed.json"), "--json"], {
-    runs: RUNS,
-    targetMs: 2000,
-    okCodes: [0, 1, 2],
-  });
+  measure(
+    "plan-large-spec",
+    { servers: SERVERS, datasets: DATASETS },
+    ["plan", "-f", join(dir, "spec.yaml"), "--observed", join(dir, "observed.json"), "--json"],
+    {
+      runs: RUNS,
+      targetMs: 2000,
+      okCodes: [0, 1, 2],
+    },
+  );
 } finally {
   if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
   else console.error(dir);

@@ -12,7 +12,10 @@ const dir = mkdtempSync(join(tmpdir(), "drctl-bench-stream-"));
 try {
   // compressible, dump-like text: rows of numbers and words
   const input = join(dir, "input.sql");
-  execFileSync("sh", ["-c", `seq 1 40000000 | awk '{ print "INSERT INTO t VALUES (" $1 ", \\"row " $1 " of the benchmark\\");" }' | head -c 536870912 > ${input}`]);
+  execFileSync("sh", [
+    "-c",
+    `seq 1 40000000 | awk '{ print "INSERT INTO t VALUES (" $1 ", \\"row " $1 " of the benchmark\\");" }' | head -c 536870912 > ${input}`,
+  ]);
   const runs = 5;
   const ours = [];
   const bare = [];

@@ -7,7 +7,15 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true, strictTuples: false, allowUnionTypes: true, code: { source: true } });
+const ajv = new Ajv({
+  allErrors: true,
+  verbose: true,
+  discriminator: true,
+  strict: true,
+  strictTuples: false,
+  allowUnionTypes: true,
+  code: { source: true },
+});
 addFormats(ajv);
 ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
 const validate = ajv.compile(JSON.parse(readFileSync(`${root}schemas/drspec.schema.json`, "utf8")));

@@ -15,7 +15,11 @@ export class DrError extends Error {
   readonly kind: FailureKind;
   readonly hint: string | undefined;
   readonly meta: Record<string, unknown>;
-  constructor(kind: FailureKind, message: string, opts: { hint?: string; meta?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    kind: FailureKind,
+    message: string,
+    opts: { hint?: string; meta?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "DrError";
     this.kind = kind;

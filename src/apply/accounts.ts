@@ -17,7 +17,10 @@ export interface Account {
 export async function lookupAccount(name: string): Promise<Account> {
   const r = await runTool("getent", ["passwd", name]);
   const fields = r.stdout.split(":");
-  if (r.exitCode !== 0 || fields.length < 7) throw new DrError("invalid", `no such user: ${name}`, { hint: "scheduler.user names the account the cron jobs run as; create it first" });
+  if (r.exitCode !== 0 || fields.length < 7)
+    throw new DrError("invalid", `no such user: ${name}`, {
+      hint: "scheduler.user names the account the cron jobs run as; create it first",
+    });
   return { name, uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5]! };
 }
 

@@ -59,7 +59,13 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyOutcome> {
   const journal = (kind: string, data: Record<string, unknown>) => appendJournal(stateDir, kind, data);
   const started = Date.now();
 
-  await journal("apply.start", { operator: input.operator, specFile: plan.specFile, specDigest: plan.specDigest, stateFingerprint: plan.stateFingerprint, summary: plan.summary });
+  await journal("apply.start", {
+    operator: input.operator,
+    specFile: plan.specFile,
+    specDigest: plan.specDigest,
+    stateFingerprint: plan.stateFingerprint,
+    summary: plan.summary,
+  });
 
   const record = async (r: ResourceChange, result: "applied" | "failed" | "skipped", extra: Record<string, unknown>) =>
     journal("apply.resource", { address: r.address, action: r.action, attributes: r.attributes, result, ...extra });
@@ -76,8 +82,15 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyOutcome> {
     steps.push({
       resources: [r],
       run: async () => {
-        const res = await applyBinlog({ serverName: d.server, server: spec.servers[d.server]!, desired: d, change: r, flavor: input.observed.servers[d.server]?.flavor ?? "mariadb" });
-        if (res.restartRequired.length) outcome.restartRequired.push({ server: d.server, variables: res.restartRequired });
+        const res = await applyBinlog({
+          serverName: d.server,
+          server: spec.servers[d.server]!,
+          desired: d,
+          change: r,
+          flavor: input.observed.servers[d.server]?.flavor ?? "mariadb",
+        });
+        if (res.restartRequired.length)
+          outcome.restartRequired.push({ server: d.server, variables: res.restartRequired });
         return res.done;
       },
     });
@@ -90,7 +103,10 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyOutcome> {
       await record(r, "skipped", { reason: `${repo.type} repositories are not created by apply yet` });
       continue;
     }
-    steps.push({ resources: [r], run: () => ensureFilesystemRepository({ name: d.name, path: repo.path, project: spec.project, account }) });
+    steps.push({
+      resources: [r],
+      run: () => ensureFilesystemRepository({ name: d.name, path: repo.path, project: spec.project, account }),
+    });
   }
   const schedules = plan.resources.filter((x) => x.kind === "schedule" && changes(x));
   if (schedules.length) {
@@ -114,7 +130,17 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyOutcome> {
       await record(r, "skipped", { reason });
       continue;
     }
-    steps.push({ resources: [r], run: () => applyVerification({ dataset: v.dataset, specFile: plan.specFile, node: input.runtime.node, drctl: input.runtime.drctl, account }) });
+    steps.push({
+      resources: [r],
+      run: () =>
+        applyVerification({
+          dataset: v.dataset,
+          specFile: plan.specFile,
+          node: input.runtime.node,
+          drctl: input.runtime.drctl,
+          account,
+        }),
+    });
   }
 
   for (const step of steps) {

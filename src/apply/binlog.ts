@@ -20,7 +20,13 @@ export interface BinlogApply {
   restartRequired: string[];
 }
 
-export async function applyBinlog(opts: { serverName: string; server: Server; desired: DesiredBinlog; change: ResourceChange; flavor: "mariadb" | "mysql" }): Promise<BinlogApply> {
+export async function applyBinlog(opts: {
+  serverName: string;
+  server: Server;
+  desired: DesiredBinlog;
+  change: ResourceChange;
+  flavor: "mariadb" | "mysql";
+}): Promise<BinlogApply> {
   const { serverName, server, desired, change } = opts;
   const done: string[] = [];
   const restartRequired: string[] = [];
@@ -30,7 +36,10 @@ export async function applyBinlog(opts: { serverName: string; server: Server; de
 
   if (live.length) {
     const conn = await connectServer(server).catch((e) => {
-      throw new DrError("failed", `server ${serverName}: cannot connect to set ${live.map((a) => a.name).join(", ")}: ${messageOf(e)}`);
+      throw new DrError(
+        "failed",
+        `server ${serverName}: cannot connect to set ${live.map((a) => a.name).join(", ")}: ${messageOf(e)}`,
+      );
     });
     try {
       const scope = opts.flavor === "mysql" ? "PERSIST" : "GLOBAL";
@@ -40,18 +49,30 @@ export async function applyBinlog(opts: { serverName: string; server: Server; de
         try {
           await conn.query(`SET ${scope} ${a.name} = ?`, [value]);
         } catch (e) {
-          throw new DrError("failed", `server ${serverName}: SET ${scope} ${a.name} = ${a.after} failed: ${messageOf(e)}`, {
-            hint: /denied|privilege/i.test(messageOf(e)) ? "the account in the server's option file needs SUPER (MariaDB) or SYSTEM_VARIABLES_ADMIN (MySQL) to change global variables" : undefined,
-          });
+          throw new DrError(
+            "failed",
+            `server ${serverName}: SET ${scope} ${a.name} = ${a.after} failed: ${messageOf(e)}`,
+            {
+              hint: /denied|privilege/i.test(messageOf(e))
+                ? "the account in the server's option file needs SUPER (MariaDB) or SYSTEM_VARIABLES_ADMIN (MySQL) to change global variables"
+                : undefined,
+            },
+          );
         }
         done.push(`SET ${scope} ${a.name} = ${a.after}`);
       }
-      const [rows] = await conn.query<RowDataPacket[]>("SHOW GLOBAL VARIABLES WHERE Variable_name IN (?)", [live.map((a) => a.name)]);
+      const [rows] = await conn.query<RowDataPacket[]>("SHOW GLOBAL VARIABLES WHERE Variable_name IN (?)", [
+        live.map((a) => a.name),
+      ]);
       const now = Object.fromEntries(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)]));
       for (const a of live) {
         const v = byName.get(a.name)!;
         const ok = v.satisfied ? v.satisfied(now[a.name], now) : now[a.name] === a.after;
-        if (!ok) throw new DrError("failed", `server ${serverName}: ${a.name} reads ${now[a.name] ?? "(unset)"} after SET ${a.name} = ${a.after}`);
+        if (!ok)
+          throw new DrError(
+            "failed",
+            `server ${serverName}: ${a.name} reads ${now[a.name] ?? "(unset)"} after SET ${a.name} = ${a.after}`,
+          );
       }
     } finally {
       await conn.end().catch(() => undefined);
@@ -67,8 +88,11 @@ export async function applyBinlog(opts: { serverName: string; server: Server; de
 
 async function writeDropIn(serverName: string, path: string, text: string): Promise<void> {
   // checked again right before writing: a file a DBA put there since the plan is not ours
-  const existing = await readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? "" : Promise.reject(e)));
-  if (!isDrctlDropIn(existing)) throw new DrError("failed", `server ${serverName}: refusing to overwrite ${path}: drctl did not write it`);
+  const existing = await readFile(path, "utf8").catch((e: NodeJS.ErrnoException) =>
+    e.code === "ENOENT" ? "" : Promise.reject(e),
+  );
+  if (!isDrctlDropIn(existing))
+    throw new DrError("failed", `server ${serverName}: refusing to overwrite ${path}: drctl did not write it`);
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
   // the server reads it; it holds no secret
   await writeFileAtomic(path, text, { mode: 0o644 });

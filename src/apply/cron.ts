@@ -22,11 +22,18 @@ export interface CronWrite {
  * Replace the project's block with the desired jobs. `expectedBlock` is the block the plan was
  * made against: if someone changed it since, stop rather than overwrite their edit.
  */
-export async function writeCronBlock(target: string, project: string, schedules: DesiredSchedule[], expectedBlock: string[] | null): Promise<CronWrite> {
+export async function writeCronBlock(
+  target: string,
+  project: string,
+  schedules: DesiredSchedule[],
+  expectedBlock: string[] | null,
+): Promise<CronWrite> {
   const current = await readCronText(target);
   const { block } = splitCrontab(current, project);
   if (JSON.stringify(block) !== JSON.stringify(expectedBlock)) {
-    throw new DrError("failed", `${target} changed since the plan was made (drctl's block differs)`, { hint: "re-run drctl plan and apply" });
+    throw new DrError("failed", `${target} changed since the plan was made (drctl's block differs)`, {
+      hint: "re-run drctl plan and apply",
+    });
   }
   const inner = schedules.length ? renderBlock(schedules.map((s) => ({ address: s.address, line: s.line }))) : [];
   const next = replaceBlock(current, project, inner);
@@ -49,7 +56,11 @@ async function installCrontab(user: string, text: string): Promise<void> {
     const file = join(dir, "crontab");
     await writeFile(file, text, { mode: 0o600 });
     const r = await runTool("crontab", ["-u", user, file], { env: { LC_ALL: "C" } });
-    if (r.exitCode !== 0) throw new DrError("failed", `crontab -u ${user} refused the new crontab: ${(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`);
+    if (r.exitCode !== 0)
+      throw new DrError(
+        "failed",
+        `crontab -u ${user} refused the new crontab: ${(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`,
+      );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -9,7 +9,12 @@ import { REPOSITORY_MARKER } from "../discover/repositories.js";
 import { DrError } from "../errors.js";
 import { handTo, type Account } from "./accounts.js";
 
-export async function ensureFilesystemRepository(opts: { name: string; path: string; project: string; account: Account }): Promise<string[]> {
+export async function ensureFilesystemRepository(opts: {
+  name: string;
+  path: string;
+  project: string;
+  account: Account;
+}): Promise<string[]> {
   const { path } = opts;
   const done: string[] = [];
   let existed = true;
@@ -26,8 +31,17 @@ export async function ensureFilesystemRepository(opts: { name: string; path: str
   }
   const entries = await readdir(path);
   if (!entries.includes(REPOSITORY_MARKER)) {
-    if (entries.length) throw new DrError("failed", `repository.${opts.name}: refusing to adopt ${path}: it holds ${entries.length} file(s) that are not drctl's`);
-    const marker = { project: opts.project, repository: opts.name, id: randomUUID(), createdAt: new Date().toISOString() };
+    if (entries.length)
+      throw new DrError(
+        "failed",
+        `repository.${opts.name}: refusing to adopt ${path}: it holds ${entries.length} file(s) that are not drctl's`,
+      );
+    const marker = {
+      project: opts.project,
+      repository: opts.name,
+      id: randomUUID(),
+      createdAt: new Date().toISOString(),
+    };
     await writeFileAtomic(join(path, REPOSITORY_MARKER), JSON.stringify(marker, null, 2) + "\n", { mode: 0o600 });
     await handTo(join(path, REPOSITORY_MARKER), opts.account);
     done.push(`wrote ${REPOSITORY_MARKER}`);

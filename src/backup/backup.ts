@@ -25,8 +25,24 @@ import { mydumperNamesDatabase } from "../core/findings.js";
 import { dumpCommand, mydumperUnsafe, physicalCommand, type Flavor } from "./methods.js";
 import { encodingProblem, setEncoding } from "./encoding.js";
 import { dumpPayload, mydumperPayload, physicalPayload, type PayloadContext, type ServerFacts } from "./payloads.js";
-import { catalogTables, rebuildFacts, referenceFigures, scopeOf, type CatalogTables, type DatasetScope } from "./server-facts.js";
-import { beginSet, cleanDebris, listSets, publishSet, repositoryPathOf, setsDir, stagingDir, newSetId } from "./set-store.js";
+import {
+  catalogTables,
+  rebuildFacts,
+  referenceFigures,
+  scopeOf,
+  type CatalogTables,
+  type DatasetScope,
+} from "./server-facts.js";
+import {
+  beginSet,
+  cleanDebris,
+  listSets,
+  publishSet,
+  repositoryPathOf,
+  setsDir,
+  stagingDir,
+  newSetId,
+} from "./set-store.js";
 
 export type BackupKind = "full" | "incremental";
 const PHYSICAL = new Set(["mariadb-backup", "xtrabackup"]);
@@ -53,7 +69,9 @@ export function datasetOf(spec: DrSpec, name: string): Dataset {
   const ds = spec.datasets[name];
   if (!ds) {
     const guess = didYouMean(name, Object.keys(spec.datasets));
-    throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(name)}`, { hint: guess ? `did you mean ${guess}?` : `datasets: ${Object.keys(spec.datasets).join(", ")}` });
+    throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(name)}`, {
+      hint: guess ? `did you mean ${guess}?` : `datasets: ${Object.keys(spec.datasets).join(", ")}`,
+    });
   }
   return ds;
 }
@@ -65,12 +83,19 @@ export function datasetOf(spec: DrSpec, name: string): Dataset {
  */
 export async function preflightRepository(path: string, name: string, needBytes: number, what: string): Promise<void> {
   const why = await writeProbe(path);
-  if (why) throw new DrError("failed", `repository ${name} (${path}) cannot be written: ${why}`, { hint: "fix the mount or permissions; nothing was started" });
+  if (why)
+    throw new DrError("failed", `repository ${name} (${path}) cannot be written: ${why}`, {
+      hint: "fix the mount or permissions; nothing was started",
+    });
   const free = await freeBytes(path);
   if (needBytes > 0 && free < needBytes) {
-    throw new DrError("failed", `repository ${name} (${path}) has ${formatBytes(free)} free; ${what} took ${formatBytes(needBytes)}: not starting a backup that cannot fit`, {
-      hint: "free space there (drctl prune, or a bigger disk); nothing was started",
-    });
+    throw new DrError(
+      "failed",
+      `repository ${name} (${path}) has ${formatBytes(free)} free; ${what} took ${formatBytes(needBytes)}: not starting a backup that cannot fit`,
+      {
+        hint: "free space there (drctl prune, or a bigger disk); nothing was started",
+      },
+    );
   }
 }
 
@@ -82,30 +107,48 @@ export async function checkRepository(spec: DrSpec, name: string): Promise<strin
   try {
     marker = JSON.parse(await readFile(join(path, REPOSITORY_MARKER), "utf8")) as { project?: string };
   } catch {
-    throw new DrError("invalid", `repository ${name} (${path}) is not set up`, { hint: "run `drctl apply` to create it" });
+    throw new DrError("invalid", `repository ${name} (${path}) is not set up`, {
+      hint: "run `drctl apply` to create it",
+    });
   }
-  if (marker.project !== spec.project) throw new DrError("invalid", `repository ${name} (${path}) belongs to project ${JSON.stringify(marker.project)}, not ${spec.project}`);
+  if (marker.project !== spec.project)
+    throw new DrError(
+      "invalid",
+      `repository ${name} (${path}) belongs to project ${JSON.stringify(marker.project)}, not ${spec.project}`,
+    );
   return path;
 }
 
 async function toolVersion(cmd: string): Promise<string> {
   const r = await runTool(cmd, ["--version"], { timeoutMs: 10_000 });
-  return (r.stdout || r.stderr).split("\n").find((l) => l.trim())?.trim() ?? "unknown";
+  return (
+    (r.stdout || r.stderr)
+      .split("\n")
+      .find((l) => l.trim())
+      ?.trim() ?? "unknown"
+  );
 }
-
 
 async function rowsOf(conn: Connection, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
   const [r] = await conn.query<RowDataPacket[]>(sql, params);
   return r;
 }
 
-
 async function serverFacts(conn: Connection, databases: string[]): Promise<ServerFacts> {
   const v = Object.fromEntries(
-    (await rowsOf(conn, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version', 'version_comment', 'server_id', 'log_bin', 'log_bin_basename')")).map((r) => [String(r.Variable_name), String(r.Value)]),
+    (
+      await rowsOf(
+        conn,
+        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version', 'version_comment', 'server_id', 'log_bin', 'log_bin_basename')",
+      )
+    ).map((r) => [String(r.Variable_name), String(r.Value)]),
   );
   const flavor: Flavor = /mariadb/i.test((v.version ?? "") + (v.version_comment ?? "")) ? "mariadb" : "mysql";
-  const [b] = await rowsOf(conn, "SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)", [databases]);
+  const [b] = await rowsOf(
+    conn,
+    "SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)",
+    [databases],
+  );
   return {
     flavor,
     version: v.version ?? "",
@@ -148,12 +191,16 @@ async function referenceSnapshot(server: Server, tables: TableName[], opts: { ch
 function checkComplete(catalog: CatalogTables, inSet: TableName[], dataset: string): void {
   const missing = missingTables(catalog, inSet);
   if (!missing.length) return;
-  throw new DrError("failed", `the set lacks ${missing.length} table(s) the server has for dataset ${dataset}: ${missing.map(show).join(", ")}`, {
-    hint: catalog.hidden?.some((h) => missing.some((m) => key(m) === key(h)))
-      ? "the backup account cannot see some of them: grant it SELECT on the dataset's databases"
-      : "check the option file for ignore-table/tables settings, and that no table was dropped during the backup",
-    meta: { missing },
-  });
+  throw new DrError(
+    "failed",
+    `the set lacks ${missing.length} table(s) the server has for dataset ${dataset}: ${missing.map(show).join(", ")}`,
+    {
+      hint: catalog.hidden?.some((h) => missing.some((m) => key(m) === key(h)))
+        ? "the backup account cannot see some of them: grant it SELECT on the dataset's databases"
+        : "check the option file for ignore-table/tables settings, and that no table was dropped during the backup",
+      meta: { missing },
+    },
+  );
 }
 
 /** Everything the backup reads from the server before it starts: identity, the dataset's tables, what a rebuild needs. */
@@ -171,20 +218,35 @@ async function readServer(server: Server, serverName: string, scope: DatasetScop
     if (method === "mydumper") {
       if (!mydumperNamesDatabase(scope.databases)) {
         // several (or non-ASCII) databases go through --regex, and mydumper 0.10 then reads every database on the server
-        const others = (await rowsOf(conn, "SELECT schema_name AS db FROM information_schema.schemata WHERE LOCATE('`', schema_name) > 0 OR LOCATE('''', schema_name) > 0 OR LOCATE('\"', schema_name) > 0")).map((r) => String(r.db)).filter((d) => !scope.databases.includes(d));
+        const others = (
+          await rowsOf(
+            conn,
+            "SELECT schema_name AS db FROM information_schema.schemata WHERE LOCATE('`', schema_name) > 0 OR LOCATE('''', schema_name) > 0 OR LOCATE('\"', schema_name) > 0",
+          )
+        )
+          .map((r) => String(r.db))
+          .filter((d) => !scope.databases.includes(d));
         if (others.length) {
-          throw new DrError("invalid", `mydumper 0.10 reads every database on ${serverName} when a dataset has several (or a non-ASCII name), and fails on names holding a backtick or a quote: ${others.map((d) => JSON.stringify(d)).join(", ")} (not in dataset ${dataset})`, {
-            hint: "use method mysqldump (or mariadb-backup) for this dataset, or split it into one dataset per database",
-            meta: { databases: others },
-          });
+          throw new DrError(
+            "invalid",
+            `mydumper 0.10 reads every database on ${serverName} when a dataset has several (or a non-ASCII name), and fails on names holding a backtick or a quote: ${others.map((d) => JSON.stringify(d)).join(", ")} (not in dataset ${dataset})`,
+            {
+              hint: "use method mysqldump (or mariadb-backup) for this dataset, or split it into one dataset per database",
+              meta: { databases: others },
+            },
+          );
         }
       }
       const unsafe = [...catalog.base, ...catalog.views].filter(mydumperUnsafe);
       if (unsafe.length) {
-        throw new DrError("invalid", `mydumper 0.10 writes broken SQL for names holding a backtick or a quote; dataset ${dataset} has: ${unsafe.map(show).join(", ")}`, {
-          hint: "use method mysqldump (or mariadb-backup) for this dataset, or rename those tables",
-          meta: { tables: unsafe },
-        });
+        throw new DrError(
+          "invalid",
+          `mydumper 0.10 writes broken SQL for names holding a backtick or a quote; dataset ${dataset} has: ${unsafe.map(show).join(", ")}`,
+          {
+            hint: "use method mysqldump (or mariadb-backup) for this dataset, or rename those tables",
+            meta: { tables: unsafe },
+          },
+        );
       }
     }
     const rebuild = await rebuildFacts(conn, scope.databases, facts.flavor);
@@ -195,13 +257,27 @@ async function readServer(server: Server, serverName: string, scope: DatasetScop
 }
 
 /** What the manifest should say about limits of this set. */
-function factNotes(scope: DatasetScope, facts: ServerFacts, catalog: CatalogTables, missingAccounts: string[]): string[] {
+function factNotes(
+  scope: DatasetScope,
+  facts: ServerFacts,
+  catalog: CatalogTables,
+  missingAccounts: string[],
+): string[] {
   const notes: string[] = [];
-  const absent = scope.databases.filter((d) => !catalog.base.some((t) => t.database === d) && !catalog.views.some((t) => t.database === d));
+  const absent = scope.databases.filter(
+    (d) => !catalog.base.some((t) => t.database === d) && !catalog.views.some((t) => t.database === d),
+  );
   if (absent.length) notes.push(`databases with no tables visible to the backup account: ${absent.join(", ")}`);
-  if (catalog.hidden === undefined) notes.push("completeness checked against the tables the backup account can see (mysql.innodb_table_stats is not readable)");
-  if (!facts.binlog) notes.push("binary logging is off on the server: the set has no binlog coordinates, so it restores to its own point only (no PITR)");
-  if (missingAccounts.length) notes.push(`DEFINER accounts the backup account cannot read (not in the set): ${missingAccounts.join(", ")}`);
+  if (catalog.hidden === undefined)
+    notes.push(
+      "completeness checked against the tables the backup account can see (mysql.innodb_table_stats is not readable)",
+    );
+  if (!facts.binlog)
+    notes.push(
+      "binary logging is off on the server: the set has no binlog coordinates, so it restores to its own point only (no PITR)",
+    );
+  if (missingAccounts.length)
+    notes.push(`DEFINER accounts the backup account cannot read (not in the set): ${missingAccounts.join(", ")}`);
   return notes;
 }
 
@@ -215,15 +291,21 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
   const ds = datasetOf(spec, req.dataset);
   let kind = req.kind;
   if (kind === "incremental" && !ds.incremental) {
-    throw new DrError("invalid", `dataset ${req.dataset} has no incremental backups in the spec`, { hint: "add `incremental: { method: mariadb-backup, schedule: ... }` or run --kind full" });
+    throw new DrError("invalid", `dataset ${req.dataset} has no incremental backups in the spec`, {
+      hint: "add `incremental: { method: mariadb-backup, schedule: ... }` or run --kind full",
+    });
   }
   const method = kind === "incremental" ? ds.incremental!.method : ds.full.method;
   if (kind === "incremental" && !PHYSICAL.has(method)) {
-    throw new DrError("invalid", `dataset ${req.dataset}: incremental backups need a physical method (mariadb-backup or xtrabackup), not ${method}`);
+    throw new DrError(
+      "invalid",
+      `dataset ${req.dataset}: incremental backups need a physical method (mariadb-backup or xtrabackup), not ${method}`,
+    );
   }
   const serverName = ds.backupFrom ?? ds.server;
   const server = spec.servers[serverName];
-  if (!server) throw new DrError("invalid", `dataset ${req.dataset} names server ${serverName}, which the spec does not define`);
+  if (!server)
+    throw new DrError("invalid", `dataset ${req.dataset} names server ${serverName}, which the spec does not define`);
   const repoPath = await checkRepository(spec, ds.repository);
   const scope = scopeOf(ds);
 
@@ -243,8 +325,16 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     for (const d of debris.removed) say(`removed an interrupted attempt: ${d}`);
     for (const k of debris.kept) say(`left alone: ${k.path} (${k.why})`);
 
-    const previous = (await listSets(parentDir)).sets.map((s) => s.manifest).filter((m) => m.kind === kind).at(-1);
-    await preflightRepository(repoPath, ds.repository, previous ? previous.files.reduce((n, f) => n + f.bytes, 0) : 0, previous ? `the last ${kind} set of ${req.dataset} (${previous.id})` : "");
+    const previous = (await listSets(parentDir)).sets
+      .map((s) => s.manifest)
+      .filter((m) => m.kind === kind)
+      .at(-1);
+    await preflightRepository(
+      repoPath,
+      ds.repository,
+      previous ? previous.files.reduce((n, f) => n + f.bytes, 0) : 0,
+      previous ? `the last ${kind} set of ${req.dataset} (${previous.id})` : "",
+    );
     const { facts, catalog, rebuild } = await readServer(server, serverName, scope, method, req.dataset);
     trace("server facts read");
     const notes = factNotes(scope, facts, catalog, rebuild.missingAccounts);
@@ -268,9 +358,20 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     const files: SetFile[] = [];
     const store = async (name: string, role: SetFile["role"], producer: Stage, source?: string) => {
       if (name.includes("/")) await mkdir(dirname(join(setDir!, name)), { recursive: true, mode: 0o700 });
-      const r = await streamToFile(join(setDir!, name), { producer, ...encoding.stream, onProgress: (b) => req.onProgress?.(name, b) });
+      const r = await streamToFile(join(setDir!, name), {
+        producer,
+        ...encoding.stream,
+        onProgress: (b) => req.onProgress?.(name, b),
+      });
       const wrong = encodingProblem(r.head, encoding.manifest);
-      if (wrong) throw new DrError("failed", `${name}: ${wrong} — every stage exited 0, yet its output is not what the set would claim; nothing is published`, { hint: `check the ${encoding.manifest.encryption.type === "age" ? "age" : "zstd"} found first on PATH (${encoding.manifest.encryption.type === "age" ? "`age --version`" : "`zstd --version`"})` });
+      if (wrong)
+        throw new DrError(
+          "failed",
+          `${name}: ${wrong} — every stage exited 0, yet its output is not what the set would claim; nothing is published`,
+          {
+            hint: `check the ${encoding.manifest.encryption.type === "age" ? "age" : "zstd"} found first on PATH (${encoding.manifest.encryption.type === "age" ? "`age --version`" : "`zstd --version`"})`,
+          },
+        );
       files.push({ name, role, ...(source !== undefined ? { source } : {}), bytes: r.bytes, sha256: r.sha256 });
       return r;
     };
@@ -284,23 +385,55 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     // the reference figures come from their own snapshot, opened once the set's consistent point
     // exists (a dump's snapshot is open, a physical copy has finished): their binlog position is
     // then at or after the set's, and a drill replays from one to the other before comparing
-    const wantChecksums = Object.values(spec.drills ?? {}).some((d) => d.dataset === req.dataset && (d.verify ?? []).some((v) => v === "checksums"));
+    const wantChecksums = Object.values(spec.drills ?? {}).some(
+      (d) => d.dataset === req.dataset && (d.verify ?? []).some((v) => v === "checksums"),
+    );
     let onPoint = () => {};
     const reference = new Promise<Awaited<ReturnType<typeof referenceSnapshot>>>((resolve, reject) => {
       onPoint = () => {
         onPoint = () => {};
-        referenceSnapshot(server, catalog.base, { checksums: wantChecksums, flavor: facts.flavor }).then(resolve, reject);
+        referenceSnapshot(server, catalog.base, { checksums: wantChecksums, flavor: facts.flavor }).then(
+          resolve,
+          reject,
+        );
       };
     });
     reference.catch(() => {}); // awaited below; must not be an unhandled rejection meanwhile
 
     const tools: Record<string, string> = {};
     // the tools' versions go in the manifest; asked while the payload streams, not before it
-    const toolNames = [fullMethod === "mydumper" ? "mydumper" : PHYSICAL.has(fullMethod) ? physicalCommand(facts.flavor) : dumpCommand(facts.flavor), ...(encoding.stream.compress ? ["zstd"] : []), ...(spec.encryption ? ["age"] : [])];
-    const versions = Promise.all(toolNames.map(async (t) => [t, await toolVersion(t)] as const)).then((pairs) => Object.fromEntries(pairs));
+    const toolNames = [
+      fullMethod === "mydumper"
+        ? "mydumper"
+        : PHYSICAL.has(fullMethod)
+          ? physicalCommand(facts.flavor)
+          : dumpCommand(facts.flavor),
+      ...(encoding.stream.compress ? ["zstd"] : []),
+      ...(spec.encryption ? ["age"] : []),
+    ];
+    const versions = Promise.all(toolNames.map(async (t) => [t, await toolVersion(t)] as const)).then((pairs) =>
+      Object.fromEntries(pairs),
+    );
     say(`backing up ${req.dataset} from ${serverName} with ${fullMethod} (${kind}) into ${setDir}`);
-    const ctx: PayloadContext = { server, facts, catalog, scope, staging, repoPath, ext, store, storeAccounts, onPoint: () => onPoint(), ...(parent ? { parent } : {}) };
-    const { point, inSet, lsn } = fullMethod === "mysqldump" || fullMethod === "mariadb-dump" ? await dumpPayload(ctx) : fullMethod === "mydumper" ? await mydumperPayload(ctx) : await physicalPayload(ctx);
+    const ctx: PayloadContext = {
+      server,
+      facts,
+      catalog,
+      scope,
+      staging,
+      repoPath,
+      ext,
+      store,
+      storeAccounts,
+      onPoint: () => onPoint(),
+      ...(parent ? { parent } : {}),
+    };
+    const { point, inSet, lsn } =
+      fullMethod === "mysqldump" || fullMethod === "mariadb-dump"
+        ? await dumpPayload(ctx)
+        : fullMethod === "mydumper"
+          ? await mydumperPayload(ctx)
+          : await physicalPayload(ctx);
     Object.assign(tools, await versions);
 
     trace("payload stored");
@@ -316,7 +449,13 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       dataset: req.dataset,
       kind,
       method: fullMethod,
-      server: { name: serverName, version: facts.version, flavor: facts.flavor, serverId: facts.serverId, ...(facts.binlogBasename ? { binlogBasename: facts.binlogBasename } : {}) },
+      server: {
+        name: serverName,
+        version: facts.version,
+        flavor: facts.flavor,
+        serverId: facts.serverId,
+        ...(facts.binlogBasename ? { binlogBasename: facts.binlogBasename } : {}),
+      },
       host: hostname(),
       databases: scope.databases,
       tables: inSet,
@@ -344,4 +483,3 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     await lock.release();
   }
 }
-

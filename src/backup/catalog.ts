@@ -23,7 +23,9 @@ export interface Catalog {
 }
 
 function filesystemRepos(spec: DrSpec): [string, string][] {
-  return Object.entries(spec.repositories).flatMap(([name, r]) => (r.type === "filesystem" ? [[name, r.path] as [string, string]] : []));
+  return Object.entries(spec.repositories).flatMap(([name, r]) =>
+    r.type === "filesystem" ? [[name, r.path] as [string, string]] : [],
+  );
 }
 
 /** Dataset sets (and, with `binlogs`, archived binlogs) oldest first per dataset/server. */
@@ -34,13 +36,17 @@ export async function readCatalog(spec: DrSpec, opts: { dataset?: string; binlog
   for (const [repoName, path] of filesystemRepos(spec)) {
     const parents: string[] = [];
     if (opts.dataset) parents.push(setsDir(path, opts.dataset));
-    else for (const ds of await readdir(join(path, "sets")).catch(() => [] as string[])) parents.push(setsDir(path, ds));
-    if (opts.binlogs) for (const srv of await readdir(join(path, "binlogs")).catch(() => [] as string[])) parents.push(binlogSetsDir(path, srv));
+    else
+      for (const ds of await readdir(join(path, "sets")).catch(() => [] as string[])) parents.push(setsDir(path, ds));
+    if (opts.binlogs)
+      for (const srv of await readdir(join(path, "binlogs")).catch(() => [] as string[]))
+        parents.push(binlogSetsDir(path, srv));
     for (const parent of parents) {
       const r = await listSets(parent);
       problems.push(...r.problems);
       strays.push(...r.strays);
-      for (const s of r.sets) if (s.manifest.project === spec.project) sets.push({ repository: repoName, dir: s.dir, manifest: s.manifest });
+      for (const s of r.sets)
+        if (s.manifest.project === spec.project) sets.push({ repository: repoName, dir: s.dir, manifest: s.manifest });
     }
   }
   return { sets, problems, strays };

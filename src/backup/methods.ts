@@ -28,10 +28,19 @@ export function dumpCommand(flavor: Flavor): string {
  * coordinates of that snapshot written into the dump, routines/triggers/events, binary-safe
  * blobs. Accounts are not dumped here (drctl writes the DEFINER accounts beside it).
  */
-export function dumpArgs(server: Server, flavor: Flavor, databases: string[], opts: { binlog: boolean; ignore?: TableName[] }): string[] {
+export function dumpArgs(
+  server: Server,
+  flavor: Flavor,
+  databases: string[],
+  opts: { binlog: boolean; ignore?: TableName[] },
+): string[] {
   const ignore = opts.ignore ?? [];
   // without binary logging there are no coordinates to record (and asking for them fails the dump)
-  const coordinates = !opts.binlog ? [] : flavor === "mariadb" ? ["--master-data=2", "--gtid"] : ["--source-data=2", "--set-gtid-purged=COMMENTED"];
+  const coordinates = !opts.binlog
+    ? []
+    : flavor === "mariadb"
+      ? ["--master-data=2", "--gtid"]
+      : ["--source-data=2", "--set-gtid-purged=COMMENTED"];
   return [
     ...clientConnectionArgs(server),
     "--single-transaction",
@@ -52,13 +61,24 @@ export function dumpArgs(server: Server, flavor: Flavor, databases: string[], op
 
 /** PCRE that matches exactly `db.` for the given databases, every byte hex-escaped (mydumper 0.10 cannot take non-ASCII argv). */
 export function mydumperRegex(databases: string[], only?: TableName[]): string {
-  const hex = (s: string) => [...Buffer.from(s, "utf8")].map((b) => (/[A-Za-z0-9_]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`)).join("");
+  const hex = (s: string) =>
+    [...Buffer.from(s, "utf8")]
+      .map((b) =>
+        /[A-Za-z0-9_]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`,
+      )
+      .join("");
   // with a tables: filter, exactly the selected db.table names; otherwise whole databases
   if (only) return `^(${only.map((t) => `${hex(t.database)}\\.${hex(t.table)}`).join("|")})$`;
   return `^(${databases.map(hex).join("|")})\\.`;
 }
 
-export function mydumperArgs(server: Server, databases: string[], outDir: string, threads: number, only?: TableName[]): string[] {
+export function mydumperArgs(
+  server: Server,
+  databases: string[],
+  outDir: string,
+  threads: number,
+  only?: TableName[],
+): string[] {
   const conn = ["--defaults-file=" + server.credentials];
   if (server.socket) conn.push(`--socket=${server.socket}`);
   else {
@@ -69,7 +89,22 @@ export function mydumperArgs(server: Server, databases: string[], outDir: string
   // name holding a quote anywhere (issue 13): one database is named with --database, so it reads only that
   // one — when its name is ASCII (glib's option parsing rejects other bytes; the regex spells them in hex)
   const one = mydumperNamesDatabase(databases) ? ["--database", databases[0]!] : [];
-  return [...conn, ...one, "--regex", mydumperRegex(databases, only), "--outputdir", outDir, "--triggers", "--events", "--routines", "--trx-consistency-only", "--threads", String(threads), "--verbose", "2"];
+  return [
+    ...conn,
+    ...one,
+    "--regex",
+    mydumperRegex(databases, only),
+    "--outputdir",
+    outDir,
+    "--triggers",
+    "--events",
+    "--routines",
+    "--trx-consistency-only",
+    "--threads",
+    String(threads),
+    "--verbose",
+    "2",
+  ];
 }
 
 /** Names mydumper 0.10 writes into broken SQL: a backtick or a quote in the table name. */
@@ -109,7 +144,12 @@ export function parseXtrabackupBinlogPos(value: string | undefined): BinlogPoint
   const file = /filename '([^']*)'/.exec(value)?.[1];
   const pos = /position '?(\d+)'?/.exec(value)?.[1];
   const gtid = /GTID of the last change '([^']*)'/.exec(value)?.[1];
-  return { ...(file ? { file } : {}), ...(pos ? { position: Number(pos) } : {}), ...(gtid ? { gtid } : {}), source: "xtrabackup_info" };
+  return {
+    ...(file ? { file } : {}),
+    ...(pos ? { position: Number(pos) } : {}),
+    ...(gtid ? { gtid } : {}),
+    source: "xtrabackup_info",
+  };
 }
 
 /** mydumper's metadata file: "SHOW MASTER STATUS: Log: f Pos: n GTID:g" and its Finished line. */
@@ -119,7 +159,12 @@ export function parseMydumperMetadata(text: string): { point: BinlogPoint; finis
   const pos = /Pos:\s*(\d+)/.exec(master)?.[1];
   const gtid = /GTID:\s*(\S*)/.exec(master)?.[1];
   return {
-    point: { ...(file ? { file } : {}), ...(pos ? { position: Number(pos) } : {}), ...(gtid ? { gtid } : {}), source: "mydumper metadata" },
+    point: {
+      ...(file ? { file } : {}),
+      ...(pos ? { position: Number(pos) } : {}),
+      ...(gtid ? { gtid } : {}),
+      source: "mydumper metadata",
+    },
     finished: /Finished dump at:/.test(text),
   };
 }
@@ -131,15 +176,25 @@ export function parseMydumperMetadata(text: string): { point: BinlogPoint; finis
  */
 export function dumpHeadComplete(head: Buffer): boolean {
   const text = head.toString("latin1");
-  return /\n-- CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE=[^\n]*\n/.test(text) || /\n(?:CREATE DATABASE|USE) /.test(text);
+  return (
+    /\n-- CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE=[^\n]*\n/.test(text) ||
+    /\n(?:CREATE DATABASE|USE) /.test(text)
+  );
 }
 
 /** The binlog coordinates a dump wrote into its head (MariaDB and MySQL 8 spellings). */
 export function dumpHeadPoint(head: Buffer): BinlogPoint {
   const text = head.toString("utf8");
-  const m = /-- CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE='([^']*)', (?:MASTER|SOURCE)_LOG_POS=(\d+)/.exec(text);
+  const m =
+    /-- CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE='([^']*)', (?:MASTER|SOURCE)_LOG_POS=(\d+)/.exec(
+      text,
+    );
   const g = /SET @@GLOBAL\.GTID_PURGED=(?:\/\*!80000 '\+'\*\/ )?'([^']*)'/.exec(text);
-  return { ...(m ? { file: m[1]!, position: Number(m[2]) } : {}), ...(g ? { gtid: g[1]! } : {}), source: "dump header" };
+  return {
+    ...(m ? { file: m[1]!, position: Number(m[2]) } : {}),
+    ...(g ? { gtid: g[1]! } : {}),
+    source: "dump header",
+  };
 }
 
 /**
@@ -161,6 +216,9 @@ export function tablesInDumpLog(log: string, databases: string[], candidates: Ta
   }
   return candidates.filter((t) => {
     const seg = segments[databases.indexOf(t.database)];
-    return seg !== undefined && seg.includes(`\n-- Retrieving table structure for table ${t.table}...\n-- Sending SELECT query...\n`);
+    return (
+      seg !== undefined &&
+      seg.includes(`\n-- Retrieving table structure for table ${t.table}...\n-- Sending SELECT query...\n`)
+    );
   });
 }

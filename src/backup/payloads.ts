@@ -94,16 +94,21 @@ export async function dumpPayload(ctx: PayloadContext): Promise<Payload> {
   const head = await readFile(headFile);
   if (!head.length) throw new DrError("failed", `${cmd} exited 0 but wrote nothing: the dump is empty`);
   let point = dumpHeadPoint(head);
-  if (facts.binlog && !point.file) throw new DrError("failed", `${cmd} wrote no binlog coordinates (-- CHANGE MASTER TO …) at the head of the dump`);
+  if (facts.binlog && !point.file)
+    throw new DrError("failed", `${cmd} wrote no binlog coordinates (-- CHANGE MASTER TO …) at the head of the dump`);
   const g = await gtid;
   if (g !== undefined) point = { ...point, gtid: g };
   const said = Buffer.concat(log).toString("utf8");
   // the tool's own success marker (DESIGN §8 rule 1): --verbose ends a finished dump with this line; a
   // dump cut short (killed, its output truncated by something that still exits 0) never writes it
   if (!/^-- Disconnecting from .*$/m.test(said.slice(-4096))) {
-    throw new DrError("failed", `${cmd} exited 0 but never said it finished (no "-- Disconnecting from …" at the end of its log): the dump may be cut short; nothing is published`, {
-      meta: { stage: cmd },
-    });
+    throw new DrError(
+      "failed",
+      `${cmd} exited 0 but never said it finished (no "-- Disconnecting from …" at the end of its log): the dump may be cut short; nothing is published`,
+      {
+        meta: { stage: cmd },
+      },
+    );
   }
   const inSet = tablesInDumpLog(said, scope.databases, catalog.base);
   await ctx.storeAccounts();
@@ -114,12 +119,23 @@ export async function dumpPayload(ctx: PayloadContext): Promise<Payload> {
 export async function mydumperPayload(ctx: PayloadContext): Promise<Payload> {
   const { server, facts, catalog, scope } = ctx;
   const out = join(ctx.staging, "dump");
-  await ensureFreeSpace(ctx.repoPath, facts.datadirBytes, "mydumper stages its files in the repository before compressing them");
+  await ensureFreeSpace(
+    ctx.repoPath,
+    facts.datadirBytes,
+    "mydumper stages its files in the repository before compressing them",
+  );
   const only = catalog.outOfScope.length ? [...catalog.base, ...catalog.views] : undefined;
-  const r = await runTool("mydumper", mydumperArgs(server, scope.databases, out, 2, only), { env: { LC_ALL: "C.UTF-8" } });
-  if (r.exitCode !== 0) throw new DrError("failed", `stage mydumper ${describeExit(r)}: ${tailOf(r.all)}`, { meta: { stage: "mydumper" } });
+  const r = await runTool("mydumper", mydumperArgs(server, scope.databases, out, 2, only), {
+    env: { LC_ALL: "C.UTF-8" },
+  });
+  if (r.exitCode !== 0)
+    throw new DrError("failed", `stage mydumper ${describeExit(r)}: ${tailOf(r.all)}`, { meta: { stage: "mydumper" } });
   const meta = parseMydumperMetadata(await readFile(join(out, "metadata"), "utf8").catch(() => ""));
-  if (!meta.finished) throw new DrError("failed", 'mydumper exited 0 but its metadata file has no "Finished dump at" line: the dump is incomplete');
+  if (!meta.finished)
+    throw new DrError(
+      "failed",
+      'mydumper exited 0 but its metadata file has no "Finished dump at" line: the dump is incomplete',
+    );
   ctx.onPoint();
   const names = (await readdir(out)).sort();
   let n = 0;
@@ -127,24 +143,41 @@ export async function mydumperPayload(ctx: PayloadContext): Promise<Payload> {
     if (name === "metadata" || name.startsWith(".")) continue;
     n++;
     // the tool's own file names carry the hostile identifiers: stored under a slug, named in the manifest
-    await ctx.store(`mydumper/${String(n).padStart(6, "0")}.sql${ctx.ext}`, "mydumper", fileProducer(join(out, name)), name);
+    await ctx.store(
+      `mydumper/${String(n).padStart(6, "0")}.sql${ctx.ext}`,
+      "mydumper",
+      fileProducer(join(out, name)),
+      name,
+    );
   }
   await ctx.store(`mydumper/metadata${ctx.ext}`, "mydumper", fileProducer(join(out, "metadata")), "metadata");
   await ctx.storeAccounts();
   const schemaFiles = new Set(names.filter((f) => f.endsWith("-schema.sql")));
-  return { point: meta.point, inSet: catalog.base.filter((t) => schemaFiles.has(`${t.database}.${t.table}-schema.sql`)) };
+  return {
+    point: meta.point,
+    inSet: catalog.base.filter((t) => schemaFiles.has(`${t.database}.${t.table}-schema.sql`)),
+  };
 }
 
 /** mariadb-backup / xtrabackup: xbstream streamed; incrementals from the parent's to_lsn. */
 export async function physicalPayload(ctx: PayloadContext): Promise<Payload> {
   const cmd = physicalCommand(ctx.facts.flavor);
   const lsnDir = join(ctx.staging, "lsn");
-  const r = await ctx.store(`backup.xbstream${ctx.ext}`, "xbstream", { name: cmd, command: cmd, args: physicalArgs(ctx.server, lsnDir, ctx.parent?.lsn?.to) });
-  if (!/completed OK!\s*$/.test(r.stderr[cmd] ?? "")) throw new DrError("failed", `${cmd} exited 0 without "completed OK!": ${tailOf(r.stderr[cmd] ?? "")}`);
+  const r = await ctx.store(`backup.xbstream${ctx.ext}`, "xbstream", {
+    name: cmd,
+    command: cmd,
+    args: physicalArgs(ctx.server, lsnDir, ctx.parent?.lsn?.to),
+  });
+  if (!/completed OK!\s*$/.test(r.stderr[cmd] ?? ""))
+    throw new DrError("failed", `${cmd} exited 0 without "completed OK!": ${tailOf(r.stderr[cmd] ?? "")}`);
   ctx.onPoint();
   const checkpoints = parseKeyValues(await readFile(join(lsnDir, "xtrabackup_checkpoints"), "utf8"));
   const info = parseKeyValues(await readFile(join(lsnDir, "xtrabackup_info"), "utf8"));
-  const lsn = { from: checkpoints.from_lsn ?? "0", to: checkpoints.to_lsn ?? "", ...(checkpoints.last_lsn ? { last: checkpoints.last_lsn } : {}) };
+  const lsn = {
+    from: checkpoints.from_lsn ?? "0",
+    to: checkpoints.to_lsn ?? "",
+    ...(checkpoints.last_lsn ? { last: checkpoints.last_lsn } : {}),
+  };
   if (!lsn.to) throw new DrError("failed", `${cmd} wrote no to_lsn in xtrabackup_checkpoints`);
   // a physical set is the whole instance: every table the catalog lists is in it
   return { point: parseXtrabackupBinlogPos(info.binlog_pos), inSet: ctx.catalog.base, lsn };
@@ -158,9 +191,13 @@ export async function physicalPayload(ctx: PayloadContext): Promise<Payload> {
 export function ignoredTables(catalog: CatalogTables): TableName[] {
   const dotted = catalog.outOfScope.filter((t) => t.database.includes("."));
   if (dotted.length) {
-    throw new DrError("invalid", `a tables: filter cannot be passed to mariadb-dump for database ${JSON.stringify(dotted[0]!.database)}: its name holds a dot`, {
-      hint: "list whole databases for this dataset, or use mydumper/mariadb-backup",
-    });
+    throw new DrError(
+      "invalid",
+      `a tables: filter cannot be passed to mariadb-dump for database ${JSON.stringify(dotted[0]!.database)}: its name holds a dot`,
+      {
+        hint: "list whole databases for this dataset, or use mydumper/mariadb-backup",
+      },
+    );
   }
   return catalog.outOfScope;
 }
@@ -170,7 +207,10 @@ async function ensureFreeSpace(path: string, needBytes: number, why: string): Pr
   const free = s.bavail * s.bsize;
   const need = Math.ceil(needBytes * 1.2);
   if (free < need) {
-    throw new DrError("failed", `not enough free space in ${path}: ${formatBytes(free)} free, about ${formatBytes(need)} needed (${why})`);
+    throw new DrError(
+      "failed",
+      `not enough free space in ${path}: ${formatBytes(free)} free, about ${formatBytes(need)} needed (${why})`,
+    );
   }
 }
 

@@ -41,7 +41,10 @@ export function binlogSetsDir(repo: string, server: string): string {
 
 /** 20261125T182601Z-full-3f9a1c: sorts by time, says what it is, unique. */
 export function newSetId(kind: string, at: Date = new Date()): string {
-  const t = at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const t = at
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return `${t}-${kind}-${randomBytes(3).toString("hex")}`;
 }
 
@@ -141,7 +144,13 @@ export async function cleanDebris(parents: string[], now = Date.now()): Promise<
         if (ownName && now - st.mtimeMs > UNMARKED_DEBRIS_AGE_MS) {
           await rm(dir, { recursive: true, force: true });
           report.removed.push(dir);
-        } else report.kept.push({ path: dir, why: ownName ? "too recent to be an abandoned attempt" : "no manifest and no in-progress marker: not an attempt of drctl's, left for a person to look at" });
+        } else
+          report.kept.push({
+            path: dir,
+            why: ownName
+              ? "too recent to be an abandoned attempt"
+              : "no manifest and no in-progress marker: not an attempt of drctl's, left for a person to look at",
+          });
         continue;
       }
       if (!writerGone(m, st.mtimeMs, now)) {
@@ -162,7 +171,9 @@ export interface CatalogEntry {
 
 /** Published sets under `parent`, oldest first. Unreadable manifests are problems, never skipped silently; a
  * directory that is neither a set nor an attempt in progress is a stray (reported, never deleted). */
-export async function listSets(parent: string): Promise<{ sets: CatalogEntry[]; problems: string[]; strays: string[] }> {
+export async function listSets(
+  parent: string,
+): Promise<{ sets: CatalogEntry[]; problems: string[]; strays: string[] }> {
   const sets: CatalogEntry[] = [];
   const problems: string[] = [];
   const strays: string[] = [];
@@ -181,7 +192,8 @@ export async function listSets(parent: string): Promise<{ sets: CatalogEntry[]; 
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT") {
-        if (!(await readdir(dir).catch(() => [] as string[])).includes(IN_PROGRESS)) strays.push(`${dir}: no ${MANIFEST} and no in-progress marker (not a set; drctl leaves it alone)`);
+        if (!(await readdir(dir).catch(() => [] as string[])).includes(IN_PROGRESS))
+          strays.push(`${dir}: no ${MANIFEST} and no in-progress marker (not a set; drctl leaves it alone)`);
         continue;
       }
       if (code === "ENOTDIR") {
@@ -193,7 +205,8 @@ export async function listSets(parent: string): Promise<{ sets: CatalogEntry[]; 
     }
     try {
       const manifest = JSON.parse(text) as BackupManifest;
-      if (manifest.formatVersion !== 1 || manifest.id !== name) throw new Error("not a drctl manifest for this directory");
+      if (manifest.formatVersion !== 1 || manifest.id !== name)
+        throw new Error("not a drctl manifest for this directory");
       sets.push({ dir, manifest });
     } catch (e) {
       problems.push(`${dir}: ${MANIFEST} is damaged: ${messageOf(e)}`);
@@ -204,7 +217,10 @@ export async function listSets(parent: string): Promise<{ sets: CatalogEntry[]; 
 
 export function repositoryPathOf(repo: { type: string; path?: string }, name: string): string {
   if (repo.type !== "filesystem" || !repo.path) {
-    throw new DrError("invalid", `repository ${name} is ${repo.type}: backups are written to filesystem repositories; ${repo.type} repositories receive copies (\`drctl copy\`)`);
+    throw new DrError(
+      "invalid",
+      `repository ${name} is ${repo.type}: backups are written to filesystem repositories; ${repo.type} repositories receive copies (\`drctl copy\`)`,
+    );
   }
   return repo.path;
 }

@@ -52,13 +52,19 @@ export async function damagedNewestFulls(catalog: CatalogSet[], dataset: string)
   return damaged;
 }
 
-export async function verifySet(set: CatalogSet, opts: { deep: boolean; identityFile?: string }): Promise<SetVerification> {
+export async function verifySet(
+  set: CatalogSet,
+  opts: { deep: boolean; identityFile?: string },
+): Promise<SetVerification> {
   const m = set.manifest;
   const problems: FileProblem[] = [];
   let bytes = 0;
   const encrypted = m.encryption.type === "age";
   if (opts.deep && encrypted && !opts.identityFile) {
-    throw new DrError("invalid", `set ${m.id} is encrypted: --deep needs the age identity (spec encryption.identityFile)`);
+    throw new DrError(
+      "invalid",
+      `set ${m.id} is encrypted: --deep needs the age identity (spec encryption.identityFile)`,
+    );
   }
   for (const f of m.files) {
     const path = join(set.dir, f.name);
@@ -71,7 +77,10 @@ export async function verifySet(set: CatalogSet, opts: { deep: boolean; identity
       const h = await hashFile(path);
       bytes += h.bytes;
       if (h.sha256 !== f.sha256) {
-        problems.push({ file: f.name, problem: `sha256 ${h.sha256.slice(0, 16)}… differs from the manifest's ${f.sha256.slice(0, 16)}…` });
+        problems.push({
+          file: f.name,
+          problem: `sha256 ${h.sha256.slice(0, 16)}… differs from the manifest's ${f.sha256.slice(0, 16)}…`,
+        });
         continue;
       }
       // digests match what was written; was what was written what the manifest says it is?
@@ -82,14 +91,20 @@ export async function verifySet(set: CatalogSet, opts: { deep: boolean; identity
       }
       if (opts.deep) {
         try {
-          await decodeFile(path, { compressed: m.compression === "zstd", ...(encrypted ? { ageIdentityFile: opts.identityFile! } : {}) });
+          await decodeFile(path, {
+            compressed: m.compression === "zstd",
+            ...(encrypted ? { ageIdentityFile: opts.identityFile! } : {}),
+          });
         } catch (e) {
           const what = e instanceof DrError && e.meta.stage === "age" ? "cannot decrypt" : "cannot decompress";
           problems.push({ file: f.name, problem: `${what}: ${messageOf(e)}` });
         }
       }
     } catch (e) {
-      problems.push({ file: f.name, problem: (e as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : messageOf(e) });
+      problems.push({
+        file: f.name,
+        problem: (e as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : messageOf(e),
+      });
     }
   }
   return { id: m.id, dir: set.dir, ok: problems.length === 0, files: m.files.length, bytes, problems };

@@ -22,10 +22,26 @@ import { checkRepository, preflightRepository } from "../backup/backup.js";
 import type { BackupManifest, BinlogFileFacts } from "../backup/manifest.generated.js";
 import { clientConnectionArgs } from "../backup/methods.js";
 import { encodingProblem, setEncoding, type SetEncoding } from "../backup/encoding.js";
-import { beginSet, binlogSetsDir, cleanDebris, listSets, newSetId, publishSet, stagingDir } from "../backup/set-store.js";
+import {
+  beginSet,
+  binlogSetsDir,
+  cleanDebris,
+  listSets,
+  newSetId,
+  publishSet,
+  stagingDir,
+} from "../backup/set-store.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { acquireLock } from "../state/lock.js";
-import { BinlogParser, formatGtid, gtidContinuity, gtidListText, parseGtidList, type BinlogSummary, type Gtid } from "./parse.js";
+import {
+  BinlogParser,
+  formatGtid,
+  gtidContinuity,
+  gtidListText,
+  parseGtidList,
+  type BinlogSummary,
+  type Gtid,
+} from "./parse.js";
 
 export const PROGRESS = "progress.json";
 
@@ -78,11 +94,30 @@ export interface ServerBinlogState {
 }
 
 async function readServerState(conn: Connection, serverName: string): Promise<ServerBinlogState> {
-  const v = Object.fromEntries((await rowsOf(conn, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'server_id', 'log_bin_basename', 'gtid_binlog_pos')")).map((r) => [String(r.Variable_name), String(r.Value)]));
-  if (v.log_bin !== "ON") throw new DrError("failed", `server ${serverName}: binary logging is off (log_bin = ${v.log_bin ?? "?"}): there is nothing to archive`, { hint: "`drctl apply` configures it; log_bin takes effect after a restart" });
+  const v = Object.fromEntries(
+    (
+      await rowsOf(
+        conn,
+        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'server_id', 'log_bin_basename', 'gtid_binlog_pos')",
+      )
+    ).map((r) => [String(r.Variable_name), String(r.Value)]),
+  );
+  if (v.log_bin !== "ON")
+    throw new DrError(
+      "failed",
+      `server ${serverName}: binary logging is off (log_bin = ${v.log_bin ?? "?"}): there is nothing to archive`,
+      { hint: "`drctl apply` configures it; log_bin takes effect after a restart" },
+    );
   const [st] = await rowsOf(conn, "SHOW MASTER STATUS");
-  if (!st) throw new DrError("failed", `server ${serverName}: SHOW MASTER STATUS returned nothing (does the account have BINLOG MONITOR?)`);
-  const logs = (await rowsOf(conn, "SHOW BINARY LOGS")).map((r) => ({ name: String(r.Log_name), size: Number(r.File_size) }));
+  if (!st)
+    throw new DrError(
+      "failed",
+      `server ${serverName}: SHOW MASTER STATUS returned nothing (does the account have BINLOG MONITOR?)`,
+    );
+  const logs = (await rowsOf(conn, "SHOW BINARY LOGS")).map((r) => ({
+    name: String(r.Log_name),
+    size: Number(r.File_size),
+  }));
   return {
     serverId: v.server_id ?? "",
     basename: (v.log_bin_basename ?? "").split("/").pop() ?? "",
@@ -105,16 +140,27 @@ export async function readProgress(dir: string): Promise<ArchiveProgress | undef
  * last archive run that reached the server's position and left nothing behind (an idle server
  * counts as archived up to then). Undefined when no such run is recorded.
  */
-export async function archivedUntil(repoPath: string, serverName: string, serverId?: string): Promise<string | undefined> {
+export async function archivedUntil(
+  repoPath: string,
+  serverName: string,
+  serverId?: string,
+): Promise<string | undefined> {
   const p = await readProgress(binlogSetsDir(repoPath, serverName));
   if (!p?.complete || (serverId !== undefined && p.serverId !== serverId)) return undefined;
   return p.checkedAt;
 }
 
 /** How far a server's archive reaches: the last clean archive run (archivedUntil) and the newest archived event. */
-export async function archiveCoverage(repoPath: string, serverName: string, serverId?: string): Promise<{ archivedUntil?: string; newestEvent?: string }> {
+export async function archiveCoverage(
+  repoPath: string,
+  serverName: string,
+  serverId?: string,
+): Promise<{ archivedUntil?: string; newestEvent?: string }> {
   const until = await archivedUntil(repoPath, serverName, serverId);
-  const newestEvent = (await listSets(binlogSetsDir(repoPath, serverName))).sets.map((s) => s.manifest.binlog?.lastEventAt ?? "").sort().at(-1);
+  const newestEvent = (await listSets(binlogSetsDir(repoPath, serverName))).sets
+    .map((s) => s.manifest.binlog?.lastEventAt ?? "")
+    .sort()
+    .at(-1);
   return { ...(until ? { archivedUntil: until } : {}), ...(newestEvent ? { newestEvent } : {}) };
 }
 
@@ -125,16 +171,25 @@ function factsOf(m: BackupManifest): BinlogFileFacts | undefined {
 /** The datasets that archive this server's binlogs, and so the repositories the files go to. */
 export function archiveTargets(spec: DrSpec, server: string): string[] {
   const repos = new Set<string>();
-  for (const ds of Object.values(spec.datasets)) if (ds.server === server && ds.binlog?.archive) repos.add(ds.repository);
+  for (const ds of Object.values(spec.datasets))
+    if (ds.server === server && ds.binlog?.archive) repos.add(ds.repository);
   return [...repos].sort();
 }
 
-export async function archiveBinlogs(spec: DrSpec, serverName: string, opts: { say?: (line: string) => void; lockWaitMs?: number } = {}): Promise<ArchiveOutcome[]> {
+export async function archiveBinlogs(
+  spec: DrSpec,
+  serverName: string,
+  opts: { say?: (line: string) => void; lockWaitMs?: number } = {},
+): Promise<ArchiveOutcome[]> {
   const say = opts.say ?? (() => {});
   const server = spec.servers[serverName];
-  if (!server) throw new DrError("invalid", `the spec has no server ${JSON.stringify(serverName)}`, { hint: `servers: ${Object.keys(spec.servers).join(", ")}` });
+  if (!server)
+    throw new DrError("invalid", `the spec has no server ${JSON.stringify(serverName)}`, {
+      hint: `servers: ${Object.keys(spec.servers).join(", ")}`,
+    });
   const targets = archiveTargets(spec, serverName);
-  if (!targets.length) throw new DrError("invalid", `no dataset archives the binlogs of server ${serverName} (binlog: { archive: true })`);
+  if (!targets.length)
+    throw new DrError("invalid", `no dataset archives the binlogs of server ${serverName} (binlog: { archive: true })`);
   const repos = await Promise.all(targets.map(async (name) => ({ name, path: await checkRepository(spec, name) })));
   for (const r of repos) await preflightRepository(r.path, r.name, 0, "");
 
@@ -165,7 +220,10 @@ export async function archiveBinlogs(spec: DrSpec, serverName: string, opts: { s
     const rotated = state.current.file !== start.current.file;
     // the progress records the GTID position read BEFORE the rotation: everything up to it is in the
     // closed files archived now; a transaction that slipped in after the flush makes the next run rotate again
-    for (const repo of repos) outcomes.push(await archiveInto(spec, serverName, server, repo, state, { checkedAt, rotated, say, gtidBefore: start.gtid }));
+    for (const repo of repos)
+      outcomes.push(
+        await archiveInto(spec, serverName, server, repo, state, { checkedAt, rotated, say, gtidBefore: start.gtid }),
+      );
     return outcomes;
   } finally {
     await conn.end().catch(() => {});
@@ -179,7 +237,10 @@ export async function archiveBinlogs(spec: DrSpec, serverName: string, opts: { s
  * (a fresh binlog's checkpoint event lands a moment after a rotation and would look like news,
  * rotating an idle server every run). Without GTIDs, the position says it.
  */
-export function newEventsSince(p: ArchiveProgress | undefined, now: { serverId: string; gtid: string; current: { file: string; position: number } }): boolean {
+export function newEventsSince(
+  p: ArchiveProgress | undefined,
+  now: { serverId: string; gtid: string; current: { file: string; position: number } },
+): boolean {
   if (!p || p.serverId !== now.serverId) return now.gtid !== "" || now.current.position > 1024;
   if (now.gtid !== "" || p.serverAt.gtid !== "") return p.serverAt.gtid !== now.gtid;
   return p.serverAt.file !== now.current.file || p.serverAt.position !== now.current.position;
@@ -192,14 +253,19 @@ const timelineOf = (m: BackupManifest) => m.binlog?.timeline ?? 0;
  * back below the archive's, or a GTID domain's sequence went back below what the archive holds.
  * Returns what was seen, or undefined.
  */
-export function resetSince(last: BackupManifest, state: Pick<ServerBinlogState, "current" | "gtid">): string | undefined {
+export function resetSince(
+  last: BackupManifest,
+  state: Pick<ServerBinlogState, "current" | "gtid">,
+): string | undefined {
   const seq = splitBinlogName(state.current.file).sequence;
-  if (seq < last.binlog!.sequence) return `binlog numbering restarted (the server writes ${state.current.file}; the archive already holds ${last.binlog!.file})`;
+  if (seq < last.binlog!.sequence)
+    return `binlog numbering restarted (the server writes ${state.current.file}; the archive already holds ${last.binlog!.file})`;
   if (!last.binlog!.lastGtid) return undefined;
   const now = state.gtid ? parseGtidList(state.gtid) : new Map<number, Gtid>();
   for (const g of parseGtidList(last.binlog!.lastGtid).values()) {
     const cur = now.get(g.domain);
-    if (!cur || cur.seq < g.seq) return `the GTID state went back (domain ${g.domain}: the archive reached ${formatGtid(g)}, the server is at ${cur ? formatGtid(cur) : "nothing"})`;
+    if (!cur || cur.seq < g.seq)
+      return `the GTID state went back (domain ${g.domain}: the archive reached ${formatGtid(g)}, the server is at ${cur ? formatGtid(cur) : "nothing"})`;
   }
   return undefined;
 }
@@ -208,17 +274,28 @@ export function resetSince(last: BackupManifest, state: Pick<ServerBinlogState, 
  * Gaps the archive already has before this run copies anything: the server behind the name
  * changed, or files the archive expects next were purged from the server before they were archived.
  */
-export function gapsBefore(archived: BackupManifest[], last: BackupManifest | undefined, state: ServerBinlogState, serverName: string): Gap[] {
+export function gapsBefore(
+  archived: BackupManifest[],
+  last: BackupManifest | undefined,
+  state: ServerBinlogState,
+  serverName: string,
+): Gap[] {
   const gaps: Gap[] = [];
   const prevAny = archived.at(-1);
   if (prevAny && (prevAny.server.serverId !== state.serverId || prevAny.binlog!.basename !== state.basename)) {
-    gaps.push({ kind: "server-changed", detail: `the archive's last binlog ${prevAny.binlog!.file} came from server_id ${prevAny.server.serverId} (${prevAny.binlog!.basename}); the server now is server_id ${state.serverId} (${state.basename})` });
+    gaps.push({
+      kind: "server-changed",
+      detail: `the archive's last binlog ${prevAny.binlog!.file} came from server_id ${prevAny.server.serverId} (${prevAny.binlog!.basename}); the server now is server_id ${state.serverId} (${state.basename})`,
+    });
   }
   if (last) {
     const want = last.binlog!.sequence + 1;
     const oldest = Math.min(...state.logs.map((l) => splitBinlogName(l.name).sequence));
     for (let seq = want; seq < oldest; seq++) {
-      gaps.push({ kind: "purged", detail: `${state.basename}.${String(seq).padStart(6, "0")} was purged from ${serverName} before it was archived` });
+      gaps.push({
+        kind: "purged",
+        detail: `${state.basename}.${String(seq).padStart(6, "0")} was purged from ${serverName} before it was archived`,
+      });
     }
   }
   return gaps;
@@ -244,10 +321,16 @@ async function archiveInto(
   const mine = archived.filter((m) => m.server.serverId === state.serverId && m.binlog!.basename === state.basename);
   const before = await readProgress(parent);
   let timeline = Math.max(0, ...mine.map(timelineOf), before?.serverId === state.serverId ? (before.timeline ?? 0) : 0);
-  let last = mine.filter((m) => timelineOf(m) === timeline).sort((a, b) => a.binlog!.sequence - b.binlog!.sequence).at(-1);
+  let last = mine
+    .filter((m) => timelineOf(m) === timeline)
+    .sort((a, b) => a.binlog!.sequence - b.binlog!.sequence)
+    .at(-1);
   const reset = last ? resetSince(last, state) : undefined;
   if (reset) {
-    gaps.push({ kind: "reset", detail: `${reset} on ${serverName} (RESET MASTER?): the archive starts binlog timeline ${timeline + 1}; sets taken before it restore up to the end of ${last!.binlog!.file} at most — take a new full backup to start a chain on the new binlogs` });
+    gaps.push({
+      kind: "reset",
+      detail: `${reset} on ${serverName} (RESET MASTER?): the archive starts binlog timeline ${timeline + 1}; sets taken before it restore up to the end of ${last!.binlog!.file} at most — take a new full backup to start a chain on the new binlogs`,
+    });
     timeline += 1;
     last = undefined;
   }
@@ -256,7 +339,9 @@ async function archiveInto(
   const closed = state.logs.filter((l) => l.name !== state.current.file);
   gaps.push(...gapsBefore(archived, last, state, serverName));
 
-  const ds = Object.values(spec.datasets).find((d) => d.server === serverName && d.binlog?.archive && d.repository === repo.name);
+  const ds = Object.values(spec.datasets).find(
+    (d) => d.server === serverName && d.binlog?.archive && d.repository === repo.name,
+  );
   let staging: string | undefined;
   let encoding: SetEncoding | undefined;
   try {
@@ -264,7 +349,10 @@ async function archiveInto(
       const have = byName.get(log.name);
       if (have) {
         if (have.binlog!.endPosition !== log.size) {
-          gaps.push({ kind: "content-changed", detail: `${log.name} on ${serverName} is ${log.size} bytes; the archived file of that name is ${have.binlog!.endPosition} (RESET MASTER? the archive keeps the old one)` });
+          gaps.push({
+            kind: "content-changed",
+            detail: `${log.name} on ${serverName} is ${log.size} bytes; the archived file of that name is ${have.binlog!.endPosition} (RESET MASTER? the archive keeps the old one)`,
+          });
         }
         continue;
       }
@@ -280,8 +368,15 @@ async function archiveInto(
         await rm(staged, { force: true });
         continue;
       }
-      if (summary.size !== log.size) throw new DrError("failed", `${log.name}: fetched ${summary.size} bytes, the server lists ${log.size}`);
-      if (last && last.server.serverId === state.serverId && last.binlog!.sequence === sequence - 1 && last.binlog!.gtidListAtStart !== undefined && summary.gtidListAtStart) {
+      if (summary.size !== log.size)
+        throw new DrError("failed", `${log.name}: fetched ${summary.size} bytes, the server lists ${log.size}`);
+      if (
+        last &&
+        last.server.serverId === state.serverId &&
+        last.binlog!.sequence === sequence - 1 &&
+        last.binlog!.gtidListAtStart !== undefined &&
+        summary.gtidListAtStart
+      ) {
         const prevStart = [...parseGtidList(last.binlog!.gtidListAtStart).values()];
         const prevLast = last.binlog!.lastGtid ? parseGtidList(last.binlog!.lastGtid) : new Map<number, Gtid>();
         const hole = gtidContinuity(prevStart, prevLast, summary.gtidListAtStart);
@@ -296,7 +391,18 @@ async function archiveInto(
         const r = await streamToFile(join(setDir, name), { producer: fileProducer(staged), ...encoding.stream });
         const wrong = encodingProblem(r.head, encoding.manifest);
         if (wrong) throw new DrError("failed", `${log.name}: ${wrong}; nothing is published`);
-        const manifest = binlogManifest({ id, project: spec.project, serverName, state, file: log.name, summary, started, stored: { name, bytes: r.bytes, sha256: r.sha256 }, encoding, timeline });
+        const manifest = binlogManifest({
+          id,
+          project: spec.project,
+          serverName,
+          state,
+          file: log.name,
+          summary,
+          started,
+          stored: { name, bytes: r.bytes, sha256: r.sha256 },
+          encoding,
+          timeline,
+        });
         throwIfInterrupted((signal) => interruptedError(signal, `archiving ${log.name} of ${serverName}`));
         await publishSet(setDir, manifest);
         published = true;
@@ -361,11 +467,22 @@ function binlogManifest(o: {
     project: o.project,
     kind: "binlog",
     method: "binlog",
-    server: { name: o.serverName, version: "", flavor: "mariadb", serverId: o.state.serverId, binlogBasename: o.state.basename },
+    server: {
+      name: o.serverName,
+      version: "",
+      flavor: "mariadb",
+      serverId: o.state.serverId,
+      binlogBasename: o.state.basename,
+    },
     host: hostname(),
     startedAt: o.started.toISOString(),
     finishedAt: new Date().toISOString(),
-    consistentPoint: { file: o.file, position: summary.size, ...(facts.lastGtid ? { gtid: facts.lastGtid } : {}), source: "end of the archived binlog" },
+    consistentPoint: {
+      file: o.file,
+      position: summary.size,
+      ...(facts.lastGtid ? { gtid: facts.lastGtid } : {}),
+      source: "end of the archived binlog",
+    },
     files: [{ name: o.stored.name, role: "binlog", source: o.file, bytes: o.stored.bytes, sha256: o.stored.sha256 }],
     ...o.encoding.manifest,
     tools: { mysqlbinlog: "--read-from-remote-server --raw" },
@@ -375,8 +492,20 @@ function binlogManifest(o: {
 
 async function fetchBinlog(server: DrSpec["servers"][string], file: string, dir: string): Promise<void> {
   // --raw writes files named after the binlog under --result-file's prefix (never to stdout)
-  const r = await runTool("mysqlbinlog", [...clientConnectionArgs(server), "--read-from-remote-server", "--raw", `--result-file=${dir}/`, "--", file]);
-  if (r.exitCode !== 0) throw new DrError("failed", `stage mysqlbinlog ${describeExit(r)} fetching ${file}: ${r.all.trim().split("\n").slice(-4).join("\n")}`, { meta: { stage: "mysqlbinlog" } });
+  const r = await runTool("mysqlbinlog", [
+    ...clientConnectionArgs(server),
+    "--read-from-remote-server",
+    "--raw",
+    `--result-file=${dir}/`,
+    "--",
+    file,
+  ]);
+  if (r.exitCode !== 0)
+    throw new DrError(
+      "failed",
+      `stage mysqlbinlog ${describeExit(r)} fetching ${file}: ${r.all.trim().split("\n").slice(-4).join("\n")}`,
+      { meta: { stage: "mysqlbinlog" } },
+    );
 }
 
 async function parseFile(path: string): Promise<BinlogSummary> {

@@ -39,7 +39,10 @@ export function formatGtid(g: Gtid): string {
 /** "0-1-5,1-2-9" → per-domain map (MariaDB's gtid_binlog_pos form). */
 export function parseGtidList(text: string): Map<number, Gtid> {
   const out = new Map<number, Gtid>();
-  for (const part of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)-(\d+)-(\d+)$/.exec(part);
     if (!m) throw new Error(`not a MariaDB GTID: ${part}`);
     out.set(Number(m[1]), { domain: Number(m[1]), server: Number(m[2]), seq: BigInt(m[3]!) });
@@ -48,7 +51,10 @@ export function parseGtidList(text: string): Map<number, Gtid> {
 }
 
 export function gtidListText(list: Iterable<Gtid>): string {
-  return [...list].sort((a, b) => a.domain - b.domain).map(formatGtid).join(",");
+  return [...list]
+    .sort((a, b) => a.domain - b.domain)
+    .map(formatGtid)
+    .join(",");
 }
 
 export interface BinlogSummary {
@@ -97,11 +103,18 @@ export interface TransactionGroup {
  * the target (a GTID-group boundary — never inside a transaction). No stop position: the whole
  * file is at or before the target.
  */
-export function stopAt(groups: TransactionGroup[], targetSeconds: number): { stopPosition?: number; lastApplied?: TransactionGroup; stoppedBy?: TransactionGroup } {
+export function stopAt(
+  groups: TransactionGroup[],
+  targetSeconds: number,
+): { stopPosition?: number; lastApplied?: TransactionGroup; stoppedBy?: TransactionGroup } {
   // a group whose statement matched (--before) stops the replay just as a later time does
   const cut = groups.findIndex((g) => g.timestamp > targetSeconds || g.matched !== undefined);
   if (cut < 0) return groups.length ? { lastApplied: groups.at(-1)! } : {};
-  return { stopPosition: groups[cut]!.position, stoppedBy: groups[cut]!, ...(cut > 0 ? { lastApplied: groups[cut - 1]! } : {}) };
+  return {
+    stopPosition: groups[cut]!.position,
+    stoppedBy: groups[cut]!,
+    ...(cut > 0 ? { lastApplied: groups[cut - 1]! } : {}),
+  };
 }
 
 /**
@@ -170,7 +183,8 @@ export class BinlogParser {
   }
 
   finish(): BinlogSummary {
-    if (!this.s.error && this.buf.length) this.s.error = `the file ends inside an event at offset ${this.offset} (${this.buf.length} bytes)`;
+    if (!this.s.error && this.buf.length)
+      this.s.error = `the file ends inside an event at offset ${this.offset} (${this.buf.length} bytes)`;
     return this.s;
   }
 
@@ -194,7 +208,10 @@ export class BinlogParser {
           if (q.db !== "" && !/^(BEGIN|COMMIT|ROLLBACK|XA )/i.test(q.text)) addDatabase(group, q.db);
         }
         if (!this.match || !group) return;
-        const text = type === EVENT.QUERY ? queryText(body, this.checksum) : body.subarray(0, body.length - this.checksum).toString("utf8");
+        const text =
+          type === EVENT.QUERY
+            ? queryText(body, this.checksum)
+            : body.subarray(0, body.length - this.checksum).toString("utf8");
         const normalized = normalizeStatement(text);
         if (!/^(BEGIN|COMMIT|ROLLBACK|XA )/i.test(normalized)) this.groupStatements.push(normalized);
         if (group.matched === undefined && (this.match.test(normalized) || this.match.test(unqualified(normalized)))) {
@@ -208,7 +225,11 @@ export class BinlogParser {
         const list: Gtid[] = [];
         for (let i = 0; i < count; i++) {
           const o = 4 + i * 16;
-          list.push({ domain: body.readUInt32LE(o), server: body.readUInt32LE(o + 4), seq: body.readBigUInt64LE(o + 8) });
+          list.push({
+            domain: body.readUInt32LE(o),
+            server: body.readUInt32LE(o + 4),
+            seq: body.readBigUInt64LE(o + 8),
+          });
         }
         this.s.gtidListAtStart ??= list;
         return;
@@ -232,7 +253,12 @@ export class BinlogParser {
       case EVENT.MYSQL_ANONYMOUS_GTID:
       case EVENT.MYSQL_GTID_TAGGED:
         // flags (1) + source uuid (16) + number (8) at least; the tagged form is longer, never shorter
-        if (body.length - this.checksum < 25) return this.malformed(type === EVENT.MYSQL_ANONYMOUS_GTID ? "MySQL anonymous GTID" : "MySQL GTID", position, body.length);
+        if (body.length - this.checksum < 25)
+          return this.malformed(
+            type === EVENT.MYSQL_ANONYMOUS_GTID ? "MySQL anonymous GTID" : "MySQL GTID",
+            position,
+            body.length,
+          );
         this.s.groups?.push({ position, timestamp: ts });
         this.groupStatements = [];
         this.s.transactions++;
@@ -286,7 +312,10 @@ export function gtidContinuity(prevStart: Gtid[], prevLast: Map<number, Gtid>, n
  * Only names that start with a letter or _ count (a decimal such as 3.90 stays).
  */
 export function unqualified(sql: string): string {
-  return sql.replace(/(?<![\w$\u0080-\uffff])[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*\.(?=[A-Za-z_\u0080-\uffff*])/g, "");
+  return sql.replace(
+    /(?<![\w$\u0080-\uffff])[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*\.(?=[A-Za-z_\u0080-\uffff*])/g,
+    "",
+  );
 }
 
 /** A Query event's SQL: after the 13-byte post-header, the status variables and the NUL-terminated database name. */
@@ -300,7 +329,10 @@ function queryParts(body: Buffer, checksum: number): { db: string; text: string 
   const statusLen = body.readUInt16LE(11);
   const dbStart = 13 + statusLen;
   const start = dbStart + dbLen + 1;
-  return { db: body.subarray(dbStart, dbStart + dbLen).toString("utf8"), text: body.subarray(start, Math.max(start, body.length - checksum)).toString("utf8") };
+  return {
+    db: body.subarray(dbStart, dbStart + dbLen).toString("utf8"),
+    text: body.subarray(start, Math.max(start, body.length - checksum)).toString("utf8"),
+  };
 }
 
 function addDatabase(group: TransactionGroup, db: string): void {

@@ -24,7 +24,8 @@ export function splitList(v: string): string[] {
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!/^[0-9]+$/.test(v) || n < 1 || n > 65535) throw new DrError("invalid", `--port ${v}: expected a TCP port (1-65535)`);
+  if (!/^[0-9]+$/.test(v) || n < 1 || n > 65535)
+    throw new DrError("invalid", `--port ${v}: expected a TCP port (1-65535)`);
   return n;
 }
 
@@ -55,10 +56,19 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--detailed-exitcode", "exit 2 when the plan has changes, 0 when none", false)
     .option("--no-tui", "plain text even on a terminal")
     .addOption(new Option("--observed <FILE>", "use a recorded observed state instead of live discovery").hideHelp())
-    .action(async (opts: { file: string; out?: string; json: boolean; detailedExitcode: boolean; tui: boolean; observed?: string }) => {
-      const { planCommand } = await import("./commands/plan.js");
-      setCode(await planCommand(opts, io));
-    });
+    .action(
+      async (opts: {
+        file: string;
+        out?: string;
+        json: boolean;
+        detailedExitcode: boolean;
+        tui: boolean;
+        observed?: string;
+      }) => {
+        const { planCommand } = await import("./commands/plan.js");
+        setCode(await planCommand(opts, io));
+      },
+    );
 
   program
     .command("apply")
@@ -68,14 +78,27 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--auto-approve", "do not ask for confirmation (required when not on a terminal)", false)
     .option("--lock-timeout <DURATION>", "wait this long for another apply to finish", "0s")
     .option("--allow-errors", "apply although the plan has error findings (refused by default)", false)
-    .action(async (planFile: string | undefined, opts: { file: string; autoApprove: boolean; lockTimeout: string; allowErrors: boolean }, cmd: Command) => {
-      const { applyCommand } = await import("./commands/apply.js");
-      setCode(await applyCommand({ ...opts, fileGiven: cmd.getOptionValueSource("file") === "cli", ...(planFile ? { planFile } : {}) }, io));
-    });
+    .action(
+      async (
+        planFile: string | undefined,
+        opts: { file: string; autoApprove: boolean; lockTimeout: string; allowErrors: boolean },
+        cmd: Command,
+      ) => {
+        const { applyCommand } = await import("./commands/apply.js");
+        setCode(
+          await applyCommand(
+            { ...opts, fileGiven: cmd.getOptionValueSource("file") === "cli", ...(planFile ? { planFile } : {}) },
+            io,
+          ),
+        );
+      },
+    );
 
   // the commands the cron jobs run; each journals its run (see commands/job.ts)
   const job = (command: string, subject: string, file: string, words: string[]) =>
-    import("./commands/job.js").then(async ({ runJob, notInThisVersion }) => setCode(await runJob({ specFile: file, command, subject, argv: words }, io, notInThisVersion(command))));
+    import("./commands/job.js").then(async ({ runJob, notInThisVersion }) =>
+      setCode(await runJob({ specFile: file, command, subject, argv: words }, io, notInThisVersion(command))),
+    );
   program
     .command("backup")
     .description("take a backup of a dataset (what the cron jobs run)")
@@ -84,9 +107,16 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(new Option("--kind <KIND>", "full or incremental").choices(["full", "incremental"]).default("full"))
     .option("--lock-timeout <DURATION>", "wait this long for another backup of the dataset", "1h")
     .action(async (ds: string, opts: { file: string; kind: "full" | "incremental"; lockTimeout: string }) => {
-      const [{ runJob }, { backupWork }] = await Promise.all([import("./commands/job.js"), import("./commands/backup.js")]);
+      const [{ runJob }, { backupWork }] = await Promise.all([
+        import("./commands/job.js"),
+        import("./commands/backup.js"),
+      ]);
       const words = ["backup", "-f", opts.file, ds, "--kind", opts.kind];
-      setCode(await runJob({ specFile: opts.file, command: "backup", subject: ds, argv: words }, io, (spec) => backupWork(spec, { dataset: ds, kind: opts.kind, lockTimeout: opts.lockTimeout }, io)));
+      setCode(
+        await runJob({ specFile: opts.file, command: "backup", subject: ds, argv: words }, io, (spec) =>
+          backupWork(spec, { dataset: ds, kind: opts.kind, lockTimeout: opts.lockTimeout }, io),
+        ),
+      );
     });
   program
     .command("backups")
@@ -105,30 +135,94 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(specOption())
     .option("--deep", "also decrypt and decompress every file", false)
     .action(async (ids: string[], opts: { file: string; deep: boolean }) => {
-      const [{ runJob }, { verifyWork }] = await Promise.all([import("./commands/job.js"), import("./commands/backup.js")]);
+      const [{ runJob }, { verifyWork }] = await Promise.all([
+        import("./commands/job.js"),
+        import("./commands/backup.js"),
+      ]);
       const words = ["verify", "-f", opts.file, ...(opts.deep ? ["--deep"] : []), ...ids];
-      setCode(await runJob({ specFile: opts.file, command: "verify", subject: ids.join(" ") || "all", argv: words }, io, (spec) => verifyWork(spec, { ids, deep: opts.deep }, io)));
+      setCode(
+        await runJob(
+          { specFile: opts.file, command: "verify", subject: ids.join(" ") || "all", argv: words },
+          io,
+          (spec) => verifyWork(spec, { ids, deep: opts.deep }, io),
+        ),
+      );
     });
   program
     .command("restore")
     .description("restore a dataset into a throwaway sandbox, to a time or the newest archived point")
     .argument("<DATASET>")
     .addOption(specOption())
-    .requiredOption("--to <TIME>", "ISO time, UTC unless a zone is given (2026-11-25T14:03:00Z, 2026-11-25 15:03+01:00), or latest")
-    .option("--before <REGEX>", "stop just before the first transaction after the backup whose statement matches (e.g. 'DROP TABLE grades')")
-    .option("--skip <REGEX>", "leave out the first transaction after the backup whose statement matches, replay the rest to --to")
+    .requiredOption(
+      "--to <TIME>",
+      "ISO time, UTC unless a zone is given (2026-11-25T14:03:00Z, 2026-11-25 15:03+01:00), or latest",
+    )
+    .option(
+      "--before <REGEX>",
+      "stop just before the first transaction after the backup whose statement matches (e.g. 'DROP TABLE grades')",
+    )
+    .option(
+      "--skip <REGEX>",
+      "leave out the first transaction after the backup whose statement matches, replay the rest to --to",
+    )
     .option("--force", "with --skip: go on although later transactions change rows the skipped one touched", false)
     .option("--target <SERVER>", "sandbox (default), or a server of the spec to copy --tables into", "sandbox")
-    .option("--tables <LIST>", "db.table[,db.table…] (a comma in a name: \\,): bring these back into --target", (v: string, prev: string[] = []) => [...prev, ...splitList(v)])
+    .option(
+      "--tables <LIST>",
+      "db.table[,db.table…] (a comma in a name: \\,): bring these back into --target",
+      (v: string, prev: string[] = []) => [...prev, ...splitList(v)],
+    )
     .option("--rename <OLD=NEW...>", "give a restored table a new name on the target (nothing there is overwritten)")
     .option("--yes", "confirm writing to a live server (off a terminal it is required)", false)
     .option("--keep", "leave the sandbox running and print how to connect", false)
-    .option("--lock-timeout <DURATION>", "wait this long for a prune or drill of the dataset (they hold its sets)", "1h")
-    .action(async (ds: string, opts: { file: string; to: string; keep: boolean; before?: string; skip?: string; force: boolean; target: string; tables?: string[]; rename?: string[]; yes: boolean; lockTimeout: string }) => {
-      const [{ runJob }, { restoreWork }] = await Promise.all([import("./commands/job.js"), import("./commands/restore.js")]);
-      const words = ["restore", "-f", opts.file, ds, "--to", opts.to, ...(opts.before !== undefined ? ["--before", opts.before] : []), ...(opts.skip !== undefined ? ["--skip", opts.skip] : []), ...(opts.force ? ["--force"] : []), ...(opts.target !== "sandbox" ? ["--target", opts.target] : []), ...(opts.tables ? ["--tables", opts.tables.join(",")] : []), ...(opts.rename ?? []).flatMap((r) => ["--rename", r]), ...(opts.keep ? ["--keep"] : [])];
-      setCode(await runJob({ specFile: opts.file, command: "restore", subject: ds, argv: words }, io, (spec) => restoreWork(spec, ds, opts, io)));
-    });
+    .option(
+      "--lock-timeout <DURATION>",
+      "wait this long for a prune or drill of the dataset (they hold its sets)",
+      "1h",
+    )
+    .action(
+      async (
+        ds: string,
+        opts: {
+          file: string;
+          to: string;
+          keep: boolean;
+          before?: string;
+          skip?: string;
+          force: boolean;
+          target: string;
+          tables?: string[];
+          rename?: string[];
+          yes: boolean;
+          lockTimeout: string;
+        },
+      ) => {
+        const [{ runJob }, { restoreWork }] = await Promise.all([
+          import("./commands/job.js"),
+          import("./commands/restore.js"),
+        ]);
+        const words = [
+          "restore",
+          "-f",
+          opts.file,
+          ds,
+          "--to",
+          opts.to,
+          ...(opts.before !== undefined ? ["--before", opts.before] : []),
+          ...(opts.skip !== undefined ? ["--skip", opts.skip] : []),
+          ...(opts.force ? ["--force"] : []),
+          ...(opts.target !== "sandbox" ? ["--target", opts.target] : []),
+          ...(opts.tables ? ["--tables", opts.tables.join(",")] : []),
+          ...(opts.rename ?? []).flatMap((r) => ["--rename", r]),
+          ...(opts.keep ? ["--keep"] : []),
+        ];
+        setCode(
+          await runJob({ specFile: opts.file, command: "restore", subject: ds, argv: words }, io, (spec) =>
+            restoreWork(spec, ds, opts, io),
+          ),
+        );
+      },
+    );
   program
     .command("binlog")
     .description("binary log archiving")
@@ -137,9 +231,16 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument("<SERVER>")
     .addOption(specOption())
     .action(async (server: string, opts: { file: string }) => {
-      const [{ runJob }, { binlogArchiveWork }] = await Promise.all([import("./commands/job.js"), import("./commands/binlog.js")]);
+      const [{ runJob }, { binlogArchiveWork }] = await Promise.all([
+        import("./commands/job.js"),
+        import("./commands/binlog.js"),
+      ]);
       const words = ["binlog", "archive", "-f", opts.file, server];
-      setCode(await runJob({ specFile: opts.file, command: "binlog archive", subject: server, argv: words }, io, (spec) => binlogArchiveWork(spec, server, io)));
+      setCode(
+        await runJob({ specFile: opts.file, command: "binlog archive", subject: server, argv: words }, io, (spec) =>
+          binlogArchiveWork(spec, server, io),
+        ),
+      );
     });
   program
     .command("copy")
@@ -155,11 +256,19 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--dry-run", "show what would be removed", false)
     .addOption(new Option("--now <ISO>", "evaluate the policy as of this time (tests, what-if)").hideHelp())
     .action(async (ds: string, opts: { file: string; dryRun: boolean; now?: string }) => {
-      const [{ runJob }, { pruneWork }] = await Promise.all([import("./commands/job.js"), import("./commands/prune.js")]);
+      const [{ runJob }, { pruneWork }] = await Promise.all([
+        import("./commands/job.js"),
+        import("./commands/prune.js"),
+      ]);
       const now = opts.now === undefined ? undefined : parseInstant(opts.now);
-      if (opts.now !== undefined && !now) throw new DrError("invalid", `--now ${opts.now}: expected an ISO time such as 2026-11-25T04:00:00Z`);
+      if (opts.now !== undefined && !now)
+        throw new DrError("invalid", `--now ${opts.now}: expected an ISO time such as 2026-11-25T04:00:00Z`);
       const words = ["prune", "-f", opts.file, ds, ...(opts.dryRun ? ["--dry-run"] : [])];
-      setCode(await runJob({ specFile: opts.file, command: "prune", subject: ds, argv: words }, io, (spec) => pruneWork(spec, ds, { dryRun: opts.dryRun, ...(now ? { now } : {}) }, io)));
+      setCode(
+        await runJob({ specFile: opts.file, command: "prune", subject: ds, argv: words }, io, (spec) =>
+          pruneWork(spec, ds, { dryRun: opts.dryRun, ...(now ? { now } : {}) }, io),
+        ),
+      );
     });
   const drill = program.command("drill").description("restore drills: prove recoverability, measure RTO/RPO");
   drill
@@ -170,20 +279,41 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--seed <TEXT>", "seed of a random restore point (a drill's record names the one it used, to re-run it)")
     .option("--lock-timeout <DURATION>", "wait this long for another drill or prune of the dataset", "1h")
     .action(async (name: string, opts: { file: string; seed?: string; lockTimeout: string }) => {
-      const [{ runJob }, { drillWork }] = await Promise.all([import("./commands/job.js"), import("./commands/drill.js")]);
+      const [{ runJob }, { drillWork }] = await Promise.all([
+        import("./commands/job.js"),
+        import("./commands/drill.js"),
+      ]);
       const words = ["drill", "run", "-f", opts.file, name, ...(opts.seed !== undefined ? ["--seed", opts.seed] : [])];
-      setCode(await runJob({ specFile: opts.file, command: "drill run", subject: name, argv: words }, io, (spec) => drillWork(spec, name, opts, io)));
+      setCode(
+        await runJob({ specFile: opts.file, command: "drill run", subject: name, argv: words }, io, (spec) =>
+          drillWork(spec, name, opts, io),
+        ),
+      );
     });
   drill
     .command("verify")
-    .description("restore a dataset's newest full set to its own point and verify it (what apply's verification.<dataset> runs)")
+    .description(
+      "restore a dataset's newest full set to its own point and verify it (what apply's verification.<dataset> runs)",
+    )
     .argument("<DATASET>")
     .addOption(specOption())
     .option("--lock-timeout <DURATION>", "wait this long for another drill or prune of the dataset", "1h")
     .action(async (ds: string, opts: { file: string; lockTimeout: string }) => {
-      const [{ runJob }, { drillWork, verificationDrill }] = await Promise.all([import("./commands/job.js"), import("./commands/drill.js")]);
+      const [{ runJob }, { drillWork, verificationDrill }] = await Promise.all([
+        import("./commands/job.js"),
+        import("./commands/drill.js"),
+      ]);
       const words = ["drill", "verify", "-f", opts.file, ds];
-      setCode(await runJob({ specFile: opts.file, command: "drill verify", subject: ds, argv: words }, io, async (spec) => drillWork(spec, `verification.${ds}`, { lockTimeout: opts.lockTimeout, definition: await verificationDrill(spec, ds) }, io)));
+      setCode(
+        await runJob({ specFile: opts.file, command: "drill verify", subject: ds, argv: words }, io, async (spec) =>
+          drillWork(
+            spec,
+            `verification.${ds}`,
+            { lockTimeout: opts.lockTimeout, definition: await verificationDrill(spec, ds) },
+            io,
+          ),
+        ),
+      );
     });
   drill
     .command("list")
@@ -208,7 +338,9 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await statusCommand({ ...opts, ...(ds ? { dataset: ds } : {}) }, io));
     });
 
-  const evidence = program.command("evidence").description("audit evidence: export a tamper-evident bundle, verify one");
+  const evidence = program
+    .command("evidence")
+    .description("audit evidence: export a tamper-evident bundle, verify one");
   evidence
     .command("export")
     .description("write the evidence bundle (evidence.json, report.md/.html, runbooks, the journal for the period)")
@@ -224,7 +356,10 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command("verify")
     .description("recompute a bundle's journal chain and file digests (exit 5 when anything was altered)")
     .argument("<DIR>")
-    .option("--expect-head <SEQ:SHA256>", "a chain head kept from an earlier export: detects a journal rewritten and re-hashed since")
+    .option(
+      "--expect-head <SEQ:SHA256>",
+      "a chain head kept from an earlier export: detects a journal rewritten and re-hashed since",
+    )
     .action(async (dir: string, opts: { expectHead?: string }) => {
       const { evidenceVerifyCommand } = await import("./commands/evidence.js");
       setCode(await evidenceVerifyCommand(dir, opts, io));
@@ -240,7 +375,9 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await runbookCommand({ ...opts, ...(ds ? { dataset: ds } : {}) }, io));
     });
 
-  const sandbox = program.command("sandbox").description("a throwaway MariaDB server on a temp datadir and a free loopback port");
+  const sandbox = program
+    .command("sandbox")
+    .description("a throwaway MariaDB server on a temp datadir and a free loopback port");
   sandbox
     .command("up")
     .description("start a sandbox server and print how to connect")
@@ -288,7 +425,8 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
 
 export function reportError(e: unknown, io: Io): number {
   if (e instanceof CommanderError) {
-    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help")
+      return EXIT.ok;
     return EXIT.invalid; // commander already printed what was wrong
   }
   if (e instanceof DrError) {

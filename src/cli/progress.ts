@@ -11,14 +11,18 @@ export interface Progress {
   done(): void;
 }
 
-export function progressReporter(io: Io, opts: { write?: (s: string) => void; logEveryMs?: number; now?: () => number; verb?: string } = {}): Progress {
+export function progressReporter(
+  io: Io,
+  opts: { write?: (s: string) => void; logEveryMs?: number; now?: () => number; verb?: string } = {},
+): Progress {
   const now = opts.now ?? Date.now;
   const write = opts.write ?? ((s: string) => process.stderr.write(s));
   const started = now();
   let last = io.interactive ? 0 : started;
   let drawn = false;
   // DRCTL_PROGRESS_EVERY (a duration such as 10s) sets how often a log line is written off a terminal
-  const envEvery = process.env.DRCTL_PROGRESS_EVERY === undefined ? undefined : parseWaitMs(process.env.DRCTL_PROGRESS_EVERY);
+  const envEvery =
+    process.env.DRCTL_PROGRESS_EVERY === undefined ? undefined : parseWaitMs(process.env.DRCTL_PROGRESS_EVERY);
   const every = io.interactive ? 200 : (opts.logEveryMs ?? envEvery ?? 30_000);
   return {
     update(label, bytes) {

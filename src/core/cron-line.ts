@@ -55,7 +55,8 @@ export const MARKER = "# drctl:";
 /** The managed block's inner lines: a marker comment naming each job's address, then its line. */
 export function renderBlock(jobs: { address: string; line: string }[]): string[] {
   const lines = ["# Managed by drctl: `drctl apply` rewrites everything between BEGIN and END."];
-  for (const j of [...jobs].sort((a, b) => a.address.localeCompare(b.address))) lines.push(`${MARKER}${j.address}`, j.line);
+  for (const j of [...jobs].sort((a, b) => a.address.localeCompare(b.address)))
+    lines.push(`${MARKER}${j.address}`, j.line);
   return lines;
 }
 
@@ -75,7 +76,10 @@ export function parseBlock(lines: string[]): { jobs: Map<string, string>; foreig
 }
 
 /** Split a crontab text into what is before, inside and after the project's block. */
-export function splitCrontab(text: string, project: string): { before: string[]; block: string[] | null; after: string[] } {
+export function splitCrontab(
+  text: string,
+  project: string,
+): { before: string[]; block: string[] | null; after: string[] } {
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   const b = lines.indexOf(blockBegin(project));

@@ -45,7 +45,12 @@ const FIELDS: FieldSpec[] = [
   { name: "minute", min: 0, max: 59 },
   { name: "hour", min: 0, max: 23 },
   { name: "day of month", min: 1, max: 31 },
-  { name: "month", min: 1, max: 12, names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] },
+  {
+    name: "month",
+    min: 1,
+    max: 12,
+    names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+  },
   { name: "day of week", min: 0, max: 7, names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] },
 ];
 
@@ -65,7 +70,11 @@ export function parseCron(expression: string): CronParseResult {
   if (trimmed.startsWith("@")) {
     const expanded = MACROS[trimmed.toLowerCase()];
     if (trimmed.toLowerCase() === "@reboot") {
-      return fail("@reboot runs only when cron starts, not on a schedule", lead, "use a time schedule such as \"0 2 * * *\"");
+      return fail(
+        "@reboot runs only when cron starts, not on a schedule",
+        lead,
+        'use a time schedule such as "0 2 * * *"',
+      );
     }
     if (!expanded) {
       return fail(`unknown cron macro "${trimmed}"`, lead, `use one of ${Object.keys(MACROS).join(", ")}`);
@@ -100,7 +109,11 @@ export function parseCron(expression: string): CronParseResult {
       wildcardTime: fields[0]!.text.startsWith("*") || fields[1]!.text.startsWith("*"),
     };
     if (!firesWithin(schedule, 2024, 8)) {
-      return fail("this schedule never fires (no such date in any year)", fields[2]!.offset, "check day of month against the months");
+      return fail(
+        "this schedule never fires (no such date in any year)",
+        fields[2]!.offset,
+        "check day of month against the months",
+      );
     }
     return { ok: true, schedule };
   } catch (e) {
@@ -132,7 +145,11 @@ function parseField(text: string, offset: number, spec: FieldSpec): boolean[] {
       if (dash < 0) {
         lo = hi = value(rangeText!, at, spec);
         if (stepText !== undefined) {
-          throw new FieldError(`a step needs a range in the ${spec.name} field: "${part}"`, at, `write ${rangeText}-${spec.max}/${stepText}`);
+          throw new FieldError(
+            `a step needs a range in the ${spec.name} field: "${part}"`,
+            at,
+            `write ${rangeText}-${spec.max}/${stepText}`,
+          );
         }
       } else {
         lo = value(rangeText!.slice(0, dash), at, spec);
@@ -143,7 +160,10 @@ function parseField(text: string, offset: number, spec: FieldSpec): boolean[] {
     let step = 1;
     if (stepText !== undefined) {
       if (!/^[0-9]+$/.test(stepText) || Number(stepText) === 0) {
-        throw new FieldError(`step "${stepText}" must be a whole number of at least 1 in the ${spec.name} field`, at + rangeText!.length + 1);
+        throw new FieldError(
+          `step "${stepText}" must be a whole number of at least 1 in the ${spec.name} field`,
+          at + rangeText!.length + 1,
+        );
       }
       step = Number(stepText);
     }
@@ -162,7 +182,9 @@ function value(text: string, offset: number, spec: FieldSpec): number {
   }
   const idx = spec.names?.indexOf(text.toLowerCase()) ?? -1;
   if (idx >= 0) return spec.min + idx;
-  const expected = spec.names ? `a number ${spec.min}-${spec.max} or a name (${spec.names.join(", ")})` : `a number ${spec.min}-${spec.max}`;
+  const expected = spec.names
+    ? `a number ${spec.min}-${spec.max} or a name (${spec.names.join(", ")})`
+    : `a number ${spec.min}-${spec.max}`;
   throw new FieldError(`"${text}" is not valid in the ${spec.name} field: expected ${expected}`, offset);
 }
 
@@ -203,7 +225,8 @@ function dayFacts(): Uint8Array {
 }
 
 function dayIndex(year: number): number {
-  if (year < CAL_START_YEAR || year > 2040) throw new RangeError(`cron calendar covers ${CAL_START_YEAR}-2040, not ${year}`);
+  if (year < CAL_START_YEAR || year > 2040)
+    throw new RangeError(`cron calendar covers ${CAL_START_YEAR}-2040, not ${year}`);
   return (Date.UTC(year, 0, 1) - Date.UTC(CAL_START_YEAR, 0, 1)) / 86400000;
 }
 
@@ -213,7 +236,8 @@ function firesOnIndex(s: CronSchedule, cal: Uint8Array, i: number): boolean {
 
 function firesWithin(s: CronSchedule, fromYear: number, years: number): boolean {
   const cal = dayFacts();
-  for (let i = dayIndex(fromYear), end = dayIndex(fromYear + years); i < end; i++) if (firesOnIndex(s, cal, i)) return true;
+  for (let i = dayIndex(fromYear), end = dayIndex(fromYear + years); i < end; i++)
+    if (firesOnIndex(s, cal, i)) return true;
   return false;
 }
 

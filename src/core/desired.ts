@@ -132,7 +132,14 @@ export function buildDesiredState(spec: DrSpec, rt: Runtime): DesiredState {
   const cronTarget = cronTargetOf(spec);
   const withUserField = !cronTarget.startsWith("crontab:");
   const schedules: DesiredSchedule[] = [];
-  const addJob = (address: string, job: string, schedule: string, argv: string[], runsOn: string, ids: { dataset?: string; drill?: string }) => {
+  const addJob = (
+    address: string,
+    job: string,
+    schedule: string,
+    argv: string[],
+    runsOn: string,
+    ids: { dataset?: string; drill?: string },
+  ) => {
     const line = renderCronLine({
       schedule,
       user: withUserField ? rt.cronUser : undefined,
@@ -153,18 +160,37 @@ export function buildDesiredState(spec: DrSpec, rt: Runtime): DesiredState {
       ? `the database host of ${hostOf(source, spec.servers[source])} (physical backups read the datadir)`
       : `any host that reaches ${hostOf(source, spec.servers[source])}`;
     const base = `schedule.dataset.${dsName}`;
-    addJob(`${base}.full`, "full", full.schedule, ["backup", "-f", rt.specFile, dsName, "--kind", "full"], where, { dataset: dsName });
+    addJob(`${base}.full`, "full", full.schedule, ["backup", "-f", rt.specFile, dsName, "--kind", "full"], where, {
+      dataset: dsName,
+    });
     if (ds.incremental) {
-      addJob(`${base}.incremental`, "incremental", ds.incremental.schedule, ["backup", "-f", rt.specFile, dsName, "--kind", "incremental"], where, { dataset: dsName });
+      addJob(
+        `${base}.incremental`,
+        "incremental",
+        ds.incremental.schedule,
+        ["backup", "-f", rt.specFile, dsName, "--kind", "incremental"],
+        where,
+        { dataset: dsName },
+      );
     }
     if (archivesBinlogs(ds)) {
       const interval = ds.binlog?.interval ?? DEFAULT_BINLOG_INTERVAL;
-      addJob(`${base}.binlog`, "binlog", intervalToCron(interval), ["binlog", "archive", "-f", rt.specFile, ds.server], `any host that reaches ${hostOf(ds.server, spec.servers[ds.server])}`, {
-        dataset: dsName,
-      });
+      addJob(
+        `${base}.binlog`,
+        "binlog",
+        intervalToCron(interval),
+        ["binlog", "archive", "-f", rt.specFile, ds.server],
+        `any host that reaches ${hostOf(ds.server, spec.servers[ds.server])}`,
+        {
+          dataset: dsName,
+        },
+      );
       const secs = parseDuration(interval) ?? 60;
       const prev = binlogNeeds.get(ds.server);
-      binlogNeeds.set(ds.server, { interval: Math.min(prev?.interval ?? Infinity, secs), replicaUpdates: prev?.replicaUpdates ?? false });
+      binlogNeeds.set(ds.server, {
+        interval: Math.min(prev?.interval ?? Infinity, secs),
+        replicaUpdates: prev?.replicaUpdates ?? false,
+      });
       if (ds.backupFrom && ds.backupFrom !== ds.server) {
         // backups taken on the replica record its binlog/GTID position: it must log what it replicates
         const r = binlogNeeds.get(ds.backupFrom);
@@ -172,14 +198,35 @@ export function buildDesiredState(spec: DrSpec, rt: Runtime): DesiredState {
       }
     }
     if (ds.copies && ds.copies.length > 0) {
-      addJob(`${base}.copy`, "copy", `${spreadMinute(dsName) % 15}-59/15 * * * *`, ["copy", "-f", rt.specFile, dsName], "any host that reaches the repositories", { dataset: dsName });
+      addJob(
+        `${base}.copy`,
+        "copy",
+        `${spreadMinute(dsName) % 15}-59/15 * * * *`,
+        ["copy", "-f", rt.specFile, dsName],
+        "any host that reaches the repositories",
+        { dataset: dsName },
+      );
     }
     if (ds.retention) {
-      addJob(`${base}.prune`, "prune", `${spreadMinute(dsName)} 4 * * *`, ["prune", "-f", rt.specFile, dsName], "any host that reaches the repositories", { dataset: dsName });
+      addJob(
+        `${base}.prune`,
+        "prune",
+        `${spreadMinute(dsName)} 4 * * *`,
+        ["prune", "-f", rt.specFile, dsName],
+        "any host that reaches the repositories",
+        { dataset: dsName },
+      );
     }
   }
   for (const [name, drill] of Object.entries(spec.drills ?? {})) {
-    addJob(`schedule.drill.${name}`, "drill", drill.schedule, ["drill", "run", "-f", rt.specFile, name], "a host with mariadbd installed that reaches the repositories", { drill: name });
+    addJob(
+      `schedule.drill.${name}`,
+      "drill",
+      drill.schedule,
+      ["drill", "run", "-f", rt.specFile, name],
+      "a host with mariadbd installed that reaches the repositories",
+      { drill: name },
+    );
   }
 
   const inTopology = new Set<string>();
@@ -199,11 +246,20 @@ export function buildDesiredState(spec: DrSpec, rt: Runtime): DesiredState {
     address: `repository.${name}`,
     name,
     type: r.type,
-    location: r.type === "filesystem" ? r.path : r.type === "sftp" ? `sftp://${r.user}@${r.host}${r.path}` : `s3://${r.bucket}/${r.prefix ?? ""}`,
+    location:
+      r.type === "filesystem"
+        ? r.path
+        : r.type === "sftp"
+          ? `sftp://${r.user}@${r.host}${r.path}`
+          : `s3://${r.bucket}/${r.prefix ?? ""}`,
   }));
 
   // DESIGN §3: a dataset is not "applied" until one restore of it has been proven
-  const verifications: DesiredVerification[] = Object.entries(spec.datasets).map(([name, ds]) => ({ address: `verification.${name}`, dataset: name, method: ds.full.method }));
+  const verifications: DesiredVerification[] = Object.entries(spec.datasets).map(([name, ds]) => ({
+    address: `verification.${name}`,
+    dataset: name,
+    method: ds.full.method,
+  }));
 
   return { project: spec.project, stateDir, cronTarget, binlogs, repositories, schedules, verifications };
 }
@@ -214,9 +270,27 @@ export const BINLOG_BASENAME = "mysql-bin";
 function binlogVariables(replicaUpdates: boolean, inTopology: boolean): DesiredVariable[] {
   const vars: DesiredVariable[] = [
     // the drop-in's log-bin takes a basename, not ON: see logBinOptionValue
-    { name: "log_bin", value: "ON", dynamic: false, optionName: "log-bin", why: "binary logging is what binlog archiving and point-in-time recovery read" },
-    { name: "binlog_format", value: "ROW", dynamic: true, optionName: "binlog-format", why: "ROW events replay deterministically" },
-    { name: "sync_binlog", value: "1", dynamic: true, optionName: "sync-binlog", why: "a committed transaction is in the binlog even after a crash" },
+    {
+      name: "log_bin",
+      value: "ON",
+      dynamic: false,
+      optionName: "log-bin",
+      why: "binary logging is what binlog archiving and point-in-time recovery read",
+    },
+    {
+      name: "binlog_format",
+      value: "ROW",
+      dynamic: true,
+      optionName: "binlog-format",
+      why: "ROW events replay deterministically",
+    },
+    {
+      name: "sync_binlog",
+      value: "1",
+      dynamic: true,
+      optionName: "sync-binlog",
+      why: "a committed transaction is in the binlog even after a crash",
+    },
     {
       name: "binlog_expire_logs_seconds",
       value: String(DEFAULT_EXPIRY_SECONDS),
@@ -230,10 +304,22 @@ function binlogVariables(replicaUpdates: boolean, inTopology: boolean): DesiredV
     },
   ];
   if (replicaUpdates || inTopology) {
-    vars.push({ name: "log_slave_updates", value: "ON", dynamic: false, optionName: "log-slave-updates", why: "a replica's binlog must carry what it replicates, so its backup positions are GTIDs of the source" });
+    vars.push({
+      name: "log_slave_updates",
+      value: "ON",
+      dynamic: false,
+      optionName: "log-slave-updates",
+      why: "a replica's binlog must carry what it replicates, so its backup positions are GTIDs of the source",
+    });
   }
   if (inTopology) {
-    vars.push({ name: "gtid_strict_mode", value: "ON", dynamic: true, optionName: "gtid-strict-mode", why: "GTID sequences stay consistent across the topology, so PITR can start from a GTID" });
+    vars.push({
+      name: "gtid_strict_mode",
+      value: "ON",
+      dynamic: true,
+      optionName: "gtid-strict-mode",
+      why: "GTID sequences stay consistent across the topology, so PITR can start from a GTID",
+    });
   }
   return vars;
 }

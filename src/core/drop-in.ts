@@ -25,7 +25,12 @@ export function logBinOptionValue(vars: Record<string, string>): string {
   return datadir && posix.dirname(basename) === datadir ? posix.basename(basename) : basename;
 }
 
-export function renderDropIn(opts: { project: string; server: string; flavor: "mariadb" | "mysql"; entries: [string, string][] }): string {
+export function renderDropIn(opts: {
+  project: string;
+  server: string;
+  flavor: "mariadb" | "mysql";
+  entries: [string, string][];
+}): string {
   return [
     `${DROP_IN_HEADER} (project ${opts.project}, server ${opts.server}): \`drctl apply\` rewrites this file.`,
     "# Binary logging for backups and point-in-time recovery, as the DR spec asks.",
@@ -43,7 +48,15 @@ export function parseDropInOptions(text: string): Map<string, string> {
     if (!line || line.startsWith("#") || line.startsWith(";") || line.startsWith("[") || line.startsWith("!")) continue;
     const eq = line.indexOf("=");
     const key = (eq < 0 ? line : line.slice(0, eq)).trim().replace(/_/g, "-").toLowerCase();
-    out.set(key, eq < 0 ? "" : line.slice(eq + 1).trim().replace(/^(["'])(.*)\1$/, "$2"));
+    out.set(
+      key,
+      eq < 0
+        ? ""
+        : line
+            .slice(eq + 1)
+            .trim()
+            .replace(/^(["'])(.*)\1$/, "$2"),
+    );
   }
   return out;
 }

@@ -27,7 +27,8 @@ export function missingPrivileges(held: string[], needed: string[], flavor: "mar
 
 export function liveFindings(spec: DrSpec, desired: DesiredState, observed: ObservedState): Finding[] {
   const out: Finding[] = [];
-  const f = (level: Finding["level"], code: string, subject: string, message: string) => out.push({ level, code, subject, message });
+  const f = (level: Finding["level"], code: string, subject: string, message: string) =>
+    out.push({ level, code, subject, message });
 
   for (const [name, s] of Object.entries(observed.servers)) {
     if (!s.reachable) f("error", "server-unreachable", name, s.error ?? `server ${name} is unreachable`);
@@ -41,8 +42,20 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
     byId.set(id, [...(byId.get(id) ?? []), s.name]);
   }
   for (const [id, names] of byId) {
-    if (names.length > 1) f("error", "duplicate-server-id", names.join(","), `servers ${names.join(", ")} share server_id ${id}: replication and binlog identity need a unique server_id each`);
-    if (id === "0") f("error", "server-id-zero", names.join(","), `server_id is 0 on ${names.join(", ")}: a server with binary logging needs a non-zero server_id`);
+    if (names.length > 1)
+      f(
+        "error",
+        "duplicate-server-id",
+        names.join(","),
+        `servers ${names.join(", ")} share server_id ${id}: replication and binlog identity need a unique server_id each`,
+      );
+    if (id === "0")
+      f(
+        "error",
+        "server-id-zero",
+        names.join(","),
+        `server_id is 0 on ${names.join(", ")}: a server with binary logging needs a non-zero server_id`,
+      );
   }
 
   // topology: the spec's replicaOf against live replica status
@@ -56,14 +69,29 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
     } else if (want && r) {
       const src = spec.servers[want]!;
       if (src.host && (r.sourceHost !== src.host || r.sourcePort !== (src.port ?? 3306))) {
-        f("warning", "replica-source-differs", name, `${name} replicates from ${r.sourceHost}:${r.sourcePort}, but the spec says ${want} (${src.host}:${src.port ?? 3306})`);
+        f(
+          "warning",
+          "replica-source-differs",
+          name,
+          `${name} replicates from ${r.sourceHost}:${r.sourcePort}, but the spec says ${want} (${src.host}:${src.port ?? 3306})`,
+        );
       }
       if (!r.ioRunning || !r.sqlRunning) {
         const err = [r.lastIoError, r.lastSqlError].filter(Boolean).join("; ");
-        f("error", "replica-stopped", name, `${name}: replication is stopped (IO ${r.ioRunning ? "running" : "stopped"}, SQL ${r.sqlRunning ? "running" : "stopped"})${err ? `: ${err}` : ""}`);
+        f(
+          "error",
+          "replica-stopped",
+          name,
+          `${name}: replication is stopped (IO ${r.ioRunning ? "running" : "stopped"}, SQL ${r.sqlRunning ? "running" : "stopped"})${err ? `: ${err}` : ""}`,
+        );
       }
     } else if (!want && r) {
-      f("warning", "replica-unexpected", name, `${name} replicates from ${r.sourceHost}:${r.sourcePort}, but the spec gives it no replicaOf`);
+      f(
+        "warning",
+        "replica-unexpected",
+        name,
+        `${name} replicates from ${r.sourceHost}:${r.sourcePort}, but the spec gives it no replicaOf`,
+      );
     }
   }
 
@@ -73,55 +101,144 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
     const tierRpo = parseDuration(spec.tiers[ds.tier]?.rpo ?? "") ?? Infinity;
     if (ds.backupFrom && ds.backupFrom !== ds.server && source?.reachable && source.replica) {
       const lag = source.replica.lagSeconds;
-      if (lag === null) f("error", "backup-source-not-replicating", dsName, `${dsName}: backups come from ${sourceName}, whose replication is not running: its data is going stale`);
-      else if (lag > tierRpo) f("error", "backup-source-lag", dsName, `${dsName}: ${sourceName} lags ${formatDuration(lag)} behind ${ds.server}, more than the ${ds.tier} RPO ${formatDuration(tierRpo)}`);
+      if (lag === null)
+        f(
+          "error",
+          "backup-source-not-replicating",
+          dsName,
+          `${dsName}: backups come from ${sourceName}, whose replication is not running: its data is going stale`,
+        );
+      else if (lag > tierRpo)
+        f(
+          "error",
+          "backup-source-lag",
+          dsName,
+          `${dsName}: ${sourceName} lags ${formatDuration(lag)} behind ${ds.server}, more than the ${ds.tier} RPO ${formatDuration(tierRpo)}`,
+        );
     }
     const method = ds.full.method;
     if (method === "mydumper") {
       // only the dataset's own names: another database's hostile table on the same server is not this
       // dataset's problem; a database whose own name holds one is, whether or not the server answers
       const own = ds.databases.filter((d) => !(ds.exclude ?? []).includes(d));
-      const hostile = (source?.reachable ? (source.hostileNames ?? []).filter((n) => own.includes(n.database)) : []).map((n) => `${n.database}.${n.table}`);
-      for (const d of own) if (/[`'"]/.test(d) && !hostile.some((h) => h.startsWith(`${d}.`))) hostile.push(`${d} (the database's own name)`);
+      const hostile = (
+        source?.reachable ? (source.hostileNames ?? []).filter((n) => own.includes(n.database)) : []
+      ).map((n) => `${n.database}.${n.table}`);
+      for (const d of own)
+        if (/[`'"]/.test(d) && !hostile.some((h) => h.startsWith(`${d}.`)))
+          hostile.push(`${d} (the database's own name)`);
       // several (or non-ASCII) databases: mydumper reads every database of the server, and another's name breaks it too
-      if (!mydumperNamesDatabase(own) && source?.reachable) for (const d of source.hostileDatabases ?? []) if (!own.includes(d)) hostile.push(`${d} (another database on ${sourceName}: mydumper reads them all for a multi-database dataset)`);
-      if (hostile.length) f("error", "mydumper-identifiers", dsName, `${dsName}: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: ${hostile.join(", ")}; use mysqldump or mariadb-backup`);
+      if (!mydumperNamesDatabase(own) && source?.reachable)
+        for (const d of source.hostileDatabases ?? [])
+          if (!own.includes(d))
+            hostile.push(
+              `${d} (another database on ${sourceName}: mydumper reads them all for a multi-database dataset)`,
+            );
+      if (hostile.length)
+        f(
+          "error",
+          "mydumper-identifiers",
+          dsName,
+          `${dsName}: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: ${hostile.join(", ")}; use mysqldump or mariadb-backup`,
+        );
     }
     if (source?.reachable) {
-      if ((method === "mariadb-backup") && source.flavor === "mysql") f("error", "method-flavor", dsName, `${dsName}: mariadb-backup cannot back up ${sourceName} (MySQL ${source.version}); use xtrabackup`);
-      if (method === "xtrabackup" && source.flavor === "mariadb") f("error", "method-flavor", dsName, `${dsName}: xtrabackup cannot back up ${sourceName} (MariaDB ${source.version}); use mariadb-backup`);
+      if (method === "mariadb-backup" && source.flavor === "mysql")
+        f(
+          "error",
+          "method-flavor",
+          dsName,
+          `${dsName}: mariadb-backup cannot back up ${sourceName} (MySQL ${source.version}); use xtrabackup`,
+        );
+      if (method === "xtrabackup" && source.flavor === "mariadb")
+        f(
+          "error",
+          "method-flavor",
+          dsName,
+          `${dsName}: xtrabackup cannot back up ${sourceName} (MariaDB ${source.version}); use mariadb-backup`,
+        );
       const missing = missingPrivileges(source.privileges ?? [], REQUIRED_PRIVILEGES[method] ?? [], source.flavor);
-      if (missing.length) f("error", "missing-privileges", dsName, `${dsName}: the account in ${spec.servers[sourceName]?.credentials} lacks ${missing.join(", ")} on ${sourceName}, which ${method} needs`);
+      if (missing.length)
+        f(
+          "error",
+          "missing-privileges",
+          dsName,
+          `${dsName}: the account in ${spec.servers[sourceName]?.credentials} lacks ${missing.join(", ")} on ${sourceName}, which ${method} needs`,
+        );
       const absent = ds.databases.filter((db) => source.databaseBytes?.[db] === undefined);
-      if (absent.length) f("warning", "database-missing", dsName, `${dsName}: ${sourceName} has no database ${absent.map((d) => JSON.stringify(d)).join(", ")} (or it holds no tables)`);
+      if (absent.length)
+        f(
+          "warning",
+          "database-missing",
+          dsName,
+          `${dsName}: ${sourceName} has no database ${absent.map((d) => JSON.stringify(d)).join(", ")} (or it holds no tables)`,
+        );
     }
     const origin = observed.servers[ds.server];
     if (ds.binlog?.archive && origin?.reachable) {
-      const missing = missingPrivileges(origin.privileges ?? [], REQUIRED_PRIVILEGES["binlog archiving"]!, origin.flavor);
-      if (missing.length) f("error", "missing-privileges", dsName, `${dsName}: the account in ${spec.servers[ds.server]?.credentials} lacks ${missing.join(", ")} on ${ds.server}, which binlog archiving needs`);
+      const missing = missingPrivileges(
+        origin.privileges ?? [],
+        REQUIRED_PRIVILEGES["binlog archiving"]!,
+        origin.flavor,
+      );
+      if (missing.length)
+        f(
+          "error",
+          "missing-privileges",
+          dsName,
+          `${dsName}: the account in ${spec.servers[ds.server]?.credentials} lacks ${missing.join(", ")} on ${ds.server}, which binlog archiving needs`,
+        );
       const expiry = expirySeconds(origin.variables ?? {});
       const interval = parseDuration(ds.binlog.interval ?? DEFAULT_BINLOG_INTERVAL)!;
       if (expiry > 0 && expiry < COMFORTABLE_EXPIRY_SECONDS) {
-        f("warning", "binlog-expiry-short", ds.server, `${ds.server}: binlogs expire after ${formatDuration(expiry)} while they are archived every ${formatDuration(interval)}: an archiver that stops for ${formatDuration(expiry)} loses binlogs for good (apply raises it)`);
+        f(
+          "warning",
+          "binlog-expiry-short",
+          ds.server,
+          `${ds.server}: binlogs expire after ${formatDuration(expiry)} while they are archived every ${formatDuration(interval)}: an archiver that stops for ${formatDuration(expiry)} loses binlogs for good (apply raises it)`,
+        );
       }
     }
   }
 
   // cron: lines inside the block that drctl did not write will be dropped by apply
-  if (!observed.cron.readable) f("error", "cron-unreadable", observed.cron.target, `cannot read ${observed.cron.target}: ${observed.cron.error}`);
+  if (!observed.cron.readable)
+    f("error", "cron-unreadable", observed.cron.target, `cannot read ${observed.cron.target}: ${observed.cron.error}`);
 
   for (const b of desired.binlogs) {
     const server = spec.servers[b.server]!;
     if (!server.configDropIn) {
-      f("warning", "no-drop-in", b.address, `${b.address}: servers.${b.server}.configDropIn is not set: settings made live will not survive a restart, and log_bin cannot be set at all`);
+      f(
+        "warning",
+        "no-drop-in",
+        b.address,
+        `${b.address}: servers.${b.server}.configDropIn is not set: settings made live will not survive a restart, and log_bin cannot be set at all`,
+      );
     } else if (server.host && !["127.0.0.1", "localhost", "::1"].includes(server.host)) {
-      f("info", "drop-in-remote", b.address, `${b.address}: ${server.configDropIn} is written where drctl apply runs; run apply on ${server.host} itself`);
+      f(
+        "info",
+        "drop-in-remote",
+        b.address,
+        `${b.address}: ${server.configDropIn} is written where drctl apply runs; run apply on ${server.host} itself`,
+      );
     }
   }
   for (const r of Object.values(observed.repositories)) {
     if (!r.checked) f("info", "repository-unchecked", `repository.${r.name}`, `repository.${r.name}: ${r.reason}`);
-    else if (r.foreign) f("error", "repository-foreign", `repository.${r.name}`, `repository.${r.name}: refusing to adopt it: ${r.foreign}`);
-    else if (r.unwritable) f("error", "repository-unwritable", `repository.${r.name}`, `repository.${r.name}: drctl cannot write there: ${r.unwritable} — no backup can be stored`);
+    else if (r.foreign)
+      f(
+        "error",
+        "repository-foreign",
+        `repository.${r.name}`,
+        `repository.${r.name}: refusing to adopt it: ${r.foreign}`,
+      );
+    else if (r.unwritable)
+      f(
+        "error",
+        "repository-unwritable",
+        `repository.${r.name}`,
+        `repository.${r.name}: drctl cannot write there: ${r.unwritable} — no backup can be stored`,
+      );
   }
   return out;
 }

@@ -9,7 +9,14 @@ export function parseInstant(text: string): Date | undefined {
   const m = ISO.exec(text.trim());
   if (!m) return undefined;
   const [, date, time, zone] = m;
-  const z = !zone || zone.toUpperCase() === "Z" ? "Z" : zone.length === 3 ? `${zone}:00` : zone.includes(":") ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const z =
+    !zone || zone.toUpperCase() === "Z"
+      ? "Z"
+      : zone.length === 3
+        ? `${zone}:00`
+        : zone.includes(":")
+          ? zone
+          : `${zone.slice(0, 3)}:${zone.slice(3)}`;
   const d = new Date(`${date}T${time ?? "00:00:00"}${z}`);
   if (Number.isNaN(d.getTime())) return undefined;
   // Date rolls 2026-02-30 over into March: a day that does not exist is a typo, not a time

@@ -4,7 +4,15 @@
 import { createHash } from "node:crypto";
 import { parseBlock } from "./cron-line.js";
 import { dropInSets, isDrctlDropIn, logBinOptionValue, parseDropInOptions, renderDropIn } from "./drop-in.js";
-import { hostOf, type DesiredBinlog, type DesiredVariable, type DesiredRepository, type DesiredSchedule, type DesiredState, type DesiredVerification } from "./desired.js";
+import {
+  hostOf,
+  type DesiredBinlog,
+  type DesiredVariable,
+  type DesiredRepository,
+  type DesiredSchedule,
+  type DesiredState,
+  type DesiredVerification,
+} from "./desired.js";
 import { liveFindings } from "./findings.js";
 import type { ObservedState } from "./observed.js";
 import type { AttributeChange, Finding, Plan, ResourceChange } from "./plan.generated.js";
@@ -40,18 +48,37 @@ export function canonicalJson(v: unknown): string {
 /** What apply compares: the parts of the observed state that decide the plan (not sizes or counters). */
 export function stateFingerprint(observed: ObservedState): string {
   // gtid_binlog_pos moves with every write: it would make every saved plan stale at once
-  const stable = (vars: Record<string, string> | undefined) => (vars ? Object.fromEntries(Object.entries(vars).filter(([k]) => k !== "gtid_binlog_pos")) : null);
+  const stable = (vars: Record<string, string> | undefined) =>
+    vars ? Object.fromEntries(Object.entries(vars).filter(([k]) => k !== "gtid_binlog_pos")) : null;
   const servers = Object.fromEntries(
     Object.entries(observed.servers).map(([n, s]) => [
       n,
-      { reachable: s.reachable, variables: stable(s.variables), replica: s.replica ? { sourceHost: s.replica.sourceHost, sourcePort: s.replica.sourcePort } : null, dropIn: s.dropIn ?? null },
+      {
+        reachable: s.reachable,
+        variables: stable(s.variables),
+        replica: s.replica ? { sourceHost: s.replica.sourceHost, sourcePort: s.replica.sourcePort } : null,
+        dropIn: s.dropIn ?? null,
+      },
     ]),
   );
-  return sha256(canonicalJson({ servers, cron: observed.cron, repositories: observed.repositories, verifications: observed.verifications }));
+  return sha256(
+    canonicalJson({
+      servers,
+      cron: observed.cron,
+      repositories: observed.repositories,
+      verifications: observed.verifications,
+    }),
+  );
 }
 
 /** The drop-in drctl wants on a server: every desired variable, as the live server should keep it. */
-export function desiredDropIn(b: DesiredBinlog, project: string, live: Record<string, string>, flavor: "mariadb" | "mysql", changing: ReadonlySet<string>): string {
+export function desiredDropIn(
+  b: DesiredBinlog,
+  project: string,
+  live: Record<string, string>,
+  flavor: "mariadb" | "mysql",
+  changing: ReadonlySet<string>,
+): string {
   const value = (v: DesiredVariable) => {
     if (v.name === "log_bin") return logBinOptionValue(live);
     // an expiry the server already has and that is long enough stays what the DBA chose
@@ -63,17 +90,40 @@ export function desiredDropIn(b: DesiredBinlog, project: string, live: Record<st
 
 function diffBinlog(b: DesiredBinlog, observed: ObservedState, spec: DrSpec, findings: Finding[]): ResourceChange {
   const live = observed.servers[b.server];
-  const base = { address: b.address, kind: "server-binlog" as const, destructive: false, runsOn: hostOf(b.server, spec.servers[b.server]) };
+  const base = {
+    address: b.address,
+    kind: "server-binlog" as const,
+    destructive: false,
+    runsOn: hostOf(b.server, spec.servers[b.server]),
+  };
   if (!live?.reachable) {
-    return { ...base, action: "unknown", attributes: [], restartRequired: false, reason: live?.error ?? `server ${b.server} was not discovered` };
+    return {
+      ...base,
+      action: "unknown",
+      attributes: [],
+      restartRequired: false,
+      reason: live?.error ?? `server ${b.server} was not discovered`,
+    };
   }
   const dropInPath = spec.servers[b.server]?.configDropIn;
   const dropIn = live.dropIn;
   if (dropInPath && dropIn?.error) {
-    return { ...base, action: "unknown", attributes: [], restartRequired: false, reason: `cannot read ${dropInPath}: ${dropIn.error}` };
+    return {
+      ...base,
+      action: "unknown",
+      attributes: [],
+      restartRequired: false,
+      reason: `cannot read ${dropInPath}: ${dropIn.error}`,
+    };
   }
   if (dropInPath && dropIn?.exists && !isDrctlDropIn(dropIn.text ?? "")) {
-    return { ...base, action: "unknown", attributes: [], restartRequired: false, reason: `refusing to overwrite ${dropInPath}: drctl did not write it (point configDropIn at a file of its own)` };
+    return {
+      ...base,
+      action: "unknown",
+      attributes: [],
+      restartRequired: false,
+      reason: `refusing to overwrite ${dropInPath}: drctl did not write it (point configDropIn at a file of its own)`,
+    };
   }
   const vars = live.variables ?? {};
   const onDisk = parseDropInOptions(dropIn?.exists ? (dropIn.text ?? "") : "");
@@ -93,14 +143,24 @@ function diffBinlog(b: DesiredBinlog, observed: ObservedState, spec: DrSpec, fin
     attributes.push(a);
   }
   if (pending.length) {
-    findings.push({ level: "warning", code: "restart-pending", subject: b.address, message: `${b.address}: restart ${b.server} for the drop-in to take effect (drctl never restarts a server): ${pending.join("; ")}` });
+    findings.push({
+      level: "warning",
+      code: "restart-pending",
+      subject: b.address,
+      message: `${b.address}: restart ${b.server} for the drop-in to take effect (drctl never restarts a server): ${pending.join("; ")}`,
+    });
   }
   const changing = new Set(attributes.map((a) => a.name));
   const wantedText = desiredDropIn(b, spec.project, vars, live.flavor ?? "mariadb", changing);
   const currentText = dropIn?.exists ? (dropIn.text ?? "") : null;
   if (dropInPath && currentText !== wantedText && !attributes.length) {
     // the live server is right but a restart would lose it
-    attributes.push({ name: "configDropIn", before: currentText === null ? null : `${dropInPath} (outdated)`, after: dropInPath, note: "so a restart keeps these settings" });
+    attributes.push({
+      name: "configDropIn",
+      before: currentText === null ? null : `${dropInPath} (outdated)`,
+      after: dropInPath,
+      note: "so a restart keeps these settings",
+    });
   }
   const changed = attributes.length > 0;
   return {
@@ -114,9 +174,16 @@ function diffBinlog(b: DesiredBinlog, observed: ObservedState, spec: DrSpec, fin
 
 function diffRepository(r: DesiredRepository, observed: ObservedState): ResourceChange {
   const o = observed.repositories[r.name];
-  const base = { address: r.address, kind: "repository" as const, destructive: false, restartRequired: false, runsOn: r.type === "filesystem" ? "every host that runs a job writing to it" : r.location };
+  const base = {
+    address: r.address,
+    kind: "repository" as const,
+    destructive: false,
+    restartRequired: false,
+    runsOn: r.type === "filesystem" ? "every host that runs a job writing to it" : r.location,
+  };
   if (!o || !o.checked) return { ...base, action: "unknown", attributes: [], reason: o?.reason ?? "not inspected" };
-  if (o.foreign) return { ...base, action: "unknown", attributes: [], reason: `refusing to adopt ${r.location}: ${o.foreign}` };
+  if (o.foreign)
+    return { ...base, action: "unknown", attributes: [], reason: `refusing to adopt ${r.location}: ${o.foreign}` };
   if (!o.exists) {
     return {
       ...base,
@@ -129,8 +196,15 @@ function diffRepository(r: DesiredRepository, observed: ObservedState): Resource
     };
   }
   const attributes: AttributeChange[] = [];
-  if (o.mode !== 0o700) attributes.push({ name: "mode", before: (o.mode ?? 0).toString(8).padStart(4, "0"), after: "0700" });
-  if (!o.owned) attributes.push({ name: "marker", before: null, after: ".drctl-repository.json", note: "an empty directory is adopted" });
+  if (o.mode !== 0o700)
+    attributes.push({ name: "mode", before: (o.mode ?? 0).toString(8).padStart(4, "0"), after: "0700" });
+  if (!o.owned)
+    attributes.push({
+      name: "marker",
+      before: null,
+      after: ".drctl-repository.json",
+      note: "an empty directory is adopted",
+    });
   return { ...base, action: attributes.length ? "update" : "no-op", attributes };
 }
 
@@ -140,27 +214,81 @@ function diffRepository(r: DesiredRepository, observed: ObservedState): Resource
  */
 function diffVerification(v: DesiredVerification, observed: ObservedState, spec: DrSpec): ResourceChange {
   const o = observed.verifications?.[v.dataset];
-  const base = { address: v.address, kind: "verification" as const, restartRequired: false, destructive: false, runsOn: "a host with mariadbd that reaches the server and the repository" };
+  const base = {
+    address: v.address,
+    kind: "verification" as const,
+    restartRequired: false,
+    destructive: false,
+    runsOn: "a host with mariadbd that reaches the server and the repository",
+  };
   const ds = spec.datasets[v.dataset]!;
   const source = ds.backupFrom ?? ds.server;
-  if (!o && observed.servers[source]?.reachable === false) return { ...base, action: "unknown", attributes: [], reason: `server ${source} is unreachable: no first backup can be taken` };
+  if (!o && observed.servers[source]?.reachable === false)
+    return {
+      ...base,
+      action: "unknown",
+      attributes: [],
+      reason: `server ${source} is unreachable: no first backup can be taken`,
+    };
   const proof = "a full backup, then a drill restore into a sandbox, verified";
-  if (!o) return { ...base, action: "create", attributes: [{ name: "method", before: null, after: v.method }, { name: "proof", before: null, after: proof }], reason: "no drill has verified this dataset yet" };
-  if (o.method !== v.method) return { ...base, action: "update", attributes: [{ name: "method", before: o.method, after: v.method }, { name: "proof", before: `${o.drill} at ${o.at}`, after: proof }], reason: "the method changed since the last verified drill" };
+  if (!o)
+    return {
+      ...base,
+      action: "create",
+      attributes: [
+        { name: "method", before: null, after: v.method },
+        { name: "proof", before: null, after: proof },
+      ],
+      reason: "no drill has verified this dataset yet",
+    };
+  if (o.method !== v.method)
+    return {
+      ...base,
+      action: "update",
+      attributes: [
+        { name: "method", before: o.method, after: v.method },
+        { name: "proof", before: `${o.drill} at ${o.at}`, after: proof },
+      ],
+      reason: "the method changed since the last verified drill",
+    };
   return { ...base, action: "no-op", attributes: [] };
 }
 
 function diffSchedules(desired: DesiredSchedule[], observed: ObservedState): ResourceChange[] {
   if (!observed.cron.readable) {
-    return desired.map((d) => ({ address: d.address, kind: "schedule", action: "unknown", attributes: [], restartRequired: false, destructive: false, reason: observed.cron.error ?? "cron target unreadable", runsOn: d.runsOn }));
+    return desired.map((d) => ({
+      address: d.address,
+      kind: "schedule",
+      action: "unknown",
+      attributes: [],
+      restartRequired: false,
+      destructive: false,
+      reason: observed.cron.error ?? "cron target unreadable",
+      runsOn: d.runsOn,
+    }));
   }
   const { jobs } = parseBlock(observed.cron.block ?? []);
   const out: ResourceChange[] = [];
   for (const d of desired) {
     const before = jobs.get(d.address);
-    const base = { address: d.address, kind: "schedule" as const, restartRequired: false, destructive: false, runsOn: d.runsOn, textBefore: before ?? null, textAfter: d.line };
+    const base = {
+      address: d.address,
+      kind: "schedule" as const,
+      restartRequired: false,
+      destructive: false,
+      runsOn: d.runsOn,
+      textBefore: before ?? null,
+      textAfter: d.line,
+    };
     if (before === undefined) {
-      out.push({ ...base, action: "create", attributes: [{ name: "schedule", before: null, after: d.schedule }, { name: "command", before: null, after: `drctl ${d.argv.join(" ")}` }] });
+      out.push({
+        ...base,
+        action: "create",
+        attributes: [
+          { name: "schedule", before: null, after: d.schedule },
+          { name: "command", before: null, after: `drctl ${d.argv.join(" ")}` },
+        ],
+      });
     } else if (before !== d.line) {
       const oldSchedule = before.split(/\s+/).slice(0, 5).join(" ");
       const attributes: AttributeChange[] = [];
@@ -174,7 +302,16 @@ function diffSchedules(desired: DesiredSchedule[], observed: ObservedState): Res
   const wanted = new Set(desired.map((d) => d.address));
   for (const [address, line] of jobs) {
     if (wanted.has(address)) continue;
-    out.push({ address, kind: "schedule", action: "delete", attributes: [{ name: "line", before: line, after: null }], restartRequired: false, destructive: true, textBefore: line, textAfter: null });
+    out.push({
+      address,
+      kind: "schedule",
+      action: "delete",
+      attributes: [{ name: "line", before: line, after: null }],
+      restartRequired: false,
+      destructive: true,
+      textBefore: line,
+      textAfter: null,
+    });
   }
   return out;
 }
@@ -190,12 +327,30 @@ export function buildPlan(input: PlanInput): Plan {
   ];
   const findings: Finding[] = [...liveFindings(spec, desired, observed), ...restartFindings];
   const { foreign } = parseBlock(observed.cron.block ?? []);
-  if (foreign.length) findings.push({ level: "warning", code: "cron-foreign-lines", subject: observed.cron.target, message: `${foreign.length} line(s) inside drctl's block in ${observed.cron.target} were not written by drctl; apply replaces them: ${foreign.join(" | ")}` });
+  if (foreign.length)
+    findings.push({
+      level: "warning",
+      code: "cron-foreign-lines",
+      subject: observed.cron.target,
+      message: `${foreign.length} line(s) inside drctl's block in ${observed.cron.target} were not written by drctl; apply replaces them: ${foreign.join(" | ")}`,
+    });
   if (resources.some((r) => r.kind === "server-binlog" && r.attributes.some((a) => a.name === "binlog_format"))) {
-    findings.push({ level: "info", code: "binlog-format-live", subject: "binlog_format", message: "binlog_format set live reaches new sessions only: connections open during apply keep logging in the old format until they reconnect" });
+    findings.push({
+      level: "info",
+      code: "binlog-format-live",
+      subject: "binlog_format",
+      message:
+        "binlog_format set live reaches new sessions only: connections open during apply keep logging in the old format until they reconnect",
+    });
   }
   const proofs = Object.entries(spec.datasets).map(([name, ds]) => {
-    const r = proveDataset(name, ds, { spec, servers: observed.servers, ...(input.drills ? { drills: input.drills } : {}), now: input.now, defaultTimeZone: input.defaultTimeZone });
+    const r = proveDataset(name, ds, {
+      spec,
+      servers: observed.servers,
+      ...(input.drills ? { drills: input.drills } : {}),
+      now: input.now,
+      defaultTimeZone: input.defaultTimeZone,
+    });
     findings.push(...r.findings);
     return r.proof;
   });

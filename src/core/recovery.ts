@@ -38,10 +38,14 @@ const seqOf = (m: BackupManifest) => m.binlog!.sequence;
  * older set). Sets of one server and binlog series with coordinates are ordered by their consistent
  * point (binlog file sequence, position); the clock decides only where the binlog cannot.
  */
-export function inPointOrder(sets: BackupManifest[], timelineOfSet: (m: BackupManifest) => number = () => 0): BackupManifest[] {
+export function inPointOrder(
+  sets: BackupManifest[],
+  timelineOfSet: (m: BackupManifest) => number = () => 0,
+): BackupManifest[] {
   const byTime = [...sets].sort((a, b) => pointTime(a).localeCompare(pointTime(b)) || a.id.localeCompare(b.id));
   const series = (m: BackupManifest) => `${m.server.serverId}/${m.consistentPoint.file?.replace(/\.\d+$/, "") ?? ""}`;
-  const keyed = byTime.every((m) => pointKey(m.consistentPoint) && timelineOfSet(m) >= 0) && new Set(byTime.map(series)).size === 1;
+  const keyed =
+    byTime.every((m) => pointKey(m.consistentPoint) && timelineOfSet(m) >= 0) && new Set(byTime.map(series)).size === 1;
   if (!keyed) return byTime;
   // a later binlog timeline (after a RESET MASTER) comes after every position of an earlier one
   return byTime.sort((a, b) => {
@@ -56,7 +60,10 @@ export function clockDisagreements(sets: BackupManifest[], timelineOfSet?: (m: B
   const out: string[] = [];
   for (let i = 1; i < ordered.length; i++) {
     const [a, b] = [ordered[i - 1]!, ordered[i]!];
-    if (pointTime(b) < pointTime(a)) out.push(`set ${b.id} (${pointTime(b)}) comes after ${a.id} (${pointTime(a)}) in the binlog, yet its clock says earlier: the host's clock moved back; sets are ordered by their binlog position`);
+    if (pointTime(b) < pointTime(a))
+      out.push(
+        `set ${b.id} (${pointTime(b)}) comes after ${a.id} (${pointTime(a)}) in the binlog, yet its clock says earlier: the host's clock moved back; sets are ordered by their binlog position`,
+      );
   }
   return out;
 }
@@ -80,7 +87,10 @@ const timelineOf = (m: BackupManifest) => m.binlog?.timeline ?? 0;
 /** "0-1-5,1-1-9" → domain → sequence. */
 function gtidSeqs(text: string | undefined): Map<number, bigint> {
   const out = new Map<number, bigint>();
-  for (const part of (text ?? "").split(",").map((x) => x.trim()).filter(Boolean)) {
+  for (const part of (text ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)-\d+-(\d+)$/.exec(part);
     if (m) out.set(Number(m[1]), BigInt(m[2]!));
   }
@@ -106,9 +116,20 @@ export function timelineOfPoint(set: BackupManifest, own: BackupManifest[], curr
   // binlog event times have whole seconds: compared at that grain
   const sec = (iso: string | undefined) => iso?.slice(0, 19);
   const t = sec(pointTime(set))!;
-  const startOf = (tl: number) => own.filter((b) => timelineOf(b) === tl).map((b) => sec(b.binlog!.firstEventAt)).filter((x): x is string => !!x).sort()[0];
+  const startOf = (tl: number) =>
+    own
+      .filter((b) => timelineOf(b) === tl)
+      .map((b) => sec(b.binlog!.firstEventAt))
+      .filter((x): x is string => !!x)
+      .sort()[0];
   const setGtids = gtidSeqs(set.consistentPoint.gtid);
-  const endOf = (tl: number) => own.filter((b) => timelineOf(b) === tl).map((b) => sec(b.binlog!.lastEventAt)).filter((x): x is string => !!x).sort().at(-1);
+  const endOf = (tl: number) =>
+    own
+      .filter((b) => timelineOf(b) === tl)
+      .map((b) => sec(b.binlog!.lastEventAt))
+      .filter((x): x is string => !!x)
+      .sort()
+      .at(-1);
   const fits = holding.filter((tl) => {
     const files = own.filter((b) => timelineOf(b) === tl).sort((a, b) => seqOf(a) - seqOf(b));
     const file = files.find((b) => seqOf(b) === seq)!;
@@ -121,7 +142,9 @@ export function timelineOfPoint(set: BackupManifest, own: BackupManifest[], curr
     const timeFits = (lower === undefined || lower <= t) && (upper === undefined || upper >= t);
     // in GTIDs: at or past the file's starting state, not past the next file's
     const fromStart = [...gtidSeqs(file.binlog!.gtidListAtStart)].every(([d, n]) => (setGtids.get(d) ?? -1n) >= n);
-    const beforeNext = !next?.binlog!.gtidListAtStart || [...gtidSeqs(next.binlog!.gtidListAtStart)].every(([d, n]) => !setGtids.has(d) || setGtids.get(d)! <= n);
+    const beforeNext =
+      !next?.binlog!.gtidListAtStart ||
+      [...gtidSeqs(next.binlog!.gtidListAtStart)].every(([d, n]) => !setGtids.has(d) || setGtids.get(d)! <= n);
     return timeFits && (!set.consistentPoint.gtid || (fromStart && beforeNext));
   });
   const currentStart = startOf(current);
@@ -131,12 +154,23 @@ export function timelineOfPoint(set: BackupManifest, own: BackupManifest[], curr
 
 /** GTID lists as sets: "0-1-5,1-1-9" equals "1-1-9, 0-1-5". */
 export function sameGtids(a: string | undefined, b: string | undefined): boolean {
-  const norm = (t: string) => t.split(",").map((x) => x.trim()).filter(Boolean).sort().join(",");
+  const norm = (t: string) =>
+    t
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean)
+      .sort()
+      .join(",");
   return a !== undefined && b !== undefined && norm(a) === norm(b);
 }
 
 /** The archived binlogs, in sequence, from the file holding `from` on; stops at the first missing sequence. */
-export function binlogsFrom(binlogs: BackupManifest[], from: BinlogPoint, until?: BinlogPoint, open?: OpenBinlog): { files: BackupManifest[]; gap?: { missing: string; reachableUntil?: string } } {
+export function binlogsFrom(
+  binlogs: BackupManifest[],
+  from: BinlogPoint,
+  until?: BinlogPoint,
+  open?: OpenBinlog,
+): { files: BackupManifest[]; gap?: { missing: string; reachableUntil?: string } } {
   const start = pointKey(from);
   if (!start) return { files: [] };
   const end = until ? pointKey(until) : undefined;
@@ -148,10 +182,24 @@ export function binlogsFrom(binlogs: BackupManifest[], from: BinlogPoint, until?
     const b = bySeq.get(seq);
     if (!b) {
       // the set's own file, still open and empty past the set's point at the last clean archive run
-      if (seq === start[0] && !files.length && open && open.file === from.file && sameGtids(open.gtid, from.gtid) && ![...bySeq.keys()].some((k) => k > seq)) return { files };
+      if (
+        seq === start[0] &&
+        !files.length &&
+        open &&
+        open.file === from.file &&
+        sameGtids(open.gtid, from.gtid) &&
+        ![...bySeq.keys()].some((k) => k > seq)
+      )
+        return { files };
       // a file the image needs is not archived: the chain reaches only as far as the one before
       const prev = files.at(-1);
-      return { files, gap: { missing: `${basename}.${String(seq).padStart(6, "0")}`, ...(prev?.binlog?.lastEventAt ? { reachableUntil: prev.binlog.lastEventAt } : {}) } };
+      return {
+        files,
+        gap: {
+          missing: `${basename}.${String(seq).padStart(6, "0")}`,
+          ...(prev?.binlog?.lastEventAt ? { reachableUntil: prev.binlog.lastEventAt } : {}),
+        },
+      };
     }
     files.push(b);
   }
@@ -161,14 +209,19 @@ export function binlogsFrom(binlogs: BackupManifest[], from: BinlogPoint, until?
 /** Groups a dataset's sets and its server's archived binlogs into recovery images, oldest first. */
 export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[], open?: OpenBinlog): RecoveryImage[] {
   const currentTimeline = Math.max(open?.timeline ?? 0, ...binlogs.map(timelineOf));
-  const seriesOf = (m: BackupManifest) => binlogs.filter((b) => b.server.serverId === m.server.serverId && b.binlog?.basename === m.consistentPoint.file?.replace(/\.\d+$/, ""));
+  const seriesOf = (m: BackupManifest) =>
+    binlogs.filter(
+      (b) =>
+        b.server.serverId === m.server.serverId && b.binlog?.basename === m.consistentPoint.file?.replace(/\.\d+$/, ""),
+    );
   const timelines = new Map(sets.map((s) => [s.id, timelineOfPoint(s, seriesOf(s), currentTimeline)]));
   const fulls = inPointOrder(
     sets.filter((s) => s.kind === "full"),
     (m) => timelines.get(m.id) ?? 0,
   );
   const children = new Map<string, BackupManifest[]>();
-  for (const s of sets) if (s.kind === "incremental" && s.parent) children.set(s.parent, [...(children.get(s.parent) ?? []), s]);
+  for (const s of sets)
+    if (s.kind === "incremental" && s.parent) children.set(s.parent, [...(children.get(s.parent) ?? []), s]);
   return fulls.map((full, i) => {
     // follow the chain: each step the newest child of the previous set
     const incrementals: BackupManifest[] = [];
@@ -186,7 +239,8 @@ export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[]
     const timeline = timelines.get(full.id) ?? 0;
     const own = series.filter((b) => timelineOf(b) === timeline);
     const sameTimelineNext = nextFull && timelines.get(nextFull.id) === timeline ? nextFull.consistentPoint : undefined;
-    const openHere = open && open.serverId === full.server.serverId && (open.timeline ?? 0) === timeline ? open : undefined;
+    const openHere =
+      open && open.serverId === full.server.serverId && (open.timeline ?? 0) === timeline ? open : undefined;
     const chain = binlogsFrom(own, full.consistentPoint, sameTimelineNext, openHere);
     return { full, incrementals, binlogs: chain.files, timeline, ...(chain.gap ? { gap: chain.gap } : {}) };
   });
@@ -212,7 +266,11 @@ export type RecoveryPlan =
  * archive run that left nothing behind), or behind a gap, is refused with the newest time that can
  * be reached: never a silent early stop.
  */
-export function planRecovery(images: RecoveryImage[], target: string | "latest", opts: { binlogs?: boolean; coveredUntil?: string; coveredTimeline?: number } = {}): RecoveryPlan {
+export function planRecovery(
+  images: RecoveryImage[],
+  target: string | "latest",
+  opts: { binlogs?: boolean; coveredUntil?: string; coveredTimeline?: number } = {},
+): RecoveryPlan {
   // a dataset that does not archive binlogs restores to its sets' own points only
   if (opts.binlogs === false) images = images.map(({ gap: _g, ...im }) => ({ ...im, binlogs: [] }));
   if (!images.length) return { ok: false, reason: "no full backup set to start from" };
@@ -227,7 +285,11 @@ export function planRecovery(images: RecoveryImage[], target: string | "latest",
   if (!start) {
     if (target !== "latest" && target > pointTime(applied.at(-1)!)) {
       const why = opts.binlogs === false ? "the dataset does not archive binlogs" : "it has no binlog coordinates";
-      return { ok: false, reason: `set ${applied.at(-1)!.id} restores to its own point (${pointTime(applied.at(-1)!)}) only: ${why}`, newestReachable: pointTime(applied.at(-1)!) };
+      return {
+        ok: false,
+        reason: `set ${applied.at(-1)!.id} restores to its own point (${pointTime(applied.at(-1)!)}) only: ${why}`,
+        newestReachable: pointTime(applied.at(-1)!),
+      };
     }
     return { ok: true, image, sets: applied, binlogs: [], from, reaches: pointTime(applied.at(-1)!) };
   }
@@ -236,14 +298,28 @@ export function planRecovery(images: RecoveryImage[], target: string | "latest",
   // the newest image's archive reaches as far as the last archive run that found nothing left behind:
   // an idle server's quiet time after its last event is covered too
   // (and only on the timeline that run saw: an image of the binlogs before a RESET MASTER ends with them)
-  const covered = image === images.at(-1) && !image.gap && image.timeline === (opts.coveredTimeline ?? 0) && opts.coveredUntil !== undefined && opts.coveredUntil > lastEvent ? opts.coveredUntil : undefined;
+  const covered =
+    image === images.at(-1) &&
+    !image.gap &&
+    image.timeline === (opts.coveredTimeline ?? 0) &&
+    opts.coveredUntil !== undefined &&
+    opts.coveredUntil > lastEvent
+      ? opts.coveredUntil
+      : undefined;
   const newest = covered ?? lastEvent;
   // "latest" behind a missing binlog would stop early without a word: refused like any target past the gap
   if (image.gap && (target === "latest" || target > newest)) {
-    return { ok: false, reason: `binlog ${image.gap.missing} is missing from the archive`, missing: image.gap.missing, newestReachable: image.gap.reachableUntil ?? newest };
+    return {
+      ok: false,
+      reason: `binlog ${image.gap.missing} is missing from the archive`,
+      missing: image.gap.missing,
+      newestReachable: image.gap.reachableUntil ?? newest,
+    };
   }
   if (target !== "latest" && target > newest) {
-    const what = covered ? `the last archive run that left nothing behind (${newest})` : `the newest archived event (${newest})`;
+    const what = covered
+      ? `the last archive run that left nothing behind (${newest})`
+      : `the newest archived event (${newest})`;
     return { ok: false, reason: `${target} is later than ${what}`, newestReachable: newest };
   }
   // replay only as far as needed: through the first file whose last event reaches the target

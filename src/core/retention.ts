@@ -53,7 +53,13 @@ function newestPerBucket(fulls: BackupManifest[], bucket: (iso: string) => strin
   return new Map(chosen.map(([b, f]) => [f.id, b]));
 }
 
-export function selectRetention(sets: BackupManifest[], binlogs: BackupManifest[], policy: RetentionPolicy, now: Date, verified: ReadonlySet<string>): RetentionResult {
+export function selectRetention(
+  sets: BackupManifest[],
+  binlogs: BackupManifest[],
+  policy: RetentionPolicy,
+  now: Date,
+  verified: ReadonlySet<string>,
+): RetentionResult {
   const images = recoveryImages(sets, binlogs);
   const fulls = images.map((i) => i.full);
   const why = new Map<string, string[]>();
@@ -70,17 +76,28 @@ export function selectRetention(sets: BackupManifest[], binlogs: BackupManifest[
     for (const [id, b] of newestPerBucket(fulls, bucket, count)) keep(fulls.find((f) => f.id === id)!, `${label} ${b}`);
   }
   // the newest image a drill proved restorable never goes
-  const newestVerified = [...images].reverse().find((im) => verified.has(im.full.id) || im.incrementals.some((s) => verified.has(s.id)));
+  const newestVerified = [...images]
+    .reverse()
+    .find((im) => verified.has(im.full.id) || im.incrementals.some((s) => verified.has(s.id)));
   if (newestVerified) keep(newestVerified.full, "newest verified image");
 
   const keptImages = images.filter((im) => why.has(im.full.id));
-  if (!keptImages.length && fulls.length) return { decisions: [], refused: `the policy would keep none of the ${fulls.length} full set(s): refusing to delete everything` };
+  if (!keptImages.length && fulls.length)
+    return {
+      decisions: [],
+      refused: `the policy would keep none of the ${fulls.length} full set(s): refusing to delete everything`,
+    };
   for (const im of keptImages) for (const s of im.incrementals) keep(s, `chain of ${im.full.id}`);
 
   // binlogs: everything from the image that reaches the start of the PITR window (or the oldest kept image) on,
   // and every binlog a kept image needs to reach its successor
-  const windowStart = policy.binlogSeconds !== undefined ? new Date(now.getTime() - policy.binlogSeconds * 1000).toISOString() : undefined;
-  const anchor: RecoveryImage | undefined = windowStart ? (keptImages.filter((im) => pointTime(im.full) <= windowStart).at(-1) ?? keptImages[0]) : undefined;
+  const windowStart =
+    policy.binlogSeconds !== undefined
+      ? new Date(now.getTime() - policy.binlogSeconds * 1000).toISOString()
+      : undefined;
+  const anchor: RecoveryImage | undefined = windowStart
+    ? (keptImages.filter((im) => pointTime(im.full) <= windowStart).at(-1) ?? keptImages[0])
+    : undefined;
   for (const im of keptImages) {
     const inWindow = anchor && pointTime(im.full) >= pointTime(anchor.full);
     for (const b of im.binlogs) {
@@ -90,13 +107,27 @@ export function selectRetention(sets: BackupManifest[], binlogs: BackupManifest[
   }
   if (anchor) {
     // binlogs no kept image's chain holds (after a gap, or after the newest image) but inside the window
-    for (const b of binlogs) if (b.binlog && !why.has(b.id) && b.binlog.sequence > Math.max(-1, ...anchor.binlogs.map((x) => x.binlog!.sequence)) && (b.binlog.lastEventAt ?? b.finishedAt) >= windowStart!) keep(b, "PITR window");
+    for (const b of binlogs)
+      if (
+        b.binlog &&
+        !why.has(b.id) &&
+        b.binlog.sequence > Math.max(-1, ...anchor.binlogs.map((x) => x.binlog!.sequence)) &&
+        (b.binlog.lastEventAt ?? b.finishedAt) >= windowStart!
+      )
+        keep(b, "PITR window");
   }
 
   const decisions: RetentionDecision[] = [...sets, ...binlogs].map((m) => {
     const reasons = why.get(m.id);
     if (reasons) return { set: m, keep: true, why: reasons };
-    const gone = m.kind === "binlog" ? (windowStart ? `before the PITR window (${windowStart})` : "needed by no kept image") : m.kind === "full" ? "outside every daily/weekly/monthly slot" : `its full ${imageOf(images, m)?.full.id ?? "(none)"} goes`;
+    const gone =
+      m.kind === "binlog"
+        ? windowStart
+          ? `before the PITR window (${windowStart})`
+          : "needed by no kept image"
+        : m.kind === "full"
+          ? "outside every daily/weekly/monthly slot"
+          : `its full ${imageOf(images, m)?.full.id ?? "(none)"} goes`;
     return { set: m, keep: false, why: [gone] };
   });
   return { decisions };

@@ -17,9 +17,21 @@ const fmtBytes = (n: number) => formatBytes(n, { si: true });
 
 const MB = 1_000_000;
 /** Bytes/s a backup writes, by method (measured 155/260/370 MB/s; a third of that, rounded down). */
-export const BACKUP_RATE: Record<string, number> = { mysqldump: 50 * MB, "mariadb-dump": 50 * MB, mydumper: 80 * MB, "mariadb-backup": 100 * MB, xtrabackup: 100 * MB };
+export const BACKUP_RATE: Record<string, number> = {
+  mysqldump: 50 * MB,
+  "mariadb-dump": 50 * MB,
+  mydumper: 80 * MB,
+  "mariadb-backup": 100 * MB,
+  xtrabackup: 100 * MB,
+};
 /** Bytes/s a restore reads back, by method (measured 35/43/>300 MB/s for dump/myloader/prepare+copy-back). */
-export const RESTORE_RATE: Record<string, number> = { mysqldump: 20 * MB, "mariadb-dump": 20 * MB, mydumper: 25 * MB, "mariadb-backup": 150 * MB, xtrabackup: 150 * MB };
+export const RESTORE_RATE: Record<string, number> = {
+  mysqldump: 20 * MB,
+  "mariadb-dump": 20 * MB,
+  mydumper: 25 * MB,
+  "mariadb-backup": 150 * MB,
+  xtrabackup: 150 * MB,
+};
 /** Starting the restored server, verifying it, moving files: a fixed allowance. */
 export const RESTORE_OVERHEAD_SECONDS = 30;
 /** Binlog bytes/s mysqlbinlog | mariadb replays (62k row events/s measured ≈ 18 MB/s). */
@@ -57,7 +69,9 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
   const bytes = sizeKnown ? ds.databases.reduce((sum, db) => sum + (source.databaseBytes?.[db] ?? 0), 0) : undefined;
 
   // longest wait between backups (full ∪ incremental), in the scheduler's time zone
-  const schedules = [ds.full.schedule, ...(ds.incremental ? [ds.incremental.schedule] : [])].map((s) => parseCron(s)).flatMap((r) => (r.ok ? [r.schedule] : []));
+  const schedules = [ds.full.schedule, ...(ds.incremental ? [ds.incremental.schedule] : [])]
+    .map((s) => parseCron(s))
+    .flatMap((r) => (r.ok ? [r.schedule] : []));
   const gap = longestGap(schedules, tz, input.now.getTime());
   const gapSeconds = gap?.seconds ?? Infinity;
   const backupSeconds = bytes === undefined ? undefined : Math.ceil(bytes / BACKUP_RATE[method]!);
@@ -65,27 +79,46 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
   // RPO
   const interval = parseDuration(ds.binlog?.interval ?? DEFAULT_BINLOG_INTERVAL)!;
   const archiving = ds.binlog?.archive === true;
-  const liveBinlog = origin?.reachable ? origin.variables?.["log_bin"] === "ON" && origin.variables?.["binlog_format"] === "ROW" : undefined;
+  const liveBinlog = origin?.reachable
+    ? origin.variables?.["log_bin"] === "ON" && origin.variables?.["binlog_format"] === "ROW"
+    : undefined;
   let rpo: Bound;
   let rpoWhy: string;
   let rpoFix = "";
   let rpoFixedByApply = false;
   if (archiving && liveBinlog === true) {
-    rpo = { targetSeconds: rpoTarget, worstSeconds: interval, basis: `binlogs archived every ${formatDuration(interval)}`, estimated: false };
+    rpo = {
+      targetSeconds: rpoTarget,
+      worstSeconds: interval,
+      basis: `binlogs archived every ${formatDuration(interval)}`,
+      estimated: false,
+    };
     rpoWhy = `binlog archived every ${formatDuration(interval)}`;
   } else if (origin && !origin.reachable) {
-    rpo = { targetSeconds: rpoTarget, worstSeconds: null, basis: `server ${ds.server} is unreachable`, estimated: true };
+    rpo = {
+      targetSeconds: rpoTarget,
+      worstSeconds: null,
+      basis: `server ${ds.server} is unreachable`,
+      estimated: true,
+    };
     rpoWhy = `server ${ds.server} is unreachable, its binlog state is unknown`;
   } else {
     const worst = backupSeconds === undefined ? null : gapSeconds + backupSeconds;
-    const gapText = gap ? `worst gap between backups ${formatDuration(gapSeconds)} (${gap.fromIso} → ${gap.toIso}, ${tz})` : "no backup ever runs";
+    const gapText = gap
+      ? `worst gap between backups ${formatDuration(gapSeconds)} (${gap.fromIso} → ${gap.toIso}, ${tz})`
+      : "no backup ever runs";
     const job = backupSeconds ? ` + ~${formatDuration(backupSeconds)} ${method} run` : "";
     const cause = !archiving
       ? "no binlog archiving"
       : origin?.variables?.["log_bin"] !== "ON"
         ? `binlog archiving is set but log_bin is OFF on ${ds.server} (apply sets it; takes effect after a restart)`
         : `binlog archiving is set but binlog_format is ${origin?.variables?.["binlog_format"]} on ${ds.server}, not ROW`;
-    rpo = { targetSeconds: rpoTarget, worstSeconds: worst, basis: `${cause}; ${gapText}${job}`, estimated: backupSeconds !== undefined };
+    rpo = {
+      targetSeconds: rpoTarget,
+      worstSeconds: worst,
+      basis: `${cause}; ${gapText}${job}`,
+      estimated: backupSeconds !== undefined,
+    };
     rpoWhy = `${cause}, ${gapText}${job}`;
     // log_bin / binlog_format are what apply's binlog resource sets: the miss lasts until it is applied (and the server restarted)
     rpoFixedByApply = archiving && interval <= rpoTarget;
@@ -98,17 +131,29 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
   let rto: Bound;
   let rtoWhy: string;
   if (bytes === undefined) {
-    rto = { targetSeconds: rtoTarget, worstSeconds: null, basis: `size unknown: server ${ds.backupFrom ?? ds.server} is unreachable`, estimated: true };
+    rto = {
+      targetSeconds: rtoTarget,
+      worstSeconds: null,
+      basis: `size unknown: server ${ds.backupFrom ?? ds.server} is unreachable`,
+      estimated: true,
+    };
     rtoWhy = rto.basis;
   } else {
     // a drill's time already holds the start-up and the checks: scaled to today's size (never below
     // what it measured), since a small drill's time is mostly fixed costs that do not shrink
-    const restore = measured ? Math.ceil(measured.rtoSeconds * Math.max(1, bytes / Math.max(1, measured.bytes))) : Math.ceil(bytes / rate);
-    const writeRate = origin?.reachable ? Number(origin.status?.["Binlog_bytes_written"] ?? 0) / Math.max(1, Number(origin.status?.["Uptime"] ?? 1)) : 0;
+    const restore = measured
+      ? Math.ceil(measured.rtoSeconds * Math.max(1, bytes / Math.max(1, measured.bytes)))
+      : Math.ceil(bytes / rate);
+    const writeRate = origin?.reachable
+      ? Number(origin.status?.["Binlog_bytes_written"] ?? 0) / Math.max(1, Number(origin.status?.["Uptime"] ?? 1))
+      : 0;
     const replayBytes = archiving && liveBinlog ? writeRate * Math.min(gapSeconds, 366 * 86400) : 0;
     const replay = Math.ceil(replayBytes / REPLAY_RATE);
     const worst = (measured ? 0 : RESTORE_OVERHEAD_SECONDS) + restore + replay;
-    const replayText = replay > 0 ? ` + ${formatDuration(replay)} binlog replay (${fmtBytes(replayBytes)} at ${fmtBytes(REPLAY_RATE)}/s)` : "";
+    const replayText =
+      replay > 0
+        ? ` + ${formatDuration(replay)} binlog replay (${fmtBytes(replayBytes)} at ${fmtBytes(REPLAY_RATE)}/s)`
+        : "";
     const restoreText = measured
       ? `${fmtBytes(bytes)}: the drill of ${measured.at} restored and verified ${fmtBytes(measured.bytes)} in ${formatMeasured(measured.rtoSeconds)}, start-up included (measured; scaled to the current size)`
       : `${fmtBytes(bytes)} at ${fmtBytes(rate)}/s (estimated default for ${method}) + ${RESTORE_OVERHEAD_SECONDS}s start-up`;
@@ -120,24 +165,50 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
   const judge = (what: "RPO" | "RTO", b: Bound, why: string, fix: string, fixedByApply = false) => {
     const target = `${ds.tier} ${formatDuration(b.targetSeconds)}`;
     if (b.worstSeconds === null) {
-      findings.push({ level: "warning", code: `${what.toLowerCase()}-unknown`, subject: name, message: `${name}: ${what} cannot be proven: ${why}` });
+      findings.push({
+        level: "warning",
+        code: `${what.toLowerCase()}-unknown`,
+        subject: name,
+        message: `${name}: ${what} cannot be proven: ${why}`,
+      });
       return "unknown" as const;
     }
     const approx = b.estimated ? "~" : "";
     const worst = `${approx}${formatDuration(b.worstSeconds)}`;
     if (b.worstSeconds > b.targetSeconds) {
-      findings.push({ level: "error", code: `${what.toLowerCase()}-missed`, subject: name, message: `${name}: ${what} ${worst} > ${target}: ${why}${fix}`, ...(fixedByApply ? { fixedByApply } : {}) });
+      findings.push({
+        level: "error",
+        code: `${what.toLowerCase()}-missed`,
+        subject: name,
+        message: `${name}: ${what} ${worst} > ${target}: ${why}${fix}`,
+        ...(fixedByApply ? { fixedByApply } : {}),
+      });
       return "missed" as const;
     }
     if (b.worstSeconds > TIGHT * b.targetSeconds) {
-      findings.push({ level: "warning", code: `${what.toLowerCase()}-tight`, subject: name, message: `${name}: ${what} ${worst} is within 20% of ${target}: ${why}` });
+      findings.push({
+        level: "warning",
+        code: `${what.toLowerCase()}-tight`,
+        subject: name,
+        message: `${name}: ${what} ${worst} is within 20% of ${target}: ${why}`,
+      });
       return "tight" as const;
     }
-    findings.push({ level: "info", code: `${what.toLowerCase()}-met`, subject: name, message: `${name}: ${what} ${worst} ≤ ${target}: ${why}` });
+    findings.push({
+      level: "info",
+      code: `${what.toLowerCase()}-met`,
+      subject: name,
+      message: `${name}: ${what} ${worst} ≤ ${target}: ${why}`,
+    });
     return "met" as const;
   };
   let rtoFix = "";
-  if (bytes !== undefined && !measured && RESTORE_RATE[method]! < RESTORE_RATE["mariadb-backup"]! && (rto.worstSeconds ?? 0) > rtoTarget) {
+  if (
+    bytes !== undefined &&
+    !measured &&
+    RESTORE_RATE[method]! < RESTORE_RATE["mariadb-backup"]! &&
+    (rto.worstSeconds ?? 0) > rtoTarget
+  ) {
     const physical = RESTORE_OVERHEAD_SECONDS + Math.ceil(bytes / RESTORE_RATE["mariadb-backup"]!);
     rtoFix = `; a physical method (mariadb-backup) would restore ${fmtBytes(bytes)} in ~${formatDuration(physical)} at ${fmtBytes(RESTORE_RATE["mariadb-backup"]!)}/s`;
   }
@@ -147,4 +218,3 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
   const verdict = order[Math.max(order.indexOf(v1), order.indexOf(v2))]!;
   return { proof: { dataset: name, tier: ds.tier, rpo, rto, verdict }, findings };
 }
-

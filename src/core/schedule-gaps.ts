@@ -11,7 +11,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
     formatters.set(tz, f);
   }
   return f;
@@ -135,7 +144,8 @@ export function fireInstants(schedules: CronSchedule[], tz: string, fromMs: numb
         if (!steady && s.wildcardTime) {
           // an autumn hour that repeats: Debian cron runs jobs with a * minute or hour again in it
           const again = wall - Math.min(offStart, offEnd);
-          if (again !== t && tzOffset(tz, again) === Math.min(offStart, offEnd) && again >= fromMs && again < toMs) out.push(again);
+          if (again !== t && tzOffset(tz, again) === Math.min(offStart, offEnd) && again >= fromMs && again < toMs)
+            out.push(again);
         }
       }
     }
@@ -176,7 +186,8 @@ function computeLongestGap(schedules: CronSchedule[], tz: string, fromMs: number
   for (let i = 1; i < runs.length; i++) {
     if (runs[i - 1]! >= fromMs + year) break;
     const g = (runs[i]! - runs[i - 1]!) / 1000;
-    if (!best || g > best.seconds) best = { seconds: g, fromIso: new Date(runs[i - 1]!).toISOString(), toIso: new Date(runs[i]!).toISOString() };
+    if (!best || g > best.seconds)
+      best = { seconds: g, fromIso: new Date(runs[i - 1]!).toISOString(), toIso: new Date(runs[i]!).toISOString() };
   }
   return best;
 }

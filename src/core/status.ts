@@ -56,9 +56,16 @@ export interface StatusReport {
   datasets: DatasetStatus[];
 }
 
-const worse = (a: StatusState, b: StatusState): StatusState => (["OK", "AT RISK", "BREACHED"].indexOf(a) >= ["OK", "AT RISK", "BREACHED"].indexOf(b) ? a : b);
+const worse = (a: StatusState, b: StatusState): StatusState =>
+  ["OK", "AT RISK", "BREACHED"].indexOf(a) >= ["OK", "AT RISK", "BREACHED"].indexOf(b) ? a : b;
 
-export function datasetStatus(spec: DrSpec, name: string, facts: DatasetFacts, now: Date, defaultTimeZone: string): DatasetStatus {
+export function datasetStatus(
+  spec: DrSpec,
+  name: string,
+  facts: DatasetFacts,
+  now: Date,
+  defaultTimeZone: string,
+): DatasetStatus {
   const ds = spec.datasets[name]!;
   const tier = spec.tiers[ds.tier]!;
   const rpo = parseDuration(tier.rpo)!;
@@ -78,7 +85,10 @@ export function datasetStatus(spec: DrSpec, name: string, facts: DatasetFacts, n
     : facts.recovery
       ? (facts.recovery.reaches ?? facts.newestFull.at)
       : archiving
-        ? ([facts.archivedUntil, facts.newestArchivedEvent, facts.newestSet?.at].filter((t): t is string => !!t).sort().at(-1) ?? facts.newestFull.at)
+        ? ([facts.archivedUntil, facts.newestArchivedEvent, facts.newestSet?.at]
+            .filter((t): t is string => !!t)
+            .sort()
+            .at(-1) ?? facts.newestFull.at)
         : (facts.newestSet?.at ?? facts.newestFull.at);
   const exposure = recoverableUntil ? Math.max(0, (now.getTime() - Date.parse(recoverableUntil)) / 1000) : undefined;
   const basis = facts.recovery?.missing
@@ -89,19 +99,43 @@ export function datasetStatus(spec: DrSpec, name: string, facts: DatasetFacts, n
         : "the newest archived binlog event"
       : "the newest backup set (no binlog archiving)";
   if (!facts.newestFull) flag("BREACHED", "no full backup set: nothing to restore");
-  else if (exposure! > rpo) flag("BREACHED", `exposure ${formatDuration(exposure!)} > RPO ${formatDuration(rpo)} (${ds.tier}): data since ${recoverableUntil} (${basis}) would be lost`);
-  else if (exposure! > AT_RISK_SHARE * rpo) flag("AT RISK", `exposure ${formatDuration(exposure!)} is above ${Math.round(AT_RISK_SHARE * 100)}% of RPO ${formatDuration(rpo)} (${ds.tier}), since ${recoverableUntil} (${basis})`);
-  if (facts.recovery?.missing) flag("AT RISK", `binlog ${facts.recovery.missing} is missing from the archive: a restore reaches only ${recoverableUntil ?? "the sets' own points"} (take a new full backup to start a new chain)`);
-  if (archiving && facts.newestFull && !facts.archivedUntil) flag("AT RISK", "no binlog archive run has completed without leaving something behind (see `drctl binlog archive`)");
+  else if (exposure! > rpo)
+    flag(
+      "BREACHED",
+      `exposure ${formatDuration(exposure!)} > RPO ${formatDuration(rpo)} (${ds.tier}): data since ${recoverableUntil} (${basis}) would be lost`,
+    );
+  else if (exposure! > AT_RISK_SHARE * rpo)
+    flag(
+      "AT RISK",
+      `exposure ${formatDuration(exposure!)} is above ${Math.round(AT_RISK_SHARE * 100)}% of RPO ${formatDuration(rpo)} (${ds.tier}), since ${recoverableUntil} (${basis})`,
+    );
+  if (facts.recovery?.missing)
+    flag(
+      "AT RISK",
+      `binlog ${facts.recovery.missing} is missing from the archive: a restore reaches only ${recoverableUntil ?? "the sets' own points"} (take a new full backup to start a new chain)`,
+    );
+  if (archiving && facts.newestFull && !facts.archivedUntil)
+    flag(
+      "AT RISK",
+      "no binlog archive run has completed without leaving something behind (see `drctl binlog archive`)",
+    );
 
   // proof: the newest drill, and whether each drill ran when its schedule said
   const lastDrill = facts.drills.at(-1);
   const drills = Object.entries(spec.drills ?? {}).filter(([, d]) => d.dataset === name);
   if (!drills.length) flag("AT RISK", "no drill in the spec: recoverability is never proven");
   else if (!lastDrill) flag("AT RISK", "never drilled: recoverability not yet proven");
-  else if (lastDrill.result === "failed") flag("BREACHED", `the last drill (${lastDrill.drill}, ${lastDrill.startedAt}) FAILED: recoverability not proven`);
+  else if (lastDrill.result === "failed")
+    flag("BREACHED", `the last drill (${lastDrill.drill}, ${lastDrill.startedAt}) FAILED: recoverability not proven`);
   else if (lastDrill.result === "target-missed") {
-    const missed = [lastDrill.rto && !lastDrill.rto.met ? `RTO ${formatDuration(lastDrill.rto.measuredSeconds)} > ${formatDuration(lastDrill.rto.targetSeconds)}` : "", lastDrill.rpo && !lastDrill.rpo.met ? `RPO ${formatDuration(lastDrill.rpo.measuredSeconds)} > ${formatDuration(lastDrill.rpo.targetSeconds)}` : ""].filter(Boolean);
+    const missed = [
+      lastDrill.rto && !lastDrill.rto.met
+        ? `RTO ${formatDuration(lastDrill.rto.measuredSeconds)} > ${formatDuration(lastDrill.rto.targetSeconds)}`
+        : "",
+      lastDrill.rpo && !lastDrill.rpo.met
+        ? `RPO ${formatDuration(lastDrill.rpo.measuredSeconds)} > ${formatDuration(lastDrill.rpo.targetSeconds)}`
+        : "",
+    ].filter(Boolean);
     flag("BREACHED", `the last drill (${lastDrill.drill}, ${lastDrill.startedAt}) measured ${missed.join(" and ")}`);
   }
   const tz = spec.scheduler?.timezone ?? defaultTimeZone;
@@ -111,8 +145,17 @@ export function datasetStatus(spec: DrSpec, name: string, facts: DatasetFacts, n
     const parsed = parseCron(d.schedule);
     if (!parsed.ok) continue;
     // a run was due after the last one started (and long enough ago that it should have finished)
-    const due = fireInstants([parsed.schedule], tz, Date.parse(last.startedAt) + 60_000, now.getTime() - DRILL_GRACE_SECONDS * 1000);
-    if (due.length) flag("AT RISK", `drill ${drillName} is overdue: its schedule (${d.schedule}) ran it at ${new Date(due[0]!).toISOString()}, but the last run is from ${last.startedAt}`);
+    const due = fireInstants(
+      [parsed.schedule],
+      tz,
+      Date.parse(last.startedAt) + 60_000,
+      now.getTime() - DRILL_GRACE_SECONDS * 1000,
+    );
+    if (due.length)
+      flag(
+        "AT RISK",
+        `drill ${drillName} is overdue: its schedule (${d.schedule}) ran it at ${new Date(due[0]!).toISOString()}, but the last run is from ${last.startedAt}`,
+      );
   }
   return {
     dataset: name,

@@ -23,7 +23,10 @@ export async function discoverState(spec: DrSpec): Promise<ObservedState> {
   const [servers, cron, repos] = await Promise.all([
     Promise.all(
       Object.entries(spec.servers).map(async ([name, s]) => {
-        const [server, dropIn] = await Promise.all([discoverServer(name, s, [...(dbsByServer.get(name) ?? [])]), s.configDropIn ? discoverDropIn(s.configDropIn) : undefined]);
+        const [server, dropIn] = await Promise.all([
+          discoverServer(name, s, [...(dbsByServer.get(name) ?? [])]),
+          s.configDropIn ? discoverDropIn(s.configDropIn) : undefined,
+        ]);
         return dropIn ? { ...server, dropIn } : server;
       }),
     ),
@@ -43,6 +46,7 @@ export async function discoverState(spec: DrSpec): Promise<ObservedState> {
 async function discoverVerifications(spec: DrSpec): Promise<Record<string, ObservedVerification>> {
   const journal = await readJournal(stateDirOf(spec)).catch(() => []);
   const out: Record<string, ObservedVerification> = {};
-  for (const [ds, d] of lastVerifiedDrill(journal)) if (d.method) out[ds] = { method: d.method, at: d.startedAt, drill: d.drill, ...(d.set ? { set: d.set } : {}) };
+  for (const [ds, d] of lastVerifiedDrill(journal))
+    if (d.method) out[ds] = { method: d.method, at: d.startedAt, drill: d.drill, ...(d.set ? { set: d.set } : {}) };
   return out;
 }

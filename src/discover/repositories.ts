@@ -11,7 +11,14 @@ export const REPOSITORY_MARKER = ".drctl-repository.json";
 
 export async function discoverRepository(name: string, repo: Repository, project: string): Promise<ObservedRepository> {
   if (repo.type !== "filesystem") {
-    return { name, type: repo.type, checked: false, reason: `${repo.type} repositories are not inspected yet`, exists: false, owned: false };
+    return {
+      name,
+      type: repo.type,
+      checked: false,
+      reason: `${repo.type} repositories are not inspected yet`,
+      exists: false,
+      owned: false,
+    };
   }
   let st;
   try {
@@ -19,7 +26,16 @@ export async function discoverRepository(name: string, repo: Repository, project
   } catch {
     return { name, type: "filesystem", checked: true, exists: false, owned: false };
   }
-  if (!st.isDirectory()) return { name, type: "filesystem", checked: true, exists: true, owned: false, foreign: `${repo.path} is not a directory`, mode: st.mode & 0o7777 };
+  if (!st.isDirectory())
+    return {
+      name,
+      type: "filesystem",
+      checked: true,
+      exists: true,
+      owned: false,
+      foreign: `${repo.path} is not a directory`,
+      mode: st.mode & 0o7777,
+    };
   const entries = await readdir(repo.path);
   let owned = false;
   let foreign: string | undefined;
@@ -36,5 +52,14 @@ export async function discoverRepository(name: string, repo: Repository, project
   }
   // a repository that cannot take a write is no repository: plan must say so before the night's backup finds out
   const unwritable = owned ? await writeProbe(repo.path) : undefined;
-  return { name, type: "filesystem", checked: true, exists: true, owned, ...(foreign ? { foreign } : {}), mode: st.mode & 0o7777, ...(unwritable ? { unwritable } : {}) };
+  return {
+    name,
+    type: "filesystem",
+    checked: true,
+    exists: true,
+    owned,
+    ...(foreign ? { foreign } : {}),
+    mode: st.mode & 0o7777,
+    ...(unwritable ? { unwritable } : {}),
+  };
 }

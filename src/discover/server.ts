@@ -39,7 +39,11 @@ export async function discoverServer(name: string, server: Server, databases: st
   try {
     conn = await connectServer(server);
   } catch (e) {
-    return { name, reachable: false, error: `cannot connect to server ${name} (${addressOf(server)}): ${messageOf(e)}` };
+    return {
+      name,
+      reachable: false,
+      error: `cannot connect to server ${name} (${addressOf(server)}): ${messageOf(e)}`,
+    };
   }
   try {
     const vars: Record<string, string> = {};
@@ -49,17 +53,26 @@ export async function discoverServer(name: string, server: Server, databases: st
     const version = vars["version"] ?? "";
     const flavor = /mariadb/i.test(version + (vars["version_comment"] ?? "")) ? "mariadb" : "mysql";
     const status: Record<string, string> = {};
-    for (const r of await rows(conn, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Uptime', 'Binlog_bytes_written')")) status[String(r.Variable_name)] = String(r.Value);
+    for (const r of await rows(conn, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Uptime', 'Binlog_bytes_written')"))
+      status[String(r.Variable_name)] = String(r.Value);
     let binaryLogs: { name: string; size: number }[] = [];
     if (vars["log_bin"] === "ON") {
-      binaryLogs = (await rows(conn, "SHOW BINARY LOGS").catch(() => [])).map((r) => ({ name: String(r.Log_name), size: Number(r.File_size) }));
+      binaryLogs = (await rows(conn, "SHOW BINARY LOGS").catch(() => [])).map((r) => ({
+        name: String(r.Log_name),
+        size: Number(r.File_size),
+      }));
     }
     const replica = await replicaStatus(conn, flavor);
     const privileges = await globalPrivileges(conn);
     const databaseBytes: Record<string, number> = {};
     const hostileTableNames: string[] = [];
     const hostileNames: { database: string; table: string }[] = [];
-    const hostileDatabases = (await rows(conn, "SELECT schema_name AS db FROM information_schema.schemata WHERE LOCATE('`', schema_name) > 0 OR LOCATE('''', schema_name) > 0 OR LOCATE('\"', schema_name) > 0").catch(() => [])).map((r) => String(r.db));
+    const hostileDatabases = (
+      await rows(
+        conn,
+        "SELECT schema_name AS db FROM information_schema.schemata WHERE LOCATE('`', schema_name) > 0 OR LOCATE('''', schema_name) > 0 OR LOCATE('\"', schema_name) > 0",
+      ).catch(() => [])
+    ).map((r) => String(r.db));
     if (databases.length > 0) {
       for (const r of await rows(
         conn,
@@ -77,9 +90,27 @@ export async function discoverServer(name: string, server: Server, databases: st
         hostileNames.push({ database: String(r.db), table: String(r.t) });
       }
     }
-    return { name, reachable: true, flavor, version, variables: vars, status, binaryLogs, replica, privileges, databaseBytes, hostileTableNames, hostileNames, hostileDatabases };
+    return {
+      name,
+      reachable: true,
+      flavor,
+      version,
+      variables: vars,
+      status,
+      binaryLogs,
+      replica,
+      privileges,
+      databaseBytes,
+      hostileTableNames,
+      hostileNames,
+      hostileDatabases,
+    };
   } catch (e) {
-    return { name, reachable: false, error: `server ${name} (${addressOf(server)}): reading its state failed: ${messageOf(e)}` };
+    return {
+      name,
+      reachable: false,
+      error: `server ${name} (${addressOf(server)}): reading its state failed: ${messageOf(e)}`,
+    };
   } finally {
     await conn.end().catch(() => undefined);
   }

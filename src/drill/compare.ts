@@ -17,22 +17,38 @@ export interface Check {
 
 const show = (t: TableName) => `${t.database}.${t.table}`;
 const key = (t: TableName) => JSON.stringify([t.database, t.table]);
-const list = (items: string[], max = 8) => (items.length > max ? `${items.slice(0, max).join(", ")} and ${items.length - max} more` : items.join(", "));
+const list = (items: string[], max = 8) =>
+  items.length > max ? `${items.slice(0, max).join(", ")} and ${items.length - max} more` : items.join(", ");
 
 /** Every table the set holds exists in the restored server. */
 export function compareTables(expected: TableName[], restored: TableName[]): Check {
   const have = new Set(restored.map(key));
   const missing = expected.filter((t) => !have.has(key(t)));
   return missing.length
-    ? { step: "set point", name: "tables present", ok: false, detail: `${missing.length} of ${expected.length} table(s) the set holds are missing after the restore: ${list(missing.map(show))}` }
-    : { step: "set point", name: "tables present", ok: true, detail: `all ${expected.length} table(s) of the set restored` };
+    ? {
+        step: "set point",
+        name: "tables present",
+        ok: false,
+        detail: `${missing.length} of ${expected.length} table(s) the set holds are missing after the restore: ${list(missing.map(show))}`,
+      }
+    : {
+        step: "set point",
+        name: "tables present",
+        ok: true,
+        detail: `all ${expected.length} table(s) of the set restored`,
+      };
 }
 
 /** CHECK TABLE results: table → the last message (OK when the table is sound). */
 export function judgeCheckTable(results: { table: TableName; status: string }[]): Check {
   const bad = results.filter((r) => !/^(OK|Table is already up to date)$/i.test(r.status));
   return bad.length
-    ? { step: "set point", name: "CHECK TABLE", ok: false, detail: `${bad.length} table(s) failed CHECK TABLE: ${list(bad.map((b) => `${show(b.table)} (${b.status})`))}` }
+    ? {
+        step: "set point",
+        name: "CHECK TABLE",
+        ok: false,
+        detail: `${bad.length} table(s) failed CHECK TABLE: ${list(bad.map((b) => `${show(b.table)} (${b.status})`))}`,
+      }
     : { step: "set point", name: "CHECK TABLE", ok: true, detail: `${results.length} table(s) passed CHECK TABLE` };
 }
 
@@ -47,13 +63,26 @@ export function compareObjects(expected: SchemaObject[], restored: SchemaObject[
     if (!r) missing.push(id(o));
     else if (r.definition !== o.definition || (o.definer ?? "") !== (r.definer ?? "")) changed.push(id(o));
   }
-  if (!missing.length && !changed.length) return { step: "set point", name: "schema objects", ok: true, detail: `${expected.length} view(s)/routine(s)/trigger(s)/event(s) match the manifest's definitions` };
-  const parts = [...(missing.length ? [`missing: ${list(missing)}`] : []), ...(changed.length ? [`definition differs: ${list(changed)}`] : [])];
+  if (!missing.length && !changed.length)
+    return {
+      step: "set point",
+      name: "schema objects",
+      ok: true,
+      detail: `${expected.length} view(s)/routine(s)/trigger(s)/event(s) match the manifest's definitions`,
+    };
+  const parts = [
+    ...(missing.length ? [`missing: ${list(missing)}`] : []),
+    ...(changed.length ? [`definition differs: ${list(changed)}`] : []),
+  ];
   return { step: "set point", name: "schema objects", ok: false, detail: parts.join("; ") };
 }
 
 /** Row counts (and content checksums where both sides have one) against the backup's reference figures. */
-export function compareReference(reference: ReferenceFigures["tables"], restored: { table: TableName; rows: number; checksum?: string }[], opts: { checksums: boolean }): Check[] {
+export function compareReference(
+  reference: ReferenceFigures["tables"],
+  restored: { table: TableName; rows: number; checksum?: string }[],
+  opts: { checksums: boolean },
+): Check[] {
   const got = new Map(restored.map((r) => [key(r.table), r]));
   const countDiffs: string[] = [];
   const sumDiffs: string[] = [];
@@ -73,16 +102,42 @@ export function compareReference(reference: ReferenceFigures["tables"], restored
   const total = reference.reduce((n, t) => n + t.rows, 0);
   const out: Check[] = [
     countDiffs.length
-      ? { step: "set point", name: "row counts", ok: false, detail: `${countDiffs.length} table(s) differ from the reference figures: ${list(countDiffs)}` }
-      : { step: "set point", name: "row counts", ok: true, detail: `${reference.length} table(s), ${total} rows, equal the reference figures` },
+      ? {
+          step: "set point",
+          name: "row counts",
+          ok: false,
+          detail: `${countDiffs.length} table(s) differ from the reference figures: ${list(countDiffs)}`,
+        }
+      : {
+          step: "set point",
+          name: "row counts",
+          ok: true,
+          detail: `${reference.length} table(s), ${total} rows, equal the reference figures`,
+        },
   ];
   if (opts.checksums) {
     out.push(
       summed === 0 && reference.length > 0
-        ? { step: "set point", name: "checksums", ok: false, detail: "the set has no reference checksums (the backup ran before this drill asked for checksums): take a new backup" }
+        ? {
+            step: "set point",
+            name: "checksums",
+            ok: false,
+            detail:
+              "the set has no reference checksums (the backup ran before this drill asked for checksums): take a new backup",
+          }
         : sumDiffs.length
-          ? { step: "set point", name: "checksums", ok: false, detail: `${sumDiffs.length} table(s) hold different rows than the reference: ${list(sumDiffs)}` }
-          : { step: "set point", name: "checksums", ok: true, detail: `${summed} table(s)' content checksums equal the reference` },
+          ? {
+              step: "set point",
+              name: "checksums",
+              ok: false,
+              detail: `${sumDiffs.length} table(s) hold different rows than the reference: ${list(sumDiffs)}`,
+            }
+          : {
+              step: "set point",
+              name: "checksums",
+              ok: true,
+              detail: `${summed} table(s)' content checksums equal the reference`,
+            },
     );
   }
   return out;
@@ -91,7 +146,12 @@ export function compareReference(reference: ReferenceFigures["tables"], restored
 /** Views that could not be queried: view → the server's error. */
 export function judgeViews(total: number, failures: { view: string; error: string }[]): Check {
   return failures.length
-    ? { step: "set point", name: "views answer", ok: false, detail: `${failures.length} of ${total} view(s) cannot be queried: ${list(failures.map((f) => `${f.view} (${f.error})`))}` }
+    ? {
+        step: "set point",
+        name: "views answer",
+        ok: false,
+        detail: `${failures.length} of ${total} view(s) cannot be queried: ${list(failures.map((f) => `${f.view} (${f.error})`))}`,
+      }
     : { step: "set point", name: "views answer", ok: true, detail: `${total} view(s) answer a query` };
 }
 
@@ -106,10 +166,25 @@ export function compareGtids(expected: string[], allowed: string[], applied: str
   const extra = applied.filter((g) => !ok.has(g));
   const last = expected.at(-1);
   if (!missing.length && !extra.length) {
-    return { step: "target", name: "last applied GTID", ok: true, detail: last ? `${expected.length} transaction(s) replayed; the last applied is GTID ${last}, the archive's last for the point` : "no transaction of the dataset lies between the set and the point" };
+    return {
+      step: "target",
+      name: "last applied GTID",
+      ok: true,
+      detail: last
+        ? `${expected.length} transaction(s) replayed; the last applied is GTID ${last}, the archive's last for the point`
+        : "no transaction of the dataset lies between the set and the point",
+    };
   }
-  const parts = [...(missing.length ? [`not applied: GTID ${list(missing)}`] : []), ...(extra.length ? [`applied but not in the archive up to the point: GTID ${list(extra)}`] : [])];
-  return { step: "target", name: "last applied GTID", ok: false, detail: `${parts.join("; ")}${last ? ` (the archive's last for the point is GTID ${last})` : ""}` };
+  const parts = [
+    ...(missing.length ? [`not applied: GTID ${list(missing)}`] : []),
+    ...(extra.length ? [`applied but not in the archive up to the point: GTID ${list(extra)}`] : []),
+  ];
+  return {
+    step: "target",
+    name: "last applied GTID",
+    ok: false,
+    detail: `${parts.join("; ")}${last ? ` (the archive's last for the point is GTID ${last})` : ""}`,
+  };
 }
 
 export interface QueryExpectation {
@@ -127,8 +202,14 @@ export function judgeQuery(query: string, expect: QueryExpectation, value: unkno
   const fails: string[] = [];
   if (expect.min !== undefined && !(n >= expect.min)) fails.push(`≥ ${expect.min}`);
   if (expect.max !== undefined && !(n <= expect.max)) fails.push(`≤ ${expect.max}`);
-  if (expect.equals !== undefined && !(typeof expect.equals === "number" ? n === expect.equals : text === expect.equals)) fails.push(`= ${JSON.stringify(expect.equals)}`);
-  return fails.length ? { step: "target", name, ok: false, detail: `returned ${text}, expected ${fails.join(" and ")}` } : { step: "target", name, ok: true, detail: `returned ${text}` };
+  if (
+    expect.equals !== undefined &&
+    !(typeof expect.equals === "number" ? n === expect.equals : text === expect.equals)
+  )
+    fails.push(`= ${JSON.stringify(expect.equals)}`);
+  return fails.length
+    ? { step: "target", name, ok: false, detail: `returned ${text}, expected ${fails.join(" and ")}` }
+    : { step: "target", name, ok: true, detail: `returned ${text}` };
 }
 
 export interface Measured {
@@ -156,9 +237,16 @@ export function judgeTargets(m: Measured, tier: string): { rtoMet: boolean; rpoM
  * archive covers time up to `coveredUntil` (the last archive run that reached the server's
  * position then, or the set's own point without binlogs); data after it did not come back.
  */
-export function measuredRpoSeconds(targetIso: string, coveredUntilIso: string | undefined, newestAppliedIso: string | undefined): number {
+export function measuredRpoSeconds(
+  targetIso: string,
+  coveredUntilIso: string | undefined,
+  newestAppliedIso: string | undefined,
+): number {
   const target = Date.parse(targetIso);
-  const covered = Math.max(coveredUntilIso ? Date.parse(coveredUntilIso) : -Infinity, newestAppliedIso ? Date.parse(newestAppliedIso) : -Infinity);
+  const covered = Math.max(
+    coveredUntilIso ? Date.parse(coveredUntilIso) : -Infinity,
+    newestAppliedIso ? Date.parse(newestAppliedIso) : -Infinity,
+  );
   if (!Number.isFinite(covered)) return Infinity;
   return Math.max(0, (target - covered) / 1000);
 }

@@ -18,8 +18,28 @@ import { restore, type RestoreOutcome } from "../restore/restore.js";
 import type { Drill, DrSpec } from "../spec/types.generated.js";
 import { appendJournal } from "../state/journal.js";
 import { acquireLock } from "../state/lock.js";
-import { compareGtids, compareObjects, compareReference, compareTables, judgeCheckTable, judgeQuery, judgeTargets, judgeViews, measuredRpoSeconds, type Check } from "./compare.js";
-import { appliedGtids, checkTables, datasetBytes, queryViews, restoredTables, runQuery, schemaObjects, tableFigures } from "./inspect.js";
+import {
+  compareGtids,
+  compareObjects,
+  compareReference,
+  compareTables,
+  judgeCheckTable,
+  judgeQuery,
+  judgeTargets,
+  judgeViews,
+  measuredRpoSeconds,
+  type Check,
+} from "./compare.js";
+import {
+  appliedGtids,
+  checkTables,
+  datasetBytes,
+  queryViews,
+  restoredTables,
+  runQuery,
+  schemaObjects,
+  tableFigures,
+} from "./inspect.js";
 import { drillPoint, type DrillPoint } from "./point.js";
 
 export type DrillResult = "ok" | "target-missed" | "failed";
@@ -41,7 +61,13 @@ export interface DrillRecord {
   startedAt: string;
   finishedAt: string;
   rto?: { measuredSeconds: number; targetSeconds: number; met: boolean };
-  rpo?: { measuredSeconds: number; targetSeconds: number; met: boolean; newestAppliedAt?: string; coveredUntil?: string };
+  rpo?: {
+    measuredSeconds: number;
+    targetSeconds: number;
+    met: boolean;
+    newestAppliedAt?: string;
+    coveredUntil?: string;
+  };
   /** Restored bytes (data + indexes) per second of RTO: what plan's RTO proof uses next. */
   restoreBytes?: number;
   restoreBytesPerSecond?: number;
@@ -70,7 +96,9 @@ export function drillOf(spec: DrSpec, name: string) {
   const drill = spec.drills?.[name];
   if (!drill) {
     const names = Object.keys(spec.drills ?? {});
-    throw new DrError("invalid", `the spec has no drill ${JSON.stringify(name)}`, { hint: names.length ? `drills: ${names.join(", ")}` : "add one under drills: in the spec" });
+    throw new DrError("invalid", `the spec has no drill ${JSON.stringify(name)}`, {
+      hint: names.length ? `drills: ${names.join(", ")}` : "add one under drills: in the spec",
+    });
   }
   return drill;
 }
@@ -96,7 +124,10 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
     const catalog = await readRecoveryCatalog(repoPath, drill.dataset, ds);
     const sets = catalog.sets.map((s) => s.manifest);
     const fulls = sets.filter((m) => m.kind === "full");
-    if (!fulls.length) throw new DrError("failed", `dataset ${drill.dataset} has no backup set to drill yet`, { hint: `run \`drctl backup ${drill.dataset}\` first` });
+    if (!fulls.length)
+      throw new DrError("failed", `dataset ${drill.dataset} has no backup set to drill yet`, {
+        hint: `run \`drctl backup ${drill.dataset}\` first`,
+      });
     const earliest = fulls.map(pointTime).sort()[0]!;
     const archiving = ds.binlog?.archive === true;
     // how far a restore reaches, read exactly as restore and status read it
@@ -109,7 +140,9 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
       ...(reach ? { latest: reach } : {}),
       ...(archiving ? {} : { points: sets.map(pointTime) }),
     });
-    say(`drill ${req.name}: restoring ${drill.dataset} to ${point.how === "latest" ? "latest" : point.to} (${point.how}) into a sandbox`);
+    say(
+      `drill ${req.name}: restoring ${drill.dataset} to ${point.how === "latest" ? "latest" : point.to} (${point.how}) into a sandbox`,
+    );
 
     const verifyList = drill.verify ?? ["rowCounts"];
     const wantCounts = verifyList.includes("rowCounts") || verifyList.includes("checksums");
@@ -148,17 +181,37 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
               checks.push(compareTables(expected, restored));
               checks.push(judgeCheckTable(await checkTables(conn, expected)));
               checks.push(compareObjects(last.rebuild?.objects ?? [], await schemaObjects(conn, databases)));
-              const views = (last.rebuild?.objects ?? []).filter((o) => o.type === "view").map((o) => ({ database: o.database, table: o.name }));
+              const views = (last.rebuild?.objects ?? [])
+                .filter((o) => o.type === "view")
+                .map((o) => ({ database: o.database, table: o.name }));
               checks.push(judgeViews(views.length, await queryViews(conn, views)));
               if (wantCounts) {
                 if (!last.reference) {
-                  checks.push({ step: "set point", name: "row counts", ok: false, detail: `set ${last.id} carries no reference figures` });
+                  checks.push({
+                    step: "set point",
+                    name: "row counts",
+                    ok: false,
+                    detail: `set ${last.id} carries no reference figures`,
+                  });
                 } else if (!reached) {
-                  const why = "the drill's point lies before the set's reference snapshot (or the figures predate the set's point): the row figures cannot be compared in this run";
-                  checks.push({ step: "set point", name: "row counts", ok: true, detail: "not compared", skipped: why });
+                  const why =
+                    "the drill's point lies before the set's reference snapshot (or the figures predate the set's point): the row figures cannot be compared in this run";
+                  checks.push({
+                    step: "set point",
+                    name: "row counts",
+                    ok: true,
+                    detail: "not compared",
+                    skipped: why,
+                  });
                   notes.push(why);
                 } else {
-                  checks.push(...compareReference(last.reference.tables, await tableFigures(conn, last.reference.tables, wantChecksums), { checksums: wantChecksums }));
+                  checks.push(
+                    ...compareReference(
+                      last.reference.tables,
+                      await tableFigures(conn, last.reference.tables, wantChecksums),
+                      { checksums: wantChecksums },
+                    ),
+                  );
                 }
               }
             } finally {
@@ -174,7 +227,9 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
                 const physical = image[0]?.method === "mariadb-backup" || image[0]?.method === "xtrabackup";
                 const dbs = new Set(out.replay.databases ?? []);
                 const all = out.replay.groups.flatMap((g) => (g.gtid ? [g.gtid] : []));
-                const mine = out.replay.groups.filter((g) => physical || g.databases.some((d) => dbs.has(d))).flatMap((g) => (g.gtid ? [g.gtid] : []));
+                const mine = out.replay.groups
+                  .filter((g) => physical || g.databases.some((d) => dbs.has(d)))
+                  .flatMap((g) => (g.gtid ? [g.gtid] : []));
                 checks.push(compareGtids(mine, all, await appliedGtids(sandbox, conn)));
               }
               for (const q of queries) {
@@ -213,15 +268,42 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
       failures,
       notes,
     };
-    if (outcome?.replay) record.replay = { transactions: outcome.replay.transactions, files: outcome.replay.files, ...(outcome.replay.lastGtid ? { lastGtid: outcome.replay.lastGtid } : {}) };
+    if (outcome?.replay)
+      record.replay = {
+        transactions: outcome.replay.transactions,
+        files: outcome.replay.files,
+        ...(outcome.replay.lastGtid ? { lastGtid: outcome.replay.lastGtid } : {}),
+      };
     if (verified) {
       const rtoSeconds = (verifiedAt! - t0) / 1000;
-      const coveredUntil = archiving ? (catalog.options.coveredUntil ?? (image.length ? pointTime(image.at(-1)!) : undefined)) : image.length ? pointTime(image.at(-1)!) : undefined;
+      const coveredUntil = archiving
+        ? (catalog.options.coveredUntil ?? (image.length ? pointTime(image.at(-1)!) : undefined))
+        : image.length
+          ? pointTime(image.at(-1)!)
+          : undefined;
       const newestAppliedAt = outcome?.replay?.lastAt;
-      const rpoSeconds = measuredRpoSeconds(point.targetTime, coveredUntil, newestAppliedAt ?? (image.length ? pointTime(image.at(-1)!) : undefined));
-      const judged = judgeTargets({ rtoSeconds, rpoSeconds, rtoTargetSeconds: parseDuration(tier.rto)!, rpoTargetSeconds: parseDuration(tier.rpo)! }, ds.tier);
+      const rpoSeconds = measuredRpoSeconds(
+        point.targetTime,
+        coveredUntil,
+        newestAppliedAt ?? (image.length ? pointTime(image.at(-1)!) : undefined),
+      );
+      const judged = judgeTargets(
+        {
+          rtoSeconds,
+          rpoSeconds,
+          rtoTargetSeconds: parseDuration(tier.rto)!,
+          rpoTargetSeconds: parseDuration(tier.rpo)!,
+        },
+        ds.tier,
+      );
       record.rto = { measuredSeconds: round(rtoSeconds), targetSeconds: parseDuration(tier.rto)!, met: judged.rtoMet };
-      record.rpo = { measuredSeconds: round(rpoSeconds), targetSeconds: parseDuration(tier.rpo)!, met: judged.rpoMet, ...(newestAppliedAt ? { newestAppliedAt } : {}), ...(coveredUntil ? { coveredUntil } : {}) };
+      record.rpo = {
+        measuredSeconds: round(rpoSeconds),
+        targetSeconds: parseDuration(tier.rpo)!,
+        met: judged.rpoMet,
+        ...(newestAppliedAt ? { newestAppliedAt } : {}),
+        ...(coveredUntil ? { coveredUntil } : {}),
+      };
       record.restoreBytes = bytes;
       record.restoreBytesPerSecond = Math.round(bytes / Math.max(rtoSeconds, 0.001));
       record.result = judged.rtoMet && judged.rpoMet ? "ok" : "target-missed";

@@ -19,11 +19,20 @@ async function rows(conn: Connection, sql: string, params: unknown[] = []): Prom
 
 export async function restoredTables(conn: Connection, databases: string[]): Promise<TableName[]> {
   if (!databases.length) return [];
-  return (await rows(conn, "SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA IN (?)", [databases])).map((r) => ({ database: String(r.d), table: String(r.t) }));
+  return (
+    await rows(
+      conn,
+      "SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA IN (?)",
+      [databases],
+    )
+  ).map((r) => ({ database: String(r.d), table: String(r.t) }));
 }
 
 /** CHECK TABLE per table: its status message, or the first error the server reported. */
-export async function checkTables(conn: Connection, tables: TableName[]): Promise<{ table: TableName; status: string }[]> {
+export async function checkTables(
+  conn: Connection,
+  tables: TableName[],
+): Promise<{ table: TableName; status: string }[]> {
   const out: { table: TableName; status: string }[] = [];
   for (const t of tables) {
     try {
@@ -38,7 +47,11 @@ export async function checkTables(conn: Connection, tables: TableName[]): Promis
   return out;
 }
 
-export async function tableFigures(conn: Connection, tables: TableName[], checksums: boolean): Promise<{ table: TableName; rows: number; checksum?: string }[]> {
+export async function tableFigures(
+  conn: Connection,
+  tables: TableName[],
+  checksums: boolean,
+): Promise<{ table: TableName; rows: number; checksum?: string }[]> {
   const out: { table: TableName; rows: number; checksum?: string }[] = [];
   for (const t of tables) {
     try {
@@ -79,7 +92,11 @@ export async function runQuery(conn: Connection, sql: string): Promise<{ value?:
 /** Bytes of the dataset's tables in the restored server (data + indexes): what a restore rate is measured in. */
 export async function datasetBytes(conn: Connection, databases: string[]): Promise<number> {
   if (!databases.length) return 0;
-  const [r] = await rows(conn, "SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS b FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)", [databases]);
+  const [r] = await rows(
+    conn,
+    "SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS b FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)",
+    [databases],
+  );
   return Number(r!.b);
 }
 
@@ -92,8 +109,12 @@ export async function appliedGtids(sandbox: Sandbox, conn: Connection): Promise<
   const out: string[] = [];
   for (const name of logs) {
     const parser = new BinlogParser({ index: true });
-    for await (const chunk of createReadStream(join(sandbox.datadir, name), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) parser.push(chunk);
-    for (const g of parser.finish().groups ?? []) if (g.gtid && g.gtid.server !== sandbox.serverId) out.push(formatGtid(g.gtid));
+    for await (const chunk of createReadStream(join(sandbox.datadir, name), {
+      highWaterMark: 1 << 20,
+    }) as AsyncIterable<Buffer>)
+      parser.push(chunk);
+    for (const g of parser.finish().groups ?? [])
+      if (g.gtid && g.gtid.server !== sandbox.serverId) out.push(formatGtid(g.gtid));
   }
   return out;
 }

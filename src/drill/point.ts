@@ -27,9 +27,13 @@ export function seededFraction(seed: string): number {
  * `points`: a dataset without binlog archiving restores to its sets' own points only — the random
  * pick is among those in the window (the newest when none is).
  */
-export function drillPoint(restoreTo: RestoreTo | undefined, opts: { now: Date; seed: string; earliest?: string; latest?: string; points?: string[] }): DrillPoint {
+export function drillPoint(
+  restoreTo: RestoreTo | undefined,
+  opts: { now: Date; seed: string; earliest?: string; latest?: string; points?: string[] },
+): DrillPoint {
   const now = opts.now;
-  if (restoreTo === undefined || restoreTo === "latest") return { to: "latest", targetTime: now.toISOString(), how: "latest" };
+  if (restoreTo === undefined || restoreTo === "latest")
+    return { to: "latest", targetTime: now.toISOString(), how: "latest" };
   if (typeof restoreTo === "string") {
     const t = new Date(restoreTo).toISOString();
     return { to: t, targetTime: t, how: `fixed time ${t}` };

@@ -23,7 +23,17 @@ import { DrError } from "../errors.js";
 import { toHtml, toMarkdown } from "../render/document.js";
 import { runbookDoc, runbookFacts } from "../runbook/runbook.js";
 import type { DrSpec } from "../spec/types.generated.js";
-import { appendJournal, GENESIS, headFile, journalFile, sha256, verifyJournal, verifyJournalText, type JournalHead, type JournalRecord } from "../state/journal.js";
+import {
+  appendJournal,
+  GENESIS,
+  headFile,
+  journalFile,
+  sha256,
+  verifyJournal,
+  verifyJournalText,
+  type JournalHead,
+  type JournalRecord,
+} from "../state/journal.js";
 import type { Evidence } from "./evidence.generated.js";
 import { applyEvidence, datasetEvidence, projectVerdict, tiersOf } from "./model.js";
 import { reportDoc } from "./report.js";
@@ -61,12 +71,21 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
   const now = req.now ?? new Date();
   const stateDir = stateDirOf(spec);
   const out = resolve(req.out);
-  if (existsSync(out) && (await readdir(out)).length) throw new DrError("invalid", `--out ${req.out} exists and is not empty: an evidence bundle is never written over another`, { hint: "name a new directory" });
+  if (existsSync(out) && (await readdir(out)).length)
+    throw new DrError(
+      "invalid",
+      `--out ${req.out} exists and is not empty: an evidence bundle is never written over another`,
+      { hint: "name a new directory" },
+    );
 
   // the evidence is only as good as the chain it comes from
   const chain = await verifyJournal(stateDir);
   if (!chain.ok) {
-    throw new DrError("integrity", `the journal in ${stateDir} fails its chain check: ${chain.problems.map((p) => p.message).join("; ")}`, { hint: "the journal was altered: keep it as it is and investigate; no evidence is exported from it" });
+    throw new DrError(
+      "integrity",
+      `the journal in ${stateDir} fails its chain check: ${chain.problems.map((p) => p.message).join("; ")}`,
+      { hint: "the journal was altered: keep it as it is and investigate; no evidence is exported from it" },
+    );
   }
   const text = existsSync(journalFile(stateDir)) ? await readFile(journalFile(stateDir), "utf8") : "";
   const lines = text.split("\n").filter((l) => l !== "");
@@ -74,7 +93,12 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
   const first = records.findIndex((r) => r.ts >= req.since.toISOString());
   const range = first < 0 ? [] : records.slice(first);
   const rangeLines = first < 0 ? [] : lines.slice(first);
-  const anchor = first < 0 ? chain.head : first === 0 ? { seq: 0, sha256: GENESIS } : { seq: records[first - 1]!.seq, sha256: sha256(lines[first - 1]!) };
+  const anchor =
+    first < 0
+      ? chain.head
+      : first === 0
+        ? { seq: 0, sha256: GENESIS }
+        : { seq: records[first - 1]!.seq, sha256: sha256(lines[first - 1]!) };
   const journalCopy = rangeLines.map((l) => l + "\n").join("");
   const copyHead = range.length ? { seq: range.at(-1)!.seq, sha256: sha256(rangeLines.at(-1)!) } : anchor;
 
@@ -87,7 +111,18 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
   const files: Record<string, string> = { [JOURNAL_COPY]: digest(journalCopy), [SPEC_COPY]: digest(req.specText) };
   const runbooks: [string, string][] = [];
   for (const name of Object.keys(spec.datasets)) {
-    const doc = runbookDoc(spec, name, runbookFacts(name, { specFile: req.specFile, specSha256: specSha, generatedAt, drills: [...drills.values()], catalog: cat.sets, damaged: await damagedNewestFulls(cat.sets, name) }));
+    const doc = runbookDoc(
+      spec,
+      name,
+      runbookFacts(name, {
+        specFile: req.specFile,
+        specSha256: specSha,
+        generatedAt,
+        drills: [...drills.values()],
+        catalog: cat.sets,
+        damaged: await damagedNewestFulls(cat.sets, name),
+      }),
+    );
     runbooks.push([`runbook/${name}.md`, toMarkdown(doc)], [`runbook/${name}.html`, toHtml(doc)]);
   }
   for (const [f, body] of runbooks) files[f] = digest(body);
@@ -104,8 +139,22 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
       return { verdict: projectVerdict(datasets), datasets };
     })(),
     applies: applyEvidence(range),
-    catalog: cat.sets.map((s) => ({ dataset: s.manifest.dataset ?? "", id: s.manifest.id, kind: s.manifest.kind, method: s.manifest.method, at: pointTime(s.manifest), bytes: storedBytes(s.manifest), verified: verified.has(s.manifest.id) })),
-    journal: { file: JOURNAL_COPY, firstSeq: range[0]?.seq ?? anchor.seq + 1, lastSeq: range.at(-1)?.seq ?? anchor.seq, anchor: anchor.sha256, head: copyHead },
+    catalog: cat.sets.map((s) => ({
+      dataset: s.manifest.dataset ?? "",
+      id: s.manifest.id,
+      kind: s.manifest.kind,
+      method: s.manifest.method,
+      at: pointTime(s.manifest),
+      bytes: storedBytes(s.manifest),
+      verified: verified.has(s.manifest.id),
+    })),
+    journal: {
+      file: JOURNAL_COPY,
+      firstSeq: range[0]?.seq ?? anchor.seq + 1,
+      lastSeq: range.at(-1)?.seq ?? anchor.seq,
+      anchor: anchor.sha256,
+      head: copyHead,
+    },
     files,
   };
   const { md, html } = reports(base);
@@ -132,7 +181,12 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }
-  const rec = await appendJournal(stateDir, "evidence.export", { out, since: evidence.since, evidenceSha256: digest(JSON.stringify(evidence, null, 2) + "\n"), copy: { firstSeq: evidence.journal.firstSeq, lastSeq: evidence.journal.lastSeq, head: copyHead } });
+  const rec = await appendJournal(stateDir, "evidence.export", {
+    out,
+    since: evidence.since,
+    evidenceSha256: digest(JSON.stringify(evidence, null, 2) + "\n"),
+    copy: { firstSeq: evidence.journal.firstSeq, lastSeq: evidence.journal.lastSeq, head: copyHead },
+  });
   const head = JSON.parse(await readFile(headFile(stateDir), "utf8")) as JournalHead;
   return { dir: out, evidence, head: head.seq === rec.seq ? head : { seq: rec.seq, sha256: head.sha256 } };
 }
@@ -147,7 +201,11 @@ export interface VerifyOutcome {
 /** "SEQ:SHA256" or a bare sha256. */
 export function parseHead(text: string): { seq?: number; sha256: string } {
   const m = /^(?:(\d+):)?([0-9a-f]{64})$/.exec(text.trim());
-  if (!m) throw new DrError("invalid", `--expect-head ${text}: expected SEQ:SHA256 (as export printed it) or a 64-hex sha256`);
+  if (!m)
+    throw new DrError(
+      "invalid",
+      `--expect-head ${text}: expected SEQ:SHA256 (as export printed it) or a 64-hex sha256`,
+    );
   return { ...(m[1] ? { seq: Number(m[1]) } : {}), sha256: m[2]! };
 }
 
@@ -155,12 +213,16 @@ let validator: ((e: unknown) => boolean) & { errors?: { instancePath: string; me
 
 async function validateEvidence(e: unknown): Promise<string[]> {
   if (!validator) {
-    const schema = JSON.parse(await readFile(new URL("../../schemas/evidence.schema.json", import.meta.url), "utf8")) as object;
+    const schema = JSON.parse(
+      await readFile(new URL("../../schemas/evidence.schema.json", import.meta.url), "utf8"),
+    ) as object;
     const ajv = new Ajv({ allErrors: true, strict: false });
     addFormats.default(ajv);
     validator = ajv.compile(schema);
   }
-  return validator(e) ? [] : (validator.errors ?? []).map((x) => `evidence.json${x.instancePath}: ${x.message ?? "invalid"}`);
+  return validator(e)
+    ? []
+    : (validator.errors ?? []).map((x) => `evidence.json${x.instancePath}: ${x.message ?? "invalid"}`);
 }
 
 export async function verifyEvidence(dir: string, expectHead?: string): Promise<VerifyOutcome> {
@@ -183,7 +245,10 @@ export async function verifyEvidence(dir: string, expectHead?: string): Promise<
     }
     try {
       const got = digest(await readFile(join(dir, f)));
-      if (got !== want) problems.push(`${f} was modified: its sha256 ${got.slice(0, 16)}… differs from the ${want.slice(0, 16)}… evidence.json records`);
+      if (got !== want)
+        problems.push(
+          `${f} was modified: its sha256 ${got.slice(0, 16)}… differs from the ${want.slice(0, 16)}… evidence.json records`,
+        );
     } catch {
       problems.push(`${f} is missing from the bundle`);
     }
@@ -191,7 +256,10 @@ export async function verifyEvidence(dir: string, expectHead?: string): Promise<
 
   // the journal copy's chain, from the record before it
   const text = await readFile(join(dir, evidence.journal.file), "utf8").catch(() => "");
-  const chain = verifyJournalText(text, evidence.journal.head, { seq: evidence.journal.firstSeq - 1, sha256: evidence.journal.anchor });
+  const chain = verifyJournalText(text, evidence.journal.head, {
+    seq: evidence.journal.firstSeq - 1,
+    sha256: evidence.journal.anchor,
+  });
   for (const p of chain.problems) problems.push(`${evidence.journal.file}: ${p.message}`);
   const lines = text.split("\n").filter((l) => l !== "");
   let records: JournalRecord[] = [];
@@ -206,13 +274,20 @@ export async function verifyEvidence(dir: string, expectHead?: string): Promise<
     try {
       const spec = parseYaml(await readFile(join(dir, evidence.spec.file), "utf8")) as DrSpec;
       const sections = { datasets: datasetEvidence(spec, records), applies: applyEvidence(records) };
-      if (JSON.stringify(projectVerdict(sections.datasets)) !== JSON.stringify(evidence.verdict)) problems.push("evidence.json's overall verdict differs from what the journal copy records");
-      if (JSON.stringify(sections.datasets) !== JSON.stringify(evidence.datasets)) problems.push("evidence.json's datasets differ from what the journal copy records (backups, drills, failures or gaps were edited)");
-      if (JSON.stringify(sections.applies) !== JSON.stringify(evidence.applies)) problems.push("evidence.json's applies differ from what the journal copy records");
+      if (JSON.stringify(projectVerdict(sections.datasets)) !== JSON.stringify(evidence.verdict))
+        problems.push("evidence.json's overall verdict differs from what the journal copy records");
+      if (JSON.stringify(sections.datasets) !== JSON.stringify(evidence.datasets))
+        problems.push(
+          "evidence.json's datasets differ from what the journal copy records (backups, drills, failures or gaps were edited)",
+        );
+      if (JSON.stringify(sections.applies) !== JSON.stringify(evidence.applies))
+        problems.push("evidence.json's applies differ from what the journal copy records");
       const { "report.md": _md, "report.html": _html, ...others } = evidence.files;
       const again = reports({ ...evidence, files: others });
-      if (digest(again.md) !== evidence.files["report.md"]) problems.push("report.md does not match the evidence it was made from");
-      if (digest(again.html) !== evidence.files["report.html"]) problems.push("report.html does not match the evidence it was made from");
+      if (digest(again.md) !== evidence.files["report.md"])
+        problems.push("report.md does not match the evidence it was made from");
+      if (digest(again.html) !== evidence.files["report.html"])
+        problems.push("report.html does not match the evidence it was made from");
     } catch (e) {
       problems.push(`the spec copy ${evidence.spec.file} cannot be read: ${(e as Error).message}`);
     }
@@ -221,14 +296,30 @@ export async function verifyEvidence(dir: string, expectHead?: string): Promise<
   // a head kept from an earlier export: the record it names must be in this chain, unchanged
   if (expected) {
     const hashes = lines.map((l) => sha256(l));
-    const bySeq = (seq: number) => (seq === evidence.journal.firstSeq - 1 ? evidence.journal.anchor : records.find((r) => r.seq === seq) ? hashes[records.findIndex((r) => r.seq === seq)] : undefined);
+    const bySeq = (seq: number) =>
+      seq === evidence.journal.firstSeq - 1
+        ? evidence.journal.anchor
+        : records.find((r) => r.seq === seq)
+          ? hashes[records.findIndex((r) => r.seq === seq)]
+          : undefined;
     if (expected.seq !== undefined) {
       const have = bySeq(expected.seq);
-      if (have === undefined && expected.seq === evidence.journal.lastSeq + 1) problems.push(`the expected head (record ${expected.seq}) is the record of this very export, journaled after the bundle was written: it checks LATER bundles (this bundle verifies without --expect-head)`);
-      else if (have === undefined) problems.push(`the expected head (record ${expected.seq}) is outside this bundle's journal copy (records ${evidence.journal.firstSeq}–${evidence.journal.lastSeq}): it cannot be confirmed; export with a longer --since`);
-      else if (have !== expected.sha256) problems.push(`record ${expected.seq} is not the one the expected head names: its sha256 is ${have.slice(0, 16)}…, the kept head says ${expected.sha256.slice(0, 16)}… — the journal was rewritten since that head was taken`);
+      if (have === undefined && expected.seq === evidence.journal.lastSeq + 1)
+        problems.push(
+          `the expected head (record ${expected.seq}) is the record of this very export, journaled after the bundle was written: it checks LATER bundles (this bundle verifies without --expect-head)`,
+        );
+      else if (have === undefined)
+        problems.push(
+          `the expected head (record ${expected.seq}) is outside this bundle's journal copy (records ${evidence.journal.firstSeq}–${evidence.journal.lastSeq}): it cannot be confirmed; export with a longer --since`,
+        );
+      else if (have !== expected.sha256)
+        problems.push(
+          `record ${expected.seq} is not the one the expected head names: its sha256 is ${have.slice(0, 16)}…, the kept head says ${expected.sha256.slice(0, 16)}… — the journal was rewritten since that head was taken`,
+        );
     } else if (!hashes.includes(expected.sha256) && evidence.journal.anchor !== expected.sha256) {
-      problems.push(`no record of this bundle's journal copy has the expected head's sha256 ${expected.sha256.slice(0, 16)}…: the journal was rewritten, or the head is outside the copy`);
+      problems.push(
+        `no record of this bundle's journal copy has the expected head's sha256 ${expected.sha256.slice(0, 16)}…: the journal was rewritten, or the head is outside the copy`,
+      );
     }
   }
   return { ok: problems.length === 0, problems, head: chain.head, records: lines.length };

@@ -15,7 +15,13 @@ const num = (v: unknown) => (typeof v === "number" ? v : undefined);
 function job(r: JournalRecord): JobEvidence {
   const d = r.data;
   const details = (d.details ?? {}) as Data;
-  const out: JobEvidence = { seq: r.seq, at: r.ts, command: String(d.command), result: String(d.result), exitCode: Number(d.exitCode) };
+  const out: JobEvidence = {
+    seq: r.seq,
+    at: r.ts,
+    command: String(d.command),
+    result: String(d.result),
+    exitCode: Number(d.exitCode),
+  };
   const set = str(details.set);
   if (set) out.set = set;
   const kind = str(details.kind);
@@ -39,8 +45,12 @@ function drill(r: JournalRecord): DrillEvidence {
     verified: d.verified,
     ...(d.sets ? { sets: d.sets } : {}),
     point: d.point.to === "latest" ? "latest" : `${d.point.to} (${d.point.how})`,
-    ...(d.rto ? { rto: { measuredSeconds: d.rto.measuredSeconds, targetSeconds: d.rto.targetSeconds, met: d.rto.met } } : {}),
-    ...(d.rpo ? { rpo: { measuredSeconds: d.rpo.measuredSeconds, targetSeconds: d.rpo.targetSeconds, met: d.rpo.met } } : {}),
+    ...(d.rto
+      ? { rto: { measuredSeconds: d.rto.measuredSeconds, targetSeconds: d.rto.targetSeconds, met: d.rto.met } }
+      : {}),
+    ...(d.rpo
+      ? { rpo: { measuredSeconds: d.rpo.measuredSeconds, targetSeconds: d.rpo.targetSeconds, met: d.rpo.met } }
+      : {}),
     checks: d.checks.length,
     failures: d.failures,
   };
@@ -60,11 +70,17 @@ function failedJob(r: JournalRecord): boolean {
 function concerns(r: JournalRecord, name: string, server: string, drillNames: Set<string>): boolean {
   const d = r.data;
   if (d.subject === name) return true;
-  if ((d.command === "drill run" && drillNames.has(String(d.subject))) || (d.command === "drill verify" && d.subject === name)) return true;
+  if (
+    (d.command === "drill run" && drillNames.has(String(d.subject))) ||
+    (d.command === "drill verify" && d.subject === name)
+  )
+    return true;
   if (d.command === "verify") {
     const failed = ((d.details as Data | undefined)?.failed ?? []) as { dataset?: string; server?: string }[];
     // an archived binlog concerns the datasets of its server; an older record that names neither, every dataset
-    return failed.some((f) => f.dataset === name || (f.dataset === undefined && (f.server === undefined || f.server === server)));
+    return failed.some(
+      (f) => f.dataset === name || (f.dataset === undefined && (f.server === undefined || f.server === server)),
+    );
   }
   return false;
 }
@@ -73,13 +89,20 @@ export function datasetEvidence(spec: DrSpec, records: JournalRecord[]): Dataset
   return Object.entries(spec.datasets).map(([name, ds]) => {
     const drillNames = new Set(Object.entries(spec.drills ?? {}).flatMap(([n, d]) => (d.dataset === name ? [n] : [])));
     const jobs = records.filter((r) => r.kind === "job" && concerns(r, name, ds.server, drillNames));
-    const archiveJobs = records.filter((r) => r.kind === "job" && r.data.command === "binlog archive" && r.data.subject === ds.server);
+    const archiveJobs = records.filter(
+      (r) => r.kind === "job" && r.data.command === "binlog archive" && r.data.subject === ds.server,
+    );
     const drills = records.filter((r) => r.kind === "drill" && r.data.dataset === name).map(drill);
     const lastOk = drills.filter((d) => d.result === "ok").at(-1);
     const lastDrill = drills.at(-1);
-    const gaps = archiveJobs.flatMap((r) => (((r.data.details as Data | undefined)?.gaps ?? []) as { detail: string }[]).map((g) => `${r.ts}: ${g.detail}`));
+    const gaps = archiveJobs.flatMap((r) =>
+      (((r.data.details as Data | undefined)?.gaps ?? []) as { detail: string }[]).map((g) => `${r.ts}: ${g.detail}`),
+    );
     const backups = jobs.filter((r) => r.data.command === "backup").map(job);
-    const failures = [...jobs, ...archiveJobs].filter(failedJob).sort((a, b) => a.seq - b.seq).map(job);
+    const failures = [...jobs, ...archiveJobs]
+      .filter(failedJob)
+      .sort((a, b) => a.seq - b.seq)
+      .map(job);
     return {
       name,
       tier: ds.tier,
@@ -103,7 +126,12 @@ const STATES = ["OK", "AT RISK", "BREACHED"] as const;
  * success: the latest drill failed or missed its tier, or no backup succeeded → BREACHED; the
  * latest backup or archive run failed, an archive gap, no drill in the period → AT RISK.
  */
-function datasetVerdict(o: { backups: JobEvidence[]; drills: DrillEvidence[]; gaps: string[]; lastArchive: JournalRecord | undefined }): Verdict {
+function datasetVerdict(o: {
+  backups: JobEvidence[];
+  drills: DrillEvidence[];
+  gaps: string[];
+  lastArchive: JournalRecord | undefined;
+}): Verdict {
   const reasons: string[] = [];
   let state: Verdict["state"] = "OK";
   const flag = (s: Verdict["state"], why: string) => {
@@ -112,20 +140,33 @@ function datasetVerdict(o: { backups: JobEvidence[]; drills: DrillEvidence[]; ga
   };
   const lastDrill = o.drills.at(-1);
   if (!o.backups.some((b) => b.exitCode === 0)) flag("BREACHED", "no backup succeeded in the period");
-  if (lastDrill?.result === "failed") flag("BREACHED", `the latest drill (${lastDrill.drill}, ${lastDrill.at}) FAILED: ${lastDrill.failures.join("; ")}`);
-  else if (lastDrill?.result === "target-missed") flag("BREACHED", `the latest drill (${lastDrill.drill}, ${lastDrill.at}) verified the data but missed the tier`);
+  if (lastDrill?.result === "failed")
+    flag("BREACHED", `the latest drill (${lastDrill.drill}, ${lastDrill.at}) FAILED: ${lastDrill.failures.join("; ")}`);
+  else if (lastDrill?.result === "target-missed")
+    flag("BREACHED", `the latest drill (${lastDrill.drill}, ${lastDrill.at}) verified the data but missed the tier`);
   if (!lastDrill) flag("AT RISK", "no drill in the period: no backup was proven restorable");
   const lastBackup = o.backups.filter((b) => b.exitCode !== 4 && b.exitCode !== 3).at(-1);
-  if (lastBackup && lastBackup.exitCode !== 0) flag("AT RISK", `the latest backup (${lastBackup.at}) failed with exit ${lastBackup.exitCode}`);
-  if (o.lastArchive && o.lastArchive.data.exitCode !== 0 && o.lastArchive.data.exitCode !== 4) flag("AT RISK", `the latest binlog archive run (${o.lastArchive.ts}) ended with exit ${String(o.lastArchive.data.exitCode)}`);
+  if (lastBackup && lastBackup.exitCode !== 0)
+    flag("AT RISK", `the latest backup (${lastBackup.at}) failed with exit ${lastBackup.exitCode}`);
+  if (o.lastArchive && o.lastArchive.data.exitCode !== 0 && o.lastArchive.data.exitCode !== 4)
+    flag(
+      "AT RISK",
+      `the latest binlog archive run (${o.lastArchive.ts}) ended with exit ${String(o.lastArchive.data.exitCode)}`,
+    );
   if (o.gaps.length) flag("AT RISK", `${o.gaps.length} binlog archive gap(s) in the period`);
   return { state, reasons };
 }
 
 /** The project's verdict: the worst of its datasets'. */
 export function projectVerdict(datasets: DatasetEvidence[]): Verdict {
-  const state = datasets.reduce<Verdict["state"]>((s, d) => (STATES.indexOf(d.verdict.state) > STATES.indexOf(s) ? d.verdict.state : s), "OK");
-  return { state, reasons: datasets.filter((d) => d.verdict.state !== "OK").map((d) => `${d.name}: ${d.verdict.state}`) };
+  const state = datasets.reduce<Verdict["state"]>(
+    (s, d) => (STATES.indexOf(d.verdict.state) > STATES.indexOf(s) ? d.verdict.state : s),
+    "OK",
+  );
+  return {
+    state,
+    reasons: datasets.filter((d) => d.verdict.state !== "OK").map((d) => `${d.name}: ${d.verdict.state}`),
+  };
 }
 
 /** apply.start … apply.resource … apply.end, one entry per apply, with each resource's attribute diff. */
@@ -134,11 +175,23 @@ export function applyEvidence(records: JournalRecord[]): ApplyEvidence[] {
   let current: ApplyEvidence | undefined;
   for (const r of records) {
     if (r.kind === "apply.start") {
-      current = { seq: r.seq, at: r.ts, operator: String(r.data.operator ?? ""), specDigest: String(r.data.specDigest ?? ""), result: "unfinished", changes: [] };
+      current = {
+        seq: r.seq,
+        at: r.ts,
+        operator: String(r.data.operator ?? ""),
+        specDigest: String(r.data.specDigest ?? ""),
+        result: "unfinished",
+        changes: [],
+      };
       out.push(current);
     } else if (r.kind === "apply.resource" && current) {
       const attrs = (r.data.attributes ?? []) as { name: string; before: string | null; after: string | null }[];
-      current.changes.push({ address: String(r.data.address), action: String(r.data.action), result: String(r.data.result), diff: attrs.map((a) => `${a.name}: ${a.before ?? "(none)"} → ${a.after ?? "(none)"}`) });
+      current.changes.push({
+        address: String(r.data.address),
+        action: String(r.data.action),
+        result: String(r.data.result),
+        diff: attrs.map((a) => `${a.name}: ${a.before ?? "(none)"} → ${a.after ?? "(none)"}`),
+      });
     } else if (r.kind === "apply.end" && current) {
       current.result = String(r.data.result);
       current = undefined;
@@ -147,6 +200,11 @@ export function applyEvidence(records: JournalRecord[]): ApplyEvidence[] {
   return out;
 }
 
-export function tiersOf(spec: DrSpec, parse: (d: string) => number | undefined): Record<string, { rpoSeconds: number; rtoSeconds: number }> {
-  return Object.fromEntries(Object.entries(spec.tiers).map(([n, t]) => [n, { rpoSeconds: parse(t.rpo)!, rtoSeconds: parse(t.rto)! }]));
+export function tiersOf(
+  spec: DrSpec,
+  parse: (d: string) => number | undefined,
+): Record<string, { rpoSeconds: number; rtoSeconds: number }> {
+  return Object.fromEntries(
+    Object.entries(spec.tiers).map(([n, t]) => [n, { rpoSeconds: parse(t.rpo)!, rtoSeconds: parse(t.rto)! }]),
+  );
 }

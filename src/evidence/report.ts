@@ -6,9 +6,20 @@ import { formatDuration, formatMeasured } from "../core/duration.js";
 import type { Block, Doc } from "../render/document.js";
 import type { DrillEvidence, Evidence, Figure } from "./evidence.generated.js";
 
-const fig = (f?: Figure) => (f ? `${formatMeasured(f.measuredSeconds)} measured / ${formatDuration(f.targetSeconds)} target: ${f.met ? "met" : "MISSED"}` : "—");
-const bytes = (n?: number) => (n === undefined ? "" : n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`);
-const drillVerdict = (d: DrillEvidence) => (d.result === "ok" ? "PASSED" : d.result === "target-missed" ? "data verified, target MISSED" : "FAILED");
+const fig = (f?: Figure) =>
+  f
+    ? `${formatMeasured(f.measuredSeconds)} measured / ${formatDuration(f.targetSeconds)} target: ${f.met ? "met" : "MISSED"}`
+    : "—";
+const bytes = (n?: number) =>
+  n === undefined
+    ? ""
+    : n >= 1e9
+      ? `${(n / 1e9).toFixed(2)} GB`
+      : n >= 1e6
+        ? `${(n / 1e6).toFixed(1)} MB`
+        : `${(n / 1e3).toFixed(1)} kB`;
+const drillVerdict = (d: DrillEvidence) =>
+  d.result === "ok" ? "PASSED" : d.result === "target-missed" ? "data verified, target MISSED" : "FAILED";
 
 export function reportDoc(e: Evidence): Doc {
   const b: Block[] = [
@@ -17,14 +28,37 @@ export function reportDoc(e: Evidence): Doc {
     {
       p: `Period ${e.since} to ${e.generatedAt}. Produced by drctl from its journal, an append-only log in which each record carries the sha256 of the one before it; the bundle holds a copy of the journal for the period (${e.journal.file}, records ${e.journal.firstSeq}–${e.journal.lastSeq}), and everything below except the catalog is derived from that copy.`,
     },
-    { ul: [`Chain head of the copy: record ${e.journal.head.seq}, sha256 ${e.journal.head.sha256}.`, `Spec: ${e.spec.file}, sha256 ${e.spec.sha256}.`, "To check the bundle: drctl evidence verify DIR --expect-head SEQ:SHA256 (with the chain head kept from an earlier export)."] },
+    {
+      ul: [
+        `Chain head of the copy: record ${e.journal.head.seq}, sha256 ${e.journal.head.sha256}.`,
+        `Spec: ${e.spec.file}, sha256 ${e.spec.sha256}.`,
+        "To check the bundle: drctl evidence verify DIR --expect-head SEQ:SHA256 (with the chain head kept from an earlier export).",
+      ],
+    },
     { h: 2, text: "Service levels (tiers)" },
     { p: "RPO: how much recent data a recovery may lose. RTO: how long a recovery may take." },
-    { table: { head: ["tier", "RPO", "RTO"], rows: Object.entries(e.tiers).map(([n, t]) => [n, formatDuration(t.rpoSeconds), formatDuration(t.rtoSeconds)]) } },
+    {
+      table: {
+        head: ["tier", "RPO", "RTO"],
+        rows: Object.entries(e.tiers).map(([n, t]) => [n, formatDuration(t.rpoSeconds), formatDuration(t.rtoSeconds)]),
+      },
+    },
     { h: 2, text: "Summary" },
     {
       table: {
-        head: ["dataset", "verdict", "tier", "backups (ok/all)", "drills (passed/all)", "latest drill", "RTO (latest drill)", "RPO (latest drill)", "last passed drill", "failures", "archive gaps"],
+        head: [
+          "dataset",
+          "verdict",
+          "tier",
+          "backups (ok/all)",
+          "drills (passed/all)",
+          "latest drill",
+          "RTO (latest drill)",
+          "RPO (latest drill)",
+          "last passed drill",
+          "failures",
+          "archive gaps",
+        ],
         rows: e.datasets.map((d) => [
           d.name,
           d.verdict.state,
@@ -38,21 +72,37 @@ export function reportDoc(e: Evidence): Doc {
           String(d.failures.length),
           String(d.gaps.length),
         ]),
-        classes: e.datasets.map((d) => (d.verdict.state === "OK" ? "pass" : d.verdict.state === "AT RISK" ? "warn" : "fail")),
+        classes: e.datasets.map((d) =>
+          d.verdict.state === "OK" ? "pass" : d.verdict.state === "AT RISK" ? "warn" : "fail",
+        ),
       },
     },
   ];
   for (const d of e.datasets) {
     b.push({ h: 2, text: `Dataset ${d.name}`, id: `dataset-${d.name}` });
-    b.push({ p: `Verdict: ${d.verdict.state}${d.verdict.reasons.length ? ` — ${d.verdict.reasons.join("; ")}` : ""}. Tier ${d.tier}, server ${d.server}, full backups with ${d.method}.` });
+    b.push({
+      p: `Verdict: ${d.verdict.state}${d.verdict.reasons.length ? ` — ${d.verdict.reasons.join("; ")}` : ""}. Tier ${d.tier}, server ${d.server}, full backups with ${d.method}.`,
+    });
     b.push({ h: 3, text: "Drills (restores into a throwaway server, data checked, RTO/RPO measured)" });
     b.push(
       d.drills.length
         ? {
             table: {
               head: ["when", "drill", "restored", "to", "result", "RTO", "RPO", "checks", "what failed"],
-              rows: d.drills.map((x) => [x.at, x.drill, (x.sets ?? []).join(" + ") || "—", x.point, drillVerdict(x), fig(x.rto), fig(x.rpo), String(x.checks ?? 0), x.failures.join("; ")]),
-              classes: d.drills.map((x) => (x.result === "ok" ? "pass" : x.result === "target-missed" ? "warn" : "fail")),
+              rows: d.drills.map((x) => [
+                x.at,
+                x.drill,
+                (x.sets ?? []).join(" + ") || "—",
+                x.point,
+                drillVerdict(x),
+                fig(x.rto),
+                fig(x.rpo),
+                String(x.checks ?? 0),
+                x.failures.join("; "),
+              ]),
+              classes: d.drills.map((x) =>
+                x.result === "ok" ? "pass" : x.result === "target-missed" ? "warn" : "fail",
+              ),
             },
           }
         : { p: "No drill ran in the period: no backup of this dataset was proven restorable." },
@@ -63,19 +113,48 @@ export function reportDoc(e: Evidence): Doc {
         ? {
             table: {
               head: ["when", "set", "kind", "method", "size", "result"],
-              rows: d.backups.map((x) => [x.at, x.set ?? "—", x.kind ?? "", x.method ?? "", bytes(x.bytes), x.exitCode === 0 ? "ok" : `FAILED (exit ${x.exitCode}): ${x.error ?? ""}`]),
+              rows: d.backups.map((x) => [
+                x.at,
+                x.set ?? "—",
+                x.kind ?? "",
+                x.method ?? "",
+                bytes(x.bytes),
+                x.exitCode === 0 ? "ok" : `FAILED (exit ${x.exitCode}): ${x.error ?? ""}`,
+              ]),
               classes: d.backups.map((x) => (x.exitCode === 0 ? undefined : "fail")),
             },
           }
         : { p: "No backup ran in the period." },
     );
     b.push({ h: 3, text: "Failures and gaps" });
-    b.push(d.failures.length || d.gaps.length ? { ul: [...d.failures.map((x) => `${x.at} ${x.command}: exit ${x.exitCode}${x.error ? `: ${x.error}` : ""}`), ...d.gaps.map((g) => `binlog archive gap: ${g}`)] } : { p: "None in the period." });
+    b.push(
+      d.failures.length || d.gaps.length
+        ? {
+            ul: [
+              ...d.failures.map((x) => `${x.at} ${x.command}: exit ${x.exitCode}${x.error ? `: ${x.error}` : ""}`),
+              ...d.gaps.map((g) => `binlog archive gap: ${g}`),
+            ],
+          }
+        : { p: "None in the period." },
+    );
   }
   b.push({ h: 2, text: "Current catalog (read from the repositories when the bundle was made)" });
   b.push(
     e.catalog?.length
-      ? { table: { head: ["dataset", "set", "kind", "method", "point", "size", "proven restorable"], rows: e.catalog.map((c) => [c.dataset, c.id, c.kind, c.method, c.at, bytes(c.bytes), c.verified ? "yes" : "no"]) } }
+      ? {
+          table: {
+            head: ["dataset", "set", "kind", "method", "point", "size", "proven restorable"],
+            rows: e.catalog.map((c) => [
+              c.dataset,
+              c.id,
+              c.kind,
+              c.method,
+              c.at,
+              bytes(c.bytes),
+              c.verified ? "yes" : "no",
+            ]),
+          },
+        }
       : { p: "No backup sets." },
   );
   b.push({ h: 2, text: "Changes applied (drctl apply)" });
@@ -83,7 +162,16 @@ export function reportDoc(e: Evidence): Doc {
   for (const a of e.applies) {
     b.push({ h: 3, text: `${a.at}: apply by ${a.operator || "unknown"}: ${a.result}` });
     b.push({ p: `Spec digest ${a.specDigest}.` });
-    b.push(a.changes.length ? { table: { head: ["resource", "action", "result", "change"], rows: a.changes.map((c) => [c.address, c.action, c.result, c.diff.join("; ") || "—"]) } } : { p: "Nothing to change." });
+    b.push(
+      a.changes.length
+        ? {
+            table: {
+              head: ["resource", "action", "result", "change"],
+              rows: a.changes.map((c) => [c.address, c.action, c.result, c.diff.join("; ") || "—"]),
+            },
+          }
+        : { p: "Nothing to change." },
+    );
   }
   b.push({ h: 2, text: "Files of this bundle" });
   b.push({ table: { head: ["file", "sha256"], rows: Object.entries(e.files).map(([f, h]) => [f, h]) } });

@@ -34,31 +34,69 @@ export function policyOf(ds: Dataset): RetentionPolicy | undefined {
   return { ...ds.retention.full, ...(secs !== undefined ? { binlogSeconds: secs } : {}) };
 }
 
-export async function prune(spec: DrSpec, dataset: string, opts: { dryRun: boolean; now?: Date }): Promise<PruneOutcome> {
+export async function prune(
+  spec: DrSpec,
+  dataset: string,
+  opts: { dryRun: boolean; now?: Date },
+): Promise<PruneOutcome> {
   const ds = datasetOf(spec, dataset);
   const policy = policyOf(ds);
-  if (!policy) throw new DrError("invalid", `dataset ${dataset} has no retention policy: prune keeps everything`, { hint: "add retention: { full: { daily: 7 }, binlogs: 14d }" });
+  if (!policy)
+    throw new DrError("invalid", `dataset ${dataset} has no retention policy: prune keeps everything`, {
+      hint: "add retention: { full: { daily: 7 }, binlogs: 14d }",
+    });
   const repoPath = await checkRepository(spec, ds.repository);
   const stateDir = stateDirOf(spec);
 
   // DESIGN §8 rule 3: retention never runs after a failed backup (the sets it would drop may be the last good ones)
   const journal = await readJournal(stateDir).catch(() => []);
   // a refused request (exit 3) or a backup that found the lock busy (exit 4) never ran: it is no failed backup
-  const lastBackup = journal.filter((r) => r.kind === "job" && r.data.command === "backup" && r.data.subject === dataset && r.data.exitCode !== 3 && r.data.exitCode !== 4).at(-1);
+  const lastBackup = journal
+    .filter(
+      (r) =>
+        r.kind === "job" &&
+        r.data.command === "backup" &&
+        r.data.subject === dataset &&
+        r.data.exitCode !== 3 &&
+        r.data.exitCode !== 4,
+    )
+    .at(-1);
   if (lastBackup && lastBackup.data.exitCode !== 0) {
-    throw new DrError("failed", `the last backup of ${dataset} failed (${lastBackup.ts}, exit ${String(lastBackup.data.exitCode)}): retention does not run after a failed backup`, {
-      hint: "fix the backup and let it succeed once; prune runs again after that",
-    });
+    throw new DrError(
+      "failed",
+      `the last backup of ${dataset} failed (${lastBackup.ts}, exit ${String(lastBackup.data.exitCode)}): retention does not run after a failed backup`,
+      {
+        hint: "fix the backup and let it succeed once; prune runs again after that",
+      },
+    );
   }
   const verified = verifiedSets(journal);
 
   const locks: Lock[] = [];
   try {
     // nothing is deleted while a backup of the dataset or the server's binlog archiver is running
-    locks.push(await acquireLock(join(stateDir, "locks", `dataset.${dataset}.backup.lock`), { waitMs: 0, command: `drctl prune ${dataset}`, purpose: `backups of dataset ${dataset}` }));
-    locks.push(await acquireLock(join(stateDir, "locks", `binlog.${ds.server}.lock`), { waitMs: 0, command: `drctl prune ${dataset}`, purpose: `binlog archiving of server ${ds.server}` }));
+    locks.push(
+      await acquireLock(join(stateDir, "locks", `dataset.${dataset}.backup.lock`), {
+        waitMs: 0,
+        command: `drctl prune ${dataset}`,
+        purpose: `backups of dataset ${dataset}`,
+      }),
+    );
+    locks.push(
+      await acquireLock(join(stateDir, "locks", `binlog.${ds.server}.lock`), {
+        waitMs: 0,
+        command: `drctl prune ${dataset}`,
+        purpose: `binlog archiving of server ${ds.server}`,
+      }),
+    );
     // drills of the dataset take this lock while they restore (a set must not vanish under them)
-    locks.push(await acquireLock(join(stateDir, "locks", `dataset.${dataset}.drill.lock`), { waitMs: 0, command: `drctl prune ${dataset}`, purpose: `drills of dataset ${dataset}` }));
+    locks.push(
+      await acquireLock(join(stateDir, "locks", `dataset.${dataset}.drill.lock`), {
+        waitMs: 0,
+        command: `drctl prune ${dataset}`,
+        purpose: `drills of dataset ${dataset}`,
+      }),
+    );
     const now = opts.now ?? new Date();
     const { sets } = await listSets(setsDir(repoPath, dataset));
     const { sets: binlogSets } = await listSets(binlogSetsDir(repoPath, ds.server));
@@ -70,17 +108,29 @@ export async function prune(spec: DrSpec, dataset: string, opts: { dryRun: boole
     // the server's archived binlogs are shared by every dataset on it in this repository
     const keptByOthers = new Map<string, string>();
     for (const [name, other] of Object.entries(spec.datasets)) {
-      if (name === dataset || other.server !== ds.server || other.repository !== ds.repository || !other.binlog?.archive) continue;
+      if (
+        name === dataset ||
+        other.server !== ds.server ||
+        other.repository !== ds.repository ||
+        !other.binlog?.archive
+      )
+        continue;
       const otherPolicy = policyOf(other);
       const otherSets = (await listSets(setsDir(repoPath, name))).sets.map((s) => s.manifest);
       const r = otherPolicy ? selectRetention(otherSets, binlogs, otherPolicy, now, verified) : undefined;
-      for (const b of binlogs) if (!r || r.refused || r.decisions.some((d) => d.set.id === b.id && d.keep)) keptByOthers.set(b.id, name);
+      for (const b of binlogs)
+        if (!r || r.refused || r.decisions.some((d) => d.set.id === b.id && d.keep)) keptByOthers.set(b.id, name);
     }
-    const decisions = result.decisions.map((d) => (!d.keep && keptByOthers.has(d.set.id) ? { ...d, keep: true, why: [`needed by dataset ${keptByOthers.get(d.set.id)}`] } : d));
+    const decisions = result.decisions.map((d) =>
+      !d.keep && keptByOthers.has(d.set.id)
+        ? { ...d, keep: true, why: [`needed by dataset ${keptByOthers.get(d.set.id)}`] }
+        : d,
+    );
 
     const deleted: string[] = [];
     let bytesFreed = 0;
-    const dirOf = (m: BackupManifest) => join(m.kind === "binlog" ? binlogSetsDir(repoPath, ds.server) : setsDir(repoPath, dataset), m.id);
+    const dirOf = (m: BackupManifest) =>
+      join(m.kind === "binlog" ? binlogSetsDir(repoPath, ds.server) : setsDir(repoPath, dataset), m.id);
     for (const d of decisions) {
       if (d.keep) continue;
       bytesFreed += storedBytes(d.set);

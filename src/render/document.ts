@@ -29,14 +29,24 @@ export function toMarkdown(doc: Doc): string {
       out.push(fence + "sh", b.code, fence, "");
     } else {
       const { head, rows } = b.table;
-      out.push(`| ${head.map(mdCell).join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(mdCell).join(" | ")} |`), "");
+      out.push(
+        `| ${head.map(mdCell).join(" | ")} |`,
+        `|${head.map(() => "---").join("|")}|`,
+        ...rows.map((r) => `| ${r.map(mdCell).join(" | ")} |`),
+        "",
+      );
     }
   }
   return out.join("\n");
 }
 
 export function escapeHtml(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
+  return s
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
 }
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f}
@@ -57,7 +67,10 @@ export function toHtml(doc: Doc): string {
       const { head, rows, classes } = b.table;
       body.push(
         `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${rows
-          .map((r, i) => `<tr${classes?.[i] ? ` class="${classes[i]}"` : ""}>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`)
+          .map(
+            (r, i) =>
+              `<tr${classes?.[i] ? ` class="${classes[i]}"` : ""}>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`,
+          )
           .join("")}</tbody></table>`,
       );
     }

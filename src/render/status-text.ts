@@ -6,22 +6,46 @@ import type { DatasetStatus, StatusReport } from "../core/status.js";
 const short = (iso?: string) => (iso ? iso.replace(/\.\d+Z$/, "Z") : "—");
 
 export function statusRows(r: StatusReport): string[][] {
-  return r.datasets.map((d) => [d.dataset, d.tier, d.state, short(d.newestFull?.at), short(d.recoverableUntil), d.exposureSeconds === undefined ? "—" : `${formatDuration(d.exposureSeconds)}/${formatDuration(d.rpoTargetSeconds)}`, drillText(d)]);
+  return r.datasets.map((d) => [
+    d.dataset,
+    d.tier,
+    d.state,
+    short(d.newestFull?.at),
+    short(d.recoverableUntil),
+    d.exposureSeconds === undefined
+      ? "—"
+      : `${formatDuration(d.exposureSeconds)}/${formatDuration(d.rpoTargetSeconds)}`,
+    drillText(d),
+  ]);
 }
 
-export const STATUS_HEAD = ["DATASET", "TIER", "STATE", "NEWEST FULL", "RECOVERABLE UNTIL", "EXPOSURE/RPO", "LAST DRILL"];
+export const STATUS_HEAD = [
+  "DATASET",
+  "TIER",
+  "STATE",
+  "NEWEST FULL",
+  "RECOVERABLE UNTIL",
+  "EXPOSURE/RPO",
+  "LAST DRILL",
+];
 
 function drillText(d: DatasetStatus): string {
   const l = d.lastDrill;
   if (!l) return "never";
-  const fig = (b?: { measuredSeconds: number; targetSeconds: number }) => (b ? `${formatMeasured(b.measuredSeconds)}/${formatDuration(b.targetSeconds)}` : "—");
+  const fig = (b?: { measuredSeconds: number; targetSeconds: number }) =>
+    b ? `${formatMeasured(b.measuredSeconds)}/${formatDuration(b.targetSeconds)}` : "—";
   return `${short(l.startedAt)} ${l.result} RTO ${fig(l.rto)} RPO ${fig(l.rpo)}`;
 }
 
 export function renderStatusText(r: StatusReport): string {
   const rows = statusRows(r);
   const widths = STATUS_HEAD.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const lines = [STATUS_HEAD, ...rows].map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+  const lines = [STATUS_HEAD, ...rows].map((row) =>
+    row
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd(),
+  );
   for (const d of r.datasets) for (const why of d.reasons) lines.push(`${d.dataset}: ${d.state}: ${why}`);
   lines.push(`overall: ${r.state} (as of ${short(r.now)})`);
   return lines.join("\n");

@@ -6,13 +6,29 @@ import { formatDuration } from "../core/duration.js";
 import type { Plan, ResourceChange } from "../core/plan.generated.js";
 import { MARKER } from "../core/cron-line.js";
 
-const SYMBOL: Record<ResourceChange["action"], string> = { create: "+", update: "~", delete: "-", "no-op": " ", unknown: "?" };
-const VERB: Record<ResourceChange["action"], string> = { create: "create", update: "update in place", delete: "destroy", "no-op": "no change", unknown: "unknown" };
+const SYMBOL: Record<ResourceChange["action"], string> = {
+  create: "+",
+  update: "~",
+  delete: "-",
+  "no-op": " ",
+  unknown: "?",
+};
+const VERB: Record<ResourceChange["action"], string> = {
+  create: "create",
+  update: "update in place",
+  delete: "destroy",
+  "no-op": "no change",
+  unknown: "unknown",
+};
 
 const q = (v: string | null) => (v === null ? "(none)" : JSON.stringify(v));
 
 export function describeResource(r: ResourceChange): string {
-  const flags = [VERB[r.action], ...(r.restartRequired ? ["restart required"] : []), ...(r.destructive ? ["destructive"] : [])];
+  const flags = [
+    VERB[r.action],
+    ...(r.restartRequired ? ["restart required"] : []),
+    ...(r.destructive ? ["destructive"] : []),
+  ];
   return `${SYMBOL[r.action]} ${r.address}  (${flags.join(", ")})`;
 }
 
@@ -26,7 +42,9 @@ export function attributeLines(r: ResourceChange): string[] {
 
 /** The managed cron block before and after, rebuilt from the schedule resources, as a unified diff. */
 export function cronBlockDiff(plan: Plan, target = "cron"): string | undefined {
-  const schedules = plan.resources.filter((r) => r.kind === "schedule" && r.action !== "unknown").sort((a, b) => a.address.localeCompare(b.address));
+  const schedules = plan.resources
+    .filter((r) => r.kind === "schedule" && r.action !== "unknown")
+    .sort((a, b) => a.address.localeCompare(b.address));
   if (!schedules.some((r) => r.action !== "no-op")) return undefined;
   const block = (side: "textBefore" | "textAfter") =>
     schedules
@@ -38,14 +56,26 @@ export function cronBlockDiff(plan: Plan, target = "cron"): string | undefined {
 
 /** A unified diff of two texts with file labels, without `diff`'s "===" banner. */
 function unifiedDiff(fromLabel: string, toLabel: string, before: string, after: string, context: number): string {
-  return createTwoFilesPatch(fromLabel, toLabel, before, after, undefined, undefined, { context }).split("\n").slice(1).join("\n").trimEnd();
+  return createTwoFilesPatch(fromLabel, toLabel, before, after, undefined, undefined, { context })
+    .split("\n")
+    .slice(1)
+    .join("\n")
+    .trimEnd();
 }
 
 /** Each server's option-file drop-in before and after, as unified diffs. */
 export function dropInDiffs(plan: Plan): string[] {
   return plan.resources
     .filter((r) => r.kind === "server-binlog" && r.action === "update" && (r.textBefore ?? "") !== (r.textAfter ?? ""))
-    .map((r) => unifiedDiff(`${r.address} drop-in (now)`, `${r.address} drop-in (after apply)`, withNewline(r.textBefore ?? ""), withNewline(r.textAfter ?? ""), 2));
+    .map((r) =>
+      unifiedDiff(
+        `${r.address} drop-in (now)`,
+        `${r.address} drop-in (after apply)`,
+        withNewline(r.textBefore ?? ""),
+        withNewline(r.textAfter ?? ""),
+        2,
+      ),
+    );
 }
 
 /** Text as a file holds it: ending in a newline (so diffs do not report a missing one). */
@@ -65,7 +95,8 @@ export function summaryLine(plan: Plan): string {
 }
 
 export function proofLine(p: Plan["proofs"][number]): string {
-  const bound = (b: typeof p.rpo) => (b.worstSeconds === null ? "?" : `${b.estimated ? "~" : ""}${formatDuration(b.worstSeconds)}`);
+  const bound = (b: typeof p.rpo) =>
+    b.worstSeconds === null ? "?" : `${b.estimated ? "~" : ""}${formatDuration(b.worstSeconds)}`;
   return `${p.dataset} (${p.tier}): RPO ${bound(p.rpo)} of ${formatDuration(p.rpo.targetSeconds)}, RTO ${bound(p.rto)} of ${formatDuration(p.rto.targetSeconds)}: ${p.verdict.toUpperCase()}`;
 }
 
@@ -104,7 +135,8 @@ export function renderPlanText(plan: Plan, opts: { cronTarget?: string } = {}): 
   if (plan.findings.length) {
     out.push("Findings:");
     const order = { error: 0, warning: 1, info: 2 } as const;
-    for (const f of [...plan.findings].sort((a, b) => order[a.level] - order[b.level])) out.push(`  ${f.level.padEnd(7)} ${f.message}`);
+    for (const f of [...plan.findings].sort((a, b) => order[a.level] - order[b.level]))
+      out.push(`  ${f.level.padEnd(7)} ${f.message}`);
     out.push("");
   }
   out.push(summaryLine(plan));

@@ -29,11 +29,14 @@ export function parseTableCopies(tables: string[], renames: string[]): TableCopy
   }
   const copies = tables.map((t) => {
     const dot = t.indexOf(".");
-    if (dot <= 0 || dot === t.length - 1) throw new DrError("invalid", `--tables ${JSON.stringify(t)}: expected db.table`);
+    if (dot <= 0 || dot === t.length - 1)
+      throw new DrError("invalid", `--tables ${JSON.stringify(t)}: expected db.table`);
     const table = t.slice(dot + 1);
     return { database: t.slice(0, dot), table, as: rename.get(table) ?? table };
   });
-  for (const old of rename.keys()) if (!copies.some((c) => c.table === old)) throw new DrError("invalid", `--rename ${old}=…: ${old} is not one of --tables`);
+  for (const old of rename.keys())
+    if (!copies.some((c) => c.table === old))
+      throw new DrError("invalid", `--rename ${old}=…: ${old} is not one of --tables`);
   return copies;
 }
 
@@ -42,9 +45,18 @@ export async function checkTargetNames(copies: TableCopy[], server: Server, serv
   const live = await connectServer(server);
   try {
     for (const c of copies) {
-      const [exists] = await live.query<RowDataPacket[]>("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", [c.database, c.as]);
-      if (exists.length) throw new DrError("invalid", `${serverName} already has ${c.database}.${c.as}: nothing is overwritten`, { hint: `choose another name with --rename ${c.table}=…` });
-      const [db] = await live.query<RowDataPacket[]>("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [c.database]);
+      const [exists] = await live.query<RowDataPacket[]>(
+        "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+        [c.database, c.as],
+      );
+      if (exists.length)
+        throw new DrError("invalid", `${serverName} already has ${c.database}.${c.as}: nothing is overwritten`, {
+          hint: `choose another name with --rename ${c.table}=…`,
+        });
+      const [db] = await live.query<RowDataPacket[]>(
+        "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+        [c.database],
+      );
       if (!db.length) throw new DrError("invalid", `${serverName} has no database ${c.database} to put ${c.as} in`);
     }
   } finally {
@@ -52,14 +64,23 @@ export async function checkTargetNames(copies: TableCopy[], server: Server, serv
   }
 }
 
-export async function copyTablesToServer(sandbox: Sandbox, copies: TableCopy[], server: Server, serverName: string): Promise<void> {
+export async function copyTablesToServer(
+  sandbox: Sandbox,
+  copies: TableCopy[],
+  server: Server,
+  serverName: string,
+): Promise<void> {
   await checkTargetNames(copies, server, serverName);
   const sb = await sandbox.connectRoot();
   try {
     for (const c of copies) {
-      const [t] = await sb.query<RowDataPacket[]>("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", [c.database, c.table]);
+      const [t] = await sb.query<RowDataPacket[]>(
+        "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+        [c.database, c.table],
+      );
       if (!t.length) throw new DrError("invalid", `the restored point has no table ${c.database}.${c.table}`);
-      if (c.as !== c.table) await sb.query(`RENAME TABLE ${qualified(c.database, c.table)} TO ${qualified(c.database, c.as)}`);
+      if (c.as !== c.table)
+        await sb.query(`RENAME TABLE ${qualified(c.database, c.table)} TO ${qualified(c.database, c.as)}`);
     }
   } finally {
     await sb.end();
@@ -68,8 +89,32 @@ export async function copyTablesToServer(sandbox: Sandbox, copies: TableCopy[], 
     // dump from the sandbox (its own account, over its socket) straight into the live server's database
     await runPipeline(
       [
-        { name: "mariadb-dump", command: "mariadb-dump", args: [`--defaults-extra-file=${sandbox.clientOptionFile}`, "--single-transaction", "--skip-add-drop-table", "--hex-blob", "--default-character-set=utf8mb4", "--skip-triggers", "--", c.database, c.as] },
-        { name: "mariadb", command: "mariadb", args: [...clientConnectionArgs(server), "--default-character-set=utf8mb4", "--batch", "--database", c.database] },
+        {
+          name: "mariadb-dump",
+          command: "mariadb-dump",
+          args: [
+            `--defaults-extra-file=${sandbox.clientOptionFile}`,
+            "--single-transaction",
+            "--skip-add-drop-table",
+            "--hex-blob",
+            "--default-character-set=utf8mb4",
+            "--skip-triggers",
+            "--",
+            c.database,
+            c.as,
+          ],
+        },
+        {
+          name: "mariadb",
+          command: "mariadb",
+          args: [
+            ...clientConnectionArgs(server),
+            "--default-character-set=utf8mb4",
+            "--batch",
+            "--database",
+            c.database,
+          ],
+        },
       ],
       async () => {},
     );
@@ -87,9 +132,24 @@ export async function copyDatabasesToServer(sandbox: Sandbox, databases: string[
       {
         name: "mariadb-dump",
         command: "mariadb-dump",
-        args: [`--defaults-extra-file=${sandbox.clientOptionFile}`, "--single-transaction", "--routines", "--triggers", "--events", "--hex-blob", "--default-character-set=utf8mb4", "--databases", "--", ...databases],
+        args: [
+          `--defaults-extra-file=${sandbox.clientOptionFile}`,
+          "--single-transaction",
+          "--routines",
+          "--triggers",
+          "--events",
+          "--hex-blob",
+          "--default-character-set=utf8mb4",
+          "--databases",
+          "--",
+          ...databases,
+        ],
       },
-      { name: "mariadb", command: "mariadb", args: [...clientConnectionArgs(server), "--default-character-set=utf8mb4", "--batch"] },
+      {
+        name: "mariadb",
+        command: "mariadb",
+        args: [...clientConnectionArgs(server), "--default-character-set=utf8mb4", "--batch"],
+      },
     ],
     async () => {},
   );
@@ -102,15 +162,21 @@ export async function copyDatabasesToServer(sandbox: Sandbox, databases: string[
 export async function keepOnlyTables(sandbox: Sandbox, copies: TableCopy[], databases: string[]): Promise<void> {
   const conn = await sandbox.connectRoot();
   try {
-    const [rows] = await conn.query<RowDataPacket[]>("SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t, TABLE_TYPE AS k FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)", [databases]);
+    const [rows] = await conn.query<RowDataPacket[]>(
+      "SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t, TABLE_TYPE AS k FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)",
+      [databases],
+    );
     for (const c of copies) {
-      if (!rows.some((r) => r.d === c.database && r.t === c.table)) throw new DrError("invalid", `the restored point has no table ${c.database}.${c.table}`);
+      if (!rows.some((r) => r.d === c.database && r.t === c.table))
+        throw new DrError("invalid", `the restored point has no table ${c.database}.${c.table}`);
     }
     for (const r of rows) {
       if (copies.some((c) => c.database === r.d && c.table === r.t)) continue;
       await conn.query(`DROP ${r.k === "VIEW" ? "VIEW" : "TABLE"} ${qualified(String(r.d), String(r.t))}`);
     }
-    for (const c of copies) if (c.as !== c.table) await conn.query(`RENAME TABLE ${qualified(c.database, c.table)} TO ${qualified(c.database, c.as)}`);
+    for (const c of copies)
+      if (c.as !== c.table)
+        await conn.query(`RENAME TABLE ${qualified(c.database, c.table)} TO ${qualified(c.database, c.as)}`);
   } finally {
     await conn.end();
   }

@@ -25,20 +25,43 @@ export interface DecodeKeys {
   onRead?: (label: string, bytes: number) => void;
 }
 
-const reading = (f: SetFile, keys: DecodeKeys) => (keys.onRead ? { onRead: (n: number) => keys.onRead!(`restoring ${f.name} (${f.bytes} bytes stored)`, n) } : {});
+const reading = (f: SetFile, keys: DecodeKeys) =>
+  keys.onRead ? { onRead: (n: number) => keys.onRead!(`restoring ${f.name} (${f.bytes} bytes stored)`, n) } : {};
 
 function decodeFor(set: StoredSet, f: SetFile, keys: DecodeKeys): Stage[] {
   const encrypted = set.manifest.encryption.type === "age";
-  if (encrypted && !keys.identityFile) throw new DrError("invalid", `set ${set.manifest.id} is encrypted: its restore needs the age identity (spec encryption.identityFile)`);
-  return decodeStages(join(set.dir, f.name), { compressed: set.manifest.compression === "zstd", ...(encrypted ? { ageIdentityFile: keys.identityFile! } : {}) });
+  if (encrypted && !keys.identityFile)
+    throw new DrError(
+      "invalid",
+      `set ${set.manifest.id} is encrypted: its restore needs the age identity (spec encryption.identityFile)`,
+    );
+  return decodeStages(join(set.dir, f.name), {
+    compressed: set.manifest.compression === "zstd",
+    ...(encrypted ? { ageIdentityFile: keys.identityFile! } : {}),
+  });
 }
 
 const discard = async () => {};
 
 /** Runs a SQL file of the set through the mariadb client of the target. */
-async function runSqlFile(set: StoredSet, f: SetFile, clientOptionFile: string, keys: DecodeKeys, binlog = true): Promise<void> {
-  const args = [`--defaults-extra-file=${clientOptionFile}`, "--default-character-set=utf8mb4", "--batch", ...(binlog ? [] : ["--init-command=SET SESSION sql_log_bin = 0"])];
-  await runPipeline([...decodeFor(set, f, keys), { name: "mariadb", command: "mariadb", args }], discard, reading(f, keys));
+async function runSqlFile(
+  set: StoredSet,
+  f: SetFile,
+  clientOptionFile: string,
+  keys: DecodeKeys,
+  binlog = true,
+): Promise<void> {
+  const args = [
+    `--defaults-extra-file=${clientOptionFile}`,
+    "--default-character-set=utf8mb4",
+    "--batch",
+    ...(binlog ? [] : ["--init-command=SET SESSION sql_log_bin = 0"]),
+  ];
+  await runPipeline(
+    [...decodeFor(set, f, keys), { name: "mariadb", command: "mariadb", args }],
+    discard,
+    reading(f, keys),
+  );
 }
 
 async function decodeToMemory(set: StoredSet, f: SetFile, keys: DecodeKeys): Promise<Buffer> {
@@ -53,15 +76,24 @@ async function decodeToMemory(set: StoredSet, f: SetFile, keys: DecodeKeys): Pro
  * The DEFINER accounts the set's objects name: each created (with its grants) only when the target
  * lacks it — an account that exists there keeps exactly the grants it has. Returns the ones created.
  */
-export async function loadDefinerAccounts(set: StoredSet, target: { clientOptionFile: string }, keys: DecodeKeys = {}): Promise<string[]> {
+export async function loadDefinerAccounts(
+  set: StoredSet,
+  target: { clientOptionFile: string },
+  keys: DecodeKeys = {},
+): Promise<string[]> {
   const f = set.manifest.files.find((x) => x.role === "accounts");
   if (!f) return [];
-  const { accounts } = JSON.parse((await decodeToMemory(set, f, keys)).toString("utf8")) as { accounts: AccountRecipe[] };
+  const { accounts } = JSON.parse((await decodeToMemory(set, f, keys)).toString("utf8")) as {
+    accounts: AccountRecipe[];
+  };
   const conn = await connectServer({ credentials: target.clientOptionFile });
   const created: string[] = [];
   try {
     for (const a of accounts) {
-      const [rows] = await conn.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM mysql.user WHERE User = ? AND Host = ?", [a.user, a.host]);
+      const [rows] = await conn.query<RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM mysql.user WHERE User = ? AND Host = ?",
+        [a.user, a.host],
+      );
       if (Number(rows[0]?.n) > 0) continue;
       for (const stmt of a.statements) await conn.query(stmt);
       created.push(`${a.user}@${a.host}`);
@@ -74,7 +106,12 @@ export async function loadDefinerAccounts(set: StoredSet, target: { clientOption
 
 /** mysqldump/mariadb-dump sets: the DEFINER accounts first, then the dump. */
 /** `binlog: false`: the load stays out of the target's binlog (a drill's sandbox logs only what the replay applies). */
-export async function loadLogicalSet(set: StoredSet, target: { clientOptionFile: string }, keys: DecodeKeys = {}, opts: { binlog?: boolean } = {}): Promise<void> {
+export async function loadLogicalSet(
+  set: StoredSet,
+  target: { clientOptionFile: string },
+  keys: DecodeKeys = {},
+  opts: { binlog?: boolean } = {},
+): Promise<void> {
   await loadDefinerAccounts(set, target, keys);
   const dump = set.manifest.files.find((f) => f.role === "dump");
   if (!dump) throw new DrError("failed", `set ${set.manifest.id} has no dump file in its manifest`);
@@ -82,19 +119,42 @@ export async function loadLogicalSet(set: StoredSet, target: { clientOptionFile:
 }
 
 /** mydumper sets: files decoded back under their own names into a 0700 scratch dir, then myloader. */
-export async function loadMydumperSet(set: StoredSet, target: { clientOptionFile: string }, scratchParent: string, keys: DecodeKeys = {}, threads = 2): Promise<void> {
+export async function loadMydumperSet(
+  set: StoredSet,
+  target: { clientOptionFile: string },
+  scratchParent: string,
+  keys: DecodeKeys = {},
+  threads = 2,
+): Promise<void> {
   await mkdir(scratchParent, { recursive: true, mode: 0o700 });
   const scratch = await mkdtemp(join(scratchParent, "myloader-"));
   try {
     const dumpDir = join(scratch, "dump");
     await mkdir(dumpDir, { mode: 0o700 });
     for (const f of set.manifest.files.filter((x) => x.role === "mydumper")) {
-      if (!f.source || f.source.includes("/")) throw new DrError("failed", `set ${set.manifest.id}: file ${f.name} has no usable source name`);
+      if (!f.source || f.source.includes("/"))
+        throw new DrError("failed", `set ${set.manifest.id}: file ${f.name} has no usable source name`);
       await decodeToFile(set, f, join(dumpDir, f.source), keys);
     }
     await loadDefinerAccounts(set, target, keys);
-    const r = await runTool("myloader", [`--defaults-file=${target.clientOptionFile}`, "--directory", dumpDir, "--threads", String(threads), "--verbose", "1"], { env: { LC_ALL: "C.UTF-8" } });
-    if (r.exitCode !== 0) throw new DrError("failed", `stage myloader ${describeExit(r)}: ${r.all.trim().split("\n").slice(-6).join("\n")}`);
+    const r = await runTool(
+      "myloader",
+      [
+        `--defaults-file=${target.clientOptionFile}`,
+        "--directory",
+        dumpDir,
+        "--threads",
+        String(threads),
+        "--verbose",
+        "1",
+      ],
+      { env: { LC_ALL: "C.UTF-8" } },
+    );
+    if (r.exitCode !== 0)
+      throw new DrError(
+        "failed",
+        `stage myloader ${describeExit(r)}: ${r.all.trim().split("\n").slice(-6).join("\n")}`,
+      );
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -116,13 +176,20 @@ export async function extractPhysicalSet(set: StoredSet, dir: string, keys: Deco
   const f = set.manifest.files.find((x) => x.role === "xbstream");
   if (!f) throw new DrError("failed", `set ${set.manifest.id} has no xbstream file in its manifest`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await runPipeline([...decodeFor(set, f, keys), { name: "mbstream", command: "mbstream", args: ["-x", "-C", dir] }], discard, reading(f, keys));
+  await runPipeline(
+    [...decodeFor(set, f, keys), { name: "mbstream", command: "mbstream", args: ["-x", "-C", dir] }],
+    discard,
+    reading(f, keys),
+  );
 }
 
 async function backupTool(args: string[], what: string): Promise<void> {
   const r = await runTool("mariadb-backup", ["--no-defaults", ...args]);
   if (r.exitCode !== 0 || !/completed OK!/.test(r.all)) {
-    throw new DrError("failed", `mariadb-backup ${what} ${describeExit(r)}: ${r.all.trim().split("\n").slice(-6).join("\n")}`);
+    throw new DrError(
+      "failed",
+      `mariadb-backup ${what} ${describeExit(r)}: ${r.all.trim().split("\n").slice(-6).join("\n")}`,
+    );
   }
 }
 
@@ -130,12 +197,21 @@ async function backupTool(args: string[], what: string): Promise<void> {
  * Full + incrementals (in order, each the parent of the next) → a prepared image in `work/full`,
  * then copied back into `datadir`. The chain is checked: a restore never applies a set on the wrong parent.
  */
-export async function restorePhysicalChain(chain: StoredSet[], work: string, datadir: string, keys: DecodeKeys = {}): Promise<void> {
+export async function restorePhysicalChain(
+  chain: StoredSet[],
+  work: string,
+  datadir: string,
+  keys: DecodeKeys = {},
+): Promise<void> {
   const [full, ...incs] = chain;
   if (!full || full.manifest.kind !== "full") throw new DrError("failed", "a physical restore starts from a full set");
   incs.forEach((s, i) => {
     const parent = chain[i]!.manifest.id;
-    if (s.manifest.parent !== parent) throw new DrError("failed", `set ${s.manifest.id} is not the child of ${parent} (its parent is ${s.manifest.parent ?? "none"})`);
+    if (s.manifest.parent !== parent)
+      throw new DrError(
+        "failed",
+        `set ${s.manifest.id} is not the child of ${parent} (its parent is ${s.manifest.parent ?? "none"})`,
+      );
   });
   const fullDir = join(work, "full");
   await extractPhysicalSet(full, fullDir, keys);
@@ -143,7 +219,10 @@ export async function restorePhysicalChain(chain: StoredSet[], work: string, dat
   for (const [i, inc] of incs.entries()) {
     const incDir = join(work, `inc-${i + 1}`);
     await extractPhysicalSet(inc, incDir, keys);
-    await backupTool(["--prepare", `--target-dir=${fullDir}`, `--incremental-dir=${incDir}`], `--prepare of ${inc.manifest.id}`);
+    await backupTool(
+      ["--prepare", `--target-dir=${fullDir}`, `--incremental-dir=${incDir}`],
+      `--prepare of ${inc.manifest.id}`,
+    );
     await rm(incDir, { recursive: true, force: true });
   }
   await backupTool(["--copy-back", `--target-dir=${fullDir}`, `--datadir=${datadir}`], "--copy-back");

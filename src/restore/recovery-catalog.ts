@@ -6,7 +6,13 @@
 import type { CatalogEntry } from "../backup/set-store.js";
 import { binlogSetsDir, listSets, setsDir } from "../backup/set-store.js";
 import { readProgress } from "../binlog/archive.js";
-import { planRecovery, recoveryImages, type OpenBinlog, type RecoveryImage, type RecoveryPlan } from "../core/recovery.js";
+import {
+  planRecovery,
+  recoveryImages,
+  type OpenBinlog,
+  type RecoveryImage,
+  type RecoveryPlan,
+} from "../core/recovery.js";
 import type { Dataset } from "../spec/types.generated.js";
 
 export interface RecoveryCatalog {
@@ -27,8 +33,11 @@ export async function readRecoveryCatalog(repoPath: string, dataset: string, ds:
   const newestFull = sets.filter((s) => s.manifest.kind === "full").at(-1)?.manifest;
   const progress = archiving ? await readProgress(binlogSetsDir(repoPath, ds.server)) : undefined;
   // the last archive run counts only when it left nothing behind, on the server the sets came from
-  const clean = progress?.complete && (!newestFull || progress.serverId === newestFull.server.serverId) ? progress : undefined;
-  const open: OpenBinlog | undefined = clean ? { serverId: clean.serverId, file: clean.serverAt.file, gtid: clean.serverAt.gtid, timeline: clean.timeline ?? 0 } : undefined;
+  const clean =
+    progress?.complete && (!newestFull || progress.serverId === newestFull.server.serverId) ? progress : undefined;
+  const open: OpenBinlog | undefined = clean
+    ? { serverId: clean.serverId, file: clean.serverAt.file, gtid: clean.serverAt.gtid, timeline: clean.timeline ?? 0 }
+    : undefined;
   const images = recoveryImages(
     sets.map((s) => s.manifest),
     binlogs.map((s) => s.manifest),
@@ -38,14 +47,21 @@ export async function readRecoveryCatalog(repoPath: string, dataset: string, ds:
     sets,
     binlogs,
     images,
-    options: { binlogs: archiving, ...(clean ? { coveredUntil: clean.checkedAt, coveredTimeline: clean.timeline ?? 0 } : {}) },
+    options: {
+      binlogs: archiving,
+      ...(clean ? { coveredUntil: clean.checkedAt, coveredTimeline: clean.timeline ?? 0 } : {}),
+    },
     dirOf: new Map([...sets, ...binlogs].map((s) => [s.manifest.id, s.dir])),
     ...(open ? { open } : {}),
   };
 }
 
 /** planRecovery on the catalog; `without`: sets found damaged, left out (images are regrouped without them). */
-export function planFromCatalog(cat: RecoveryCatalog, target: string | "latest", without: ReadonlySet<string> = new Set()): RecoveryPlan {
+export function planFromCatalog(
+  cat: RecoveryCatalog,
+  target: string | "latest",
+  without: ReadonlySet<string> = new Set(),
+): RecoveryPlan {
   if (!without.size) return planRecovery(cat.images, target, cat.options);
   // an incremental without its parent is no use either: drop the damaged sets' descendants too
   const dropped = new Set(without);

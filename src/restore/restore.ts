@@ -8,7 +8,14 @@ import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeStages, runPipeline } from "../adapters/pipeline/stream.js";
-import { destroySandboxDir, isOurServer, startSandbox, type Sandbox, type SandboxInfo, type SandboxOptions } from "../adapters/sandbox/mariadb-sandbox.js";
+import {
+  destroySandboxDir,
+  isOurServer,
+  startSandbox,
+  type Sandbox,
+  type SandboxInfo,
+  type SandboxOptions,
+} from "../adapters/sandbox/mariadb-sandbox.js";
 import { checkRepository, datasetOf } from "../backup/backup.js";
 import type { BackupManifest } from "../backup/manifest.generated.js";
 import { checkIdentity } from "../backup/identity.js";
@@ -16,13 +23,26 @@ import { verifySet } from "../backup/verify.js";
 import { parseInstant } from "../core/instant.js";
 import { clockDisagreements, pointKey } from "../core/recovery.js";
 import { planFromCatalog, readRecoveryCatalog } from "./recovery-catalog.js";
-import { BinlogParser, formatGtid, normalizeStatement, stopAt, type BinlogSummary, type TransactionGroup } from "../binlog/parse.js";
+import {
+  BinlogParser,
+  formatGtid,
+  normalizeStatement,
+  stopAt,
+  type BinlogSummary,
+  type TransactionGroup,
+} from "../binlog/parse.js";
 import { DrError } from "../errors.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import type { RowDataPacket } from "mysql2/promise";
 import { quoteIdent } from "../adapters/mysql/sql.js";
 import { RowChangeReader } from "./row-changes.js";
-import { checkTargetNames, copyDatabasesToServer, copyTablesToServer, keepOnlyTables, type TableCopy } from "./copy-tables.js";
+import {
+  checkTargetNames,
+  copyDatabasesToServer,
+  copyTablesToServer,
+  keepOnlyTables,
+  type TableCopy,
+} from "./copy-tables.js";
 import { connectServer, addressOf } from "../adapters/mysql/connect.js";
 import { loadLogicalSet, loadMydumperSet, restorePhysicalChain, type StoredSet } from "./load.js";
 
@@ -105,15 +125,26 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const say = req.say ?? (() => {});
   const ds = datasetOf(req.spec, req.dataset);
   const instant = req.to === "latest" ? undefined : parseInstant(req.to);
-  if (req.to !== "latest" && !instant) throw new DrError("invalid", `--to ${req.to}: expected an ISO time such as 2026-11-25T14:03:00Z (UTC unless a zone is given), or latest`);
+  if (req.to !== "latest" && !instant)
+    throw new DrError(
+      "invalid",
+      `--to ${req.to}: expected an ISO time such as 2026-11-25T14:03:00Z (UTC unless a zone is given), or latest`,
+    );
   const target = instant ? instant.toISOString() : "latest";
-  if (req.before !== undefined && req.skip !== undefined) throw new DrError("invalid", "--before and --skip cannot be combined: --before stops at the statement, --skip goes on past it");
+  if (req.before !== undefined && req.skip !== undefined)
+    throw new DrError(
+      "invalid",
+      "--before and --skip cannot be combined: --before stops at the statement, --skip goes on past it",
+    );
   const statementPattern = (flag: string, text: string | undefined) => {
     if (text === undefined) return undefined;
     try {
       return new RegExp(normalizeStatement(text), "i");
     } catch (e) {
-      throw new DrError("invalid", `${flag} ${JSON.stringify(text)} is not a valid regular expression: ${(e as Error).message}`);
+      throw new DrError(
+        "invalid",
+        `${flag} ${JSON.stringify(text)} is not a valid regular expression: ${(e as Error).message}`,
+      );
     }
   };
   const before = statementPattern("--before", req.before);
@@ -126,51 +157,81 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const dirOf = catalog.dirOf;
   const stored = (m: BackupManifest): StoredSet => ({ dir: dirOf.get(m.id)!, manifest: m });
   const timelineOfSet = (m: BackupManifest) => catalog.images.find((im) => im.full.id === m.id)?.timeline ?? 0;
-  for (const w of clockDisagreements(catalog.images.map((im) => im.full), timelineOfSet)) say(`warning: ${w}`);
+  for (const w of clockDisagreements(
+    catalog.images.map((im) => im.full),
+    timelineOfSet,
+  ))
+    say(`warning: ${w}`);
   // every file the restore will read is checked against its manifest first (issue 13, defect 10); a
   // damaged set is left out and the newest older image that still reaches the target is used instead
   const damaged = new Map<string, string[]>();
   let plan = planFromCatalog(catalog, target);
   for (;;) {
     if (!plan.ok) {
-      const why = damaged.size ? `; left out as damaged: ${[...damaged].map(([id, p]) => `${id} (${p.join("; ")})`).join(", ")}` : "";
-      throw new DrError(damaged.size ? "integrity" : "invalid", `cannot restore ${req.dataset} to ${req.to}: ${plan.reason}${why}`, {
-        ...(plan.newestReachable ? { hint: `the newest time that can be reached is ${plan.newestReachable}` } : {}),
-        meta: { damaged: Object.fromEntries(damaged) },
-      });
+      const why = damaged.size
+        ? `; left out as damaged: ${[...damaged].map(([id, p]) => `${id} (${p.join("; ")})`).join(", ")}`
+        : "";
+      throw new DrError(
+        damaged.size ? "integrity" : "invalid",
+        `cannot restore ${req.dataset} to ${req.to}: ${plan.reason}${why}`,
+        {
+          ...(plan.newestReachable ? { hint: `the newest time that can be reached is ${plan.newestReachable}` } : {}),
+          meta: { damaged: Object.fromEntries(damaged) },
+        },
+      );
     }
     const bad = await damagedSets([...plan.sets, ...plan.binlogs].map(stored));
     if (!bad.size) break;
     // a drill tests THIS image: a damaged file is its finding, never hidden by a fallback
     if (req.verifyDigests) {
       const problems = [...bad].flatMap(([id, ps]) => ps.map((p) => `set ${id} ${p}`));
-      throw new DrError("integrity", `the stored bytes differ from their manifests: ${problems.join("; ")}`, { meta: { problems } });
+      throw new DrError("integrity", `the stored bytes differ from their manifests: ${problems.join("; ")}`, {
+        meta: { problems },
+      });
     }
     for (const [id, problems] of bad) {
       damaged.set(id, problems);
-      say(`set ${id} fails its check against its manifest (${problems.join("; ")}): looking for an older image that reaches ${req.to}`);
+      say(
+        `set ${id} fails its check against its manifest (${problems.join("; ")}): looking for an older image that reaches ${req.to}`,
+      );
     }
     plan = planFromCatalog(catalog, target, new Set(damaged.keys()));
   }
-  if (damaged.size) say(`restoring from ${plan.sets.map((s) => s.id).join(" + ")} instead (the damaged set(s) are left out)`);
-  const keys = { ...(req.spec.encryption?.identityFile ? { identityFile: req.spec.encryption.identityFile } : {}), ...(req.onProgress ? { onRead: req.onProgress } : {}) };
+  if (damaged.size)
+    say(`restoring from ${plan.sets.map((s) => s.id).join(" + ")} instead (the damaged set(s) are left out)`);
+  const keys = {
+    ...(req.spec.encryption?.identityFile ? { identityFile: req.spec.encryption.identityFile } : {}),
+    ...(req.onProgress ? { onRead: req.onProgress } : {}),
+  };
   await checkIdentity(req.spec.encryption?.identityFile, [...plan.sets, ...plan.binlogs]);
   req.inspect?.planned?.(plan.sets);
   const scratchParent = req.baseDir ?? tmpdir();
-  for (const gone of await sweepAbandoned(scratchParent)) say(`removed a sandbox and scratch files left by a killed restore or drill (pid ${gone.pid}): ${gone.dir}`);
+  for (const gone of await sweepAbandoned(scratchParent))
+    say(`removed a sandbox and scratch files left by a killed restore or drill (pid ${gone.pid}): ${gone.dir}`);
   const work = await mkdtemp(join(scratchParent, "drctl-restore-"));
   // who owns this scratch dir: a later restore removes it (and stops its server) if this process is killed
-  await writeFile(join(work, OWNER), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }) + "\n", { mode: 0o600 });
+  await writeFile(
+    join(work, OWNER),
+    JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }) + "\n",
+    { mode: 0o600 },
+  );
   let sandbox: Sandbox | undefined;
   try {
     const full = plan.sets[0]!;
     // a drill's sandbox logs what the replay applies (not the load), so the GTIDs it really applied can be read back
-    const where: SandboxOptions = { ...(req.keepIn ? { baseDir: req.keepIn, persistent: true } : { baseDir: work }), ...(req.inspect ? { binlog: true, serverOptions: ["sync-binlog=0"] } : {}) };
+    const where: SandboxOptions = {
+      ...(req.keepIn ? { baseDir: req.keepIn, persistent: true } : { baseDir: work }),
+      ...(req.inspect ? { binlog: true, serverOptions: ["sync-binlog=0"] } : {}),
+    };
     // a drill keeps the load out of the sandbox's binlog: only what the replay applies is logged there
     const logLoad = req.inspect === undefined;
     say(`restoring ${plan.sets.map((s) => s.id).join(" + ")} into a sandbox`);
     if (full.method === "mariadb-backup" || full.method === "xtrabackup") {
-      sandbox = await startSandbox({ ...where, harmless: true, populate: (datadir) => restorePhysicalChain(plan.sets.map(stored), join(work, "prepare"), datadir, keys) });
+      sandbox = await startSandbox({
+        ...where,
+        harmless: true,
+        populate: (datadir) => restorePhysicalChain(plan.sets.map(stored), join(work, "prepare"), datadir, keys),
+      });
     } else {
       sandbox = await startSandbox({ ...where, harmless: true });
       if (full.method === "mydumper") await loadMydumperSet(stored(full), sandbox, join(work, "scratch"), keys);
@@ -181,26 +242,54 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     const inspect = req.inspect;
     const refAt = plan.sets.at(-1)!.reference?.at;
     const pause = inspect && {
-      ...(refAt?.file !== undefined && refAt.position !== undefined ? { at: { file: refAt.file, position: refAt.position } } : {}),
+      ...(refAt?.file !== undefined && refAt.position !== undefined
+        ? { at: { file: refAt.file, position: refAt.position } }
+        : {}),
       run: (reached: boolean) => inspect.atSetPoint(sb, plan.sets, reached),
     };
     if (plan.binlogs.length && pointKey(plan.from)) {
       const physical = full.method === "mariadb-backup" || full.method === "xtrabackup";
-      outcome.replay = await replay(plan.binlogs.map(stored), plan.from, target, sandbox, join(work, "binlogs"), keys, ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)), physical, before, skip && { pattern: skip, force: req.force === true, say }, pause);
-      if (before && !outcome.replay.stoppedBefore) throw new DrError("invalid", `no transaction after ${outcome.replay.from} up to ${req.to} matches /${before.source}/: nothing to stop before`, { hint: "the statement is matched without backticks and server comments; check the spelling, or give --to alone" });
+      outcome.replay = await replay(
+        plan.binlogs.map(stored),
+        plan.from,
+        target,
+        sandbox,
+        join(work, "binlogs"),
+        keys,
+        ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)),
+        physical,
+        before,
+        skip && { pattern: skip, force: req.force === true, say },
+        pause,
+      );
+      if (before && !outcome.replay.stoppedBefore)
+        throw new DrError(
+          "invalid",
+          `no transaction after ${outcome.replay.from} up to ${req.to} matches /${before.source}/: nothing to stop before`,
+          {
+            hint: "the statement is matched without backticks and server comments; check the spelling, or give --to alone",
+          },
+        );
     } else if (pause) {
       // nothing to replay: the set's point is where the data is; its reference figures match only if taken there
       const samePoint = !pause.at || (pause.at.file === plan.from.file && pause.at.position === plan.from.position);
       await pause.run(samePoint);
     }
     if (inspect) await inspect.atTarget(sandbox, outcome);
-    if (req.only) await keepOnlyTables(sandbox, req.only, ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)));
+    if (req.only)
+      await keepOnlyTables(
+        sandbox,
+        req.only,
+        ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)),
+      );
     if (req.into) {
       const server = req.spec.servers[req.into.server]!;
       if (req.into.tables) {
         await copyTablesToServer(sandbox, req.into.tables, server, req.into.server);
         outcome.copied = { server: req.into.server, tables: req.into.tables };
-        say(`copied ${req.into.tables.map((t) => `${t.database}.${t.table} as ${t.database}.${t.as}`).join(", ")} into ${req.into.server}`);
+        say(
+          `copied ${req.into.tables.map((t) => `${t.database}.${t.table} as ${t.database}.${t.as}`).join(", ")} into ${req.into.server}`,
+        );
       } else {
         const databases = ds.databases.filter((d) => !(ds.exclude ?? []).includes(d));
         await copyDatabasesToServer(sandbox, databases, server);
@@ -240,7 +329,8 @@ async function sweepAbandoned(parent: string): Promise<{ dir: string; pid: numbe
       continue; // not ours to judge (being created, or another user's)
     }
     if (owner.host !== hostname() || isOurServer(owner.pid)) continue;
-    for (const sub of await readdir(dir).catch(() => [] as string[])) if (sub.startsWith("drctl-sandbox-")) await destroySandboxDir(join(dir, sub));
+    for (const sub of await readdir(dir).catch(() => [] as string[]))
+      if (sub.startsWith("drctl-sandbox-")) await destroySandboxDir(join(dir, sub));
     await rm(dir, { recursive: true, force: true });
     gone.push({ dir, pid: owner.pid });
   }
@@ -253,7 +343,11 @@ async function damagedSets(sets: StoredSet[]): Promise<Map<string, string[]>> {
   const bad = new Map<string, string[]>();
   for (const s of sets) {
     const r = await verifySet({ repository: "", dir: s.dir, manifest: s.manifest }, { deep: false });
-    if (!r.ok) bad.set(r.id, r.problems.map((p) => `file ${p.file}: ${p.problem}`));
+    if (!r.ok)
+      bad.set(
+        r.id,
+        r.problems.map((p) => `file ${p.file}: ${p.problem}`),
+      );
   }
   return bad;
 }
@@ -292,7 +386,13 @@ async function replay(
       const hit = skipAt ? -1 : groups.findIndex((g) => g.matched !== undefined && g.timestamp <= targetSeconds);
       if (hit >= 0) {
         const g = groups[hit]!;
-        skipAt = { file: i, position: g.position, next: groups[hit + 1]?.position ?? summary.size, text: describeGroup(g), statements: g.statements ?? [] };
+        skipAt = {
+          file: i,
+          position: g.position,
+          next: groups[hit + 1]?.position ?? summary.size,
+          text: describeGroup(g),
+          statements: g.statements ?? [],
+        };
         groups = groups.filter((_, k) => k !== hit);
       }
       groups = groups.map(({ matched: _m, ...g }) => g);
@@ -300,8 +400,18 @@ async function replay(
     const stop = stopAt(groups, targetSeconds);
     const applied = stop.stopPosition === undefined ? groups : groups.filter((g) => g.position < stop.stopPosition!);
     transactions += applied.length;
-    collected?.push(...applied.map((g) => ({ ...(g.gtid ? { gtid: formatGtid(g.gtid) } : {}), timestamp: g.timestamp, databases: g.databases ?? [] })));
-    if (stop.lastApplied) last = { ...(stop.lastApplied.gtid ? { gtid: formatGtid(stop.lastApplied.gtid) } : {}), at: new Date(stop.lastApplied.timestamp * 1000).toISOString() };
+    collected?.push(
+      ...applied.map((g) => ({
+        ...(g.gtid ? { gtid: formatGtid(g.gtid) } : {}),
+        timestamp: g.timestamp,
+        databases: g.databases ?? [],
+      })),
+    );
+    if (stop.lastApplied)
+      last = {
+        ...(stop.lastApplied.gtid ? { gtid: formatGtid(stop.lastApplied.gtid) } : {}),
+        at: new Date(stop.lastApplied.timestamp * 1000).toISOString(),
+      };
     if (stop.stopPosition !== undefined) {
       stopPosition = stop.stopPosition;
       stopFile = i;
@@ -313,14 +423,30 @@ async function replay(
   // on tables the sandbox does not have. mysqlbinlog --database takes one name, so a dataset of
   // several databases replays each in turn (each database's transactions stay in order; the
   // interleaving between databases does not, which only matters for cross-database statements)
-  if (skip && !skipAt) throw new DrError("invalid", `no transaction after ${from.file}:${from.position} up to the target matches /${skip.pattern.source}/: nothing to skip`);
+  if (skip && !skipAt)
+    throw new DrError(
+      "invalid",
+      `no transaction after ${from.file}:${from.position} up to the target matches /${skip.pattern.source}/: nothing to skip`,
+    );
   // the ranges replayed: [start, stop), or with --skip [start, skipped) and [after it, stop)
   const ranges: { first: number; start: number; last: number; stop?: number }[] = skipAt
     ? [
         { first: 0, start: from.position ?? 4, last: skipAt.file, stop: skipAt.position },
-        { first: skipAt.file, start: skipAt.next, last: stopFile, ...(stopPosition !== undefined ? { stop: stopPosition } : {}) },
+        {
+          first: skipAt.file,
+          start: skipAt.next,
+          last: stopFile,
+          ...(stopPosition !== undefined ? { stop: stopPosition } : {}),
+        },
       ]
-    : [{ first: 0, start: from.position ?? 4, last: stopFile, ...(stopPosition !== undefined ? { stop: stopPosition } : {}) }];
+    : [
+        {
+          first: 0,
+          start: from.position ?? 4,
+          last: stopFile,
+          ...(stopPosition !== undefined ? { stop: stopPosition } : {}),
+        },
+      ];
   // a drill pauses at its reference point: the range is cut there (when the replay reaches it at all)
   let pauseRun: { afterRange: number; reached: boolean } | undefined;
   if (pause) {
@@ -328,26 +454,45 @@ async function replay(
     const fileIdx = at ? files.findIndex((f) => f.manifest.binlog!.file === at.file) : -1;
     const startPos = from.position ?? 4;
     const stopFileIdx = stopFile;
-    const beforeStop = (fi: number, pos: number) => fi < stopFileIdx || (fi === stopFileIdx && (stopPosition === undefined || pos <= stopPosition));
+    const beforeStop = (fi: number, pos: number) =>
+      fi < stopFileIdx || (fi === stopFileIdx && (stopPosition === undefined || pos <= stopPosition));
     if (!at || (fileIdx === 0 && at.position === startPos)) pauseRun = { afterRange: -1, reached: true };
-    else if (fileIdx < 0 || (fileIdx === 0 && at.position < startPos) || !beforeStop(fileIdx, at.position) || skipAt) pauseRun = { afterRange: -1, reached: false };
+    else if (fileIdx < 0 || (fileIdx === 0 && at.position < startPos) || !beforeStop(fileIdx, at.position) || skipAt)
+      pauseRun = { afterRange: -1, reached: false };
     else {
       const r = ranges[0]!;
-      ranges.splice(0, 1, { first: 0, start: r.start, last: fileIdx, stop: at.position }, { first: fileIdx, start: at.position, last: r.last, ...(r.stop !== undefined ? { stop: r.stop } : {}) });
+      ranges.splice(
+        0,
+        1,
+        { first: 0, start: r.start, last: fileIdx, stop: at.position },
+        { first: fileIdx, start: at.position, last: r.last, ...(r.stop !== undefined ? { stop: r.stop } : {}) },
+      );
       pauseRun = { afterRange: 0, reached: true };
     }
     if (pauseRun.afterRange < 0) await pause.run(pauseRun.reached);
   }
-  const rangeArgs = (r: (typeof ranges)[number]) => [`--start-position=${r.start}`, ...(r.stop !== undefined ? [`--stop-position=${r.stop}`] : []), "--", ...paths.slice(r.first, r.last + 1)];
+  const rangeArgs = (r: (typeof ranges)[number]) => [
+    `--start-position=${r.start}`,
+    ...(r.stop !== undefined ? [`--stop-position=${r.stop}`] : []),
+    "--",
+    ...paths.slice(r.first, r.last + 1),
+  ];
   let conflicts: string[] | undefined;
   if (skipAt && skip) {
     conflicts = await laterChangesToSkippedRows(sandbox, paths[skipAt.file]!, skipAt, rangeArgs(ranges[1]!));
     if (conflicts.length && !skip.force) {
-      throw new DrError("invalid", `skipping ${skipAt.text} would not undo it: ${conflicts.length} later transaction(s) change rows it touched, and their row images would carry its values back:\n  ${conflicts.join("\n  ")}`, {
-        hint: "restore with --before to stop at it instead, or add --force to skip it anyway",
-      });
+      throw new DrError(
+        "invalid",
+        `skipping ${skipAt.text} would not undo it: ${conflicts.length} later transaction(s) change rows it touched, and their row images would carry its values back:\n  ${conflicts.join("\n  ")}`,
+        {
+          hint: "restore with --before to stop at it instead, or add --force to skip it anyway",
+        },
+      );
     }
-    if (conflicts.length) skip.say(`WARNING: --force: ${conflicts.length} later transaction(s) change rows the skipped one touched; their row images may bring its values back`);
+    if (conflicts.length)
+      skip.say(
+        `WARNING: --force: ${conflicts.length} later transaction(s) change rows the skipped one touched; their row images may bring its values back`,
+      );
   }
   // only the dataset's databases are replayed: events for the server's other databases would fail
   // on tables the sandbox does not have. mysqlbinlog --database takes one name, so a dataset of
@@ -361,7 +506,11 @@ async function replay(
       await runPipeline(
         [
           { name: "mysqlbinlog", command: "mysqlbinlog", args },
-          { name: "mariadb", command: "mariadb", args: [`--defaults-extra-file=${sandbox.clientOptionFile}`, "--binary-mode", "--batch"] },
+          {
+            name: "mariadb",
+            command: "mariadb",
+            args: [`--defaults-extra-file=${sandbox.clientOptionFile}`, "--binary-mode", "--batch"],
+          },
         ],
         async () => {},
       );
@@ -370,7 +519,11 @@ async function replay(
   }
   return {
     from: `${from.file}:${from.position}${from.gtid ? ` (GTID ${from.gtid})` : ""}`,
-    ...(last.gtid || last.at ? { to: `${last.gtid ? `GTID ${last.gtid}` : ""}${last.at ? ` written ${last.at}` : ""}${stopPosition !== undefined ? `, stopping at ${files[stopFile]!.manifest.binlog!.file}:${stopPosition}` : ", through the end of the archive"}`.trim() } : {}),
+    ...(last.gtid || last.at
+      ? {
+          to: `${last.gtid ? `GTID ${last.gtid}` : ""}${last.at ? ` written ${last.at}` : ""}${stopPosition !== undefined ? `, stopping at ${files[stopFile]!.manifest.binlog!.file}:${stopPosition}` : ", through the end of the archive"}`.trim(),
+        }
+      : {}),
     files: files.slice(0, paths.length).map((f) => f.manifest.binlog!.file),
     transactions,
     ...(wholeInstance ? {} : { databases }),
@@ -384,19 +537,38 @@ async function replay(
 }
 
 /** Later transactions (in the range after the skipped one) that change a row the skipped one touched. */
-async function laterChangesToSkippedRows(sandbox: Sandbox, skippedFile: string, skipAt: { position: number; next: number }, laterArgs: string[]): Promise<string[]> {
+async function laterChangesToSkippedRows(
+  sandbox: Sandbox,
+  skippedFile: string,
+  skipAt: { position: number; next: number },
+  laterArgs: string[],
+): Promise<string[]> {
   const keyCols = await primaryKeyColumns(sandbox);
   const decode = ["--base64-output=decode-rows", "--verbose"];
   const touched = new Set<string>();
   const skippedReader = new RowChangeReader(keyCols, (t) => t.rows.forEach((r) => touched.add(`${r.table} ${r.key}`)));
-  await runPipeline([{ name: "mysqlbinlog", command: "mysqlbinlog", args: [...decode, `--start-position=${skipAt.position}`, `--stop-position=${skipAt.next}`, "--", skippedFile] }], async (c) => skippedReader.push(c));
+  await runPipeline(
+    [
+      {
+        name: "mysqlbinlog",
+        command: "mysqlbinlog",
+        args: [...decode, `--start-position=${skipAt.position}`, `--stop-position=${skipAt.next}`, "--", skippedFile],
+      },
+    ],
+    async (c) => skippedReader.push(c),
+  );
   skippedReader.finish();
   const conflicts: string[] = [];
   const laterReader = new RowChangeReader(keyCols, (t) => {
     const hits = t.rows.filter((r) => touched.has(`${r.table} ${r.key}`));
-    if (hits.length) conflicts.push(`${t.gtid ? `GTID ${t.gtid}: ` : ""}${t.statement ?? "(row changes)"} — ${hits.map((h) => `${h.table} ${h.key}`).join("; ")}`);
+    if (hits.length)
+      conflicts.push(
+        `${t.gtid ? `GTID ${t.gtid}: ` : ""}${t.statement ?? "(row changes)"} — ${hits.map((h) => `${h.table} ${h.key}`).join("; ")}`,
+      );
   });
-  await runPipeline([{ name: "mysqlbinlog", command: "mysqlbinlog", args: [...decode, ...laterArgs] }], async (c) => laterReader.push(c));
+  await runPipeline([{ name: "mysqlbinlog", command: "mysqlbinlog", args: [...decode, ...laterArgs] }], async (c) =>
+    laterReader.push(c),
+  );
   laterReader.finish();
   return conflicts;
 }
@@ -422,8 +594,13 @@ async function primaryKeyColumns(sandbox: Sandbox): Promise<(table: string) => n
 /** A live target must exist and must not be a source others replicate from (their data would follow), unless forced. */
 async function checkTarget(spec: DrSpec, name: string, force: boolean): Promise<void> {
   const server = spec.servers[name];
-  if (!server) throw new DrError("invalid", `--target ${name}: the spec has no such server`, { hint: `servers: ${Object.keys(spec.servers).join(", ")}` });
-  const replicas = Object.entries(spec.servers).filter(([, s]) => s.replicaOf === name).map(([n]) => n);
+  if (!server)
+    throw new DrError("invalid", `--target ${name}: the spec has no such server`, {
+      hint: `servers: ${Object.keys(spec.servers).join(", ")}`,
+    });
+  const replicas = Object.entries(spec.servers)
+    .filter(([, s]) => s.replicaOf === name)
+    .map(([n]) => n);
   let live: string[] = [];
   try {
     const conn = await connectServer(server);
@@ -438,7 +615,11 @@ async function checkTarget(spec: DrSpec, name: string, force: boolean): Promise<
   }
   const followers = [...replicas, ...live];
   if (followers.length && !force) {
-    throw new DrError("invalid", `--target ${name} is a replication source (${followers.join(", ")} replicate from it): what is restored there would replicate too`, { hint: "restore into a sandbox, or add --force if that is what you want" });
+    throw new DrError(
+      "invalid",
+      `--target ${name} is a replication source (${followers.join(", ")} replicate from it): what is restored there would replicate too`,
+      { hint: "restore into a sandbox, or add --force if that is what you want" },
+    );
   }
 }
 
@@ -448,26 +629,42 @@ function describeGroup(g: TransactionGroup): string {
 }
 
 /** Decodes an archived binlog (age → zstd) into `path`, reading its transactions on the way. */
-async function decodeBinlog(f: StoredSet, path: string, keys: { identityFile?: string }, match: RegExp | undefined): Promise<BinlogSummary> {
+async function decodeBinlog(
+  f: StoredSet,
+  path: string,
+  keys: { identityFile?: string },
+  match: RegExp | undefined,
+): Promise<BinlogSummary> {
   const payload = f.manifest.files[0]!;
   const fh = await open(path, "wx", 0o600);
   const parser = new BinlogParser({ index: true, ...(match ? { match } : {}) });
   try {
-    await runPipeline(decodeStages(join(f.dir, payload.name), { compressed: f.manifest.compression === "zstd", ...(f.manifest.encryption.type === "age" ? { ageIdentityFile: keys.identityFile! } : {}) }), async (chunk) => {
-      parser.push(chunk);
-      await fh.write(chunk);
-    });
+    await runPipeline(
+      decodeStages(join(f.dir, payload.name), {
+        compressed: f.manifest.compression === "zstd",
+        ...(f.manifest.encryption.type === "age" ? { ageIdentityFile: keys.identityFile! } : {}),
+      }),
+      async (chunk) => {
+        parser.push(chunk);
+        await fh.write(chunk);
+      },
+    );
   } finally {
     await fh.close();
   }
   const summary = parser.finish();
   const name = f.manifest.binlog?.file ?? f.manifest.id;
   // a file the reader cannot read through is never replayed half-understood
-  if (summary.error) throw new DrError("integrity", `archived binlog ${name} (set ${f.manifest.id}) cannot be read: ${summary.error}`);
+  if (summary.error)
+    throw new DrError("integrity", `archived binlog ${name} (set ${f.manifest.id}) cannot be read: ${summary.error}`);
   if (match && summary.opaqueTransactions) {
-    throw new DrError("invalid", `archived binlog ${name} holds ${summary.opaqueTransactions} compressed transaction(s) (MySQL binlog_transaction_compression): a statement cannot be matched inside them`, {
-      hint: "restore --to the time just before the statement instead of --before/--skip",
-    });
+    throw new DrError(
+      "invalid",
+      `archived binlog ${name} holds ${summary.opaqueTransactions} compressed transaction(s) (MySQL binlog_transaction_compression): a statement cannot be matched inside them`,
+      {
+        hint: "restore --to the time just before the statement instead of --before/--skip",
+      },
+    );
   }
   return summary;
 }

@@ -73,7 +73,8 @@ export class RowChangeReader {
     const cols = this.keyColumns(this.table) ?? [...this.image.keys()].sort((a, b) => a - b);
     const key = cols.map((c) => `@${c}=${this.image.get(c) ?? "?"}`).join(",");
     this.current ??= { rows: [] };
-    if (!this.current.rows.some((r) => r.table === this.table && r.key === key)) this.current.rows.push({ table: this.table, key });
+    if (!this.current.rows.some((r) => r.table === this.table && r.key === key))
+      this.current.rows.push({ table: this.table, key });
     this.image = new Map();
   }
 }

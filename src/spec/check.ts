@@ -30,12 +30,20 @@ export function checkSpecText(text: string, file: string, files: FileFacts = rea
   const { loaded, diagnostics } = parseSpecText(text, file);
   if (!diagnostics.some((d) => d.severity === "error")) {
     if (loaded.data === undefined || loaded.data === null) {
-      diagnostics.push({ severity: "error", path: "(root)", summary: "the spec is empty", position: { line: 1, col: 1 }, hint: "start from one of examples/*.yaml" });
+      diagnostics.push({
+        severity: "error",
+        path: "(root)",
+        summary: "the spec is empty",
+        position: { line: 1, col: 1 },
+        hint: "start from one of examples/*.yaml",
+      });
     } else {
       diagnostics.push(...validateSchema(loaded), ...checkRules(loaded, files));
     }
   }
-  diagnostics.sort((a, b) => (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0));
+  diagnostics.sort(
+    (a, b) => (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0),
+  );
   const ok = !diagnostics.some((d) => d.severity === "error");
   return ok ? { loaded, diagnostics, spec: loaded.data as DrSpec } : { loaded, diagnostics };
 }

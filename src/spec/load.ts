@@ -28,7 +28,14 @@ export async function readSpecFile(file: string): Promise<string> {
     bytes = await readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "is a directory" : String(code);
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "is a directory"
+            : String(code);
     throw new DrError("invalid", `cannot read spec ${file}: ${why}`, {
       hint: code === "ENOENT" ? "pass the spec with -f FILE (default ./drctl.yaml)" : undefined,
     });
@@ -61,9 +68,13 @@ export function decodeUtf8(bytes: Buffer, file: string): string {
     const before = bytes.subarray(0, at).toString("utf8");
     const line = before.split("\n").length;
     const col = before.length - before.lastIndexOf("\n");
-    throw new DrError("invalid", `${file}:${line}:${col}: byte 0x${bytes[at]!.toString(16).padStart(2, "0")} is not UTF-8: the spec must be UTF-8 (database and table names are the server's, in UTF-8)`, {
-      hint: "convert it, e.g. iconv -f latin1 -t utf-8",
-    });
+    throw new DrError(
+      "invalid",
+      `${file}:${line}:${col}: byte 0x${bytes[at]!.toString(16).padStart(2, "0")} is not UTF-8: the spec must be UTF-8 (database and table names are the server's, in UTF-8)`,
+      {
+        hint: "convert it, e.g. iconv -f latin1 -t utf-8",
+      },
+    );
   }
 }
 
@@ -79,18 +90,30 @@ export function parseSpecText(text: string, file: string): LoadResult {
   for (const err of [...doc.errors.filter((e) => e.code === "DUPLICATE_KEY"), ...syntax]) {
     diagnostics.push(yamlDiagnostic(loaded, err.pos[0], err.code, err.message, "error"));
   }
-  for (const warn of doc.warnings) diagnostics.push(yamlDiagnostic(loaded, warn.pos[0], warn.code, warn.message, "warning"));
+  for (const warn of doc.warnings)
+    diagnostics.push(yamlDiagnostic(loaded, warn.pos[0], warn.code, warn.message, "warning"));
   if (!diagnostics.some((d) => d.severity === "error")) {
     try {
       loaded.data = doc.toJS({ maxAliasCount: 1000 });
     } catch (e) {
-      diagnostics.push({ severity: "error", path: "(root)", summary: `cannot read YAML: ${(e as Error).message}`, position: { line: 1, col: 1 } });
+      diagnostics.push({
+        severity: "error",
+        path: "(root)",
+        summary: `cannot read YAML: ${(e as Error).message}`,
+        position: { line: 1, col: 1 },
+      });
     }
   }
   return { loaded, diagnostics };
 }
 
-function yamlDiagnostic(spec: LoadedSpec, offset: number, code: string, message: string, severity: "error" | "warning"): Diagnostic {
+function yamlDiagnostic(
+  spec: LoadedSpec,
+  offset: number,
+  code: string,
+  message: string,
+  severity: "error" | "warning",
+): Diagnostic {
   // A plain value that starts with * is read as an alias (`schedule: */5 * * * *`): whatever the
   // parser then complains about, point at that * and say how to fix it.
   const lineStart = spec.text.lastIndexOf("\n", offset - 1) + 1;
@@ -100,11 +123,16 @@ function yamlDiagnostic(spec: LoadedSpec, offset: number, code: string, message:
   if (starAlias) offset = lineStart + valueAt[0].length - 1;
   const path = pathAtOffset(spec.doc, offset);
   const firstLine = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-  const d: Diagnostic = { severity, path: formatPath(path), summary: `YAML: ${firstLine}`, position: positionAt(spec, offset) };
+  const d: Diagnostic = {
+    severity,
+    path: formatPath(path),
+    summary: `YAML: ${firstLine}`,
+    position: positionAt(spec, offset),
+  };
   if (code === "DUPLICATE_KEY") {
     d.summary = "duplicate key: a later value would silently replace the earlier one";
   } else if (starAlias) {
-    d.hint = "a value that starts with * is a YAML alias: quote cron schedules, e.g. \"*/5 * * * *\"";
+    d.hint = 'a value that starts with * is a YAML alias: quote cron schedules, e.g. "*/5 * * * *"';
   } else if (code === "TAB_AS_INDENT") {
     d.hint = "indent with spaces, not tabs";
   }
@@ -120,7 +148,11 @@ export function positionAt(spec: LoadedSpec, offset: number): SourcePosition {
  * Where a spec path points in the source. `key: true` points at the map key (for unknown or
  * badly named keys); `within` adds an offset inside a single-line scalar (for cron fields).
  */
-export function locate(spec: LoadedSpec, path: SpecPath, opts: { key?: boolean; within?: number } = {}): SourcePosition {
+export function locate(
+  spec: LoadedSpec,
+  path: SpecPath,
+  opts: { key?: boolean; within?: number } = {},
+): SourcePosition {
   let node: unknown = spec.doc.contents;
   let keyNode: Node | undefined;
   let lastGood: Node | undefined = isNodeLike(node) ? (node as Node) : undefined;

@@ -17,12 +17,18 @@ export interface FileFacts {
 interface Ctx {
   spec: LoadedSpec;
   files: FileFacts;
-  report(severity: "error" | "warning", path: SpecPath, summary: string, opts?: { hint?: string; key?: boolean; within?: number }): void;
+  report(
+    severity: "error" | "warning",
+    path: SpecPath,
+    summary: string,
+    opts?: { hint?: string; key?: boolean; within?: number },
+  ): void;
 }
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const entries = (v: unknown): [string, Obj][] => (isObj(v) ? Object.entries(v).filter((e): e is [string, Obj] => isObj(e[1])) : []);
+const entries = (v: unknown): [string, Obj][] =>
+  isObj(v) ? Object.entries(v).filter((e): e is [string, Obj] => isObj(e[1])) : [];
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
@@ -34,7 +40,12 @@ export function checkRules(spec: LoadedSpec, files: FileFacts): Diagnostic[] {
     spec,
     files,
     report(severity, path, summary, opts = {}) {
-      const d: Diagnostic = { severity, path: formatPath(path), summary, position: locate(spec, path, { key: opts.key, within: opts.within }) };
+      const d: Diagnostic = {
+        severity,
+        path: formatPath(path),
+        summary,
+        position: locate(spec, path, { key: opts.key, within: opts.within }),
+      };
       if (opts.hint) d.hint = opts.hint;
       out.push(d);
     },
@@ -65,23 +76,32 @@ function refCheck(ctx: Ctx, path: SpecPath, value: unknown, pool: unknown, what:
   if (names.includes(name)) return true;
   const guess = didYouMean(name, names);
   ctx.report("error", path, `unknown ${what} "${name}"`, {
-    hint: guess ? `did you mean "${guess}"?` : names.length ? `defined ${what}s: ${names.join(", ")}` : `no ${what}s are defined`,
+    hint: guess
+      ? `did you mean "${guess}"?`
+      : names.length
+        ? `defined ${what}s: ${names.join(", ")}`
+        : `no ${what}s are defined`,
   });
   return false;
 }
 
 function checkReferences(ctx: Ctx, data: Obj): void {
   for (const [name, server] of entries(data.servers)) {
-    if (server.replicaOf !== undefined) refCheck(ctx, ["servers", name, "replicaOf"], server.replicaOf, data.servers, "server");
+    if (server.replicaOf !== undefined)
+      refCheck(ctx, ["servers", name, "replicaOf"], server.replicaOf, data.servers, "server");
   }
   for (const [name, ds] of entries(data.datasets)) {
     refCheck(ctx, ["datasets", name, "server"], ds.server, data.servers, "server");
-    if (ds.backupFrom !== undefined) refCheck(ctx, ["datasets", name, "backupFrom"], ds.backupFrom, data.servers, "server");
+    if (ds.backupFrom !== undefined)
+      refCheck(ctx, ["datasets", name, "backupFrom"], ds.backupFrom, data.servers, "server");
     refCheck(ctx, ["datasets", name, "tier"], ds.tier, data.tiers, "tier");
     refCheck(ctx, ["datasets", name, "repository"], ds.repository, data.repositories, "repository");
-    list(ds.copies).forEach((c, i) => refCheck(ctx, ["datasets", name, "copies", i], c, data.repositories, "repository"));
+    list(ds.copies).forEach((c, i) =>
+      refCheck(ctx, ["datasets", name, "copies", i], c, data.repositories, "repository"),
+    );
   }
-  for (const [name, drill] of entries(data.drills)) refCheck(ctx, ["drills", name, "dataset"], drill.dataset, data.datasets, "dataset");
+  for (const [name, drill] of entries(data.drills))
+    refCheck(ctx, ["drills", name, "dataset"], drill.dataset, data.datasets, "dataset");
 }
 
 /** The chain of sources above a server, stopping at a cycle. */
@@ -121,9 +141,14 @@ function checkReplicationTopology(ctx: Ctx, data: Obj): void {
     if (!from || !src || from === src || !isObj(servers[from]) || !isObj(servers[src])) continue;
     const { chain } = sourcesOf(servers, from);
     if (!chain.slice(1).includes(src)) {
-      ctx.report("error", ["datasets", name, "backupFrom"], `"${from}" is not a replica of "${src}", so its data is not this dataset's`, {
-        hint: `set servers.${from}.replicaOf: ${src}, or back up from "${src}" itself`,
-      });
+      ctx.report(
+        "error",
+        ["datasets", name, "backupFrom"],
+        `"${from}" is not a replica of "${src}", so its data is not this dataset's`,
+        {
+          hint: `set servers.${from}.replicaOf: ${src}, or back up from "${src}" itself`,
+        },
+      );
     }
   }
 }
@@ -146,11 +171,20 @@ function cronAt(ctx: Ctx, path: SpecPath, value: unknown): ReturnType<typeof par
   const text = str(value);
   if (text === undefined) return undefined;
   const res = parseCron(text);
-  if (!res.ok) ctx.report("error", path, `invalid cron schedule: ${res.error.message}`, { within: res.error.offset, hint: res.error.hint });
-  else if (!res.schedule.domStar && !res.schedule.dowStar) {
-    ctx.report("warning", path, "day of month and day of week are both set: cron runs on days matching EITHER, not both", {
-      hint: "set one of them to *",
+  if (!res.ok)
+    ctx.report("error", path, `invalid cron schedule: ${res.error.message}`, {
+      within: res.error.offset,
+      hint: res.error.hint,
     });
+  else if (!res.schedule.domStar && !res.schedule.dowStar) {
+    ctx.report(
+      "warning",
+      path,
+      "day of month and day of week are both set: cron runs on days matching EITHER, not both",
+      {
+        hint: "set one of them to *",
+      },
+    );
   }
   return res;
 }
@@ -169,7 +203,9 @@ function checkSchedules(ctx: Ctx, data: Obj): void {
           "error",
           ["datasets", name, "retention", "binlogs"],
           `binlog retention ${str(retention!.binlogs)} is shorter than the longest gap between full backups (${formatDuration(gapSeconds)}): point-in-time recovery would have gaps`,
-          { hint: `keep binlogs at least ${formatDuration(gapSeconds)} (a margin above that is wise), or take fulls more often` },
+          {
+            hint: `keep binlogs at least ${formatDuration(gapSeconds)} (a margin above that is wise), or take fulls more often`,
+          },
         );
       }
     }
@@ -179,7 +215,11 @@ function checkSchedules(ctx: Ctx, data: Obj): void {
     if (binlog?.archive === true && isObj(binlog) && str(binlog.interval)) {
       const every = parseDuration(str(binlog.interval)!);
       if (every !== undefined && every < 60) {
-        ctx.report("error", ["datasets", name, "binlog", "interval"], `binlog archiving runs from cron, whose finest step is 1m; ${str(binlog.interval)} cannot be scheduled`);
+        ctx.report(
+          "error",
+          ["datasets", name, "binlog", "interval"],
+          `binlog archiving runs from cron, whose finest step is 1m; ${str(binlog.interval)} cannot be scheduled`,
+        );
       }
     }
   }
@@ -194,12 +234,21 @@ function checkMethods(ctx: Ctx, data: Obj): void {
         hint: "archive binlogs for the changes between logical fulls (binlog: { archive: true }), or use mariadb-backup/xtrabackup for both full and incremental",
       });
     } else if (inc !== undefined && full !== undefined && inc !== full) {
-      ctx.report("error", ["datasets", name, "incremental", "method"], `an incremental ${inc} backup needs a ${inc} full backup as its base, but full.method is ${full}`, {
-        hint: `set full.method: ${inc}`,
-      });
+      ctx.report(
+        "error",
+        ["datasets", name, "incremental", "method"],
+        `an incremental ${inc} backup needs a ${inc} full backup as its base, but full.method is ${full}`,
+        {
+          hint: `set full.method: ${inc}`,
+        },
+      );
     }
     if (full !== undefined && PHYSICAL.has(full) && ds.tables !== undefined) {
-      ctx.report("warning", ["datasets", name, "tables"], `${full} copies the whole instance; tables only scopes what drills verify`);
+      ctx.report(
+        "warning",
+        ["datasets", name, "tables"],
+        `${full} copies the whole instance; tables only scopes what drills verify`,
+      );
     }
   }
 }
@@ -209,9 +258,14 @@ function checkCopies(ctx: Ctx, data: Obj): void {
     const primary = str(ds.repository);
     list(ds.copies).forEach((c, i) => {
       if (c === primary) {
-        ctx.report("error", ["datasets", name, "copies", i], `"${c}" is this dataset's own repository: a copy there protects nothing`, {
-          hint: "copies go to a different repository, ideally off site",
-        });
+        ctx.report(
+          "error",
+          ["datasets", name, "copies", i],
+          `"${c}" is this dataset's own repository: a copy there protects nothing`,
+          {
+            hint: "copies go to a different repository, ideally off site",
+          },
+        );
       }
     });
   }
@@ -240,11 +294,20 @@ function checkDatabaseNames(ctx: Ctx, data: Obj): void {
     }
     const included = new Set(list(ds.databases));
     list(ds.exclude).forEach((db, i) => {
-      if (included.has(db)) ctx.report("warning", ["datasets", name, "exclude", i], `${JSON.stringify(db)} is both included and excluded; it will be excluded`);
+      if (included.has(db))
+        ctx.report(
+          "warning",
+          ["datasets", name, "exclude", i],
+          `${JSON.stringify(db)} is both included and excluded; it will be excluded`,
+        );
     });
     list(ds.tables).forEach((t, i) => {
       if (typeof t === "string" && !t.includes(".")) {
-        ctx.report("error", ["datasets", name, "tables", i], `table filter ${JSON.stringify(t)} needs a database part: "db.table"`);
+        ctx.report(
+          "error",
+          ["datasets", name, "tables", i],
+          `table filter ${JSON.stringify(t)} needs a database part: "db.table"`,
+        );
       }
     });
   }
@@ -269,7 +332,9 @@ function checkScheduler(ctx: Ctx, data: Obj): void {
   if (s.file !== undefined && s.user !== undefined) {
     ctx.report("error", ["scheduler", "user"], "give file (a cron.d file) or user (that user's crontab), not both");
   } else if (s.file === undefined && s.user === undefined) {
-    ctx.report("error", ["scheduler"], "scheduler needs file (a cron.d file) or user (that user's crontab)", { key: true });
+    ctx.report("error", ["scheduler"], "scheduler needs file (a cron.d file) or user (that user's crontab)", {
+      key: true,
+    });
   }
   const tz = str(s.timezone);
   // UTC needs no check, and asking Intl costs ~30 ms of ICU start-up on every cron job
@@ -277,7 +342,9 @@ function checkScheduler(ctx: Ctx, data: Obj): void {
     try {
       new Intl.DateTimeFormat("en", { timeZone: tz });
     } catch {
-      ctx.report("error", ["scheduler", "timezone"], `unknown time zone "${tz}"`, { hint: "use an IANA name such as UTC or Europe/Berlin" });
+      ctx.report("error", ["scheduler", "timezone"], `unknown time zone "${tz}"`, {
+        hint: "use an IANA name such as UTC or Europe/Berlin",
+      });
     }
   }
 }
@@ -290,11 +357,19 @@ function checkDrills(ctx: Ctx, data: Obj): void {
     const window = isObj(drill.restoreTo) ? str(drill.restoreTo.randomWithin) : undefined;
     const keep = ds && isObj(ds.retention) ? str(ds.retention.binlogs) : undefined;
     if (window && keep && (parseDuration(window) ?? 0) > (parseDuration(keep) ?? Infinity)) {
-      ctx.report("warning", ["drills", name, "restoreTo", "randomWithin"], `window ${window} reaches past the binlog retention (${keep}); some drill points cannot be restored`);
+      ctx.report(
+        "warning",
+        ["drills", name, "restoreTo", "randomWithin"],
+        `window ${window} reaches past the binlog retention (${keep}); some drill points cannot be restored`,
+      );
     }
     const restoreTo = drill.restoreTo;
     if (ds && restoreTo !== undefined && restoreTo !== "latest" && !(isObj(ds.binlog) && ds.binlog.archive === true)) {
-      ctx.report("warning", ["drills", name, "restoreTo"], `dataset "${str(drill.dataset)}" archives no binlogs, so drills can only restore to a backup's own point`);
+      ctx.report(
+        "warning",
+        ["drills", name, "restoreTo"],
+        `dataset "${str(drill.dataset)}" archives no binlogs, so drills can only restore to a backup's own point`,
+      );
     }
   }
 }
@@ -305,17 +380,26 @@ function checkSecretFiles(ctx: Ctx, data: Obj): void {
     if (p === undefined || !p.startsWith("/")) return;
     const st = ctx.files.stat(p);
     if (!st) {
-      ctx.report("warning", path, `${what} ${p} does not exist (on this machine)`, { hint: "create it with mode 0600 where drctl runs" });
+      ctx.report("warning", path, `${what} ${p} does not exist (on this machine)`, {
+        hint: "create it with mode 0600 where drctl runs",
+      });
     } else if (!st.isFile) {
       ctx.report("error", path, `${what} ${p} is not a regular file`);
     } else if ((st.mode & 0o077) !== 0) {
-      ctx.report("warning", path, `${what} ${p} is readable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, "0")})`, { hint: `chmod 600 ${p}` });
+      ctx.report(
+        "warning",
+        path,
+        `${what} ${p} is readable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, "0")})`,
+        { hint: `chmod 600 ${p}` },
+      );
     }
   };
-  for (const [name, s] of entries(data.servers)) check(["servers", name, "credentials"], s.credentials, "credentials file");
+  for (const [name, s] of entries(data.servers))
+    check(["servers", name, "credentials"], s.credentials, "credentials file");
   for (const [name, r] of entries(data.repositories)) {
     if (r.type === "sftp") check(["repositories", name, "identityFile"], r.identityFile, "SSH identity file");
-    if (r.type === "s3" && r.credentials !== undefined) check(["repositories", name, "credentials"], r.credentials, "S3 credentials file");
+    if (r.type === "s3" && r.credentials !== undefined)
+      check(["repositories", name, "credentials"], r.credentials, "S3 credentials file");
   }
   if (isObj(data.encryption) && data.encryption.identityFile !== undefined) {
     check(["encryption", "identityFile"], data.encryption.identityFile, "age identity file");

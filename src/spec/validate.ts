@@ -23,7 +23,14 @@ function validator(): ValidateFunction {
     }
     const { Ajv } = require("ajv") as { Ajv: new (opts: object) => AjvType };
     const addFormats = require("ajv-formats") as (a: AjvType) => AjvType;
-    const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true, strictTuples: false, allowUnionTypes: true });
+    const ajv = new Ajv({
+      allErrors: true,
+      verbose: true,
+      discriminator: true,
+      strict: true,
+      strictTuples: false,
+      allowUnionTypes: true,
+    });
     addFormats(ajv);
     // a human description of what a schema expects, used in place of ajv's terse wording
     ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
@@ -57,15 +64,29 @@ function collapseErrors(errors: ErrorObject[]): ErrorObject[] {
   let kept = errors.filter((e) => (e as ErrorObject & { propertyName?: string }).propertyName === undefined);
   const kindOnly = new Set(["type", "const", "enum", "format", "pattern"]);
   for (const a of kept.filter((e) => e.keyword === "anyOf")) {
-    const within = kept.filter((e) => e !== a && (e.instancePath === a.instancePath || e.instancePath.startsWith(a.instancePath + "/")));
+    const within = kept.filter(
+      (e) => e !== a && (e.instancePath === a.instancePath || e.instancePath.startsWith(a.instancePath + "/")),
+    );
     const wrongKind = within.filter((e) => e.instancePath === a.instancePath && kindOnly.has(e.keyword));
     const content = within.filter((e) => !wrongKind.includes(e));
     kept = kept.filter((e) => !wrongKind.includes(e) && (content.length === 0 || e !== a));
   }
   // a discriminated oneOf: the matching branch's errors say it all
-  kept = kept.filter((e) => !(e.keyword === "oneOf" && kept.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && o.keyword !== "oneOf")));
+  kept = kept.filter(
+    (e) =>
+      !(
+        e.keyword === "oneOf" &&
+        kept.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && o.keyword !== "oneOf")
+      ),
+  );
   // an unknown repository type is already reported by the enum on "type" (with a did-you-mean)
-  kept = kept.filter((e) => !(e.keyword === "discriminator" && kept.some((o) => o.instancePath === `${e.instancePath}/type` && o.keyword === "enum")));
+  kept = kept.filter(
+    (e) =>
+      !(
+        e.keyword === "discriminator" &&
+        kept.some((o) => o.instancePath === `${e.instancePath}/type` && o.keyword === "enum")
+      ),
+  );
   return kept;
 }
 
@@ -101,14 +122,24 @@ function toDiagnostic(spec: LoadedSpec, e: ErrorObject): Diagnostic {
     case "discriminator": {
       const p = e.params as { error: string; tag: string; tagValue: unknown };
       if (p.error === "mapping") {
-        return d(`unknown ${p.tag} ${JSON.stringify(p.tagValue)}`, [...path, p.tag], false, `expected one of: filesystem, sftp, s3`);
+        return d(
+          `unknown ${p.tag} ${JSON.stringify(p.tagValue)}`,
+          [...path, p.tag],
+          false,
+          `expected one of: filesystem, sftp, s3`,
+        );
       }
       return d(`"${p.tag}" must be a string naming the kind`, [...path, p.tag]);
     }
     case "enum": {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
       const guess = typeof e.data === "string" ? didYouMean(e.data, allowed.map(String)) : undefined;
-      return d(`${JSON.stringify(e.data)} is not one of: ${allowed.join(", ")}`, path, false, guess ? `did you mean "${guess}"?` : undefined);
+      return d(
+        `${JSON.stringify(e.data)} is not one of: ${allowed.join(", ")}`,
+        path,
+        false,
+        guess ? `did you mean "${guess}"?` : undefined,
+      );
     }
     case "const":
       return d(`must be ${expected ?? JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`);
@@ -127,7 +158,11 @@ function toDiagnostic(spec: LoadedSpec, e: ErrorObject): Diagnostic {
       return d(`items ${p.j} and ${p.i} are the same`, [...path, p.i]);
     }
     case "minLength":
-      return d(e.data === "" ? "must not be empty" : `is too short (at least ${(e.params as { limit: number }).limit} characters)`);
+      return d(
+        e.data === ""
+          ? "must not be empty"
+          : `is too short (at least ${(e.params as { limit: number }).limit} characters)`,
+      );
     case "maxLength":
       return d(`is too long (at most ${(e.params as { limit: number }).limit} characters)`);
     case "minimum":
@@ -138,7 +173,8 @@ function toDiagnostic(spec: LoadedSpec, e: ErrorObject): Diagnostic {
   }
 }
 
-const nameExpectation = "lowercase letters, digits, '_' and '-', starting with a letter or digit (names become cron markers and paths)";
+const nameExpectation =
+  "lowercase letters, digits, '_' and '-', starting with a letter or digit (names become cron markers and paths)";
 
 function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;

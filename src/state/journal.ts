@@ -77,42 +77,63 @@ export interface AppendOptions {
   now?: () => Date;
 }
 
-export async function appendJournal(stateDir: string, kind: string, data: Record<string, unknown>, opts: AppendOptions = {}): Promise<JournalRecord> {
+export async function appendJournal(
+  stateDir: string,
+  kind: string,
+  data: Record<string, unknown>,
+  opts: AppendOptions = {},
+): Promise<JournalRecord> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  return await withLock(lockFile(stateDir), { waitMs: 30_000, command: `journal append (${kind})`, purpose: "the journal" }, async () => {
-    const file = journalFile(stateDir);
-    const { line, tornAt } = await lastLine(file);
-    if (tornAt !== undefined) {
-      // an append that died before its newline was never acknowledged: set it aside, keep the chain
-      const torn = await readFile(file);
-      await writeFileAtomic(join(stateDir, `journal.torn-${Date.now()}`), torn.subarray(tornAt));
-      await truncate(file, tornAt);
-    }
-    let seq = 1;
-    let prev = GENESIS;
-    if (line !== undefined) {
-      const last = JSON.parse(line) as JournalRecord;
-      seq = last.seq + 1;
-      prev = sha256(line);
-    }
-    const record: JournalRecord = { seq, ts: (opts.now?.() ?? new Date()).toISOString(), prev, kind, host: hostname(), pid: process.pid, data };
-    const text = JSON.stringify(record);
-    const isNew = !existsSync(file);
-    const fh = await open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
-    try {
-      await fh.write(text + "\n");
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    if (isNew) {
-      await fsyncDir(stateDir);
-      await matchDirOwner(file, stateDir);
-    }
-    await writeFileAtomic(headFile(stateDir), JSON.stringify({ seq, sha256: sha256(text) } satisfies JournalHead) + "\n", { mode: 0o600 });
-    await matchDirOwner(headFile(stateDir), stateDir);
-    return record;
-  });
+  return await withLock(
+    lockFile(stateDir),
+    { waitMs: 30_000, command: `journal append (${kind})`, purpose: "the journal" },
+    async () => {
+      const file = journalFile(stateDir);
+      const { line, tornAt } = await lastLine(file);
+      if (tornAt !== undefined) {
+        // an append that died before its newline was never acknowledged: set it aside, keep the chain
+        const torn = await readFile(file);
+        await writeFileAtomic(join(stateDir, `journal.torn-${Date.now()}`), torn.subarray(tornAt));
+        await truncate(file, tornAt);
+      }
+      let seq = 1;
+      let prev = GENESIS;
+      if (line !== undefined) {
+        const last = JSON.parse(line) as JournalRecord;
+        seq = last.seq + 1;
+        prev = sha256(line);
+      }
+      const record: JournalRecord = {
+        seq,
+        ts: (opts.now?.() ?? new Date()).toISOString(),
+        prev,
+        kind,
+        host: hostname(),
+        pid: process.pid,
+        data,
+      };
+      const text = JSON.stringify(record);
+      const isNew = !existsSync(file);
+      const fh = await open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+      try {
+        await fh.write(text + "\n");
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      if (isNew) {
+        await fsyncDir(stateDir);
+        await matchDirOwner(file, stateDir);
+      }
+      await writeFileAtomic(
+        headFile(stateDir),
+        JSON.stringify({ seq, sha256: sha256(text) } satisfies JournalHead) + "\n",
+        { mode: 0o600 },
+      );
+      await matchDirOwner(headFile(stateDir), stateDir);
+      return record;
+    },
+  );
 }
 
 export async function readJournal(stateDir: string): Promise<JournalRecord[]> {
@@ -130,11 +151,19 @@ export async function readJournal(stateDir: string): Promise<JournalRecord[]> {
  * `prev` its successor stored, or journal.head for the last), a deleted one (a gap in seq) or a
  * reordering (seq out of order).
  */
-export function verifyJournalText(text: string, head: JournalHead | undefined, start: JournalHead = { seq: 0, sha256: GENESIS }): JournalVerification {
+export function verifyJournalText(
+  text: string,
+  head: JournalHead | undefined,
+  start: JournalHead = { seq: 0, sha256: GENESIS },
+): JournalVerification {
   const problems: JournalProblem[] = [];
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
-  else if (lines.length > 0) problems.push({ line: lines.length, message: `line ${lines.length} is incomplete (no newline): a torn append or an edit` });
+  else if (lines.length > 0)
+    problems.push({
+      line: lines.length,
+      message: `line ${lines.length} is incomplete (no newline): a torn append or an edit`,
+    });
   // a copy of a range continues the chain from the record before it (`start`)
   let prevHash = start.sha256;
   let prevSeq = start.seq;
@@ -146,7 +175,11 @@ export function verifyJournalText(text: string, head: JournalHead | undefined, s
     try {
       rec = JSON.parse(raw) as Partial<JournalRecord>;
     } catch {
-      problems.push({ line: lineNo, seq: prevSeq + 1, message: `record at line ${lineNo} is not valid JSON: it was edited or corrupted` });
+      problems.push({
+        line: lineNo,
+        seq: prevSeq + 1,
+        message: `record at line ${lineNo} is not valid JSON: it was edited or corrupted`,
+      });
       return result(lines.length, problems, prevSeq, lastHash);
     }
     const seq = typeof rec.seq === "number" ? rec.seq : NaN;
@@ -163,7 +196,11 @@ export function verifyJournalText(text: string, head: JournalHead | undefined, s
       return result(lines.length, problems, prevSeq, lastHash);
     }
     if (rec.prev !== prevHash && i === 0 && start.seq > 0) {
-      problems.push({ line: 1, seq, message: `record seq ${seq} (line 1) does not continue the chain from the record before the copy (sha256 ${start.sha256.slice(0, 16)}…): it or the anchor was changed` });
+      problems.push({
+        line: 1,
+        seq,
+        message: `record seq ${seq} (line 1) does not continue the chain from the record before the copy (sha256 ${start.sha256.slice(0, 16)}…): it or the anchor was changed`,
+      });
       return result(lines.length, problems, prevSeq, lastHash);
     }
     if (rec.prev !== prevHash) {
@@ -180,11 +217,26 @@ export function verifyJournalText(text: string, head: JournalHead | undefined, s
   }
   if (head) {
     if (head.seq > prevSeq) {
-      problems.push({ line: lines.length, seq: prevSeq + 1, message: `record seq ${prevSeq + 1}${head.seq > prevSeq + 1 ? `..${head.seq}` : ""} is missing at the end (journal.head says the newest is seq ${head.seq})` });
+      problems.push({
+        line: lines.length,
+        seq: prevSeq + 1,
+        message: `record seq ${prevSeq + 1}${head.seq > prevSeq + 1 ? `..${head.seq}` : ""} is missing at the end (journal.head says the newest is seq ${head.seq})`,
+      });
     } else if (head.seq === prevSeq && head.sha256 !== lastHash) {
-      problems.push({ line: lines.length, seq: prevSeq, message: `record seq ${prevSeq} (line ${lines.length}, the newest) was modified: its sha256 no longer matches journal.head` });
-    } else if (head.seq < prevSeq - 1 || (head.seq === prevSeq - 1 && head.sha256 !== sha256(lines[lines.length - 2] ?? ""))) {
-      problems.push({ line: 0, seq: head.seq, message: `journal.head (seq ${head.seq}) does not belong to this journal` });
+      problems.push({
+        line: lines.length,
+        seq: prevSeq,
+        message: `record seq ${prevSeq} (line ${lines.length}, the newest) was modified: its sha256 no longer matches journal.head`,
+      });
+    } else if (
+      head.seq < prevSeq - 1 ||
+      (head.seq === prevSeq - 1 && head.sha256 !== sha256(lines[lines.length - 2] ?? ""))
+    ) {
+      problems.push({
+        line: 0,
+        seq: head.seq,
+        message: `journal.head (seq ${head.seq}) does not belong to this journal`,
+      });
     }
   }
   return result(lines.length, problems, prevSeq, lastHash);
@@ -210,11 +262,19 @@ export async function verifyJournal(stateDir: string): Promise<JournalVerificati
     try {
       head = JSON.parse(await readFile(headFile(stateDir), "utf8")) as JournalHead;
     } catch {
-      return { ok: false, count: 0, head: { seq: 0, sha256: GENESIS }, problems: [{ line: 0, message: "journal.head is not valid JSON" }] };
+      return {
+        ok: false,
+        count: 0,
+        head: { seq: 0, sha256: GENESIS },
+        problems: [{ line: 0, message: "journal.head is not valid JSON" }],
+      };
     }
   } else if (text !== "") {
-    return { ...verifyJournalText(text, undefined), ok: false, problems: [{ line: 0, message: "journal.head is missing" }] };
+    return {
+      ...verifyJournalText(text, undefined),
+      ok: false,
+      problems: [{ line: 0, message: "journal.head is missing" }],
+    };
   }
   return verifyJournalText(text, head);
 }
-

@@ -61,8 +61,13 @@ type Attempt = { ok: true; child: ChildProcessWithoutNullStreams } | { ok: false
 /** One flock(1) run: at once (`waitMs` 0) or blocking in the kernel for up to `waitMs`. */
 function tryOnce(path: string, waitMs: number, shared = false): Promise<Attempt> {
   return new Promise((resolve, reject) => {
-    const mode = [...(shared ? ["--shared"] : []), ...(waitMs > 0 ? ["--wait", (waitMs / 1000).toFixed(3)] : ["--nonblock"])];
-    const child = spawn("flock", [...mode, "--conflict-exit-code", String(CONFLICT), path, "cat"], { stdio: ["pipe", "pipe", "pipe"] });
+    const mode = [
+      ...(shared ? ["--shared"] : []),
+      ...(waitMs > 0 ? ["--wait", (waitMs / 1000).toFixed(3)] : ["--nonblock"]),
+    ];
+    const child = spawn("flock", [...mode, "--conflict-exit-code", String(CONFLICT), path, "cat"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     // a wait can be interrupted (SIGTERM while queued behind another backup); a held lock's child is not
     // registered: it must outlive the run's own cleanup
     const forget = waitMs > 0 ? registerChild(child) : () => {};
@@ -79,7 +84,10 @@ function tryOnce(path: string, waitMs: number, shared = false): Promise<Attempt>
       resolve({ ok: true, child });
     });
     child.once("error", (e) => {
-      if (!settled) reject(new DrError("failed", `cannot run flock(1) for lock ${path}: ${e.message}`, { hint: "install util-linux" }));
+      if (!settled)
+        reject(
+          new DrError("failed", `cannot run flock(1) for lock ${path}: ${e.message}`, { hint: "install util-linux" }),
+        );
     });
     child.once("exit", (code) => {
       if (settled) return;
@@ -100,7 +108,12 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
     const attempt = await tryOnce(path, first ? 0 : Math.max(1, deadline - Date.now()), opts.shared === true);
     if (attempt.ok) {
       const child = attempt.child;
-      const holder: LockHolder = { pid: process.pid, host: hostname(), command: opts.command ?? process.argv.slice(1).join(" "), since: new Date().toISOString() };
+      const holder: LockHolder = {
+        pid: process.pid,
+        host: hostname(),
+        command: opts.command ?? process.argv.slice(1).join(" "),
+        since: new Date().toISOString(),
+      };
       // a shared holder leaves the note alone: it names the exclusive holder a waiter is told about
       if (!opts.shared) await writeFileAtomic(holderFile(path), JSON.stringify(holder) + "\n", { mode: 0o644 });
       // the lock must not keep this process alive; when it exits the pipe closes and the lock goes

@@ -11,7 +11,11 @@ import { drillRecords } from "../drill/records.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { readJournal } from "../state/journal.js";
 
-export async function datasetFacts(spec: DrSpec, name: string, drills: ReturnType<typeof drillRecords>): Promise<DatasetFacts> {
+export async function datasetFacts(
+  spec: DrSpec,
+  name: string,
+  drills: ReturnType<typeof drillRecords>,
+): Promise<DatasetFacts> {
   const ds = spec.datasets[name]!;
   const repoPath = await checkRepository(spec, ds.repository);
   // the catalog in the order restores see it (binlog position, timeline), not the clocks'
@@ -22,7 +26,15 @@ export async function datasetFacts(spec: DrSpec, name: string, drills: ReturnTyp
   const facts: DatasetFacts = {
     ...(newestFull ? { newestFull: { id: newestFull.id, at: pointTime(newestFull) } } : {}),
     ...(newestSet ? { newestSet: { id: newestSet.id, at: pointTime(newestSet) } } : {}),
-    drills: drills.filter((d) => d.dataset === name).map((d) => ({ drill: d.drill, startedAt: d.startedAt, result: d.result, ...(d.rto ? { rto: d.rto } : {}), ...(d.rpo ? { rpo: d.rpo } : {}) })),
+    drills: drills
+      .filter((d) => d.dataset === name)
+      .map((d) => ({
+        drill: d.drill,
+        startedAt: d.startedAt,
+        result: d.result,
+        ...(d.rto ? { rto: d.rto } : {}),
+        ...(d.rpo ? { rpo: d.rpo } : {}),
+      })),
   };
   if (ds.binlog?.archive === true) {
     const c = await archiveCoverage(repoPath, ds.server, newestFull?.server.serverId);
@@ -31,7 +43,12 @@ export async function datasetFacts(spec: DrSpec, name: string, drills: ReturnTyp
   }
   if (newestFull) {
     const plan = planFromCatalog(catalog, "latest");
-    facts.recovery = plan.ok ? { reaches: plan.reaches } : { ...(plan.newestReachable ? { reaches: plan.newestReachable } : {}), ...(plan.missing ? { missing: plan.missing } : {}) };
+    facts.recovery = plan.ok
+      ? { reaches: plan.reaches }
+      : {
+          ...(plan.newestReachable ? { reaches: plan.newestReachable } : {}),
+          ...(plan.missing ? { missing: plan.missing } : {}),
+        };
   }
   return facts;
 }

@@ -11,18 +11,22 @@ import { distCli, repoRoot, tempDir } from "../helpers/temp.js";
 const home = tempDir("drctl-e2e-");
 
 const run = promisify(execFile);
-const drctl = (args: string[], env: Record<string, string> = {}) => drctlCli(args, { env: { DRCTL_SANDBOX_HOME: home, ...env } });
+const drctl = (args: string[], env: Record<string, string> = {}) =>
+  drctlCli(args, { env: { DRCTL_SANDBOX_HOME: home, ...env } });
 
 beforeAll(() => {
   if (!existsSync(distCli)) throw new Error("run `npm run build` first (npm test does)");
 });
 
 describe("drctl validate", () => {
-  it.each(readdirSync(join(repoRoot, "examples")).filter((f) => f.endsWith(".yaml")))("examples/%s → exit 0", async (f) => {
-    const r = await drctl(["validate", `examples/${f}`]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^examples/${f}: valid: project \\S+, `));
-  });
+  it.each(readdirSync(join(repoRoot, "examples")).filter((f) => f.endsWith(".yaml")))(
+    "examples/%s → exit 0",
+    async (f) => {
+      const r = await drctl(["validate", `examples/${f}`]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^examples/${f}: valid: project \\S+, `));
+    },
+  );
 
   it("-f works like the positional FILE", async () => {
     const r = await drctl(["validate", "-f", "examples/single-server-logical.yaml"]);
@@ -53,7 +57,9 @@ describe("drctl validate", () => {
   it("a missing spec file is exit 3 with a hint", async () => {
     const r = await drctl(["validate"], {});
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe("drctl: error: cannot read spec ./drctl.yaml: no such file\n  hint: pass the spec with -f FILE (default ./drctl.yaml)\n");
+    expect(r.stderr).toBe(
+      "drctl: error: cannot read spec ./drctl.yaml: no such file\n  hint: pass the spec with -f FILE (default ./drctl.yaml)\n",
+    );
   });
 
   it("a binary file is refused cleanly", async () => {
@@ -96,12 +102,23 @@ describe("drctl sandbox", () => {
   it("up prints connection details and a 0600 option file; down removes everything", async () => {
     const up = await drctl(["sandbox", "up", "--binlog", "--name", "e2e", "--json"]);
     expect(up.code, up.stderr).toBe(0);
-    const info = JSON.parse(up.stdout) as { dir: string; pid: number; port: number; clientOptionFile: string; binlog: boolean };
+    const info = JSON.parse(up.stdout) as {
+      dir: string;
+      pid: number;
+      port: number;
+      clientOptionFile: string;
+      binlog: boolean;
+    };
     expect(info.binlog).toBe(true);
     expect(statSync(info.clientOptionFile).mode & 0o777).toBe(0o600);
     expect(processesMentioning(info.dir)).toEqual([info.pid]);
     // the server outlives the command that started it, and the client connects with the option file
-    const q = await run("mariadb", [`--defaults-file=${info.clientOptionFile}`, "-N", "-e", "SELECT @@log_bin, @@port"]);
+    const q = await run("mariadb", [
+      `--defaults-file=${info.clientOptionFile}`,
+      "-N",
+      "-e",
+      "SELECT @@log_bin, @@port",
+    ]);
     expect(q.stdout.trim().split(/\s+/)).toEqual(["1", String(info.port)]);
     // the password is in the file, never on a command line
     const again = await drctl(["sandbox", "up", "--name", "e2e"]);

@@ -12,9 +12,24 @@ const keep = tempDir("drctl-demo-test-");
 
 describe("npm run demo", () => {
   it("tours every stage on a sandbox and exits 0; the evidence report it points at exists and verifies", async () => {
-    const { stdout } = await run("bash", ["scripts/demo.sh"], { cwd: repoRoot, env: { ...process.env, DRCTL_DEMO_PREPARED: "1", DRCTL_DEMO_KEEP_IN: keep, CI: "1" }, maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
+    const { stdout } = await run("bash", ["scripts/demo.sh"], {
+      cwd: repoRoot,
+      env: { ...process.env, DRCTL_DEMO_PREPARED: "1", DRCTL_DEMO_KEEP_IN: keep, CI: "1" },
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 600_000,
+    });
     const plain = stdout.replace(/\x1b\[[0-9;]*m/g, "");
-    for (const step of ["6. drctl plan", "7. drctl apply", "10. drctl backup", "11. drctl binlog archive", "15. drctl restore", "17. drctl drill run", "19. drctl status", "20. drctl evidence export"]) expect(plain).toContain(`== ${step}`);
+    for (const step of [
+      "6. drctl plan",
+      "7. drctl apply",
+      "10. drctl backup",
+      "11. drctl binlog archive",
+      "15. drctl restore",
+      "17. drctl drill run",
+      "19. drctl status",
+      "20. drctl evidence export",
+    ])
+      expect(plain).toContain(`== ${step}`);
     expect(plain).toMatch(/drill unicode-weekly passed: \S+ restored and verified; RTO \d+\.\ds \(target 4h\)/);
     expect(plain).toMatch(/drill university-nightly passed/);
     expect(plain).toMatch(/^unicode\s+bronze\s+OK\s/m);

@@ -77,7 +77,9 @@ describe("drctl plan on a terminal", () => {
 
   it("off a terminal the output is the text plan", async () => {
     await recordState();
-    const out = await promisify(execFile)(process.execPath, [distCli, "plan", "-f", spec, "--observed", state]).catch((e: { stdout: string; code: number }) => e);
+    const out = await promisify(execFile)(process.execPath, [distCli, "plan", "-f", spec, "--observed", state]).catch(
+      (e: { stdout: string; code: number }) => e,
+    );
     expect(out.stdout).toContain("Resources:");
     expect(out.stdout).not.toContain("q quit");
   });
@@ -107,6 +109,8 @@ describe("drctl apply on a terminal", () => {
     expect(r.screen).toContain("Apply complete! Resources: 4 added, 0 changed, 0 destroyed.");
     expect(r.screen, r.screen).toMatch(/skipped server\.db1\.binlog: cannot connect to server db1 \(127\.0\.0\.1:1\)/);
     expect(r.code).toBe(6);
-    expect(readFileSync(join(s.root, "cron.d", "drctl-ttyyes"), "utf8")).toContain("# drctl:schedule.dataset.university.full");
+    expect(readFileSync(join(s.root, "cron.d", "drctl-ttyyes"), "utf8")).toContain(
+      "# drctl:schedule.dataset.university.full",
+    );
   });
 });

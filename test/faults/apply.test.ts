@@ -9,7 +9,11 @@ import { tempDir } from "../helpers/temp.js";
 import { serverForFile } from "./harness.js";
 
 const dir = tempDir("drctl-faults-apply-");
-const server = serverForFile(dir, ["CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY)", "INSERT INTO shop.orders VALUES (1)"]);
+const server = serverForFile(dir, [
+  "CREATE DATABASE shop",
+  "CREATE TABLE shop.orders (id INT PRIMARY KEY)",
+  "INSERT INTO shop.orders VALUES (1)",
+]);
 
 describe("apply and error findings", () => {
   it("apply-refuses-error-findings: a tier that cannot be met → exit 1 naming the finding, nothing written; --allow-errors applies the rest", async () => {
@@ -17,7 +21,18 @@ describe("apply and error findings", () => {
     const file = join(dir, "tier.yaml");
     const cronFile = join(root, "cron");
     const repo = join(root, "repo");
-    writeFileSync(file, datasetsSpec({ project: "tier", state: join(root, "state"), repo, server: server.reach(), cronFile, tier: "{ rpo: 1d, rto: 1s }", datasets: { ds: { databases: ["shop"], method: "mysqldump", binlog: true } } }));
+    writeFileSync(
+      file,
+      datasetsSpec({
+        project: "tier",
+        state: join(root, "state"),
+        repo,
+        server: server.reach(),
+        cronFile,
+        tier: "{ rpo: 1d, rto: 1s }",
+        datasets: { ds: { databases: ["shop"], method: "mysqldump", binlog: true } },
+      }),
+    );
     const r = await drctl(["apply", "-f", file, "--auto-approve"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/the plan has 1 error finding\(s\); nothing was applied:\n  - ds: RTO .* > bronze 1s/);

@@ -25,8 +25,18 @@ async function sql(...stmts: string[]): Promise<void> {
 
 async function setup(name: string, drills?: string): Promise<FaultProject> {
   db = await startSandbox({ baseDir: dir, binlog: true });
-  await sql("CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40))", "INSERT INTO shop.orders VALUES (1, 'first')");
-  return faultProject(dir, name, { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["shop"], method: "mysqldump", binlog: true } }, { tier: "{ rpo: 1h, rto: 4h }", ...(drills ? { drills } : {}) });
+  await sql(
+    "CREATE DATABASE shop",
+    "CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40))",
+    "INSERT INTO shop.orders VALUES (1, 'first')",
+  );
+  return faultProject(
+    dir,
+    name,
+    { port: db.port, credentials: db.clientOptionFile },
+    { ds: { databases: ["shop"], method: "mysqldump", binlog: true } },
+    { tier: "{ rpo: 1h, rto: 4h }", ...(drills ? { drills } : {}) },
+  );
 }
 
 async function ok(p: FaultProject, args: string[], code = 0) {
@@ -37,7 +47,10 @@ async function ok(p: FaultProject, args: string[], code = 0) {
 
 describe("binlog chain", () => {
   it("idle-after-backup: archive, backup, nothing written, archive again → restore --to latest and a latest drill work (the open file holds nothing past the set)", async () => {
-    const p = await setup("idle", "  latest:\n    dataset: ds\n    schedule: \"0 5 * * 0\"\n    restoreTo: latest\n    verify: [rowCounts]");
+    const p = await setup(
+      "idle",
+      '  latest:\n    dataset: ds\n    schedule: "0 5 * * 0"\n    restoreTo: latest\n    verify: [rowCounts]',
+    );
     await ok(p, ["binlog", "archive", "db1"]);
     await ok(p, ["backup", "ds"]);
     await new Promise((r) => setTimeout(r, 1100));
@@ -60,7 +73,12 @@ describe("binlog chain", () => {
     await sql("INSERT INTO shop.orders VALUES (2, 'archived')");
     await ok(p, ["binlog", "archive", "db1"]);
     // two files written and purged before any archive run saw them
-    await sql("INSERT INTO shop.orders VALUES (3, 'lost')", "FLUSH BINARY LOGS", "INSERT INTO shop.orders VALUES (4, 'lost too')", "FLUSH BINARY LOGS");
+    await sql(
+      "INSERT INTO shop.orders VALUES (3, 'lost')",
+      "FLUSH BINARY LOGS",
+      "INSERT INTO shop.orders VALUES (4, 'lost too')",
+      "FLUSH BINARY LOGS",
+    );
     const c = await db!.connectRoot();
     const [[st]] = (await c.query("SHOW MASTER STATUS")) as unknown as [[{ File: string }]];
     await c.query(`PURGE BINARY LOGS TO '${st.File}'`);
@@ -74,7 +92,8 @@ describe("binlog chain", () => {
     const reachable = /the newest time that can be reached is (\S+)/.exec(refused.stderr)![1]!;
     const s = await p.run(["status", "--json"]);
     expect(s.code).not.toBe(0);
-    const ds = (JSON.parse(s.stdout) as { datasets: { state: string; recoverableUntil: string; reasons: string[] }[] }).datasets[0]!;
+    const ds = (JSON.parse(s.stdout) as { datasets: { state: string; recoverableUntil: string; reasons: string[] }[] })
+      .datasets[0]!;
     expect(ds.state).not.toBe("OK");
     expect(ds.reasons.join("\n")).toContain(`binlog ${missing} is missing from the archive`);
     expect(ds.recoverableUntil).toBe(reachable);
@@ -107,13 +126,31 @@ describe("binlog chain", () => {
     const r = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);
     const optionFile = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
     const { execFileSync } = await import("node:child_process");
-    expect(execFileSync("mariadb", [`--defaults-file=${optionFile}`, "-N", "-e", "SELECT GROUP_CONCAT(id ORDER BY id) FROM shop.orders"]).toString().trim()).toBe("1,2,3,4,5");
+    expect(
+      execFileSync("mariadb", [
+        `--defaults-file=${optionFile}`,
+        "-N",
+        "-e",
+        "SELECT GROUP_CONCAT(id ORDER BY id) FROM shop.orders",
+      ])
+        .toString()
+        .trim(),
+    ).toBe("1,2,3,4,5");
     const { readdirSync, readFileSync } = await import("node:fs");
     const { join } = await import("node:path");
     const base = join(p.repo, "binlogs", "db1");
-    const files = readdirSync(base).filter((d) => d !== "progress.json").map((d) => JSON.parse(readFileSync(join(base, d, "manifest.json"), "utf8")) as { binlog: { file: string; timeline?: number } });
+    const files = readdirSync(base)
+      .filter((d) => d !== "progress.json")
+      .map(
+        (d) =>
+          JSON.parse(readFileSync(join(base, d, "manifest.json"), "utf8")) as {
+            binlog: { file: string; timeline?: number };
+          },
+      );
     const first = files.filter((f) => f.binlog.file.endsWith(".000001"));
     expect(first.map((f) => f.binlog.timeline ?? 0).sort()).toEqual([0, 1]);
-    await (await import("../helpers/cli.js")).drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } });
+    await (await import("../helpers/cli.js")).drctl(["sandbox", "down", "--all"], {
+      env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") },
+    });
   }, 180_000);
 });

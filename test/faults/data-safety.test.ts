@@ -7,7 +7,16 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readJournal } from "../../src/state/journal.js";
 import { distCli, tempDir } from "../helpers/temp.js";
-import { expectNothingLost, faultProject, lastJob, serverForFile, setIds, shim, withPath, type FaultProject } from "./harness.js";
+import {
+  expectNothingLost,
+  faultProject,
+  lastJob,
+  serverForFile,
+  setIds,
+  shim,
+  withPath,
+  type FaultProject,
+} from "./harness.js";
 
 const dir = tempDir("drctl-faults-data-");
 const server = serverForFile(dir, [
@@ -18,7 +27,13 @@ const server = serverForFile(dir, [
 ]);
 
 const project = (name: string, extra: Parameters<typeof faultProject>[4] = {}) =>
-  faultProject(dir, name, server.reach(), { ds: { databases: ["shop"], method: "mysqldump", retention: "{ full: { daily: 7 }, binlogs: 2d }" } }, extra);
+  faultProject(
+    dir,
+    name,
+    server.reach(),
+    { ds: { databases: ["shop"], method: "mysqldump", retention: "{ full: { daily: 7 }, binlogs: 2d }" } },
+    extra,
+  );
 
 async function backup(p: FaultProject): Promise<string> {
   const r = await p.run(["backup", "ds"]);
@@ -26,7 +41,8 @@ async function backup(p: FaultProject): Promise<string> {
   return /^backup (\S+):/m.exec(r.stdout)![1]!;
 }
 
-const setDirs = (p: FaultProject) => (existsSync(join(p.repo, "sets", "ds")) ? readdirSync(join(p.repo, "sets", "ds")) : []);
+const setDirs = (p: FaultProject) =>
+  existsSync(join(p.repo, "sets", "ds")) ? readdirSync(join(p.repo, "sets", "ds")) : [];
 
 describe("debris is only ever drctl's own interrupted attempt", () => {
   it("manifest-deleted set survives the next backup: reported as a stray (backups/verify exit 6), never deleted", async () => {
@@ -58,14 +74,20 @@ describe("debris is only ever drctl's own interrupted attempt", () => {
     const parent = join(p.repo, "sets", "ds");
     const dead = join(parent, "20200101T000000Z-full-dead00");
     mkdirSync(dead);
-    writeFileSync(join(dead, ".in-progress.json"), JSON.stringify({ pid: 2 ** 22 + 4321, host: (await import("node:os")).hostname(), startedAt: "", command: "x" }));
+    writeFileSync(
+      join(dead, ".in-progress.json"),
+      JSON.stringify({ pid: 2 ** 22 + 4321, host: (await import("node:os")).hostname(), startedAt: "", command: "x" }),
+    );
     writeFileSync(join(dead, "dump.sql.zst"), "partial");
     const born = join(parent, ".begin-abc123");
     mkdirSync(born);
     utimesSync(born, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
     const alive = join(parent, "20200101T000000Z-full-alive0");
     mkdirSync(alive);
-    writeFileSync(join(alive, ".in-progress.json"), JSON.stringify({ pid: process.pid, host: (await import("node:os")).hostname(), startedAt: "", command: "x" }));
+    writeFileSync(
+      join(alive, ".in-progress.json"),
+      JSON.stringify({ pid: process.pid, host: (await import("node:os")).hostname(), startedAt: "", command: "x" }),
+    );
     const r = await p.run(["backup", "ds"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`removed an interrupted attempt: ${dead}`);
@@ -82,10 +104,13 @@ describe("every stage's output is what it claims before a set is published", () 
   let recipient = "";
   beforeAll(async () => {
     const { execFileSync } = await import("node:child_process");
-    recipient = execFileSync("age-keygen", ["-y"], { input: AGE_KEY + "\n" }).toString().trim();
+    recipient = execFileSync("age-keygen", ["-y"], { input: AGE_KEY + "\n" })
+      .toString()
+      .trim();
     writeFileSync(join(dir, "age.key"), AGE_KEY + "\n", { mode: 0o600 });
   });
-  const encryption = () => `encryption:\n  recipients: [${recipient}]\n  identityFile: ${JSON.stringify(join(dir, "age.key"))}`;
+  const encryption = () =>
+    `encryption:\n  recipients: [${recipient}]\n  identityFile: ${JSON.stringify(join(dir, "age.key"))}`;
 
   it("age-plaintext: an age that exits 0 but passes plaintext through → exit 1 naming it, nothing published", async () => {
     const p = project("age-liar", { encryption: encryption() });
@@ -103,7 +128,11 @@ describe("every stage's output is what it claims before a set is published", () 
   it("zstd-passthrough: a zstd that exits 0 but writes its input unchanged → exit 1, nothing published", async () => {
     const p = project("zstd-liar");
     const good = await backup(p);
-    const liar = shim(dir, "zstd", `case "$1" in --version) exec /usr/bin/zstd --version;; esac\nfor a; do case "$a" in -*) ;; *) cat "$a";; esac; done\n[ -t 0 ] || cat`);
+    const liar = shim(
+      dir,
+      "zstd",
+      `case "$1" in --version) exec /usr/bin/zstd --version;; esac\nfor a; do case "$a" in -*) ;; *) cat "$a";; esac; done\n[ -t 0 ] || cat`,
+    );
     const r = await p.run(["backup", "ds"], withPath(liar));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("not zstd-compressed");
@@ -114,10 +143,16 @@ describe("every stage's output is what it claims before a set is published", () 
   it("dump-cut-short-exit-0: a mariadb-dump whose output is cut short but that exits 0 → exit 1 (no end marker), nothing published", async () => {
     const p = project("dump-cut");
     const good = await backup(p);
-    const cut = shim(dir, "mariadb-dump", `case "$1" in --version) exec /usr/bin/mariadb-dump --version;; esac\n/usr/bin/mariadb-dump "$@" | head -c 20000\nexit 0`);
+    const cut = shim(
+      dir,
+      "mariadb-dump",
+      `case "$1" in --version) exec /usr/bin/mariadb-dump --version;; esac\n/usr/bin/mariadb-dump "$@" | head -c 20000\nexit 0`,
+    );
     const r = await p.run(["backup", "ds"], withPath(cut));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('mariadb-dump exited 0 but never said it finished (no "-- Disconnecting from …" at the end of its log)');
+    expect(r.stderr).toContain(
+      'mariadb-dump exited 0 but never said it finished (no "-- Disconnecting from …" at the end of its log)',
+    );
     expect(setDirs(p)).toEqual([good]);
     await expectNothingLost(p, [good]);
   }, 120_000);
@@ -142,7 +177,14 @@ describe("every stage's output is what it claims before a set is published", () 
 /** Runs drctl through bash so its output goes where the case says; returns drctl's own exit status. */
 function viaShell(p: FaultProject, args: string, redirect: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const sh = spawn("bash", ["-c", `node ${JSON.stringify(distCli)} ${args} -f ${JSON.stringify(p.file)} ${redirect}; echo "drctl-exit=\${PIPESTATUS[0]}" >&3`], { stdio: ["ignore", "pipe", "pipe", "pipe"] });
+    const sh = spawn(
+      "bash",
+      [
+        "-c",
+        `node ${JSON.stringify(distCli)} ${args} -f ${JSON.stringify(p.file)} ${redirect}; echo "drctl-exit=\${PIPESTATUS[0]}" >&3`,
+      ],
+      { stdio: ["ignore", "pipe", "pipe", "pipe"] },
+    );
     let out = "";
     sh.stdio[3]!.on("data", (d: Buffer) => (out += d.toString()));
     sh.stderr!.on("data", (d: Buffer) => (out += d.toString()));
@@ -172,8 +214,16 @@ describe("a reader that goes away changes nothing", () => {
 });
 
 describe("a signal mid-backup stops it cleanly", () => {
-  it("sigterm-mid-backup: exit 143 with a message, journaled as interrupted, no debris, lock released", () => signalMidBackup("SIGTERM", 143), 120_000);
-  it("sigint-mid-backup: exit 130 with a message, journaled as interrupted, no debris, lock released", () => signalMidBackup("SIGINT", 130), 120_000);
+  it(
+    "sigterm-mid-backup: exit 143 with a message, journaled as interrupted, no debris, lock released",
+    () => signalMidBackup("SIGTERM", 143),
+    120_000,
+  );
+  it(
+    "sigint-mid-backup: exit 130 with a message, journaled as interrupted, no debris, lock released",
+    () => signalMidBackup("SIGINT", 130),
+    120_000,
+  );
 });
 
 async function signalMidBackup(signal: "SIGTERM" | "SIGINT", code: number): Promise<void> {
@@ -181,8 +231,15 @@ async function signalMidBackup(signal: "SIGTERM" | "SIGINT", code: number): Prom
   const good = await backup(p);
   // a zstd that announces itself and then blocks: the signal lands while the pipeline runs
   const mark = join(p.root, "zstd-started");
-  const slow = shim(dir, "zstd", `case "$1" in --version) exec /usr/bin/zstd --version;; esac\ntouch ${JSON.stringify(mark)}\nexec sleep 120`);
-  const child = spawn(process.execPath, [distCli, "backup", "-f", p.file, "ds"], { env: { ...process.env, ...withPath(slow) }, stdio: ["ignore", "pipe", "pipe"] });
+  const slow = shim(
+    dir,
+    "zstd",
+    `case "$1" in --version) exec /usr/bin/zstd --version;; esac\ntouch ${JSON.stringify(mark)}\nexec sleep 120`,
+  );
+  const child = spawn(process.execPath, [distCli, "backup", "-f", p.file, "ds"], {
+    env: { ...process.env, ...withPath(slow) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
@@ -222,7 +279,6 @@ describe("a busy lock is no failed backup", () => {
   }, 120_000);
 });
 
-
 describe("damaged stored sets are named, never hidden", () => {
   it("payload-zero-missing-manifest-corrupt: a zero-byte payload, a missing payload (verify 5 naming each) and a corrupt manifest (backups 6, verify 5); the other sets still verify", async () => {
     const p = project("damaged");
@@ -248,20 +304,28 @@ describe("damaged stored sets are named, never hidden", () => {
     const good = await backup(p);
     const verified = await p.run(["drill", "verify", "ds"]);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
-    const broken = shim(dir, "mariadb-dump", `case "$1" in --version) exec /usr/bin/mariadb-dump --version;; esac\necho "mariadb-dump: Got error: 2013: Lost connection to server during query" >&2\nexit 2`);
+    const broken = shim(
+      dir,
+      "mariadb-dump",
+      `case "$1" in --version) exec /usr/bin/mariadb-dump --version;; esac\necho "mariadb-dump: Got error: 2013: Lost connection to server during query" >&2\nexit 2`,
+    );
     for (let night = 0; night < 10; night++) {
       const r = await p.run(["backup", "ds"], withPath(broken));
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("stage mariadb-dump exited 2: mariadb-dump: Got error: 2013");
     }
-    const jobs = (await readJournal(p.state)).filter((r) => r.kind === "job" && r.data.command === "backup").map((r) => r.data.result);
+    const jobs = (await readJournal(p.state))
+      .filter((r) => r.kind === "job" && r.data.command === "backup")
+      .map((r) => r.data.result);
     expect(jobs.slice(-10)).toEqual(Array(10).fill("failed"));
     const pr = await p.run(["prune", "ds"]);
     expect(pr.code).toBe(1);
     expect(pr.stderr).toContain("retention does not run after a failed backup");
     await expectNothingLost(p, [good]);
     const list = await p.run(["backups", "--json"]);
-    expect((JSON.parse(list.stdout) as { sets: { id: string; verified: boolean }[] }).sets).toEqual([expect.objectContaining({ id: good, verified: true })]);
+    expect((JSON.parse(list.stdout) as { sets: { id: string; verified: boolean }[] }).sets).toEqual([
+      expect.objectContaining({ id: good, verified: true }),
+    ]);
     const next = await backup(p);
     const after = await p.run(["prune", "ds"]);
     expect(after.code, after.stderr).toBe(0);

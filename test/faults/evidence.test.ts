@@ -10,13 +10,25 @@ import { tempDir } from "../helpers/temp.js";
 import { faultProject, flipByte, serverForFile } from "./harness.js";
 
 const dir = tempDir("drctl-faults-evidence-");
-const server = serverForFile(dir, ["CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40))", "INSERT INTO shop.orders VALUES (1, 'first')"]);
-
+const server = serverForFile(dir, [
+  "CREATE DATABASE shop",
+  "CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40))",
+  "INSERT INTO shop.orders VALUES (1, 'first')",
+]);
 
 describe("evidence after failures", () => {
   it("evidence-failures-verdict: refusals left out, verify exit 5 and a drill's exit-3 run listed, BREACHED from the latest failed drill, runbook skips the corrupt full; the password in no output or file", async () => {
-    const drills = ['  weekly:\n    dataset: ds\n    schedule: "0 5 * * 0"\n    restoreTo: latest\n    verify: [rowCounts]', '  ancient:\n    dataset: ds\n    schedule: "0 6 * * 0"\n    restoreTo: "2020-01-01T00:00:00Z"\n    verify: [rowCounts]'].join("\n");
-    const p = faultProject(dir, "audit", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } }, { drills });
+    const drills = [
+      '  weekly:\n    dataset: ds\n    schedule: "0 5 * * 0"\n    restoreTo: latest\n    verify: [rowCounts]',
+      '  ancient:\n    dataset: ds\n    schedule: "0 6 * * 0"\n    restoreTo: "2020-01-01T00:00:00Z"\n    verify: [rowCounts]',
+    ].join("\n");
+    const p = faultProject(
+      dir,
+      "audit",
+      server.reach(),
+      { ds: { databases: ["shop"], method: "mysqldump" } },
+      { drills },
+    );
     const said: string[] = [];
     const run = async (args: string[], code: number) => {
       const r = await p.run(args);
@@ -28,7 +40,21 @@ describe("evidence after failures", () => {
     const newer = /^backup (\S+):/m.exec((await run(["backup", "ds"], 0)).stdout)![1]!;
     await run(["drill", "run", "weekly"], 0);
     // an operator's refused request: a live write without --yes
-    await run(["restore", "ds", "--to", "latest", "--target", "db1", "--tables", "shop.orders", "--rename", "shop.orders=orders_back"], 3);
+    await run(
+      [
+        "restore",
+        "ds",
+        "--to",
+        "latest",
+        "--target",
+        "db1",
+        "--tables",
+        "shop.orders",
+        "--rename",
+        "shop.orders=orders_back",
+      ],
+      3,
+    );
     // a drill whose point no set reaches: refused, a scheduled run that did nothing
     await run(["drill", "run", "ancient"], 3);
     flipByte(join(p.repo, "sets", "ds", newer, "dump.sql.zst"));
@@ -51,16 +77,22 @@ describe("evidence after failures", () => {
     expect(md).toMatch(/\| ds \| BREACHED \| bronze \| 2\/2 \| 1\/2 \| .*: FAILED \| — \| — \|/);
     const runbook = readFileSync(join(out, "runbook", "ds.md"), "utf8");
     expect(runbook).toContain(`Newest intact full set when this was written: ${older}`);
-    expect(runbook).toContain(`DAMAGED (fails its check against its manifest; restores skip it): full set ${newer}: dump.sql.zst: sha256`);
+    expect(runbook).toContain(
+      `DAMAGED (fails its check against its manifest; restores skip it): full set ${newer}: dump.sql.zst: sha256`,
+    );
     const verified = await drctl(["evidence", "verify", out]);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
 
     // the printed hints work as printed: this bundle verifies as told, the kept head checks the next bundle
     expect(exported.stdout).toContain(`check this bundle:           drctl evidence verify ${out}\n`);
-    const keep = /keep this head for the next: drctl evidence verify NEXT_BUNDLE_DIR (--expect-head \S+)/.exec(exported.stdout)![1]!.split(" ");
+    const keep = /keep this head for the next: drctl evidence verify NEXT_BUNDLE_DIR (--expect-head \S+)/
+      .exec(exported.stdout)![1]!
+      .split(" ");
     const same = await drctl(["evidence", "verify", out, ...keep]);
     expect(same.code).toBe(5);
-    expect(same.stdout + same.stderr).toContain("is the record of this very export, journaled after the bundle was written: it checks LATER bundles");
+    expect(same.stdout + same.stderr).toContain(
+      "is the record of this very export, journaled after the bundle was written: it checks LATER bundles",
+    );
     const next = join(p.root, "bundle-2");
     await run(["evidence", "export", "--out", next], 0);
     const later = await drctl(["evidence", "verify", next, ...keep]);
@@ -70,7 +102,9 @@ describe("evidence after failures", () => {
     const password = /^password=(.*)$/m.exec(readFileSync(server.db.clientOptionFile, "utf8"))![1]!.trim();
     expect(password.length).toBeGreaterThan(8);
     for (const text of said) expect(text).not.toContain(password);
-    const files = (readdirSync(p.root, { recursive: true }) as string[]).map((f) => join(p.root, f)).filter((f) => statSync(f).isFile());
+    const files = (readdirSync(p.root, { recursive: true }) as string[])
+      .map((f) => join(p.root, f))
+      .filter((f) => statSync(f).isFile());
     expect(files.length).toBeGreaterThan(10);
     for (const f of files) expect(readFileSync(f).includes(password), f).toBe(false);
   }, 240_000);

@@ -30,9 +30,14 @@ export function faultProject(
   const repo = join(root, "repo");
   const state = join(root, "state");
   mkdirSync(repo, { recursive: true, mode: 0o700 });
-  writeFileSync(join(repo, REPOSITORY_MARKER), JSON.stringify({ project: name, repository: "local" }) + "\n", { mode: 0o600 });
+  writeFileSync(join(repo, REPOSITORY_MARKER), JSON.stringify({ project: name, repository: "local" }) + "\n", {
+    mode: 0o600,
+  });
   const file = join(root, "drctl.yaml");
-  writeFileSync(file, datasetsSpec({ project: name, state, repo, server, datasets, cronFile: join(root, "cron"), ...extra }));
+  writeFileSync(
+    file,
+    datasetsSpec({ project: name, state, repo, server, datasets, cronFile: join(root, "cron"), ...extra }),
+  );
   const sandboxes = join(root, "sandboxes");
   return {
     name,
@@ -40,7 +45,16 @@ export function faultProject(
     file,
     repo,
     state,
-    run: (args, env = {}) => drctl([args[0]!, ...(args[0] === "binlog" || args[0] === "drill" || args[0] === "evidence" ? [args[1]!, "-f", file, ...args.slice(2)] : ["-f", file, ...args.slice(1)])], { env: { DRCTL_SANDBOX_HOME: sandboxes, ...env } }),
+    run: (args, env = {}) =>
+      drctl(
+        [
+          args[0]!,
+          ...(args[0] === "binlog" || args[0] === "drill" || args[0] === "evidence"
+            ? [args[1]!, "-f", file, ...args.slice(2)]
+            : ["-f", file, ...args.slice(1)]),
+        ],
+        { env: { DRCTL_SANDBOX_HOME: sandboxes, ...env } },
+      ),
   };
 }
 
@@ -80,7 +94,10 @@ export async function lastJob(p: FaultProject): Promise<Record<string, unknown>>
  * The one binlog-on sandbox server of a test file: started before its tests, `setup` run as root
  * (one statement each, in order), stopped after them. `sql` runs one statement as root.
  */
-export function serverForFile(dir: string, setup: string[]): { readonly db: Sandbox; reach(): { port: number; credentials: string }; sql(q: string): Promise<unknown> } {
+export function serverForFile(
+  dir: string,
+  setup: string[],
+): { readonly db: Sandbox; reach(): { port: number; credentials: string }; sql(q: string): Promise<unknown> } {
   let db: Sandbox | undefined;
   beforeAll(async () => {
     db = await startSandbox({ baseDir: dir, binlog: true });

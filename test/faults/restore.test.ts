@@ -11,7 +11,11 @@ import { tempDir } from "../helpers/temp.js";
 import { faultProject, flipByte, serverForFile, type FaultProject } from "./harness.js";
 
 const dir = tempDir("drctl-faults-restore-");
-const server = serverForFile(dir, ["CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40))", "INSERT INTO shop.orders VALUES (1, 'first')"]);
+const server = serverForFile(dir, [
+  "CREATE DATABASE shop",
+  "CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(40))",
+  "INSERT INTO shop.orders VALUES (1, 'first')",
+]);
 
 const sql = (q: string) => server.sql(q);
 
@@ -23,12 +27,13 @@ async function ok(p: FaultProject, args: string[], code = 0) {
 
 const idOf = (r: { stdout: string }) => /^backup (\S+):/m.exec(r.stdout)![1]!;
 
-
 const AGE_KEY = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
 
 describe("restore checks what it reads first", () => {
   it("damaged-newest-falls-back: a flipped byte in the newest full → restore uses the older image + binlogs, says so, every row back", async () => {
-    const p = faultProject(dir, "fallback", server.reach(), { ds: { databases: ["shop"], method: "mysqldump", binlog: true } });
+    const p = faultProject(dir, "fallback", server.reach(), {
+      ds: { databases: ["shop"], method: "mysqldump", binlog: true },
+    });
     const older = idOf(await ok(p, ["backup", "ds"]));
     await sql("INSERT INTO shop.orders VALUES (2, 'between the fulls')");
     await ok(p, ["binlog", "archive", "db1"]);
@@ -41,7 +46,14 @@ describe("restore checks what it reads first", () => {
     expect(r.stderr).toContain(`restoring from ${older} instead`);
     expect(r.stdout).toContain(`from ${older}`);
     const optionFile = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
-    const rows = execFileSync("mariadb", [`--defaults-file=${optionFile}`, "-N", "-e", "SELECT GROUP_CONCAT(id ORDER BY id) FROM shop.orders"]).toString().trim();
+    const rows = execFileSync("mariadb", [
+      `--defaults-file=${optionFile}`,
+      "-N",
+      "-e",
+      "SELECT GROUP_CONCAT(id ORDER BY id) FROM shop.orders",
+    ])
+      .toString()
+      .trim();
     expect(rows).toBe("1,2,3");
     await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } });
     await sql("DELETE FROM shop.orders WHERE id > 1");
@@ -57,11 +69,19 @@ describe("restore checks what it reads first", () => {
   }, 120_000);
 
   it("identity-wrong / identity-missing / identity-0644: refused before a sandbox starts (5, 5, 3)", async () => {
-    const recipient = execFileSync("age-keygen", ["-y"], { input: AGE_KEY + "\n" }).toString().trim();
+    const recipient = execFileSync("age-keygen", ["-y"], { input: AGE_KEY + "\n" })
+      .toString()
+      .trim();
     const key = join(dir, "right.key");
     writeFileSync(key, AGE_KEY + "\n", { mode: 0o600 });
     const enc = (file: string) => `encryption:\n  recipients: [${recipient}]\n  identityFile: ${JSON.stringify(file)}`;
-    const p = faultProject(dir, "keys", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } }, { encryption: enc(key) });
+    const p = faultProject(
+      dir,
+      "keys",
+      server.reach(),
+      { ds: { databases: ["shop"], method: "mysqldump" } },
+      { encryption: enc(key) },
+    );
     await ok(p, ["backup", "ds"]);
     const spec = readFileSync(p.file, "utf8");
     const wrong = join(dir, "wrong.key");
@@ -89,7 +109,9 @@ describe("restore checks what it reads first", () => {
 
 describe("restores and prune", () => {
   it("restore-vs-prune: prune never deletes sets under a running restore, a restore waits for a prune; two restores run side by side", async () => {
-    const p = faultProject(dir, "concurrent", server.reach(), { ds: { databases: ["shop"], method: "mysqldump", retention: "{ full: { daily: 1 }, binlogs: 1d }" } });
+    const p = faultProject(dir, "concurrent", server.reach(), {
+      ds: { databases: ["shop"], method: "mysqldump", retention: "{ full: { daily: 1 }, binlogs: 1d }" },
+    });
     await ok(p, ["backup", "ds"]);
     const { acquireLock } = await import("../../src/state/lock.js");
     const lockPath = join(p.state, "locks", "dataset.ds.drill.lock");
@@ -119,7 +141,23 @@ describe("refused before any restore work", () => {
     await ok(p, ["backup", "ds"]);
     await sql("CREATE TABLE shop.taken (id INT PRIMARY KEY)");
     try {
-      const r = await ok(p, ["restore", "ds", "--to", "latest", "--target", "db1", "--tables", "shop.orders", "--rename", "orders=taken", "--yes"], 3);
+      const r = await ok(
+        p,
+        [
+          "restore",
+          "ds",
+          "--to",
+          "latest",
+          "--target",
+          "db1",
+          "--tables",
+          "shop.orders",
+          "--rename",
+          "orders=taken",
+          "--yes",
+        ],
+        3,
+      );
       expect(r.stderr).toContain("db1 already has shop.taken: nothing is overwritten");
       expect(r.stderr).not.toContain("restoring ");
     } finally {
@@ -130,7 +168,9 @@ describe("refused before any restore work", () => {
 
 describe("what a restore says it did", () => {
   it("skip-multi-statement: --skip of a two-statement transaction lists both statements it leaves out, and neither is applied", async () => {
-    const p = faultProject(dir, "skip-multi", server.reach(), { ds: { databases: ["shop"], method: "mysqldump", binlog: true } });
+    const p = faultProject(dir, "skip-multi", server.reach(), {
+      ds: { databases: ["shop"], method: "mysqldump", binlog: true },
+    });
     await ok(p, ["backup", "ds"]);
     const c = await server.db.connectRoot();
     await c.query("INSERT INTO shop.orders VALUES (20, 'good before')");
@@ -141,11 +181,28 @@ describe("what a restore says it did", () => {
     await c.query("INSERT INTO shop.orders VALUES (22, 'good after')");
     await c.end();
     await ok(p, ["binlog", "archive", "db1"]);
-    const r = await ok(p, ["restore", "ds", "--to", "latest", "--skip", "UPDATE shop.orders SET what = 'oops'", "--keep"]);
+    const r = await ok(p, [
+      "restore",
+      "ds",
+      "--to",
+      "latest",
+      "--skip",
+      "UPDATE shop.orders SET what = 'oops'",
+      "--keep",
+    ]);
     expect(r.stdout).toContain("statement 1 of 2 left out: UPDATE shop.orders SET what = 'oops' WHERE id = 1");
     expect(r.stdout).toContain("statement 2 of 2 left out: INSERT INTO shop.orders VALUES (21, 'same transaction')");
     const optionFile = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
-    expect(execFileSync("mariadb", [`--defaults-file=${optionFile}`, "-N", "-e", "SELECT GROUP_CONCAT(CONCAT(id, ':', what) ORDER BY id) FROM shop.orders"]).toString().trim()).toBe("1:first,20:good before,22:good after");
+    expect(
+      execFileSync("mariadb", [
+        `--defaults-file=${optionFile}`,
+        "-N",
+        "-e",
+        "SELECT GROUP_CONCAT(CONCAT(id, ':', what) ORDER BY id) FROM shop.orders",
+      ])
+        .toString()
+        .trim(),
+    ).toBe("1:first,20:good before,22:good after");
     await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } });
     await sql("DELETE FROM shop.orders WHERE id > 1");
     await sql("UPDATE shop.orders SET what = 'first' WHERE id = 1");
@@ -158,7 +215,11 @@ describe("clocks", () => {
     const first = idOf(await ok(p, ["backup", "ds"]));
     await sql("INSERT INTO shop.orders VALUES (7, 'after the first set')");
     // the same drctl, under libfaketime: its clock says yesterday
-    const skewed = execFileSync("faketime", ["-f", "-1d", process.execPath, join(import.meta.dirname, "../../dist/cli.js"), "backup", "-f", p.file, "ds"], { env: { ...process.env, DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } }).toString();
+    const skewed = execFileSync(
+      "faketime",
+      ["-f", "-1d", process.execPath, join(import.meta.dirname, "../../dist/cli.js"), "backup", "-f", p.file, "ds"],
+      { env: { ...process.env, DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } },
+    ).toString();
     const second = idOf({ stdout: skewed });
     expect(second < first).toBe(true); // its id (from its clock) sorts first
     const r = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);
@@ -166,7 +227,16 @@ describe("clocks", () => {
     expect(r.stderr).toContain(`warning: set ${second}`);
     expect(r.stderr).toContain("the host's clock moved back; sets are ordered by their binlog position");
     const optionFile = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
-    expect(execFileSync("mariadb", [`--defaults-file=${optionFile}`, "-N", "-e", "SELECT COUNT(*) FROM shop.orders WHERE id = 7"]).toString().trim()).toBe("1");
+    expect(
+      execFileSync("mariadb", [
+        `--defaults-file=${optionFile}`,
+        "-N",
+        "-e",
+        "SELECT COUNT(*) FROM shop.orders WHERE id = 7",
+      ])
+        .toString()
+        .trim(),
+    ).toBe("1");
     await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } });
     await sql("DELETE FROM shop.orders WHERE id > 1");
   }, 120_000);
@@ -209,11 +279,15 @@ describe("sandboxes", () => {
 
 describe("times people type", () => {
   it("to-without-zone: `--to` without a zone is UTC whatever TZ says, and the output says so; a non-ISO time is refused", async () => {
-    const p = faultProject(dir, "utc", server.reach(), { ds: { databases: ["shop"], method: "mysqldump", binlog: true } });
+    const p = faultProject(dir, "utc", server.reach(), {
+      ds: { databases: ["shop"], method: "mysqldump", binlog: true },
+    });
     await ok(p, ["backup", "ds"]);
     await new Promise((r) => setTimeout(r, 1500));
     await ok(p, ["binlog", "archive", "db1"]);
-    const progress = JSON.parse(readFileSync(join(p.repo, "binlogs", "db1", "progress.json"), "utf8")) as { checkedAt: string };
+    const progress = JSON.parse(readFileSync(join(p.repo, "binlogs", "db1", "progress.json"), "utf8")) as {
+      checkedAt: string;
+    };
     const at = new Date(Date.parse(progress.checkedAt) - 1000).toISOString().replace(/\.\d+Z$/, "");
     // UTC-12: read as local time, this would be 12 hours past the archive and refused
     const r = await p.run(["restore", "ds", "--to", at], { TZ: "Etc/GMT+12" });

@@ -27,7 +27,8 @@ beforeAll(async () => {
   const c = await db.connectRoot();
   // ~8 MB that zstd cannot shrink
   await c.query("CREATE DATABASE bulk; CREATE TABLE bulk.noise (id INT AUTO_INCREMENT PRIMARY KEY, b VARBINARY(1024))");
-  for (let i = 0; i < 8; i++) await c.query(`INSERT INTO bulk.noise (b) SELECT RANDOM_BYTES(1000) FROM bulk.seq_1_to_1000`);
+  for (let i = 0; i < 8; i++)
+    await c.query(`INSERT INTO bulk.noise (b) SELECT RANDOM_BYTES(1000) FROM bulk.seq_1_to_1000`);
   await c.end();
 }, 300_000);
 
@@ -38,7 +39,12 @@ afterAll(async () => {
 
 /** A project whose repository lives on `repoParent` (a mount). */
 function onMount(name: string, repoParent: string): FaultProject {
-  const p = faultProject(dir, name, { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["bulk"], method: "mysqldump" } });
+  const p = faultProject(
+    dir,
+    name,
+    { port: db.port, credentials: db.clientOptionFile },
+    { ds: { databases: ["bulk"], method: "mysqldump" } },
+  );
   // move the repository onto the mount: the spec names the path, the marker goes with it
   const repo = join(repoParent, "repo");
   mkdirSync(repo, { mode: 0o700 });
@@ -68,7 +74,11 @@ describe("storage faults", () => {
     execFileSync("dd", ["if=/dev/zero", `of=${join(mount, "ballast")}`, "bs=1M", "count=5"], { stdio: "ignore" });
     const r = await p.run(["backup", "ds"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`repository local \\(.*\\) has .* free; the last full set of ds \\(${good}\\) took .*: not starting a backup that cannot fit`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `repository local \\(.*\\) has .* free; the last full set of ds \\(${good}\\) took .*: not starting a backup that cannot fit`,
+      ),
+    );
     await expectNothingLost(p, [good]);
   }, 120_000);
 
@@ -97,9 +107,20 @@ describe("storage faults", () => {
   it("age-missing: encryption on and no age on PATH → exit 1 naming age as not installed (not the dump), nothing published", async () => {
     const bin = join(dir, "bin-without-age");
     mkdirSync(bin);
-    for (const f of readdirSync("/usr/bin")) if (f !== "age" && f !== "age-keygen") symlinkSync(join("/usr/bin", f), join(bin, f));
-    const recipient = execFileSync("age-keygen", ["-y"], { input: "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX\n" }).toString().trim();
-    const p = faultProject(dir, "no-age", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["bulk"], method: "mysqldump" } }, { encryption: `encryption:\n  recipients: [${recipient}]` });
+    for (const f of readdirSync("/usr/bin"))
+      if (f !== "age" && f !== "age-keygen") symlinkSync(join("/usr/bin", f), join(bin, f));
+    const recipient = execFileSync("age-keygen", ["-y"], {
+      input: "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX\n",
+    })
+      .toString()
+      .trim();
+    const p = faultProject(
+      dir,
+      "no-age",
+      { port: db.port, credentials: db.clientOptionFile },
+      { ds: { databases: ["bulk"], method: "mysqldump" } },
+      { encryption: `encryption:\n  recipients: [${recipient}]` },
+    );
     const r = await p.run(["backup", "ds"], { PATH: `${bin}:/usr/sbin:/sbin` });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("stage age cannot start: age is not installed (not found on PATH)");
@@ -108,7 +129,12 @@ describe("storage faults", () => {
   }, 120_000);
 
   it("restore-progress: a restore off a terminal says how far it has read (a log line each DRCTL_PROGRESS_EVERY)", async () => {
-    const p = faultProject(dir, "progress", { port: db.port, credentials: db.clientOptionFile }, { ds: { databases: ["bulk"], method: "mysqldump" } });
+    const p = faultProject(
+      dir,
+      "progress",
+      { port: db.port, credentials: db.clientOptionFile },
+      { ds: { databases: ["bulk"], method: "mysqldump" } },
+    );
     expect((await p.run(["backup", "ds"])).code).toBe(0);
     // a client that takes its time before reading: the load lasts long enough to be watched
     const slow = shim(dir, "mariadb", 'sleep 1.5; exec /usr/bin/mariadb "$@"');

@@ -2,15 +2,33 @@
 import type { ObservedServer, ObservedState } from "../../src/core/observed.js";
 import type { Dataset, DrSpec } from "../../src/spec/types.generated.js";
 
-export function specWith(dataset: Partial<Dataset> = {}, tier = { rpo: "5m", rto: "30m" }, extra: Partial<DrSpec> = {}): DrSpec {
+export function specWith(
+  dataset: Partial<Dataset> = {},
+  tier = { rpo: "5m", rto: "30m" },
+  extra: Partial<DrSpec> = {},
+): DrSpec {
   return {
     version: 1,
     project: "shop",
     tiers: { gold: tier },
-    servers: { db1: { host: "127.0.0.1", port: 3306, credentials: "/etc/drctl/db1.cnf", configDropIn: "/etc/mysql/90-drctl.cnf" } },
+    servers: {
+      db1: {
+        host: "127.0.0.1",
+        port: 3306,
+        credentials: "/etc/drctl/db1.cnf",
+        configDropIn: "/etc/mysql/90-drctl.cnf",
+      },
+    },
     repositories: { local: { type: "filesystem", path: "/var/backups/shop" } },
     datasets: {
-      shop: { server: "db1", databases: ["shop"], tier: "gold", full: { method: "mysqldump", schedule: "0 2 * * *" }, repository: "local", ...dataset },
+      shop: {
+        server: "db1",
+        databases: ["shop"],
+        tier: "gold",
+        full: { method: "mysqldump", schedule: "0 2 * * *" },
+        repository: "local",
+        ...dataset,
+      },
     },
     scheduler: { type: "cron", file: "/etc/cron.d/drctl-shop", timezone: "UTC" },
     ...extra,
@@ -24,7 +42,15 @@ export function server(over: Partial<ObservedServer> & { vars?: Record<string, s
     reachable: true,
     flavor: "mariadb",
     version: "10.11.19-MariaDB",
-    variables: { log_bin: "ON", binlog_format: "ROW", sync_binlog: "1", server_id: "1", binlog_expire_logs_seconds: "0", expire_logs_days: "0", ...vars },
+    variables: {
+      log_bin: "ON",
+      binlog_format: "ROW",
+      sync_binlog: "1",
+      server_id: "1",
+      binlog_expire_logs_seconds: "0",
+      expire_logs_days: "0",
+      ...vars,
+    },
     status: { Uptime: "86400", Binlog_bytes_written: "0" },
     binaryLogs: [],
     replica: null,
@@ -35,11 +61,16 @@ export function server(over: Partial<ObservedServer> & { vars?: Record<string, s
   };
 }
 
-export function observedWith(servers: Record<string, ObservedServer>, cronBlock: string[] | null = null): ObservedState {
+export function observedWith(
+  servers: Record<string, ObservedServer>,
+  cronBlock: string[] | null = null,
+): ObservedState {
   return {
     formatVersion: 1,
     servers,
     cron: { target: "/etc/cron.d/drctl-shop", readable: true, block: cronBlock },
-    repositories: { local: { name: "local", type: "filesystem", checked: true, exists: true, owned: true, mode: 0o700 } },
+    repositories: {
+      local: { name: "local", type: "filesystem", checked: true, exists: true, owned: true, mode: 0o700 },
+    },
   };
 }

@@ -2,7 +2,10 @@
 // and as the crontab's user when one is given.
 import { spawn } from "node:child_process";
 
-export function shLikeCron(command: string, asUser?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function shLikeCron(
+  command: string,
+  asUser?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const argv = ["env", "-i", "PATH=/usr/bin:/bin", "/bin/sh", "-c", command];
   const [bin, ...args] = asUser ? ["runuser", "-u", asUser, "--", ...argv] : argv;
   return new Promise((resolve, reject) => {

@@ -10,7 +10,13 @@ import { checkSpecText } from "../../src/spec/check.js";
 import type { DrSpec } from "../../src/spec/types.generated.js";
 import { repoRoot } from "./temp.js";
 
-export const exampleRuntime = { node: "/usr/bin/node", drctl: "/opt/drctl/dist/cli.js", flock: "/usr/bin/flock", specFile: "/etc/drctl/spec.yaml", cronUser: "root" };
+export const exampleRuntime = {
+  node: "/usr/bin/node",
+  drctl: "/opt/drctl/dist/cli.js",
+  flock: "/usr/bin/flock",
+  specFile: "/etc/drctl/spec.yaml",
+  cronUser: "root",
+};
 export const exampleNow = new Date("2026-11-25T12:00:00Z");
 
 /** The first server has binlog off and MIXED; the others ON and ROW; 2 GB per database. */
@@ -18,16 +24,36 @@ export function observedForExample(spec: DrSpec): ObservedState {
   const servers: Record<string, ObservedServer> = {};
   Object.entries(spec.servers).forEach(([name, s], i) => {
     const dbs: Record<string, number> = {};
-    for (const ds of Object.values(spec.datasets)) if (ds.server === name || ds.backupFrom === name) for (const db of ds.databases) dbs[db] = 2_000_000_000;
+    for (const ds of Object.values(spec.datasets))
+      if (ds.server === name || ds.backupFrom === name) for (const db of ds.databases) dbs[db] = 2_000_000_000;
     servers[name] = {
       name,
       reachable: true,
       flavor: "mariadb",
       version: "10.11.19-MariaDB",
-      variables: { log_bin: i === 0 ? "OFF" : "ON", binlog_format: i === 0 ? "MIXED" : "ROW", sync_binlog: "0", server_id: String(i + 1), binlog_expire_logs_seconds: "3600", expire_logs_days: "0", log_slave_updates: "OFF", gtid_strict_mode: "OFF" },
+      variables: {
+        log_bin: i === 0 ? "OFF" : "ON",
+        binlog_format: i === 0 ? "MIXED" : "ROW",
+        sync_binlog: "0",
+        server_id: String(i + 1),
+        binlog_expire_logs_seconds: "3600",
+        expire_logs_days: "0",
+        log_slave_updates: "OFF",
+        gtid_strict_mode: "OFF",
+      },
       status: { Uptime: "100000", Binlog_bytes_written: "1000000000" },
       binaryLogs: [],
-      replica: s.replicaOf ? { ioRunning: true, sqlRunning: true, lagSeconds: 2, sourceHost: spec.servers[s.replicaOf]!.host ?? "", sourcePort: spec.servers[s.replicaOf]!.port ?? 3306, lastIoError: "", lastSqlError: "" } : null,
+      replica: s.replicaOf
+        ? {
+            ioRunning: true,
+            sqlRunning: true,
+            lagSeconds: 2,
+            sourceHost: spec.servers[s.replicaOf]!.host ?? "",
+            sourcePort: spec.servers[s.replicaOf]!.port ?? 3306,
+            lastIoError: "",
+            lastSqlError: "",
+          }
+        : null,
       privileges: ["ALL PRIVILEGES"],
       databaseBytes: dbs,
       hostileTableNames: [],
@@ -35,15 +61,36 @@ export function observedForExample(spec: DrSpec): ObservedState {
   });
   const repositories: ObservedState["repositories"] = {};
   for (const [name, r] of Object.entries(spec.repositories)) {
-    repositories[name] = r.type === "filesystem" ? { name, type: r.type, checked: true, exists: false, owned: false } : { name, type: r.type, checked: false, reason: `${r.type} repositories are not inspected yet`, exists: false, owned: false };
+    repositories[name] =
+      r.type === "filesystem"
+        ? { name, type: r.type, checked: true, exists: false, owned: false }
+        : {
+            name,
+            type: r.type,
+            checked: false,
+            reason: `${r.type} repositories are not inspected yet`,
+            exists: false,
+            owned: false,
+          };
   }
   return { formatVersion: 1, servers, cron: { target: "/etc/cron.d/x", readable: true, block: null }, repositories };
 }
 
-export function examplePlan(file: string, observe: (spec: DrSpec) => ObservedState = observedForExample): { plan: Plan; cronTarget: string } {
+export function examplePlan(
+  file: string,
+  observe: (spec: DrSpec) => ObservedState = observedForExample,
+): { plan: Plan; cronTarget: string } {
   const text = readFileSync(join(repoRoot, "examples", file), "utf8");
   const spec = checkSpecText(text, file, { stat: () => ({ mode: 0o100600, isFile: true }) }).spec!;
   const desired = buildDesiredState(spec, exampleRuntime);
-  const plan = buildPlan({ spec, specText: text, specFile: exampleRuntime.specFile, desired, observed: observe(spec), now: exampleNow, defaultTimeZone: "UTC" });
+  const plan = buildPlan({
+    spec,
+    specText: text,
+    specFile: exampleRuntime.specFile,
+    desired,
+    observed: observe(spec),
+    now: exampleNow,
+    defaultTimeZone: "UTC",
+  });
   return { plan, cronTarget: desired.cronTarget };
 }

@@ -9,7 +9,11 @@ import { schemaObjects } from "../../src/backup/server-facts.js";
 export const HOSTILE_DB = "dr_ünïcode";
 export const DEFINER = "definer_ü";
 
-export async function loadHostileFixture(conn: Connection, db: string, opts: { backtickTable: boolean }): Promise<void> {
+export async function loadHostileFixture(
+  conn: Connection,
+  db: string,
+  opts: { backtickTable: boolean },
+): Promise<void> {
   const q = quoteIdent(db);
   const stmts = [
     `CREATE DATABASE ${q} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`,
@@ -28,7 +32,10 @@ export async function loadHostileFixture(conn: Connection, db: string, opts: { b
     `INSERT INTO ${q}.\`tbl with space\` VALUES (3, 'after the trigger')`,
   ];
   if (opts.backtickTable) {
-    stmts.push(`CREATE TABLE ${q}.\`back\`\`tick\` (id INT PRIMARY KEY, v INT) ENGINE=InnoDB`, `INSERT INTO ${q}.\`back\`\`tick\` VALUES (1, 10), (2, 20)`);
+    stmts.push(
+      `CREATE TABLE ${q}.\`back\`\`tick\` (id INT PRIMARY KEY, v INT) ENGINE=InnoDB`,
+      `INSERT INTO ${q}.\`back\`\`tick\` VALUES (1, 10), (2, 20)`,
+    );
   }
   for (const s of stmts) await conn.query(s);
   const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -42,13 +49,21 @@ export interface Fingerprint {
 }
 
 export async function fingerprint(conn: Connection, db: string): Promise<Fingerprint> {
-  const [tables] = await conn.query("SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", [db]);
+  const [tables] = await conn.query(
+    "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+    [db],
+  );
   const checksums: Record<string, string> = {};
   for (const { t } of tables as { t: string }[]) {
     const [r] = await conn.query(`CHECKSUM TABLE ${qualified(db, t)} EXTENDED`);
     checksums[t] = String((r as { Checksum: unknown }[])[0]!.Checksum);
   }
-  const objects = (await schemaObjects(conn, [db])).map(({ type, database, name, definition }) => ({ type, database, name, definition }));
+  const objects = (await schemaObjects(conn, [db])).map(({ type, database, name, definition }) => ({
+    type,
+    database,
+    name,
+    definition,
+  }));
   const [viewRows] = await conn.query(`SELECT * FROM ${qualified(db, "v ü")} ORDER BY id`);
   return { checksums, objects, viewRows: viewRows as unknown[] };
 }

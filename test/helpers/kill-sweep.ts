@@ -29,7 +29,10 @@ export async function killAtSpreadMoments(k: KillSweep): Promise<Set<string>> {
     await exited;
     await new Promise((r) => setTimeout(r, 50)); // a crontab(1) it already started finishes on its own
     const text = k.read();
-    if (process.env.DEBUG_SWEEP) console.error(`kill at ${Math.round(at)}ms of ${k.typicalMs}: ${text === k.old ? "old" : text === k.fresh ? "new" : "OTHER"}`);
+    if (process.env.DEBUG_SWEEP)
+      console.error(
+        `kill at ${Math.round(at)}ms of ${k.typicalMs}: ${text === k.old ? "old" : text === k.fresh ? "new" : "OTHER"}`,
+      );
     expect([k.old, k.fresh]).toContain(text);
     seen.add(text);
   }

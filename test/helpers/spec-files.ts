@@ -20,7 +20,13 @@ export interface SpecFileOptions {
   extraRepositories?: string;
 }
 
-export function writeSpecFile(o: SpecFileOptions): { file: string; cronFile: string; dropIn: string; stateDir: string; repo: string } {
+export function writeSpecFile(o: SpecFileOptions): {
+  file: string;
+  cronFile: string;
+  dropIn: string;
+  stateDir: string;
+  repo: string;
+} {
   mkdirSync(o.root, { recursive: true });
   const file = join(o.root, "drctl.yaml");
   const cronFile = join(o.root, "cron.d", `drctl-${o.project}`);

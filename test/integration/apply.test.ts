@@ -21,15 +21,23 @@ async function variables(names: string[]): Promise<Record<string, string>> {
   const c = await db.connectRoot();
   const [rows] = await c.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN (?)", [names]);
   await c.end();
-  return Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name, r.Value]));
+  return Object.fromEntries(
+    (rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name, r.Value]),
+  );
 }
 
 beforeAll(async () => {
   mkdirSync(join(dir, "main"), { recursive: true });
   writeFileSync(dropIn, ""); // an empty file the DBA made for drctl: the server includes it
-  db = await startSandbox({ baseDir: dir, extraOptionFiles: [dropIn], serverOptions: ["binlog-format=MIXED", "sync-binlog=0", "binlog-expire-logs-seconds=3600"] });
+  db = await startSandbox({
+    baseDir: dir,
+    extraOptionFiles: [dropIn],
+    serverOptions: ["binlog-format=MIXED", "sync-binlog=0", "binlog-expire-logs-seconds=3600"],
+  });
   const c = await db.connectRoot();
-  await c.query("CREATE DATABASE university; CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)); INSERT INTO university.grades VALUES (1, 'A')");
+  await c.query(
+    "CREATE DATABASE university; CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)); INSERT INTO university.grades VALUES (1, 'A')",
+  );
   await c.end();
 });
 
@@ -38,7 +46,8 @@ afterAll(async () => {
 });
 
 describe("drctl apply", () => {
-  const before = "SHELL=/bin/sh\n# someone else's job, with a % and odd spacing:\n*/5 *  * * * root  date +\\%s >/dev/null\n";
+  const before =
+    "SHELL=/bin/sh\n# someone else's job, with a % and odd spacing:\n*/5 *  * * * root  date +\\%s >/dev/null\n";
   const after = "# and a line after drctl's block, without a final newline";
 
   it("configures binlogs live and in the drop-in, creates the repository and the cron block, keeps foreign lines byte for byte; a second apply and plan find nothing to do", async () => {
@@ -46,7 +55,10 @@ describe("drctl apply", () => {
     expect(s.dropIn).toBe(dropIn);
     mkdirSync(join(dir, "main", "cron.d"));
     // an older block with a job the spec no longer has sits between foreign lines
-    writeFileSync(s.cronFile, `${before}# BEGIN drctl main\n# drctl:schedule.dataset.old.full\n0 1 * * * root /bin/true\n# END drctl main\n${after}`);
+    writeFileSync(
+      s.cronFile,
+      `${before}# BEGIN drctl main\n# drctl:schedule.dataset.old.full\n0 1 * * * root /bin/true\n# END drctl main\n${after}`,
+    );
 
     const plan = await drctl(["plan", "-f", s.file, "--detailed-exitcode"]);
     expect(plan.code).toBe(2);
@@ -55,46 +67,95 @@ describe("drctl apply", () => {
     const r = await drctl(["apply", "-f", s.file, "--auto-approve"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("server.db1.binlog: SET GLOBAL binlog_format = ROW; SET GLOBAL sync_binlog = 1; SET GLOBAL binlog_expire_logs_seconds = 604800; wrote " + dropIn);
-    expect(r.stdout).toMatch(/^verification\.university: backup \d{8}T\d{6}Z-full-[0-9a-f]{6}: full mysqldump of university, .*; drill verification\.university passed: \S+ restored and verified; RTO [\d.]+s \(target 1h\), RPO [\d.]+s \(target 2d\)$/m);
+    expect(r.stdout).toContain(
+      "server.db1.binlog: SET GLOBAL binlog_format = ROW; SET GLOBAL sync_binlog = 1; SET GLOBAL binlog_expire_logs_seconds = 604800; wrote " +
+        dropIn,
+    );
+    expect(r.stdout).toMatch(
+      /^verification\.university: backup \d{8}T\d{6}Z-full-[0-9a-f]{6}: full mysqldump of university, .*; drill verification\.university passed: \S+ restored and verified; RTO [\d.]+s \(target 1h\), RPO [\d.]+s \(target 2d\)$/m,
+    );
     expect(r.stdout).toMatch(/Apply complete! Resources: 5 added, 1 changed, 1 destroyed\./);
-    expect(r.stdout).toContain("Restart required: db1 (log_bin) takes effect when the server restarts; drctl never restarts a server.");
+    expect(r.stdout).toContain(
+      "Restart required: db1 (log_bin) takes effect when the server restarts; drctl never restarts a server.",
+    );
 
     // live variables, and the drop-in keeps them (log_bin only there: it needs a restart)
-    expect(await variables(["binlog_format", "sync_binlog", "binlog_expire_logs_seconds", "log_bin"])).toEqual({ binlog_format: "ROW", sync_binlog: "1", binlog_expire_logs_seconds: "604800", log_bin: "OFF" });
+    expect(await variables(["binlog_format", "sync_binlog", "binlog_expire_logs_seconds", "log_bin"])).toEqual({
+      binlog_format: "ROW",
+      sync_binlog: "1",
+      binlog_expire_logs_seconds: "604800",
+      log_bin: "OFF",
+    });
     const cnf = readFileSync(dropIn, "utf8");
     expect(cnf).toMatch(/^# Managed by drctl/);
-    expect(cnf).toContain("[mariadbd]\nlog-bin = mysql-bin\nbinlog-format = ROW\nsync-binlog = 1\nbinlog-expire-logs-seconds = 604800\n");
+    expect(cnf).toContain(
+      "[mariadbd]\nlog-bin = mysql-bin\nbinlog-format = ROW\nsync-binlog = 1\nbinlog-expire-logs-seconds = 604800\n",
+    );
 
     // repository: 0700 with drctl's marker
     expect(statSync(s.repo).mode & 0o777).toBe(0o700);
-    expect(JSON.parse(readFileSync(join(s.repo, ".drctl-repository.json"), "utf8"))).toMatchObject({ project: "main", repository: "local" });
+    expect(JSON.parse(readFileSync(join(s.repo, ".drctl-repository.json"), "utf8"))).toMatchObject({
+      project: "main",
+      repository: "local",
+    });
 
     // the cron file: foreign bytes untouched before and after, the block replaced in place
     const cron = readFileSync(s.cronFile, "utf8");
     expect(cron.startsWith(before + "# BEGIN drctl main\n")).toBe(true);
     expect(cron.endsWith("# END drctl main\n" + after)).toBe(true);
     expect(cron).not.toContain("schedule.dataset.old.full");
-    for (const job of ["full", "binlog", "prune"]) expect(cron).toContain(`# drctl:schedule.dataset.university.${job}\n`);
+    for (const job of ["full", "binlog", "prune"])
+      expect(cron).toContain(`# drctl:schedule.dataset.university.${job}\n`);
     expect(statSync(s.cronFile).mode & 0o777).toBe(0o644);
     expect(cron).not.toContain(readFileSync(db.clientOptionFile, "utf8").match(/password=(.*)/)![1]!);
 
     // journaled, chain intact
     const records = await readJournal(s.stateDir);
     // the verification's own runs (the first backup, the drill) are journaled between apply's records
-    expect(records.map((x) => (x.kind === "job" ? `job ${String(x.data.command)}` : x.kind))).toEqual(["apply.start", ...Array(6).fill("apply.resource"), "job backup", "drill", "job drill verify", "apply.resource", "apply.end"]);
-    expect(records.filter((x) => x.kind === "apply.resource").map((x) => [x.data.address, x.data.result]).sort()).toEqual(
-      [["repository.local", "applied"], ["schedule.dataset.old.full", "applied"], ["schedule.dataset.university.binlog", "applied"], ["schedule.dataset.university.full", "applied"], ["schedule.dataset.university.prune", "applied"], ["server.db1.binlog", "applied"], ["verification.university", "applied"]].sort(),
+    expect(records.map((x) => (x.kind === "job" ? `job ${String(x.data.command)}` : x.kind))).toEqual([
+      "apply.start",
+      ...Array(6).fill("apply.resource"),
+      "job backup",
+      "drill",
+      "job drill verify",
+      "apply.resource",
+      "apply.end",
+    ]);
+    expect(
+      records
+        .filter((x) => x.kind === "apply.resource")
+        .map((x) => [x.data.address, x.data.result])
+        .sort(),
+    ).toEqual(
+      [
+        ["repository.local", "applied"],
+        ["schedule.dataset.old.full", "applied"],
+        ["schedule.dataset.university.binlog", "applied"],
+        ["schedule.dataset.university.full", "applied"],
+        ["schedule.dataset.university.prune", "applied"],
+        ["server.db1.binlog", "applied"],
+        ["verification.university", "applied"],
+      ].sort(),
     );
-    expect(records.find((x) => x.kind === "drill")!.data).toMatchObject({ drill: "verification.university", dataset: "university", method: "mysqldump", verified: true });
-    expect(records.at(-1)!.data).toMatchObject({ result: "ok", restartRequired: [{ server: "db1", variables: ["log_bin"] }] });
+    expect(records.find((x) => x.kind === "drill")!.data).toMatchObject({
+      drill: "verification.university",
+      dataset: "university",
+      method: "mysqldump",
+      verified: true,
+    });
+    expect(records.at(-1)!.data).toMatchObject({
+      result: "ok",
+      restartRequired: [{ server: "db1", variables: ["log_bin"] }],
+    });
     expect((await verifyJournal(s.stateDir)).ok).toBe(true);
 
     // idempotent: plan has nothing to change (the restart is pending, and said so); apply does nothing
     const again = await drctl(["plan", "-f", s.file, "--detailed-exitcode"]);
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).toMatch(/^No changes\. The live state matches the spec\./m);
-    expect(again.stdout).toContain(`warning server.db1.binlog: restart db1 for the drop-in to take effect (drctl never restarts a server): log_bin is ON in ${dropIn} but OFF live`);
+    expect(again.stdout).toContain(
+      `warning server.db1.binlog: restart db1 for the drop-in to take effect (drctl never restarts a server): log_bin is ON in ${dropIn} but OFF live`,
+    );
     const cronStat = statSync(s.cronFile);
     const second = await drctl(["apply", "-f", s.file, "--auto-approve"]);
     expect(second.code).toBe(0);
@@ -104,7 +165,11 @@ describe("drctl apply", () => {
 
     // the server restarted with the drop-in: binary logging is on, and still nothing to change
     await db.restart();
-    expect(await variables(["log_bin", "log_bin_basename", "binlog_format", "sync_binlog"])).toMatchObject({ log_bin: "ON", binlog_format: "ROW", sync_binlog: "1" });
+    expect(await variables(["log_bin", "log_bin_basename", "binlog_format", "sync_binlog"])).toMatchObject({
+      log_bin: "ON",
+      binlog_format: "ROW",
+      sync_binlog: "1",
+    });
     const afterRestart = await drctl(["plan", "-f", s.file, "--detailed-exitcode"]);
     expect(afterRestart.code, afterRestart.stdout).toBe(0);
     expect(afterRestart.stdout).toMatch(/^No changes\./m);
@@ -137,7 +202,9 @@ describe("drctl apply", () => {
     mkdirSync(s.repo);
     const r2 = await drctl(["apply", planFile]);
     expect(r2.code).toBe(3);
-    expect(r2.stderr).toContain("stale plan: the live state (servers, cron block, repositories, verified drills) changed");
+    expect(r2.stderr).toContain(
+      "stale plan: the live state (servers, cron block, repositories, verified drills) changed",
+    );
     // and says what would now be done differently (issue 13)
     expect(r2.stderr).toMatch(/\n  - repository\.local: /);
     expect(existsSync(s.cronFile)).toBe(false);
@@ -161,7 +228,9 @@ describe("drctl apply", () => {
     const lock = await acquireLock(join(s.stateDir, "locks", "apply.lock"), { command: "a test holding the lock" });
     const busy = await drctl(["apply", "-f", s.file, "--auto-approve"]);
     expect(busy.code).toBe(4);
-    expect(busy.stderr).toMatch(new RegExp(`apply for project locked is locked by pid ${process.pid} .*a test holding the lock`));
+    expect(busy.stderr).toMatch(
+      new RegExp(`apply for project locked is locked by pid ${process.pid} .*a test holding the lock`),
+    );
     expect(existsSync(s.cronFile)).toBe(false);
     setTimeout(() => void lock.release(), 1500);
     const waited = await drctl(["apply", "-f", s.file, "--auto-approve", "--lock-timeout", "30s"]);
@@ -171,15 +240,23 @@ describe("drctl apply", () => {
     // two versions of the spec applied at once: the lock orders them; the file is one or the other
     const other = join(dir, "locked", "other.yaml");
     writeFileSync(other, readFileSync(s.file, "utf8").replace('schedule: "0 2 * * *"', 'schedule: "30 5 * * *"'));
-    const [a, b] = await Promise.all([drctl(["apply", "-f", s.file, "--auto-approve", "--lock-timeout", "60s"]), drctl(["apply", "-f", other, "--auto-approve", "--lock-timeout", "60s"])]);
+    const [a, b] = await Promise.all([
+      drctl(["apply", "-f", s.file, "--auto-approve", "--lock-timeout", "60s"]),
+      drctl(["apply", "-f", other, "--auto-approve", "--lock-timeout", "60s"]),
+    ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const text = readFileSync(s.cronFile, "utf8");
     expect(text.match(/# BEGIN drctl locked/g)).toHaveLength(1);
     expect(text.match(/# END drctl locked/g)).toHaveLength(1);
-    expect(/ 0 2 \* \* \* /.test(text) !== / 30 5 \* \* \* /.test(text) || text.includes("\n0 2 * * * ") !== text.includes("\n30 5 * * * ")).toBe(true);
+    expect(
+      / 0 2 \* \* \* /.test(text) !== / 30 5 \* \* \* /.test(text) ||
+        text.includes("\n0 2 * * * ") !== text.includes("\n30 5 * * * "),
+    ).toBe(true);
   });
 
-  it("kill -9 while apply writes the cron file leaves the old block or the new one, never a torn one", { timeout: 150_000 }, async () => {
+  it("kill -9 while apply writes the cron file leaves the old block or the new one, never a torn one", {
+    timeout: 150_000,
+  }, async () => {
     const s = writeSpecFile({ project: "killed", root: join(dir, "killed"), sandbox: db });
     mkdirSync(join(dir, "killed", "cron.d"));
     const old = `${before}# BEGIN drctl killed\n# drctl:schedule.dataset.old.full\n0 1 * * * root /bin/true\n# END drctl killed\n${after}`;
@@ -221,7 +298,9 @@ describe("drctl apply", () => {
     expect(r.stderr).toContain("hint: 2 resource(s) applied before it stay applied");
     expect(existsSync(join(s.repo, ".drctl-repository.json"))).toBe(true);
     expect(existsSync(s.cronFile)).toBe(false);
-    const failed = (await readJournal(s.stateDir)).filter((x) => x.kind === "apply.resource" && x.data.result === "failed");
+    const failed = (await readJournal(s.stateDir)).filter(
+      (x) => x.kind === "apply.resource" && x.data.result === "failed",
+    );
     expect(failed.map((x) => x.data.address)).toEqual(["repository.second"]);
 
     rmSync(join(root, "blocker"));
@@ -234,11 +313,13 @@ describe("drctl apply", () => {
 
   it("every installed line runs under `env -i PATH=/usr/bin:/bin /bin/sh -c`, journals its run, and never overlaps itself", async () => {
     // every path in the line lives under a directory named to break naive quoting
-    const root = join(dir, "lines we'ird $(touch PWNED) `id` 100% a\\b \\% \"q\"");
+    const root = join(dir, 'lines we\'ird $(touch PWNED) `id` 100% a\\b \\% "q"');
     const s = writeSpecFile({ project: "lines", root, sandbox: db });
     expect((await drctl(["apply", "-f", s.file, "--auto-approve"])).code).toBe(0);
     const applied = (await readJournal(s.stateDir)).length;
-    const block = readFileSync(s.cronFile, "utf8").split("\n").filter((l) => /^[0-9*]/.test(l));
+    const block = readFileSync(s.cronFile, "utf8")
+      .split("\n")
+      .filter((l) => /^[0-9*]/.test(l));
     expect(block).toHaveLength(3);
     const codes: number[] = [];
     for (const line of block) {
@@ -255,9 +336,15 @@ describe("drctl apply", () => {
       ["prune", "university", 0, "ok"],
     ]);
     expect(codes).toEqual([0, 0, 0]);
-    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.binlog.log"), "utf8")).toMatch(/local: (archived|nothing new to archive)/);
-    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.full.log"), "utf8")).toMatch(/backup \d{8}T\d{6}Z-full-[0-9a-f]{6}: full mysqldump of university, 1 tables/);
-    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.prune.log"), "utf8")).toContain("prune university: 0 set(s) deleted, 2 kept"); // apply's first set and this one
+    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.binlog.log"), "utf8")).toMatch(
+      /local: (archived|nothing new to archive)/,
+    );
+    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.full.log"), "utf8")).toMatch(
+      /backup \d{8}T\d{6}Z-full-[0-9a-f]{6}: full mysqldump of university, 1 tables/,
+    );
+    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.prune.log"), "utf8")).toContain(
+      "prune university: 0 set(s) deleted, 2 kept",
+    ); // apply's first set and this one
 
     // a run still going when the next is due: the next one skips (flock -n, exit 75), unjournaled
     const fullLine = block.find((l) => l.includes(" backup "))!;

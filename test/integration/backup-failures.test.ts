@@ -2,7 +2,18 @@
 // but lacks a table, a run killed with -9 — and what verify must catch in stored sets: a flipped
 // byte, a truncated file, the wrong age identity. Also: no password on any command line, ever.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, openSync, readSync, writeSync, closeSync } from "node:fs";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  openSync,
+  readSync,
+  writeSync,
+  closeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
@@ -15,7 +26,10 @@ const dir = tempDir("drctl-backup-fail-");
 let db: Sandbox;
 const q = JSON.stringify;
 
-function spec(name: string, opts: { credentials?: string; databases?: string[]; encryption?: string } = {}): { file: string; repo: string; state: string } {
+function spec(
+  name: string,
+  opts: { credentials?: string; databases?: string[]; encryption?: string } = {},
+): { file: string; repo: string; state: string } {
   const root = join(dir, name);
   const file = join(dir, `${name}.yaml`);
   const repo = join(root, "repo");
@@ -67,10 +81,14 @@ beforeAll(async () => {
   db = await startSandbox({ baseDir: dir, binlog: true });
   const c = await db.connectRoot();
   // ~130 MB: a dump that takes long enough to be interrupted
-  await c.query("CREATE DATABASE bulk; CREATE TABLE bulk.big (id INT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(1000)) ENGINE=InnoDB");
+  await c.query(
+    "CREATE DATABASE bulk; CREATE TABLE bulk.big (id INT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(1000)) ENGINE=InnoDB",
+  );
   await c.query("INSERT INTO bulk.big (pad) VALUES (REPEAT(MD5(RAND()), 30))");
   for (let i = 0; i < 17; i++) await c.query("INSERT INTO bulk.big (pad) SELECT REPEAT(MD5(RAND()), 30) FROM bulk.big");
-  await c.query("CREATE DATABASE scoped; CREATE TABLE scoped.a (id INT PRIMARY KEY); CREATE TABLE scoped.b (id INT PRIMARY KEY); INSERT INTO scoped.a VALUES (1); INSERT INTO scoped.b VALUES (2)");
+  await c.query(
+    "CREATE DATABASE scoped; CREATE TABLE scoped.a (id INT PRIMARY KEY); CREATE TABLE scoped.b (id INT PRIMARY KEY); INSERT INTO scoped.a VALUES (1); INSERT INTO scoped.b VALUES (2)",
+  );
   await c.end();
 }, 300_000);
 
@@ -85,7 +103,9 @@ describe("a backup that failed is never a backup", () => {
     const c = await db.connectRoot();
     let killed = false;
     for (let i = 0; i < 2000 && !killed; i++) {
-      const [rows] = await c.query("SELECT ID, INFO FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT /*!40001 SQL_NO_CACHE */%big%'");
+      const [rows] = await c.query(
+        "SELECT ID, INFO FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT /*!40001 SQL_NO_CACHE */%big%'",
+      );
       const row = (rows as { ID: number }[])[0];
       if (row) {
         await c.query(`KILL ${Number(row.ID)}`);
@@ -96,7 +116,9 @@ describe("a backup that failed is never a backup", () => {
     expect(killed).toBe(true);
     const r = await run;
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/stage mariadb-dump exited \d+: .*(Lost connection|server has gone away|Error 2013|Error 2006|query execution was interrupted)/is);
+    expect(r.stderr).toMatch(
+      /stage mariadb-dump exited \d+: .*(Lost connection|server has gone away|Error 2013|Error 2006|query execution was interrupted)/is,
+    );
     expect(r.stderr).not.toContain("internal error");
     expect(await newSetIds(s)).toEqual([]);
     expect(newSetDirs(s)).toEqual([]); // the attempt was removed, not left as debris
@@ -130,7 +152,9 @@ describe("a backup that failed is never a backup", () => {
     await c.query("GRANT SELECT ON mysql.innodb_table_stats TO narrow@'127.0.0.1'");
     await c.end();
     const narrow = join(dir, "narrow.cnf");
-    writeFileSync(narrow, `[client]\nuser=narrow\npassword=n4rrow-pw\nhost=127.0.0.1\nport=${db.port}\n`, { mode: 0o600 });
+    writeFileSync(narrow, `[client]\nuser=narrow\npassword=n4rrow-pw\nhost=127.0.0.1\nport=${db.port}\n`, {
+      mode: 0o600,
+    });
     const s2 = spec("narrow", { credentials: narrow, databases: ["scoped"] });
     // the plan sees the narrow account's missing privileges (refused); told to go on, apply's first backup fails
     const refused = await drctl(["apply", "-f", s2.file, "--auto-approve"]);
@@ -230,7 +254,7 @@ describe("drctl verify", () => {
     expect(journal.map((j) => j.data.exitCode)).toEqual([0, 5, 5]);
   }, 120_000);
 
-  it("encrypted sets: the backup host needs only the recipients; the wrong identity is a clear \"cannot decrypt\" (exit 5), the right one decodes", async () => {
+  it('encrypted sets: the backup host needs only the recipients; the wrong identity is a clear "cannot decrypt" (exit 5), the right one decodes', async () => {
     const right = join(dir, "right.key");
     const wrong = join(dir, "wrong.key");
     execFileSync("age-keygen", ["-o", right], { stdio: "ignore" });
@@ -238,30 +262,46 @@ describe("drctl verify", () => {
     const recipient = /public key: (age1\S+)/.exec(readFileSync(right, "utf8"))![1]!;
     // the backup host has no identity: apply configures everything but cannot prove a restore here (skipped, exit 6)
     const absent = join(dir, "not-on-this-host.key");
-    const s = spec("encrypted", { databases: ["scoped"], encryption: `encryption: { recipients: [${recipient}], identityFile: ${q(absent)} }` });
+    const s = spec("encrypted", {
+      databases: ["scoped"],
+      encryption: `encryption: { recipients: [${recipient}], identityFile: ${q(absent)} }`,
+    });
     const a = await drctl(["apply", "-f", s.file, "--auto-approve"]);
     expect(a.code, a.stderr).toBe(6);
-    expect(a.stderr).toContain(`skipped verification.ds: the backups are encrypted and the age identity ${absent} is not on this host`);
+    expect(a.stderr).toContain(
+      `skipped verification.ds: the backups are encrypted and the age identity ${absent} is not on this host`,
+    );
     const b = await drctl(["backup", "-f", s.file, "ds"]);
     expect(b.code, b.stderr).toBe(0);
     writeFileSync(s.file, readFileSync(s.file, "utf8").replace(q(absent), q(wrong)));
     const [id] = await setIds(s.file);
-    const m = JSON.parse(readFileSync(join(s.repo, "sets", "ds", id!, "manifest.json"), "utf8")) as { files: { name: string }[]; encryption: { type: string; recipientFingerprints: string[] } };
+    const m = JSON.parse(readFileSync(join(s.repo, "sets", "ds", id!, "manifest.json"), "utf8")) as {
+      files: { name: string }[];
+      encryption: { type: string; recipientFingerprints: string[] };
+    };
     expect(m.files.map((f) => f.name)).toEqual(["dump.sql.zst.age", "accounts.json.zst.age"]);
     expect(m.encryption.type).toBe("age");
     expect(m.encryption.recipientFingerprints).toHaveLength(1);
-    expect(readFileSync(join(s.repo, "sets", "ds", id!, "dump.sql.zst.age")).subarray(0, 21).toString()).toBe("age-encryption.org/v1");
+    expect(
+      readFileSync(join(s.repo, "sets", "ds", id!, "dump.sql.zst.age"))
+        .subarray(0, 21)
+        .toString(),
+    ).toBe("age-encryption.org/v1");
 
     const bad = await drctl(["verify", "-f", s.file, "--deep"]);
     expect(bad.code).toBe(5);
-    expect(bad.stdout).toMatch(/FAILED  \S+  dump\.sql\.zst\.age: cannot decrypt: stage age exited 1: .*no identity matched/s);
+    expect(bad.stdout).toMatch(
+      /FAILED  \S+  dump\.sql\.zst\.age: cannot decrypt: stage age exited 1: .*no identity matched/s,
+    );
     expect(bad.stderr).not.toContain("internal error");
 
     writeFileSync(s.file, readFileSync(s.file, "utf8").replace(q(wrong), q(right)));
     const good = await drctl(["verify", "-f", s.file, "--deep"]);
     expect(good.code, good.stdout).toBe(0);
     // and the set restores with the right identity (decrypted on the restore host only)
-    const restored = await drctl(["restore", "-f", s.file, "ds", "--to", "latest"], { env: { DRCTL_SANDBOX_HOME: join(dir, "sandboxes") } });
+    const restored = await drctl(["restore", "-f", s.file, "ds", "--to", "latest"], {
+      env: { DRCTL_SANDBOX_HOME: join(dir, "sandboxes") },
+    });
     expect(restored.code, restored.stderr).toBe(0);
     expect(restored.stdout).toMatch(/restored ds to latest \(.*\) from /);
   }, 120_000);

@@ -50,12 +50,18 @@ beforeAll(async () => {
   // blames only that one: the other mydumper dataset's databases hold no such name), so apply refuses
   const refused = await drctl(["apply", "-f", specFile, "--auto-approve"]);
   expect(refused.code).toBe(1);
-  expect(refused.stderr).toContain("the plan has 1 error finding(s); nothing was applied:\n  - parallel_hostile: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: dr_ünïcode.back`tick");
+  expect(refused.stderr).toContain(
+    "the plan has 1 error finding(s); nothing was applied:\n  - parallel_hostile: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: dr_ünïcode.back`tick",
+  );
   // told to go on, apply takes and proves each dataset's first backup; the hostile one fails as predicted
   const a = await drctl(["apply", "-f", specFile, "--auto-approve", "--allow-errors"]);
   expect(a.code, a.stderr).toBe(1);
-  expect(a.stderr).toContain("apply stopped at verification.parallel_hostile: the first backup of parallel_hostile exited 3");
-  expect(a.stderr).toContain("mydumper 0.10 writes broken SQL for names holding a backtick or a quote; dataset parallel_hostile has: dr_ünïcode.back`tick");
+  expect(a.stderr).toContain(
+    "apply stopped at verification.parallel_hostile: the first backup of parallel_hostile exited 3",
+  );
+  expect(a.stderr).toContain(
+    "mydumper 0.10 writes broken SQL for names holding a backtick or a quote; dataset parallel_hostile has: dr_ünïcode.back`tick",
+  );
   for (const ds of ["logical", "physical", "parallel"]) applied.push(...(await sets(ds)).map((x) => x.id));
   expect(applied).toHaveLength(3);
 }, 180_000);
@@ -70,7 +76,9 @@ const applied: string[] = [];
 async function sets(dataset: string): Promise<{ id: string; kind: string; parent?: string; dir: string }[]> {
   const r = await drctl(["backups", "-f", specFile, dataset, "--json"]);
   expect(r.code).toBe(0);
-  return (JSON.parse(r.stdout) as { sets: { id: string; kind: string; parent?: string; dir: string }[] }).sets.filter((x) => !applied.includes(x.id));
+  return (JSON.parse(r.stdout) as { sets: { id: string; kind: string; parent?: string; dir: string }[] }).sets.filter(
+    (x) => !applied.includes(x.id),
+  );
 }
 
 function stored(dirPath: string): StoredSet {
@@ -88,8 +96,15 @@ async function fingerprintOf(s: Sandbox, db: string): Promise<Fingerprint> {
 
 function expectFixtureShape(f: Fingerprint, withBacktick: boolean, viewRows = 3) {
   // a fingerprint of nothing would compare equal to nothing: make sure the fixture is all there
-  expect(Object.keys(f.checksums).sort()).toEqual(["audit", ...(withBacktick ? ["back`tick"] : []), "blobs", "tbl with space", "学生"].sort());
-  expect(f.objects.map((o) => `${o.type} ${o.name}`).sort()).toEqual(["event ev ü", "procedure proc ü", "trigger trg ü", "view v ü"]);
+  expect(Object.keys(f.checksums).sort()).toEqual(
+    ["audit", ...(withBacktick ? ["back`tick"] : []), "blobs", "tbl with space", "学生"].sort(),
+  );
+  expect(f.objects.map((o) => `${o.type} ${o.name}`).sort()).toEqual([
+    "event ev ü",
+    "procedure proc ü",
+    "trigger trg ü",
+    "view v ü",
+  ]);
   expect(f.viewRows).toHaveLength(viewRows);
 }
 
@@ -139,7 +154,9 @@ describe("drctl backup", () => {
     const s = stored(set!.dir);
     expect(s.manifest.consistentPoint.file).toMatch(/^mariadb-bin\.\d+$/);
     // the tool's file names carry the identifiers; the stored names are slugs
-    expect(s.manifest.files.filter((f) => f.role === "mydumper").every((f) => /^mydumper\/[0-9a-z.]+$/.test(f.name))).toBe(true);
+    expect(
+      s.manifest.files.filter((f) => f.role === "mydumper").every((f) => /^mydumper\/[0-9a-z.]+$/.test(f.name)),
+    ).toBe(true);
     expect(s.manifest.files.some((f) => f.source === `${MD_DB}.tbl with space.sql`)).toBe(true);
 
     const want = await fingerprintOf(source, MD_DB);
@@ -174,7 +191,11 @@ describe("drctl backup", () => {
     expect(BigInt(i!.manifest.lsn!.last!)).toBeGreaterThan(BigInt(f!.manifest.lsn!.last!)); // to_lsn is the checkpoint: it may not move
     expect(i!.manifest.consistentPoint.position).toBeGreaterThan(f!.manifest.consistentPoint.position!);
 
-    const target = await startSandbox({ baseDir: dir, harmless: true, populate: (datadir) => restorePhysicalChain([f!, i!], join(dir, "prepare"), datadir) });
+    const target = await startSandbox({
+      baseDir: dir,
+      harmless: true,
+      populate: (datadir) => restorePhysicalChain([f!, i!], join(dir, "prepare"), datadir),
+    });
     try {
       expect(await fingerprintOf(target, HOSTILE_DB)).toEqual(want);
     } finally {
@@ -186,7 +207,8 @@ describe("drctl backup", () => {
     const jobs = (await readJournal(state)).filter((r) => r.kind === "job" && r.data.command === "backup");
     const ok = jobs.filter((r) => r.data.exitCode === 0);
     expect(ok.length).toBeGreaterThanOrEqual(4);
-    for (const j of ok) expect((j.data.details as { set: string }).set).toMatch(/^\d{8}T\d{6}Z-(full|incremental)-[0-9a-f]{6}$/);
+    for (const j of ok)
+      expect((j.data.details as { set: string }).set).toMatch(/^\d{8}T\d{6}Z-(full|incremental)-[0-9a-f]{6}$/);
     expect(jobs.some((r) => r.data.exitCode === 3 && r.data.subject === "parallel_hostile")).toBe(true);
   });
 });

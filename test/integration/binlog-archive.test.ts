@@ -46,7 +46,11 @@ async function archived(): Promise<BackupManifest[]> {
 
 beforeAll(async () => {
   db = await startSandbox({ baseDir: dir, binlog: true });
-  await sql("CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(20))", "INSERT INTO shop.orders VALUES (1, 'first')");
+  await sql(
+    "CREATE DATABASE shop",
+    "CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(20))",
+    "INSERT INTO shop.orders VALUES (1, 'first')",
+  );
   specFile = join(dir, "drctl.yaml");
   writeFileSync(
     specFile,
@@ -57,7 +61,10 @@ beforeAll(async () => {
       server: { port: db.port, credentials: db.clientOptionFile },
       cronFile: join(dir, "cron"),
       tier: "{ rpo: 1h, rto: 4h }",
-      datasets: { shop: { databases: ["shop"], method: "mysqldump", binlog: true }, shop_reports: { databases: ["shop"], method: "mysqldump", binlog: true } },
+      datasets: {
+        shop: { databases: ["shop"], method: "mysqldump", binlog: true },
+        shop_reports: { databases: ["shop"], method: "mysqldump", binlog: true },
+      },
     }),
   );
   expect((await drctl(["apply", "-f", specFile, "--auto-approve"])).code).toBe(0);
@@ -73,7 +80,9 @@ describe("drctl binlog archive", () => {
     expect(before).toEqual(["mariadb-bin.000001"]);
     const r1 = await drctl(["binlog", "archive", "-f", specFile, "db1"]);
     expect(r1.code, r1.stderr).toBe(0);
-    expect(r1.stdout).toMatch(/local: archived mariadb-bin\.000001 \(.*\); rotated the binlog; archived up to mariadb-bin\.000002:\d+, GTID 0-\d+-3/);
+    expect(r1.stdout).toMatch(
+      /local: archived mariadb-bin\.000001 \(.*\); rotated the binlog; archived up to mariadb-bin\.000002:\d+, GTID 0-\d+-3/,
+    );
     expect(await binaryLogs()).toEqual(["mariadb-bin.000001", "mariadb-bin.000002"]);
 
     // idle: three more runs neither rotate nor archive anything
@@ -83,7 +92,10 @@ describe("drctl binlog archive", () => {
       expect(r.stdout).toContain("nothing new to archive");
     }
     expect(await binaryLogs()).toEqual(["mariadb-bin.000001", "mariadb-bin.000002"]);
-    const progress = JSON.parse(readFileSync(join(repo, "binlogs", "db1", "progress.json"), "utf8")) as { checkedAt: string; complete: boolean };
+    const progress = JSON.parse(readFileSync(join(repo, "binlogs", "db1", "progress.json"), "utf8")) as {
+      checkedAt: string;
+      complete: boolean;
+    };
     expect(progress.complete).toBe(true);
     expect(Date.now() - Date.parse(progress.checkedAt)).toBeLessThan(10_000); // idle, yet archived up to now
 
@@ -110,7 +122,10 @@ describe("drctl binlog archive", () => {
 
   it("two datasets' archive jobs for one server at the same moment queue on one lock: each file once", async () => {
     await sql("INSERT INTO shop.orders VALUES (3, 'third')");
-    const [a, b] = await Promise.all([drctl(["binlog", "archive", "-f", specFile, "db1"]), drctl(["binlog", "archive", "-f", specFile, "db1"])]);
+    const [a, b] = await Promise.all([
+      drctl(["binlog", "archive", "-f", specFile, "db1"]),
+      drctl(["binlog", "archive", "-f", specFile, "db1"]),
+    ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const files = (await archived()).map((m) => m.binlog!.file);
     expect(files).toEqual([...new Set(files)]);
@@ -118,7 +133,12 @@ describe("drctl binlog archive", () => {
   }, 120_000);
 
   it("a binlog purged before it was archived is a gap: named, journaled, exit 6; the archive goes on from what is there", async () => {
-    await sql("INSERT INTO shop.orders VALUES (4, 'lost')", "FLUSH BINARY LOGS", "INSERT INTO shop.orders VALUES (5, 'kept')", "FLUSH BINARY LOGS");
+    await sql(
+      "INSERT INTO shop.orders VALUES (4, 'lost')",
+      "FLUSH BINARY LOGS",
+      "INSERT INTO shop.orders VALUES (5, 'kept')",
+      "FLUSH BINARY LOGS",
+    );
     const logs = await binaryLogs();
     const lost = logs.at(-3)!; // holds row 4; never archived
     await sql(`PURGE BINARY LOGS TO '${logs.at(-2)}'`);
@@ -127,11 +147,15 @@ describe("drctl binlog archive", () => {
     expect(r.stdout).toContain(`GAP (purged): ${lost} was purged from db1 before it was archived`);
     expect(r.stderr).toContain("gap(s) in the binlog archive of db1");
     expect((await archived()).map((m) => m.binlog!.file)).toContain(logs.at(-2));
-    const job = (await readJournal(state)).filter((j) => j.kind === "job" && j.data.command === "binlog archive").at(-1)!;
+    const job = (await readJournal(state))
+      .filter((j) => j.kind === "job" && j.data.command === "binlog archive")
+      .at(-1)!;
     expect(job.data.exitCode).toBe(6);
     expect(job.data.result).toBe("degraded");
     expect(JSON.stringify(job.data.details)).toContain(`${lost} was purged`);
-    const progress = JSON.parse(readFileSync(join(repo, "binlogs", "db1", "progress.json"), "utf8")) as { complete: boolean };
+    const progress = JSON.parse(readFileSync(join(repo, "binlogs", "db1", "progress.json"), "utf8")) as {
+      complete: boolean;
+    };
     expect(progress.complete).toBe(false);
   }, 120_000);
 
@@ -139,14 +163,25 @@ describe("drctl binlog archive", () => {
     const other = await startSandbox({ baseDir: dir, binlog: true });
     try {
       const c = await other.connectRoot();
-      await c.query("CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(20)); INSERT INTO shop.orders VALUES (9, 'elsewhere')");
+      await c.query(
+        "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(20)); INSERT INTO shop.orders VALUES (9, 'elsewhere')",
+      );
       await c.end();
       const moved = join(dir, "moved.yaml");
-      writeFileSync(moved, readFileSync(specFile, "utf8").replace(`port: ${db.port}`, `port: ${other.port}`).replace(JSON.stringify(db.clientOptionFile), JSON.stringify(other.clientOptionFile)));
+      writeFileSync(
+        moved,
+        readFileSync(specFile, "utf8")
+          .replace(`port: ${db.port}`, `port: ${other.port}`)
+          .replace(JSON.stringify(db.clientOptionFile), JSON.stringify(other.clientOptionFile)),
+      );
       const r = await drctl(["binlog", "archive", "-f", moved, "db1"]);
       expect(r.code).toBe(6);
       expect(r.stdout).toContain("local: archived mariadb-bin.000001"); // its own file, though the name is taken by the old server's
-      expect(r.stdout).toMatch(new RegExp(`GAP \\(server-changed\\): the archive's last binlog mariadb-bin\\.\\d+ came from server_id ${db.serverId} \\(mariadb-bin\\); the server now is server_id ${other.serverId} \\(mariadb-bin\\)`));
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `GAP \\(server-changed\\): the archive's last binlog mariadb-bin\\.\\d+ came from server_id ${db.serverId} \\(mariadb-bin\\); the server now is server_id ${other.serverId} \\(mariadb-bin\\)`,
+        ),
+      );
     } finally {
       await other.stop();
     }

@@ -35,7 +35,9 @@ beforeAll(async () => {
   execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user]);
   db = await startSandbox({ baseDir: dir, binlog: true });
   const c = await db.connectRoot();
-  await c.query("CREATE DATABASE university; CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)); INSERT INTO university.grades VALUES (1, 'A')");
+  await c.query(
+    "CREATE DATABASE university; CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)); INSERT INTO university.grades VALUES (1, 'A')",
+  );
   await c.end();
 });
 
@@ -57,7 +59,12 @@ describe("a user's crontab through crontab(1)", () => {
     const credentials = join(dir, "usercron", "db1.cnf");
     copyFileSync(db.clientOptionFile, credentials);
     execFileSync("chown", [user, credentials]);
-    const s = writeSpecFile({ project: "usercron", root: join(dir, "usercron"), sandbox: { port: db.port, clientOptionFile: credentials }, scheduler: `{ type: cron, user: ${user}, timezone: UTC }` });
+    const s = writeSpecFile({
+      project: "usercron",
+      root: join(dir, "usercron"),
+      sandbox: { port: db.port, clientOptionFile: credentials },
+      scheduler: `{ type: cron, user: ${user}, timezone: UTC }`,
+    });
     const own = 'MAILTO=""\n# the user\'s own job\n5 4 * * * /bin/echo "50% done" >/dev/null\n';
     const ownFile = join(dir, "own.crontab");
     writeFileSync(ownFile, own);
@@ -75,7 +82,14 @@ describe("a user's crontab through crontab(1)", () => {
     for (const l of lines) expect(l.split(" ")[5]).toBe("/usr/bin/flock");
 
     const uid = Number(execFileSync("id", ["-u", user], { encoding: "utf8" }));
-    for (const p of [s.stateDir, join(s.stateDir, "locks"), join(s.stateDir, "logs"), s.repo, join(s.stateDir, "journal.jsonl")]) expect(statSync(p).uid, p).toBe(uid);
+    for (const p of [
+      s.stateDir,
+      join(s.stateDir, "locks"),
+      join(s.stateDir, "logs"),
+      s.repo,
+      join(s.stateDir, "journal.jsonl"),
+    ])
+      expect(statSync(p).uid, p).toBe(uid);
 
     const codes: Record<string, number> = {};
     for (const l of lines) {
@@ -99,14 +113,21 @@ describe("a user's crontab through crontab(1)", () => {
     expect(plan.code, plan.stdout).toBe(0);
   });
 
-  it("kill -9 while apply installs the crontab leaves the old crontab or the new one", { timeout: 150_000 }, async () => {
+  it("kill -9 while apply installs the crontab leaves the old crontab or the new one", {
+    timeout: 150_000,
+  }, async () => {
     mkdirSync(join(dir, "userkill"), { recursive: true });
     chmodSync(join(dir, "userkill"), 0o755);
     // the jobs (and apply's verification) run as the user: the credentials must be the user's to read
     const credentials = join(dir, "userkill", "db1.cnf");
     copyFileSync(db.clientOptionFile, credentials);
     execFileSync("chown", [user, credentials]);
-    const s = writeSpecFile({ project: "userkill", root: join(dir, "userkill"), sandbox: { port: db.port, clientOptionFile: credentials }, scheduler: `{ type: cron, user: ${user}, timezone: UTC }` });
+    const s = writeSpecFile({
+      project: "userkill",
+      root: join(dir, "userkill"),
+      sandbox: { port: db.port, clientOptionFile: credentials },
+      scheduler: `{ type: cron, user: ${user}, timezone: UTC }`,
+    });
     const oldFile = join(dir, "old.crontab");
     writeFileSync(oldFile, "# before\n17 * * * * /bin/true\n");
     execFileSync("crontab", ["-u", user, oldFile]);
@@ -154,20 +175,26 @@ describe("the real cron daemon", () => {
       "mount -t tmpfs tmpfs /run",
       "exec cron -f",
     ].join("\n");
-    cron = spawn("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script], { stdio: ["ignore", "pipe", "pipe"] });
+    cron = spawn("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let cronSaid = "";
     cron.stderr!.on("data", (d) => (cronSaid += d));
     // the binlog archive job runs every minute: cron starts it at the next minute boundary
     const deadline = Date.now() + 140_000;
     let job;
     while (Date.now() < deadline) {
-      job = (await readJournal(s.stateDir).catch(() => [])).find((x) => x.kind === "job" && x.data.command === "binlog archive");
+      job = (await readJournal(s.stateDir).catch(() => [])).find(
+        (x) => x.kind === "job" && x.data.command === "binlog archive",
+      );
       if (job) break;
       expect(cron.exitCode, `cron exited: ${cronSaid}`).toBeNull();
       await new Promise((r) => setTimeout(r, 1000));
     }
     expect(job, `no job record; cron said: ${cronSaid}`).toBeDefined();
     expect(job!.data).toMatchObject({ subject: "db1", exitCode: 0, result: "ok" });
-    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.binlog.log"), "utf8")).toMatch(/local: (archived mariadb-bin\.\d+|nothing new to archive)/);
+    expect(readFileSync(join(s.stateDir, "logs", "schedule.dataset.university.binlog.log"), "utf8")).toMatch(
+      /local: (archived mariadb-bin\.\d+|nothing new to archive)/,
+    );
   });
 });

@@ -29,11 +29,15 @@ async function sql(...statements: string[]) {
   }
 }
 
-const drills = async () => (await readJournal(state)).filter((r) => r.kind === "drill").map((r) => r.data as unknown as DrillRecord);
+const drills = async () =>
+  (await readJournal(state)).filter((r) => r.kind === "drill").map((r) => r.data as unknown as DrillRecord);
 // the drills' scratch (and sandboxes) under this file's own temp dir, so other test files' restores do not count
 const tmp = join(dir, "tmp");
 const env = { TMPDIR: tmp };
-const sandboxProcesses = () => execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((l) => l.includes("mariadbd") && l.includes(tmp));
+const sandboxProcesses = () =>
+  execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })
+    .split("\n")
+    .filter((l) => l.includes("mariadbd") && l.includes(tmp));
 
 beforeAll(async () => {
   mkdirSync(tmp, { mode: 0o700 });
@@ -88,14 +92,21 @@ beforeAll(async () => {
   // the tight tier (RTO 1s) cannot be met: the plan says so and apply goes on only when told to
   const refused = await drctl(["apply", "-f", spec, "--auto-approve"]);
   expect(refused.code).toBe(1);
-  expect(refused.stderr).toMatch(/the plan has \d+ error finding\(s\); nothing was applied:\n(  - .*\n)*  - tight: RTO .* > instant 1s/);
+  expect(refused.stderr).toMatch(
+    /the plan has \d+ error finding\(s\); nothing was applied:\n(  - .*\n)*  - tight: RTO .* > instant 1s/,
+  );
   expect((await drctl(["apply", "-f", spec, "--auto-approve", "--allow-errors"])).code).toBe(0);
   for (const ds of ["logical", "physical", "tight"]) {
     const r = await drctl(["backup", "-f", spec, ds]);
     expect(r.code, r.stderr).toBe(0);
   }
   // transactions after the sets, in the dataset and outside it: the replay must apply exactly the dataset's
-  await sql("INSERT INTO uni.grades VALUES (4, 'd')", "INSERT INTO outside.noise VALUES (1)", "INSERT INTO uni.grades VALUES (5, 'e')", "UPDATE uni.`exam ``s`` ü` SET n = n + 1");
+  await sql(
+    "INSERT INTO uni.grades VALUES (4, 'd')",
+    "INSERT INTO outside.noise VALUES (1)",
+    "INSERT INTO uni.grades VALUES (5, 'e')",
+    "UPDATE uni.`exam ``s`` ü` SET n = n + 1",
+  );
   const a = await drctl(["binlog", "archive", "-f", spec, "db1"]);
   expect(a.code, a.stdout + a.stderr).toBe(0);
 }, 240_000);
@@ -108,24 +119,53 @@ describe("drctl drill run", () => {
   it("logical image to latest: every check passes at the set's point and at the drill's point; RTO/RPO measured and met; journaled as verified", async () => {
     const r = await drctl(["drill", "run", "-f", spec, "logical-latest"], { env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    for (const name of ["tables present", "CHECK TABLE", "schema objects", "views answer", "row counts", "checksums", "last applied GTID", "query: SELECT COUNT(*) FROM uni.grades"]) {
+    for (const name of [
+      "tables present",
+      "CHECK TABLE",
+      "schema objects",
+      "views answer",
+      "row counts",
+      "checksums",
+      "last applied GTID",
+      "query: SELECT COUNT(*) FROM uni.grades",
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`ok +\\[[a-z' ]+\\] ${name.replace(/[()*]/g, "\\$&")}`));
     }
     expect(r.stdout).toMatch(/\[set point\] row counts: 2 table\(s\), 5 rows, equal the reference figures/);
-    expect(r.stdout).toMatch(/\[target\] last applied GTID: 3 transaction\(s\) replayed; the last applied is GTID 0-\d+-\d+/);
+    expect(r.stdout).toMatch(
+      /\[target\] last applied GTID: 3 transaction\(s\) replayed; the last applied is GTID 0-\d+-\d+/,
+    );
     expect(r.stdout).toMatch(/returned 5\b/);
-    expect(r.stdout).toMatch(/drill logical-latest passed: \S+-full-\S+ restored and verified; RTO \d+\.\ds \(target 4h\), RPO \d+\.\ds \(target 1d\)/);
+    expect(r.stdout).toMatch(
+      /drill logical-latest passed: \S+-full-\S+ restored and verified; RTO \d+\.\ds \(target 4h\), RPO \d+\.\ds \(target 1d\)/,
+    );
     // apply proved each dataset first (verification.<dataset>: its first set, at its own point)
     // (the instant tier's 1s RTO is missed already then: the data verified, so apply went on — status and plan tell the rest)
     expect((await drills()).slice(0, 3).map((d) => [d.drill, d.result, d.verified, d.point.how])).toEqual(
-      [["logical", "ok"], ["physical", "ok"], ["tight", "target-missed"]].map(([ds, result]) => [`verification.${ds}`, result, true, expect.stringMatching(/^fixed time /)]),
+      [
+        ["logical", "ok"],
+        ["physical", "ok"],
+        ["tight", "target-missed"],
+      ].map(([ds, result]) => [`verification.${ds}`, result, true, expect.stringMatching(/^fixed time /)]),
     );
     const rec = (await drills()).find((d) => d.drill === "logical-latest");
-    expect(rec).toMatchObject({ drill: "logical-latest", dataset: "logical", method: "mysqldump", result: "ok", verified: true, rto: { targetSeconds: 14400, met: true }, rpo: { targetSeconds: 86400, met: true } });
+    expect(rec).toMatchObject({
+      drill: "logical-latest",
+      dataset: "logical",
+      method: "mysqldump",
+      result: "ok",
+      verified: true,
+      rto: { targetSeconds: 14400, met: true },
+      rpo: { targetSeconds: 86400, met: true },
+    });
     expect(rec!.rto!.measuredSeconds).toBeGreaterThan(0);
     expect(rec!.restoreBytesPerSecond).toBeGreaterThan(0);
     // the archived binlog's last transaction in the dataset is the one the sandbox applied last
-    const gtids = execFileSync("mariadb", [`--defaults-file=${db.clientOptionFile}`, "-N", "-e", "SELECT @@gtid_binlog_pos"], { encoding: "utf8" }).trim();
+    const gtids = execFileSync(
+      "mariadb",
+      [`--defaults-file=${db.clientOptionFile}`, "-N", "-e", "SELECT @@gtid_binlog_pos"],
+      { encoding: "utf8" },
+    ).trim();
     expect(rec!.replay!.lastGtid).toBe(gtids);
     expect(sandboxProcesses()).toEqual([]); // torn down
     expect((await verifyJournal(state)).ok).toBe(true);
@@ -135,32 +175,57 @@ describe("drctl drill run", () => {
   }, 180_000);
 
   it("drctl status after that drill: OK now, AT RISK past 80 % of the RPO, BREACHED past it (exit 0 → 6 → 7), as --now moves", async () => {
-    const progress = JSON.parse(readFileSync(join(repo, "binlogs", "db1", "progress.json"), "utf8")) as { checkedAt: string };
+    const progress = JSON.parse(readFileSync(join(repo, "binlogs", "db1", "progress.json"), "utf8")) as {
+      checkedAt: string;
+    };
     const after = (hours: number) => new Date(Date.parse(progress.checkedAt) + hours * 3600_000).toISOString();
     const ok = await drctl(["status", "-f", spec, "logical", "--now", after(1 / 60)]);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^logical\s+bronze\s+OK\s+\S+Z\s+\S+Z\s+1m\/1d\s+\S+Z ok RTO \d+\.\ds\/4h RPO \d+\.\ds\/1d$/m);
+    expect(ok.stdout).toMatch(
+      /^logical\s+bronze\s+OK\s+\S+Z\s+\S+Z\s+1m\/1d\s+\S+Z ok RTO \d+\.\ds\/4h RPO \d+\.\ds\/1d$/m,
+    );
     const risk = await drctl(["status", "-f", spec, "logical", "--now", after(20)]);
     expect(risk.code).toBe(6);
-    expect(risk.stdout).toContain(`logical: AT RISK: exposure 20h is above 80% of RPO 1d (bronze), since ${progress.checkedAt} (the last complete binlog archive run)`);
+    expect(risk.stdout).toContain(
+      `logical: AT RISK: exposure 20h is above 80% of RPO 1d (bronze), since ${progress.checkedAt} (the last complete binlog archive run)`,
+    );
     const json = await drctl(["status", "-f", spec, "logical", "--now", after(25), "--json"]);
     expect(json.code).toBe(7);
-    const report = JSON.parse(json.stdout) as { state: string; datasets: { dataset: string; state: string; exposureSeconds: number; lastDrill: { result: string } }[] };
+    const report = JSON.parse(json.stdout) as {
+      state: string;
+      datasets: { dataset: string; state: string; exposureSeconds: number; lastDrill: { result: string } }[];
+    };
     expect(report.state).toBe("BREACHED");
-    expect(report.datasets[0]).toMatchObject({ dataset: "logical", state: "BREACHED", exposureSeconds: 25 * 3600, lastDrill: { result: "ok" } });
+    expect(report.datasets[0]).toMatchObject({
+      dataset: "logical",
+      state: "BREACHED",
+      exposureSeconds: 25 * 3600,
+      lastDrill: { result: "ok" },
+    });
   });
 
   it("plan's RTO proof now uses what the newest verified drill measured; every dataset verified, nothing left to apply", async () => {
     const rec = (await drills()).find((d) => d.drill === "logical-latest" && d.verified)!;
     const r = await drctl(["plan", "-f", spec, "--json"]);
-    const plan = JSON.parse(r.stdout) as { proofs: { dataset: string; rto: { basis: string; estimated: boolean } }[]; resources: { address: string; action: string }[] };
+    const plan = JSON.parse(r.stdout) as {
+      proofs: { dataset: string; rto: { basis: string; estimated: boolean } }[];
+      resources: { address: string; action: string }[];
+    };
     const proof = plan.proofs.find((p) => p.dataset === "logical")!;
     expect(proof.rto.estimated).toBe(false);
-    expect(proof.rto.basis).toMatch(new RegExp(`: the drill of ${rec.startedAt} restored and verified \\S+ [kMG]?B in ${rec.rto!.measuredSeconds.toFixed(1)}s, start-up included`));
+    expect(proof.rto.basis).toMatch(
+      new RegExp(
+        `: the drill of ${rec.startedAt} restored and verified \\S+ [kMG]?B in ${rec.rto!.measuredSeconds.toFixed(1)}s, start-up included`,
+      ),
+    );
     // the physical dataset's only drill so far is apply's verification
     const verification = (await drills()).find((d) => d.drill === "verification.physical")!;
-    expect(plan.proofs.find((p) => p.dataset === "physical")!.rto.basis).toContain(`the drill of ${verification.startedAt} restored`);
-    expect(plan.resources.filter((x) => x.address.startsWith("verification.")).map((x) => [x.address, x.action])).toEqual([
+    expect(plan.proofs.find((p) => p.dataset === "physical")!.rto.basis).toContain(
+      `the drill of ${verification.startedAt} restored`,
+    );
+    expect(
+      plan.resources.filter((x) => x.address.startsWith("verification.")).map((x) => [x.address, x.action]),
+    ).toEqual([
       ["verification.logical", "no-op"],
       ["verification.physical", "no-op"],
       ["verification.tight", "no-op"],
@@ -188,20 +253,30 @@ describe("drctl drill run", () => {
     expect(r.stderr).toMatch(/RTO measured \d+\.\ds > target 1s \(instant\): MISSED/);
     expect(r.stdout).toMatch(/drill tight verified the data but MISSED the tier: .*RTO \d+\.\ds \(target 1s, MISSED\)/);
     const rec = (await drills()).at(-1)!;
-    expect(rec).toMatchObject({ drill: "tight", result: "target-missed", verified: true, rto: { targetSeconds: 1, met: false } });
+    expect(rec).toMatchObject({
+      drill: "tight",
+      result: "target-missed",
+      verified: true,
+      rto: { targetSeconds: 1, met: false },
+    });
   }, 180_000);
 
   it("a drill query that returns something else fails the drill: exit 5, the query named", async () => {
     const r = await drctl(["drill", "run", "-f", spec, "wrong-query"], { env });
     expect(r.code, r.stdout + r.stderr).toBe(5);
-    expect(r.stdout).toMatch(/FAIL {2}\[target\] query: SELECT COUNT\(\*\) FROM uni.grades: returned 5, expected = 999/);
+    expect(r.stdout).toMatch(
+      /FAIL {2}\[target\] query: SELECT COUNT\(\*\) FROM uni.grades: returned 5, expected = 999/,
+    );
     expect(r.stdout).toMatch(/drill wrong-query FAILED: 1 check\(s\) failed/);
   }, 180_000);
 
   describe("a broken set", () => {
     const newestSet = () => {
       const sets = join(repo, "sets", "logical");
-      const id = readdirSync(sets).filter((n) => n.includes("-full-")).sort().at(-1)!;
+      const id = readdirSync(sets)
+        .filter((n) => n.includes("-full-"))
+        .sort()
+        .at(-1)!;
       return join(sets, id);
     };
 
@@ -215,7 +290,9 @@ describe("drctl drill run", () => {
       try {
         const r = await drctl(["drill", "run", "-f", spec, "logical-latest"], { env });
         expect(r.code, r.stdout + r.stderr).toBe(5);
-        expect(r.stdout).toMatch(/FAIL {2}\[set point\] restore: the stored bytes differ from their manifests: set \S+ file dump\.sql\S*: sha256 /);
+        expect(r.stdout).toMatch(
+          /FAIL {2}\[set point\] restore: the stored bytes differ from their manifests: set \S+ file dump\.sql\S*: sha256 /,
+        );
         const rec = (await drills()).at(-1)!;
         expect(rec).toMatchObject({ result: "failed", verified: false });
       } finally {
@@ -243,12 +320,22 @@ describe("drctl drill run", () => {
       try {
         const r = await drctl(["drill", "run", "-f", spec, "logical-latest"], { env });
         expect(r.code, r.stdout + r.stderr).toBe(5);
-        expect(r.stdout).toContain("FAIL  [set point] tables present: 1 of 2 table(s) the set holds are missing after the restore: uni.exam `s` ü");
-        expect(r.stdout).toContain("FAIL  [set point] row counts: 1 table(s) differ from the reference figures: uni.exam `s` ü: missing (reference 2 rows)");
-        expect(r.stdout).toContain("FAIL  [set point] CHECK TABLE: 1 table(s) failed CHECK TABLE: uni.exam `s` ü (Table 'uni.exam `s` ü' doesn't exist)");
+        expect(r.stdout).toContain(
+          "FAIL  [set point] tables present: 1 of 2 table(s) the set holds are missing after the restore: uni.exam `s` ü",
+        );
+        expect(r.stdout).toContain(
+          "FAIL  [set point] row counts: 1 table(s) differ from the reference figures: uni.exam `s` ü: missing (reference 2 rows)",
+        );
+        expect(r.stdout).toContain(
+          "FAIL  [set point] CHECK TABLE: 1 table(s) failed CHECK TABLE: uni.exam `s` ü (Table 'uni.exam `s` ü' doesn't exist)",
+        );
         // the binlog's UPDATE of that table cannot be replayed either: named, not hidden
-        expect(r.stdout).toMatch(/FAIL {2}\[target\] restore: stage mariadb exited 1: .*Table 'uni\.exam `s` ü' doesn't exist/s);
-        expect(r.stdout).toMatch(/drill logical-latest FAILED: 4 check\(s\) failed on \S+-full-\S+ \(dataset logical\)/);
+        expect(r.stdout).toMatch(
+          /FAIL {2}\[target\] restore: stage mariadb exited 1: .*Table 'uni\.exam `s` ü' doesn't exist/s,
+        );
+        expect(r.stdout).toMatch(
+          /drill logical-latest FAILED: 4 check\(s\) failed on \S+-full-\S+ \(dataset logical\)/,
+        );
         expect((await drills()).at(-1)).toMatchObject({ result: "failed", verified: false });
       } finally {
         writeFileSync(file, original);
@@ -265,7 +352,10 @@ describe("drctl drill run", () => {
   });
 
   it("a drill SIGKILLed mid-restore leaves its sandbox running; the next restore or drill stops it and removes its files", async () => {
-    const child = spawn(process.execPath, [distCli, "drill", "run", "-f", spec, "tight"], { env: { ...process.env, ...env }, stdio: "ignore" });
+    const child = spawn(process.execPath, [distCli, "drill", "run", "-f", spec, "tight"], {
+      env: { ...process.env, ...env },
+      stdio: "ignore",
+    });
     let orphan: string | undefined;
     for (let i = 0; i < 600 && !orphan; i++) {
       orphan = sandboxProcesses()[0];
@@ -280,7 +370,9 @@ describe("drctl drill run", () => {
     expect(scratch).toHaveLength(1);
     const r = await drctl(["drill", "run", "-f", spec, "logical-latest"], { env });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`removed a sandbox and scratch files left by a killed restore or drill (pid ${child.pid}): ${join(tmp, scratch[0]!)}`);
+    expect(r.stderr).toContain(
+      `removed a sandbox and scratch files left by a killed restore or drill (pid ${child.pid}): ${join(tmp, scratch[0]!)}`,
+    );
     expect(sandboxProcesses()).toEqual([]);
     expect(readdirSync(tmp).filter((n) => n.startsWith("drctl-restore-"))).toEqual([]);
   }, 180_000);
@@ -294,13 +386,31 @@ describe("drctl evidence export / verify (on the drills above)", () => {
     const r = await drctl(["evidence", "export", "-f", spec, "--since", "1d", "--out", bundle]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     keptHead = /--expect-head (\d+:[0-9a-f]{64})/.exec(r.stdout)![1]!;
-    for (const f of ["evidence.json", "report.md", "report.html", "journal.jsonl", "spec.yaml", "runbook/logical.md", "runbook/logical.html"]) expect(existsSync(join(bundle, f)), f).toBe(true);
+    for (const f of [
+      "evidence.json",
+      "report.md",
+      "report.html",
+      "journal.jsonl",
+      "spec.yaml",
+      "runbook/logical.md",
+      "runbook/logical.html",
+    ])
+      expect(existsSync(join(bundle, f)), f).toBe(true);
     const v = await drctl(["evidence", "verify", bundle]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
 
-    const dom = execFileSync("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", `file://${join(bundle, "report.html")}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 60_000 });
+    const dom = execFileSync(
+      "chromium",
+      ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", `file://${join(bundle, "report.html")}`],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 60_000 },
+    );
     // what the page shows, as text, row by row
-    const rows = [...dom.matchAll(/<tr(?: class="(\w+)")?>([\s\S]*?)<\/tr>/g)].map((m) => ({ cls: m[1], cells: [...m[2]!.matchAll(/<t[dh]>([\s\S]*?)<\/t[dh]>/g)].map((c) => c[1]!.replace(/&amp;/g, "&").replace(/&gt;/g, ">")) }));
+    const rows = [...dom.matchAll(/<tr(?: class="(\w+)")?>([\s\S]*?)<\/tr>/g)].map((m) => ({
+      cls: m[1],
+      cells: [...m[2]!.matchAll(/<t[dh]>([\s\S]*?)<\/t[dh]>/g)].map((c) =>
+        c[1]!.replace(/&amp;/g, "&").replace(/&gt;/g, ">"),
+      ),
+    }));
     const recs = await drills();
     const passed = recs.find((d) => d.drill === "logical-latest" && d.result === "ok")!;
     const passedRow = rows.find((r) => r.cells[0] === passed.startedAt)!;
@@ -311,13 +421,19 @@ describe("drctl evidence export / verify (on the drills above)", () => {
     const missed = recs.find((d) => d.drill === "tight")!;
     const missedRow = rows.find((r) => r.cells[0] === missed.startedAt)!;
     expect(missedRow.cells).toContain("data verified, target MISSED");
-    expect(missedRow.cells.join(" ")).toContain(`${missed.rto!.measuredSeconds.toFixed(1)}s measured / 1s target: MISSED`);
+    expect(missedRow.cells.join(" ")).toContain(
+      `${missed.rto!.measuredSeconds.toFixed(1)}s measured / 1s target: MISSED`,
+    );
     // the broken set's drill: failed, and what failed
-    const broken = recs.filter((d) => d.result === "failed" && d.failures.some((f) => f.includes("tables present"))).at(-1)!;
+    const broken = recs
+      .filter((d) => d.result === "failed" && d.failures.some((f) => f.includes("tables present")))
+      .at(-1)!;
     const brokenRow = rows.find((r) => r.cells[0] === broken.startedAt)!;
     expect(brokenRow.cls).toBe("fail");
     expect(brokenRow.cells).toContain("FAILED");
-    expect(brokenRow.cells.join(" ")).toContain("tables present: 1 of 2 table(s) the set holds are missing after the restore: uni.exam `s` ü");
+    expect(brokenRow.cells.join(" ")).toContain(
+      "tables present: 1 of 2 table(s) the set holds are missing after the restore: uni.exam `s` ü",
+    );
     for (const name of ["Dataset logical", "Dataset physical", "Dataset tight"]) expect(dom).toContain(`>${name}</h2>`);
   }, 120_000);
 
@@ -328,7 +444,10 @@ describe("drctl evidence export / verify (on the drills above)", () => {
     const lines = readFileSync(file, "utf8").split("\n");
     const i = lines.findIndex((l) => l.includes('"kind":"drill"') && l.includes('"result":"failed"'));
     const seq = (JSON.parse(lines[i]!) as { seq: number }).seq;
-    writeFileSync(file, [...lines.slice(0, i), lines[i]!.replace('"result":"failed"', '"result":"ok"'), ...lines.slice(i + 1)].join("\n"));
+    writeFileSync(
+      file,
+      [...lines.slice(0, i), lines[i]!.replace('"result":"failed"', '"result":"ok"'), ...lines.slice(i + 1)].join("\n"),
+    );
     const v = await drctl(["evidence", "verify", copy]);
     expect(v.code).toBe(5);
     expect(v.stdout).toContain(`journal.jsonl: record seq ${seq} (line ${i + 1}) was modified`);
@@ -367,7 +486,8 @@ describe("drctl evidence export / verify (on the drills above)", () => {
         .map((l) => {
           const rec = JSON.parse(l) as { prev: string; kind: string; data: Record<string, unknown> };
           rec.prev = prev;
-          if (rec.kind === "drill" && rec.data.result === "failed") Object.assign(rec.data, { result: "ok", verified: true, failures: [] });
+          if (rec.kind === "drill" && rec.data.result === "failed")
+            Object.assign(rec.data, { result: "ok", verified: true, failures: [] });
           const text = JSON.stringify(rec);
           prev = createHash("sha256").update(text).digest("hex");
           return text;
@@ -381,9 +501,25 @@ describe("drctl evidence export / verify (on the drills above)", () => {
       expect((await drctl(["evidence", "verify", second])).code).toBe(0); // consistent with itself
       const v = await drctl(["evidence", "verify", second, "--expect-head", keptHead]);
       expect(v.code).toBe(5);
-      expect(v.stdout).toMatch(new RegExp(`record ${keptHead.split(":")[0]} is not the one the expected head names: .* the journal was rewritten since that head was taken`));
+      expect(v.stdout).toMatch(
+        new RegExp(
+          `record ${keptHead.split(":")[0]} is not the one the expected head names: .* the journal was rewritten since that head was taken`,
+        ),
+      );
       // the untouched first bundle still verifies against its own head
-      expect((await drctl(["evidence", "verify", bundle, "--expect-head", `${Number(keptHead.split(":")[0]) - 1}:${createHash("sha256").update(original.split("\n")[Number(keptHead.split(":")[0]) - 2]!).digest("hex")}`])).code).toBe(0);
+      expect(
+        (
+          await drctl([
+            "evidence",
+            "verify",
+            bundle,
+            "--expect-head",
+            `${Number(keptHead.split(":")[0]) - 1}:${createHash("sha256")
+              .update(original.split("\n")[Number(keptHead.split(":")[0]) - 2]!)
+              .digest("hex")}`,
+          ])
+        ).code,
+      ).toBe(0);
     } finally {
       writeFileSync(live, original);
       writeFileSync(join(state, "journal.head"), headOriginal);
@@ -399,7 +535,9 @@ describe("drctl evidence export / verify (on the drills above)", () => {
       const r = await drctl(["evidence", "export", "-f", spec, "--out", out]);
       expect(r.code).toBe(5);
       expect(r.stderr).toMatch(/the journal in .* fails its chain check: record seq \d+ \(line \d+\) was modified/);
-      expect(readdirSync(dir).filter((n) => n.startsWith("evidence-refused") || n.startsWith(".evidence-refused"))).toEqual([]);
+      expect(
+        readdirSync(dir).filter((n) => n.startsWith("evidence-refused") || n.startsWith(".evidence-refused")),
+      ).toEqual([]);
     } finally {
       writeFileSync(live, original);
     }
@@ -411,7 +549,9 @@ describe("drctl evidence export / verify (on the drills above)", () => {
     expect(r.code, r.stderr).toBe(0);
     const md = readFileSync(join(out, "logical.md"), "utf8");
     expect(md).toContain("# Disaster-recovery runbook: drill / logical");
-    expect(md).toContain(`drctl restore -f ${spec} logical --to latest --before 'DROP TABLE grades' --target db1 --tables uni.grades --yes`);
+    expect(md).toContain(
+      `drctl restore -f ${spec} logical --to latest --before 'DROP TABLE grades' --target db1 --tables uni.grades --yes`,
+    );
     expect(md).toMatch(/\| bronze \| 1d \| 4h \| \S+ at \S+: \S+ \|/);
     expect(readFileSync(join(out, "logical.html"), "utf8")).toContain("<h2>Scenario: a table was dropped</h2>");
   });

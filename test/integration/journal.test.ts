@@ -2,7 +2,15 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { appendJournal, GENESIS, headFile, journalFile, readJournal, sha256, verifyJournal } from "../../src/state/journal.js";
+import {
+  appendJournal,
+  GENESIS,
+  headFile,
+  journalFile,
+  readJournal,
+  sha256,
+  verifyJournal,
+} from "../../src/state/journal.js";
 import { tempDir } from "../helpers/temp.js";
 
 const root = tempDir();
@@ -42,7 +50,9 @@ describe("journal", () => {
     const v = await verifyJournal(dir);
     expect(v.ok).toBe(false);
     expect(v.problems[0]).toMatchObject({ seq: 3, line: 3 });
-    expect(v.problems[0]!.message).toBe("record seq 3 (line 3) was modified: its sha256 no longer matches the one record seq 4 stored");
+    expect(v.problems[0]!.message).toBe(
+      "record seq 3 (line 3) was modified: its sha256 no longer matches the one record seq 4 stored",
+    );
   });
 
   it("names an edited newest record (caught by journal.head)", async () => {
@@ -51,7 +61,10 @@ describe("journal", () => {
     ls[4] = ls[4]!.replace('"i":5', '"i":6');
     writeLines(ls);
     const v = await verifyJournal(dir);
-    expect(v.problems[0]).toMatchObject({ seq: 5, message: "record seq 5 (line 5, the newest) was modified: its sha256 no longer matches journal.head" });
+    expect(v.problems[0]).toMatchObject({
+      seq: 5,
+      message: "record seq 5 (line 5, the newest) was modified: its sha256 no longer matches journal.head",
+    });
   });
 
   it("names a deleted record", async () => {
@@ -76,7 +89,11 @@ describe("journal", () => {
     [ls[1], ls[2]] = [ls[2]!, ls[1]!];
     writeLines(ls);
     const v = await verifyJournal(dir);
-    expect(v.problems[0]).toMatchObject({ line: 2, seq: 2, message: "records were reordered: line 2 holds seq 3, but seq 2 belongs there (found at line 3)" });
+    expect(v.problems[0]).toMatchObject({
+      line: 2,
+      seq: 2,
+      message: "records were reordered: line 2 holds seq 3, but seq 2 belongs there (found at line 3)",
+    });
   });
 
   it("names a duplicated record", async () => {

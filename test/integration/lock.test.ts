@@ -44,7 +44,11 @@ describe("lock", () => {
     const err = await acquireLock(path, { purpose: "apply for project shop" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DrError);
     expect((err as DrError).kind).toBe("locked");
-    expect((err as DrError).message).toMatch(new RegExp(`^apply for project shop is locked by pid ${h.pid} on .+ \\(drctl backup shop \\(test holder\\)\\), since \\d{4}-`));
+    expect((err as DrError).message).toMatch(
+      new RegExp(
+        `^apply for project shop is locked by pid ${h.pid} on .+ \\(drctl backup shop \\(test holder\\)\\), since \\d{4}-`,
+      ),
+    );
     // waiting does not bypass it either
     const started = Date.now();
     const waited = await acquireLock(path, { waitMs: 700 }).catch((e: unknown) => e);

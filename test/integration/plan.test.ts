@@ -17,14 +17,22 @@ const dir = tempDir("drctl-plan-");
 let off: Sandbox; // log_bin OFF
 let on: Sandbox; // log_bin ON, ROW, sync_binlog=1
 
-
 function writeSpec(name: string, s: Sandbox, extraServers = "", tier = "{ rpo: 2d, rto: 1h }"): string {
-  return writeSpecFile({ project: name, root: join(dir, name), sandbox: s, extraServers, tier, databases: ["university", "dr_ünïcode"] }).file;
+  return writeSpecFile({
+    project: name,
+    root: join(dir, name),
+    sandbox: s,
+    extraServers,
+    tier,
+    databases: ["university", "dr_ünïcode"],
+  }).file;
 }
 
 async function seed(s: Sandbox): Promise<void> {
   const c = await s.connectRoot();
-  await c.query("CREATE DATABASE university; CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)); INSERT INTO university.grades VALUES (1, 'A');");
+  await c.query(
+    "CREATE DATABASE university; CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)); INSERT INTO university.grades VALUES (1, 'A');",
+  );
   await c.query("CREATE DATABASE `dr_ünïcode`; CREATE TABLE `dr_ünïcode`.`tbl with space` (id INT PRIMARY KEY);");
   await c.end();
 }
@@ -49,7 +57,8 @@ describe("drctl plan", () => {
     expect(out).toContain('~ log_bin: "OFF" → "ON"  (restart required)');
     expect(out).toContain('~ binlog_format: "MIXED" → "ROW"');
     expect(out).toContain("+ repository.local  (create)");
-    for (const job of ["full", "binlog", "prune"]) expect(out).toContain(`+ schedule.dataset.university.${job}  (create)`);
+    for (const job of ["full", "binlog", "prune"])
+      expect(out).toContain(`+ schedule.dataset.university.${job}  (create)`);
     expect(out).toContain("+ verification.university  (create)");
     expect(out).toContain("no drill has verified this dataset yet");
     expect(out).toMatch(/^Plan: 5 to add, 1 to change, 0 to destroy\. 1 restart\(s\) required\./m);
@@ -67,9 +76,14 @@ describe("drctl plan", () => {
     writeFileSync(join(root, "90-drctl.cnf"), binlog.textAfter!);
     mkdirSync(join(root, "repo"), { mode: 0o700 });
     writeFileSync(join(root, "repo", ".drctl-repository.json"), JSON.stringify({ project: "matching", id: "test" }));
-    const lines = first.resources.filter((x) => x.kind === "schedule").flatMap((x) => [`# drctl:${x.address}`, x.textAfter!]);
+    const lines = first.resources
+      .filter((x) => x.kind === "schedule")
+      .flatMap((x) => [`# drctl:${x.address}`, x.textAfter!]);
     mkdirSync(join(root, "cron.d"));
-    writeFileSync(join(root, "cron.d", "drctl-matching"), ["# a line of someone else's", "# BEGIN drctl matching", ...lines, "# END drctl matching", ""].join("\n"));
+    writeFileSync(
+      join(root, "cron.d", "drctl-matching"),
+      ["# a line of someone else's", "# BEGIN drctl matching", ...lines, "# END drctl matching", ""].join("\n"),
+    );
     // all that is left is the proof: a first backup restored and verified
     const pending = await drctl(["plan", "-f", spec, "--detailed-exitcode"]);
     expect(pending.code).toBe(2);
@@ -85,16 +99,24 @@ describe("drctl plan", () => {
 
   it("one server down: the rest is still planned, the unreachable one is named, exit 1", async () => {
     const dead = await freePort();
-    const spec = writeSpec("onedown", on, `  db9: { host: 127.0.0.1, port: ${dead}, credentials: ${on.clientOptionFile} }`);
+    const spec = writeSpec(
+      "onedown",
+      on,
+      `  db9: { host: 127.0.0.1, port: ${dead}, credentials: ${on.clientOptionFile} }`,
+    );
     const r = await drctl(["plan", "-f", spec, "--detailed-exitcode"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("+ schedule.dataset.university.full  (create)");
-    expect(r.stdout).toMatch(new RegExp(`error +cannot connect to server db9 \\(127\\.0\\.0\\.1:${dead}\\): .*ECONNREFUSED`));
+    expect(r.stdout).toMatch(
+      new RegExp(`error +cannot connect to server db9 \\(127\\.0\\.0\\.1:${dead}\\): .*ECONNREFUSED`),
+    );
   });
 
   it("names each privilege the backup account lacks", async () => {
     const c = await on.connectRoot();
-    await c.query("CREATE USER 'weak'@'127.0.0.1' IDENTIFIED BY 'weak-pw-123'; GRANT SELECT, RELOAD ON *.* TO 'weak'@'127.0.0.1'");
+    await c.query(
+      "CREATE USER 'weak'@'127.0.0.1' IDENTIFIED BY 'weak-pw-123'; GRANT SELECT, RELOAD ON *.* TO 'weak'@'127.0.0.1'",
+    );
     await c.end();
     const cnf = join(dir, "weak.cnf");
     writeFileSync(cnf, "[client]\nuser=weak\npassword=weak-pw-123\n", { mode: 0o600 });
@@ -102,8 +124,12 @@ describe("drctl plan", () => {
     writeFileSync(spec, readFileSync(spec, "utf8").replace(on.clientOptionFile, cnf));
     const r = await drctl(["plan", "-f", spec]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`university: the account in ${cnf} lacks SHOW VIEW, TRIGGER, LOCK TABLES, EVENT, BINLOG MONITOR on db1, which mysqldump needs`);
-    expect(r.stdout).toContain(`university: the account in ${cnf} lacks REPLICATION SLAVE on db1, which binlog archiving needs`);
+    expect(r.stdout).toContain(
+      `university: the account in ${cnf} lacks SHOW VIEW, TRIGGER, LOCK TABLES, EVENT, BINLOG MONITOR on db1, which mysqldump needs`,
+    );
+    expect(r.stdout).toContain(
+      `university: the account in ${cnf} lacks REPLICATION SLAVE on db1, which binlog archiving needs`,
+    );
   });
 
   it("--json validates against schemas/plan.schema.json, -out saves it, and no output holds the password", async () => {
@@ -118,6 +144,7 @@ describe("drctl plan", () => {
     expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(plan);
     const password = clientOptions(off.clientOptionFile).password!;
     const text = await drctl(["plan", "-f", spec]);
-    for (const s of [r.stdout, r.stderr, text.stdout, text.stderr, readFileSync(out, "utf8")]) expect(s).not.toContain(password);
+    for (const s of [r.stdout, r.stderr, text.stdout, text.stderr, readFileSync(out, "utf8")])
+      expect(s).not.toContain(password);
   });
 });

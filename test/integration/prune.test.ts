@@ -18,7 +18,10 @@ const spec = join(dir, "drctl.yaml");
 let db: Sandbox;
 const EMPTY = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-function put(parent: string, m: Partial<BackupManifest> & Pick<BackupManifest, "id" | "kind" | "startedAt" | "consistentPoint">) {
+function put(
+  parent: string,
+  m: Partial<BackupManifest> & Pick<BackupManifest, "id" | "kind" | "startedAt" | "consistentPoint">,
+) {
   const d = join(parent, m.id);
   mkdirSync(d, { recursive: true });
   writeFileSync(join(d, "payload.zst"), "");
@@ -50,7 +53,15 @@ beforeAll(async () => {
       repo,
       server: { port: db.port, credentials: db.clientOptionFile },
       cronFile: join(dir, "cron"),
-      datasets: { ds: { databases: ["ds"], method: "mariadb-backup", incremental: "mariadb-backup", binlog: true, retention: "{ full: { daily: 2 }, binlogs: 2d }" } },
+      datasets: {
+        ds: {
+          databases: ["ds"],
+          method: "mariadb-backup",
+          incremental: "mariadb-backup",
+          binlog: true,
+          retention: "{ full: { daily: 2 }, binlogs: 2d }",
+        },
+      },
     }),
   );
   // the repository as apply leaves it (apply has its own tests, and its first backup would be a
@@ -60,15 +71,42 @@ beforeAll(async () => {
   // fulls at 02:00 on 20–23 Nov (binlog file = day), an incremental at 14:00 each day, one binlog per half day
   const sets = join(repo, "sets", "ds");
   for (const d of [20, 21, 22, 23]) {
-    put(sets, { id: `202611${d}T020000Z-full-00000${d - 20}`, kind: "full", dataset: "ds", startedAt: `2026-11-${d}T02:00:00.000Z`, consistentPoint: { file: bin(d * 2), position: 100 } });
-    put(sets, { id: `202611${d}T140000Z-incremental-00000${d - 20}`, kind: "incremental", dataset: "ds", startedAt: `2026-11-${d}T14:00:00.000Z`, consistentPoint: { file: bin(d * 2 + 1), position: 100 }, parent: `202611${d}T020000Z-full-00000${d - 20}` });
+    put(sets, {
+      id: `202611${d}T020000Z-full-00000${d - 20}`,
+      kind: "full",
+      dataset: "ds",
+      startedAt: `2026-11-${d}T02:00:00.000Z`,
+      consistentPoint: { file: bin(d * 2), position: 100 },
+    });
+    put(sets, {
+      id: `202611${d}T140000Z-incremental-00000${d - 20}`,
+      kind: "incremental",
+      dataset: "ds",
+      startedAt: `2026-11-${d}T14:00:00.000Z`,
+      consistentPoint: { file: bin(d * 2 + 1), position: 100 },
+      parent: `202611${d}T020000Z-full-00000${d - 20}`,
+    });
   }
   const binlogs = join(repo, "binlogs", "db1");
   for (let n = 40; n <= 47; n++) {
     const day = Math.floor(n / 2);
     const start = `2026-11-${day}T${n % 2 ? "12" : "00"}:00:00.000Z`;
     const end = `2026-11-${day}T${n % 2 ? "23:59:59" : "11:59:59"}.000Z`;
-    put(binlogs, { id: `202611${day}T${n % 2 ? "23" : "11"}5959Z-binlog-${String(n).padStart(8, "0")}`, kind: "binlog", startedAt: end, consistentPoint: { file: bin(n), position: 900 }, binlog: { file: bin(n), sequence: n, basename: "b", startPosition: 4, endPosition: 900, firstEventAt: start, lastEventAt: end } });
+    put(binlogs, {
+      id: `202611${day}T${n % 2 ? "23" : "11"}5959Z-binlog-${String(n).padStart(8, "0")}`,
+      kind: "binlog",
+      startedAt: end,
+      consistentPoint: { file: bin(n), position: 900 },
+      binlog: {
+        file: bin(n),
+        sequence: n,
+        basename: "b",
+        startPosition: 4,
+        endPosition: 900,
+        firstEventAt: start,
+        lastEventAt: end,
+      },
+    });
   }
 }, 120_000);
 
@@ -114,7 +152,9 @@ describe("drctl prune", () => {
     await held.release();
     expect(locked.code).toBe(4);
     expect(locked.stderr).toContain("drctl backup ds");
-    const drill = await acquireLock(join(state, "locks", "dataset.ds.drill.lock"), { command: "drctl drill run weekly" });
+    const drill = await acquireLock(join(state, "locks", "dataset.ds.drill.lock"), {
+      command: "drctl drill run weekly",
+    });
     const drilling = await drctl(["prune", "-f", spec, "ds", "--now", now]);
     await drill.release();
     expect(drilling.code).toBe(4);
@@ -132,7 +172,12 @@ describe("drctl prune", () => {
     const r = await drctl(["prune", "-f", spec, "ds", "--now", now]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split("\n")[0]).toBe("prune ds: 8 set(s) deleted, 8 kept, 0 B freed");
-    expect(readdirSync(join(repo, "sets", "ds")).sort()).toEqual(["20261122T020000Z-full-000002", "20261122T140000Z-incremental-000002", "20261123T020000Z-full-000003", "20261123T140000Z-incremental-000003"]);
+    expect(readdirSync(join(repo, "sets", "ds")).sort()).toEqual([
+      "20261122T020000Z-full-000002",
+      "20261122T140000Z-incremental-000002",
+      "20261123T020000Z-full-000003",
+      "20261123T140000Z-incremental-000003",
+    ]);
     expect(existsSync(join(repo, "binlogs", "db1", "20261121T235959Z-binlog-00000043"))).toBe(false);
     expect(existsSync(join(repo, "binlogs", "db1", "20261122T115959Z-binlog-00000044"))).toBe(true);
     const job = (await readJournal(state)).filter((j) => j.kind === "job" && j.data.command === "prune").at(-1)!;

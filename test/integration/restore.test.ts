@@ -28,11 +28,17 @@ async function sql(s: string) {
 }
 
 /** Restores with --keep, runs queries in the kept sandbox, tears it down. */
-async function restoredQuery(dataset: string, args: string[], queries: string[]): Promise<{ rows: string[]; stdout: string }> {
+async function restoredQuery(
+  dataset: string,
+  args: string[],
+  queries: string[],
+): Promise<{ rows: string[]; stdout: string }> {
   const r = await drctl(["restore", "-f", spec, dataset, ...args, "--keep"], { env });
   expect(r.code, r.stderr + r.stdout).toBe(0);
   const cnf = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
-  const rows = queries.map((q) => execFileSync("mariadb", [`--defaults-file=${cnf}`, "-N", "-e", q], { encoding: "utf8" }).trim());
+  const rows = queries.map((q) =>
+    execFileSync("mariadb", [`--defaults-file=${cnf}`, "-N", "-e", q], { encoding: "utf8" }).trim(),
+  );
   expect((await drctl(["sandbox", "down", "--name", `restore-${dataset}`], { env })).code).toBe(0);
   return { rows, stdout: r.stdout };
 }
@@ -42,7 +48,9 @@ async function restoredIds(dataset: string, to: string): Promise<{ ids: number[]
   const r = await drctl(["restore", "-f", spec, dataset, "--to", to, "--keep"], { env });
   expect(r.code, r.stderr + r.stdout).toBe(0);
   const cnf = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
-  const out = execFileSync("mariadb", [`--defaults-file=${cnf}`, "-N", "-e", "SELECT id FROM uni.grades ORDER BY id"], { encoding: "utf8" });
+  const out = execFileSync("mariadb", [`--defaults-file=${cnf}`, "-N", "-e", "SELECT id FROM uni.grades ORDER BY id"], {
+    encoding: "utf8",
+  });
   expect((await drctl(["sandbox", "down", "--name", `restore-${dataset}`], { env })).code).toBe(0);
   return { ids: out.trim().split("\n").map(Number), stdout: r.stdout };
 }
@@ -101,7 +109,9 @@ describe("drctl restore --to", () => {
 
     const r = await restoredIds("logical", between);
     expect(r.ids).toEqual([1, 2, 3, 10, 15]);
-    expect(r.stdout).toMatch(/replayed: 2 transaction\(s\) from mariadb-bin\.\d+:\d+ \(GTID 0-\d+-\d+\) to GTID 0-\d+-\d+ written /);
+    expect(r.stdout).toMatch(
+      /replayed: 2 transaction\(s\) from mariadb-bin\.\d+:\d+ \(GTID 0-\d+-\d+\) to GTID 0-\d+-\d+ written /,
+    );
     expect((await restoredIds("logical", "latest")).ids).toEqual([1, 2, 3, 10, 15, 20, 25]);
   }, 180_000);
 
@@ -121,10 +131,14 @@ describe("drctl restore --to", () => {
     expect(r.code).toBe(3);
     const reach = /is later than the last archive run that left nothing behind \((\S+)\)/.exec(r.stderr)?.[1];
     expect(reach, r.stderr).toBeDefined();
-    const progress = JSON.parse(readFileSync(join(dir, "repo", "binlogs", "db1", "progress.json"), "utf8")) as { checkedAt: string };
+    const progress = JSON.parse(readFileSync(join(dir, "repo", "binlogs", "db1", "progress.json"), "utf8")) as {
+      checkedAt: string;
+    };
     expect(reach).toBe(progress.checkedAt);
     expect(r.stderr).toContain(`the newest time that can be reached is ${progress.checkedAt}`);
-    const jobs = (await readJournal(join(dir, "state"))).filter((j) => j.kind === "job" && j.data.command === "restore");
+    const jobs = (await readJournal(join(dir, "state"))).filter(
+      (j) => j.kind === "job" && j.data.command === "restore",
+    );
     expect(jobs.map((j) => j.data.exitCode)).toEqual([0, 0, 0, 0, 3]);
   }, 60_000);
 
@@ -146,19 +160,33 @@ describe("drctl restore --to", () => {
     afterDrop = new Date().toISOString();
     await sql("INSERT INTO uni.grades VALUES (60, 'after the drop')");
     expect((await drctl(["binlog", "archive", "-f", spec, "db1"])).code).toBe(0);
-    const queries = ["SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.exams", "SELECT GROUP_CONCAT(CONCAT(id, ':', gpa) ORDER BY id) FROM uni.students", "SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.grades"];
+    const queries = [
+      "SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.exams",
+      "SELECT GROUP_CONCAT(CONCAT(id, ':', gpa) ORDER BY id) FROM uni.students",
+      "SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.grades",
+    ];
 
     const drop = await restoredQuery("logical", ["--to", "latest", "--before", "DROP TABLE exams"], queries);
     expect(drop.rows).toEqual(["1,2,3,4", "1:0.00,2:0.00,3:0.00", "1,2,3,10,15,20,25,50"]);
-    expect(drop.stdout).toMatch(/stopped before: DROP TABLE uni\.exams \(GTID 0-\d+-\d+, written \S+\) — not applied, nor anything after it/);
+    expect(drop.stdout).toMatch(
+      /stopped before: DROP TABLE uni\.exams \(GTID 0-\d+-\d+, written \S+\) — not applied, nor anything after it/,
+    );
     // the headline says where it stopped, never "to latest" (issue 13)
-    expect(drop.stdout).toMatch(/^restored logical to just before DROP TABLE uni\.exams \(GTID .*\) \(last applied transaction written \S+\) from /m);
+    expect(drop.stdout).toMatch(
+      /^restored logical to just before DROP TABLE uni\.exams \(GTID .*\) \(last applied transaction written \S+\) from /m,
+    );
 
-    const update = await restoredQuery("logical", ["--to", "latest", "--before", "update students set gpa = 0"], queries);
+    const update = await restoredQuery(
+      "logical",
+      ["--to", "latest", "--before", "update students set gpa = 0"],
+      queries,
+    );
     expect(update.rows).toEqual(["1,2,3,4", "1:3.10,2:2.50,3:3.90", "1,2,3,10,15,20,25"]);
     expect(update.stdout).toContain("stopped before: UPDATE uni.students SET gpa = 0");
 
-    const none = await drctl(["restore", "-f", spec, "logical", "--to", "latest", "--before", "TRUNCATE nothing"], { env });
+    const none = await drctl(["restore", "-f", spec, "logical", "--to", "latest", "--before", "TRUNCATE nothing"], {
+      env,
+    });
     expect(none.code).toBe(3);
     expect(none.stderr).toContain("matches /TRUNCATE nothing/: nothing to stop before");
   }, 240_000);
@@ -169,7 +197,15 @@ describe("drctl restore --to", () => {
     await sql("INSERT INTO outside.noise VALUES (1)"); // not in the dataset: its table is not in the sandbox
     await sql("INSERT INTO uni.grades VALUES (70, 'pair')");
     expect((await drctl(["binlog", "archive", "-f", spec, "db1"])).code).toBe(0);
-    const r = await restoredQuery("pair", ["--to", "latest"], ["SELECT GROUP_CONCAT(id) FROM shop.orders", "SELECT MAX(id) FROM uni.grades", "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'outside'"]);
+    const r = await restoredQuery(
+      "pair",
+      ["--to", "latest"],
+      [
+        "SELECT GROUP_CONCAT(id) FROM shop.orders",
+        "SELECT MAX(id) FROM uni.grades",
+        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'outside'",
+      ],
+    );
     expect(r.rows).toEqual(["7", "70", "0"]);
     expect(r.stdout).toContain("replayed: 3 transaction(s)"); // the range holds the outside one too
     expect(r.stdout).toContain("applied:  the events of uni, shop (mysqlbinlog --database, one pass each)");
@@ -189,16 +225,27 @@ describe("drctl restore --to", () => {
     const q = ["SELECT GROUP_CONCAT(CONCAT(id, ':', mark, ':', note) ORDER BY id) FROM uni.marks"];
     const ok = await restoredQuery("logical", ["--to", "latest", "--skip", "UPDATE marks SET mark = 0"], q);
     expect(ok.rows).toEqual(["1:10:,2:20:,3:30:good after,4:40:good before"]);
-    expect(ok.stdout).toMatch(/skipped:  UPDATE uni\.marks SET mark = 0 WHERE id <= 2 \(GTID 0-\d+-\d+, written \S+\) — the whole transaction/);
+    expect(ok.stdout).toMatch(
+      /skipped:  UPDATE uni\.marks SET mark = 0 WHERE id <= 2 \(GTID 0-\d+-\d+, written \S+\) — the whole transaction/,
+    );
 
     await sleep(1100);
     await sql("UPDATE uni.marks SET note = 'touches 2' WHERE id = 2");
     expect((await drctl(["binlog", "archive", "-f", spec, "db1"])).code).toBe(0);
-    const refused = await drctl(["restore", "-f", spec, "logical", "--to", "latest", "--skip", "UPDATE marks SET mark = 0"], { env });
+    const refused = await drctl(
+      ["restore", "-f", spec, "logical", "--to", "latest", "--skip", "UPDATE marks SET mark = 0"],
+      { env },
+    );
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/1 later transaction\(s\) change rows it touched/);
-    expect(refused.stderr).toMatch(/GTID 0-\d+-\d+: UPDATE uni\.marks SET note = 'touches 2' WHERE id = 2 — `uni`\.`marks` @1=2/);
-    const forced = await restoredQuery("logical", ["--to", "latest", "--skip", "UPDATE marks SET mark = 0", "--force"], q);
+    expect(refused.stderr).toMatch(
+      /GTID 0-\d+-\d+: UPDATE uni\.marks SET note = 'touches 2' WHERE id = 2 — `uni`\.`marks` @1=2/,
+    );
+    const forced = await restoredQuery(
+      "logical",
+      ["--to", "latest", "--skip", "UPDATE marks SET mark = 0", "--force"],
+      q,
+    );
     expect(forced.stdout).toContain("WARNING (--force)");
     // the later change's row image carries the skipped value back: exactly what the refusal warned about
     expect(forced.rows).toEqual(["1:10:,2:0:touches 2,3:30:good after,4:40:good before"]);
@@ -208,7 +255,9 @@ describe("drctl restore --to", () => {
     const checksums = async () => {
       const c = await db.connectRoot();
       try {
-        const [tables] = await c.query("SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('uni', 'shop', 'outside') ORDER BY 1, 2");
+        const [tables] = await c.query(
+          "SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('uni', 'shop', 'outside') ORDER BY 1, 2",
+        );
         const out: Record<string, string> = {};
         for (const { d, t } of tables as { d: string; t: string }[]) {
           const [r] = await c.query(`CHECKSUM TABLE ${qualified(d, t)} EXTENDED`);
@@ -221,7 +270,22 @@ describe("drctl restore --to", () => {
     };
     const before = await checksums();
     expect(before["uni.exams"]).toBeUndefined();
-    const args = ["restore", "-f", spec, "logical", "--to", afterDrop, "--before", "DROP TABLE exams", "--tables", "uni.exams", "--rename", "exams=exams restored`2", "--target", "db1"];
+    const args = [
+      "restore",
+      "-f",
+      spec,
+      "logical",
+      "--to",
+      afterDrop,
+      "--before",
+      "DROP TABLE exams",
+      "--tables",
+      "uni.exams",
+      "--rename",
+      "exams=exams restored`2",
+      "--target",
+      "db1",
+    ];
     const unconfirmed = await drctl(args, { env });
     expect(unconfirmed.code).toBe(3);
     expect(unconfirmed.stderr).toContain("needs confirmation: add --yes");
@@ -270,16 +334,28 @@ describe("drctl restore --to", () => {
   }, 180_000);
 
   it("--tables into the sandbox: it keeps only those tables, renamed as asked", async () => {
-    const r = await restoredQuery("logical", ["--to", between, "--tables", "uni.grades", "--rename", "grades=grades, as of then"], ["SELECT GROUP_CONCAT(TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'uni'", "SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.`grades, as of then`"]);
+    const r = await restoredQuery(
+      "logical",
+      ["--to", between, "--tables", "uni.grades", "--rename", "grades=grades, as of then"],
+      [
+        "SELECT GROUP_CONCAT(TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'uni'",
+        "SELECT GROUP_CONCAT(id ORDER BY id) FROM uni.`grades, as of then`",
+      ],
+    );
     expect(r.rows).toEqual(["grades, as of then", "1,2,3,10,15"]);
     expect(r.stdout).toContain("sandbox holds only: uni.grades, as of then");
   }, 120_000);
 
   it("a binlog deleted from the repository inside the range: refused (exit 3) naming the missing file and the newest reachable time", async () => {
-    const sets = JSON.parse((await drctl(["backups", "-f", spec, "logical", "--json"])).stdout) as { sets: { consistentPoint: { file: string } }[] };
+    const sets = JSON.parse((await drctl(["backups", "-f", spec, "logical", "--json"])).stdout) as {
+      sets: { consistentPoint: { file: string } }[];
+    };
     const file = sets.sets.at(-1)!.consistentPoint.file; // the binlog the newest set's point lies in
     const base = join(dir, "repo", "binlogs", "db1");
-    const victim = readdirSync(base).find((d) => d !== "progress.json" && JSON.parse(readFileSync(join(base, d, "manifest.json"), "utf8")).binlog.file === file)!;
+    const victim = readdirSync(base).find(
+      (d) =>
+        d !== "progress.json" && JSON.parse(readFileSync(join(base, d, "manifest.json"), "utf8")).binlog.file === file,
+    )!;
     rmSync(join(base, victim), { recursive: true });
     const r = await drctl(["restore", "-f", spec, "logical", "--to", "latest"], { env });
     expect(r.code).toBe(3);

@@ -16,7 +16,9 @@ async function variables(s: Sandbox, names: string[]): Promise<Record<string, st
   const conn = await mysql.createConnection({ ...clientOptions(s.clientOptionFile) });
   try {
     const [rows] = await conn.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN (?)", [names]);
-    return Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name, r.Value]));
+    return Object.fromEntries(
+      (rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name, r.Value]),
+    );
   } finally {
     await conn.end();
   }
@@ -34,7 +36,14 @@ describe("sandbox harness", () => {
       expect(statSync(s.clientOptionFile).mode & 0o777).toBe(0o600);
       expect(s.port).toBeGreaterThan(1024);
       expect(s.port).not.toBe(3306);
-      const v = await variables(s, ["log_bin", "binlog_format", "server_id", "port", "bind_address", "character_set_server"]);
+      const v = await variables(s, [
+        "log_bin",
+        "binlog_format",
+        "server_id",
+        "port",
+        "bind_address",
+        "character_set_server",
+      ]);
       expect(v).toEqual({
         log_bin: "ON",
         binlog_format: "ROW",
@@ -48,7 +57,9 @@ describe("sandbox harness", () => {
       const [rows] = await conn.query("SELECT Host FROM mysql.user WHERE User = 'root'");
       await conn.end();
       expect(rows).toEqual([{ Host: "localhost" }]);
-      await expect(mysql.createConnection({ host: "127.0.0.1", port: s.port, user: "root" })).rejects.toThrow(/Access denied/);
+      await expect(mysql.createConnection({ host: "127.0.0.1", port: s.port, user: "root" })).rejects.toThrow(
+        /Access denied/,
+      );
     } finally {
       await s.stop();
     }
@@ -63,9 +74,16 @@ describe("sandbox harness", () => {
 
   it("reads an extra option file after its own settings, and keeps it across a restart", async () => {
     const dropIn = join(scratch, "90-drctl.cnf");
-    writeFileSync(dropIn, renderOptionFile({ mariadbd: { "server-id": 4242, "binlog-format": "MIXED", "expire-logs-days": 3 } }));
+    writeFileSync(
+      dropIn,
+      renderOptionFile({ mariadbd: { "server-id": 4242, "binlog-format": "MIXED", "expire-logs-days": 3 } }),
+    );
     await withSandbox({ binlog: true, baseDir: scratch, extraOptionFiles: [dropIn] }, async (s) => {
-      expect(await variables(s, ["server_id", "binlog_format", "expire_logs_days"])).toEqual({ server_id: "4242", binlog_format: "MIXED", expire_logs_days: "3.000000" });
+      expect(await variables(s, ["server_id", "binlog_format", "expire_logs_days"])).toEqual({
+        server_id: "4242",
+        binlog_format: "MIXED",
+        expire_logs_days: "3.000000",
+      });
       const conn = await s.connectRoot();
       await conn.query("CREATE DATABASE keepme");
       await conn.end();
@@ -96,7 +114,9 @@ describe("sandbox harness", () => {
   it("leaves nothing behind when the server cannot start, and says why from its error log", async () => {
     const bad = join(scratch, "bad.cnf");
     writeFileSync(bad, "[mariadbd]\nno-such-option-at-all=1\n");
-    const err = await startSandbox({ baseDir: join(scratch, "bad-start"), extraOptionFiles: [bad] }).catch((e: unknown) => e as Error);
+    const err = await startSandbox({ baseDir: join(scratch, "bad-start"), extraOptionFiles: [bad] }).catch(
+      (e: unknown) => e as Error,
+    );
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toMatch(/mariadbd exited during start-up/);
     expect(err.message).toMatch(/no-such-option-at-all/);
@@ -118,13 +138,24 @@ describe("sandbox harness", () => {
 
 describe("option files", () => {
   it("round-trips hostile values exactly as the server's own parser reads them", () => {
-    const values = ['pa ss"word', "back\\slash", "hash#not-a-comment", "  spaced  ", "quote's", "tab\there", "ünïcode ✓ 表"];
+    const values = [
+      'pa ss"word',
+      "back\\slash",
+      "hash#not-a-comment",
+      "  spaced  ",
+      "quote's",
+      "tab\there",
+      "ünïcode ✓ 表",
+    ];
     const file = join(scratch, "hostile.cnf");
     const opts: Record<string, string> = {};
     values.forEach((v, i) => (opts[`opt${i}`] = v));
     writeFileSync(file, renderOptionFile({ client: opts }), { mode: 0o600 });
     // my_print_defaults is mysys' own option-file reader: what it prints is what the server and clients get
-    const printed = execFileSync("my_print_defaults", [`--defaults-file=${file}`, "client"]).toString("utf8").split("\n").filter(Boolean);
+    const printed = execFileSync("my_print_defaults", [`--defaults-file=${file}`, "client"])
+      .toString("utf8")
+      .split("\n")
+      .filter(Boolean);
     expect(printed).toEqual(values.map((v, i) => `--opt${i}=${v}`));
     const parsed = parseOptionFile(file).get("client")!;
     expect(values.map((_, i) => parsed.get(`opt${i}`))).toEqual(values);

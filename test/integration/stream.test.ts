@@ -30,10 +30,16 @@ describe("streamToFile", () => {
   });
 
   it("a producer that fails mid-way is the error, with its stderr, although zstd downstream exited 0", async () => {
-    const producer = { name: "mariadb-dump", command: "sh", args: ["-c", "seq 1 200000; echo 'mariadb-dump: Error 2013: Lost connection to server during query' >&2; exit 2"] };
+    const producer = {
+      name: "mariadb-dump",
+      command: "sh",
+      args: ["-c", "seq 1 200000; echo 'mariadb-dump: Error 2013: Lost connection to server during query' >&2; exit 2"],
+    };
     const err = await streamToFile(join(dir, "broken.zst"), { producer }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DrError);
-    expect((err as DrError).message).toBe("stage mariadb-dump exited 2: mariadb-dump: Error 2013: Lost connection to server during query");
+    expect((err as DrError).message).toBe(
+      "stage mariadb-dump exited 2: mariadb-dump: Error 2013: Lost connection to server during query",
+    );
     expect((err as DrError).meta.stage).toBe("mariadb-dump");
   });
 
@@ -47,10 +53,20 @@ describe("streamToFile", () => {
       for (const stopAt of [1, 4096, 70_000, 2_000_000]) {
         const file = join(dir, `peel-${i}-${stopAt}.zst`);
         const headFile = join(dir, `peel-${i}-${stopAt}.head`);
-        await streamToFile(file, { producer: { name: "cat", command: "cat", args: [input], peel: { file: headFile, enough: (h) => h.length >= stopAt, maxBytes: 1 << 20 } } });
+        await streamToFile(file, {
+          producer: {
+            name: "cat",
+            command: "cat",
+            args: [input],
+            peel: { file: headFile, enough: (h) => h.length >= stopAt, maxBytes: 1 << 20 },
+          },
+        });
         const head = readFileSync(headFile);
         expect(want.subarray(0, head.length).equals(head)).toBe(true);
-        expect(await decodeFile(file), `size ${size}, head stops at ${stopAt}`).toEqual({ rawBytes: size, rawSha256: sha(want) });
+        expect(await decodeFile(file), `size ${size}, head stops at ${stopAt}`).toEqual({
+          rawBytes: size,
+          rawSha256: sha(want),
+        });
       }
     }
   }, 120_000);
@@ -61,9 +77,15 @@ describe("streamToFile", () => {
     expect(readFileSync(plain).equals(expected)).toBe(true);
     expect(r.sha256).toBe(sha(expected));
     const peeled = join(dir, "peeled.raw");
-    await streamToFile(peeled, { producer: { ...seq, peel: { file: join(dir, "peeled.head"), enough: (h) => h.length > 100, maxBytes: 1 << 20 } }, compress: false });
+    await streamToFile(peeled, {
+      producer: { ...seq, peel: { file: join(dir, "peeled.head"), enough: (h) => h.length > 100, maxBytes: 1 << 20 } },
+      compress: false,
+    });
     expect(readFileSync(peeled).equals(expected)).toBe(true);
-    expect(await decodeFile(peeled, { compressed: false })).toEqual({ rawBytes: expected.length, rawSha256: sha(expected) });
+    expect(await decodeFile(peeled, { compressed: false })).toEqual({
+      rawBytes: expected.length,
+      rawSha256: sha(expected),
+    });
   });
 
   it("a producer killed by a signal is named as such", async () => {
@@ -73,9 +95,13 @@ describe("streamToFile", () => {
   });
 
   it("a tool that is not installed says so", async () => {
-    const err = (await streamToFile(join(dir, "missing.zst"), { producer: { name: "mydumper", command: "/nonexistent/mydumper", args: [] } }).catch((e: unknown) => e)) as DrError;
+    const err = (await streamToFile(join(dir, "missing.zst"), {
+      producer: { name: "mydumper", command: "/nonexistent/mydumper", args: [] },
+    }).catch((e: unknown) => e)) as DrError;
     // named before anything starts (issue 13: a missing tool used to surface as the producer's broken pipe)
-    expect(err.message).toBe("stage mydumper cannot start: /nonexistent/mydumper is not installed (not found on PATH); nothing was started");
+    expect(err.message).toBe(
+      "stage mydumper cannot start: /nonexistent/mydumper is not installed (not found on PATH); nothing was started",
+    );
     expect(err.hint).toBe("install it (Debian: apt-get install /nonexistent/mydumper)");
   });
 
@@ -97,7 +123,10 @@ describe("streamToFile", () => {
     const r = await streamToFile(file, { producer: seq, ageRecipientsFile: recipients });
     expect(readFileSync(file).subarray(0, 21).toString()).toBe("age-encryption.org/v1");
     expect(r.sha256).toBe(sha(readFileSync(file)));
-    expect(await decodeFile(file, { ageIdentityFile: id })).toEqual({ rawBytes: expected.length, rawSha256: sha(expected) });
+    expect(await decodeFile(file, { ageIdentityFile: id })).toEqual({
+      rawBytes: expected.length,
+      rawSha256: sha(expected),
+    });
     const err = (await decodeFile(file, { ageIdentityFile: other }).catch((e: unknown) => e)) as DrError;
     expect(err).toBeInstanceOf(DrError);
     expect(err.message).toMatch(/^stage age exited 1: .*no identity matched any of the recipients/);

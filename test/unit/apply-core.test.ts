@@ -45,26 +45,51 @@ describe("replaceBlock", () => {
 describe("drop-in", () => {
   it("parses options the way option files do", () => {
     const o = parseDropInOptions("[mariadbd]\nlog_bin\nsync-binlog = 1\n# x = 2\nbinlog_format='ROW'\n");
-    expect([...o]).toEqual([["log-bin", ""], ["sync-binlog", "1"], ["binlog-format", "ROW"]]);
+    expect([...o]).toEqual([
+      ["log-bin", ""],
+      ["sync-binlog", "1"],
+      ["binlog-format", "ROW"],
+    ]);
   });
 
   it.each([
     [{ log_bin: "OFF" }, "mysql-bin"],
     [{ log_bin: "ON", log_bin_basename: "/var/lib/mysql/mysql-bin", datadir: "/var/lib/mysql/" }, "mysql-bin"],
     // Debian's own layout keeps its basename: a new one would look like a gap to the archiver
-    [{ log_bin: "ON", log_bin_basename: "/var/log/mysql/mariadb-bin", datadir: "/var/lib/mysql/" }, "/var/log/mysql/mariadb-bin"],
+    [
+      { log_bin: "ON", log_bin_basename: "/var/log/mysql/mariadb-bin", datadir: "/var/lib/mysql/" },
+      "/var/log/mysql/mariadb-bin",
+    ],
   ])("log-bin for %j is %s", (vars, want) => expect(logBinOptionValue(vars)).toBe(want));
 
-  const runtime = { node: "/usr/bin/node", drctl: "/opt/drctl/cli.js", flock: "/usr/bin/flock", specFile: "/etc/drctl/spec.yaml", cronUser: "root" };
+  const runtime = {
+    node: "/usr/bin/node",
+    drctl: "/opt/drctl/cli.js",
+    flock: "/usr/bin/flock",
+    specFile: "/etc/drctl/spec.yaml",
+    cronUser: "root",
+  };
   const spec = specWith({ binlog: { archive: true } });
   const desired = buildDesiredState(spec, runtime);
   const planFor = (s: ObservedServer) =>
-    buildPlan({ spec, specText: "x", specFile: runtime.specFile, desired, observed: observedWith({ db1: s }), now: new Date("2026-11-25T12:00:00Z"), defaultTimeZone: "UTC" });
+    buildPlan({
+      spec,
+      specText: "x",
+      specFile: runtime.specFile,
+      desired,
+      observed: observedWith({ db1: s }),
+      now: new Date("2026-11-25T12:00:00Z"),
+      defaultTimeZone: "UTC",
+    });
   const binlogOf = (s: ObservedServer) => planFor(s).resources.find((r) => r.address === "server.db1.binlog")!;
-  const wanted = binlogOf(server({ vars: { log_bin: "OFF" }, dropIn: { path: "/etc/mysql/90-drctl.cnf", exists: false } })).textAfter!;
+  const wanted = binlogOf(
+    server({ vars: { log_bin: "OFF" }, dropIn: { path: "/etc/mysql/90-drctl.cnf", exists: false } }),
+  ).textAfter!;
 
   it("log_bin off and no drop-in: a restart-required change, and the drop-in to write", () => {
-    const r = binlogOf(server({ vars: { log_bin: "OFF" }, dropIn: { path: "/etc/mysql/90-drctl.cnf", exists: false } }));
+    const r = binlogOf(
+      server({ vars: { log_bin: "OFF" }, dropIn: { path: "/etc/mysql/90-drctl.cnf", exists: false } }),
+    );
     expect(r.action).toBe("update");
     expect(r.attributes.map((a) => [a.name, a.restartRequired ?? false])).toEqual([["log_bin", true]]);
     expect(r.textBefore).toBeNull();
@@ -72,7 +97,9 @@ describe("drop-in", () => {
   });
 
   it("log_bin off but already in drctl's drop-in: no change, a restart-pending warning", () => {
-    const p = planFor(server({ vars: { log_bin: "OFF" }, dropIn: { path: "/etc/mysql/90-drctl.cnf", exists: true, text: wanted } }));
+    const p = planFor(
+      server({ vars: { log_bin: "OFF" }, dropIn: { path: "/etc/mysql/90-drctl.cnf", exists: true, text: wanted } }),
+    );
     expect(p.resources.find((r) => r.address === "server.db1.binlog")!.action).toBe("no-op");
     expect(p.findings.filter((f) => f.code === "restart-pending").map((f) => f.level)).toEqual(["warning"]);
   });
@@ -81,11 +108,15 @@ describe("drop-in", () => {
     const r = binlogOf(server({ dropIn: { path: "/etc/mysql/90-drctl.cnf", exists: false } }));
     expect(r.action).toBe("update");
     expect(r.restartRequired).toBe(false);
-    expect(r.attributes).toEqual([expect.objectContaining({ name: "configDropIn", before: null, after: "/etc/mysql/90-drctl.cnf" })]);
+    expect(r.attributes).toEqual([
+      expect.objectContaining({ name: "configDropIn", before: null, after: "/etc/mysql/90-drctl.cnf" }),
+    ]);
   });
 
   it("a drop-in drctl did not write is never overwritten: the resource is unknown, saying why", () => {
-    const r = binlogOf(server({ dropIn: { path: "/etc/mysql/90-drctl.cnf", exists: true, text: "[mysqld]\nmax_connections = 500\n" } }));
+    const r = binlogOf(
+      server({ dropIn: { path: "/etc/mysql/90-drctl.cnf", exists: true, text: "[mysqld]\nmax_connections = 500\n" } }),
+    );
     expect(r.action).toBe("unknown");
     expect(r.reason).toContain("refusing to overwrite /etc/mysql/90-drctl.cnf: drctl did not write it");
   });
@@ -93,22 +124,51 @@ describe("drop-in", () => {
 
 describe("verification.<dataset> (a dataset is applied once a restore of it was proven)", () => {
   const spec = specWith({ full: { method: "mariadb-backup", schedule: "0 2 * * *" } });
-  const runtime = { node: "/usr/bin/node", drctl: "/opt/drctl/cli.js", flock: "/usr/bin/flock", specFile: "/etc/drctl/spec.yaml", cronUser: "root" };
+  const runtime = {
+    node: "/usr/bin/node",
+    drctl: "/opt/drctl/cli.js",
+    flock: "/usr/bin/flock",
+    specFile: "/etc/drctl/spec.yaml",
+    cronUser: "root",
+  };
   const desired = buildDesiredState(spec, runtime);
   const verification = (observed: ReturnType<typeof observedWith>) =>
-    buildPlan({ spec, specText: "x", specFile: runtime.specFile, desired, observed, now: new Date("2026-11-25T12:00:00Z"), defaultTimeZone: "UTC" }).resources.find((r) => r.address === "verification.shop")!;
-  const proven = (method: string) => ({ ...observedWith({ db1: server() }), verifications: { shop: { method, at: "2026-11-24T05:00:00Z", drill: "weekly" } } });
+    buildPlan({
+      spec,
+      specText: "x",
+      specFile: runtime.specFile,
+      desired,
+      observed,
+      now: new Date("2026-11-25T12:00:00Z"),
+      defaultTimeZone: "UTC",
+    }).resources.find((r) => r.address === "verification.shop")!;
+  const proven = (method: string) => ({
+    ...observedWith({ db1: server() }),
+    verifications: { shop: { method, at: "2026-11-24T05:00:00Z", drill: "weekly" } },
+  });
 
   it("create while no drill verified it; no-op once one did with the current method", () => {
-    expect(verification(observedWith({ db1: server() }))).toMatchObject({ kind: "verification", action: "create", attributes: [{ name: "method", before: null, after: "mariadb-backup" }, { name: "proof" }] });
+    expect(verification(observedWith({ db1: server() }))).toMatchObject({
+      kind: "verification",
+      action: "create",
+      attributes: [{ name: "method", before: null, after: "mariadb-backup" }, { name: "proof" }],
+    });
     expect(verification(proven("mariadb-backup"))).toMatchObject({ action: "no-op", attributes: [] });
   });
 
   it("replaced when the method changed since the proof (mysqldump's proof says nothing about mariadb-backup)", () => {
-    expect(verification(proven("mysqldump"))).toMatchObject({ action: "update", attributes: [{ name: "method", before: "mysqldump", after: "mariadb-backup" }, { name: "proof", before: "weekly at 2026-11-24T05:00:00Z" }] });
+    expect(verification(proven("mysqldump"))).toMatchObject({
+      action: "update",
+      attributes: [
+        { name: "method", before: "mysqldump", after: "mariadb-backup" },
+        { name: "proof", before: "weekly at 2026-11-24T05:00:00Z" },
+      ],
+    });
   });
 
   it("unknown while the server the backup comes from is unreachable", () => {
-    expect(verification(observedWith({ db1: server({ reachable: false, error: "connect ECONNREFUSED" }) }))).toMatchObject({ action: "unknown", reason: "server db1 is unreachable: no first backup can be taken" });
+    expect(
+      verification(observedWith({ db1: server({ reachable: false, error: "connect ECONNREFUSED" }) })),
+    ).toMatchObject({ action: "unknown", reason: "server db1 is unreachable: no first backup can be taken" });
   });
 });

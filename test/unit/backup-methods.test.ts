@@ -4,7 +4,19 @@ import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { missingTables } from "../../src/backup/backup.js";
 import { ignoredTables } from "../../src/backup/payloads.js";
-import { dumpArgs, dumpHeadComplete, dumpHeadPoint, mydumperArgs, mydumperRegex, mydumperUnsafe, parseKeyValues, parseMydumperMetadata, parseXtrabackupBinlogPos, physicalArgs, tablesInDumpLog } from "../../src/backup/methods.js";
+import {
+  dumpArgs,
+  dumpHeadComplete,
+  dumpHeadPoint,
+  mydumperArgs,
+  mydumperRegex,
+  mydumperUnsafe,
+  parseKeyValues,
+  parseMydumperMetadata,
+  parseXtrabackupBinlogPos,
+  physicalArgs,
+  tablesInDumpLog,
+} from "../../src/backup/methods.js";
 import { inScope, likeToRegExp, scopeOf, splitDefiner } from "../../src/backup/server-facts.js";
 import { newSetId, writerGone } from "../../src/backup/set-store.js";
 
@@ -66,7 +78,13 @@ describe("what a dump holds", () => {
     expect(dumpHeadComplete(Buffer.from(DUMP.slice(0, DUMP.indexOf("\n\nCREATE") + 1)))).toBe(true);
     expect(dumpHeadComplete(Buffer.from("-- MariaDB dump\n\nUSE `x`;\n"))).toBe(true); // binlog off: no coordinates come
     expect(dumpHeadPoint(head)).toEqual({ file: "mariadb-bin.000003", position: 6268, source: "dump header" });
-    expect(dumpHeadPoint(Buffer.from("-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000002', SOURCE_LOG_POS=157;\nSET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ 'uuid:1-5';\n"))).toEqual({
+    expect(
+      dumpHeadPoint(
+        Buffer.from(
+          "-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000002', SOURCE_LOG_POS=157;\nSET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ 'uuid:1-5';\n",
+        ),
+      ),
+    ).toEqual({
       file: "binlog.000002",
       position: 157,
       gtid: "uuid:1-5",
@@ -90,9 +108,23 @@ describe("what a dump holds", () => {
 
 describe("tool argv", () => {
   it("mariadb-dump: option file first, production flags, coordinates only with binlogs, names as separate argv items", () => {
-    const a = dumpArgs(server, "mariadb", ["dr_ünïcode", "--not-an-option"], { binlog: true, ignore: [{ database: "db", table: "t.x" }] });
+    const a = dumpArgs(server, "mariadb", ["dr_ünïcode", "--not-an-option"], {
+      binlog: true,
+      ignore: [{ database: "db", table: "t.x" }],
+    });
     expect(a[0]).toBe("--defaults-extra-file=/etc/drctl/db1 it's.cnf");
-    expect(a).toEqual(expect.arrayContaining(["--single-transaction", "--master-data=2", "--gtid", "--routines", "--triggers", "--events", "--hex-blob", "--ignore-table=db.t.x"]));
+    expect(a).toEqual(
+      expect.arrayContaining([
+        "--single-transaction",
+        "--master-data=2",
+        "--gtid",
+        "--routines",
+        "--triggers",
+        "--events",
+        "--hex-blob",
+        "--ignore-table=db.t.x",
+      ]),
+    );
     expect(a.slice(-4)).toEqual(["--databases", "--", "dr_ünïcode", "--not-an-option"]);
     expect(dumpArgs(server, "mariadb", ["x"], { binlog: false })).not.toContain("--master-data=2");
     expect(dumpArgs(server, "mysql", ["x"], { binlog: true })).toContain("--source-data=2");
@@ -105,33 +137,54 @@ describe("tool argv", () => {
     expect(re).toBe("^(dr_\\xc3\\xbcn\\xc3\\xafcode|a\\x2eb)\\.");
     const only = mydumperRegex(["db"], [{ database: "db", table: "t 1" }]);
     expect(only).toBe("^(db\\.t\\x201)$");
-    expect(mydumperArgs(server, ["db"], "/r/staging/x", 2)).toEqual(expect.arrayContaining(["--defaults-file=/etc/drctl/db1 it's.cnf", "--outputdir", "/r/staging/x", "--trx-consistency-only"]));
+    expect(mydumperArgs(server, ["db"], "/r/staging/x", 2)).toEqual(
+      expect.arrayContaining([
+        "--defaults-file=/etc/drctl/db1 it's.cnf",
+        "--outputdir",
+        "/r/staging/x",
+        "--trx-consistency-only",
+      ]),
+    );
     expect(mydumperUnsafe({ database: "d", table: "a`b" })).toBe(true);
     expect(mydumperUnsafe({ database: "d", table: "it's" })).toBe(true);
     expect(mydumperUnsafe({ database: "d", table: "學 生 ü" })).toBe(false);
   });
 
   it("mariadb-backup streams xbstream; incrementals start at the parent's LSN", () => {
-    expect(physicalArgs(server, "/r/staging/lsn")).toEqual(expect.arrayContaining(["--backup", "--stream=xbstream", "--extra-lsndir=/r/staging/lsn"]));
+    expect(physicalArgs(server, "/r/staging/lsn")).toEqual(
+      expect.arrayContaining(["--backup", "--stream=xbstream", "--extra-lsndir=/r/staging/lsn"]),
+    );
     expect(physicalArgs(server, "/l", "44404")).toContain("--incremental-lsn=44404");
   });
 });
 
 describe("tool reports", () => {
   it("xtrabackup_info and xtrabackup_checkpoints", () => {
-    expect(parseXtrabackupBinlogPos("filename 'mariadb-bin.000001', position '6268', GTID of the last change '0-2122493031-24'")).toEqual({
+    expect(
+      parseXtrabackupBinlogPos(
+        "filename 'mariadb-bin.000001', position '6268', GTID of the last change '0-2122493031-24'",
+      ),
+    ).toEqual({
       file: "mariadb-bin.000001",
       position: 6268,
       gtid: "0-2122493031-24",
       source: "xtrabackup_info",
     });
     expect(parseXtrabackupBinlogPos(undefined)).toEqual({});
-    expect(parseKeyValues("backup_type = full-backuped\nfrom_lsn = 0\nto_lsn = 44404\n")).toEqual({ backup_type: "full-backuped", from_lsn: "0", to_lsn: "44404" });
+    expect(parseKeyValues("backup_type = full-backuped\nfrom_lsn = 0\nto_lsn = 44404\n")).toEqual({
+      backup_type: "full-backuped",
+      from_lsn: "0",
+      to_lsn: "44404",
+    });
   });
 
   it("mydumper metadata: the source's coordinates, not a replica's, and the Finished line", () => {
-    const text = "Started dump at: x\nSHOW MASTER STATUS:\n\tLog: mariadb-bin.000001\n\tPos: 6809\n\tGTID:0-1-27\n\nSHOW SLAVE STATUS:\n\tLog: other.000009\n\tPos: 1\n\nFinished dump at: y\n";
-    expect(parseMydumperMetadata(text)).toEqual({ point: { file: "mariadb-bin.000001", position: 6809, gtid: "0-1-27", source: "mydumper metadata" }, finished: true });
+    const text =
+      "Started dump at: x\nSHOW MASTER STATUS:\n\tLog: mariadb-bin.000001\n\tPos: 6809\n\tGTID:0-1-27\n\nSHOW SLAVE STATUS:\n\tLog: other.000009\n\tPos: 1\n\nFinished dump at: y\n";
+    expect(parseMydumperMetadata(text)).toEqual({
+      point: { file: "mariadb-bin.000001", position: 6809, gtid: "0-1-27", source: "mydumper metadata" },
+      finished: true,
+    });
     expect(parseMydumperMetadata("Started dump at: x\n").finished).toBe(false);
   });
 });
@@ -144,7 +197,11 @@ describe("scope and completeness", () => {
     expect(likeToRegExp("a\\_b").test("a_b")).toBe(true);
     expect(likeToRegExp("a\\_b").test("axb")).toBe(false);
     expect(likeToRegExp("(x)+.*").test("(x)+.*")).toBe(true);
-    const scope = scopeOf({ databases: ["a.b", "c"], exclude: ["c"], tables: ["a.b.t%", { database: "a.b", table: "u" }] });
+    const scope = scopeOf({
+      databases: ["a.b", "c"],
+      exclude: ["c"],
+      tables: ["a.b.t%", { database: "a.b", table: "u" }],
+    });
     expect(scope.databases).toEqual(["a.b"]);
     // "a.b.t%" splits at the first dot: database "a", so it selects nothing in "a.b"; the object form does
     expect(inScope(scope, { database: "a.b", table: "u" })).toBe(true);
@@ -158,12 +215,18 @@ describe("scope and completeness", () => {
     ];
     expect(missingTables({ base, views: [], outOfScope: [] }, base)).toEqual([]);
     expect(missingTables({ base, views: [], outOfScope: [] }, [base[0]!])).toEqual([base[1]]);
-    expect(missingTables({ base, views: [], outOfScope: [], hidden: [{ database: "d", table: "h" }] }, base)).toEqual([{ database: "d", table: "h" }]);
+    expect(missingTables({ base, views: [], outOfScope: [], hidden: [{ database: "d", table: "h" }] }, base)).toEqual([
+      { database: "d", table: "h" },
+    ]);
   });
 
   it("a tables: filter on a database whose name holds a dot is refused for mariadb-dump", () => {
-    expect(ignoredTables({ base: [], views: [], outOfScope: [{ database: "d", table: "x" }] })).toEqual([{ database: "d", table: "x" }]);
-    expect(() => ignoredTables({ base: [], views: [], outOfScope: [{ database: "a.b", table: "x" }] })).toThrow(/holds a dot/);
+    expect(ignoredTables({ base: [], views: [], outOfScope: [{ database: "d", table: "x" }] })).toEqual([
+      { database: "d", table: "x" },
+    ]);
+    expect(() => ignoredTables({ base: [], views: [], outOfScope: [{ database: "a.b", table: "x" }] })).toThrow(
+      /holds a dot/,
+    );
   });
 
   it("DEFINER values split at the last @", () => {

@@ -32,7 +32,9 @@ describe("MySQL binlogs (real bytes)", () => {
     const bytes = read("mdev35643_mysql_80_binlog.000001");
     const s = parse(bytes);
     expect(s.error).toBeUndefined();
-    const starts = events(bytes).filter(([, t]) => t === EVENT.MYSQL_ANONYMOUS_GTID).map(([o]) => o);
+    const starts = events(bytes)
+      .filter(([, t]) => t === EVENT.MYSQL_ANONYMOUS_GTID)
+      .map(([o]) => o);
     expect(starts).toHaveLength(9);
     expect(s.transactions).toBe(9);
     expect(s.groups!.map((g) => g.position)).toEqual(starts);
@@ -44,7 +46,10 @@ describe("MySQL binlogs (real bytes)", () => {
   });
 
   it("MySQL 8.0.13 and 5.7.11 statement-based files: every anonymous-GTID transaction found", () => {
-    for (const [name, n] of [["rpl/mysql-8.0.13-stm-temporal-round-binlog.000001", 2], ["rpl/mysql-5.7.11-stm-temporal-round-binlog.000001", 1]] as const) {
+    for (const [name, n] of [
+      ["rpl/mysql-8.0.13-stm-temporal-round-binlog.000001", 2],
+      ["rpl/mysql-5.7.11-stm-temporal-round-binlog.000001", 1],
+    ] as const) {
       const s = parse(read(name));
       expect(s.error, name).toBeUndefined();
       expect(s.transactions, name).toBe(n);
@@ -60,14 +65,19 @@ describe("MySQL binlogs (real bytes)", () => {
   });
 
   it("a malformed GTID event is refused, naming where — MariaDB's and MySQL's", () => {
-    for (const [name, type] of [["mdev29078-mysql-bin.000001", EVENT.GTID], ["rpl/mysql-8.0.13-stm-temporal-round-binlog.000001", EVENT.MYSQL_ANONYMOUS_GTID]] as const) {
+    for (const [name, type] of [
+      ["mdev29078-mysql-bin.000001", EVENT.GTID],
+      ["rpl/mysql-8.0.13-stm-temporal-round-binlog.000001", EVENT.MYSQL_ANONYMOUS_GTID],
+    ] as const) {
       const bytes = read(name);
       const [at, , size] = events(bytes).find(([, t]) => t === type)!;
       // the event cut to its header and 4 bytes of body, its size field saying so; the rest of the file follows
       const cut = Buffer.from(bytes.subarray(at, at + 23));
       cut.writeUInt32LE(23, 9);
       const s = parse(Buffer.concat([bytes.subarray(0, at), cut, bytes.subarray(at + size)]));
-      expect(s.error, name).toMatch(new RegExp(`^malformed .*GTID event at offset ${at} \\(4 bytes of body\\): refusing to read this binlog$`));
+      expect(s.error, name).toMatch(
+        new RegExp(`^malformed .*GTID event at offset ${at} \\(4 bytes of body\\): refusing to read this binlog$`),
+      );
     }
   });
 

@@ -23,15 +23,39 @@ describe("shellWord", () => {
   ])("%s", (_, word, want) => expect(shellWord(word)).toBe(want));
 
   it("hostile words come back byte for byte through cron's unescaping and /bin/sh", () => {
-    const hostile = ["we'ird", "$(touch /tmp/PWNED)", "`id`", "100% done", "a\\b", "\\%", "\\\\", '"q"', "tab\there", "ünïcode 世界 😀", "-n", "*", "~", "#not a comment", ";", "&&", "|"];
+    const hostile = [
+      "we'ird",
+      "$(touch /tmp/PWNED)",
+      "`id`",
+      "100% done",
+      "a\\b",
+      "\\%",
+      "\\\\",
+      '"q"',
+      "tab\there",
+      "ünïcode 世界 😀",
+      "-n",
+      "*",
+      "~",
+      "#not a comment",
+      ";",
+      "&&",
+      "|",
+    ];
     expect(wordsAfterCronAndShell(hostile)).toEqual(hostile);
   });
 
   it("any string without NUL or newline round-trips (property)", () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: "binary", minLength: 1, maxLength: 12 }).filter((s) => !/[\0\n\r]/.test(s)), { minLength: 1, maxLength: 6 }), (words) => {
-        expect(wordsAfterCronAndShell(words)).toEqual(words);
-      }),
+      fc.property(
+        fc.array(
+          fc.string({ unit: "binary", minLength: 1, maxLength: 12 }).filter((s) => !/[\0\n\r]/.test(s)),
+          { minLength: 1, maxLength: 6 },
+        ),
+        (words) => {
+          expect(wordsAfterCronAndShell(words)).toEqual(words);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -46,6 +70,14 @@ describe("cronUnescape", () => {
 
 describe("renderCronLine", () => {
   it("refuses a newline in any word (it would end the cron line)", () => {
-    expect(() => renderCronLine({ schedule: "* * * * *", flock: "/usr/bin/flock", lockFile: "/x.lock", argv: ["a\nb"], logFile: "/x.log" })).toThrow(/newline/);
+    expect(() =>
+      renderCronLine({
+        schedule: "* * * * *",
+        flock: "/usr/bin/flock",
+        lockFile: "/x.lock",
+        argv: ["a\nb"],
+        logFile: "/x.log",
+      }),
+    ).toThrow(/newline/);
   });
 });

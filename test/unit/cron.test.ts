@@ -23,7 +23,20 @@ describe("parseCron", () => {
 
   it("reads month and weekday names and 7 as Sunday", () => {
     const s = ok("0 0 * jan,JUL sun-tue");
-    expect(s.months.slice(1)).toEqual([true, false, false, false, false, false, true, false, false, false, false, false]);
+    expect(s.months.slice(1)).toEqual([
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(s.daysOfWeek).toEqual([true, true, true, false, false, false, false]);
     expect(ok("0 0 * * 7").daysOfWeek[0]).toBe(true);
   });

@@ -1,14 +1,28 @@
 // The drill's pure parts: where it restores to, and what it concludes from what it read.
 import { describe, expect, it } from "vitest";
-import { compareGtids, compareObjects, compareReference, judgeQuery, judgeTargets, measuredRpoSeconds } from "../../src/drill/compare.js";
+import {
+  compareGtids,
+  compareObjects,
+  compareReference,
+  judgeQuery,
+  judgeTargets,
+  measuredRpoSeconds,
+} from "../../src/drill/compare.js";
 import { drillPoint, seededFraction } from "../../src/drill/point.js";
 
 const now = new Date("2026-11-25T12:00:00Z");
 
 describe("drillPoint", () => {
   it("latest measures RPO against the drill's start; a fixed time against itself", () => {
-    expect(drillPoint(undefined, { now, seed: "s" })).toEqual({ to: "latest", targetTime: "2026-11-25T12:00:00.000Z", how: "latest" });
-    expect(drillPoint("2026-11-20T10:00:00Z", { now, seed: "s" })).toMatchObject({ to: "2026-11-20T10:00:00.000Z", targetTime: "2026-11-20T10:00:00.000Z" });
+    expect(drillPoint(undefined, { now, seed: "s" })).toEqual({
+      to: "latest",
+      targetTime: "2026-11-25T12:00:00.000Z",
+      how: "latest",
+    });
+    expect(drillPoint("2026-11-20T10:00:00Z", { now, seed: "s" })).toMatchObject({
+      to: "2026-11-20T10:00:00.000Z",
+      targetTime: "2026-11-20T10:00:00.000Z",
+    });
   });
 
   it("a random point: the same seed gives the same whole second, inside the window cut to what the catalog reaches", () => {
@@ -19,7 +33,12 @@ describe("drillPoint", () => {
     expect(Date.parse(a.to)).toBeLessThanOrEqual(now.getTime());
     const seeds = Array.from({ length: 200 }, (_, i) => `s${i}`);
     for (const seed of seeds) {
-      const t = Date.parse(drillPoint({ randomWithin: "24h" }, { now, seed, earliest: "2026-11-25T09:00:00Z", latest: "2026-11-25T11:30:00Z" }).to);
+      const t = Date.parse(
+        drillPoint(
+          { randomWithin: "24h" },
+          { now, seed, earliest: "2026-11-25T09:00:00Z", latest: "2026-11-25T11:30:00Z" },
+        ).to,
+      );
       expect(t).toBeGreaterThanOrEqual(Date.parse("2026-11-25T09:00:00Z"));
       expect(t).toBeLessThanOrEqual(Date.parse("2026-11-25T11:30:00Z"));
     }
@@ -31,7 +50,9 @@ describe("drillPoint", () => {
 
   it("without binlog archiving: one of the sets' own points in the window, or the newest", () => {
     const points = ["2026-11-24T02:00:00.000Z", "2026-11-25T02:00:00.000Z", "2026-11-25T08:00:00.000Z"];
-    const picked = new Set(Array.from({ length: 50 }, (_, i) => drillPoint({ randomWithin: "12h" }, { now, seed: `x${i}`, points }).to));
+    const picked = new Set(
+      Array.from({ length: 50 }, (_, i) => drillPoint({ randomWithin: "12h" }, { now, seed: `x${i}`, points }).to),
+    );
     expect([...picked].sort()).toEqual(points.slice(1));
     expect(drillPoint({ randomWithin: "1h" }, { now, seed: "x", points }).to).toBe(points[2]);
   });
@@ -45,26 +66,56 @@ describe("drill comparisons", () => {
       { ...t("a"), rows: 3, checksum: "11" },
       { ...t("b"), rows: 2, checksum: "22" },
     ];
-    const [counts, sums] = compareReference(ref, [{ table: t("a"), rows: 3, checksum: "11" }, { table: t("b"), rows: 2, checksum: "99" }], { checksums: true });
+    const [counts, sums] = compareReference(
+      ref,
+      [
+        { table: t("a"), rows: 3, checksum: "11" },
+        { table: t("b"), rows: 2, checksum: "99" },
+      ],
+      { checksums: true },
+    );
     expect(counts).toMatchObject({ ok: true, detail: "2 table(s), 5 rows, equal the reference figures" });
     expect(sums).toMatchObject({ ok: false, detail: "1 table(s) hold different rows than the reference: uni.b" });
     expect(compareReference(ref, [{ table: t("a"), rows: 4 }], { checksums: false })).toEqual([
-      { step: "set point", name: "row counts", ok: false, detail: "2 table(s) differ from the reference figures: uni.a: 4 rows, reference 3, uni.b: missing (reference 2 rows)" },
+      {
+        step: "set point",
+        name: "row counts",
+        ok: false,
+        detail:
+          "2 table(s) differ from the reference figures: uni.a: 4 rows, reference 3, uni.b: missing (reference 2 rows)",
+      },
     ]);
-    expect(compareReference([{ ...t("a"), rows: 1 }], [{ table: t("a"), rows: 1, checksum: "5" }], { checksums: true })[1]).toMatchObject({ ok: false, detail: expect.stringContaining("no reference checksums") });
+    expect(
+      compareReference([{ ...t("a"), rows: 1 }], [{ table: t("a"), rows: 1, checksum: "5" }], { checksums: true })[1],
+    ).toMatchObject({ ok: false, detail: expect.stringContaining("no reference checksums") });
   });
 
   it("schema objects: missing and changed definitions are told apart", () => {
-    const v = { type: "view" as const, database: "uni", name: "v", definer: "root@localhost", definition: "CREATE VIEW v AS SELECT 1" };
+    const v = {
+      type: "view" as const,
+      database: "uni",
+      name: "v",
+      definer: "root@localhost",
+      definition: "CREATE VIEW v AS SELECT 1",
+    };
     const p = { type: "procedure" as const, database: "uni", name: "p", definition: "CREATE PROCEDURE p() SELECT 1" };
     expect(compareObjects([v, p], [v, p]).ok).toBe(true);
-    expect(compareObjects([v, p], [{ ...v, definition: "CREATE VIEW v AS SELECT 2" }]).detail).toBe("missing: procedure uni.p; definition differs: view uni.v");
+    expect(compareObjects([v, p], [{ ...v, definition: "CREATE VIEW v AS SELECT 2" }]).detail).toBe(
+      "missing: procedure uni.p; definition differs: view uni.v",
+    );
   });
 
   it("GTIDs: every transaction of the dataset applied, none past the point or from outside the range", () => {
-    expect(compareGtids(["0-1-5", "0-1-7"], ["0-1-5", "0-1-6", "0-1-7"], ["0-1-5", "0-1-7"])).toMatchObject({ ok: true, detail: expect.stringContaining("the last applied is GTID 0-1-7") });
-    expect(compareGtids(["0-1-5", "0-1-7"], ["0-1-5", "0-1-6", "0-1-7"], ["0-1-5"]).detail).toBe("not applied: GTID 0-1-7 (the archive's last for the point is GTID 0-1-7)");
-    expect(compareGtids(["0-1-5"], ["0-1-5"], ["0-1-5", "0-1-8"]).detail).toBe("applied but not in the archive up to the point: GTID 0-1-8 (the archive's last for the point is GTID 0-1-5)");
+    expect(compareGtids(["0-1-5", "0-1-7"], ["0-1-5", "0-1-6", "0-1-7"], ["0-1-5", "0-1-7"])).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining("the last applied is GTID 0-1-7"),
+    });
+    expect(compareGtids(["0-1-5", "0-1-7"], ["0-1-5", "0-1-6", "0-1-7"], ["0-1-5"]).detail).toBe(
+      "not applied: GTID 0-1-7 (the archive's last for the point is GTID 0-1-7)",
+    );
+    expect(compareGtids(["0-1-5"], ["0-1-5"], ["0-1-5", "0-1-8"]).detail).toBe(
+      "applied but not in the archive up to the point: GTID 0-1-8 (the archive's last for the point is GTID 0-1-5)",
+    );
   });
 
   it("queries: min, max, equals (numbers and text), errors", () => {
@@ -73,12 +124,18 @@ describe("drill comparisons", () => {
     expect(judgeQuery("q", { equals: 5 }, "5").ok).toBe(true);
     expect(judgeQuery("q", { equals: "ok" }, "ok").ok).toBe(true);
     expect(judgeQuery("q", { min: 0 }, null).detail).toBe("returned NULL, expected ≥ 0");
-    expect(judgeQuery("q", { min: 0 }, undefined, "Table 'x' doesn't exist").detail).toBe("failed: Table 'x' doesn't exist");
+    expect(judgeQuery("q", { min: 0 }, undefined, "Table 'x' doesn't exist").detail).toBe(
+      "failed: Table 'x' doesn't exist",
+    );
   });
 
   it("targets: both figures shown, met or MISSED", () => {
     const j = judgeTargets({ rtoSeconds: 2.5, rpoSeconds: 30, rtoTargetSeconds: 1, rpoTargetSeconds: 300 }, "gold");
-    expect(j).toEqual({ rtoMet: false, rpoMet: true, lines: ["RTO measured 2.5s > target 1s (gold): MISSED", "RPO measured 30.0s ≤ target 5m (gold): met"] });
+    expect(j).toEqual({
+      rtoMet: false,
+      rpoMet: true,
+      lines: ["RTO measured 2.5s > target 1s (gold): MISSED", "RPO measured 30.0s ≤ target 5m (gold): met"],
+    });
   });
 
   it("RPO: nothing lost when the archive covers the target; otherwise the time since the newest data that came back", () => {

@@ -1,6 +1,17 @@
 // The TUI's pure parts: ordering, scrolling, wrapping, diffs, and key handling as a reducer.
 import { describe, expect, it } from "vitest";
-import { commandFor, initialView, itemSpan, orderedResources, reduceView, resourceRows, scrollTo, textDiff, wrapText, type Command } from "../../src/render/tui/model.js";
+import {
+  commandFor,
+  initialView,
+  itemSpan,
+  orderedResources,
+  reduceView,
+  resourceRows,
+  scrollTo,
+  textDiff,
+  wrapText,
+  type Command,
+} from "../../src/render/tui/model.js";
 import { examplePlan } from "../helpers/example-plan.js";
 
 describe("scrollTo", () => {
@@ -31,7 +42,14 @@ describe("wrapText", () => {
 describe("textDiff", () => {
   it("marks added, removed and context lines of two texts", () => {
     const d = textDiff("a\nb\nc", "a\nB\nc\nd");
-    expect(d.map((l) => `${l.tone}:${l.text}`)).toEqual(["hunk:@@ -1,3 +1,4 @@", "context: a", "remove:-b", "add:+B", "context: c", "add:+d"]);
+    expect(d.map((l) => `${l.tone}:${l.text}`)).toEqual([
+      "hunk:@@ -1,3 +1,4 @@",
+      "context: a",
+      "remove:-b",
+      "add:+B",
+      "context: c",
+      "add:+d",
+    ]);
   });
   it("nothing for equal texts", () => expect(textDiff("x\n", "x")).toEqual([]));
 });
@@ -39,7 +57,9 @@ describe("textDiff", () => {
 describe("resource order and rows", () => {
   const { plan } = examplePlan("multi-dataset-offsite.yaml");
   it("destroys first, then restart-required changes, in-place changes, creates, unknowns", () => {
-    const symbols = orderedResources(plan, false).map((r) => (r.action === "update" && r.restartRequired ? "±" : r.action));
+    const symbols = orderedResources(plan, false).map((r) =>
+      r.action === "update" && r.restartRequired ? "±" : r.action,
+    );
     const rank = ["delete", "±", "update", "create", "unknown"];
     const ranks = symbols.map((s) => rank.indexOf(s));
     expect(ranks.every((r) => r >= 0)).toBe(true);

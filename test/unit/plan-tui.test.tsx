@@ -12,7 +12,11 @@ const KEY = { down: "\u001B[B", up: "\u001B[A", enter: "\r", tab: "\t", end: "\u
 afterEach(() => cleanup());
 
 /** Waits until the last frame satisfies `ok` (Ink renders after input asynchronously). */
-async function frameWhere(app: ReturnType<typeof render>, ok: (frame: string) => boolean, what: string): Promise<string> {
+async function frameWhere(
+  app: ReturnType<typeof render>,
+  ok: (frame: string) => boolean,
+  what: string,
+): Promise<string> {
   const deadline = Date.now() + 3000;
   for (;;) {
     const frame = app.lastFrame() ?? "";
@@ -52,7 +56,12 @@ describe("plan TUI", () => {
   it("moves with arrows and j/k, and expands attributes and the drop-in diff with enter", async () => {
     const app = render(<PlanApp plan={plan} height={60} />);
     await frameWhere(app, (f) => selectedLine(f).includes("server.orders-primary.binlog"), "first resource selected");
-    await press(app, KEY.down, (f) => selectedLine(f).includes("server.orders-replica.binlog"), "second resource selected");
+    await press(
+      app,
+      KEY.down,
+      (f) => selectedLine(f).includes("server.orders-replica.binlog"),
+      "second resource selected",
+    );
     await press(app, "k", (f) => selectedLine(f).includes("server.orders-primary.binlog"), "back on the first");
     const open = await press(app, KEY.enter, (f) => selectedLine(f).includes("▾"), "expanded attributes");
     expect(selectedLine(open)).toContain("▾ ± server.orders-primary.binlog");
@@ -84,7 +93,9 @@ describe("plan TUI", () => {
     const basis = await press(app, KEY.enter, (f) => f.includes("    RPO: "), "the proof's basis");
     expect(basis).toContain("    RTO: ");
     const findings = await press(app, KEY.tab, (f) => /^› (✖ error|▲ warning|· info)/m.test(f), "a finding selected");
-    const first = [...plan.findings].sort((a, b) => ["error", "warning", "info"].indexOf(a.level) - ["error", "warning", "info"].indexOf(b.level))[0]!;
+    const first = [...plan.findings].sort(
+      (a, b) => ["error", "warning", "info"].indexOf(a.level) - ["error", "warning", "info"].indexOf(b.level),
+    )[0]!;
     expect(selectedLine(findings)).toContain(first.message.slice(0, 40));
     await press(app, KEY.tab, (f) => selectedLine(f).includes("server.orders-primary.binlog"), "back to resources");
   });
@@ -103,7 +114,12 @@ describe("plan TUI", () => {
     const first = await frameWhere(app, (f) => f.includes("Resources"), "first frame");
     expect(first).toMatch(/Resources .*1–\d+ of \d+ lines/);
     const last = plan.resources.filter((r) => r.action !== "no-op" && r.action !== "unknown").at(-1)!;
-    const end = await press(app, "G", (f) => selectedLine(f).includes("repository.cloud") || selectedLine(f).includes(last.address), "the last resource selected");
+    const end = await press(
+      app,
+      "G",
+      (f) => selectedLine(f).includes("repository.cloud") || selectedLine(f).includes(last.address),
+      "the last resource selected",
+    );
     expect(end).not.toContain("server.orders-primary.binlog");
     expect(end.split("\n").length).toBeLessThanOrEqual(20);
     await press(app, "g", (f) => selectedLine(f).includes("server.orders-primary.binlog"), "back at the top");
@@ -111,7 +127,12 @@ describe("plan TUI", () => {
 
   it("u shows the unchanged resources, keeping the selection", async () => {
     // the schedules of one dataset already installed: they are no-ops
-    const matching: Plan = { ...plan, resources: plan.resources.map((r) => (r.address.startsWith("schedule.dataset.reports.") ? { ...r, action: "no-op" as const, attributes: [] } : r)) };
+    const matching: Plan = {
+      ...plan,
+      resources: plan.resources.map((r) =>
+        r.address.startsWith("schedule.dataset.reports.") ? { ...r, action: "no-op" as const, attributes: [] } : r,
+      ),
+    };
     matching.summary = { ...plan.summary, noop: matching.resources.filter((r) => r.action === "no-op").length };
     const noops = matching.resources.filter((r) => r.action === "no-op");
     expect(noops.length).toBe(3);
@@ -128,7 +149,23 @@ describe("plan TUI", () => {
   });
 
   it("a plan without changes says so", async () => {
-    const empty: Plan = { ...plan, resources: plan.resources.map((r) => ({ ...r, action: "no-op" as const, attributes: [] })), findings: [], summary: { ...plan.summary, create: 0, update: 0, delete: 0, unknown: 0, restartRequired: 0, errors: 0, warnings: 0, noop: plan.resources.length }, hasChanges: false };
+    const empty: Plan = {
+      ...plan,
+      resources: plan.resources.map((r) => ({ ...r, action: "no-op" as const, attributes: [] })),
+      findings: [],
+      summary: {
+        ...plan.summary,
+        create: 0,
+        update: 0,
+        delete: 0,
+        unknown: 0,
+        restartRequired: 0,
+        errors: 0,
+        warnings: 0,
+        noop: plan.resources.length,
+      },
+      hasChanges: false,
+    };
     const app = render(<PlanApp plan={empty} height={40} />);
     const frame = await frameWhere(app, (f) => f.includes("Resources"), "first frame");
     expect(frame).toContain("No changes. The live state matches the spec.");

@@ -23,7 +23,11 @@ describe("progressReporter", () => {
     p.update("dump.sql.zst", 100 * 1024 * 1024);
     p.done();
     expect(lines).toEqual([]);
-    expect(writes).toEqual(["\r\x1b[Kdump.sql.zst: 50.0 MiB stored, 50.0 MiB/s, 0:01", "\r\x1b[Kdump.sql.zst: 100.0 MiB stored, 50.0 MiB/s, 0:02", "\r\x1b[K"]);
+    expect(writes).toEqual([
+      "\r\x1b[Kdump.sql.zst: 50.0 MiB stored, 50.0 MiB/s, 0:01",
+      "\r\x1b[Kdump.sql.zst: 100.0 MiB stored, 50.0 MiB/s, 0:02",
+      "\r\x1b[K",
+    ]);
   });
 
   it("under cron: plain lines, the first only after the interval (a quick backup logs no progress)", () => {
@@ -40,6 +44,9 @@ describe("progressReporter", () => {
     p.update("backup.xbstream.zst", 5 * 1024 ** 3);
     p.done();
     expect(writes).toEqual([]);
-    expect(lines).toEqual(["backup.xbstream.zst: 3.0 GiB stored, 102.4 MiB/s, 0:30", "backup.xbstream.zst: 5.0 GiB stored, 83.9 MiB/s, 1:01"]);
+    expect(lines).toEqual([
+      "backup.xbstream.zst: 3.0 GiB stored, 102.4 MiB/s, 0:30",
+      "backup.xbstream.zst: 5.0 GiB stored, 83.9 MiB/s, 1:01",
+    ]);
   });
 });

@@ -1,14 +1,47 @@
 // Recovery images and "what reaches time T?": pure, over hand-made manifests.
 import { describe, expect, it } from "vitest";
 import type { BackupManifest } from "../../src/backup/manifest.generated.js";
-import { clockDisagreements, inPointOrder, planRecovery, recoveryImages, timelineOfPoint } from "../../src/core/recovery.js";
+import {
+  clockDisagreements,
+  inPointOrder,
+  planRecovery,
+  recoveryImages,
+  timelineOfPoint,
+} from "../../src/core/recovery.js";
 
-const base = { formatVersion: 1, project: "p", host: "h", files: [], compression: "zstd", encryption: { type: "none", recipientFingerprints: [] }, tools: {} } as const;
+const base = {
+  formatVersion: 1,
+  project: "p",
+  host: "h",
+  files: [],
+  compression: "zstd",
+  encryption: { type: "none", recipientFingerprints: [] },
+  tools: {},
+} as const;
 const server = { name: "db1", version: "10.11", flavor: "mariadb", serverId: "1", binlogBasename: "b" } as const;
 const bin = (n: number) => `b.${String(n).padStart(6, "0")}`;
 
-function set(id: string, kind: "full" | "incremental", at: string, file: number, position: number, parent?: string, method: BackupManifest["method"] = "mariadb-backup"): BackupManifest {
-  return { ...base, id, kind, method, server, dataset: "ds", startedAt: at, finishedAt: at, consistentPoint: { file: bin(file), position }, ...(parent ? { parent } : {}) } as BackupManifest;
+function set(
+  id: string,
+  kind: "full" | "incremental",
+  at: string,
+  file: number,
+  position: number,
+  parent?: string,
+  method: BackupManifest["method"] = "mariadb-backup",
+): BackupManifest {
+  return {
+    ...base,
+    id,
+    kind,
+    method,
+    server,
+    dataset: "ds",
+    startedAt: at,
+    finishedAt: at,
+    consistentPoint: { file: bin(file), position },
+    ...(parent ? { parent } : {}),
+  } as BackupManifest;
 }
 function binlog(n: number, first: string, last: string, serverId = "1"): BackupManifest {
   return {
@@ -20,7 +53,15 @@ function binlog(n: number, first: string, last: string, serverId = "1"): BackupM
     startedAt: last,
     finishedAt: last,
     consistentPoint: { file: bin(n), position: 1000 },
-    binlog: { file: bin(n), sequence: n, basename: "b", startPosition: 4, endPosition: 1000, firstEventAt: first, lastEventAt: last },
+    binlog: {
+      file: bin(n),
+      sequence: n,
+      basename: "b",
+      startPosition: 4,
+      endPosition: 1000,
+      firstEventAt: first,
+      lastEventAt: last,
+    },
   } as BackupManifest;
 }
 
@@ -40,20 +81,28 @@ const B = [
 describe("recoveryImages", () => {
   it("groups each full with its chain of incrementals and the binlogs up to the next full", () => {
     const images = recoveryImages([F2, I2, F1, I1], B);
-    expect(images.map((i) => [i.full.id, i.incrementals.map((x) => x.id), i.binlogs.map((b) => b.binlog!.sequence), i.gap])).toEqual([
+    expect(
+      images.map((i) => [i.full.id, i.incrementals.map((x) => x.id), i.binlogs.map((b) => b.binlog!.sequence), i.gap]),
+    ).toEqual([
       ["f1", ["i1", "i2"], [3, 4, 5, 6, 7], undefined],
       ["f2", [], [7, 8], undefined],
     ]);
   });
 
   it("names the first binlog an image needs that the archive lacks, and how far the chain reaches", () => {
-    const images = recoveryImages([F1, F2], B.filter((b) => b.binlog!.sequence !== 5));
+    const images = recoveryImages(
+      [F1, F2],
+      B.filter((b) => b.binlog!.sequence !== 5),
+    );
     expect(images[0]!.gap).toEqual({ missing: "b.000005", reachableUntil: "2026-11-20T12:00:00Z" });
     expect(images[0]!.binlogs.map((b) => b.binlog!.sequence)).toEqual([3, 4]);
   });
 
   it("ignores binlogs of another server behind the same name", () => {
-    const images = recoveryImages([F2], [...B.slice(0, 4), binlog(7, "2026-11-21T01:00:01Z", "2026-11-21T09:00:00Z", "2"), B[5]!]);
+    const images = recoveryImages(
+      [F2],
+      [...B.slice(0, 4), binlog(7, "2026-11-21T01:00:01Z", "2026-11-21T09:00:00Z", "2"), B[5]!],
+    );
     expect(images[0]!.gap?.missing).toBe("b.000007");
   });
 });
@@ -75,7 +124,11 @@ describe("planRecovery", () => {
   });
 
   it("a time later than the newest archived event is refused with the newest reachable time", () => {
-    expect(planRecovery(images, "2026-11-21T11:00:00Z")).toEqual({ ok: false, reason: "2026-11-21T11:00:00Z is later than the newest archived event (2026-11-21T10:00:00Z)", newestReachable: "2026-11-21T10:00:00Z" });
+    expect(planRecovery(images, "2026-11-21T11:00:00Z")).toEqual({
+      ok: false,
+      reason: "2026-11-21T11:00:00Z is later than the newest archived event (2026-11-21T10:00:00Z)",
+      newestReachable: "2026-11-21T10:00:00Z",
+    });
   });
 
   it("an idle server's quiet time is reachable up to the last archive run that left nothing behind, and no further", () => {
@@ -87,22 +140,43 @@ describe("planRecovery", () => {
       newestReachable: "2026-11-21T12:00:00Z",
     });
     // a coverage older than the newest archived event changes nothing
-    expect(planRecovery(images, "2026-11-21T11:00:00Z", { coveredUntil: "2026-11-21T09:00:00Z" })).toMatchObject({ ok: false, newestReachable: "2026-11-21T10:00:00Z" });
+    expect(planRecovery(images, "2026-11-21T11:00:00Z", { coveredUntil: "2026-11-21T09:00:00Z" })).toMatchObject({
+      ok: false,
+      newestReachable: "2026-11-21T10:00:00Z",
+    });
   });
 
   it("a time behind a gap is refused naming the missing file and the newest reachable time", () => {
-    const broken = recoveryImages([F1, I1, I2, F2], B.filter((b) => b.binlog!.sequence !== 5));
-    expect(planRecovery(broken, "2026-11-20T16:00:00Z")).toEqual({ ok: false, reason: "binlog b.000005 is missing from the archive", missing: "b.000005", newestReachable: "2026-11-20T12:00:00Z" });
+    const broken = recoveryImages(
+      [F1, I1, I2, F2],
+      B.filter((b) => b.binlog!.sequence !== 5),
+    );
+    expect(planRecovery(broken, "2026-11-20T16:00:00Z")).toEqual({
+      ok: false,
+      reason: "binlog b.000005 is missing from the archive",
+      missing: "b.000005",
+      newestReachable: "2026-11-20T12:00:00Z",
+    });
     // before the gap is fine
     expect(planRecovery(broken, "2026-11-20T11:00:00Z").ok).toBe(true);
     // and "latest" behind a gap in the newest image is refused too, never a silent early stop
-    const newestBroken = recoveryImages([F1, F2], B.filter((b) => b.binlog!.sequence !== 8).concat(binlog(9, "2026-11-21T10:00:01Z", "2026-11-21T11:00:00Z")));
-    expect(planRecovery(newestBroken, "latest")).toMatchObject({ ok: false, missing: "b.000008", newestReachable: "2026-11-21T09:00:00Z" });
+    const newestBroken = recoveryImages(
+      [F1, F2],
+      B.filter((b) => b.binlog!.sequence !== 8).concat(binlog(9, "2026-11-21T10:00:01Z", "2026-11-21T11:00:00Z")),
+    );
+    expect(planRecovery(newestBroken, "latest")).toMatchObject({
+      ok: false,
+      missing: "b.000008",
+      newestReachable: "2026-11-21T09:00:00Z",
+    });
   });
 
   it("a time before any full is refused; so is PITR from a set without coordinates", () => {
     expect(planRecovery(images, "2026-11-19T00:00:00Z").ok).toBe(false);
-    const noBinlog = { ...set("f9", "full", "2026-11-22T02:00:00Z", 1, 0, undefined, "mysqldump"), consistentPoint: {} } as BackupManifest;
+    const noBinlog = {
+      ...set("f9", "full", "2026-11-22T02:00:00Z", 1, 0, undefined, "mysqldump"),
+      consistentPoint: {},
+    } as BackupManifest;
     const p = planRecovery(recoveryImages([noBinlog], []), "2026-11-22T03:00:00Z");
     expect(p).toMatchObject({ ok: false, newestReachable: "2026-11-22T02:00:00Z" });
     expect(planRecovery(recoveryImages([noBinlog], []), "2026-11-22T02:00:00Z").ok).toBe(true);
@@ -110,7 +184,10 @@ describe("planRecovery", () => {
     const sets = [F1, I1, I2, F2];
     const p2 = planRecovery(recoveryImages(sets, []), "latest", { binlogs: false });
     expect(p2.ok && [p2.sets.map((x) => x.id), p2.binlogs]).toEqual([["f2"], []]);
-    expect(planRecovery(recoveryImages(sets, []), "2026-11-21T05:00:00Z", { binlogs: false })).toMatchObject({ ok: false, newestReachable: "2026-11-21T02:00:00Z" });
+    expect(planRecovery(recoveryImages(sets, []), "2026-11-21T05:00:00Z", { binlogs: false })).toMatchObject({
+      ok: false,
+      newestReachable: "2026-11-21T02:00:00Z",
+    });
   });
 });
 
@@ -123,13 +200,18 @@ describe("list flags", () => {
 });
 
 describe("the open binlog at the last clean archive run (issue 13, defect 6)", () => {
-  const withGtid = (m: BackupManifest, gtid: string) => ({ ...m, consistentPoint: { ...m.consistentPoint, gtid } }) as BackupManifest;
+  const withGtid = (m: BackupManifest, gtid: string) =>
+    ({ ...m, consistentPoint: { ...m.consistentPoint, gtid } }) as BackupManifest;
   const F = withGtid(set("f", "full", "2026-11-22T02:00:00Z", 9, 400, undefined, "mysqldump"), "0-1-50");
   const archive = [...B, binlog(8, "2026-11-21T09:00:01Z", "2026-11-21T10:00:00Z")];
   it("is no gap when the set's point lies in it with the GTID position the clean run recorded", () => {
     const images = recoveryImages([F], archive, { serverId: "1", file: bin(9), gtid: "0-1-50" });
     expect(images[0]!.gap).toBeUndefined();
-    expect(planRecovery(images, "latest", { coveredUntil: "2026-11-22T05:00:00Z" })).toMatchObject({ ok: true, binlogs: [], reaches: "2026-11-22T05:00:00Z" });
+    expect(planRecovery(images, "latest", { coveredUntil: "2026-11-22T05:00:00Z" })).toMatchObject({
+      ok: true,
+      binlogs: [],
+      reaches: "2026-11-22T05:00:00Z",
+    });
   });
   it("is still a gap when anything was written after the set's point (another GTID), on another server, or in another file", () => {
     for (const open of [
@@ -152,7 +234,11 @@ describe("a clock that moved back (issue 13, defect 5)", () => {
     expect(p).toMatchObject({ ok: true, sets: [{ id: "later" }] });
   });
   it("the disagreement is said, naming both sets", () => {
-    expect(clockDisagreements([early, later])).toEqual([expect.stringContaining("set later (2026-11-20T02:00:00Z) comes after early (2026-11-21T02:00:00Z) in the binlog, yet its clock says earlier")]);
+    expect(clockDisagreements([early, later])).toEqual([
+      expect.stringContaining(
+        "set later (2026-11-20T02:00:00Z) comes after early (2026-11-21T02:00:00Z) in the binlog, yet its clock says earlier",
+      ),
+    ]);
     expect(clockDisagreements([F1, F2])).toEqual([]);
   });
   it("sets of different servers (or without coordinates) fall back to their clocks", () => {
@@ -162,10 +248,18 @@ describe("a clock that moved back (issue 13, defect 5)", () => {
 });
 
 describe("binlog timelines after a RESET MASTER (issue 13, defect 8)", () => {
-  const tl = (m: BackupManifest, timeline: number) => ({ ...m, id: `${m.id}-t${timeline}`, binlog: { ...m.binlog!, timeline } }) as BackupManifest;
+  const tl = (m: BackupManifest, timeline: number) =>
+    ({ ...m, id: `${m.id}-t${timeline}`, binlog: { ...m.binlog!, timeline } }) as BackupManifest;
   // timeline 0: files 1..3 until the reset on the 21st; timeline 1: files 1..2 after it
-  const old = [binlog(1, "2026-11-20T00:00:00Z", "2026-11-20T08:00:00Z"), binlog(2, "2026-11-20T08:00:01Z", "2026-11-20T16:00:00Z"), binlog(3, "2026-11-20T16:00:01Z", "2026-11-21T00:00:00Z")];
-  const fresh = [tl(binlog(1, "2026-11-21T01:00:00Z", "2026-11-21T05:00:00Z"), 1), tl(binlog(2, "2026-11-21T05:00:01Z", "2026-11-21T09:00:00Z"), 1)];
+  const old = [
+    binlog(1, "2026-11-20T00:00:00Z", "2026-11-20T08:00:00Z"),
+    binlog(2, "2026-11-20T08:00:01Z", "2026-11-20T16:00:00Z"),
+    binlog(3, "2026-11-20T16:00:01Z", "2026-11-21T00:00:00Z"),
+  ];
+  const fresh = [
+    tl(binlog(1, "2026-11-21T01:00:00Z", "2026-11-21T05:00:00Z"), 1),
+    tl(binlog(2, "2026-11-21T05:00:01Z", "2026-11-21T09:00:00Z"), 1),
+  ];
   const before = set("before", "full", "2026-11-20T10:00:00Z", 2, 100, undefined, "mysqldump");
   const after = set("after", "full", "2026-11-21T03:00:00Z", 1, 300, undefined, "mysqldump");
   it("a set's point is placed in the timeline whose file of that name was being written then", () => {
@@ -183,19 +277,42 @@ describe("binlog timelines after a RESET MASTER (issue 13, defect 8)", () => {
     expect(planRecovery(recoveryImages([skewed], [...old, ...fresh]), "latest")).toMatchObject({ ok: false });
   });
   it("a set in the new timeline whose file is archived only in the old one is not replayed from the old file", () => {
-    const withStart = (m: BackupManifest, gtidListAtStart: string) => ({ ...m, binlog: { ...m.binlog!, gtidListAtStart } }) as BackupManifest;
+    const withStart = (m: BackupManifest, gtidListAtStart: string) =>
+      ({ ...m, binlog: { ...m.binlog!, gtidListAtStart } }) as BackupManifest;
     const oldTwo = withStart(old[1]!, "0-1-40");
     const newOne = fresh[0]!;
-    const b = { ...set("b", "full", "2026-11-21T03:00:00Z", 2, 389, undefined, "mysqldump"), consistentPoint: { file: bin(2), position: 389, gtid: "0-1-1" } } as BackupManifest;
+    const b = {
+      ...set("b", "full", "2026-11-21T03:00:00Z", 2, 389, undefined, "mysqldump"),
+      consistentPoint: { file: bin(2), position: 389, gtid: "0-1-1" },
+    } as BackupManifest;
     expect(timelineOfPoint(b, [old[0]!, oldTwo, newOne], 1)).toBe(1);
-    const [image] = recoveryImages([b], [old[0]!, oldTwo, newOne], { serverId: "1", file: bin(3), gtid: "0-1-2", timeline: 1 });
+    const [image] = recoveryImages([b], [old[0]!, oldTwo, newOne], {
+      serverId: "1",
+      file: bin(3),
+      gtid: "0-1-2",
+      timeline: 1,
+    });
     expect(image!.binlogs).toEqual([]);
     expect(image!.gap?.missing).toBe(bin(2));
   });
   it("a set taken in a file before that file's first transaction (and one from before the reset whose file name the new timeline reuses) lands in the right timeline", () => {
-    const f = (n: number, at: string, gtidStart: string, timeline: number) => ({ ...binlog(n, at, at), id: `f${n}-t${timeline}`, binlog: { ...binlog(n, at, at).binlog!, gtidListAtStart: gtidStart, timeline } }) as BackupManifest;
-    const files = [f(1, "2026-11-21T10:00:00Z", "", 0), f(2, "2026-11-21T10:00:02Z", "0-1-4", 0), f(1, "2026-11-21T10:00:05Z", "", 1), f(2, "2026-11-21T10:00:09Z", "0-1-1", 1)];
-    const at = (id: string, time: string, file: number, gtid: string) => ({ ...set(id, "full", time, file, 300, undefined, "mysqldump"), consistentPoint: { file: bin(file), position: 300, gtid } }) as BackupManifest;
+    const f = (n: number, at: string, gtidStart: string, timeline: number) =>
+      ({
+        ...binlog(n, at, at),
+        id: `f${n}-t${timeline}`,
+        binlog: { ...binlog(n, at, at).binlog!, gtidListAtStart: gtidStart, timeline },
+      }) as BackupManifest;
+    const files = [
+      f(1, "2026-11-21T10:00:00Z", "", 0),
+      f(2, "2026-11-21T10:00:02Z", "0-1-4", 0),
+      f(1, "2026-11-21T10:00:05Z", "", 1),
+      f(2, "2026-11-21T10:00:09Z", "0-1-1", 1),
+    ];
+    const at = (id: string, time: string, file: number, gtid: string) =>
+      ({
+        ...set(id, "full", time, file, 300, undefined, "mysqldump"),
+        consistentPoint: { file: bin(file), position: 300, gtid },
+      }) as BackupManifest;
     expect(timelineOfPoint(at("a", "2026-11-21T10:00:00.500Z", 1, "0-1-3"), files, 1)).toBe(0);
     // written after the reset, before the first transaction of the file its point lies in
     expect(timelineOfPoint(at("b", "2026-11-21T10:00:07Z", 2, "0-1-1"), files, 1)).toBe(1);

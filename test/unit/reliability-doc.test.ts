@@ -23,7 +23,9 @@ describe("docs/reliability.md", () => {
   it.each(rows)("case $n names a test that exists: $file › $name", ({ file, name }) => {
     const source = readFileSync(join(repoRoot, file), "utf8");
     // a test title is a string literal: "…", '…' or `…` (template titles are checked up to their first ${)
-    const titles = [...source.matchAll(/\bit(?:\.each\([^)]*\))?\(\s*(["'`])((?:\\.|(?!\1).)*)\1/g)].map((m) => m[2]!.replace(/\\(.)/g, "$1").split("${")[0]!);
+    const titles = [...source.matchAll(/\bit(?:\.each\([^)]*\))?\(\s*(["'`])((?:\\.|(?!\1).)*)\1/g)].map(
+      (m) => m[2]!.replace(/\\(.)/g, "$1").split("${")[0]!,
+    );
     expect(titles.some((t) => t.startsWith(name))).toBe(true);
   });
 });

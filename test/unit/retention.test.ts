@@ -5,7 +5,15 @@ import type { BackupManifest } from "../../src/backup/manifest.generated.js";
 import { recoveryImages } from "../../src/core/recovery.js";
 import { isoWeek, selectRetention } from "../../src/core/retention.js";
 
-const base = { formatVersion: 1, project: "p", host: "h", files: [], compression: "zstd", encryption: { type: "none", recipientFingerprints: [] }, tools: {} } as const;
+const base = {
+  formatVersion: 1,
+  project: "p",
+  host: "h",
+  files: [],
+  compression: "zstd",
+  encryption: { type: "none", recipientFingerprints: [] },
+  tools: {},
+} as const;
 const server = { name: "db1", version: "10.11", flavor: "mariadb", serverId: "1", binlogBasename: "b" } as const;
 const bin = (n: number) => `b.${String(n).padStart(6, "0")}`;
 const T0 = Date.parse("2026-08-01T00:00:00Z");
@@ -15,18 +23,54 @@ const iso = (h: number) => new Date(T0 + h * 3600_000).toISOString();
 function catalog(fullHours: number[], incs: number[], lastHour: number) {
   const sets: BackupManifest[] = [];
   fullHours.forEach((h, i) => {
-    const f = { ...base, id: `f${h}`, kind: "full", method: "mariadb-backup", server, dataset: "ds", startedAt: iso(h), finishedAt: iso(h), consistentPoint: { file: bin(h + 1), position: 100 } } as BackupManifest;
+    const f = {
+      ...base,
+      id: `f${h}`,
+      kind: "full",
+      method: "mariadb-backup",
+      server,
+      dataset: "ds",
+      startedAt: iso(h),
+      finishedAt: iso(h),
+      consistentPoint: { file: bin(h + 1), position: 100 },
+    } as BackupManifest;
     sets.push(f);
     let parent = f.id;
     for (let k = 1; k <= (incs[i] ?? 0); k++) {
-      const inc = { ...f, id: `i${h}-${k}`, kind: "incremental", startedAt: iso(h + k), finishedAt: iso(h + k), consistentPoint: { file: bin(h + k + 1), position: 100 }, parent } as BackupManifest;
+      const inc = {
+        ...f,
+        id: `i${h}-${k}`,
+        kind: "incremental",
+        startedAt: iso(h + k),
+        finishedAt: iso(h + k),
+        consistentPoint: { file: bin(h + k + 1), position: 100 },
+        parent,
+      } as BackupManifest;
       sets.push(inc);
       parent = inc.id;
     }
   });
   const binlogs: BackupManifest[] = [];
   for (let n = 1; n <= lastHour + 1; n++) {
-    binlogs.push({ ...base, id: `x${n}`, kind: "binlog", method: "binlog", server, startedAt: iso(n), finishedAt: iso(n), consistentPoint: { file: bin(n), position: 900 }, binlog: { file: bin(n), sequence: n, basename: "b", startPosition: 4, endPosition: 900, firstEventAt: iso(n - 1), lastEventAt: iso(n) } } as BackupManifest);
+    binlogs.push({
+      ...base,
+      id: `x${n}`,
+      kind: "binlog",
+      method: "binlog",
+      server,
+      startedAt: iso(n),
+      finishedAt: iso(n),
+      consistentPoint: { file: bin(n), position: 900 },
+      binlog: {
+        file: bin(n),
+        sequence: n,
+        basename: "b",
+        startPosition: 4,
+        endPosition: 900,
+        firstEventAt: iso(n - 1),
+        lastEventAt: iso(n),
+      },
+    } as BackupManifest);
   }
   return { sets, binlogs };
 }
@@ -38,7 +82,12 @@ const arbCatalog = fc
     return fc.record({
       fullHours: fc.constant(fullHours),
       incs: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: fullHours.length, maxLength: fullHours.length }),
-      policy: fc.record({ daily: fc.integer({ min: 0, max: 10 }), weekly: fc.integer({ min: 0, max: 6 }), monthly: fc.integer({ min: 0, max: 4 }), binlogSeconds: fc.option(fc.integer({ min: 3600, max: 30 * 86400 }), { nil: undefined }) }),
+      policy: fc.record({
+        daily: fc.integer({ min: 0, max: 10 }),
+        weekly: fc.integer({ min: 0, max: 6 }),
+        monthly: fc.integer({ min: 0, max: 4 }),
+        binlogSeconds: fc.option(fc.integer({ min: 3600, max: 30 * 86400 }), { nil: undefined }),
+      }),
       verifiedPick: fc.array(fc.nat(), { maxLength: 3 }),
     });
   });
@@ -59,16 +108,20 @@ describe("selectRetention (properties)", () => {
         }
         const kept = new Set(r.decisions.filter((d) => d.keep).map((d) => d.set.id));
         expect(r.decisions).toHaveLength(sets.length + binlogs.length);
-        for (const s of sets) if (kept.has(s.id) && s.parent) expect(kept.has(s.parent), `${s.id} kept without its parent ${s.parent}`).toBe(true);
+        for (const s of sets)
+          if (kept.has(s.id) && s.parent)
+            expect(kept.has(s.parent), `${s.id} kept without its parent ${s.parent}`).toBe(true);
         const images = recoveryImages(sets, binlogs);
         const newestVerified = [...images].reverse().find((im) => verified.has(im.full.id));
-        if (newestVerified) for (const s of [newestVerified.full, ...newestVerified.incrementals]) expect(kept.has(s.id)).toBe(true);
+        if (newestVerified)
+          for (const s of [newestVerified.full, ...newestVerified.incrementals]) expect(kept.has(s.id)).toBe(true);
         if (policy.binlogSeconds !== undefined) {
           const windowStart = new Date(now.getTime() - policy.binlogSeconds * 1000).toISOString();
           // every point in the window is reachable: from the newest kept full at or before its start, all binlogs stay
           const keptFulls = images.filter((im) => kept.has(im.full.id));
           const anchor = keptFulls.filter((im) => im.full.startedAt <= windowStart).at(-1) ?? keptFulls[0]!;
-          for (const im of keptFulls.filter((k) => k.full.startedAt >= anchor.full.startedAt)) for (const b of im.binlogs) expect(kept.has(b.id), `${b.id} of ${im.full.id}`).toBe(true);
+          for (const im of keptFulls.filter((k) => k.full.startedAt >= anchor.full.startedAt))
+            for (const b of im.binlogs) expect(kept.has(b.id), `${b.id} of ${im.full.id}`).toBe(true);
         }
         for (const [label, bucket, n] of [
           ["daily", (s: string) => s.slice(0, 10), policy.daily],
@@ -89,8 +142,16 @@ describe("selectRetention (example)", () => {
   it("daily 2 keeps the two newest days' fulls with their chains and binlogs from the anchor; says why for every set", () => {
     // fulls on 3 days at 02:00, one incremental each
     const { sets, binlogs } = catalog([2, 26, 50], [1, 1, 1], 60);
-    const r = selectRetention(sets, binlogs, { daily: 2, binlogSeconds: 30 * 3600 }, new Date(T0 + 60 * 3600_000), new Set());
-    const show = r.decisions.filter((d) => d.set.kind !== "binlog").map((d) => `${d.keep ? "keep" : "drop"} ${d.set.id}: ${d.why.join("; ")}`);
+    const r = selectRetention(
+      sets,
+      binlogs,
+      { daily: 2, binlogSeconds: 30 * 3600 },
+      new Date(T0 + 60 * 3600_000),
+      new Set(),
+    );
+    const show = r.decisions
+      .filter((d) => d.set.kind !== "binlog")
+      .map((d) => `${d.keep ? "keep" : "drop"} ${d.set.id}: ${d.why.join("; ")}`);
     expect(show).toEqual([
       "drop f2: outside every daily/weekly/monthly slot",
       "drop i2-1: its full f2 goes",
@@ -106,6 +167,8 @@ describe("selectRetention (example)", () => {
 
   it("refuses a policy that would keep no full", () => {
     const { sets, binlogs } = catalog([2], [0], 5);
-    expect(selectRetention(sets, binlogs, {}, new Date(T0 + 5 * 3600_000), new Set()).refused).toMatch(/would keep none of the 1 full set/);
+    expect(selectRetention(sets, binlogs, {}, new Date(T0 + 5 * 3600_000), new Set()).refused).toMatch(
+      /would keep none of the 1 full set/,
+    );
   });
 });

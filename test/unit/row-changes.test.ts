@@ -31,12 +31,26 @@ describe("RowChangeReader", () => {
   it("names each row by its primary key (all columns without one), per transaction, whatever the chunking", () => {
     for (const size of [1, 7, 64, TEXT.length]) {
       const seen: TransactionRows[] = [];
-      const r = new RowChangeReader((t) => (t === "`sk`.`s`" ? [1] : undefined), (t) => seen.push(t));
+      const r = new RowChangeReader(
+        (t) => (t === "`sk`.`s`" ? [1] : undefined),
+        (t) => seen.push(t),
+      );
       for (let i = 0; i < TEXT.length; i += size) r.push(TEXT.slice(i, i + size));
       r.finish();
       expect(seen).toEqual([
-        { gtid: "0-1-7", statement: "UPDATE sk.s SET gpa=0", rows: [{ table: "`sk`.`s`", key: "@1=1" }, { table: "`sk`.`s`", key: "@1=2" }] },
-        { gtid: "0-1-8", statement: "INSERT INTO nopk VALUES (5, 'x')", rows: [{ table: "`sk`.`no``pk`", key: "@1=5,@2='x'" }] },
+        {
+          gtid: "0-1-7",
+          statement: "UPDATE sk.s SET gpa=0",
+          rows: [
+            { table: "`sk`.`s`", key: "@1=1" },
+            { table: "`sk`.`s`", key: "@1=2" },
+          ],
+        },
+        {
+          gtid: "0-1-8",
+          statement: "INSERT INTO nopk VALUES (5, 'x')",
+          rows: [{ table: "`sk`.`no``pk`", key: "@1=5,@2='x'" }],
+        },
       ]);
     }
   });

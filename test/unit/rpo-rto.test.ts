@@ -28,21 +28,145 @@ interface Case {
 
 // 1 GB: mysqldump backs it up in 20 s (50 MB/s) and restores in 50 s (20 MB/s) + 30 s start-up
 const cases: Case[] = [
-  { name: "daily logical, no binlog", ds: {}, tier: { rpo: "2d", rto: "1h" }, rpo: D + 20, rto: 80, rpoLevel: "info", rpoMessage: /^shop: RPO ~1d20s ≤ gold 2d: no binlog archiving, worst gap between backups 1d / },
-  { name: "daily logical vs gold 5m", ds: {}, rpo: D + 20, rto: 80, rpoLevel: "error", rpoMessage: /^shop: RPO ~1d20s > gold 5m: no binlog archiving, worst gap between backups 1d .*; add binlog: \{ archive: true, interval: 1m \}$/ },
-  { name: "hourly", ds: { full: { method: "mysqldump", schedule: "0 * * * *" } }, tier: { rpo: "2h", rto: "1h" }, rpo: H + 20, rto: 80, rpoLevel: "info", rpoMessage: /worst gap between backups 1h / },
-  { name: "hourly within 20% of 75m", ds: { full: { method: "mysqldump", schedule: "0 * * * *" } }, tier: { rpo: "75m", rto: "1h" }, rpo: H + 20, rto: 80, rpoLevel: "warning", rpoMessage: /^shop: RPO ~1h20s is within 20% of gold 1h15m/ },
-  { name: "weekly on Sunday", ds: { full: { method: "mysqldump", schedule: "0 3 * * 0" } }, tier: { rpo: "1w", rto: "1h" }, rpo: 7 * D + 20, rto: 80, rpoLevel: "error", rpoMessage: /worst gap between backups 7d / },
-  { name: "weekdays only (list/range): Friday to Monday", ds: { full: { method: "mysqldump", schedule: "30 1 * * 1-5" } }, tier: { rpo: "4d", rto: "1h" }, rpo: 3 * D + 20, rto: 80, rpoLevel: "info", rpoMessage: /worst gap between backups 3d \(2026-01-02T01:30:00.000Z → 2026-01-05T01:30:00.000Z/ },
-  { name: "irregular list of hours", ds: { full: { method: "mysqldump", schedule: "0 8,12,18 * * *" } }, tier: { rpo: "1d", rto: "1h" }, rpo: 14 * H + 20, rto: 80, rpoLevel: "info", rpoMessage: /worst gap between backups 14h / },
-  { name: "step every 6 hours plus a daily full (union)", ds: { full: { method: "mariadb-backup", schedule: "0 2 * * *" }, incremental: { method: "mariadb-backup", schedule: "0 */6 * * *" } }, tier: { rpo: "8h", rto: "1h" }, rpo: 6 * H + 10, rto: 30 + 7, rpoLevel: "info", rpoMessage: /worst gap between backups 6h .* \+ ~10s mariadb-backup run/ },
-  { name: "monthly on the 1st (31-day months)", ds: { full: { method: "mysqldump", schedule: "0 0 1 * *" } }, tier: { rpo: "30d", rto: "1h" }, rpo: 31 * D + 20, rto: 80, rpoLevel: "error", rpoMessage: /worst gap between backups 31d / },
-  { name: "day of month OR day of week (1st or Mondays)", ds: { full: { method: "mysqldump", schedule: "0 0 1 * mon" } }, tier: { rpo: "9d", rto: "1h" }, rpo: 7 * D + 20, rto: 80, rpoLevel: "info", rpoMessage: /worst gap between backups 7d / },
-  { name: "daily in Europe/Berlin: the autumn DST change makes a 25h gap", ds: { full: { method: "mysqldump", schedule: "30 2 * * *" } }, tz: "Europe/Berlin", tier: { rpo: "1d", rto: "1h" }, rpo: 25 * H + 20, rto: 80, rpoLevel: "error", rpoMessage: /worst gap between backups 1d1h \(2026-10-25T00:30:00.000Z → 2026-10-26T01:30:00.000Z, Europe\/Berlin\)/ },
-  { name: "binlog archiving every minute, binlog ON/ROW", ds: { binlog: { archive: true, interval: "1m" } }, rpo: 60, rto: 80, rpoLevel: "info", rpoMessage: /^shop: RPO 1m ≤ gold 5m: binlog archived every 1m$/ },
-  { name: "archiving every 5m against a 5m tier is tight", ds: { binlog: { archive: true, interval: "5m" } }, rpo: 300, rto: 80, rpoLevel: "warning", rpoMessage: /^shop: RPO 5m is within 20% of gold 5m: binlog archived every 5m$/ },
-  { name: "archiving set but log_bin OFF on the server", ds: { binlog: { archive: true } }, live: server({ vars: { log_bin: "OFF" } }), rpo: D + 20, rto: 80, rpoLevel: "error", rpoMessage: /^shop: RPO ~1d20s > gold 5m: binlog archiving is set but log_bin is OFF on db1 \(apply sets it; takes effect after a restart\), worst gap/ },
-  { name: "archiving set but binlog_format MIXED", ds: { binlog: { archive: true } }, live: server({ vars: { binlog_format: "MIXED" } }), rpo: D + 20, rto: 80, rpoLevel: "error", rpoMessage: /binlog_format is MIXED on db1, not ROW/ },
+  {
+    name: "daily logical, no binlog",
+    ds: {},
+    tier: { rpo: "2d", rto: "1h" },
+    rpo: D + 20,
+    rto: 80,
+    rpoLevel: "info",
+    rpoMessage: /^shop: RPO ~1d20s ≤ gold 2d: no binlog archiving, worst gap between backups 1d /,
+  },
+  {
+    name: "daily logical vs gold 5m",
+    ds: {},
+    rpo: D + 20,
+    rto: 80,
+    rpoLevel: "error",
+    rpoMessage:
+      /^shop: RPO ~1d20s > gold 5m: no binlog archiving, worst gap between backups 1d .*; add binlog: \{ archive: true, interval: 1m \}$/,
+  },
+  {
+    name: "hourly",
+    ds: { full: { method: "mysqldump", schedule: "0 * * * *" } },
+    tier: { rpo: "2h", rto: "1h" },
+    rpo: H + 20,
+    rto: 80,
+    rpoLevel: "info",
+    rpoMessage: /worst gap between backups 1h /,
+  },
+  {
+    name: "hourly within 20% of 75m",
+    ds: { full: { method: "mysqldump", schedule: "0 * * * *" } },
+    tier: { rpo: "75m", rto: "1h" },
+    rpo: H + 20,
+    rto: 80,
+    rpoLevel: "warning",
+    rpoMessage: /^shop: RPO ~1h20s is within 20% of gold 1h15m/,
+  },
+  {
+    name: "weekly on Sunday",
+    ds: { full: { method: "mysqldump", schedule: "0 3 * * 0" } },
+    tier: { rpo: "1w", rto: "1h" },
+    rpo: 7 * D + 20,
+    rto: 80,
+    rpoLevel: "error",
+    rpoMessage: /worst gap between backups 7d /,
+  },
+  {
+    name: "weekdays only (list/range): Friday to Monday",
+    ds: { full: { method: "mysqldump", schedule: "30 1 * * 1-5" } },
+    tier: { rpo: "4d", rto: "1h" },
+    rpo: 3 * D + 20,
+    rto: 80,
+    rpoLevel: "info",
+    rpoMessage: /worst gap between backups 3d \(2026-01-02T01:30:00.000Z → 2026-01-05T01:30:00.000Z/,
+  },
+  {
+    name: "irregular list of hours",
+    ds: { full: { method: "mysqldump", schedule: "0 8,12,18 * * *" } },
+    tier: { rpo: "1d", rto: "1h" },
+    rpo: 14 * H + 20,
+    rto: 80,
+    rpoLevel: "info",
+    rpoMessage: /worst gap between backups 14h /,
+  },
+  {
+    name: "step every 6 hours plus a daily full (union)",
+    ds: {
+      full: { method: "mariadb-backup", schedule: "0 2 * * *" },
+      incremental: { method: "mariadb-backup", schedule: "0 */6 * * *" },
+    },
+    tier: { rpo: "8h", rto: "1h" },
+    rpo: 6 * H + 10,
+    rto: 30 + 7,
+    rpoLevel: "info",
+    rpoMessage: /worst gap between backups 6h .* \+ ~10s mariadb-backup run/,
+  },
+  {
+    name: "monthly on the 1st (31-day months)",
+    ds: { full: { method: "mysqldump", schedule: "0 0 1 * *" } },
+    tier: { rpo: "30d", rto: "1h" },
+    rpo: 31 * D + 20,
+    rto: 80,
+    rpoLevel: "error",
+    rpoMessage: /worst gap between backups 31d /,
+  },
+  {
+    name: "day of month OR day of week (1st or Mondays)",
+    ds: { full: { method: "mysqldump", schedule: "0 0 1 * mon" } },
+    tier: { rpo: "9d", rto: "1h" },
+    rpo: 7 * D + 20,
+    rto: 80,
+    rpoLevel: "info",
+    rpoMessage: /worst gap between backups 7d /,
+  },
+  {
+    name: "daily in Europe/Berlin: the autumn DST change makes a 25h gap",
+    ds: { full: { method: "mysqldump", schedule: "30 2 * * *" } },
+    tz: "Europe/Berlin",
+    tier: { rpo: "1d", rto: "1h" },
+    rpo: 25 * H + 20,
+    rto: 80,
+    rpoLevel: "error",
+    rpoMessage:
+      /worst gap between backups 1d1h \(2026-10-25T00:30:00.000Z → 2026-10-26T01:30:00.000Z, Europe\/Berlin\)/,
+  },
+  {
+    name: "binlog archiving every minute, binlog ON/ROW",
+    ds: { binlog: { archive: true, interval: "1m" } },
+    rpo: 60,
+    rto: 80,
+    rpoLevel: "info",
+    rpoMessage: /^shop: RPO 1m ≤ gold 5m: binlog archived every 1m$/,
+  },
+  {
+    name: "archiving every 5m against a 5m tier is tight",
+    ds: { binlog: { archive: true, interval: "5m" } },
+    rpo: 300,
+    rto: 80,
+    rpoLevel: "warning",
+    rpoMessage: /^shop: RPO 5m is within 20% of gold 5m: binlog archived every 5m$/,
+  },
+  {
+    name: "archiving set but log_bin OFF on the server",
+    ds: { binlog: { archive: true } },
+    live: server({ vars: { log_bin: "OFF" } }),
+    rpo: D + 20,
+    rto: 80,
+    rpoLevel: "error",
+    rpoMessage:
+      /^shop: RPO ~1d20s > gold 5m: binlog archiving is set but log_bin is OFF on db1 \(apply sets it; takes effect after a restart\), worst gap/,
+  },
+  {
+    name: "archiving set but binlog_format MIXED",
+    ds: { binlog: { archive: true } },
+    live: server({ vars: { binlog_format: "MIXED" } }),
+    rpo: D + 20,
+    rto: 80,
+    rpoLevel: "error",
+    rpoMessage: /binlog_format is MIXED on db1, not ROW/,
+  },
   {
     name: "archiving adds replay of a day's binlog to the RTO",
     ds: { binlog: { archive: true } },
@@ -52,7 +176,8 @@ const cases: Case[] = [
     rpoLevel: "info",
     rpoMessage: /binlog archived every 1m/,
     rtoLevel: "info",
-    rtoMessage: /^shop: RTO ~15m44s ≤ gold 30m: 1\.0 GB at 20 MB\/s \(estimated default for mysqldump\) \+ 30s start-up \+ 14m24s binlog replay \(13 GB at 15 MB\/s\)$/,
+    rtoMessage:
+      /^shop: RTO ~15m44s ≤ gold 30m: 1\.0 GB at 20 MB\/s \(estimated default for mysqldump\) \+ 30s start-up \+ 14m24s binlog replay \(13 GB at 15 MB\/s\)$/,
   },
   {
     name: "a large logical dataset misses a tight RTO, with the physical alternative",
@@ -64,7 +189,8 @@ const cases: Case[] = [
     rpoLevel: "info",
     rpoMessage: /RPO ~1d33m20s ≤ gold 2d/,
     rtoLevel: "error",
-    rtoMessage: /^shop: RTO ~1h23m50s > gold 30m: 100 GB at 20 MB\/s \(estimated default for mysqldump\) \+ 30s start-up; a physical method \(mariadb-backup\) would restore 100 GB in ~11m37s at 150 MB\/s$/,
+    rtoMessage:
+      /^shop: RTO ~1h23m50s > gold 30m: 100 GB at 20 MB\/s \(estimated default for mysqldump\) \+ 30s start-up; a physical method \(mariadb-backup\) would restore 100 GB in ~11m37s at 150 MB\/s$/,
   },
   {
     name: "a drill's measured time replaces the default estimate (start-up included, no allowance added)",
@@ -76,7 +202,8 @@ const cases: Case[] = [
     rpoLevel: "info",
     rpoMessage: /RPO/,
     rtoLevel: "info",
-    rtoMessage: /^shop: RTO 2m10s ≤ gold 30m: 1\.0 GB: the drill of 2025-12-30T05:30:00Z restored and verified 1\.0 GB in 2m10s, start-up included \(measured; scaled to the current size\)$/,
+    rtoMessage:
+      /^shop: RTO 2m10s ≤ gold 30m: 1\.0 GB: the drill of 2025-12-30T05:30:00Z restored and verified 1\.0 GB in 2m10s, start-up included \(measured; scaled to the current size\)$/,
   },
   {
     name: "a drill of a smaller dataset scales up with the size, never down",
@@ -93,7 +220,11 @@ const cases: Case[] = [
   {
     name: "server unreachable: cannot be proven",
     ds: {},
-    live: { name: "db1", reachable: false, error: "cannot connect to server db1 (127.0.0.1:3306): connect ECONNREFUSED" },
+    live: {
+      name: "db1",
+      reachable: false,
+      error: "cannot connect to server db1 (127.0.0.1:3306): connect ECONNREFUSED",
+    },
     rpo: null,
     rto: null,
     rpoLevel: "warning",
@@ -105,7 +236,11 @@ describe("RPO/RTO proof", () => {
   it("has at least 15 cases", () => expect(cases.length).toBeGreaterThanOrEqual(15));
 
   it.each(cases)("$name", (c) => {
-    const spec = specWith(c.ds, c.tier, c.tz ? { scheduler: { type: "cron", file: "/etc/cron.d/x", timezone: c.tz } } : {});
+    const spec = specWith(
+      c.ds,
+      c.tier,
+      c.tz ? { scheduler: { type: "cron", file: "/etc/cron.d/x", timezone: c.tz } } : {},
+    );
     const { proof, findings } = proveDataset("shop", spec.datasets.shop!, {
       spec,
       servers: { db1: c.live ?? server() },

@@ -40,13 +40,18 @@ describe("secret files", () => {
 
   it("warns when it is missing", () => {
     const check = checkSpecText(spec, "s.yaml", { stat: () => undefined });
-    expect(check.diagnostics.map((d) => [d.severity, d.summary])).toEqual([["warning", "credentials file /etc/drctl/db1.cnf does not exist (on this machine)"]]);
+    expect(check.diagnostics.map((d) => [d.severity, d.summary])).toEqual([
+      ["warning", "credentials file /etc/drctl/db1.cnf does not exist (on this machine)"],
+    ]);
   });
 });
 
 describe("semantic warnings", () => {
   it("warns when day of month and day of week are both set (cron ORs them)", () => {
-    const spec = readFileSync(join(root, "examples/single-server-logical.yaml"), "utf8").replace('"0 6 1 * *"', '"0 6 1-7 * mon"');
+    const spec = readFileSync(join(root, "examples/single-server-logical.yaml"), "utf8").replace(
+      '"0 6 1 * *"',
+      '"0 6 1-7 * mon"',
+    );
     const check = checkSpecText(spec, "s.yaml", noFiles);
     expect(check.diagnostics.map((d) => `${d.position?.line}:${d.position?.col} ${d.path} ${d.severity}`)).toEqual([
       "33:15 drills.monthly.schedule warning",
@@ -56,15 +61,21 @@ describe("semantic warnings", () => {
 
 describe("types", () => {
   it("src/spec/types.generated.ts matches schemas/drspec.schema.json", () => {
-    expect(() => execFileSync("node", [join(root, "scripts/gen-types.mjs"), "--check"], { stdio: "pipe" })).not.toThrow();
+    expect(() =>
+      execFileSync("node", [join(root, "scripts/gen-types.mjs"), "--check"], { stdio: "pipe" }),
+    ).not.toThrow();
   });
 });
 
 describe("a spec that is not UTF-8 (issue 13)", () => {
   it("is refused naming file:line:col and the byte, never read with U+FFFD in a database name", async () => {
     const { decodeUtf8 } = await import("../../src/spec/load.js");
-    const latin1 = Buffer.concat([Buffer.from('version: 1\ndatasets:\n  d:\n    databases: ["caf'), Buffer.from([0xe9]), Buffer.from('"]\n')]);
-    expect(() => decodeUtf8(latin1, "s.yaml")).toThrow('s.yaml:4:21: byte 0xe9 is not UTF-8');
+    const latin1 = Buffer.concat([
+      Buffer.from('version: 1\ndatasets:\n  d:\n    databases: ["caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('"]\n'),
+    ]);
+    expect(() => decodeUtf8(latin1, "s.yaml")).toThrow("s.yaml:4:21: byte 0xe9 is not UTF-8");
     expect(decodeUtf8(Buffer.from('databases: ["café", "学生"]\n'), "s.yaml")).toBe('databases: ["café", "学生"]\n');
   });
 });

@@ -3,8 +3,18 @@ import { describe, expect, it } from "vitest";
 import { datasetStatus, statusReport, type DatasetFacts } from "../../src/core/status.js";
 import { specWith } from "../helpers/builders.js";
 
-const spec = specWith({ binlog: { archive: true, interval: "1m" } }, { rpo: "10m", rto: "30m" }, { drills: { weekly: { dataset: "shop", schedule: "0 5 * * 0" } } });
-const okDrill = { drill: "weekly", startedAt: "2026-11-22T05:00:10Z", result: "ok" as const, rto: { measuredSeconds: 40, targetSeconds: 1800, met: true }, rpo: { measuredSeconds: 0, targetSeconds: 600, met: true } };
+const spec = specWith(
+  { binlog: { archive: true, interval: "1m" } },
+  { rpo: "10m", rto: "30m" },
+  { drills: { weekly: { dataset: "shop", schedule: "0 5 * * 0" } } },
+);
+const okDrill = {
+  drill: "weekly",
+  startedAt: "2026-11-22T05:00:10Z",
+  result: "ok" as const,
+  rto: { measuredSeconds: 40, targetSeconds: 1800, met: true },
+  rpo: { measuredSeconds: 0, targetSeconds: 600, met: true },
+};
 const facts: DatasetFacts = {
   newestFull: { id: "f1", at: "2026-11-25T02:00:00Z" },
   newestSet: { id: "f1", at: "2026-11-25T02:00:00Z" },
@@ -19,18 +29,30 @@ describe("datasetStatus", () => {
     expect(at("2026-11-25T12:07:00Z")).toMatchObject({ state: "OK", exposureSeconds: 420, reasons: [] });
     const risk = at("2026-11-25T12:09:00Z");
     expect(risk.state).toBe("AT RISK");
-    expect(risk.reasons).toEqual(["exposure 9m is above 80% of RPO 10m (gold), since 2026-11-25T12:00:00Z (the last complete binlog archive run)"]);
+    expect(risk.reasons).toEqual([
+      "exposure 9m is above 80% of RPO 10m (gold), since 2026-11-25T12:00:00Z (the last complete binlog archive run)",
+    ]);
     const breached = at("2026-11-25T12:11:00Z");
     expect(breached.state).toBe("BREACHED");
-    expect(breached.reasons[0]).toBe("exposure 11m > RPO 10m (gold): data since 2026-11-25T12:00:00Z (the last complete binlog archive run) would be lost");
+    expect(breached.reasons[0]).toBe(
+      "exposure 11m > RPO 10m (gold): data since 2026-11-25T12:00:00Z (the last complete binlog archive run) would be lost",
+    );
   });
 
   it("an idle server whose archive run a minute ago left nothing behind is OK, though its last event is hours old", () => {
-    expect(at("2026-11-25T12:01:00Z")).toMatchObject({ state: "OK", exposureSeconds: 60, recoverableUntil: "2026-11-25T12:00:00Z" });
+    expect(at("2026-11-25T12:01:00Z")).toMatchObject({
+      state: "OK",
+      exposureSeconds: 60,
+      recoverableUntil: "2026-11-25T12:00:00Z",
+    });
   });
 
   it("without archiving, the exposure runs from the newest set", () => {
-    const s = specWith({}, { rpo: "1d", rto: "4h" }, { drills: { weekly: { dataset: "shop", schedule: "0 5 * * 0" } } });
+    const s = specWith(
+      {},
+      { rpo: "1d", rto: "4h" },
+      { drills: { weekly: { dataset: "shop", schedule: "0 5 * * 0" } } },
+    );
     const { archivedUntil: _a, newestArchivedEvent: _e, ...withoutArchive } = facts;
     const r = datasetStatus(s, "shop", withoutArchive, new Date("2026-11-25T12:00:00Z"), "UTC");
     expect(r).toMatchObject({ state: "OK", exposureSeconds: 36000, recoverableUntil: "2026-11-25T02:00:00Z" });
@@ -38,18 +60,50 @@ describe("datasetStatus", () => {
 
   it("a drill that missed its schedule is AT RISK; a failed or target-missing last drill is BREACHED; no set at all is BREACHED", () => {
     const overdue = at("2026-11-29T06:30:00Z");
-    expect(overdue.reasons).toContain("drill weekly is overdue: its schedule (0 5 * * 0) ran it at 2026-11-29T05:00:00.000Z, but the last run is from 2026-11-22T05:00:10Z");
+    expect(overdue.reasons).toContain(
+      "drill weekly is overdue: its schedule (0 5 * * 0) ran it at 2026-11-29T05:00:00.000Z, but the last run is from 2026-11-22T05:00:10Z",
+    );
     // within the grace hour the drill may still be running
-    expect(datasetStatus(spec, "shop", { ...facts, archivedUntil: "2026-11-29T05:55:00Z" }, new Date("2026-11-29T05:59:00Z"), "UTC").state).toBe("OK");
-    const failed = datasetStatus(spec, "shop", { ...facts, drills: [okDrill, { ...okDrill, startedAt: "2026-11-24T05:00:00Z", result: "failed" }] }, new Date("2026-11-25T12:01:00Z"), "UTC");
+    expect(
+      datasetStatus(
+        spec,
+        "shop",
+        { ...facts, archivedUntil: "2026-11-29T05:55:00Z" },
+        new Date("2026-11-29T05:59:00Z"),
+        "UTC",
+      ).state,
+    ).toBe("OK");
+    const failed = datasetStatus(
+      spec,
+      "shop",
+      { ...facts, drills: [okDrill, { ...okDrill, startedAt: "2026-11-24T05:00:00Z", result: "failed" }] },
+      new Date("2026-11-25T12:01:00Z"),
+      "UTC",
+    );
     expect(failed.state).toBe("BREACHED");
     expect(failed.reasons).toEqual(["the last drill (weekly, 2026-11-24T05:00:00Z) FAILED: recoverability not proven"]);
-    const missed = datasetStatus(spec, "shop", { ...facts, drills: [{ ...okDrill, result: "target-missed", rto: { measuredSeconds: 3600, targetSeconds: 1800, met: false } }] }, new Date("2026-11-25T12:01:00Z"), "UTC");
+    const missed = datasetStatus(
+      spec,
+      "shop",
+      {
+        ...facts,
+        drills: [
+          { ...okDrill, result: "target-missed", rto: { measuredSeconds: 3600, targetSeconds: 1800, met: false } },
+        ],
+      },
+      new Date("2026-11-25T12:01:00Z"),
+      "UTC",
+    );
     expect(missed.reasons).toEqual(["the last drill (weekly, 2026-11-22T05:00:10Z) measured RTO 1h > 30m"]);
-    expect(datasetStatus(spec, "shop", { drills: [] }, new Date("2026-11-25T12:01:00Z"), "UTC")).toMatchObject({ state: "BREACHED", reasons: ["no full backup set: nothing to restore", "never drilled: recoverability not yet proven"] });
+    expect(datasetStatus(spec, "shop", { drills: [] }, new Date("2026-11-25T12:01:00Z"), "UTC")).toMatchObject({
+      state: "BREACHED",
+      reasons: ["no full backup set: nothing to restore", "never drilled: recoverability not yet proven"],
+    });
   });
 
   it("the report's state is the worst dataset's", () => {
-    expect(statusReport([at("2026-11-25T12:01:00Z"), at("2026-11-25T12:09:00Z")], new Date("2026-11-25T12:09:00Z")).state).toBe("AT RISK");
+    expect(
+      statusReport([at("2026-11-25T12:01:00Z"), at("2026-11-25T12:09:00Z")], new Date("2026-11-25T12:09:00Z")).state,
+    ).toBe("AT RISK");
   });
 });

@@ -9,7 +9,11 @@ export interface AtomicWriteOptions {
   mode?: number; // default 0o644
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  opts: AtomicWriteOptions = {},
+): Promise<void> {
   const dir = dirname(path);
   const tmpDir = await mkdtemp(join(dir, `.${basename(path)}.drctl-tmp-`));
   const tmp = join(tmpDir, basename(path));

@@ -9,7 +9,9 @@ export async function connectServer(server: Server, opts: { timeoutMs?: number }
   const client = clientOptions(server.credentials);
   // the spec's address wins; without one, the option file's (socket before host, as the client does)
   const socket = server.socket ?? (server.host === undefined && server.port === undefined ? client.socket : undefined);
-  const where = socket ? { socketPath: socket } : { host: server.host ?? client.host ?? "127.0.0.1", port: server.port ?? client.port ?? 3306 };
+  const where = socket
+    ? { socketPath: socket }
+    : { host: server.host ?? client.host ?? "127.0.0.1", port: server.port ?? client.port ?? 3306 };
   return await mysql.createConnection({
     ...where,
     user: client.user,

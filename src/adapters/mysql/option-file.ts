@@ -9,13 +9,21 @@ import { DrError } from "../../errors.js";
 /** Quote an option value so the server's parser reads back exactly `value`. */
 export function quoteOptionValue(value: string): string {
   if (/^[A-Za-z0-9_./:@+,=-]+$/.test(value)) return value;
-  const escaped = value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
+  const escaped = value
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, "\\n")
+    .replace(/\r/g, "\\r")
+    .replace(/\t/g, "\\t");
   return `"${escaped}"`;
 }
 
 export type OptionGroups = Map<string, Map<string, string>>;
 
-export function renderOptionFile(groups: Record<string, Record<string, string | number | true>>, header?: string): string {
+export function renderOptionFile(
+  groups: Record<string, Record<string, string | number | true>>,
+  header?: string,
+): string {
   const lines: string[] = [];
   if (header) lines.push(...header.split("\n").map((l) => `# ${l}`));
   for (const [group, opts] of Object.entries(groups)) {
@@ -37,7 +45,16 @@ function unquote(raw: string): string {
     const c = v[i]!;
     if (c === "\\" && i < v.length - 1) {
       const n = v[++i]!;
-      const map: Record<string, string> = { n: "\n", t: "\t", r: "\r", b: "\b", s: " ", '"': '"', "'": "'", "\\": "\\" };
+      const map: Record<string, string> = {
+        n: "\n",
+        t: "\t",
+        r: "\r",
+        b: "\b",
+        s: " ",
+        '"': '"',
+        "'": "'",
+        "\\": "\\",
+      };
       out += map[n] ?? `\\${n}`;
     } else {
       out += c;
@@ -73,7 +90,10 @@ export function parseOptionFile(path: string, into: OptionGroups = new Map(), de
     text = readFileSync(path, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DrError("invalid", `cannot read option file ${path}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code)}`);
+    throw new DrError(
+      "invalid",
+      `cannot read option file ${path}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code)}`,
+    );
   }
   let group: Map<string, string> | undefined;
   for (const rawLine of text.split(/\r?\n/)) {
@@ -85,7 +105,9 @@ export function parseOptionFile(path: string, into: OptionGroups = new Map(), de
       const abs = isAbsolute(target) ? target : resolve(dirname(path), target);
       if (directive === "!include") parseOptionFile(abs, into, depth + 1);
       else {
-        for (const f of readdirSync(abs).filter((n) => n.endsWith(".cnf")).sort()) {
+        for (const f of readdirSync(abs)
+          .filter((n) => n.endsWith(".cnf"))
+          .sort()) {
           if (statSync(join(abs, f)).isFile()) parseOptionFile(join(abs, f), into, depth + 1);
         }
       }
@@ -119,7 +141,8 @@ export interface ClientOptions {
 export function clientOptions(path: string): ClientOptions {
   const groups = parseOptionFile(path);
   const merged = new Map<string, string>();
-  for (const g of ["client", "client-server", "client-mariadb"]) for (const [k, v] of groups.get(g) ?? []) merged.set(k, v);
+  for (const g of ["client", "client-server", "client-mariadb"])
+    for (const [k, v] of groups.get(g) ?? []) merged.set(k, v);
   const out: ClientOptions = {};
   if (merged.has("user")) out.user = merged.get("user")!;
   if (merged.has("password")) out.password = merged.get("password")!;
@@ -127,7 +150,8 @@ export function clientOptions(path: string): ClientOptions {
   if (merged.has("socket")) out.socket = merged.get("socket")!;
   if (merged.has("port")) {
     const port = Number(merged.get("port"));
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new DrError("invalid", `option file ${path}: port ${merged.get("port")} is not a TCP port`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new DrError("invalid", `option file ${path}: port ${merged.get("port")} is not a TCP port`);
     out.port = port;
   }
   return out;

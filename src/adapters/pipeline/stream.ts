@@ -97,7 +97,10 @@ function tail(s: string): string {
 }
 
 /** The stages after the producer: compression, then (optionally) encryption. */
-export function filterStages(opts: Pick<StreamOptions, "zstdLevel" | "ageRecipientsFile" | "compress">, headFile?: string): Stage[] {
+export function filterStages(
+  opts: Pick<StreamOptions, "zstdLevel" | "ageRecipientsFile" | "compress">,
+  headFile?: string,
+): Stage[] {
   // a peeled head goes first: zstd and cat read the file, then stdin ("-")
   const inputs = headFile ? [headFile, "-"] : [];
   const stages: Stage[] =
@@ -106,7 +109,8 @@ export function filterStages(opts: Pick<StreamOptions, "zstdLevel" | "ageRecipie
         ? [{ name: "cat", command: "cat", args: inputs }]
         : []
       : [{ name: "zstd", command: "zstd", args: ["-q", "-c", `-${opts.zstdLevel ?? 3}`, "-T0", ...inputs] }];
-  if (opts.ageRecipientsFile) stages.push({ name: "age", command: "age", args: ["--encrypt", "--recipients-file", opts.ageRecipientsFile] });
+  if (opts.ageRecipientsFile)
+    stages.push({ name: "age", command: "age", args: ["--encrypt", "--recipients-file", opts.ageRecipientsFile] });
   return stages;
 }
 
@@ -156,14 +160,22 @@ function readHead(stream: Readable, peel: HeadPeel): Promise<{ head: Buffer; end
  * Runs stages as one pipe and hands the last stage's output to `sink`. Resolves only when every
  * stage exited with an ok code; otherwise rejects naming the first stage (in pipe order) that failed.
  */
-export async function runPipeline(stages: Stage[], sink: ((chunk: Buffer) => Promise<void>) | { fd: number }, opts: { onRead?: (bytes: number) => void } = {}): Promise<{ stderr: Record<string, string> }> {
+export async function runPipeline(
+  stages: Stage[],
+  sink: ((chunk: Buffer) => Promise<void>) | { fd: number },
+  opts: { onRead?: (bytes: number) => void } = {},
+): Promise<{ stderr: Record<string, string> }> {
   // a tool that is not installed is named before anything starts (it used to surface as the dump's broken pipe)
   for (const stage of stages) {
     if (!onPath(stage.command)) {
-      throw new DrError("failed", `stage ${stage.name} cannot start: ${stage.command} is not installed (not found on PATH); nothing was started`, {
-        hint: `install it (Debian: apt-get install ${stage.command === "mariadb-dump" || stage.command === "mysqlbinlog" ? "mariadb-client" : stage.command})`,
-        meta: { stage: stage.name },
-      });
+      throw new DrError(
+        "failed",
+        `stage ${stage.name} cannot start: ${stage.command} is not installed (not found on PATH); nothing was started`,
+        {
+          hint: `install it (Debian: apt-get install ${stage.command === "mariadb-dump" || stage.command === "mysqlbinlog" ? "mariadb-client" : stage.command})`,
+          meta: { stage: stage.name },
+        },
+      );
     }
   }
   const children: ChildProcess[] = [];
@@ -201,21 +213,36 @@ export async function runPipeline(stages: Stage[], sink: ((chunk: Buffer) => Pro
   }
   // progress of a pipeline whose first stage reads a stored file itself: the bytes that process has read so far
   const first = children[0];
-  const watch = opts.onRead && first?.pid ? setInterval(() => readBytesOf(first.pid!).then((n) => n !== undefined && opts.onRead!(n)), 500) : undefined;
+  const watch =
+    opts.onRead && first?.pid
+      ? setInterval(() => readBytesOf(first.pid!).then((n) => n !== undefined && opts.onRead!(n)), 500)
+      : undefined;
   let sinkError: Error | undefined;
   try {
-    if (typeof sink === "function") for await (const chunk of children.at(-1)!.stdout! as AsyncIterable<Buffer>) await sink(chunk);
+    if (typeof sink === "function")
+      for await (const chunk of children.at(-1)!.stdout! as AsyncIterable<Buffer>) await sink(chunk);
   } catch (e) {
     sinkError = e as Error;
     for (const c of children) c.kill("SIGTERM");
   }
   const results = await Promise.all(exits).finally(() => watch && clearInterval(watch));
-  const failed = results.filter((r) => !(r.code !== null && (r.stage.okCodes ?? [0]).includes(r.code)) && !(sinkError && r.signal === "SIGTERM"));
+  const failed = results.filter(
+    (r) => !(r.code !== null && (r.stage.okCodes ?? [0]).includes(r.code)) && !(sinkError && r.signal === "SIGTERM"),
+  );
   // blame the cause, not its echo: a stage that could not start, then one that ran out of disk, then
   // any not killed by SIGPIPE (a writer killed by SIGPIPE only says its reader died first)
   const full = (r: (typeof failed)[number]) => NO_SPACE.test(stderr[r.stage.name] ?? "");
-  for (const r of [...failed.filter((f) => f.error), ...failed.filter(full), ...failed.filter((f) => f.signal !== "SIGPIPE"), ...failed]) {
-    const how = r.error ? `could not start: ${r.error.message}` : r.signal ? `was killed by ${r.signal}` : `exited ${r.code}`;
+  for (const r of [
+    ...failed.filter((f) => f.error),
+    ...failed.filter(full),
+    ...failed.filter((f) => f.signal !== "SIGPIPE"),
+    ...failed,
+  ]) {
+    const how = r.error
+      ? `could not start: ${r.error.message}`
+      : r.signal
+        ? `was killed by ${r.signal}`
+        : `exited ${r.code}`;
     const said = tail(stderr[r.stage.name] ?? "");
     throw new DrError("failed", `stage ${r.stage.name} ${how}${said ? `: ${said}` : ""}`, {
       hint: r.error ? `is ${r.stage.command} installed?` : undefined,
@@ -275,7 +302,11 @@ export async function streamToFile(file: string, opts: StreamOptions): Promise<S
     await follow.catch(() => {});
     if (e instanceof DrError) throw e;
     const cause = storageCause(e);
-    throw new DrError("failed", cause ? `writing ${file} failed: ${cause}` : `writing ${file} failed: ${(e as Error).message}`, cause ? { hint: "the repository's disk: free space or fix the mount; nothing was published" } : {});
+    throw new DrError(
+      "failed",
+      cause ? `writing ${file} failed: ${cause}` : `writing ${file} failed: ${(e as Error).message}`,
+      cause ? { hint: "the repository's disk: free space or fix the mount; nothing was published" } : {},
+    );
   } finally {
     await reader.close();
     await fh.close();
@@ -297,14 +328,19 @@ export interface DecodeOptions {
 export function decodeStages(file: string, opts: DecodeOptions = {}): Stage[] {
   const compressed = opts.compressed !== false;
   const stages: Stage[] = [];
-  if (opts.ageIdentityFile) stages.push({ name: "age", command: "age", args: ["--decrypt", "--identity", opts.ageIdentityFile, "--", file] });
-  if (compressed) stages.push({ name: "zstd", command: "zstd", args: ["-q", "-d", "-c", ...(stages.length ? [] : ["--", file])] });
+  if (opts.ageIdentityFile)
+    stages.push({ name: "age", command: "age", args: ["--decrypt", "--identity", opts.ageIdentityFile, "--", file] });
+  if (compressed)
+    stages.push({ name: "zstd", command: "zstd", args: ["-q", "-d", "-c", ...(stages.length ? [] : ["--", file])] });
   if (!stages.length) stages.push(fileProducer(file));
   return stages;
 }
 
 /** Reads a stored file back through age (when an identity is given) and zstd: the raw stream's sha256 and size. */
-export async function decodeFile(file: string, opts: DecodeOptions = {}): Promise<{ rawBytes: number; rawSha256: string }> {
+export async function decodeFile(
+  file: string,
+  opts: DecodeOptions = {},
+): Promise<{ rawBytes: number; rawSha256: string }> {
   const hash = createHash("sha256");
   let rawBytes = 0;
   await runPipeline(decodeStages(file, opts), async (chunk) => {

@@ -44,7 +44,14 @@ export function runTool(command: string, args: string[], opts: ToolOptions = {})
     child.once("error", (e) => (startError = e));
     child.once("close", (code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ exitCode: startError ? null : code, signal, stdout: text(out), stderr: text(err), all: text(all), ...(startError ? { error: startError } : {}) });
+      resolve({
+        exitCode: startError ? null : code,
+        signal,
+        stdout: text(out),
+        stderr: text(err),
+        all: text(all),
+        ...(startError ? { error: startError } : {}),
+      });
     });
   });
 }

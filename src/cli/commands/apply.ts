@@ -32,7 +32,11 @@ export interface ApplyFlags {
   allowErrors?: boolean;
 }
 
-type SavedPlan = Pick<Plan, "formatVersion" | "project" | "specFile" | "specDigest" | "stateFingerprint" | "createdAt"> & Partial<Pick<Plan, "resources">>;
+type SavedPlan = Pick<
+  Plan,
+  "formatVersion" | "project" | "specFile" | "specDigest" | "stateFingerprint" | "createdAt"
+> &
+  Partial<Pick<Plan, "resources">>;
 
 /** What a stale saved plan would do differently now, one line per resource ("repository.local: create → no-op"). */
 export function planDrift(saved: SavedPlan, now: Plan): string[] {
@@ -44,7 +48,9 @@ export function planDrift(saved: SavedPlan, now: Plan): string[] {
     if (!old) lines.push(`${r.address}: not in the saved plan, now ${r.action}`);
     else if (old.action !== r.action) lines.push(`${r.address}: ${old.action} in the saved plan, now ${r.action}`);
     else if (JSON.stringify(old.attributes) !== JSON.stringify(r.attributes)) {
-      const changed = r.attributes.filter((a) => JSON.stringify(old.attributes.find((o) => o.name === a.name)) !== JSON.stringify(a)).map((a) => a.name);
+      const changed = r.attributes
+        .filter((a) => JSON.stringify(old.attributes.find((o) => o.name === a.name)) !== JSON.stringify(a))
+        .map((a) => a.name);
       lines.push(`${r.address}: ${r.action} as before, but ${changed.join(", ") || "its attributes"} now differ`);
     }
   }
@@ -57,7 +63,10 @@ async function readSavedPlan(file: string): Promise<SavedPlan> {
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    throw new DrError("invalid", `cannot read plan file ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    throw new DrError(
+      "invalid",
+      `cannot read plan file ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    );
   }
   let saved: Partial<SavedPlan> | undefined;
   try {
@@ -65,14 +74,26 @@ async function readSavedPlan(file: string): Promise<SavedPlan> {
   } catch {
     saved = undefined;
   }
-  if (!saved || saved.formatVersion !== 1 || typeof saved.specFile !== "string" || typeof saved.specDigest !== "string" || typeof saved.stateFingerprint !== "string") {
-    throw new DrError("invalid", `${file} is not a plan saved by \`drctl plan -out\``, { hint: /\.ya?ml$/i.test(file) ? `to apply a spec, use: drctl apply -f ${file}` : undefined });
+  if (
+    !saved ||
+    saved.formatVersion !== 1 ||
+    typeof saved.specFile !== "string" ||
+    typeof saved.specDigest !== "string" ||
+    typeof saved.stateFingerprint !== "string"
+  ) {
+    throw new DrError("invalid", `${file} is not a plan saved by \`drctl plan -out\``, {
+      hint: /\.ya?ml$/i.test(file) ? `to apply a spec, use: drctl apply -f ${file}` : undefined,
+    });
   }
   return saved as SavedPlan;
 }
 
 const stale = (what: string, saved: SavedPlan) =>
-  new DrError("invalid", `stale plan: ${what} changed since the plan was made (${saved.createdAt}); nothing was applied`, { hint: "re-run drctl plan -out FILE, review it, and apply that" });
+  new DrError(
+    "invalid",
+    `stale plan: ${what} changed since the plan was made (${saved.createdAt}); nothing was applied`,
+    { hint: "re-run drctl plan -out FILE, review it, and apply that" },
+  );
 
 export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
   const saved = flags.planFile ? await readSavedPlan(flags.planFile) : undefined;
@@ -83,14 +104,19 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
   const { spec, check } = await loadSpec(specFile);
   if (saved && sha256(check.loaded.text) !== saved.specDigest) throw stale(`the spec ${specFile}`, saved);
   if (!saved && !flags.autoApprove && !io.interactive) {
-    throw new DrError("invalid", "refusing to apply without --auto-approve: there is no terminal to confirm on", { hint: "review with `drctl plan -out plan.json`, then `drctl apply plan.json` (or pass --auto-approve)" });
+    throw new DrError("invalid", "refusing to apply without --auto-approve: there is no terminal to confirm on", {
+      hint: "review with `drctl plan -out plan.json`, then `drctl apply plan.json` (or pass --auto-approve)",
+    });
   }
   const waitMs = parseWaitMs(flags.lockTimeout);
-  if (waitMs === undefined) throw new DrError("invalid", `--lock-timeout ${flags.lockTimeout}: expected a duration such as 0s, 30s or 5m`);
+  if (waitMs === undefined)
+    throw new DrError("invalid", `--lock-timeout ${flags.lockTimeout}: expected a duration such as 0s, 30s or 5m`);
 
   const runtime = runtimeFor(specFile);
   const desired = buildDesiredState(spec, runtime);
-  const account = desired.cronTarget.startsWith("crontab:") ? await lookupAccount(desired.cronTarget.slice("crontab:".length)) : currentAccount();
+  const account = desired.cronTarget.startsWith("crontab:")
+    ? await lookupAccount(desired.cronTarget.slice("crontab:".length))
+    : currentAccount();
   await ensureStateDirs(desired.stateDir, account);
 
   const lock = await acquireLock(join(desired.stateDir, "locks", "apply.lock"), {
@@ -102,11 +128,25 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
   try {
     // discovered under the lock: no other apply can change the world between this and the writes
     const observed = await discoverState(spec);
-    const plan = planAgainst(spec, check.loaded.text, runtime, desired, observed, new Date(), await measuredDrills(spec));
+    const plan = planAgainst(
+      spec,
+      check.loaded.text,
+      runtime,
+      desired,
+      observed,
+      new Date(),
+      await measuredDrills(spec),
+    );
     if (saved && plan.stateFingerprint !== saved.stateFingerprint) {
       const drift = planDrift(saved, plan);
       const err = stale("the live state (servers, cron block, repositories, verified drills)", saved);
-      throw new DrError(err.kind, drift.length ? `${err.message}:\n${drift.map((l) => `  - ${l}`).join("\n")}` : `${err.message} (the planned actions are the same; something observed differs)`, { ...(err.hint ? { hint: err.hint } : {}) });
+      throw new DrError(
+        err.kind,
+        drift.length
+          ? `${err.message}:\n${drift.map((l) => `  - ${l}`).join("\n")}`
+          : `${err.message} (the planned actions are the same; something observed differs)`,
+        { ...(err.hint ? { hint: err.hint } : {}) },
+      );
     }
 
     if (!saved) io.out(renderPlanText(plan, { cronTarget: desired.cronTarget }));
@@ -120,10 +160,14 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
     // (not those whose cause this very plan changes: the binlog settings apply is about to make)
     const errors = plan.findings.filter((f) => f.level === "error" && !f.fixedByApply);
     if (errors.length && !flags.allowErrors) {
-      throw new DrError("failed", `the plan has ${errors.length} error finding(s); nothing was applied:\n${errors.map((f) => `  - ${f.message}`).join("\n")}`, {
-        hint: "fix what they say (and re-run drctl plan), or pass --allow-errors to apply the rest anyway",
-        meta: { findings: errors.map((f) => f.code) },
-      });
+      throw new DrError(
+        "failed",
+        `the plan has ${errors.length} error finding(s); nothing was applied:\n${errors.map((f) => `  - ${f.message}`).join("\n")}`,
+        {
+          hint: "fix what they say (and re-run drctl plan), or pass --allow-errors to apply the rest anyway",
+          meta: { findings: errors.map((f) => f.code) },
+        },
+      );
     }
     if (!saved && !flags.autoApprove) {
       const answer = (await io.ask?.("\nDo you want to perform these actions? Only 'yes' will be accepted: ")) ?? "";
@@ -133,7 +177,9 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
       }
     }
     io.out("");
-    const operator = process.env.SUDO_USER ? `${process.env.SUDO_USER} (as ${userInfo().username})` : userInfo().username;
+    const operator = process.env.SUDO_USER
+      ? `${process.env.SUDO_USER} (as ${userInfo().username})`
+      : userInfo().username;
     const outcome = await applyPlan({
       spec,
       desired,
@@ -149,7 +195,9 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
     const n = (a: string) => outcome.applied.filter((x) => x.action === a).length;
     io.out(`\nApply complete! Resources: ${n("create")} added, ${n("update")} changed, ${n("delete")} destroyed.`);
     for (const r of outcome.restartRequired) {
-      io.out(`Restart required: ${r.server} (${r.variables.join(", ")}) takes effect when the server restarts; drctl never restarts a server.`);
+      io.out(
+        `Restart required: ${r.server} (${r.variables.join(", ")}) takes effect when the server restarts; drctl never restarts a server.`,
+      );
     }
     if (outcome.skipped.length) {
       for (const s of outcome.skipped) io.err(`skipped ${s.address}: ${s.reason}`);

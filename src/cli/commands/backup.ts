@@ -17,10 +17,15 @@ import type { Io } from "../io.js";
 import { progressReporter } from "../progress.js";
 import type { JobResult } from "./job.js";
 
-export async function backupWork(spec: DrSpec, opts: { dataset: string; kind: BackupKind; lockTimeout?: string }, io: Io): Promise<JobResult> {
+export async function backupWork(
+  spec: DrSpec,
+  opts: { dataset: string; kind: BackupKind; lockTimeout?: string },
+  io: Io,
+): Promise<JobResult> {
   const progress = progressReporter(io);
   const waitMs = opts.lockTimeout === undefined ? undefined : parseWaitMs(opts.lockTimeout);
-  if (opts.lockTimeout !== undefined && waitMs === undefined) throw new DrError("invalid", `--lock-timeout ${opts.lockTimeout}: expected a duration such as 0s, 30s, 5m or 1h`);
+  if (opts.lockTimeout !== undefined && waitMs === undefined)
+    throw new DrError("invalid", `--lock-timeout ${opts.lockTimeout}: expected a duration such as 0s, 30s, 5m or 1h`);
   try {
     const r = await runBackup({
       spec,
@@ -37,14 +42,25 @@ export async function backupWork(spec: DrSpec, opts: { dataset: string; kind: Ba
     const m = r.manifest;
     const bytes = storedBytes(m);
     const secs = (Date.parse(m.finishedAt) - Date.parse(m.startedAt)) / 1000;
-    io.out(`backup ${m.id}: ${m.kind} ${m.method} of ${m.dataset}, ${m.tables?.length ?? 0} tables, ${formatBytes(bytes)} stored in ${secs.toFixed(1)} s`);
+    io.out(
+      `backup ${m.id}: ${m.kind} ${m.method} of ${m.dataset}, ${m.tables?.length ?? 0} tables, ${formatBytes(bytes)} stored in ${secs.toFixed(1)} s`,
+    );
     io.out(`  consistent point: ${describePoint(m.consistentPoint)}`);
     if (m.parent) io.out(`  parent: ${m.parent}`);
     io.out(`  set: ${r.dir}`);
     for (const n of m.notes ?? []) io.out(`  note: ${n}`);
     return {
       code: EXIT.ok,
-      details: { set: m.id, kind: m.kind, method: m.method, bytes, files: m.files.length, consistentPoint: m.consistentPoint, ...(m.parent ? { parent: m.parent } : {}), debrisRemoved: r.debrisRemoved.length },
+      details: {
+        set: m.id,
+        kind: m.kind,
+        method: m.method,
+        bytes,
+        files: m.files.length,
+        consistentPoint: m.consistentPoint,
+        ...(m.parent ? { parent: m.parent } : {}),
+        debrisRemoved: r.debrisRemoved.length,
+      },
     };
   } finally {
     progress.done();
@@ -66,7 +82,8 @@ export interface BackupsFlags {
 
 export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<number> {
   const { spec } = await loadSpec(flags.file);
-  if (flags.dataset && !spec.datasets[flags.dataset]) throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`);
+  if (flags.dataset && !spec.datasets[flags.dataset])
+    throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`);
   const cat = await readCatalog(spec, flags.dataset ? { dataset: flags.dataset } : {});
   for (const p of cat.problems) io.err(`drctl: warning: ${p}`);
   for (const p of cat.strays) io.err(`drctl: warning: stray: ${p}`);
@@ -74,7 +91,17 @@ export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<numbe
   // "verified" is a drill's word (DESIGN §8 rule 2): the sets of an image a drill restored and checked
   const verified = verifiedSets(await readJournal(stateDirOf(spec)).catch(() => []));
   if (flags.json) {
-    io.out(JSON.stringify({ sets: cat.sets.map((s) => ({ ...entryJson(s), verified: verified.has(s.manifest.id) })), problems: cat.problems, strays: cat.strays }, null, 2));
+    io.out(
+      JSON.stringify(
+        {
+          sets: cat.sets.map((s) => ({ ...entryJson(s), verified: verified.has(s.manifest.id) })),
+          problems: cat.problems,
+          strays: cat.strays,
+        },
+        null,
+        2,
+      ),
+    );
     return attention;
   }
   if (!cat.sets.length) {
@@ -83,11 +110,39 @@ export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<numbe
   }
   const rows = cat.sets.map((s) => {
     const m = s.manifest;
-    return [m.dataset ?? "", m.id, m.kind, m.method, m.startedAt.replace(/\.\d+Z$/, "Z"), `${((Date.parse(m.finishedAt) - Date.parse(m.startedAt)) / 1000).toFixed(1)} s`, formatBytes(storedBytes(m)), describePoint(m.consistentPoint), verified.has(m.id) ? "yes" : "", m.parent ?? ""];
+    return [
+      m.dataset ?? "",
+      m.id,
+      m.kind,
+      m.method,
+      m.startedAt.replace(/\.\d+Z$/, "Z"),
+      `${((Date.parse(m.finishedAt) - Date.parse(m.startedAt)) / 1000).toFixed(1)} s`,
+      formatBytes(storedBytes(m)),
+      describePoint(m.consistentPoint),
+      verified.has(m.id) ? "yes" : "",
+      m.parent ?? "",
+    ];
   });
-  const head = ["DATASET", "SET", "KIND", "METHOD", "STARTED", "TOOK", "SIZE", "CONSISTENT POINT", "VERIFIED", "PARENT"];
+  const head = [
+    "DATASET",
+    "SET",
+    "KIND",
+    "METHOD",
+    "STARTED",
+    "TOOK",
+    "SIZE",
+    "CONSISTENT POINT",
+    "VERIFIED",
+    "PARENT",
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const r of [head, ...rows]) io.out(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+  for (const r of [head, ...rows])
+    io.out(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    );
   return attention;
 }
 
@@ -125,25 +180,53 @@ export async function verifyWork(spec: DrSpec, opts: { ids: string[]; deep: bool
   let chosen = cat.sets;
   if (opts.ids.length) {
     const unknown = opts.ids.filter((id) => !cat.sets.some((s) => s.manifest.id === id));
-    if (unknown.length) throw new DrError("invalid", `no published set with id ${unknown.join(", ")} in the spec's repositories`, { hint: "`drctl backups` lists them" });
+    if (unknown.length)
+      throw new DrError("invalid", `no published set with id ${unknown.join(", ")} in the spec's repositories`, {
+        hint: "`drctl backups` lists them",
+      });
     chosen = cat.sets.filter((s) => opts.ids.includes(s.manifest.id));
   }
   const results: SetVerification[] = [];
-  if (opts.deep && spec.encryption?.identityFile) await checkIdentity(spec.encryption.identityFile, chosen.map((s) => s.manifest), { matchRecipients: false });
+  if (opts.deep && spec.encryption?.identityFile)
+    await checkIdentity(
+      spec.encryption.identityFile,
+      chosen.map((s) => s.manifest),
+      { matchRecipients: false },
+    );
   for (const s of chosen) {
-    const r = await verifySet(s, { deep: opts.deep, ...(spec.encryption?.identityFile ? { identityFile: spec.encryption.identityFile } : {}) });
+    const r = await verifySet(s, {
+      deep: opts.deep,
+      ...(spec.encryption?.identityFile ? { identityFile: spec.encryption.identityFile } : {}),
+    });
     results.push(r);
     if (r.ok) io.out(`ok      ${r.id}  ${r.files} file(s), ${formatBytes(r.bytes)}${opts.deep ? ", decoded" : ""}`);
     else for (const p of r.problems) io.out(`FAILED  ${r.id}  ${p.file}: ${p.problem}  (${r.dir})`);
   }
   const failed = results.filter((r) => !r.ok);
-  io.out(`${results.length} set(s) checked${opts.deep ? " (deep)" : ""}: ${results.length - failed.length} ok, ${failed.length} failed${cat.problems.length ? `, ${cat.problems.length} unreadable manifest(s)` : ""}${cat.strays.length ? `, ${cat.strays.length} stray director${cat.strays.length === 1 ? "y" : "ies"} (not sets: look at them)` : ""}`);
+  io.out(
+    `${results.length} set(s) checked${opts.deep ? " (deep)" : ""}: ${results.length - failed.length} ok, ${failed.length} failed${cat.problems.length ? `, ${cat.problems.length} unreadable manifest(s)` : ""}${cat.strays.length ? `, ${cat.strays.length} stray director${cat.strays.length === 1 ? "y" : "ies"} (not sets: look at them)` : ""}`,
+  );
   // sets named on the command line are judged alone; the whole catalog also by what cannot be read
   const whole = opts.ids.length === 0;
-  const code = failed.length || (whole && cat.problems.length) ? EXIT.integrity : whole && cat.strays.length ? EXIT.degraded : EXIT.ok;
+  const code =
+    failed.length || (whole && cat.problems.length)
+      ? EXIT.integrity
+      : whole && cat.strays.length
+        ? EXIT.degraded
+        : EXIT.ok;
   return {
     code,
-    details: { deep: opts.deep, checked: results.length, failed: failed.map((f) => ({ set: f.id, ...datasetOfSet(chosen, f.id), problems: f.problems })), unreadable: cat.problems, ...(cat.strays.length ? { strays: cat.strays } : {}) },
-    ...(code === EXIT.integrity ? { error: `${failed.length} set(s) failed verification` } : code === EXIT.degraded ? { error: `${cat.strays.length} stray director${cat.strays.length === 1 ? "y" : "ies"} in the repository` } : {}),
+    details: {
+      deep: opts.deep,
+      checked: results.length,
+      failed: failed.map((f) => ({ set: f.id, ...datasetOfSet(chosen, f.id), problems: f.problems })),
+      unreadable: cat.problems,
+      ...(cat.strays.length ? { strays: cat.strays } : {}),
+    },
+    ...(code === EXIT.integrity
+      ? { error: `${failed.length} set(s) failed verification` }
+      : code === EXIT.degraded
+        ? { error: `${cat.strays.length} stray director${cat.strays.length === 1 ? "y" : "ies"} in the repository` }
+        : {}),
   };
 }

@@ -23,15 +23,32 @@ import type { JobResult } from "./job.js";
  */
 export async function verificationDrill(spec: DrSpec, dataset: string): Promise<Drill> {
   const ds = datasetOf(spec, dataset);
-  const full = (await listSets(setsDir(await checkRepository(spec, ds.repository), dataset))).sets.map((s) => s.manifest).filter((m) => m.kind === "full").at(-1);
-  if (!full) throw new DrError("failed", `dataset ${dataset} has no full backup set to verify`, { hint: `run \`drctl backup ${dataset}\` first` });
+  const full = (await listSets(setsDir(await checkRepository(spec, ds.repository), dataset))).sets
+    .map((s) => s.manifest)
+    .filter((m) => m.kind === "full")
+    .at(-1);
+  if (!full)
+    throw new DrError("failed", `dataset ${dataset} has no full backup set to verify`, {
+      hint: `run \`drctl backup ${dataset}\` first`,
+    });
   const own = Object.values(spec.drills ?? {}).find((d) => d.dataset === dataset);
-  return { dataset, schedule: own?.schedule ?? "@weekly", restoreTo: pointTime(full), verify: (own?.verify ?? ["rowCounts"]).filter((v) => typeof v === "string") };
+  return {
+    dataset,
+    schedule: own?.schedule ?? "@weekly",
+    restoreTo: pointTime(full),
+    verify: (own?.verify ?? ["rowCounts"]).filter((v) => typeof v === "string"),
+  };
 }
 
-export async function drillWork(spec: DrSpec, name: string, opts: { seed?: string; lockTimeout?: string; definition?: Drill }, io: Io): Promise<JobResult> {
+export async function drillWork(
+  spec: DrSpec,
+  name: string,
+  opts: { seed?: string; lockTimeout?: string; definition?: Drill },
+  io: Io,
+): Promise<JobResult> {
   const waitMs = opts.lockTimeout === undefined ? undefined : parseWaitMs(opts.lockTimeout);
-  if (opts.lockTimeout !== undefined && waitMs === undefined) throw new DrError("invalid", `--lock-timeout ${opts.lockTimeout}: expected a duration such as 0s, 30s, 5m or 1h`);
+  if (opts.lockTimeout !== undefined && waitMs === undefined)
+    throw new DrError("invalid", `--lock-timeout ${opts.lockTimeout}: expected a duration such as 0s, 30s, 5m or 1h`);
   if (!opts.definition) drillOf(spec, name);
   const progress = progressReporter(io, { verb: "read" });
   const r = await runDrill({
@@ -46,17 +63,30 @@ export async function drillWork(spec: DrSpec, name: string, opts: { seed?: strin
       io.err(l);
     },
   }).finally(() => progress.done());
-  for (const c of r.checks) io.out(`  ${c.ok ? (c.skipped ? "skip" : "ok  ") : "FAIL"}  [${c.step}] ${c.name}: ${c.detail}${c.skipped ? ` (${c.skipped})` : ""}`);
+  for (const c of r.checks)
+    io.out(
+      `  ${c.ok ? (c.skipped ? "skip" : "ok  ") : "FAIL"}  [${c.step}] ${c.name}: ${c.detail}${c.skipped ? ` (${c.skipped})` : ""}`,
+    );
   const code = r.result === "ok" ? EXIT.ok : r.result === "target-missed" ? EXIT.targetMissed : EXIT.integrity;
   const sets = r.sets?.join(" + ") ?? "no image";
-  if (r.result === "failed") io.out(`drill ${name} FAILED: ${r.failures.length} check(s) failed on ${sets} (dataset ${r.dataset})`);
+  if (r.result === "failed")
+    io.out(`drill ${name} FAILED: ${r.failures.length} check(s) failed on ${sets} (dataset ${r.dataset})`);
   else {
     const figures = `RTO ${formatMeasured(r.rto!.measuredSeconds)} (target ${formatDuration(r.rto!.targetSeconds)}${r.rto!.met ? "" : ", MISSED"}), RPO ${formatMeasured(r.rpo!.measuredSeconds)} (target ${formatDuration(r.rpo!.targetSeconds)}${r.rpo!.met ? "" : ", MISSED"})`;
-    io.out(`drill ${name} ${r.result === "ok" ? "passed" : "verified the data but MISSED the tier"}: ${sets} restored and verified; ${figures}`);
+    io.out(
+      `drill ${name} ${r.result === "ok" ? "passed" : "verified the data but MISSED the tier"}: ${sets} restored and verified; ${figures}`,
+    );
   }
   return {
     code,
-    details: { drill: name, dataset: r.dataset, result: r.result, ...(r.set ? { set: r.set } : {}), ...(r.rto ? { rtoSeconds: r.rto.measuredSeconds } : {}), ...(r.rpo ? { rpoSeconds: r.rpo.measuredSeconds } : {}) },
+    details: {
+      drill: name,
+      dataset: r.dataset,
+      result: r.result,
+      ...(r.set ? { set: r.set } : {}),
+      ...(r.rto ? { rtoSeconds: r.rto.measuredSeconds } : {}),
+      ...(r.rpo ? { rpoSeconds: r.rpo.measuredSeconds } : {}),
+    },
     ...(code ? { error: r.result === "failed" ? r.failures.join("; ") : "RTO/RPO target missed" } : {}),
   };
 }
@@ -64,7 +94,13 @@ export async function drillWork(spec: DrSpec, name: string, opts: { seed?: strin
 export async function drillListCommand(flags: { file: string; json: boolean }, io: Io): Promise<number> {
   const { spec } = await loadSpec(flags.file);
   const last = lastDrills(await readJournal(stateDirOf(spec)));
-  const rows = Object.entries(spec.drills ?? {}).map(([name, d]) => ({ name, dataset: d.dataset, schedule: d.schedule, restoreTo: d.restoreTo ?? "latest", last: last.get(name) }));
+  const rows = Object.entries(spec.drills ?? {}).map(([name, d]) => ({
+    name,
+    dataset: d.dataset,
+    schedule: d.schedule,
+    restoreTo: d.restoreTo ?? "latest",
+    last: last.get(name),
+  }));
   if (flags.json) {
     io.out(JSON.stringify({ drills: rows }, null, 2));
     return EXIT.ok;
@@ -73,15 +109,28 @@ export async function drillListCommand(flags: { file: string; json: boolean }, i
     io.out("no drills in the spec");
     return EXIT.ok;
   }
-  const table = rows.map((r) => [r.name, r.dataset, r.schedule, typeof r.restoreTo === "string" ? r.restoreTo : `random within ${r.restoreTo.randomWithin}`, ...lastColumns(r.last)]);
+  const table = rows.map((r) => [
+    r.name,
+    r.dataset,
+    r.schedule,
+    typeof r.restoreTo === "string" ? r.restoreTo : `random within ${r.restoreTo.randomWithin}`,
+    ...lastColumns(r.last),
+  ]);
   const head = ["DRILL", "DATASET", "SCHEDULE", "RESTORE TO", "LAST RUN", "RESULT", "RTO", "RPO"];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-  for (const r of [head, ...table]) io.out(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+  for (const r of [head, ...table])
+    io.out(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    );
   return EXIT.ok;
 }
 
 function lastColumns(r: DrillRecord | undefined): string[] {
   if (!r) return ["never", "", "", ""];
-  const fig = (b?: { measuredSeconds: number; targetSeconds: number }) => (b ? `${formatMeasured(b.measuredSeconds)}/${formatDuration(b.targetSeconds)}` : "");
+  const fig = (b?: { measuredSeconds: number; targetSeconds: number }) =>
+    b ? `${formatMeasured(b.measuredSeconds)}/${formatDuration(b.targetSeconds)}` : "";
   return [r.startedAt.replace(/\.\d+Z$/, "Z"), r.result, fig(r.rto), fig(r.rpo)];
 }

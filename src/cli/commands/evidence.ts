@@ -29,36 +29,60 @@ export function parseSince(text: string, now: Date): Date {
   const seconds = parseDuration(text);
   if (seconds !== undefined) return new Date(now.getTime() - seconds * 1000);
   const d = parseInstant(text);
-  if (!d) throw new DrError("invalid", `--since ${text}: expected a duration such as 90d or an ISO time such as 2026-09-01T00:00:00Z`);
+  if (!d)
+    throw new DrError(
+      "invalid",
+      `--since ${text}: expected a duration such as 90d or an ISO time such as 2026-09-01T00:00:00Z`,
+    );
   return d;
 }
 
 /** A path as one word for sh: single-quoted unless it is plain. */
 const shellWord = (s: string) => (/^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
 
-export async function evidenceExportCommand(flags: { file: string; out: string; since: string; now?: string }, io: Io): Promise<number> {
+export async function evidenceExportCommand(
+  flags: { file: string; out: string; since: string; now?: string },
+  io: Io,
+): Promise<number> {
   const { spec } = await loadSpec(flags.file);
   const specText = await readFile(flags.file, "utf8");
   const now = parseNow(flags.now);
-  const r = await exportEvidence({ spec, specFile: resolve(flags.file), specText, out: flags.out, since: parseSince(flags.since, now), now });
+  const r = await exportEvidence({
+    spec,
+    specFile: resolve(flags.file),
+    specText,
+    out: flags.out,
+    since: parseSince(flags.since, now),
+    now,
+  });
   const e = r.evidence;
   io.out(`evidence of ${e.project} from ${e.since} written to ${r.dir}`);
   io.out(`  report: ${join(r.dir, "report.html")} (and report.md)`);
   for (const d of e.datasets) {
     const last = d.lastSuccessfulDrill;
-    io.out(`  ${d.name}: ${d.backups.length} backup(s), ${d.drills.length} drill(s), last passed drill ${last ? `${last.at} (RTO ${last.rto?.measuredSeconds ?? "?"}s of ${last.rto?.targetSeconds ?? "?"}s)` : "none"}, ${d.failures.length} failure(s), ${d.gaps.length} gap(s)`);
+    io.out(
+      `  ${d.name}: ${d.backups.length} backup(s), ${d.drills.length} drill(s), last passed drill ${last ? `${last.at} (RTO ${last.rto?.measuredSeconds ?? "?"}s of ${last.rto?.targetSeconds ?? "?"}s)` : "none"}, ${d.failures.length} failure(s), ${d.gaps.length} gap(s)`,
+    );
   }
-  io.out(`  journal records ${e.journal.firstSeq}–${e.journal.lastSeq}, chain head ${e.journal.head.seq}:${e.journal.head.sha256}`);
+  io.out(
+    `  journal records ${e.journal.firstSeq}–${e.journal.lastSeq}, chain head ${e.journal.head.seq}:${e.journal.head.sha256}`,
+  );
   io.out(`check this bundle:           drctl evidence verify ${shellWord(r.dir)}`);
-  io.out(`keep this head for the next: drctl evidence verify NEXT_BUNDLE_DIR --expect-head ${r.head.seq}:${r.head.sha256}`);
-  io.out("  (the journal's head after recording this export: a later bundle that lacks it, or holds another record there, was made from a rewritten journal)");
+  io.out(
+    `keep this head for the next: drctl evidence verify NEXT_BUNDLE_DIR --expect-head ${r.head.seq}:${r.head.sha256}`,
+  );
+  io.out(
+    "  (the journal's head after recording this export: a later bundle that lacks it, or holds another record there, was made from a rewritten journal)",
+  );
   return EXIT.ok;
 }
 
 export async function evidenceVerifyCommand(dir: string, flags: { expectHead?: string }, io: Io): Promise<number> {
   const r = await verifyEvidence(dir, flags.expectHead);
   if (r.ok) {
-    io.out(`ok: ${dir}: every file matches evidence.json, the journal copy's chain holds (${r.records} record(s), head ${r.head?.seq}:${r.head?.sha256}), the report matches the journal${flags.expectHead ? ", and the expected head is in the chain" : ""}`);
+    io.out(
+      `ok: ${dir}: every file matches evidence.json, the journal copy's chain holds (${r.records} record(s), head ${r.head?.seq}:${r.head?.sha256}), the report matches the journal${flags.expectHead ? ", and the expected head is in the chain" : ""}`,
+    );
     return EXIT.ok;
   }
   for (const p of r.problems) io.out(`FAILED: ${p}`);
@@ -68,7 +92,10 @@ export async function evidenceVerifyCommand(dir: string, flags: { expectHead?: s
 
 export async function runbookCommand(flags: { file: string; out: string; dataset?: string }, io: Io): Promise<number> {
   const { spec } = await loadSpec(flags.file);
-  if (flags.dataset && !spec.datasets[flags.dataset]) throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`, { hint: `datasets: ${Object.keys(spec.datasets).join(", ")}` });
+  if (flags.dataset && !spec.datasets[flags.dataset])
+    throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`, {
+      hint: `datasets: ${Object.keys(spec.datasets).join(", ")}`,
+    });
   const specText = await readFile(flags.file, "utf8");
   const journal = await readJournal(stateDirOf(spec)).catch(() => []);
   const drills = [...lastDrills(journal).values()];
@@ -76,7 +103,18 @@ export async function runbookCommand(flags: { file: string; out: string; dataset
   await mkdir(flags.out, { recursive: true, mode: 0o755 });
   const generatedAt = new Date().toISOString();
   for (const name of flags.dataset ? [flags.dataset] : Object.keys(spec.datasets)) {
-    const doc = runbookDoc(spec, name, runbookFacts(name, { specFile: resolve(flags.file), specSha256: sha256(specText), generatedAt, drills, catalog: cat.sets, damaged: await damagedNewestFulls(cat.sets, name) }));
+    const doc = runbookDoc(
+      spec,
+      name,
+      runbookFacts(name, {
+        specFile: resolve(flags.file),
+        specSha256: sha256(specText),
+        generatedAt,
+        drills,
+        catalog: cat.sets,
+        damaged: await damagedNewestFulls(cat.sets, name),
+      }),
+    );
     await writeFileAtomic(join(flags.out, `${name}.md`), toMarkdown(doc));
     await writeFileAtomic(join(flags.out, `${name}.html`), toHtml(doc));
     io.out(`runbook of ${name}: ${join(flags.out, `${name}.md`)} and .html`);

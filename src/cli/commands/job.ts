@@ -33,7 +33,11 @@ export interface JobResult {
 /** How long a job may take to clean up after SIGINT/SIGTERM before it exits regardless. */
 const INTERRUPT_GRACE_MS = 30_000;
 
-export async function runJob(job: JobRun, io: Io, work: (spec: DrSpec) => Promise<number | JobResult>): Promise<number> {
+export async function runJob(
+  job: JobRun,
+  io: Io,
+  work: (spec: DrSpec) => Promise<number | JobResult>,
+): Promise<number> {
   const { spec } = await loadSpec(job.specFile);
   const started = new Date();
   // a signal stops the work's children; the work unwinds through its own cleanup and lands below
@@ -47,12 +51,26 @@ export async function runJob(job: JobRun, io: Io, work: (spec: DrSpec) => Promis
     stopWatching();
     const signal = interruptedBy();
     if (signal) {
-      const err = e instanceof DrError && e.kind === "interrupted" ? e : interruptedError(signal, `running ${job.command} ${job.subject}`);
-      await appendJobRecord(spec, job, started, exitCodeFor("interrupted", signal), err.message, { signal, ...(e === err ? {} : { cause: messageOf(e) }) });
+      const err =
+        e instanceof DrError && e.kind === "interrupted"
+          ? e
+          : interruptedError(signal, `running ${job.command} ${job.subject}`);
+      await appendJobRecord(spec, job, started, exitCodeFor("interrupted", signal), err.message, {
+        signal,
+        ...(e === err ? {} : { cause: messageOf(e) }),
+      });
       throw err;
     }
     // a bug is journaled too: a scheduled run that crashed must not look like one that never ran
-    if (e instanceof DrError) await appendJobRecord(spec, job, started, exitCodeFor(e.kind, e.meta.signal), e.message, e.meta.details as Record<string, unknown> | undefined);
+    if (e instanceof DrError)
+      await appendJobRecord(
+        spec,
+        job,
+        started,
+        exitCodeFor(e.kind, e.meta.signal),
+        e.message,
+        e.meta.details as Record<string, unknown> | undefined,
+      );
     else await appendJobRecord(spec, job, started, EXIT.failed, `internal error: ${messageOf(e)}`);
     throw e;
   }
@@ -64,13 +82,17 @@ export async function runJob(job: JobRun, io: Io, work: (spec: DrSpec) => Promis
 
 function watchdog(io: Io): void {
   setTimeout(() => {
-    io.err(`drctl: interrupted, and cleaning up took over ${INTERRUPT_GRACE_MS / 1000} s: exiting now (its locks go with the process)`);
+    io.err(
+      `drctl: interrupted, and cleaning up took over ${INTERRUPT_GRACE_MS / 1000} s: exiting now (its locks go with the process)`,
+    );
     process.exit(exitCodeFor("interrupted", interruptedBy()));
   }, INTERRUPT_GRACE_MS).unref();
 }
 
 /** How a job's exit code reads in the journal: refusals (3) and a busy lock (4) are not failed runs — nothing ran. */
-export function jobResult(exitCode: number): "ok" | "degraded" | "failed" | "refused" | "locked" | "interrupted" | "target-missed" | "integrity" {
+export function jobResult(
+  exitCode: number,
+): "ok" | "degraded" | "failed" | "refused" | "locked" | "interrupted" | "target-missed" | "integrity" {
   switch (exitCode) {
     case EXIT.ok:
       return "ok";
@@ -89,7 +111,14 @@ export function jobResult(exitCode: number): "ok" | "degraded" | "failed" | "ref
   }
 }
 
-async function appendJobRecord(spec: DrSpec, job: JobRun, started: Date, exitCode: number, error?: string, details?: Record<string, unknown>) {
+async function appendJobRecord(
+  spec: DrSpec,
+  job: JobRun,
+  started: Date,
+  exitCode: number,
+  error?: string,
+  details?: Record<string, unknown>,
+) {
   await appendJournal(stateDirOf(spec), "job", {
     command: job.command,
     subject: job.subject,
@@ -110,8 +139,12 @@ async function appendJobRecord(spec: DrSpec, job: JobRun, started: Date, exitCod
 /** What a scheduled command does until the release that carries it: fail loudly, journaled. */
 export function notInThisVersion(command: string): () => Promise<number> {
   return async () => {
-    throw new DrError("failed", `\`drctl ${command}\` is not part of this drctl version yet; the job ran and did nothing`, {
-      hint: "see the status table in drctl's README; the schedule is installed so it starts working on upgrade",
-    });
+    throw new DrError(
+      "failed",
+      `\`drctl ${command}\` is not part of this drctl version yet; the job ran and did nothing`,
+      {
+        hint: "see the status table in drctl's README; the schedule is installed so it starts working on upgrade",
+      },
+    );
   };
 }

@@ -43,7 +43,11 @@ export function runtimeFor(specFile: string): Runtime {
   };
 }
 
-export async function makePlan(file: string, observedFile?: string, now = new Date()): Promise<{ plan: Plan; cronTarget: string }> {
+export async function makePlan(
+  file: string,
+  observedFile?: string,
+  now = new Date(),
+): Promise<{ plan: Plan; cronTarget: string }> {
   const { spec, check } = await loadSpec(file);
   const runtime = runtimeFor(file);
   const desired = buildDesiredState(spec, runtime);
@@ -57,19 +61,32 @@ export async function makePlan(file: string, observedFile?: string, now = new Da
   } else {
     observed = await discoverState(spec);
   }
-  return { plan: planAgainst(spec, check.loaded.text, runtime, desired, observed, now, await measuredDrills(spec)), cronTarget: desired.cronTarget };
+  return {
+    plan: planAgainst(spec, check.loaded.text, runtime, desired, observed, now, await measuredDrills(spec)),
+    cronTarget: desired.cronTarget,
+  };
 }
 
 /** Per dataset, what its newest verified drill measured (time to a verified server, bytes restored): the RTO proof uses it instead of the defaults. */
 export async function measuredDrills(spec: DrSpec): Promise<Record<string, DrillMeasurement>> {
   const journal = await readJournal(stateDirOf(spec)).catch(() => []);
   const out: Record<string, DrillMeasurement> = {};
-  for (const [ds, d] of lastVerifiedDrill(journal)) if (d.rto && d.restoreBytes !== undefined) out[ds] = { rtoSeconds: d.rto.measuredSeconds, bytes: d.restoreBytes, at: d.startedAt };
+  for (const [ds, d] of lastVerifiedDrill(journal))
+    if (d.rto && d.restoreBytes !== undefined)
+      out[ds] = { rtoSeconds: d.rto.measuredSeconds, bytes: d.restoreBytes, at: d.startedAt };
   return out;
 }
 
 /** The plan for a loaded spec against an observed state, in the cron daemon's default time zone. */
-export function planAgainst(spec: DrSpec, specText: string, runtime: Runtime, desired: DesiredState, observed: ObservedState, now = new Date(), drills: Record<string, DrillMeasurement> = {}): Plan {
+export function planAgainst(
+  spec: DrSpec,
+  specText: string,
+  runtime: Runtime,
+  desired: DesiredState,
+  observed: ObservedState,
+  now = new Date(),
+  drills: Record<string, DrillMeasurement> = {},
+): Plan {
   const defaultTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
   return buildPlan({ spec, specText, specFile: runtime.specFile, desired, observed, now, defaultTimeZone, drills });
 }

@@ -31,8 +31,10 @@ export interface RestoreFlags {
 
 /** What the restore reached, in UTC: never "latest" when --before stopped it earlier. */
 function describeTarget(to: string, r: RestoreOutcome): string {
-  if (r.replay?.stoppedBefore) return `just before ${r.replay.stoppedBefore}${r.replay.lastAt ? ` (last applied transaction written ${r.replay.lastAt})` : ""}`;
-  if (to === "latest") return `latest (${r.replay?.lastAt ? `last transaction written ${r.replay.lastAt}` : "the set's own point"})`;
+  if (r.replay?.stoppedBefore)
+    return `just before ${r.replay.stoppedBefore}${r.replay.lastAt ? ` (last applied transaction written ${r.replay.lastAt})` : ""}`;
+  if (to === "latest")
+    return `latest (${r.replay?.lastAt ? `last transaction written ${r.replay.lastAt}` : "the set's own point"})`;
   const at = parseInstant(to)!.toISOString();
   return hasZone(to) ? at : `${at} (--to had no zone: read as UTC)`;
 }
@@ -44,10 +46,18 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
     const tables = opts.tables?.length ? parseTableCopies(opts.tables, opts.rename ?? []) : undefined;
     into = { server: opts.target, ...(tables ? { tables } : {}) };
     const dsDef = spec.datasets[dataset];
-    const what = tables ? `creating ${tables.map((t) => `${t.database}.${t.as}`).join(", ")}` : `REPLACING the tables of ${(dsDef?.databases ?? []).join(", ")} with the restored ones`;
+    const what = tables
+      ? `creating ${tables.map((t) => `${t.database}.${t.as}`).join(", ")}`
+      : `REPLACING the tables of ${(dsDef?.databases ?? []).join(", ")} with the restored ones`;
     if (!opts.yes) {
-      if (!io.interactive || !io.ask) throw new DrError("invalid", `writing to the live server ${opts.target} needs confirmation: add --yes (it would be ${what})`);
-      const answer = await io.ask(`Restore into the live server ${opts.target}, ${what}? Only 'yes' will be accepted: `);
+      if (!io.interactive || !io.ask)
+        throw new DrError(
+          "invalid",
+          `writing to the live server ${opts.target} needs confirmation: add --yes (it would be ${what})`,
+        );
+      const answer = await io.ask(
+        `Restore into the live server ${opts.target}, ${what}? Only 'yes' will be accepted: `,
+      );
       if (answer.trim() !== "yes") throw new DrError("invalid", "restore cancelled: nothing was written");
     }
   } else if (opts.rename?.length && !opts.tables?.length) {
@@ -57,7 +67,8 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
   // the sets must not vanish under the restore: prune (which deletes them) holds this lock exclusively,
   // restores share it with each other (a drill holds it exclusively and restores through restore())
   const waitMs = parseWaitMs(opts.lockTimeout ?? "1h");
-  if (waitMs === undefined) throw new DrError("invalid", `--lock-timeout ${opts.lockTimeout}: expected a duration such as 0s, 30s, 5m or 1h`);
+  if (waitMs === undefined)
+    throw new DrError("invalid", `--lock-timeout ${opts.lockTimeout}: expected a duration such as 0s, 30s, 5m or 1h`);
   const lock = await acquireLock(join(stateDirOf(spec), "locks", `dataset.${dataset}.drill.lock`), {
     shared: true,
     waitMs,
@@ -66,17 +77,34 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
     onWait: () => io.err(`waiting for a prune or drill of ${dataset} to finish`),
   });
   const progress = progressReporter(io, { verb: "read" });
-  const r = await restore({ spec, dataset, to: opts.to, onProgress: (label, bytes) => progress.update(label, bytes), ...(into ? { into } : {}), ...(only ? { only } : {}), ...(opts.before !== undefined ? { before: opts.before } : {}), ...(opts.skip !== undefined ? { skip: opts.skip } : {}), force: opts.force === true, ...(opts.keep ? { keepIn: sandboxHome() } : {}), say: (l) => {
+  const r = await restore({
+    spec,
+    dataset,
+    to: opts.to,
+    onProgress: (label, bytes) => progress.update(label, bytes),
+    ...(into ? { into } : {}),
+    ...(only ? { only } : {}),
+    ...(opts.before !== undefined ? { before: opts.before } : {}),
+    ...(opts.skip !== undefined ? { skip: opts.skip } : {}),
+    force: opts.force === true,
+    ...(opts.keep ? { keepIn: sandboxHome() } : {}),
+    say: (l) => {
       progress.done();
       io.err(l);
-    } }).finally(async () => {
+    },
+  }).finally(async () => {
     progress.done();
     await lock.release();
   });
   io.out(`restored ${dataset} to ${describeTarget(opts.to, r)} from ${r.sets.join(" + ")}`);
   if (r.replay) {
-    io.out(`  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`);
-    if (r.replay.databases) io.out(`  applied:  the events of ${r.replay.databases.join(", ")} (mysqlbinlog --database, one pass each); the server's other databases were skipped`);
+    io.out(
+      `  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`,
+    );
+    if (r.replay.databases)
+      io.out(
+        `  applied:  the events of ${r.replay.databases.join(", ")} (mysqlbinlog --database, one pass each); the server's other databases were skipped`,
+      );
     io.out(`  binlogs:  ${r.replay.files.join(", ")}`);
     if (r.replay.skipped) {
       io.out(`  skipped:  ${r.replay.skipped} — the whole transaction; everything before and after it replayed`);
@@ -84,15 +112,28 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
       if (all.length > 1) all.forEach((st, i) => io.out(`    statement ${i + 1} of ${all.length} left out: ${st}`));
     }
     for (const c of r.replay.conflicts ?? []) io.out(`  WARNING (--force): later change to a row it touched: ${c}`);
-    if (r.replay.stoppedBefore) io.out(`  stopped before: ${r.replay.stoppedBefore} — not applied, nor anything after it`);
+    if (r.replay.stoppedBefore)
+      io.out(`  stopped before: ${r.replay.stoppedBefore} — not applied, nor anything after it`);
   } else io.out("  replayed: nothing (the set itself is the point)");
-  if (r.copied?.databases) io.out(`  restored onto ${r.copied.server}: ${r.copied.databases.join(", ")} (as of the restored point)`);
-  if (r.copied?.tables) for (const t of r.copied.tables) io.out(`  copied:   ${t.database}.${t.table} → ${r.copied.server} as ${t.database}.${t.as}`);
+  if (r.copied?.databases)
+    io.out(`  restored onto ${r.copied.server}: ${r.copied.databases.join(", ")} (as of the restored point)`);
+  if (r.copied?.tables)
+    for (const t of r.copied.tables)
+      io.out(`  copied:   ${t.database}.${t.table} → ${r.copied.server} as ${t.database}.${t.as}`);
   if (only) io.out(`  sandbox holds only: ${only.map((t) => `${t.database}.${t.as}`).join(", ")}`);
   if (r.sandbox) {
     await registerSandbox(name, r.sandbox);
     io.out(`  sandbox:  mariadb --defaults-file=${r.sandbox.clientOptionFile}`);
     io.out(`  stop with: drctl sandbox down --name ${name}`);
   } else io.out("  the sandbox was torn down (--keep leaves it running)");
-  return { code: EXIT.ok, details: { to: opts.to, sets: r.sets, ...(r.replay ? { replay: r.replay } : {}), ...(r.copied ? { copied: r.copied } : {}), kept: r.sandbox !== undefined } };
+  return {
+    code: EXIT.ok,
+    details: {
+      to: opts.to,
+      sets: r.sets,
+      ...(r.replay ? { replay: r.replay } : {}),
+      ...(r.copied ? { copied: r.copied } : {}),
+      kept: r.sandbox !== undefined,
+    },
+  };
 }

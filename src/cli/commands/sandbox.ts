@@ -4,7 +4,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { destroySandboxDir, isOurServer, startSandbox, type SandboxInfo } from "../../adapters/sandbox/mariadb-sandbox.js";
+import {
+  destroySandboxDir,
+  isOurServer,
+  startSandbox,
+  type SandboxInfo,
+} from "../../adapters/sandbox/mariadb-sandbox.js";
 import { writeFileAtomic } from "../../adapters/fs/atomic-write.js";
 import { DrError } from "../../errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -33,7 +38,12 @@ function checkHome(): void {
   const home = sandboxHome();
   if (!existsSync(home)) return;
   const st = statSync(home);
-  if (st.uid !== myUid()) throw new DrError("invalid", `the sandbox home ${home} belongs to uid ${st.uid}, not to you (uid ${myUid()}): refusing to use it`, { hint: "set DRCTL_SANDBOX_HOME to a directory of your own" });
+  if (st.uid !== myUid())
+    throw new DrError(
+      "invalid",
+      `the sandbox home ${home} belongs to uid ${st.uid}, not to you (uid ${myUid()}): refusing to use it`,
+      { hint: "set DRCTL_SANDBOX_HOME to a directory of your own" },
+    );
 }
 
 /** `base`, or base-2, base-3…: the first name no running sandbox of this user's holds (a second `restore --keep` must not orphan the first). */
@@ -46,7 +56,8 @@ export function freeSandboxName(base: string): string {
 }
 
 function checkName(name: string): void {
-  if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) throw new DrError("invalid", `sandbox name "${name}" must be lowercase letters, digits, '_' and '-'`);
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(name))
+    throw new DrError("invalid", `sandbox name "${name}" must be lowercase letters, digits, '_' and '-'`);
 }
 
 export interface SandboxUpFlags {
@@ -62,9 +73,13 @@ export async function sandboxUpCommand(flags: SandboxUpFlags, io: Io): Promise<n
   checkHome();
   const existing = readRegistry(flags.name);
   if (existing && isOurServer(existing.pid, existing.dir)) {
-    throw new DrError("invalid", `sandbox "${flags.name}" is already up on 127.0.0.1:${existing.port} (pid ${existing.pid})`, {
-      hint: `use it, or run: drctl sandbox down --name ${flags.name}`,
-    });
+    throw new DrError(
+      "invalid",
+      `sandbox "${flags.name}" is already up on 127.0.0.1:${existing.port} (pid ${existing.pid})`,
+      {
+        hint: `use it, or run: drctl sandbox down --name ${flags.name}`,
+      },
+    );
   }
   if (existing) await destroySandboxDir(existing.dir); // a stale entry from a crashed machine
   await mkdir(sandboxHome(), { recursive: true, mode: 0o700 });
@@ -100,8 +115,34 @@ export async function registerSandbox(name: string, s: SandboxInfo): Promise<voi
 }
 
 function pick(s: SandboxInfo): SandboxInfo {
-  const { dir, datadir, socket, host, port, pid, serverId, binlog, clientOptionFile, serverOptionFile, errorLog, version } = s;
-  return { dir, datadir, socket, host, port, pid, serverId, binlog, clientOptionFile, serverOptionFile, errorLog, version };
+  const {
+    dir,
+    datadir,
+    socket,
+    host,
+    port,
+    pid,
+    serverId,
+    binlog,
+    clientOptionFile,
+    serverOptionFile,
+    errorLog,
+    version,
+  } = s;
+  return {
+    dir,
+    datadir,
+    socket,
+    host,
+    port,
+    pid,
+    serverId,
+    binlog,
+    clientOptionFile,
+    serverOptionFile,
+    errorLog,
+    version,
+  };
 }
 
 export async function sandboxDownCommand(flags: { name: string; all: boolean }, io: Io): Promise<number> {
@@ -135,10 +176,18 @@ export async function sandboxListCommand(flags: { json: boolean }, io: Io): Prom
   checkHome();
   const rows = listNames().map((name) => {
     const info = readRegistry(name)!;
-    return { name, up: isOurServer(info.pid, info.dir), port: info.port, pid: info.pid, optionFile: info.clientOptionFile };
+    return {
+      name,
+      up: isOurServer(info.pid, info.dir),
+      port: info.port,
+      pid: info.pid,
+      optionFile: info.clientOptionFile,
+    };
   });
   if (flags.json) io.out(JSON.stringify(rows, null, 2));
   else if (rows.length === 0) io.out("no sandboxes");
-  else for (const r of rows) io.out(`${r.name}\t${r.up ? "up" : "down"}\t127.0.0.1:${r.port}\tpid ${r.pid}\t${r.optionFile}`);
+  else
+    for (const r of rows)
+      io.out(`${r.name}\t${r.up ? "up" : "down"}\t127.0.0.1:${r.port}\tpid ${r.pid}\t${r.optionFile}`);
   return EXIT.ok;
 }

@@ -8,11 +8,17 @@ import { gatherStatus } from "../../status/gather.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
-export async function statusCommand(flags: { file: string; json: boolean; tui: boolean; now?: string; dataset?: string }, io: Io): Promise<number> {
+export async function statusCommand(
+  flags: { file: string; json: boolean; tui: boolean; now?: string; dataset?: string },
+  io: Io,
+): Promise<number> {
   const { spec } = await loadSpec(flags.file);
   const now = flags.now === undefined ? new Date() : parseInstant(flags.now);
   if (!now) throw new DrError("invalid", `--now ${flags.now}: expected an ISO time such as 2026-11-25T04:00:00Z`);
-  if (flags.dataset && !spec.datasets[flags.dataset]) throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`, { hint: `datasets: ${Object.keys(spec.datasets).join(", ")}` });
+  if (flags.dataset && !spec.datasets[flags.dataset])
+    throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`, {
+      hint: `datasets: ${Object.keys(spec.datasets).join(", ")}`,
+    });
   const report = await gatherStatus(spec, now, flags.dataset);
   if (flags.json) io.out(JSON.stringify(report, null, 2));
   else if (flags.tui && io.interactive) {

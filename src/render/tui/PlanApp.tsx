@@ -5,7 +5,22 @@ import { Box, Text, useApp, useInput, useStdout } from "ink";
 import { useEffect, useMemo, useReducer, useRef } from "react";
 import type { Plan } from "../../core/plan.generated.js";
 import { summaryLine } from "../text.js";
-import { commandFor, findingRows, initialView, itemSpan, orderedFindings, orderedResources, proofRows, reduceView, resourceRows, scrollTo, type Command, type PaneName, type Row, type ViewState } from "./model.js";
+import {
+  commandFor,
+  findingRows,
+  initialView,
+  itemSpan,
+  orderedFindings,
+  orderedResources,
+  proofRows,
+  reduceView,
+  resourceRows,
+  scrollTo,
+  type Command,
+  type PaneName,
+  type Row,
+  type ViewState,
+} from "./model.js";
 
 const COLOR: Record<string, string | undefined> = {
   add: "green",
@@ -52,7 +67,11 @@ export function PlanApp({ plan, height, width, onExit }: PlanAppProps) {
   const cols = width ?? (stdout?.columns || 80);
 
   const pageRows = useRef(10);
-  const [view, dispatch] = useReducer((s: ViewState, cmd: Command) => reduceView(plan, s, cmd, pageRows.current), undefined, initialView);
+  const [view, dispatch] = useReducer(
+    (s: ViewState, cmd: Command) => reduceView(plan, s, cmd, pageRows.current),
+    undefined,
+    initialView,
+  );
   const tops = useRef<Record<PaneName, number>>({ resources: 0, proofs: 0, findings: 0 });
   const { focus, cursor, expanded, expandedProofs, showUnchanged } = view;
 
@@ -70,9 +89,35 @@ export function PlanApp({ plan, height, width, onExit }: PlanAppProps) {
   const resourceH = Math.max(3, free - proofH - findingH);
 
   const panes: PaneView[] = [
-    { name: "resources", title: `Resources (${resources.length}${showUnchanged ? "" : ` changed, ${plan.summary.noop} unchanged`})`, rows: rRows, items: resources.length, height: resourceH },
-    ...(plan.proofs.length ? [{ name: "proofs" as const, title: `RPO/RTO (${plan.proofs.length} dataset(s))`, rows: pRows, items: plan.proofs.length, height: proofH }] : []),
-    ...(findings.length ? [{ name: "findings" as const, title: `Findings (${plan.summary.errors} error(s), ${plan.summary.warnings} warning(s), ${findings.length - plan.summary.errors - plan.summary.warnings} info)`, rows: fRows, items: findings.length, height: findingH }] : []),
+    {
+      name: "resources",
+      title: `Resources (${resources.length}${showUnchanged ? "" : ` changed, ${plan.summary.noop} unchanged`})`,
+      rows: rRows,
+      items: resources.length,
+      height: resourceH,
+    },
+    ...(plan.proofs.length
+      ? [
+          {
+            name: "proofs" as const,
+            title: `RPO/RTO (${plan.proofs.length} dataset(s))`,
+            rows: pRows,
+            items: plan.proofs.length,
+            height: proofH,
+          },
+        ]
+      : []),
+    ...(findings.length
+      ? [
+          {
+            name: "findings" as const,
+            title: `Findings (${plan.summary.errors} error(s), ${plan.summary.warnings} warning(s), ${findings.length - plan.summary.errors - plan.summary.warnings} info)`,
+            rows: fRows,
+            items: findings.length,
+            height: findingH,
+          },
+        ]
+      : []),
   ];
   pageRows.current = (panes.find((p) => p.name === focus) ?? panes[0]!).height;
 
@@ -91,7 +136,8 @@ export function PlanApp({ plan, height, width, onExit }: PlanAppProps) {
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
-        <Text bold>drctl plan</Text> · project <Text bold>{plan.project}</Text> · <Text color="gray">{plan.specFile}</Text>
+        <Text bold>drctl plan</Text> · project <Text bold>{plan.project}</Text> ·{" "}
+        <Text color="gray">{plan.specFile}</Text>
       </Text>
       <Text wrap="truncate-end" color={plan.summary.errors ? "red" : plan.hasChanges ? "yellow" : "green"}>
         {summaryLine(plan)}
@@ -110,11 +156,19 @@ export function PlanApp({ plan, height, width, onExit }: PlanAppProps) {
               {p.title}
               {more}
             </Text>
-            {p.name === "resources" && p.items === 0 ? <Text color="green">  No changes. The live state matches the spec.</Text> : null}
+            {p.name === "resources" && p.items === 0 ? (
+              <Text color="green"> No changes. The live state matches the spec.</Text>
+            ) : null}
             {visible.map((row, i) => {
               const selected = focused && row.lead === true && row.item === c;
               return (
-                <Text key={`${top + i}`} wrap="truncate-end" color={COLOR[row.tone]} inverse={selected} bold={row.item === null}>
+                <Text
+                  key={`${top + i}`}
+                  wrap="truncate-end"
+                  color={COLOR[row.tone]}
+                  inverse={selected}
+                  bold={row.item === null}
+                >
                   {selected ? "›" : " "} {row.text}
                 </Text>
               );

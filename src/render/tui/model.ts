@@ -62,7 +62,9 @@ export function detailLines(r: ResourceChange): DetailLine[] {
 
 /** A unified diff of two texts as tonal lines (the hunks of `diff`, without file headers). */
 export function textDiff(before: string, after: string): DetailLine[] {
-  const patch = structuredPatch("now", "after apply", withNewline(before), withNewline(after), undefined, undefined, { context: 2 });
+  const patch = structuredPatch("now", "after apply", withNewline(before), withNewline(after), undefined, undefined, {
+    context: 2,
+  });
   const out: DetailLine[] = [];
   for (const h of patch.hunks) {
     out.push({ text: `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, tone: "hunk" });
@@ -98,8 +100,14 @@ export function resourceRows(resources: ResourceChange[], expanded: ReadonlySet<
     }
     const flags = [...(r.restartRequired ? ["restart required"] : []), ...(r.destructive ? ["destructive"] : [])];
     const open = expanded.has(r.address) ? "▾" : "▸";
-    rows.push({ item: i, lead: true, text: `${open} ${symbolOf(r)} ${r.address}${flags.length ? `  (${flags.join(", ")})` : ""}`, tone: g });
-    if (expanded.has(r.address)) for (const d of detailLines(r)) rows.push({ item: i, text: `      ${d.text}`, tone: d.tone });
+    rows.push({
+      item: i,
+      lead: true,
+      text: `${open} ${symbolOf(r)} ${r.address}${flags.length ? `  (${flags.join(", ")})` : ""}`,
+      tone: g,
+    });
+    if (expanded.has(r.address))
+      for (const d of detailLines(r)) rows.push({ item: i, text: `      ${d.text}`, tone: d.tone });
   });
   return rows;
 }
@@ -110,7 +118,9 @@ export function findingRows(findings: Finding[], width: number): Row[] {
   const rows: Row[] = [];
   findings.forEach((f, i) => {
     const lines = wrapText(f.message, Math.max(20, width - 12));
-    lines.forEach((text, j) => rows.push({ item: i, lead: j === 0, text: `${j === 0 ? label(f.level) : "         "} ${text}`, tone: f.level }));
+    lines.forEach((text, j) =>
+      rows.push({ item: i, lead: j === 0, text: `${j === 0 ? label(f.level) : "         "} ${text}`, tone: f.level }),
+    );
   });
   return rows;
 }
@@ -159,14 +169,23 @@ export function itemSpan(rows: Row[], item: number): [number, number] {
 
 const LEVEL_ORDER = { error: 0, warning: 1, info: 2 } as const;
 export function orderedFindings(plan: Plan): Finding[] {
-  return plan.findings.map((f, i) => ({ f, i })).sort((a, b) => LEVEL_ORDER[a.f.level] - LEVEL_ORDER[b.f.level] || a.i - b.i).map(({ f }) => f);
+  return plan.findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => LEVEL_ORDER[a.f.level] - LEVEL_ORDER[b.f.level] || a.i - b.i)
+    .map(({ f }) => f);
 }
 
 /**
  * The first row to show so that rows [focusStart, focusEnd] are visible in a window of `height`,
  * moving the previous window as little as possible (the way a pager scrolls).
  */
-export function scrollTo(previousTop: number, focusStart: number, focusEnd: number, height: number, total: number): number {
+export function scrollTo(
+  previousTop: number,
+  focusStart: number,
+  focusEnd: number,
+  height: number,
+  total: number,
+): number {
   if (height <= 0 || total <= height) return 0;
   let top = Math.min(Math.max(previousTop, 0), total - height);
   if (focusEnd - focusStart + 1 > height) return Math.min(focusStart, total - height);
@@ -197,10 +216,40 @@ export const initialView = (): ViewState => ({
   quit: false,
 });
 
-export type Command = "down" | "up" | "page-down" | "page-up" | "first" | "last" | "toggle" | "open" | "close" | "all" | "unchanged" | "next-pane" | "previous-pane" | "quit";
+export type Command =
+  | "down"
+  | "up"
+  | "page-down"
+  | "page-up"
+  | "first"
+  | "last"
+  | "toggle"
+  | "open"
+  | "close"
+  | "all"
+  | "unchanged"
+  | "next-pane"
+  | "previous-pane"
+  | "quit";
 
 /** What a key means; undefined when it means nothing. */
-export function commandFor(input: string, key: { upArrow?: boolean; downArrow?: boolean; leftArrow?: boolean; rightArrow?: boolean; pageUp?: boolean; pageDown?: boolean; home?: boolean; end?: boolean; return?: boolean; escape?: boolean; tab?: boolean; shift?: boolean }): Command | undefined {
+export function commandFor(
+  input: string,
+  key: {
+    upArrow?: boolean;
+    downArrow?: boolean;
+    leftArrow?: boolean;
+    rightArrow?: boolean;
+    pageUp?: boolean;
+    pageDown?: boolean;
+    home?: boolean;
+    end?: boolean;
+    return?: boolean;
+    escape?: boolean;
+    tab?: boolean;
+    shift?: boolean;
+  },
+): Command | undefined {
   if (input === "q" || key.escape) return "quit";
   if (key.tab) return key.shift ? "previous-pane" : "next-pane";
   if (key.downArrow || input === "j") return "down";
@@ -223,7 +272,11 @@ export function commandFor(input: string, key: { upArrow?: boolean; downArrow?: 
  */
 export function reduceView(plan: Plan, s: ViewState, cmd: Command, pageRows = 10): ViewState {
   const resources = orderedResources(plan, s.showUnchanged);
-  const counts: Record<PaneName, number> = { resources: resources.length, proofs: plan.proofs.length, findings: plan.findings.length };
+  const counts: Record<PaneName, number> = {
+    resources: resources.length,
+    proofs: plan.proofs.length,
+    findings: plan.findings.length,
+  };
   const panes = (["resources", "proofs", "findings"] as const).filter((p) => counts[p] > 0);
   const focus = s.focus;
   const clamp = (n: number) => Math.max(0, Math.min(n, counts[focus] - 1));
@@ -231,7 +284,8 @@ export function reduceView(plan: Plan, s: ViewState, cmd: Command, pageRows = 10
   const c = s.cursor[focus];
   const flipCurrent = (open?: boolean): ViewState => {
     if (focus === "resources" && resources[c]) return { ...s, expanded: flip(s.expanded, resources[c].address, open) };
-    if (focus === "proofs" && plan.proofs[c]) return { ...s, expandedProofs: flip(s.expandedProofs, plan.proofs[c].dataset, open) };
+    if (focus === "proofs" && plan.proofs[c])
+      return { ...s, expandedProofs: flip(s.expandedProofs, plan.proofs[c].dataset, open) };
     return s;
   };
   switch (cmd) {
@@ -269,7 +323,10 @@ export function reduceView(plan: Plan, s: ViewState, cmd: Command, pageRows = 10
     case "unchanged": {
       const selected = resources[s.cursor.resources]?.address;
       const next = orderedResources(plan, !s.showUnchanged);
-      const index = Math.max(0, next.findIndex((r) => r.address === selected));
+      const index = Math.max(
+        0,
+        next.findIndex((r) => r.address === selected),
+      );
       return { ...s, showUnchanged: !s.showUnchanged, cursor: { ...s.cursor, resources: index } };
     }
   }
