@@ -46,7 +46,7 @@ export function measure(name, params, drctlArgs, { runs, targetMs, okCodes }) {
 /** Writes bench/results/<name>.json and prints it. */
 export function writeResult(name, result) {
   mkdirSync(join(root, "bench/results"), { recursive: true });
-  writeFileSync(join(root, `bench/results/${name}.json`), JSON.stringify(result, null, 2) + "\n");
+  writeFileSync(join(root, `bench/results/${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
   return result;
 }

@@ -55,7 +55,7 @@ function spec() {
   l.push("drills:");
   for (let d = 0; d < DATASETS; d += 10) l.push(`  drill${d}: { dataset: ds${d}, schedule: "30 5 * * ${d % 7}" }`);
   l.push(`scheduler: { type: cron, file: ${dir}/cron.d-bench, timezone: Europe/Berlin }`);
-  return l.join("\n") + "\n";
+  return `${l.join("\n")}\n`;
 }
 
 function observed() {

@@ -58,7 +58,7 @@ function spec() {
   lines.push("drills:");
   for (let d = 0; d < DATASETS; d += 5)
     lines.push(`  drill${d}:`, `    dataset: ds${d}`, `    schedule: "30 5 * * ${d % 7}"`, "    verify: [rowCounts]");
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "drctl-bench-"));

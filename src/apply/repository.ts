@@ -42,7 +42,7 @@ export async function ensureFilesystemRepository(opts: {
       id: randomUUID(),
       createdAt: new Date().toISOString(),
     };
-    await writeFileAtomic(join(path, REPOSITORY_MARKER), JSON.stringify(marker, null, 2) + "\n", { mode: 0o600 });
+    await writeFileAtomic(join(path, REPOSITORY_MARKER), `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });
     await handTo(join(path, REPOSITORY_MARKER), opts.account);
     done.push(`wrote ${REPOSITORY_MARKER}`);
   }

@@ -378,7 +378,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
 
     const storeAccounts = async () => {
       const file = join(staging!, "accounts.json");
-      await writeFile(file, JSON.stringify({ accounts: rebuild.accounts }, null, 2) + "\n", { mode: 0o600 });
+      await writeFile(file, `${JSON.stringify({ accounts: rebuild.accounts }, null, 2)}\n`, { mode: 0o600 });
       await store(`accounts.json${ext}`, "accounts", fileProducer(file));
     };
 

@@ -55,7 +55,7 @@ export async function setEncoding(
   let ageRecipientsFile: string | undefined;
   if (enc) {
     ageRecipientsFile = join(staging, "recipients.txt");
-    await writeFile(ageRecipientsFile, enc.recipients.join("\n") + "\n", { mode: 0o600 });
+    await writeFile(ageRecipientsFile, `${enc.recipients.join("\n")}\n`, { mode: 0o600 });
   }
   return {
     ext: (compress ? ".zst" : "") + (enc ? ".age" : ""),

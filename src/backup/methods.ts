@@ -79,7 +79,7 @@ export function mydumperArgs(
   threads: number,
   only?: TableName[],
 ): string[] {
-  const conn = ["--defaults-file=" + server.credentials];
+  const conn = [`--defaults-file=${server.credentials}`];
   if (server.socket) conn.push(`--socket=${server.socket}`);
   else {
     if (server.host) conn.push(`--host=${server.host}`);
@@ -216,9 +216,6 @@ export function tablesInDumpLog(log: string, databases: string[], candidates: Ta
   }
   return candidates.filter((t) => {
     const seg = segments[databases.indexOf(t.database)];
-    return (
-      seg !== undefined &&
-      seg.includes(`\n-- Retrieving table structure for table ${t.table}...\n-- Sending SELECT query...\n`)
-    );
+    return seg?.includes(`\n-- Retrieving table structure for table ${t.table}...\n-- Sending SELECT query...\n`);
   });
 }

@@ -131,8 +131,8 @@ export async function referenceFigures(
           String(r.Value),
         ]),
       );
-      const file = st["Binlog_snapshot_file"];
-      const position = Number(st["Binlog_snapshot_position"] ?? 0);
+      const file = st.Binlog_snapshot_file;
+      const position = Number(st.Binlog_snapshot_position ?? 0);
       if (file) {
         const [g] = await rows(conn, "SELECT BINLOG_GTID_POS(?, ?) AS g", [file, position]);
         at = {
@@ -229,9 +229,7 @@ export async function schemaObjects(conn: Connection, databases: string[]): Prom
     const [c] = await rows(conn, `SHOW CREATE EVENT ${qualified(r.d, r.n)}`);
     out.push({ type: "event", database: r.d, name: r.n, definer: r.who, definition: first(c, "Create Event") });
   }
-  return out.sort((a, b) =>
-    a.type + "\0" + a.database + "\0" + a.name < b.type + "\0" + b.database + "\0" + b.name ? -1 : 1,
-  );
+  return out.sort((a, b) => (`${a.type}\0${a.database}\0${a.name}` < `${b.type}\0${b.database}\0${b.name}` ? -1 : 1));
 }
 
 /** user@host → [user, host]; DEFINER values split at the LAST @ (user names may hold @). */

@@ -9,7 +9,7 @@
 // there by hand) is not drctl's to delete: it is reported as a stray by backups/verify (exit 6).
 
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, type Stats } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, join } from "node:path";
@@ -80,7 +80,7 @@ const BIRTH_PREFIX = ".begin-";
 export async function beginSet(parent: string, id: string, command: string): Promise<string> {
   await mkdir(parent, { recursive: true, mode: 0o700 });
   const born = await mkdtemp(join(parent, BIRTH_PREFIX));
-  await writeFileAtomic(join(born, IN_PROGRESS), JSON.stringify(marker(command)) + "\n", { mode: 0o600 });
+  await writeFileAtomic(join(born, IN_PROGRESS), `${JSON.stringify(marker(command))}\n`, { mode: 0o600 });
   const dir = join(parent, id);
   await rename(born, dir);
   await fsyncDir(parent);
@@ -89,7 +89,7 @@ export async function beginSet(parent: string, id: string, command: string): Pro
 
 /** Publishes a set: manifest written last (temp + fsync + rename), then the marker goes. */
 export async function publishSet(dir: string, manifest: BackupManifest): Promise<void> {
-  await writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n", { mode: 0o600 });
+  await writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
   await rm(join(dir, IN_PROGRESS), { force: true });
   await fsyncDir(dir);
 }
@@ -99,7 +99,7 @@ export async function stagingDir(repo: string, command: string): Promise<string>
   const base = join(repo, "staging");
   await mkdir(base, { recursive: true, mode: 0o700 });
   const dir = await mkdtemp(join(base, "run-"));
-  await writeFileAtomic(join(dir, IN_PROGRESS), JSON.stringify(marker(command)) + "\n", { mode: 0o600 });
+  await writeFileAtomic(join(dir, IN_PROGRESS), `${JSON.stringify(marker(command))}\n`, { mode: 0o600 });
   return dir;
 }
 
@@ -129,7 +129,7 @@ export async function cleanDebris(parents: string[], now = Date.now()): Promise<
     const scratch = basename(parent) === "staging";
     for (const name of names) {
       const dir = join(parent, name);
-      let st;
+      let st: Stats;
       try {
         st = await stat(dir);
       } catch {

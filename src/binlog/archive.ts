@@ -428,7 +428,7 @@ async function archiveInto(
     ...(timeline ? { timeline } : {}),
   };
   await mkdir(parent, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(join(parent, PROGRESS), JSON.stringify(progress, null, 2) + "\n", { mode: 0o600 });
+  await writeFileAtomic(join(parent, PROGRESS), `${JSON.stringify(progress, null, 2)}\n`, { mode: 0o600 });
   return { repository: repo.name, rotated: ctx.rotated, archived: done, gaps, progress };
 }
 

@@ -236,7 +236,10 @@ export class BinlogParser {
       }
       case EVENT.GTID: {
         // seq (8) + domain (4) + flags (1): a shorter body is not a GTID event drctl can trust
-        if (body.length - this.checksum < 13) return this.malformed("MariaDB GTID", position, body.length);
+        if (body.length - this.checksum < 13) {
+          this.malformed("MariaDB GTID", position, body.length);
+          return;
+        }
         const g: Gtid = { seq: body.readBigUInt64LE(0), domain: body.readUInt32LE(8), server: serverId };
         this.s.firstGtid ??= g;
         this.s.lastGtid = g;
@@ -253,12 +256,14 @@ export class BinlogParser {
       case EVENT.MYSQL_ANONYMOUS_GTID:
       case EVENT.MYSQL_GTID_TAGGED:
         // flags (1) + source uuid (16) + number (8) at least; the tagged form is longer, never shorter
-        if (body.length - this.checksum < 25)
-          return this.malformed(
+        if (body.length - this.checksum < 25) {
+          this.malformed(
             type === EVENT.MYSQL_ANONYMOUS_GTID ? "MySQL anonymous GTID" : "MySQL GTID",
             position,
             body.length,
           );
+          return;
+        }
         this.s.groups?.push({ position, timestamp: ts });
         this.groupStatements = [];
         this.s.transactions++;
@@ -336,5 +341,6 @@ function queryParts(body: Buffer, checksum: number): { db: string; text: string 
 }
 
 function addDatabase(group: TransactionGroup, db: string): void {
-  if (!(group.databases ??= []).includes(db)) group.databases.push(db);
+  group.databases ??= [];
+  if (!group.databases.includes(db)) group.databases.push(db);
 }

@@ -34,7 +34,7 @@ export function tolerateClosedOutput(): void {
 function writeLine(stream: NodeJS.WriteStream, which: "out" | "err", line: string): void {
   if (closed[which] || stream.destroyed) return;
   try {
-    stream.write(line + "\n");
+    stream.write(`${line}\n`);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EPIPE") closed[which] = true;
     else throw e;

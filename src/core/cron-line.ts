@@ -95,7 +95,7 @@ export function splitCrontab(
 export function replaceBlock(text: string, project: string, inner: string[]): string {
   const begin = blockBegin(project);
   const end = blockEnd(project);
-  const block = inner.length ? [begin, ...inner, end].join("\n") + "\n" : "";
+  const block = inner.length ? `${[begin, ...inner, end].join("\n")}\n` : "";
   let offset = 0;
   let blockStart = -1;
   while (offset <= text.length) {
@@ -108,5 +108,5 @@ export function replaceBlock(text: string, project: string, inner: string[]): st
     offset = lineEnd;
   }
   if (!block) return text;
-  return (text === "" || text.endsWith("\n") ? text : text + "\n") + block;
+  return (text === "" || text.endsWith("\n") ? text : `${text}\n`) + block;
 }

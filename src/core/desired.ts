@@ -100,9 +100,9 @@ export function hostOf(name: string, server: Server | undefined): string {
 
 /** Seconds of binlog the server keeps: binlog_expire_logs_seconds, else expire_logs_days; 0 = never purged. */
 export function expirySeconds(vars: Record<string, string>): number {
-  const secs = Number(vars["binlog_expire_logs_seconds"] ?? "0");
+  const secs = Number(vars.binlog_expire_logs_seconds ?? "0");
   if (secs > 0) return secs;
-  return Math.round(Number(vars["expire_logs_days"] ?? "0") * 86400);
+  return Math.round(Number(vars.expire_logs_days ?? "0") * 86400);
 }
 
 /** The cron expression that runs a job every `interval` (minute granularity). */

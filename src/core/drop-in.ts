@@ -19,9 +19,9 @@ export function isDrctlDropIn(text: string): boolean {
  * start a new binlog series, which archiving reads as a gap), else a fixed one in the datadir.
  */
 export function logBinOptionValue(vars: Record<string, string>): string {
-  const basename = vars["log_bin_basename"];
-  if (vars["log_bin"] !== "ON" || !basename) return BINLOG_BASENAME;
-  const datadir = (vars["datadir"] ?? "").replace(/\/+$/, "");
+  const basename = vars.log_bin_basename;
+  if (vars.log_bin !== "ON" || !basename) return BINLOG_BASENAME;
+  const datadir = (vars.datadir ?? "").replace(/\/+$/, "");
   return datadir && posix.dirname(basename) === datadir ? posix.basename(basename) : basename;
 }
 

@@ -37,7 +37,7 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
   // server_id must be unique and non-zero where binlogs matter
   const byId = new Map<string, string[]>();
   for (const s of Object.values(observed.servers)) {
-    const id = s.variables?.["server_id"];
+    const id = s.variables?.server_id;
     if (id === undefined) continue;
     byId.set(id, [...(byId.get(id) ?? []), s.name]);
   }

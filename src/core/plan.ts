@@ -181,7 +181,7 @@ function diffRepository(r: DesiredRepository, observed: ObservedState): Resource
     restartRequired: false,
     runsOn: r.type === "filesystem" ? "every host that runs a job writing to it" : r.location,
   };
-  if (!o || !o.checked) return { ...base, action: "unknown", attributes: [], reason: o?.reason ?? "not inspected" };
+  if (!o?.checked) return { ...base, action: "unknown", attributes: [], reason: o?.reason ?? "not inspected" };
   if (o.foreign)
     return { ...base, action: "unknown", attributes: [], reason: `refusing to adopt ${r.location}: ${o.foreign}` };
   if (!o.exists) {

@@ -143,7 +143,7 @@ export function timelineOfPoint(set: BackupManifest, own: BackupManifest[], curr
     // in GTIDs: at or past the file's starting state, not past the next file's
     const fromStart = [...gtidSeqs(file.binlog!.gtidListAtStart)].every(([d, n]) => (setGtids.get(d) ?? -1n) >= n);
     const beforeNext =
-      !next?.binlog!.gtidListAtStart ||
+      !next?.binlog?.gtidListAtStart ||
       [...gtidSeqs(next.binlog!.gtidListAtStart)].every(([d, n]) => !setGtids.has(d) || setGtids.get(d)! <= n);
     return timeFits && (!set.consistentPoint.gtid || (fromStart && beforeNext));
   });

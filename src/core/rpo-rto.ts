@@ -80,7 +80,7 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
   const interval = parseDuration(ds.binlog?.interval ?? DEFAULT_BINLOG_INTERVAL)!;
   const archiving = ds.binlog?.archive === true;
   const liveBinlog = origin?.reachable
-    ? origin.variables?.["log_bin"] === "ON" && origin.variables?.["binlog_format"] === "ROW"
+    ? origin.variables?.log_bin === "ON" && origin.variables?.binlog_format === "ROW"
     : undefined;
   let rpo: Bound;
   let rpoWhy: string;
@@ -110,9 +110,9 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
     const job = backupSeconds ? ` + ~${formatDuration(backupSeconds)} ${method} run` : "";
     const cause = !archiving
       ? "no binlog archiving"
-      : origin?.variables?.["log_bin"] !== "ON"
+      : origin?.variables?.log_bin !== "ON"
         ? `binlog archiving is set but log_bin is OFF on ${ds.server} (apply sets it; takes effect after a restart)`
-        : `binlog archiving is set but binlog_format is ${origin?.variables?.["binlog_format"]} on ${ds.server}, not ROW`;
+        : `binlog archiving is set but binlog_format is ${origin?.variables?.binlog_format} on ${ds.server}, not ROW`;
     rpo = {
       targetSeconds: rpoTarget,
       worstSeconds: worst,
@@ -145,7 +145,7 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
       ? Math.ceil(measured.rtoSeconds * Math.max(1, bytes / Math.max(1, measured.bytes)))
       : Math.ceil(bytes / rate);
     const writeRate = origin?.reachable
-      ? Number(origin.status?.["Binlog_bytes_written"] ?? 0) / Math.max(1, Number(origin.status?.["Uptime"] ?? 1))
+      ? Number(origin.status?.Binlog_bytes_written ?? 0) / Math.max(1, Number(origin.status?.Uptime ?? 1))
       : 0;
     const replayBytes = archiving && liveBinlog ? writeRate * Math.min(gapSeconds, 366 * 86400) : 0;
     const replay = Math.ceil(replayBytes / REPLAY_RATE);

@@ -12,7 +12,7 @@ export async function readCronText(target: string): Promise<string> {
   if (target.startsWith("crontab:")) {
     const user = target.slice("crontab:".length);
     const r = await runTool("crontab", ["-l", "-u", user], { env: { LC_ALL: "C" } });
-    if (r.exitCode === 0) return r.stdout.endsWith("\n") || r.stdout === "" ? r.stdout : r.stdout + "\n";
+    if (r.exitCode === 0) return r.stdout.endsWith("\n") || r.stdout === "" ? r.stdout : `${r.stdout}\n`;
     if (/no crontab for/i.test(r.stderr)) return "";
     throw new Error(`crontab -l -u ${user}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   }

@@ -16,7 +16,7 @@ export async function discoverState(spec: DrSpec): Promise<ObservedState> {
   for (const ds of Object.values(spec.datasets)) {
     for (const s of new Set([ds.server, ds.backupFrom ?? ds.server])) {
       const set = dbsByServer.get(s) ?? new Set();
-      ds.databases.forEach((d) => set.add(d));
+      for (const d of ds.databases) set.add(d);
       dbsByServer.set(s, set);
     }
   }

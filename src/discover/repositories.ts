@@ -1,6 +1,7 @@
 // Looks at each repository: does it exist, is it drctl's (its marker names this project), mode.
 // Filesystem repositories are inspected here; SFTP and S3 come with the offsite-copy work.
 
+import type { Stats } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { writeProbe } from "../adapters/fs/space.js";
@@ -20,7 +21,7 @@ export async function discoverRepository(name: string, repo: Repository, project
       owned: false,
     };
   }
-  let st;
+  let st: Stats;
   try {
     st = await stat(repo.path);
   } catch {

@@ -50,13 +50,13 @@ export async function discoverServer(name: string, server: Server, databases: st
     for (const r of await rows(conn, "SHOW GLOBAL VARIABLES WHERE Variable_name IN (?)", [WATCHED_VARIABLES])) {
       vars[String(r.Variable_name).toLowerCase()] = String(r.Value);
     }
-    const version = vars["version"] ?? "";
-    const flavor = /mariadb/i.test(version + (vars["version_comment"] ?? "")) ? "mariadb" : "mysql";
+    const version = vars.version ?? "";
+    const flavor = /mariadb/i.test(version + (vars.version_comment ?? "")) ? "mariadb" : "mysql";
     const status: Record<string, string> = {};
     for (const r of await rows(conn, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Uptime', 'Binlog_bytes_written')"))
       status[String(r.Variable_name)] = String(r.Value);
     let binaryLogs: { name: string; size: number }[] = [];
-    if (vars["log_bin"] === "ON") {
+    if (vars.log_bin === "ON") {
       binaryLogs = (await rows(conn, "SHOW BINARY LOGS").catch(() => [])).map((r) => ({
         name: String(r.Log_name),
         size: Number(r.File_size),

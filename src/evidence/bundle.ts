@@ -99,7 +99,7 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
       : first === 0
         ? { seq: 0, sha256: GENESIS }
         : { seq: records[first - 1]!.seq, sha256: sha256(lines[first - 1]!) };
-  const journalCopy = rangeLines.map((l) => l + "\n").join("");
+  const journalCopy = rangeLines.map((l) => `${l}\n`).join("");
   const copyHead = range.length ? { seq: range.at(-1)!.seq, sha256: sha256(rangeLines.at(-1)!) } : anchor;
 
   const cat = await readCatalog(spec);
@@ -171,7 +171,7 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
     for (const [f, body] of runbooks) await write(f, body);
     await write("report.md", md);
     await write("report.html", html);
-    await write(EVIDENCE, JSON.stringify(evidence, null, 2) + "\n");
+    await write(EVIDENCE, `${JSON.stringify(evidence, null, 2)}\n`);
     await fsyncDir(join(tmp, "runbook"));
     await fsyncDir(tmp);
     if (existsSync(out)) await rm(out, { recursive: true }); // an empty dir (checked above)
@@ -184,7 +184,7 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
   const rec = await appendJournal(stateDir, "evidence.export", {
     out,
     since: evidence.since,
-    evidenceSha256: digest(JSON.stringify(evidence, null, 2) + "\n"),
+    evidenceSha256: digest(`${JSON.stringify(evidence, null, 2)}\n`),
     copy: { firstSeq: evidence.journal.firstSeq, lastSeq: evidence.journal.lastSeq, head: copyHead },
   });
   const head = JSON.parse(await readFile(headFile(stateDir), "utf8")) as JournalHead;

@@ -26,7 +26,7 @@ export function toMarkdown(doc: Doc): string {
     else if ("code" in b) {
       // a fence longer than any backtick run inside, so no content can close it
       const fence = "`".repeat(Math.max(3, ...[...b.code.matchAll(/`+/g)].map((m) => m[0].length + 1)));
-      out.push(fence + "sh", b.code, fence, "");
+      out.push(`${fence}sh`, b.code, fence, "");
     } else {
       const { head, rows } = b.table;
       out.push(

@@ -79,7 +79,7 @@ export function dropInDiffs(plan: Plan): string[] {
 }
 
 /** Text as a file holds it: ending in a newline (so diffs do not report a missing one). */
-export const withNewline = (s: string) => (s === "" || s.endsWith("\n") ? s : s + "\n");
+export const withNewline = (s: string) => (s === "" || s.endsWith("\n") ? s : `${s}\n`);
 
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
@@ -88,7 +88,7 @@ export function summaryLine(plan: Plan): string {
   }
   const parts = [`Plan: ${s.create} to add, ${s.update} to change, ${s.delete} to destroy`];
   if (s.unknown) parts.push(`${s.unknown} unknown`);
-  let line = parts.join(", ") + ".";
+  let line = `${parts.join(", ")}.`;
   if (s.restartRequired) line += ` ${s.restartRequired} restart(s) required.`;
   if (s.errors || s.warnings) line += ` ${s.errors} error(s), ${s.warnings} warning(s).`;
   return line;

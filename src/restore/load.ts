@@ -204,7 +204,7 @@ export async function restorePhysicalChain(
   keys: DecodeKeys = {},
 ): Promise<void> {
   const [full, ...incs] = chain;
-  if (!full || full.manifest.kind !== "full") throw new DrError("failed", "a physical restore starts from a full set");
+  if (full?.manifest.kind !== "full") throw new DrError("failed", "a physical restore starts from a full set");
   incs.forEach((s, i) => {
     const parent = chain[i]!.manifest.id;
     if (s.manifest.parent !== parent)

@@ -212,7 +212,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   // who owns this scratch dir: a later restore removes it (and stops its server) if this process is killed
   await writeFile(
     join(work, OWNER),
-    JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }) + "\n",
+    `${JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() })}\n`,
     { mode: 0o600 },
   );
   let sandbox: Sandbox | undefined;
@@ -546,7 +546,9 @@ async function laterChangesToSkippedRows(
   const keyCols = await primaryKeyColumns(sandbox);
   const decode = ["--base64-output=decode-rows", "--verbose"];
   const touched = new Set<string>();
-  const skippedReader = new RowChangeReader(keyCols, (t) => t.rows.forEach((r) => touched.add(`${r.table} ${r.key}`)));
+  const skippedReader = new RowChangeReader(keyCols, (t) => {
+    for (const r of t.rows) touched.add(`${r.table} ${r.key}`);
+  });
   await runPipeline(
     [
       {

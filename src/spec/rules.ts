@@ -96,9 +96,9 @@ function checkReferences(ctx: Ctx, data: Obj): void {
       refCheck(ctx, ["datasets", name, "backupFrom"], ds.backupFrom, data.servers, "server");
     refCheck(ctx, ["datasets", name, "tier"], ds.tier, data.tiers, "tier");
     refCheck(ctx, ["datasets", name, "repository"], ds.repository, data.repositories, "repository");
-    list(ds.copies).forEach((c, i) =>
-      refCheck(ctx, ["datasets", name, "copies", i], c, data.repositories, "repository"),
-    );
+    for (const [i, c] of list(ds.copies).entries()) {
+      refCheck(ctx, ["datasets", name, "copies", i], c, data.repositories, "repository");
+    }
   }
   for (const [name, drill] of entries(data.drills))
     refCheck(ctx, ["drills", name, "dataset"], drill.dataset, data.datasets, "dataset");
@@ -129,7 +129,7 @@ function checkReplicationTopology(ctx: Ctx, data: Obj): void {
     const { chain, cycle } = sourcesOf(servers, name);
     const loopStart = chain.indexOf(chain[chain.length - 1]!);
     if (cycle && loopStart === 0 && !reported.has(name)) {
-      chain.slice(0, -1).forEach((n) => reported.add(n));
+      for (const n of chain.slice(0, -1)) reported.add(n);
       ctx.report("error", ["servers", name, "replicaOf"], `replication cycle: ${chain.join(" → ")}`, {
         hint: "every replication chain must end at a source that replicates from nobody",
       });

@@ -65,7 +65,7 @@ function collapseErrors(errors: ErrorObject[]): ErrorObject[] {
   const kindOnly = new Set(["type", "const", "enum", "format", "pattern"]);
   for (const a of kept.filter((e) => e.keyword === "anyOf")) {
     const within = kept.filter(
-      (e) => e !== a && (e.instancePath === a.instancePath || e.instancePath.startsWith(a.instancePath + "/")),
+      (e) => e !== a && (e.instancePath === a.instancePath || e.instancePath.startsWith(`${a.instancePath}/`)),
     );
     const wrongKind = within.filter((e) => e.instancePath === a.instancePath && kindOnly.has(e.keyword));
     const content = within.filter((e) => !wrongKind.includes(e));
@@ -102,7 +102,7 @@ function toDiagnostic(spec: LoadedSpec, e: ErrorObject): Diagnostic {
   switch (e.keyword) {
     case "additionalProperties": {
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
-      const known = Object.keys((parent["properties"] as object | undefined) ?? {});
+      const known = Object.keys((parent.properties as object | undefined) ?? {});
       const guess = didYouMean(key, known);
       return d(
         `unknown key "${key}"`,

@@ -116,7 +116,7 @@ export async function appendJournal(
       const isNew = !existsSync(file);
       const fh = await open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
       try {
-        await fh.write(text + "\n");
+        await fh.write(`${text}\n`);
         await fh.sync();
       } finally {
         await fh.close();
@@ -127,7 +127,7 @@ export async function appendJournal(
       }
       await writeFileAtomic(
         headFile(stateDir),
-        JSON.stringify({ seq, sha256: sha256(text) } satisfies JournalHead) + "\n",
+        `${JSON.stringify({ seq, sha256: sha256(text) } satisfies JournalHead)}\n`,
         { mode: 0o600 },
       );
       await matchDirOwner(headFile(stateDir), stateDir);

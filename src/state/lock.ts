@@ -115,7 +115,7 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
         since: new Date().toISOString(),
       };
       // a shared holder leaves the note alone: it names the exclusive holder a waiter is told about
-      if (!opts.shared) await writeFileAtomic(holderFile(path), JSON.stringify(holder) + "\n", { mode: 0o644 });
+      if (!opts.shared) await writeFileAtomic(holderFile(path), `${JSON.stringify(holder)}\n`, { mode: 0o644 });
       // the lock must not keep this process alive; when it exits the pipe closes and the lock goes
       child.unref();
       child.stdout.removeAllListeners("data");

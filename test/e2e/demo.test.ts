@@ -18,6 +18,7 @@ describe("npm run demo", () => {
       maxBuffer: 64 * 1024 * 1024,
       timeout: 600_000,
     });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's escape sequences
     const plain = stdout.replace(/\x1b\[[0-9;]*m/g, "");
     for (const step of [
       "6. drctl plan",

@@ -59,6 +59,7 @@ describe("drctl plan on a terminal", () => {
   it("draws the TUI, takes keys, quits on q with the plan's exit code", async () => {
     await recordState();
     const r = await onTerminal(["plan", "-f", spec, "--observed", state], "q quit", ["\r", "q"]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's escape sequences
     const plain = r.screen.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, "");
     expect(plain).toContain("Resources (22 changed, 0 unchanged)");
     expect(plain).toContain("▾ ± server.orders-primary.binlog");

@@ -35,7 +35,7 @@ describe("apply and error findings", () => {
     );
     const r = await drctl(["apply", "-f", file, "--auto-approve"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/the plan has 1 error finding\(s\); nothing was applied:\n  - ds: RTO .* > bronze 1s/);
+    expect(r.stderr).toMatch(/the plan has 1 error finding\(s\); nothing was applied:\n {2}- ds: RTO .* > bronze 1s/);
     expect(r.stderr).toContain("--allow-errors");
     expect(r.stdout).not.toContain("Apply complete!");
     expect(existsSync(cronFile) || existsSync(repo)).toBe(false);

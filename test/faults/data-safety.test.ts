@@ -104,10 +104,10 @@ describe("every stage's output is what it claims before a set is published", () 
   let recipient = "";
   beforeAll(async () => {
     const { execFileSync } = await import("node:child_process");
-    recipient = execFileSync("age-keygen", ["-y"], { input: AGE_KEY + "\n" })
+    recipient = execFileSync("age-keygen", ["-y"], { input: `${AGE_KEY}\n` })
       .toString()
       .trim();
-    writeFileSync(join(dir, "age.key"), AGE_KEY + "\n", { mode: 0o600 });
+    writeFileSync(join(dir, "age.key"), `${AGE_KEY}\n`, { mode: 0o600 });
   });
   const encryption = () =>
     `encryption:\n  recipients: [${recipient}]\n  identityFile: ${JSON.stringify(join(dir, "age.key"))}`;

@@ -30,7 +30,7 @@ export function faultProject(
   const repo = join(root, "repo");
   const state = join(root, "state");
   mkdirSync(repo, { recursive: true, mode: 0o700 });
-  writeFileSync(join(repo, REPOSITORY_MARKER), JSON.stringify({ project: name, repository: "local" }) + "\n", {
+  writeFileSync(join(repo, REPOSITORY_MARKER), `${JSON.stringify({ project: name, repository: "local" })}\n`, {
     mode: 0o600,
   });
   const file = join(root, "drctl.yaml");

@@ -69,11 +69,11 @@ describe("restore checks what it reads first", () => {
   }, 120_000);
 
   it("identity-wrong / identity-missing / identity-0644: refused before a sandbox starts (5, 5, 3)", async () => {
-    const recipient = execFileSync("age-keygen", ["-y"], { input: AGE_KEY + "\n" })
+    const recipient = execFileSync("age-keygen", ["-y"], { input: `${AGE_KEY}\n` })
       .toString()
       .trim();
     const key = join(dir, "right.key");
-    writeFileSync(key, AGE_KEY + "\n", { mode: 0o600 });
+    writeFileSync(key, `${AGE_KEY}\n`, { mode: 0o600 });
     const enc = (file: string) => `encryption:\n  recipients: [${recipient}]\n  identityFile: ${JSON.stringify(file)}`;
     const p = faultProject(
       dir,
@@ -95,7 +95,7 @@ describe("restore checks what it reads first", () => {
     const m = await ok(p, ["restore", "ds", "--to", "latest"], 5);
     expect(m.stderr).toContain("nowhere.key: no such file");
     const loose = join(dir, "loose.key");
-    writeFileSync(loose, AGE_KEY + "\n");
+    writeFileSync(loose, `${AGE_KEY}\n`);
     chmodSync(loose, 0o644);
     writeFileSync(p.file, spec.replace(JSON.stringify(key), JSON.stringify(loose)));
     const l = await ok(p, ["restore", "ds", "--to", "latest"], 3);

@@ -110,7 +110,7 @@ ${o.extraTiers ?? ""}servers:
   db1: { host: 127.0.0.1, port: ${o.server.port}, credentials: ${q(o.server.credentials)} }
 ${o.extraServers ?? ""}repositories:
   local: { type: filesystem, path: ${q(o.repo)} }
-${o.encryption ? o.encryption + "\n" : ""}datasets:
+${o.encryption ? `${o.encryption}\n` : ""}datasets:
 ${ds.join("")}${o.drills ? `drills:\n${o.drills}\n` : ""}scheduler: { type: cron, file: ${q(o.cronFile)}, timezone: UTC }
 `;
 }

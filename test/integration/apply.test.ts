@@ -101,8 +101,8 @@ describe("drctl apply", () => {
 
     // the cron file: foreign bytes untouched before and after, the block replaced in place
     const cron = readFileSync(s.cronFile, "utf8");
-    expect(cron.startsWith(before + "# BEGIN drctl main\n")).toBe(true);
-    expect(cron.endsWith("# END drctl main\n" + after)).toBe(true);
+    expect(cron.startsWith(`${before}# BEGIN drctl main\n`)).toBe(true);
+    expect(cron.endsWith(`# END drctl main\n${after}`)).toBe(true);
     expect(cron).not.toContain("schedule.dataset.old.full");
     for (const job of ["full", "binlog", "prune"])
       expect(cron).toContain(`# drctl:schedule.dataset.university.${job}\n`);
@@ -206,7 +206,7 @@ describe("drctl apply", () => {
       "stale plan: the live state (servers, cron block, repositories, verified drills) changed",
     );
     // and says what would now be done differently (issue 13)
-    expect(r2.stderr).toMatch(/\n  - repository\.local: /);
+    expect(r2.stderr).toMatch(/\n {2}- repository\.local: /);
     expect(existsSync(s.cronFile)).toBe(false);
     rmSync(s.repo, { recursive: true });
 

@@ -291,7 +291,7 @@ describe("drctl verify", () => {
     const bad = await drctl(["verify", "-f", s.file, "--deep"]);
     expect(bad.code).toBe(5);
     expect(bad.stdout).toMatch(
-      /FAILED  \S+  dump\.sql\.zst\.age: cannot decrypt: stage age exited 1: .*no identity matched/s,
+      /FAILED {2}\S+ {2}dump\.sql\.zst\.age: cannot decrypt: stage age exited 1: .*no identity matched/s,
     );
     expect(bad.stderr).not.toContain("internal error");
 

@@ -74,7 +74,7 @@ describe("a user's crontab through crontab(1)", () => {
     expect(r.code, r.stderr).toBe(0);
     const appliedRecords = (await readJournal(s.stateDir)).length;
     const installed = crontabOf(user);
-    expect(installed.startsWith(own + "# BEGIN drctl usercron\n")).toBe(true);
+    expect(installed.startsWith(`${own}# BEGIN drctl usercron\n`)).toBe(true);
     expect(installed.trimEnd().endsWith("# END drctl usercron")).toBe(true);
     // a user's crontab has no user field: the line starts with the command after 5 fields
     const lines = installed.split("\n").filter((l) => /^[0-9*]/.test(l) && l.includes("drctl"));
@@ -182,7 +182,7 @@ describe("the real cron daemon", () => {
     cron.stderr!.on("data", (d) => (cronSaid += d));
     // the binlog archive job runs every minute: cron starts it at the next minute boundary
     const deadline = Date.now() + 140_000;
-    let job;
+    let job: Awaited<ReturnType<typeof readJournal>>[number] | undefined;
     while (Date.now() < deadline) {
       job = (await readJournal(s.stateDir).catch(() => [])).find(
         (x) => x.kind === "job" && x.data.command === "binlog archive",

@@ -93,7 +93,7 @@ beforeAll(async () => {
   const refused = await drctl(["apply", "-f", spec, "--auto-approve"]);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toMatch(
-    /the plan has \d+ error finding\(s\); nothing was applied:\n(  - .*\n)*  - tight: RTO .* > instant 1s/,
+    /the plan has \d+ error finding\(s\); nothing was applied:\n( {2}- .*\n)* {2}- tight: RTO .* > instant 1s/,
   );
   expect((await drctl(["apply", "-f", spec, "--auto-approve", "--allow-errors"])).code).toBe(0);
   for (const ds of ["logical", "physical", "tight"]) {
@@ -178,18 +178,18 @@ describe("drctl drill run", () => {
     const progress = JSON.parse(readFileSync(join(repo, "binlogs", "db1", "progress.json"), "utf8")) as {
       checkedAt: string;
     };
-    const after = (hours: number) => new Date(Date.parse(progress.checkedAt) + hours * 3600_000).toISOString();
-    const ok = await drctl(["status", "-f", spec, "logical", "--now", after(1 / 60)]);
+    const at = (hours: number) => new Date(Date.parse(progress.checkedAt) + hours * 3600_000).toISOString();
+    const ok = await drctl(["status", "-f", spec, "logical", "--now", at(1 / 60)]);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(
       /^logical\s+bronze\s+OK\s+\S+Z\s+\S+Z\s+1m\/1d\s+\S+Z ok RTO \d+\.\ds\/4h RPO \d+\.\ds\/1d$/m,
     );
-    const risk = await drctl(["status", "-f", spec, "logical", "--now", after(20)]);
+    const risk = await drctl(["status", "-f", spec, "logical", "--now", at(20)]);
     expect(risk.code).toBe(6);
     expect(risk.stdout).toContain(
       `logical: AT RISK: exposure 20h is above 80% of RPO 1d (bronze), since ${progress.checkedAt} (the last complete binlog archive run)`,
     );
-    const json = await drctl(["status", "-f", spec, "logical", "--now", after(25), "--json"]);
+    const json = await drctl(["status", "-f", spec, "logical", "--now", at(25), "--json"]);
     expect(json.code).toBe(7);
     const report = JSON.parse(json.stdout) as {
       state: string;
@@ -492,9 +492,9 @@ describe("drctl evidence export / verify (on the drills above)", () => {
           prev = createHash("sha256").update(text).digest("hex");
           return text;
         });
-      writeFileSync(live, rewritten.join("\n") + "\n");
+      writeFileSync(live, `${rewritten.join("\n")}\n`);
       const last = JSON.parse(rewritten.at(-1)!) as { seq: number };
-      writeFileSync(join(state, "journal.head"), JSON.stringify({ seq: last.seq, sha256: prev }) + "\n");
+      writeFileSync(join(state, "journal.head"), `${JSON.stringify({ seq: last.seq, sha256: prev })}\n`);
       const second = join(dir, "evidence-2");
       const r = await drctl(["evidence", "export", "-f", spec, "--since", "1d", "--out", second]);
       expect(r.code, r.stderr).toBe(0);

@@ -22,7 +22,7 @@ async function fiveRecords(): Promise<void> {
 }
 
 const lines = () => readFileSync(journalFile(dir), "utf8").split("\n").filter(Boolean);
-const writeLines = (ls: string[]) => writeFileSync(journalFile(dir), ls.map((l) => l + "\n").join(""));
+const writeLines = (ls: string[]) => writeFileSync(journalFile(dir), ls.map((l) => `${l}\n`).join(""));
 
 beforeEach(() => {
   dir = join(root, `state-${++n}`);
@@ -117,7 +117,7 @@ describe("journal", () => {
   it("sets a torn final append aside and carries on with an intact chain", async () => {
     await fiveRecords();
     const before = readFileSync(journalFile(dir), "utf8");
-    writeFileSync(journalFile(dir), before + '{"seq":6,"ts":"2026-');
+    writeFileSync(journalFile(dir), `${before}{"seq":6,"ts":"2026-`);
     await appendJournal(dir, "test", { i: 6 });
     const v = await verifyJournal(dir);
     expect(v).toMatchObject({ ok: true, count: 6 });

@@ -226,7 +226,7 @@ describe("drctl restore --to", () => {
     const ok = await restoredQuery("logical", ["--to", "latest", "--skip", "UPDATE marks SET mark = 0"], q);
     expect(ok.rows).toEqual(["1:10:,2:20:,3:30:good after,4:40:good before"]);
     expect(ok.stdout).toMatch(
-      /skipped:  UPDATE uni\.marks SET mark = 0 WHERE id <= 2 \(GTID 0-\d+-\d+, written \S+\) — the whole transaction/,
+      /skipped: {2}UPDATE uni\.marks SET mark = 0 WHERE id <= 2 \(GTID 0-\d+-\d+, written \S+\) — the whole transaction/,
     );
 
     await sleep(1100);
@@ -293,7 +293,7 @@ describe("drctl restore --to", () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain("copied:   uni.exams → db1 as uni.exams restored`2");
     const after = await checksums();
-    const { ["uni.exams restored`2"]: restored, ...rest } = after;
+    const { "uni.exams restored`2": restored, ...rest } = after;
     expect(restored).toBeDefined();
     expect(rest).toEqual(before); // every other table on the server is as it was
     const c = await db.connectRoot();

@@ -149,7 +149,7 @@ describe("option files", () => {
     ];
     const file = join(scratch, "hostile.cnf");
     const opts: Record<string, string> = {};
-    values.forEach((v, i) => (opts[`opt${i}`] = v));
+    for (const [i, v] of values.entries()) opts[`opt${i}`] = v;
     writeFileSync(file, renderOptionFile({ client: opts }), { mode: 0o600 });
     // my_print_defaults is mysys' own option-file reader: what it prints is what the server and clients get
     const printed = execFileSync("my_print_defaults", [`--defaults-file=${file}`, "client"])

@@ -10,12 +10,12 @@ import { observedWith, server, specWith } from "../helpers/builders.js";
 
 describe("replaceBlock", () => {
   const inner = ["# drctl:schedule.x", "0 1 * * * root /bin/true"];
-  const block = [blockBegin("p"), ...inner, blockEnd("p")].join("\n") + "\n";
+  const block = `${[blockBegin("p"), ...inner, blockEnd("p")].join("\n")}\n`;
 
   it.each([
     ["empty file", "", block],
-    ["file with a final newline", "A=1\n* * * * * root x\n", "A=1\n* * * * * root x\n" + block],
-    ["file without a final newline gets one before the block", "A=1", "A=1\n" + block],
+    ["file with a final newline", "A=1\n* * * * * root x\n", `A=1\n* * * * * root x\n${block}`],
+    ["file without a final newline gets one before the block", "A=1", `A=1\n${block}`],
   ])("appends to a %s", (_, text, want) => expect(replaceBlock(text, "p", inner)).toBe(want));
 
   it("replaces a block in the middle, keeping every byte around it (CRLF, tabs, no final newline)", () => {

@@ -12,7 +12,7 @@ const examples = readdirSync(join(repoRoot, "examples")).filter((f) => f.endsWit
 describe("text renderer", () => {
   it.each(examples)("%s", (f) => {
     const { plan, cronTarget } = examplePlan(f);
-    const rendered = renderPlanText(plan, { cronTarget }) + "\n";
+    const rendered = `${renderPlanText(plan, { cronTarget })}\n`;
     const expectedFile = join(repoRoot, "test/fixtures/plan-text", f.replace(/\.yaml$/, ".txt"));
     if (process.env.UPDATE_FIXTURES) writeFileSync(expectedFile, rendered);
     expect(rendered).toBe(readFileSync(expectedFile, "utf8"));

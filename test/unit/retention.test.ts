@@ -129,7 +129,7 @@ describe("selectRetention (properties)", () => {
           ["monthly", (s: string) => s.slice(0, 7), policy.monthly],
         ] as const) {
           const buckets = new Set(sets.filter((s) => s.kind === "full").map((s) => bucket(s.startedAt)));
-          const byRule = r.decisions.filter((d) => d.keep && d.why.some((w) => w.startsWith(label + " ")));
+          const byRule = r.decisions.filter((d) => d.keep && d.why.some((w) => w.startsWith(`${label} `)));
           expect(byRule).toHaveLength(Math.min(n, buckets.size));
         }
       }),

@@ -30,6 +30,6 @@ describe("invalid specs", () => {
     expect(errors.map((d) => ({ line: d.position?.line, col: d.position?.col, path: d.path }))).toEqual(
       expected.map(({ line, col, path }) => ({ line, col, path })),
     );
-    errors.forEach((d, i) => expect(d.summary).toContain(expected[i]!.message));
+    for (const [i, d] of errors.entries()) expect(d.summary).toContain(expected[i]!.message);
   });
 });

@@ -41,6 +41,7 @@ const report: StatusReport = {
 describe("StatusApp", () => {
   it("draws every dataset's row with its state, the reasons, and the overall state", () => {
     const { lastFrame } = render(<StatusApp report={report} />);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's escape sequences
     const frame = lastFrame()!.replace(/\x1b\[[0-9;]*m/g, "");
     expect(frame).toMatch(/DATASET\s+TIER\s+STATE/);
     expect(frame).toMatch(

@@ -30,7 +30,7 @@ export function renderOptionFile(
     lines.push(`[${group}]`);
     for (const [k, v] of Object.entries(opts)) lines.push(v === true ? k : `${k}=${quoteOptionValue(String(v))}`);
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 function unquote(raw: string): string {

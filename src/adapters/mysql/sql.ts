@@ -2,7 +2,7 @@
 // Values always travel as query parameters; identifiers, which cannot, are quoted here and only here.
 
 export function quoteIdent(name: string): string {
-  return "`" + name.replaceAll("`", "``") + "`";
+  return `\`${name.replaceAll("`", "``")}\``;
 }
 
 export function qualified(database: string, table: string): string {
@@ -11,6 +11,6 @@ export function qualified(database: string, table: string): string {
 
 /** 'user'@'host' as SHOW CREATE USER / GRANT want it (a string literal, quotes doubled). */
 export function quoteAccount(user: string, host: string): string {
-  const lit = (s: string) => "'" + s.replaceAll("\\", "\\\\").replaceAll("'", "''") + "'";
+  const lit = (s: string) => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
   return `${lit(user)}@${lit(host)}`;
 }

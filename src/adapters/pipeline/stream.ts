@@ -92,7 +92,7 @@ function onPath(command: string): boolean {
 }
 
 function tail(s: string): string {
-  const t = s.length > STDERR_TAIL ? "…" + s.slice(-STDERR_TAIL) : s;
+  const t = s.length > STDERR_TAIL ? `…${s.slice(-STDERR_TAIL)}` : s;
   return t.trim();
 }
 

@@ -36,8 +36,14 @@ export function runTool(command: string, args: string[], opts: ToolOptions = {})
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const all: Buffer[] = [];
-    child.stdout.on("data", (d: Buffer) => (out.push(d), all.push(d)));
-    child.stderr.on("data", (d: Buffer) => (err.push(d), all.push(d)));
+    child.stdout.on("data", (d: Buffer) => {
+      out.push(d);
+      all.push(d);
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      err.push(d);
+      all.push(d);
+    });
     const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs) : undefined;
     const text = (b: Buffer[]) => Buffer.concat(b).toString("utf8");
     let startError: Error | undefined;

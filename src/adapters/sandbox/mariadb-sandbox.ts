@@ -195,7 +195,7 @@ function serverConfig(
   if (opts.binlog) lines.push("log-bin=mariadb-bin", "binlog-format=ROW", "sync-binlog=1");
   lines.push(...(opts.serverOptions ?? []));
   for (const extra of opts.extraOptionFiles ?? []) lines.push(`!include ${extra}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -245,13 +245,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     await mkdir(tmpDir, { mode: 0o700 });
     if (opts.populate) {
       await opts.populate(datadir);
-      const lit = (v: string) => "'" + v.replaceAll("\\", "\\\\").replaceAll("'", "''") + "'";
+      const lit = (v: string) => `'${v.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
       const init = [
         "SET SESSION sql_log_bin = 0;",
         `CREATE OR REPLACE USER ${lit(admin.user)}@'localhost' IDENTIFIED BY ${lit(admin.password!)};`,
         `GRANT ALL PRIVILEGES ON *.* TO ${lit(admin.user)}@'localhost' WITH GRANT OPTION;`,
       ];
-      await writeFileAtomic(initFile, init.join("\n") + "\n", { mode: 0o600 });
+      await writeFileAtomic(initFile, `${init.join("\n")}\n`, { mode: 0o600 });
     } else await cp(template, datadir, { recursive: true });
     // a port picked now can be taken before mariadbd binds it: try a few
     for (let attempt = 1; ; attempt++) {
@@ -292,7 +292,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         ...(opts.harmless ? [`socket=${quoteOptionValue(socket)}`] : ["host=127.0.0.1", `port=${port}`]),
       ].join("\n");
     }
-    await writeFileAtomic(clientOptionFile, client + "\n", { mode: 0o600 });
+    await writeFileAtomic(clientOptionFile, `${client}\n`, { mode: 0o600 });
   } catch (e) {
     if (pid) await killAndWait(pid, dir);
     live.delete(dir);
@@ -313,7 +313,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     errorLog,
     version,
   };
-  await writeFileAtomic(join(dir, "sandbox.json"), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
+  await writeFileAtomic(join(dir, "sandbox.json"), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   const sandbox: Sandbox = {
     ...info,
     async stop() {
@@ -325,7 +325,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       await stopServer(sandbox.pid, dir);
       live.delete(dir);
       sandbox.pid = await launchHere();
-      await writeFileAtomic(join(dir, "sandbox.json"), JSON.stringify({ ...info, pid: sandbox.pid }, null, 2) + "\n", {
+      await writeFileAtomic(join(dir, "sandbox.json"), `${JSON.stringify({ ...info, pid: sandbox.pid }, null, 2)}\n`, {
         mode: 0o600,
       });
     },

@@ -75,8 +75,7 @@ async function readSavedPlan(file: string): Promise<SavedPlan> {
     saved = undefined;
   }
   if (
-    !saved ||
-    saved.formatVersion !== 1 ||
+    saved?.formatVersion !== 1 ||
     typeof saved.specFile !== "string" ||
     typeof saved.specDigest !== "string" ||
     typeof saved.stateFingerprint !== "string"

@@ -99,7 +99,7 @@ export function planExitCode(plan: Plan, detailed: boolean): number {
 
 export async function planCommand(flags: PlanFlags, io: Io): Promise<number> {
   const { plan, cronTarget } = await makePlan(flags.file, flags.observed);
-  if (flags.out) await writeFileAtomic(resolve(flags.out), JSON.stringify(plan, null, 2) + "\n", { mode: 0o600 });
+  if (flags.out) await writeFileAtomic(resolve(flags.out), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
   if (flags.json) {
     io.out(JSON.stringify(plan, null, 2));
   } else if (flags.tui && io.interactive) {

@@ -77,25 +77,28 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
     onWait: () => io.err(`waiting for a prune or drill of ${dataset} to finish`),
   });
   const progress = progressReporter(io, { verb: "read" });
-  const r = await restore({
-    spec,
-    dataset,
-    to: opts.to,
-    onProgress: (label, bytes) => progress.update(label, bytes),
-    ...(into ? { into } : {}),
-    ...(only ? { only } : {}),
-    ...(opts.before !== undefined ? { before: opts.before } : {}),
-    ...(opts.skip !== undefined ? { skip: opts.skip } : {}),
-    force: opts.force === true,
-    ...(opts.keep ? { keepIn: sandboxHome() } : {}),
-    say: (l) => {
-      progress.done();
-      io.err(l);
-    },
-  }).finally(async () => {
+  let r: RestoreOutcome;
+  try {
+    r = await restore({
+      spec,
+      dataset,
+      to: opts.to,
+      onProgress: (label, bytes) => progress.update(label, bytes),
+      ...(into ? { into } : {}),
+      ...(only ? { only } : {}),
+      ...(opts.before !== undefined ? { before: opts.before } : {}),
+      ...(opts.skip !== undefined ? { skip: opts.skip } : {}),
+      force: opts.force === true,
+      ...(opts.keep ? { keepIn: sandboxHome() } : {}),
+      say: (l) => {
+        progress.done();
+        io.err(l);
+      },
+    });
+  } finally {
     progress.done();
     await lock.release();
-  });
+  }
   io.out(`restored ${dataset} to ${describeTarget(opts.to, r)} from ${r.sets.join(" + ")}`);
   if (r.replay) {
     io.out(
@@ -109,7 +112,8 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
     if (r.replay.skipped) {
       io.out(`  skipped:  ${r.replay.skipped} — the whole transaction; everything before and after it replayed`);
       const all = r.replay.skippedStatements ?? [];
-      if (all.length > 1) all.forEach((st, i) => io.out(`    statement ${i + 1} of ${all.length} left out: ${st}`));
+      if (all.length > 1)
+        for (const [i, st] of all.entries()) io.out(`    statement ${i + 1} of ${all.length} left out: ${st}`);
     }
     for (const c of r.replay.conflicts ?? []) io.out(`  WARNING (--force): later change to a row it touched: ${c}`);
     if (r.replay.stoppedBefore)

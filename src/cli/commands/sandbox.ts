@@ -91,7 +91,7 @@ export async function sandboxUpCommand(flags: SandboxUpFlags, io: Io): Promise<n
     ...(flags.port !== undefined ? { port: flags.port } : {}),
     ...(flags.extraConfig ? { extraOptionFiles: flags.extraConfig } : {}),
   });
-  await writeFileAtomic(registryFile(flags.name), JSON.stringify(pick(s), null, 2) + "\n", { mode: 0o600 });
+  await writeFileAtomic(registryFile(flags.name), `${JSON.stringify(pick(s), null, 2)}\n`, { mode: 0o600 });
   if (flags.json) {
     io.out(JSON.stringify({ name: flags.name, ...pick(s) }, null, 2));
     return EXIT.ok;
@@ -111,7 +111,7 @@ export async function registerSandbox(name: string, s: SandboxInfo): Promise<voi
   checkName(name);
   checkHome();
   await mkdir(sandboxHome(), { recursive: true });
-  await writeFileAtomic(registryFile(name), JSON.stringify(pick(s), null, 2) + "\n", { mode: 0o600 });
+  await writeFileAtomic(registryFile(name), `${JSON.stringify(pick(s), null, 2)}\n`, { mode: 0o600 });
 }
 
 function pick(s: SandboxInfo): SandboxInfo {

@@ -126,7 +126,7 @@ export function PlanApp({ plan, height, width, onExit }: PlanAppProps) {
       onExit?.();
       exit();
     }
-  }, [view.quit]);
+  }, [view.quit, onExit, exit]);
 
   useInput((input, key) => {
     const cmd = commandFor(input, key);
@@ -163,6 +163,7 @@ export function PlanApp({ plan, height, width, onExit }: PlanAppProps) {
               const selected = focused && row.lead === true && row.item === c;
               return (
                 <Text
+                  // biome-ignore lint/suspicious/noArrayIndexKey: a row IS its position in the scrolled pane
                   key={`${top + i}`}
                   wrap="truncate-end"
                   color={COLOR[row.tone]}

@@ -19,8 +19,10 @@ export function StatusApp({ report }: { report: StatusReport }) {
         ))}
       </Box>
       {rows.map((r, k) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a table row is its position (the header has no id)
         <Box key={k}>
           {r.map((c, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a cell is its column
             <Box key={i} width={widths[i]} flexShrink={0}>
               <Text {...(i === 2 ? { color: colour[report.datasets[k]!.state] } : {})}>{c}</Text>
             </Box>
@@ -29,6 +31,7 @@ export function StatusApp({ report }: { report: StatusReport }) {
       ))}
       {report.datasets.flatMap((d) =>
         d.reasons.map((why, j) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the reasons of one dataset are a fixed list
           <Text key={`${d.dataset}-${j}`} color={colour[d.state]}>
             {d.dataset}: {why}
           </Text>

@@ -118,9 +118,9 @@ export function findingRows(findings: Finding[], width: number): Row[] {
   const rows: Row[] = [];
   findings.forEach((f, i) => {
     const lines = wrapText(f.message, Math.max(20, width - 12));
-    lines.forEach((text, j) =>
-      rows.push({ item: i, lead: j === 0, text: `${j === 0 ? label(f.level) : "         "} ${text}`, tone: f.level }),
-    );
+    for (const [j, text] of lines.entries()) {
+      rows.push({ item: i, lead: j === 0, text: `${j === 0 ? label(f.level) : "         "} ${text}`, tone: f.level });
+    }
   });
   return rows;
 }
@@ -145,13 +145,19 @@ export function wrapText(text: string, width: number): string[] {
   for (const word of text.split(/\s+/).filter(Boolean)) {
     let w = word;
     while (w.length > width) {
-      if (line) out.push(line), (line = "");
+      if (line) {
+        out.push(line);
+        line = "";
+      }
       out.push(w.slice(0, width));
       w = w.slice(width);
     }
     if (!line) line = w;
-    else if (line.length + 1 + w.length <= width) line += " " + w;
-    else out.push(line), (line = w);
+    else if (line.length + 1 + w.length <= width) line += ` ${w}`;
+    else {
+      out.push(line);
+      line = w;
+    }
   }
   if (line || !out.length) out.push(line);
   return out;
