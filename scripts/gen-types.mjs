@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const targets = [
   ["schemas/drspec.schema.json", "src/spec/types.generated.ts"],
   ["schemas/plan.schema.json", "src/core/plan.generated.ts"],
-  ["schemas/manifest.schema.json", "src/backup/manifest.generated.ts"],
+  ["schemas/manifest.schema.json", "src/core/manifest.generated.ts"],
   ["schemas/evidence.schema.json", "src/evidence/evidence.generated.ts"],
 ];
 let stale = false;

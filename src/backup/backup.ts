@@ -3,6 +3,7 @@
 // the server's catalog lists for the dataset, and the manifest was written last. Anything less
 // removes the attempt and fails loudly; a killed run leaves debris the next run removes.
 
+import { datasetOf } from "../spec/lookup.js";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
@@ -17,10 +18,9 @@ import { DrError, interruptedError, messageOf } from "../errors.js";
 import { freeBytes, writeProbe } from "../adapters/fs/space.js";
 import { formatBytes } from "../core/units.js";
 import { throwIfInterrupted } from "../adapters/process/interrupt.js";
-import { didYouMean } from "../spec/suggest.js";
-import type { Dataset, DrSpec, Server } from "../spec/types.generated.js";
+import type { DrSpec, Server } from "../spec/types.generated.js";
 import { acquireLock } from "../state/lock.js";
-import type { BackupManifest, SetFile, TableName } from "./manifest.generated.js";
+import type { BackupManifest, SetFile, TableName } from "../core/manifest.generated.js";
 import { mydumperNamesDatabase } from "../core/findings.js";
 import { dumpCommand, mydumperUnsafe, physicalCommand, type Flavor } from "./methods.js";
 import { encodingProblem, setEncoding } from "./encoding.js";
@@ -63,17 +63,6 @@ export interface BackupOutcome {
   manifest: BackupManifest;
   dir: string;
   debrisRemoved: string[];
-}
-
-export function datasetOf(spec: DrSpec, name: string): Dataset {
-  const ds = spec.datasets[name];
-  if (!ds) {
-    const guess = didYouMean(name, Object.keys(spec.datasets));
-    throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(name)}`, {
-      hint: guess ? `did you mean ${guess}?` : `datasets: ${Object.keys(spec.datasets).join(", ")}`,
-    });
-  }
-  return ds;
 }
 
 /**

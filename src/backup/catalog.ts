@@ -3,7 +3,7 @@
 // what a restore would find.
 
 import type { DrSpec } from "../spec/types.generated.js";
-import type { BackupManifest } from "./manifest.generated.js";
+import type { BackupManifest } from "../core/manifest.generated.js";
 import { binlogSetsDir, listSets, setsDir } from "./set-store.js";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";

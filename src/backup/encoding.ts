@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DrSpec } from "../spec/types.generated.js";
-import type { BackupManifest } from "./manifest.generated.js";
+import type { BackupManifest } from "../core/manifest.generated.js";
 
 export interface SetEncoding {
   /** Suffix of every stored file: ".zst", ".zst.age", ".age" or "". */

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { runTool } from "../adapters/process/run.js";
 import { DrError, messageOf } from "../errors.js";
-import type { BackupManifest } from "./manifest.generated.js";
+import type { BackupManifest } from "../core/manifest.generated.js";
 
 /** `matchRecipients: false` (verify --deep, which names each file it cannot decrypt): only presence and mode. */
 export async function checkIdentity(

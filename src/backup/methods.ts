@@ -4,7 +4,7 @@
 
 import { mydumperNamesDatabase } from "../core/findings.js";
 import type { Server } from "../spec/types.generated.js";
-import type { BinlogPoint, TableName } from "./manifest.generated.js";
+import type { BinlogPoint, TableName } from "../core/manifest.generated.js";
 
 export type Flavor = "mariadb" | "mysql";
 

@@ -11,7 +11,7 @@ import { describeExit, runTool } from "../adapters/process/run.js";
 import { DrError } from "../errors.js";
 import { formatBytes } from "../core/units.js";
 import type { Server } from "../spec/types.generated.js";
-import type { BackupManifest, BinlogPoint, SetFile, TableName } from "./manifest.generated.js";
+import type { BackupManifest, BinlogPoint, SetFile, TableName } from "../core/manifest.generated.js";
 import {
   dumpArgs,
   dumpCommand,

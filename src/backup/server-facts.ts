@@ -6,7 +6,13 @@
 
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { qualified, quoteAccount, quoteIdent } from "../adapters/mysql/sql.js";
-import type { BinlogPoint, RebuildFacts, ReferenceFigures, SchemaObject, TableName } from "./manifest.generated.js";
+import type {
+  BinlogPoint,
+  RebuildFacts,
+  ReferenceFigures,
+  SchemaObject,
+  TableName,
+} from "../core/manifest.generated.js";
 
 async function rows(conn: Connection, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
   const [r] = await conn.query<RowDataPacket[]>(sql, params);

@@ -15,7 +15,7 @@ import { hostname } from "node:os";
 import { basename, join } from "node:path";
 import { fsyncDir, writeFileAtomic } from "../adapters/fs/atomic-write.js";
 import { DrError, messageOf } from "../errors.js";
-import type { BackupManifest } from "./manifest.generated.js";
+import type { BackupManifest } from "../core/manifest.generated.js";
 
 export const MANIFEST = "manifest.json";
 export const IN_PROGRESS = ".in-progress.json";

@@ -19,7 +19,7 @@ import { stateDirOf } from "../core/desired.js";
 import { DrError, interruptedError, messageOf } from "../errors.js";
 import { throwIfInterrupted } from "../adapters/process/interrupt.js";
 import { checkRepository, preflightRepository } from "../backup/backup.js";
-import type { BackupManifest, BinlogFileFacts } from "../backup/manifest.generated.js";
+import type { BackupManifest, BinlogFileFacts } from "../core/manifest.generated.js";
 import { clientConnectionArgs } from "../backup/methods.js";
 import { encodingProblem, setEncoding, type SetEncoding } from "../backup/encoding.js";
 import {

@@ -2,7 +2,7 @@
 // archived binlogs that carry it forward to the next full. Pure: from the catalog's manifests to
 // "which sets and which binlog files reach time T?" and "where is the archive broken?".
 
-import type { BackupManifest, BinlogPoint } from "../backup/manifest.generated.js";
+import type { BackupManifest, BinlogPoint } from "./manifest.generated.js";
 
 export interface RecoveryImage {
   full: BackupManifest;

@@ -5,7 +5,7 @@
 // the PITR window (`binlogs`) onwards; the newest verified image always stays; a policy that would
 // keep no full is refused.
 
-import type { BackupManifest } from "../backup/manifest.generated.js";
+import type { BackupManifest } from "./manifest.generated.js";
 import { pointTime, recoveryImages, type RecoveryImage } from "./recovery.js";
 
 export interface RetentionPolicy {

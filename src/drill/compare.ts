@@ -2,7 +2,7 @@
 // set's manifest and the archive, and of the measured RTO/RPO against the tier. Each check is one
 // line an auditor can read: what was compared, and what differed.
 
-import type { ReferenceFigures, SchemaObject, TableName } from "../backup/manifest.generated.js";
+import type { ReferenceFigures, SchemaObject, TableName } from "../core/manifest.generated.js";
 import { formatDuration, formatMeasured } from "../core/duration.js";
 
 export interface Check {

@@ -7,8 +7,9 @@
 
 import { join } from "node:path";
 import { findMariadbd } from "../adapters/sandbox/mariadb-sandbox.js";
-import { checkRepository, datasetOf } from "../backup/backup.js";
-import type { BackupManifest } from "../backup/manifest.generated.js";
+import { checkRepository } from "../backup/backup.js";
+import { datasetOf } from "../spec/lookup.js";
+import type { BackupManifest } from "../core/manifest.generated.js";
 import { planFromCatalog, readRecoveryCatalog } from "../restore/recovery-catalog.js";
 import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";

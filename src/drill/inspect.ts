@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import type { Sandbox } from "../adapters/sandbox/mariadb-sandbox.js";
 import { qualified } from "../adapters/mysql/sql.js";
-import type { TableName } from "../backup/manifest.generated.js";
+import type { TableName } from "../core/manifest.generated.js";
 import { contentChecksum, schemaObjects } from "../backup/server-facts.js";
 import { BinlogParser, formatGtid } from "../binlog/parse.js";
 import { messageOf } from "../errors.js";

@@ -7,9 +7,10 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir } from "../adapters/fs/atomic-write.js";
-import { checkRepository, datasetOf } from "../backup/backup.js";
+import { checkRepository } from "../backup/backup.js";
+import { datasetOf } from "../spec/lookup.js";
 import { storedBytes } from "../backup/catalog.js";
-import type { BackupManifest } from "../backup/manifest.generated.js";
+import type { BackupManifest } from "../core/manifest.generated.js";
 import { binlogSetsDir, listSets, MANIFEST, setsDir } from "../backup/set-store.js";
 import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";

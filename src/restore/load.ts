@@ -11,7 +11,7 @@ import type { RowDataPacket } from "mysql2/promise";
 import { connectServer } from "../adapters/mysql/connect.js";
 import { DrError } from "../errors.js";
 import type { AccountRecipe } from "../backup/server-facts.js";
-import type { BackupManifest, SetFile } from "../backup/manifest.generated.js";
+import type { BackupManifest, SetFile } from "../core/manifest.generated.js";
 
 export interface StoredSet {
   dir: string;

@@ -16,8 +16,9 @@ import {
   type SandboxInfo,
   type SandboxOptions,
 } from "../adapters/sandbox/mariadb-sandbox.js";
-import { checkRepository, datasetOf } from "../backup/backup.js";
-import type { BackupManifest } from "../backup/manifest.generated.js";
+import { checkRepository } from "../backup/backup.js";
+import { datasetOf } from "../spec/lookup.js";
+import type { BackupManifest } from "../core/manifest.generated.js";
 import { checkIdentity } from "../backup/identity.js";
 import { verifySet } from "../backup/verify.js";
 import { parseInstant } from "../core/instant.js";

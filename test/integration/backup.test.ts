@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import { quoteIdent } from "../../src/adapters/mysql/sql.js";
-import type { BackupManifest } from "../../src/backup/manifest.generated.js";
+import type { BackupManifest } from "../../src/core/manifest.generated.js";
 import { loadLogicalSet, loadMydumperSet, restorePhysicalChain, type StoredSet } from "../../src/restore/load.js";
 import { readJournal } from "../../src/state/journal.js";
 import { drctl } from "../helpers/cli.js";

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
-import type { BackupManifest } from "../../src/backup/manifest.generated.js";
+import type { BackupManifest } from "../../src/core/manifest.generated.js";
 import { readJournal } from "../../src/state/journal.js";
 import { drctl } from "../helpers/cli.js";
 import { datasetsSpec } from "../helpers/spec-files.js";

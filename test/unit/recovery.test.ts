@@ -1,6 +1,6 @@
 // Recovery images and "what reaches time T?": pure, over hand-made manifests.
 import { describe, expect, it } from "vitest";
-import type { BackupManifest } from "../../src/backup/manifest.generated.js";
+import type { BackupManifest } from "../../src/core/manifest.generated.js";
 import {
   clockDisagreements,
   inPointOrder,

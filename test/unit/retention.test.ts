@@ -1,7 +1,7 @@
 // Retention: property tests over generated catalogs (fast-check) and one exact example.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { BackupManifest } from "../../src/backup/manifest.generated.js";
+import type { BackupManifest } from "../../src/core/manifest.generated.js";
 import { recoveryImages } from "../../src/core/recovery.js";
 import { isoWeek, selectRetention } from "../../src/core/retention.js";
 

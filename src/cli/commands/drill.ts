@@ -8,7 +8,8 @@ import { formatDuration, formatMeasured, parseWaitMs } from "../../core/duration
 import { DrError } from "../../errors.js";
 import { loadSpec } from "../../spec/check.js";
 import type { Drill, DrSpec } from "../../spec/types.generated.js";
-import { checkRepository, datasetOf } from "../../backup/backup.js";
+import { checkRepository } from "../../backup/backup.js";
+import { datasetOf } from "../../spec/lookup.js";
 import { listSets, setsDir } from "../../backup/set-store.js";
 import { pointTime } from "../../core/recovery.js";
 import { readJournal } from "../../state/journal.js";
