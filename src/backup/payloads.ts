@@ -225,6 +225,6 @@ async function gtidAt(server: Server, file: string, position: number): Promise<s
   }
 }
 
-export function tailOf(s: string, lines = 6): string {
+function tailOf(s: string, lines = 6): string {
   return s.trim().split("\n").slice(-lines).join("\n");
 }

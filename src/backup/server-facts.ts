@@ -180,7 +180,7 @@ export async function contentChecksum(conn: Connection, t: TableName): Promise<s
 }
 
 /** SHOW CREATE text made comparable across a restore: line endings and trailing blanks only. */
-export function normalizeDefinition(sql: string): string {
+function normalizeDefinition(sql: string): string {
   return sql
     .replace(/\r\n/g, "\n")
     .replace(/[ \t]+$/gm, "")
@@ -257,7 +257,7 @@ export interface AccountRecipe {
  * only when the target lacks it (an existing account's grants are never touched). Accounts the
  * backup user cannot read are listed in `missing`.
  */
-export async function definerAccounts(
+async function definerAccounts(
   conn: Connection,
   objects: SchemaObject[],
 ): Promise<{ accounts: string[]; recipes: AccountRecipe[]; missing: string[] }> {

@@ -18,7 +18,7 @@ import { DrError, messageOf } from "../errors.js";
 import type { BackupManifest } from "../core/manifest.generated.js";
 
 export const MANIFEST = "manifest.json";
-export const IN_PROGRESS = ".in-progress.json";
+const IN_PROGRESS = ".in-progress.json";
 /** The binlog archive keeps its progress beside its sets (binlog/archive.ts). */
 const PROGRESS_FILE = "progress.json";
 /** Debris another host left is removed only when this old (its writer may still be running there). */

@@ -11,7 +11,7 @@ import { DrError, messageOf } from "../errors.js";
 import type { CatalogSet } from "./catalog.js";
 import { encodingProblem } from "./encoding.js";
 
-export interface FileProblem {
+interface FileProblem {
   file: string;
   problem: string;
 }

@@ -43,7 +43,7 @@ import {
   type Gtid,
 } from "./parse.js";
 
-export const PROGRESS = "progress.json";
+const PROGRESS = "progress.json";
 
 export interface ArchiveProgress {
   server: string;
@@ -74,7 +74,7 @@ export interface ArchiveOutcome {
 }
 
 /** mariadb-bin.000042 → ["mariadb-bin", 42]. */
-export function splitBinlogName(name: string): { basename: string; sequence: number } {
+function splitBinlogName(name: string): { basename: string; sequence: number } {
   const m = /^(.*)\.(\d+)$/.exec(name);
   if (!m) throw new DrError("failed", `unexpected binlog file name ${JSON.stringify(name)}`);
   return { basename: m[1]!, sequence: Number(m[2]) };
@@ -140,11 +140,7 @@ export async function readProgress(dir: string): Promise<ArchiveProgress | undef
  * last archive run that reached the server's position and left nothing behind (an idle server
  * counts as archived up to then). Undefined when no such run is recorded.
  */
-export async function archivedUntil(
-  repoPath: string,
-  serverName: string,
-  serverId?: string,
-): Promise<string | undefined> {
+async function archivedUntil(repoPath: string, serverName: string, serverId?: string): Promise<string | undefined> {
   const p = await readProgress(binlogSetsDir(repoPath, serverName));
   if (!p?.complete || (serverId !== undefined && p.serverId !== serverId)) return undefined;
   return p.checkedAt;
@@ -169,7 +165,7 @@ function factsOf(m: BackupManifest): BinlogFileFacts | undefined {
 }
 
 /** The datasets that archive this server's binlogs, and so the repositories the files go to. */
-export function archiveTargets(spec: DrSpec, server: string): string[] {
+function archiveTargets(spec: DrSpec, server: string): string[] {
   const repos = new Set<string>();
   for (const ds of Object.values(spec.datasets))
     if (ds.server === server && ds.binlog?.archive) repos.add(ds.repository);
@@ -253,10 +249,7 @@ const timelineOf = (m: BackupManifest) => m.binlog?.timeline ?? 0;
  * back below the archive's, or a GTID domain's sequence went back below what the archive holds.
  * Returns what was seen, or undefined.
  */
-export function resetSince(
-  last: BackupManifest,
-  state: Pick<ServerBinlogState, "current" | "gtid">,
-): string | undefined {
+function resetSince(last: BackupManifest, state: Pick<ServerBinlogState, "current" | "gtid">): string | undefined {
   const seq = splitBinlogName(state.current.file).sequence;
   if (seq < last.binlog!.sequence)
     return `binlog numbering restarted (the server writes ${state.current.file}; the archive already holds ${last.binlog!.file})`;

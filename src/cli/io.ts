@@ -10,7 +10,7 @@ export interface Io {
 }
 
 /** CI as Ink (is-in-ci) sees it: CI or CONTINUOUS_INTEGRATION set to anything but 0 or false. */
-export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
+function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
   const set = (k: string) => k in env && env[k] !== "0" && env[k] !== "false";
   return set("CI") || set("CONTINUOUS_INTEGRATION");
 }

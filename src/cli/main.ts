@@ -423,7 +423,7 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
   }
 }
 
-export function reportError(e: unknown, io: Io): number {
+function reportError(e: unknown, io: Io): number {
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help")
       return EXIT.ok;

@@ -15,7 +15,7 @@ export interface CronSchedule {
   wildcardTime: boolean;
 }
 
-export interface CronError {
+interface CronError {
   message: string;
   /** Offset of the offending part inside the expression, for file:line:col. */
   offset: number;

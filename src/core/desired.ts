@@ -80,7 +80,7 @@ export interface DesiredVerification {
 
 export const DEFAULT_BINLOG_INTERVAL = "1m";
 export const COMFORTABLE_EXPIRY_SECONDS = 86400;
-export const DEFAULT_EXPIRY_SECONDS = 7 * 86400;
+const DEFAULT_EXPIRY_SECONDS = 7 * 86400;
 const PHYSICAL = new Set(["mariadb-backup", "xtrabackup"]);
 
 export function stateDirOf(spec: DrSpec): string {
@@ -106,7 +106,7 @@ export function expirySeconds(vars: Record<string, string>): number {
 }
 
 /** The cron expression that runs a job every `interval` (minute granularity). */
-export function intervalToCron(interval: string): string {
+function intervalToCron(interval: string): string {
   const secs = parseDuration(interval) ?? 60;
   const minutes = Math.max(1, Math.round(secs / 60));
   if (minutes === 1) return "* * * * *";
@@ -123,7 +123,7 @@ function spreadMinute(key: string): number {
   return h % 60;
 }
 
-export function archivesBinlogs(ds: Dataset): boolean {
+function archivesBinlogs(ds: Dataset): boolean {
   return ds.binlog?.archive === true;
 }
 

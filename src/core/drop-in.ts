@@ -6,7 +6,7 @@ import { posix } from "node:path";
 import type { DesiredVariable } from "./desired.js";
 import { BINLOG_BASENAME } from "./desired.js";
 
-export const DROP_IN_HEADER = "# Managed by drctl";
+const DROP_IN_HEADER = "# Managed by drctl";
 
 /** An empty file (touched by a DBA for drctl, or by a config tool) may be adopted. */
 export function isDrctlDropIn(text: string): boolean {

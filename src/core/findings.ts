@@ -9,7 +9,7 @@ import { formatDuration, parseDuration } from "./duration.js";
 import type { DrSpec } from "../spec/types.generated.js";
 
 /** Global privileges each job needs (DESIGN §9, MariaDB names). */
-export const REQUIRED_PRIVILEGES: Record<string, string[]> = {
+const REQUIRED_PRIVILEGES: Record<string, string[]> = {
   "mariadb-backup": ["RELOAD", "PROCESS", "LOCK TABLES", "BINLOG MONITOR"],
   xtrabackup: ["RELOAD", "PROCESS", "LOCK TABLES", "BINLOG MONITOR"],
   mysqldump: ["SELECT", "SHOW VIEW", "TRIGGER", "LOCK TABLES", "EVENT", "RELOAD", "BINLOG MONITOR"],
@@ -18,7 +18,7 @@ export const REQUIRED_PRIVILEGES: Record<string, string[]> = {
   "binlog archiving": ["REPLICATION SLAVE", "RELOAD"],
 };
 
-export function missingPrivileges(held: string[], needed: string[], flavor: "mariadb" | "mysql" | undefined): string[] {
+function missingPrivileges(held: string[], needed: string[], flavor: "mariadb" | "mysql" | undefined): string[] {
   if (held.includes("ALL PRIVILEGES")) return [];
   const translate = (p: string) => (flavor === "mysql" && p === "BINLOG MONITOR" ? "REPLICATION CLIENT" : p);
   const have = new Set(held.map((p) => (p === "REPLICATION CLIENT" && flavor !== "mysql" ? "BINLOG MONITOR" : p)));

@@ -33,7 +33,7 @@ export interface PlanInput {
 export const sha256 = (s: string) => `sha256:${createHash("sha256").update(s, "utf8").digest("hex")}`;
 
 /** Canonical JSON (sorted keys) so the fingerprint does not depend on discovery order. */
-export function canonicalJson(v: unknown): string {
+function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
   if (v && typeof v === "object") {
     return `{${Object.keys(v as object)
@@ -46,7 +46,7 @@ export function canonicalJson(v: unknown): string {
 }
 
 /** What apply compares: the parts of the observed state that decide the plan (not sizes or counters). */
-export function stateFingerprint(observed: ObservedState): string {
+function stateFingerprint(observed: ObservedState): string {
   // gtid_binlog_pos moves with every write: it would make every saved plan stale at once
   const stable = (vars: Record<string, string> | undefined) =>
     vars ? Object.fromEntries(Object.entries(vars).filter(([k]) => k !== "gtid_binlog_pos")) : null;
@@ -72,7 +72,7 @@ export function stateFingerprint(observed: ObservedState): string {
 }
 
 /** The drop-in drctl wants on a server: every desired variable, as the live server should keep it. */
-export function desiredDropIn(
+function desiredDropIn(
   b: DesiredBinlog,
   project: string,
   live: Record<string, string>,

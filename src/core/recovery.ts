@@ -153,7 +153,7 @@ export function timelineOfPoint(set: BackupManifest, own: BackupManifest[], curr
 }
 
 /** GTID lists as sets: "0-1-5,1-1-9" equals "1-1-9, 0-1-5". */
-export function sameGtids(a: string | undefined, b: string | undefined): boolean {
+function sameGtids(a: string | undefined, b: string | undefined): boolean {
   const norm = (t: string) =>
     t
       .split(",")
@@ -165,7 +165,7 @@ export function sameGtids(a: string | undefined, b: string | undefined): boolean
 }
 
 /** The archived binlogs, in sequence, from the file holding `from` on; stops at the first missing sequence. */
-export function binlogsFrom(
+function binlogsFrom(
   binlogs: BackupManifest[],
   from: BinlogPoint,
   until?: BinlogPoint,

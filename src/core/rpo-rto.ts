@@ -17,7 +17,7 @@ const fmtBytes = (n: number) => formatBytes(n, { si: true });
 
 const MB = 1_000_000;
 /** Bytes/s a backup writes, by method (measured 155/260/370 MB/s; a third of that, rounded down). */
-export const BACKUP_RATE: Record<string, number> = {
+const BACKUP_RATE: Record<string, number> = {
   mysqldump: 50 * MB,
   "mariadb-dump": 50 * MB,
   mydumper: 80 * MB,
@@ -25,7 +25,7 @@ export const BACKUP_RATE: Record<string, number> = {
   xtrabackup: 100 * MB,
 };
 /** Bytes/s a restore reads back, by method (measured 35/43/>300 MB/s for dump/myloader/prepare+copy-back). */
-export const RESTORE_RATE: Record<string, number> = {
+const RESTORE_RATE: Record<string, number> = {
   mysqldump: 20 * MB,
   "mariadb-dump": 20 * MB,
   mydumper: 25 * MB,
@@ -33,9 +33,9 @@ export const RESTORE_RATE: Record<string, number> = {
   xtrabackup: 150 * MB,
 };
 /** Starting the restored server, verifying it, moving files: a fixed allowance. */
-export const RESTORE_OVERHEAD_SECONDS = 30;
+const RESTORE_OVERHEAD_SECONDS = 30;
 /** Binlog bytes/s mysqlbinlog | mariadb replays (62k row events/s measured ≈ 18 MB/s). */
-export const REPLAY_RATE = 15 * MB;
+const REPLAY_RATE = 15 * MB;
 const TIGHT = 0.8;
 
 export interface DrillMeasurement {

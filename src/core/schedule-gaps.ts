@@ -31,7 +31,7 @@ function formatter(tz: string): Intl.DateTimeFormat {
  * of the zone's transitions (found once per zone and span, to the minute), because asking Intl
  * for every cron run of a thousand datasets takes seconds.
  */
-export function tzOffset(tz: string, utcMs: number): number {
+function tzOffset(tz: string, utcMs: number): number {
   if (tz === "UTC") return 0;
   return offsetTable(tz, utcMs).at(utcMs);
 }
@@ -100,7 +100,7 @@ function intlOffset(tz: string, utcMs: number): number {
  * The instant a cron job set for local wall time `wallMs` (a UTC-encoded wall clock) runs.
  * Skipped wall times run at the transition; repeated ones on their first occurrence.
  */
-export function wallToUtc(tz: string, wallMs: number): number {
+function wallToUtc(tz: string, wallMs: number): number {
   const before = tzOffset(tz, wallMs - DAY / 2);
   const after = tzOffset(tz, wallMs + DAY / 2);
   const first = wallMs - before; // reading with the earlier offset

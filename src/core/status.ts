@@ -11,11 +11,11 @@ import { fireInstants } from "./schedule-gaps.js";
 export type StatusState = "OK" | "AT RISK" | "BREACHED";
 
 /** How close to the tier's RPO the exposure may come before it is AT RISK. */
-export const AT_RISK_SHARE = 0.8;
+const AT_RISK_SHARE = 0.8;
 /** A drill that fired less than this long ago may still be running: not yet overdue. */
-export const DRILL_GRACE_SECONDS = 3600;
+const DRILL_GRACE_SECONDS = 3600;
 
-export interface DrillSummary {
+interface DrillSummary {
   drill: string;
   startedAt: string;
   result: "ok" | "target-missed" | "failed";

@@ -8,7 +8,7 @@ import { messageOf } from "../errors.js";
 import type { ObservedServer, ReplicaStatus } from "../core/observed.js";
 import type { Server } from "../spec/types.generated.js";
 
-export const WATCHED_VARIABLES = [
+const WATCHED_VARIABLES = [
   "version",
   "version_comment",
   "log_bin",

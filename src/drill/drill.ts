@@ -43,7 +43,7 @@ import {
 } from "./inspect.js";
 import { drillPoint, type DrillPoint } from "./point.js";
 
-export type DrillResult = "ok" | "target-missed" | "failed";
+type DrillResult = "ok" | "target-missed" | "failed";
 
 /** The journal's `drill` record: what the evidence export and status read back. */
 export interface DrillRecord {

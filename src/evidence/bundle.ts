@@ -38,7 +38,7 @@ import type { Evidence } from "./evidence.generated.js";
 import { applyEvidence, datasetEvidence, projectVerdict, tiersOf } from "./model.js";
 import { reportDoc } from "./report.js";
 
-export const EVIDENCE = "evidence.json";
+const EVIDENCE = "evidence.json";
 const JOURNAL_COPY = "journal.jsonl";
 const SPEC_COPY = "spec.yaml";
 
@@ -199,7 +199,7 @@ export interface VerifyOutcome {
 }
 
 /** "SEQ:SHA256" or a bare sha256. */
-export function parseHead(text: string): { seq?: number; sha256: string } {
+function parseHead(text: string): { seq?: number; sha256: string } {
   const m = /^(?:(\d+):)?([0-9a-f]{64})$/.exec(text.trim());
   if (!m)
     throw new DrError(

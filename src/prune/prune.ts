@@ -29,7 +29,7 @@ export interface PruneOutcome {
   bytesFreed: number;
 }
 
-export function policyOf(ds: Dataset): RetentionPolicy | undefined {
+function policyOf(ds: Dataset): RetentionPolicy | undefined {
   if (!ds.retention) return undefined;
   const secs = ds.retention.binlogs ? parseDuration(ds.retention.binlogs) : undefined;
   return { ...ds.retention.full, ...(secs !== undefined ? { binlogSeconds: secs } : {}) };

@@ -40,7 +40,7 @@ export function toMarkdown(doc: Doc): string {
   return out.join("\n");
 }
 
-export function escapeHtml(s: string): string {
+function escapeHtml(s: string): string {
   return s
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")

@@ -23,7 +23,7 @@ const VERB: Record<ResourceChange["action"], string> = {
 
 const q = (v: string | null) => (v === null ? "(none)" : JSON.stringify(v));
 
-export function describeResource(r: ResourceChange): string {
+function describeResource(r: ResourceChange): string {
   const flags = [
     VERB[r.action],
     ...(r.restartRequired ? ["restart required"] : []),
@@ -41,7 +41,7 @@ export function attributeLines(r: ResourceChange): string[] {
 }
 
 /** The managed cron block before and after, rebuilt from the schedule resources, as a unified diff. */
-export function cronBlockDiff(plan: Plan, target = "cron"): string | undefined {
+function cronBlockDiff(plan: Plan, target = "cron"): string | undefined {
   const schedules = plan.resources
     .filter((r) => r.kind === "schedule" && r.action !== "unknown")
     .sort((a, b) => a.address.localeCompare(b.address));
@@ -64,7 +64,7 @@ function unifiedDiff(fromLabel: string, toLabel: string, before: string, after: 
 }
 
 /** Each server's option-file drop-in before and after, as unified diffs. */
-export function dropInDiffs(plan: Plan): string[] {
+function dropInDiffs(plan: Plan): string[] {
   return plan.resources
     .filter((r) => r.kind === "server-binlog" && r.action === "update" && (r.textBefore ?? "") !== (r.textAfter ?? ""))
     .map((r) =>

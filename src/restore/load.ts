@@ -76,7 +76,7 @@ async function decodeToMemory(set: StoredSet, f: SetFile, keys: DecodeKeys): Pro
  * The DEFINER accounts the set's objects name: each created (with its grants) only when the target
  * lacks it — an account that exists there keeps exactly the grants it has. Returns the ones created.
  */
-export async function loadDefinerAccounts(
+async function loadDefinerAccounts(
   set: StoredSet,
   target: { clientOptionFile: string },
   keys: DecodeKeys = {},
@@ -172,7 +172,7 @@ async function decodeToFile(set: StoredSet, f: SetFile, path: string, keys: Deco
 }
 
 /** Extracts a physical set's xbstream into `dir` (created, 0700). */
-export async function extractPhysicalSet(set: StoredSet, dir: string, keys: DecodeKeys = {}): Promise<void> {
+async function extractPhysicalSet(set: StoredSet, dir: string, keys: DecodeKeys = {}): Promise<void> {
   const f = set.manifest.files.find((x) => x.role === "xbstream");
   if (!f) throw new DrError("failed", `set ${set.manifest.id} has no xbstream file in its manifest`);
   await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -78,7 +78,7 @@ export interface RestoreRequest {
   say?: (line: string) => void;
 }
 
-export interface RestoreInspection {
+interface RestoreInspection {
   /** The image chosen, before anything is loaded (so a failure can name it). */
   planned?(image: BackupManifest[]): void;
   /**
@@ -91,7 +91,7 @@ export interface RestoreInspection {
 }
 
 /** One replayed transaction as the archive describes it (collected for drills only). */
-export interface ReplayedGroup {
+interface ReplayedGroup {
   gtid?: string;
   timestamp: number;
   databases: string[];

@@ -3,7 +3,7 @@
 // named by its primary-key columns (all columns for a table without one). Used by `restore --skip`:
 // a later change to a row the skipped transaction touched would carry its values back.
 
-export interface RowKey {
+interface RowKey {
   table: string;
   key: string;
 }

@@ -20,7 +20,7 @@ export interface RunbookFacts {
 }
 
 /** A word for a POSIX shell: left alone when plain, else single-quoted ('\'' for a quote inside). */
-export function shQuote(s: string): string {
+function shQuote(s: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 

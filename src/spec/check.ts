@@ -15,7 +15,7 @@ export interface SpecCheck {
   spec?: DrSpec;
 }
 
-export const realFiles: FileFacts = {
+const realFiles: FileFacts = {
   stat(path) {
     try {
       const st = statSync(path);

@@ -139,7 +139,7 @@ function yamlDiagnostic(
   return d;
 }
 
-export function positionAt(spec: LoadedSpec, offset: number): SourcePosition {
+function positionAt(spec: LoadedSpec, offset: number): SourcePosition {
   const { line, col } = spec.lineCounter.linePos(Math.max(0, Math.min(offset, spec.text.length)));
   return { line, col };
 }
@@ -190,7 +190,7 @@ function scalarValue(n: unknown): string | undefined {
 }
 
 /** The deepest spec path whose node contains `offset` (used for YAML syntax errors). */
-export function pathAtOffset(doc: Document.Parsed, offset: number): SpecPath {
+function pathAtOffset(doc: Document.Parsed, offset: number): SpecPath {
   const path: SpecPath = [];
   let node: unknown = doc.contents;
   for (;;) {

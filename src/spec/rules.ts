@@ -314,7 +314,7 @@ function checkDatabaseNames(ctx: Ctx, data: Obj): void {
 }
 
 /** Why MariaDB/MySQL would refuse this identifier, or undefined when it is fine. */
-export function identifierProblem(name: string): string | undefined {
+function identifierProblem(name: string): string | undefined {
   for (const ch of name) {
     const cp = ch.codePointAt(0)!;
     if (cp > 0xffff) {

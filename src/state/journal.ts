@@ -28,7 +28,7 @@ export interface JournalHead {
   sha256: string;
 }
 
-export interface JournalProblem {
+interface JournalProblem {
   /** 1-based line in journal.jsonl (0 for the head file). */
   line: number;
   /** The record's sequence number as far as it can be told. */

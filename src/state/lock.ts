@@ -39,7 +39,7 @@ export interface LockOptions {
 
 const CONFLICT = 75;
 
-export function holderFile(lockPath: string): string {
+function holderFile(lockPath: string): string {
   return `${lockPath}.holder`;
 }
 

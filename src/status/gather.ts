@@ -11,7 +11,7 @@ import { drillRecords } from "../drill/records.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { readJournal } from "../state/journal.js";
 
-export async function datasetFacts(
+async function datasetFacts(
   spec: DrSpec,
   name: string,
   drills: ReturnType<typeof drillRecords>,

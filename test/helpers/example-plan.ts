@@ -10,14 +10,14 @@ import { checkSpecText } from "../../src/spec/check.js";
 import type { DrSpec } from "../../src/spec/types.generated.js";
 import { repoRoot } from "./temp.js";
 
-export const exampleRuntime = {
+const exampleRuntime = {
   node: "/usr/bin/node",
   drctl: "/opt/drctl/dist/cli.js",
   flock: "/usr/bin/flock",
   specFile: "/etc/drctl/spec.yaml",
   cronUser: "root",
 };
-export const exampleNow = new Date("2026-11-25T12:00:00Z");
+const exampleNow = new Date("2026-11-25T12:00:00Z");
 
 /** The first server has binlog off and MIXED; the others ON and ROW; 2 GB per database. */
 export function observedForExample(spec: DrSpec): ObservedState {

@@ -7,7 +7,7 @@ import { qualified, quoteIdent } from "../../src/adapters/mysql/sql.js";
 import { schemaObjects } from "../../src/backup/server-facts.js";
 
 export const HOSTILE_DB = "dr_ünïcode";
-export const DEFINER = "definer_ü";
+const DEFINER = "definer_ü";
 
 export async function loadHostileFixture(
   conn: Connection,

@@ -33,7 +33,7 @@ export interface Stage {
   onStderr?: (chunk: Buffer) => void;
 }
 
-export interface HeadPeel {
+interface HeadPeel {
   file: string;
   /** Stop reading once the head holds what is needed. */
   enough: (head: Buffer) => boolean;
@@ -97,7 +97,7 @@ function tail(s: string): string {
 }
 
 /** The stages after the producer: compression, then (optionally) encryption. */
-export function filterStages(
+function filterStages(
   opts: Pick<StreamOptions, "zstdLevel" | "ageRecipientsFile" | "compress">,
   headFile?: string,
 ): Stage[] {

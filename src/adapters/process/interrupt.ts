@@ -27,7 +27,7 @@ export function interruptedBy(): NodeJS.Signals | undefined {
 }
 
 /** The conventional exit status of a run a signal stopped: 128 + its number (SIGINT 130, SIGTERM 143). */
-export function interruptExitCode(signal: NodeJS.Signals): number {
+function interruptExitCode(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 15);
 }
 

@@ -427,7 +427,7 @@ async function killAndWait(pid: number, dir?: string): Promise<void> {
 }
 
 /** Clean shutdown (SIGTERM), escalating to SIGKILL after 30 s. Only signals the mariadbd that runs from `dir`. */
-export async function stopServer(pid: number, dir: string): Promise<void> {
+async function stopServer(pid: number, dir: string): Promise<void> {
   if (!isOurServer(pid, dir)) return;
   try {
     process.kill(pid, "SIGTERM");

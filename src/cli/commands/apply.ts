@@ -39,7 +39,7 @@ type SavedPlan = Pick<
   Partial<Pick<Plan, "resources">>;
 
 /** What a stale saved plan would do differently now, one line per resource ("repository.local: create → no-op"). */
-export function planDrift(saved: SavedPlan, now: Plan): string[] {
+function planDrift(saved: SavedPlan, now: Plan): string[] {
   const was = new Map((saved.resources ?? []).map((r) => [r.address, r]));
   const lines: string[] = [];
   for (const r of now.resources) {

@@ -67,7 +67,7 @@ export async function backupWork(
   }
 }
 
-export function describePoint(p: { file?: string; position?: number; gtid?: string }): string {
+function describePoint(p: { file?: string; position?: number; gtid?: string }): string {
   const parts = [];
   if (p.file) parts.push(`${p.file}:${p.position ?? "?"}`);
   if (p.gtid !== undefined) parts.push(`GTID ${p.gtid || "(empty)"}`);

@@ -25,7 +25,7 @@ function parseNow(now?: string): Date {
 }
 
 /** "90d" (back from now) or an ISO time. */
-export function parseSince(text: string, now: Date): Date {
+function parseSince(text: string, now: Date): Date {
   const seconds = parseDuration(text);
   if (seconds !== undefined) return new Date(now.getTime() - seconds * 1000);
   const d = parseInstant(text);

@@ -90,7 +90,7 @@ function watchdog(io: Io): void {
 }
 
 /** How a job's exit code reads in the journal: refusals (3) and a busy lock (4) are not failed runs — nothing ran. */
-export function jobResult(
+function jobResult(
   exitCode: number,
 ): "ok" | "degraded" | "failed" | "refused" | "locked" | "interrupted" | "target-missed" | "integrity" {
   switch (exitCode) {

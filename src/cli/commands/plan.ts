@@ -43,7 +43,7 @@ export function runtimeFor(specFile: string): Runtime {
   };
 }
 
-export async function makePlan(
+async function makePlan(
   file: string,
   observedFile?: string,
   now = new Date(),
@@ -91,7 +91,7 @@ export function planAgainst(
   return buildPlan({ spec, specText, specFile: runtime.specFile, desired, observed, now, defaultTimeZone, drills });
 }
 
-export function planExitCode(plan: Plan, detailed: boolean): number {
+function planExitCode(plan: Plan, detailed: boolean): number {
   if (plan.summary.errors > 0) return EXIT.failed;
   if (detailed && plan.hasChanges) return EXIT.changes;
   return EXIT.ok;

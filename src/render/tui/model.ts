@@ -7,9 +7,9 @@ import type { Finding, Plan, ResourceChange } from "../../core/plan.generated.js
 import { attributeLines, proofLine, withNewline } from "../text.js";
 
 /** One group per action, in the order a reviewer wants to read them: what destroys first. */
-export type Group = "delete" | "restart" | "update" | "create" | "unknown" | "no-op";
+type Group = "delete" | "restart" | "update" | "create" | "unknown" | "no-op";
 
-export const GROUPS: { group: Group; symbol: string; title: string; color: string }[] = [
+const GROUPS: { group: Group; symbol: string; title: string; color: string }[] = [
   { group: "delete", symbol: "-", title: "to destroy", color: "red" },
   { group: "restart", symbol: "±", title: "to change, taking effect when the server restarts", color: "magenta" },
   { group: "update", symbol: "~", title: "to change in place", color: "yellow" },
@@ -18,13 +18,12 @@ export const GROUPS: { group: Group; symbol: string; title: string; color: strin
   { group: "no-op", symbol: " ", title: "unchanged", color: "gray" },
 ];
 
-export function groupOf(r: ResourceChange): Group {
+function groupOf(r: ResourceChange): Group {
   if (r.action === "update" && r.restartRequired) return "restart";
   return r.action;
 }
 
-export const symbolOf = (r: ResourceChange) => GROUPS.find((g) => g.group === groupOf(r))!.symbol;
-export const colorOf = (r: ResourceChange) => GROUPS.find((g) => g.group === groupOf(r))!.color;
+const symbolOf = (r: ResourceChange) => GROUPS.find((g) => g.group === groupOf(r))!.symbol;
 
 /** Resources in display order; unchanged ones only when asked for. Stable within a group. */
 export function orderedResources(plan: Plan, showUnchanged: boolean): ResourceChange[] {
@@ -36,14 +35,14 @@ export function orderedResources(plan: Plan, showUnchanged: boolean): ResourceCh
     .map(({ r }) => r);
 }
 
-export type Tone = "add" | "remove" | "change" | "context" | "note" | "hunk";
+type Tone = "add" | "remove" | "change" | "context" | "note" | "hunk";
 export interface DetailLine {
   text: string;
   tone: Tone;
 }
 
 /** The lines under an expanded resource: where it runs, why, its attributes, and a text diff. */
-export function detailLines(r: ResourceChange): DetailLine[] {
+function detailLines(r: ResourceChange): DetailLine[] {
   const out: DetailLine[] = [];
   if (r.runsOn && r.action !== "unknown") out.push({ text: `runs on: ${r.runsOn}`, tone: "note" });
   if (r.reason) out.push({ text: r.reason, tone: "note" });
