@@ -55,3 +55,10 @@ export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** file:line:col: path: summary; hint — how a spec diagnostic is printed (kept here, light: the CLI's error path loads nothing else for it). */
+export function formatDiagnostic(file: string, d: Diagnostic): string {
+  const pos = d.position ? `${d.position.line}:${d.position.col}` : "1:1";
+  const sev = d.severity === "warning" ? "warning: " : "";
+  return `${file}:${pos}: ${d.path}: ${sev}${d.summary}${d.hint ? `; ${d.hint}` : ""}`;
+}

@@ -4,12 +4,12 @@
 // pay for loading mysql2 and friends.
 
 import { Command, CommanderError, Option } from "commander";
-import { DrError, type Diagnostic } from "../errors.js";
+import { type Diagnostic, DrError, formatDiagnostic } from "../errors.js";
 import { storageCause } from "../adapters/fs/space.js";
 import { parseInstant } from "../core/instant.js";
-import { formatDiagnostic } from "../spec/check.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { processIo, type Io } from "./io.js";
+import { VERSION } from "./version.js";
 
 const DEFAULT_SPEC = "./drctl.yaml";
 
@@ -32,7 +32,7 @@ function parsePort(v: string): number {
 function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command("drctl")
     .description("Declarative disaster recovery for MySQL and MariaDB")
-    .version(process.env.npm_package_version ?? "0.1.0")
+    .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showSuggestionAfterError(true);

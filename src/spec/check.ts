@@ -60,9 +60,3 @@ export async function loadSpec(file: string): Promise<{ spec: DrSpec; check: Spe
   }
   return { spec: check.spec, check };
 }
-
-export function formatDiagnostic(file: string, d: Diagnostic): string {
-  const pos = d.position ? `${d.position.line}:${d.position.col}` : "1:1";
-  const sev = d.severity === "warning" ? "warning: " : "";
-  return `${file}:${pos}: ${d.path}: ${sev}${d.summary}${d.hint ? `; ${d.hint}` : ""}`;
-}

@@ -1,6 +1,7 @@
 // drctl validate [-f FILE | FILE]: every problem in the spec at once, as FILE:LINE:COL lines.
 
-import { checkSpecFile, formatDiagnostic } from "../../spec/check.js";
+import { formatDiagnostic } from "../../errors.js";
+import { checkSpecFile } from "../../spec/check.js";
 import type { DrSpec } from "../../spec/types.generated.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
