@@ -135,31 +135,6 @@ export async function readProgress(dir: string): Promise<ArchiveProgress | undef
   }
 }
 
-/**
- * Up to when the repository's archive holds everything server `serverId` wrote: the start of the
- * last archive run that reached the server's position and left nothing behind (an idle server
- * counts as archived up to then). Undefined when no such run is recorded.
- */
-async function archivedUntil(repoPath: string, serverName: string, serverId?: string): Promise<string | undefined> {
-  const p = await readProgress(binlogSetsDir(repoPath, serverName));
-  if (!p?.complete || (serverId !== undefined && p.serverId !== serverId)) return undefined;
-  return p.checkedAt;
-}
-
-/** How far a server's archive reaches: the last clean archive run (archivedUntil) and the newest archived event. */
-export async function archiveCoverage(
-  repoPath: string,
-  serverName: string,
-  serverId?: string,
-): Promise<{ archivedUntil?: string; newestEvent?: string }> {
-  const until = await archivedUntil(repoPath, serverName, serverId);
-  const newestEvent = (await listSets(binlogSetsDir(repoPath, serverName))).sets
-    .map((s) => s.manifest.binlog?.lastEventAt ?? "")
-    .sort()
-    .at(-1);
-  return { ...(until ? { archivedUntil: until } : {}), ...(newestEvent ? { newestEvent } : {}) };
-}
-
 function factsOf(m: BackupManifest): BinlogFileFacts | undefined {
   return m.binlog;
 }

@@ -1,8 +1,8 @@
-// What `drctl status` reads from the world: each dataset's sets, its server's archive progress and
-// newest archived event, and the journal's drill records — handed to the pure core (core/status.ts).
+// What `drctl status` reads from the world: each dataset's recovery catalog (its sets, its server's
+// archived binlogs and the last clean archive run, read as restore reads them) and the journal's
+// drill records — handed to the pure core (core/status.ts).
 
 import { checkRepository } from "../backup/backup.js";
-import { archiveCoverage } from "../binlog/archive.js";
 import { pointTime } from "../core/recovery.js";
 import { planFromCatalog, readRecoveryCatalog } from "../restore/recovery-catalog.js";
 import { datasetStatus, statusReport, type DatasetFacts, type StatusReport } from "../core/status.js";
@@ -37,9 +37,13 @@ async function datasetFacts(
       })),
   };
   if (ds.binlog?.archive === true) {
-    const c = await archiveCoverage(repoPath, ds.server, newestFull?.server.serverId);
-    if (c.archivedUntil) facts.archivedUntil = c.archivedUntil;
-    if (c.newestEvent) facts.newestArchivedEvent = c.newestEvent;
+    // read once, in the catalog: the last clean archive run (of the server the sets came from) and the newest archived event
+    if (catalog.options.coveredUntil) facts.archivedUntil = catalog.options.coveredUntil;
+    const newestEvent = catalog.binlogs
+      .map((s) => s.manifest.binlog?.lastEventAt ?? "")
+      .sort()
+      .at(-1);
+    if (newestEvent) facts.newestArchivedEvent = newestEvent;
   }
   if (newestFull) {
     const plan = planFromCatalog(catalog, "latest");
