@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import { tempDir } from "../helpers/temp.js";
-import { expectNothingLost, faultProject, setIds, type FaultProject } from "./harness.js";
+import { expectNothingLost, faultProject, queryKeptSandbox, setIds, type FaultProject } from "./harness.js";
 
 const dir = tempDir("drctl-faults-binlog-");
 let db: Sandbox | undefined;
@@ -124,18 +124,9 @@ describe("binlog chain", () => {
     await sql("INSERT INTO shop.orders VALUES (5, 'after the new full')");
     await ok(p, ["binlog", "archive", "db1"]);
     const r = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);
-    const optionFile = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
-    const { execFileSync } = await import("node:child_process");
-    expect(
-      execFileSync("mariadb", [
-        `--defaults-file=${optionFile}`,
-        "-N",
-        "-e",
-        "SELECT GROUP_CONCAT(id ORDER BY id) FROM shop.orders",
-      ])
-        .toString()
-        .trim(),
-    ).toBe("1,2,3,4,5");
+    expect(await queryKeptSandbox(p, r.stdout, "SELECT GROUP_CONCAT(id ORDER BY id) FROM shop.orders")).toBe(
+      "1,2,3,4,5",
+    );
     const { readdirSync, readFileSync } = await import("node:fs");
     const { join } = await import("node:path");
     const base = join(p.repo, "binlogs", "db1");
@@ -149,8 +140,5 @@ describe("binlog chain", () => {
       );
     const first = files.filter((f) => f.binlog.file.endsWith(".000001"));
     expect(first.map((f) => f.binlog.timeline ?? 0).sort()).toEqual([0, 1]);
-    await (await import("../helpers/cli.js")).drctl(["sandbox", "down", "--all"], {
-      env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") },
-    });
   }, 180_000);
 });

@@ -2,6 +2,7 @@
 // without apply (the repository's marker written as apply writes it) so each case starts in a
 // second; lying tools as PATH shims; and the "nothing lost" assertion every case ends with —
 // every earlier good set still verifies and the catalog lists exactly the complete sets.
+import { execFileSync } from "node:child_process";
 import { chmodSync, closeSync, mkdirSync, openSync, readSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
@@ -140,5 +141,18 @@ export function flipByte(file: string, at = 40): void {
     writeSync(fd, b, 0, 1, at);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** One query's answer from the sandbox a `restore --keep` left running (named in its output), then that sandbox is taken down. */
+export async function queryKeptSandbox(p: FaultProject, restoreStdout: string, query: string): Promise<string> {
+  const optionFile = /mariadb --defaults-file=(\S+)/.exec(restoreStdout)?.[1];
+  if (!optionFile) throw new Error(`the restore's output names no kept sandbox:\n${restoreStdout}`);
+  try {
+    return execFileSync("mariadb", [`--defaults-file=${optionFile}`, "-N", "-e", query])
+      .toString()
+      .trim();
+  } finally {
+    await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } });
   }
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { drctl } from "../helpers/cli.js";
 import { processesMentioning } from "../helpers/procs.js";
 import { tempDir } from "../helpers/temp.js";
-import { faultProject, flipByte, serverForFile, type FaultProject } from "./harness.js";
+import { faultProject, flipByte, queryKeptSandbox, serverForFile, type FaultProject } from "./harness.js";
 
 const dir = tempDir("drctl-faults-restore-");
 const server = serverForFile(dir, [
@@ -45,17 +45,7 @@ describe("restore checks what it reads first", () => {
     expect(r.stderr).toContain(`set ${newer} fails its check against its manifest (file dump.sql.zst: sha256`);
     expect(r.stderr).toContain(`restoring from ${older} instead`);
     expect(r.stdout).toContain(`from ${older}`);
-    const optionFile = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
-    const rows = execFileSync("mariadb", [
-      `--defaults-file=${optionFile}`,
-      "-N",
-      "-e",
-      "SELECT GROUP_CONCAT(id ORDER BY id) FROM shop.orders",
-    ])
-      .toString()
-      .trim();
-    expect(rows).toBe("1,2,3");
-    await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } });
+    expect(await queryKeptSandbox(p, r.stdout, "SELECT GROUP_CONCAT(id ORDER BY id) FROM shop.orders")).toBe("1,2,3");
     await sql("DELETE FROM shop.orders WHERE id > 1");
   }, 180_000);
 
@@ -192,18 +182,9 @@ describe("what a restore says it did", () => {
     ]);
     expect(r.stdout).toContain("statement 1 of 2 left out: UPDATE shop.orders SET what = 'oops' WHERE id = 1");
     expect(r.stdout).toContain("statement 2 of 2 left out: INSERT INTO shop.orders VALUES (21, 'same transaction')");
-    const optionFile = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
     expect(
-      execFileSync("mariadb", [
-        `--defaults-file=${optionFile}`,
-        "-N",
-        "-e",
-        "SELECT GROUP_CONCAT(CONCAT(id, ':', what) ORDER BY id) FROM shop.orders",
-      ])
-        .toString()
-        .trim(),
+      await queryKeptSandbox(p, r.stdout, "SELECT GROUP_CONCAT(CONCAT(id, ':', what) ORDER BY id) FROM shop.orders"),
     ).toBe("1:first,20:good before,22:good after");
-    await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } });
     await sql("DELETE FROM shop.orders WHERE id > 1");
     await sql("UPDATE shop.orders SET what = 'first' WHERE id = 1");
   }, 120_000);
@@ -226,18 +207,7 @@ describe("clocks", () => {
     expect(r.stdout).toContain(`from ${second}`);
     expect(r.stderr).toContain(`warning: set ${second}`);
     expect(r.stderr).toContain("the host's clock moved back; sets are ordered by their binlog position");
-    const optionFile = /mariadb --defaults-file=(\S+)/.exec(r.stdout)![1]!;
-    expect(
-      execFileSync("mariadb", [
-        `--defaults-file=${optionFile}`,
-        "-N",
-        "-e",
-        "SELECT COUNT(*) FROM shop.orders WHERE id = 7",
-      ])
-        .toString()
-        .trim(),
-    ).toBe("1");
-    await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") } });
+    expect(await queryKeptSandbox(p, r.stdout, "SELECT COUNT(*) FROM shop.orders WHERE id = 7")).toBe("1");
     await sql("DELETE FROM shop.orders WHERE id > 1");
   }, 120_000);
 });
