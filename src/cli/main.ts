@@ -10,6 +10,7 @@ import { parseInstant } from "../core/instant.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { processIo, type Io } from "./io.js";
 import { VERSION } from "./version.js";
+import { COMMAND_DOCS } from "./command-docs.js";
 
 const DEFAULT_SPEC = "./drctl.yaml";
 
@@ -35,7 +36,9 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // one width everywhere: the help the build renders ahead (cli.ts answers --help from it) is the same
+    .configureHelp({ helpWidth: 80 });
 
   program
     .command("validate")
@@ -407,7 +410,42 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       const { sandboxListCommand } = await import("./commands/sandbox.js");
       setCode(await sandboxListCommand(opts, io));
     });
+  for (const [path, cmd] of commandsOf(program)) {
+    const doc = COMMAND_DOCS[path.join(" ")];
+    if (doc) cmd.addHelpText("after", `\nExamples:\n${doc.examples.map((e) => `  $ ${e}`).join("\n")}`);
+  }
   return program;
+}
+
+/** Every command under `cmd` with its path (["drill", "run"]), depth first, in definition order. */
+function* commandsOf(cmd: Command, path: string[] = []): Generator<[string[], Command]> {
+  for (const sub of cmd.commands) {
+    const p = [...path, sub.name()];
+    yield [p, sub];
+    yield* commandsOf(sub, p);
+  }
+}
+
+/** The command tree as defined, for the generated reference (scripts/gen-docs.mjs). */
+export function commandTree(): [string[], Command][] {
+  const noIo: Io = { out: () => {}, err: () => {}, interactive: false };
+  const program = buildProgram(noIo, () => {});
+  return [[[], program], ...commandsOf(program)];
+}
+
+/**
+ * What `drctl [COMMAND…] --help` writes to stdout, for the top level and every command: the build
+ * stores it (dist/cli/help.json) so cli.ts can answer a help request without loading the parser.
+ */
+export async function helpPages(): Promise<Record<string, string[]>> {
+  const pages: Record<string, string[]> = {};
+  for (const [path] of commandTree()) {
+    const lines: string[] = [];
+    const code = await runCli([...path, "--help"], { out: (l) => lines.push(l), err: () => {}, interactive: false });
+    if (code !== EXIT.ok) throw new Error(`drctl ${path.join(" ")} --help exited ${code}`);
+    pages[path.join(" ")] = lines;
+  }
+  return pages;
 }
 
 export async function runCli(argv: string[], io: Io = processIo): Promise<number> {

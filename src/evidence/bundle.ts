@@ -14,6 +14,7 @@ import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { parse as parseYaml } from "yaml";
 import { fsyncDir } from "../adapters/fs/atomic-write.js";
+import { packageFile } from "../adapters/fs/package-files.js";
 import { readCatalog, storedBytes } from "../backup/catalog.js";
 import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";
@@ -213,9 +214,7 @@ let validator: ((e: unknown) => boolean) & { errors?: { instancePath: string; me
 
 async function validateEvidence(e: unknown): Promise<string[]> {
   if (!validator) {
-    const schema = JSON.parse(
-      await readFile(new URL("../../schemas/evidence.schema.json", import.meta.url), "utf8"),
-    ) as object;
+    const schema = JSON.parse(await readFile(packageFile("schemas/evidence.schema.json"), "utf8")) as object;
     const ajv = new Ajv({ allErrors: true, strict: false });
     addFormats.default(ajv);
     validator = ajv.compile(schema);

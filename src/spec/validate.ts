@@ -5,18 +5,19 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Ajv as AjvType, ErrorObject, ValidateFunction } from "ajv";
 import type { Diagnostic } from "../errors.js";
+import { packageFile } from "../adapters/fs/package-files.js";
 import { didYouMean } from "./suggest.js";
 import { formatPath, locate, type LoadedSpec, type SpecPath } from "./load.js";
 
-const schemaUrl = new URL("../../schemas/drspec.schema.json", import.meta.url);
 const require = createRequire(import.meta.url);
 
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (!compiled) {
-    // the build precompiles the schema (scripts/gen-validator.mjs); running from source compiles it here
-    const precompiled = new URL("./drspec-validator.cjs", import.meta.url);
+    // the build precompiles the schema (scripts/gen-validator.mjs) into dist/spec/, which this path
+    // names both from dist/spec/ and from the bundle's dist/chunks/; running from source compiles it here
+    const precompiled = new URL("../spec/drspec-validator.cjs", import.meta.url);
     if (existsSync(precompiled)) {
       compiled = require(precompiled.pathname) as ValidateFunction;
       return compiled;
@@ -34,7 +35,7 @@ function validator(): ValidateFunction {
     addFormats(ajv);
     // a human description of what a schema expects, used in place of ajv's terse wording
     ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
-    compiled = ajv.compile(JSON.parse(readFileSync(schemaUrl, "utf8")));
+    compiled = ajv.compile(JSON.parse(readFileSync(packageFile("schemas/drspec.schema.json"), "utf8")));
   }
   return compiled;
 }

@@ -98,6 +98,43 @@ describe("flags", () => {
   });
 });
 
+// the CLI's own command tree and parser, as built (npm test builds first)
+const { commandTree, runCli } = await import("../../dist/cli/main.js");
+
+describe("help", () => {
+  // the executable answers help requests from what the build rendered (dist/cli/help.json); what it
+  // prints must be exactly what the parser prints for the same request
+  const parserHelp = async (args: string[]) => {
+    const lines: string[] = [];
+    const code = await runCli(args, { out: (l: string) => lines.push(l), err: () => {}, interactive: false });
+    return { code, stdout: lines.map((l) => `${l}\n`).join("") };
+  };
+  const paths = (commandTree() as [string[]][]).map(([p]) => p);
+
+  it("covers the top level and every command", () => {
+    expect(paths.length).toBeGreaterThan(20);
+    expect(paths).toContainEqual(["drill", "run"]);
+  });
+
+  it.each(paths.map((p) => [p.join(" ") || "(top level)", p]))(
+    "%s: --help as the parser prints it, with examples",
+    async (_, p) => {
+      const fast = await drctl([...(p as string[]), "--help"]);
+      expect(fast.code).toBe(0);
+      expect(fast.stderr).toBe("");
+      expect(fast.stdout).toBe((await parserHelp([...(p as string[]), "--help"])).stdout);
+      if ((p as string[]).length) expect(fast.stdout).toMatch(/\nExamples:\n {2}\$ drctl /);
+    },
+  );
+
+  it("`drctl help plan` is `drctl plan --help`; an unknown command's help goes to the parser", async () => {
+    expect((await drctl(["help", "plan"])).stdout).toBe((await drctl(["plan", "--help"])).stdout);
+    const r = await drctl(["nosuch", "--help"]);
+    const parser = await parserHelp(["nosuch", "--help"]);
+    expect([r.code, r.stdout]).toEqual([parser.code, parser.stdout]);
+  });
+});
+
 describe("drctl sandbox", () => {
   it("up prints connection details and a 0600 option file; down removes everything", async () => {
     const up = await drctl(["sandbox", "up", "--binlog", "--name", "e2e", "--json"]);

@@ -3,9 +3,9 @@
 import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import { writeFileAtomic } from "../../adapters/fs/atomic-write.js";
+import { packageFile } from "../../adapters/fs/package-files.js";
 import { buildDesiredState, stateDirOf, type DesiredState, type Runtime } from "../../core/desired.js";
 import type { DrillMeasurement } from "../../core/rpo-rto.js";
 import { lastVerifiedDrill } from "../../drill/records.js";
@@ -36,7 +36,7 @@ export function runtimeFor(specFile: string): Runtime {
   if (!flock) throw new DrError("failed", "flock(1) not found", { hint: "install util-linux" });
   return {
     node: process.execPath,
-    drctl: fileURLToPath(new URL("../../cli.js", import.meta.url)),
+    drctl: packageFile("dist/cli.js"),
     flock,
     specFile: resolve(specFile),
     cronUser: userInfo().username,

@@ -1,0 +1,251 @@
+// What `drctl <command> --help` shows after the options (examples), and what docs/commands.md adds
+// to the definitions in main.ts (the details). Kept beside the commands so the reference cannot drift
+// from them: a test fails when a command has no entry or an entry names no command.
+
+export interface CommandDoc {
+  /** Command lines a DBA can copy, each optionally followed by a `# comment`. */
+  examples: string[];
+  /** Markdown for docs/commands.md: what the command does in depth, its exit codes. */
+  details?: string;
+}
+
+export const COMMAND_DOCS: Record<string, CommandDoc> = {
+  validate: {
+    examples: ["drctl validate drctl.yaml", "drctl validate -f /etc/drctl/university.yaml"],
+    details: [
+      "YAML syntax, the schema and the semantic rules; every problem at once as `FILE:LINE:COL: <spec",
+      "path>: <what is wrong>; <hint>`",
+    ].join(" "),
+  },
+  plan: {
+    examples: [
+      "drctl plan",
+      "drctl plan -out plan.json          # save it for review, then: drctl apply plan.json",
+      "drctl plan --json --detailed-exitcode  # in CI: exit 2 when there are changes",
+    ],
+    details: [
+      "discovers the live state (server variables, replica status, privileges and dataset sizes over",
+      "mysql2; the cron block; filesystem repositories), diffs it against the spec Terraform-style, and",
+      "proves or refutes each dataset's RPO/RTO (see `docs/rpo-rto.md`). `--json` follows",
+      "`schemas/plan.schema.json`; `-out` saves the plan with the spec digest and a fingerprint of the live",
+      "state. Exit 0 no changes, 2 changes (with `--detailed-exitcode`), 1 when a finding is an error (an",
+      "unreachable server, a tier that cannot be met, missing privileges…). On a terminal (stdin and stdout",
+      "TTYs, not CI) it opens a TUI: resources grouped by action (`-` destroy, `±` change taking effect on",
+      "restart, `~` change in place, `+` create, `?` unknown), ↑↓/jk to move, ⏎/space to expand a resource",
+      "into its attributes and the cron-line or option-file diff, `a` expand all, `u` show unchanged, tab",
+      "to the RPO/RTO and findings panes, q to quit (the exit code is the plan's). `--no-tui`, a pipe or CI",
+      "give the plain text",
+    ].join(" "),
+  },
+  apply: {
+    examples: [
+      "drctl apply                        # shows the plan, asks for yes",
+      "drctl apply plan.json --auto-approve  # a reviewed plan, as it was saved",
+    ],
+    details: [
+      "takes the project's apply lock (exit 4 naming the holder; `--lock-timeout` waits), re-discovers,",
+      "shows the plan and asks for `yes` on a terminal (off a terminal it needs `--auto-approve`). A saved",
+      "plan (`plan -out`) is applied as reviewed, without a prompt, and refused (exit 3, nothing written)",
+      "if the spec or the live state changed since. Executors, in this order: **binlog** — dynamic",
+      "variables with `SET GLOBAL` (MySQL: `SET PERSIST`) and read back, every setting written to the",
+      "server's `configDropIn` (a file drctl owns whole: it adopts an empty one and refuses one it did not",
+      "write); non-dynamic ones (log_bin, log_slave_updates) only there — drctl never restarts a server,",
+      "and plan reports a pending restart as a warning, not a change; **repository** — the directory 0700",
+      "with drctl's marker, an existing one adopted only when empty; **cron** — the managed block `# BEGIN",
+      "drctl <project>` … `# END drctl <project>` rewritten in place, every byte outside it kept, through a",
+      "temp file + fsync + rename for a cron.d file or a complete file handed to `crontab -u USER FILE`",
+      "(never a pipe: a killed apply cannot install half a crontab). **verification** (last) — a dataset is",
+      "not applied until a restore of it was proven: `drctl backup DATASET` then `drctl drill verify",
+      "DATASET` (its newest full set restored into a sandbox to its own point and checked like its drills",
+      "check — tables, CHECK TABLE, objects, reference figures, views), run as the cron account so what",
+      "they write is that account's and a credentials file it cannot read fails now, not at 2 a.m.; plan",
+      "shows `verification.<dataset>` created until a drill of the dataset verified, replaced when its",
+      "method changed, unknown while its server is unreachable; where the backups are encrypted and the age",
+      "identity is not on this host it is skipped (exit 6) — run `drctl drill verify` where the identity",
+      "is. Every resource is journaled as it lands; the first failure stops the run naming the resource,",
+      "what was done stays done, and the next apply finishes the rest. Exit 0 done, 1 failed, 6 when",
+      "something was skipped (an unreachable server, an SFTP/S3 repository)",
+    ].join(" "),
+  },
+  backup: {
+    examples: ["drctl backup wiki", "drctl backup wiki --kind incremental"],
+    details: [
+      "what the full/incremental cron lines run: one backup set with the dataset's method (see [concepts:",
+      "backups](concepts.md#backups)). Exit 0 published, 1 failed (nothing published), 3 refused (e.g.",
+      "mydumper and a table name it would break), 4 another backup of the dataset still runs after",
+      "`--lock-timeout`",
+    ].join(" "),
+  },
+  backups: {
+    examples: ["drctl backups", "drctl backups wiki --json"],
+    details: [
+      "the catalog: every published set (a directory with its manifest) in the spec's filesystem",
+      "repositories — id, kind, method, start, duration, stored size, consistent point, whether a drill",
+      "verified it, parent",
+    ].join(" "),
+  },
+  verify: {
+    examples: ["drctl verify", "drctl verify --deep 20261125T182601Z-full-3f9a1c"],
+    details: [
+      "re-reads every file of the sets (default: all, binlog archives included) and checks size and sha256",
+      "against the manifest; `--deep` also decrypts (with `encryption.identityFile`) and decompresses to",
+      'nowhere. Exit 0 all good, 5 naming set and file otherwise ("cannot decrypt" for a wrong identity)',
+    ].join(" "),
+  },
+  restore: {
+    examples: [
+      "drctl restore wiki --to latest --keep",
+      "drctl restore uni --to '2026-11-25 14:03' --before 'DROP TABLE grades'",
+      "drctl restore uni --to latest --tables uni.grades --rename grades=grades_restored --target db1",
+    ],
+    details: [
+      "checks every file it will read against its manifest first and falls back to the newest older image",
+      "that reaches the target when one is damaged (exit 5 only when nothing good does); holds the",
+      "dataset's sets with a shared lock, so prune never deletes one under it (exit 4 after",
+      "`--lock-timeout`); `--to` is UTC unless a zone is given; restores into a throwaway harmless sandbox",
+      "(by default): picks the recovery image, restores the full (mariadb client / myloader / prepare +",
+      "copy-back with the incrementals in order), then replays the archived binlogs from the last set's",
+      "exact position up to the last transaction written at or before TIME — a GTID-group boundary read",
+      "from the binlog's own events, never `--stop-datetime` — and says what was replayed (from/to position",
+      "and GTID, transactions). `--before 'DROP TABLE grades'` stops just before the first transaction",
+      "after the set whose statement matches — compared without backticks, the server's comments and",
+      "database qualifiers, and including the original SQL that row events carry in Annotate_rows (so",
+      "`--before 'UPDATE students SET gpa = 0'` finds a row-based update); no match is refused. `--skip",
+      "'UPDATE marks SET mark = 0'` leaves out that one whole transaction and replays the rest to TIME —",
+      "unless a later transaction changes a row the skipped one touched (rows named by primary key, read",
+      "from `mysqlbinlog --base64-output=decode-rows`): its full row image would carry the bad values back,",
+      "so drctl refuses and lists those transactions (`--force` goes on with a warning). A target beyond",
+      "what the archive covers (its newest event, or the last archive run that left nothing behind — an",
+      "idle server's quiet time counts) or behind a missing binlog is refused (exit 3) with the newest",
+      "reachable time. `--keep` leaves the sandbox running (`drctl sandbox down --name restore-DATASET`). A",
+      "dataset that archives no binlogs restores to its sets' own points. Only the dataset's databases are",
+      "replayed — `mysqlbinlog --database` takes one name, so a dataset of several databases is replayed",
+      "one database per pass (each database's transactions in order; only statements that span databases",
+      "could tell the difference); images of a whole instance (mariadb-backup) replay everything. `--tables",
+      "uni.grades --rename grades=grades_restored --target db1` restores into the sandbox to the point,",
+      "renames there, and copies each table into the live server's database beside the live tables — an",
+      "existing name is refused, nothing is overwritten; writing to a live server needs `--yes` (or `yes`",
+      "typed on a terminal), and a server others replicate from (the spec's `replicaOf`, or `SHOW SLAVE",
+      "HOSTS`) is refused without `--force`. Into the sandbox, `--tables` leaves only those tables there",
+      "(renamed as asked). Without `--tables`, `--target SERVER` puts the dataset's databases as of the",
+      "point onto that server (dumped from the sandbox with routines, triggers and events, replacing the",
+      "tables of the same names — the confirmation says so): the lost-server scenario",
+    ].join(" "),
+  },
+  binlog: {
+    examples: ["drctl binlog archive db1"],
+  },
+  "binlog archive": {
+    examples: ["drctl binlog archive db1 -f /etc/drctl/university.yaml"],
+    details: [
+      "what the binlog cron line runs: every closed binlog of the server, once, into the repositories of",
+      "the datasets that archive it (see [concepts: binlog archiving](concepts.md#binlog-archiving)). Exit",
+      "0, 6 when there is a gap (named and journaled)",
+    ].join(" "),
+  },
+  copy: {
+    examples: ["drctl copy wiki"],
+    details: [
+      "copies a dataset's new backup sets to its offsite repositories — **not part of this drctl version",
+      'yet**: the installed schedule runs it and it fails loudly (exit 1, "not part of this drctl version',
+      'yet", journaled) until the offsite issue lands',
+    ].join(" "),
+  },
+  prune: {
+    examples: ["drctl prune wiki --dry-run", "drctl prune wiki"],
+    details: [
+      "retention (see [concepts: retention](concepts.md#retention)): the dry run lists every set that would",
+      "go and why each kept one stays — the same code as the real run, which deletes each set manifest",
+      "first. Exit 0; 1 after a failed backup of the dataset (retention does not run then); 3 when the",
+      "policy would keep no full; 4 while a backup or a drill of the dataset, or the server's binlog",
+      "archiver, runs",
+    ].join(" "),
+  },
+  drill: {
+    examples: ["drctl drill list", "drctl drill run monthly"],
+  },
+  "drill run": {
+    examples: ["drctl drill run monthly", "drctl drill run monthly --seed 7f3a  # repeat a random restore point"],
+    details: [
+      "what the drill cron line runs (see [concepts: drills](concepts.md#drills)): restores the drill's",
+      "dataset into a harmless sandbox, verifies it at the set's point and at the drill's point, measures",
+      "RTO and RPO against the tier, tears the sandbox down, journals the result (a passed drill marks its",
+      "image verified: `backups` shows it, retention keeps it). Exit 0 every check passed and both targets",
+      "met; 5 a check failed (the failing checks listed); 7 the data verified but RTO or RPO missed the",
+      "tier (both figures shown); 4 another drill or prune of the dataset runs",
+    ].join(" "),
+  },
+  "drill verify": {
+    examples: ["drctl drill verify wiki"],
+    details: [
+      "what apply's `verification.<dataset>` runs: the dataset's newest full set restored to its own point",
+      "and verified (the drill's own queries are left to the scheduled drills: they are written against",
+      "current data); journaled as a drill named `verification.<dataset>`. Exit codes as `drill run`",
+    ].join(" "),
+  },
+  "drill list": {
+    examples: ["drctl drill list --json"],
+    details: ["the spec's drills with their last run: when, result, measured/target RTO and RPO"].join(" "),
+  },
+  status: {
+    examples: ["drctl status", "drctl status wiki --json"],
+    details: [
+      "per dataset: newest full, how far the data is recoverable (the last binlog archive run that reached",
+      'the server\'s position — an idle server is not "behind" — or the newest set without archiving), the',
+      "exposure (now − that) against the tier's RPO, and the last drill. **OK**; **AT RISK** when the",
+      "exposure passes 80 % of the RPO, a drill is overdue by its schedule (an hour's grace), the dataset",
+      "was never drilled or has no drill, or no archive run completed cleanly; **BREACHED** when the",
+      "exposure passes the RPO, there is no full set, or the last drill failed or missed its tier. Exit 0 /",
+      "6 / 7, for monitoring. Ink table on a terminal",
+    ].join(" "),
+  },
+  evidence: {
+    examples: ["drctl evidence export --out evidence-2026q4"],
+  },
+  "evidence export": {
+    examples: ["drctl evidence export --since 90d --out evidence-2026q4"],
+    details: [
+      "the auditor's bundle (see [concepts: evidence](concepts.md#evidence)): `evidence.json`",
+      "(`schemas/evidence.schema.json`), `report.md` and `report.html`, `runbook/`, `spec.yaml`,",
+      "`journal.jsonl` (the period's records) — written beside DIR and renamed into place; refused (exit 5)",
+      "when the live journal fails its chain check. Prints the chain head to keep",
+    ].join(" "),
+  },
+  "evidence verify": {
+    examples: [
+      "drctl evidence verify evidence-2026q4",
+      "drctl evidence verify evidence-2027q1 --expect-head 412:9f86d081884c7d65…",
+    ],
+    details: [
+      "recomputes the copy's chain, every file's sha256 and the report from the journal copy; with a head",
+      "kept from an earlier export, also a journal rewritten and fully re-hashed since. Exit 0, or 5 naming",
+      "each problem (the record, the file)",
+    ].join(" "),
+  },
+  runbook: {
+    examples: ["drctl runbook --out runbooks/", "drctl runbook wiki --out /srv/dr/runbooks"],
+    details: [
+      "the DR runbook per dataset (Markdown + HTML): where the data, backups and copies are, the exact",
+      "commands for a dropped table, a bad UPDATE, a lost server, a lost site (names quoted for the shell),",
+      "the targets and the last drill's figures. Also in every evidence bundle",
+    ].join(" "),
+  },
+  sandbox: {
+    examples: ["drctl sandbox up --binlog --name demo"],
+  },
+  "sandbox up": {
+    examples: ["drctl sandbox up --binlog --name demo", "drctl sandbox up --json"],
+    details: [
+      "a throwaway MariaDB on a fresh datadir, a free loopback port and its own socket; prints a ready-made",
+      "0600 option file",
+    ].join(" "),
+  },
+  "sandbox down": {
+    examples: ["drctl sandbox down --name demo", "drctl sandbox down --all"],
+    details: ["stop a sandbox and remove its files"].join(" "),
+  },
+  "sandbox list": {
+    examples: ["drctl sandbox list --json"],
+    details: ["the sandboxes this account started, with their ports and sockets"].join(" "),
+  },
+};
