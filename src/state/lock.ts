@@ -1,7 +1,9 @@
 // Locks that a dead process can never leave held and that are never stolen from a live one
 // (DESIGN §8 rule 7). The lock is a kernel flock held by util-linux flock(1) running `cat` on a
 // pipe from this process: when this process exits or is killed, the pipe closes, cat ends and the
-// kernel drops the lock. Cron lines take the very same lock with flock(1) directly.
+// kernel drops the lock. Cron lines take the very same lock with flock(1) directly. node's own spawn,
+// not execa: the pipe *is* the lock, and its handles must be unref'd so a held lock never keeps drctl
+// alive — execa reads and buffers the child's pipes itself.
 
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFileSync } from "node:fs";

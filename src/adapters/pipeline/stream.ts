@@ -183,7 +183,8 @@ export async function runPipeline(
   const exits: Promise<{ stage: Stage; code: number | null; signal: NodeJS.Signals | null; error?: Error }>[] = [];
   for (const [i, stage] of stages.entries()) {
     // each stage reads the previous one's stdout directly (a kernel pipe, as a shell would wire it):
-    // the bulk data never passes through this process
+    // the bulk data never passes through this process — which is why this is node's spawn handing file
+    // descriptors from child to child, not execa (whose pipes go through this process)
     const prev = children[i - 1];
     const peel = stages[i - 1]?.peel;
     let stdin: "ignore" | Readable = prev ? prev.stdout! : "ignore";

@@ -1,8 +1,9 @@
-// Runs a tool to completion and hands back what it said — argv only, never a shell. Built on
-// node's own child_process: drctl's cron jobs start often (binlog archiving every minute) and
-// loading execa cost ~200 ms per start on these machines, more than the rest of drctl's start-up.
+// Runs a tool to completion and hands back what it said — argv only, never a shell. execa does the
+// work: a timeout that ends in SIGKILL if SIGTERM is ignored, the child killed when drctl exits,
+// stdout/stderr captured and interleaved. It is imported on the first tool run, not at start-up, so
+// `validate`, `plan` and a binlog archive run with nothing to fetch never load it. Pipelines whose
+// stages hand each other data by kernel pipes are wired by hand (adapters/pipeline/stream.ts).
 
-import { spawn } from "node:child_process";
 import { registerChild } from "./interrupt.js";
 
 export interface ToolResult {
@@ -15,6 +16,8 @@ export interface ToolResult {
   all: string;
   /** Why it could not be started (ENOENT: not installed). */
   error?: Error;
+  /** Killed because it ran past `timeoutMs`. */
+  timedOut?: boolean;
 }
 
 export interface ToolOptions {
@@ -25,46 +28,40 @@ export interface ToolOptions {
   as?: { uid: number; gid: number; home: string };
 }
 
-export function runTool(command: string, args: string[], opts: ToolOptions = {}): Promise<ToolResult> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...(opts.as ? { HOME: opts.as.home } : {}), ...opts.env },
-      ...(opts.as ? { uid: opts.as.uid, gid: opts.as.gid } : {}),
-    });
-    registerChild(child);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const all: Buffer[] = [];
-    child.stdout.on("data", (d: Buffer) => {
-      out.push(d);
-      all.push(d);
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      err.push(d);
-      all.push(d);
-    });
-    const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs) : undefined;
-    const text = (b: Buffer[]) => Buffer.concat(b).toString("utf8");
-    let startError: Error | undefined;
-    child.once("error", (e) => (startError = e));
-    child.once("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({
-        exitCode: startError ? null : code,
-        signal,
-        stdout: text(out),
-        stderr: text(err),
-        all: text(all),
-        ...(startError ? { error: startError } : {}),
-      });
-    });
+let execaModule: Promise<typeof import("execa")> | undefined;
+
+export async function runTool(command: string, args: string[], opts: ToolOptions = {}): Promise<ToolResult> {
+  execaModule ??= import("execa");
+  const { execa } = await execaModule;
+  const child = execa(command, args, {
+    stdin: "ignore",
+    all: true,
+    reject: false,
+    stripFinalNewline: false,
+    // the tools' reports are read whole (mysqlbinlog's decoded rows can be large): no cap, as before
+    maxBuffer: Number.MAX_SAFE_INTEGER,
+    env: { ...(opts.as ? { HOME: opts.as.home } : {}), ...opts.env },
+    ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
+    ...(opts.as ? { uid: opts.as.uid, gid: opts.as.gid } : {}),
   });
+  registerChild(child);
+  const r = await child;
+  const started = r.exitCode !== undefined || r.signal !== undefined;
+  return {
+    exitCode: r.exitCode ?? null,
+    signal: r.signal ?? null,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    all: r.all ?? "",
+    ...(!started && r.cause instanceof Error ? { error: r.cause } : {}),
+    ...(r.timedOut ? { timedOut: true } : {}),
+  };
 }
 
-/** "exited 2", "was killed by SIGKILL", "could not start: spawn x ENOENT". */
+/** "exited 2", "was killed by SIGKILL", "timed out and was killed", "could not start: spawn x ENOENT". */
 export function describeExit(r: ToolResult): string {
   if (r.error) return `could not start: ${r.error.message}`;
+  if (r.timedOut) return "timed out and was killed";
   if (r.signal) return `was killed by ${r.signal}`;
   return `exited ${r.exitCode}`;
 }

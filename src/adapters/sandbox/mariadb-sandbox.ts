@@ -2,7 +2,6 @@
 // socket and pid file, started as a plain `mariadbd` (no systemd) and always torn down — process
 // and files. Tests, `drctl sandbox`, restores and drills all start servers through here.
 
-import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rename, rm, stat } from "node:fs/promises";
@@ -345,7 +344,14 @@ async function launch(
   started: (pid: number) => void,
   admin: { user: string; password?: string } = { user: "root" },
 ): Promise<number> {
-  const child = spawn(bin, [`--defaults-file=${optionFile}`], { detached: true, stdio: "ignore" });
+  // a daemon: its own process group, no pipes, and it outlives this process (a kept sandbox)
+  const { execa } = await import("execa");
+  const child = execa(bin, [`--defaults-file=${optionFile}`], {
+    detached: true,
+    stdio: "ignore",
+    cleanup: false,
+    reject: false,
+  });
   child.unref();
   const pid = child.pid;
   if (pid === undefined) throw new DrError("failed", `could not start ${bin}`);
