@@ -376,7 +376,9 @@ async function archiveInto(
         published = true;
         last = manifest;
         done.push({ file: log.name, set: id, bytes: r.bytes, transactions: summary.transactions });
-        ctx.say(`archived ${log.name} (${summary.transactions} transactions) as ${id} in ${repo.name}`);
+        ctx.say(
+          `archived ${log.name} (${summary.transactions} transaction${summary.transactions === 1 ? "" : "s"}) as ${id} in ${repo.name}`,
+        );
       } finally {
         if (!published) await rm(setDir, { recursive: true, force: true });
         await rm(staged, { force: true });

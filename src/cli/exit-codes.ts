@@ -1,4 +1,4 @@
-// Exit codes are API (DESIGN.md §7): documented in README.md and asserted by the e2e tests.
+// Exit codes are API (DESIGN.md §7): documented in docs/exit-codes.md and asserted by the e2e tests.
 
 import { constants } from "node:os";
 import type { FailureKind } from "../errors.js";

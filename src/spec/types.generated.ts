@@ -1,10 +1,7 @@
 /* Generated from schemas/drspec.schema.json by `npm run gen:types`. Do not edit. */
 
 /**
- * A name drctl uses in cron markers, paths and resource addresses.
- *
- * This interface was referenced by `DrSpec`'s JSON-Schema
- * via the `definition` "Name".
+ * The project's name: it marks drctl's cron block, its lock and its default state directory.
  */
 export type Name = string;
 /**
@@ -20,8 +17,7 @@ export type Duration = string;
  */
 export type Duration1 = string;
 /**
- * This interface was referenced by `DrSpec`'s JSON-Schema
- * via the `definition` "AbsolutePath".
+ * Unix socket of a server on this host; used instead of host and port.
  */
 export type AbsolutePath1 = string;
 /**
@@ -29,9 +25,13 @@ export type AbsolutePath1 = string;
  */
 export type AbsolutePath2 = string;
 /**
- * Option file on the database host where apply persists server settings.
+ * Option file on the database host that apply writes the binlog settings to (drctl owns it whole); settings that need a restart only take effect there.
  */
 export type AbsolutePath3 = string;
+/**
+ * A name drctl uses in cron markers, paths and resource addresses.
+ */
+export type Name1 = string;
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "Repository".
@@ -39,17 +39,37 @@ export type AbsolutePath3 = string;
 export type Repository = Repository1 & Repository2;
 export type Repository1 = FilesystemRepository | SftpRepository | S3Repository;
 /**
- * File holding the access key and secret (AWS shared-credentials format), mode 0600.
+ * The repository's directory (created 0700 by apply, with drctl's marker).
  */
 export type AbsolutePath4 = string;
 /**
- * age private key file, needed only where restores and drills run.
+ * The repository's directory on the SFTP server.
  */
 export type AbsolutePath5 = string;
 /**
+ * SSH private key file (mode 0600).
+ */
+export type AbsolutePath6 = string;
+/**
+ * known_hosts file that pins the server's host key.
+ */
+export type AbsolutePath7 = string;
+/**
+ * File holding the access key and secret (AWS shared-credentials format), mode 0600.
+ */
+export type AbsolutePath8 = string;
+/**
+ * age private key file, needed only where restores and drills run.
+ */
+export type AbsolutePath9 = string;
+/**
  * A name drctl uses in cron markers, paths and resource addresses.
  */
-export type Name1 = string;
+export type Name2 = string;
+/**
+ * A name drctl uses in cron markers, paths and resource addresses.
+ */
+export type Name3 = string;
 /**
  * A database name exactly as the server knows it: any BMP character (MariaDB identifiers are utf8mb3).
  *
@@ -70,33 +90,58 @@ export type TableFilter =
       table: string;
     };
 /**
- * This interface was referenced by `DrSpec`'s JSON-Schema
- * via the `definition` "BackupMethod".
+ * A name drctl uses in cron markers, paths and resource addresses.
+ */
+export type Name4 = string;
+/**
+ * The tool that takes the full backup: mysqldump/mariadb-dump (logical), mydumper (logical, parallel), mariadb-backup/xtrabackup (physical).
  */
 export type BackupMethod = "mysqldump" | "mariadb-dump" | "mydumper" | "mariadb-backup" | "xtrabackup";
 /**
- * Five cron fields (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly/@yearly. Checked field by field by drctl.
- *
- * This interface was referenced by `DrSpec`'s JSON-Schema
- * via the `definition` "CronExpression".
+ * When the full backup runs (cron).
  */
 export type CronExpression = string;
+/**
+ * The same physical method as the full (mariadb-backup or xtrabackup).
+ */
+export type BackupMethod1 = "mysqldump" | "mariadb-dump" | "mydumper" | "mariadb-backup" | "xtrabackup";
+/**
+ * When incrementals run (cron), between the fulls.
+ */
+export type CronExpression1 = string;
 /**
  * How often archived binlogs are brought up to date (the recovery-point granularity). Default 1m.
  */
 export type Duration2 = string;
 /**
+ * A name drctl uses in cron markers, paths and resource addresses.
+ */
+export type Name5 = string;
+/**
+ * A name drctl uses in cron markers, paths and resource addresses.
+ *
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "Name".
+ */
+export type Name6 = string;
+/**
  * How long archived binlogs are kept: the point-in-time recovery window.
  */
 export type Duration3 = string;
 /**
- * This interface was referenced by `DrSpec`'s JSON-Schema
- * via the `definition` "RestoreTarget".
+ * A name drctl uses in cron markers, paths and resource addresses.
+ */
+export type Name7 = string;
+/**
+ * When the drill runs (cron).
+ */
+export type CronExpression2 = string;
+/**
+ * The point to restore to: latest (default), a fixed time, or { randomWithin }.
  */
 export type RestoreTarget = "latest" | string | RestoreWindow;
 /**
- * This interface was referenced by `DrSpec`'s JSON-Schema
- * via the `definition` "Duration".
+ * A random second (seeded, repeatable) within this time back from the drill's start.
  */
 export type Duration4 = string;
 /**
@@ -104,27 +149,76 @@ export type Duration4 = string;
  * via the `definition` "VerifyStep".
  */
 export type VerifyStep = ("rowCounts" | "checksums") | QueryCheck;
+/**
+ * A cron.d-style file for the block (default /etc/cron.d/drctl-<project>); ignored with `user`.
+ */
+export type AbsolutePath10 = string;
+/**
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "Duration".
+ */
+export type Duration5 = string;
+/**
+ * Five cron fields (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly/@yearly. Checked field by field by drctl.
+ *
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "CronExpression".
+ */
+export type CronExpression3 = string;
+/**
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "AbsolutePath".
+ */
+export type AbsolutePath11 = string;
+/**
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "BackupMethod".
+ */
+export type BackupMethod2 = "mysqldump" | "mariadb-dump" | "mydumper" | "mariadb-backup" | "xtrabackup";
+/**
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "RestoreTarget".
+ */
+export type RestoreTarget1 = "latest" | string | RestoreWindow;
 
 /**
  * A drctl disaster-recovery spec (DESIGN.md §1). Unknown keys are errors: a typo must never silently disable a backup.
  */
 export interface DrSpec {
+  /**
+   * The spec format's version; 1 is the only one so far.
+   */
   version: 1;
   project: Name;
   state?: AbsolutePath;
+  /**
+   * Named recovery targets; every dataset names one.
+   */
   tiers: {
     [k: string]: Tier;
   };
+  /**
+   * The MySQL/MariaDB servers drctl backs up from, restores to or watches, by name.
+   */
   servers: {
     [k: string]: Server;
   };
+  /**
+   * Where backup sets and archived binlogs are stored, by name.
+   */
   repositories: {
     [k: string]: Repository;
   };
   encryption?: Encryption;
+  /**
+   * What is backed up: databases of one server, with their tier, methods, repository and retention.
+   */
   datasets: {
     [k: string]: Dataset;
   };
+  /**
+   * Scheduled restore drills: each restores a dataset into a throwaway server, verifies it and measures RTO/RPO.
+   */
   drills?: {
     [k: string]: Drill;
   };
@@ -143,53 +237,94 @@ export interface Tier {
  * via the `definition` "Server".
  */
 export interface Server {
+  /**
+   * Host name or IP address (TCP); give `socket` instead for a local server.
+   */
   host?: string;
+  /**
+   * TCP port. Default 3306.
+   */
   port?: number;
   socket?: AbsolutePath1;
   credentials: AbsolutePath2;
   configDropIn?: AbsolutePath3;
-  replicaOf?: Name;
+  replicaOf?: Name1;
 }
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "FilesystemRepository".
  */
 export interface FilesystemRepository {
+  /**
+   * A directory on this host.
+   */
   type: "filesystem";
-  path: AbsolutePath1;
+  path: AbsolutePath4;
 }
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "SftpRepository".
  */
 export interface SftpRepository {
+  /**
+   * A directory on another host, over SFTP.
+   */
   type: "sftp";
+  /**
+   * The SFTP server's host name or address.
+   */
   host: string;
+  /**
+   * SSH port. Default 22.
+   */
   port?: number;
+  /**
+   * The SSH account.
+   */
   user: string;
-  path: AbsolutePath1;
-  identityFile: AbsolutePath1;
-  knownHosts?: AbsolutePath1;
+  path: AbsolutePath5;
+  identityFile: AbsolutePath6;
+  knownHosts?: AbsolutePath7;
 }
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "S3Repository".
  */
 export interface S3Repository {
+  /**
+   * A bucket of an S3-protocol object store.
+   */
   type: "s3";
+  /**
+   * The bucket.
+   */
   bucket: string;
+  /**
+   * Key prefix inside the bucket.
+   */
   prefix?: string;
+  /**
+   * The bucket's region.
+   */
   region?: string;
+  /**
+   * The store's URL when it is not AWS.
+   */
   endpoint?: string;
-  credentials?: AbsolutePath4;
+  credentials?: AbsolutePath8;
+  /**
+   * Address the bucket in the path (https://host/bucket/key), as most non-AWS stores need.
+   */
   forcePathStyle?: boolean;
 }
 export interface Repository2 {
+  /**
+   * The kind of repository: filesystem, sftp or s3.
+   */
   type: "filesystem" | "sftp" | "s3";
 }
 /**
- * This interface was referenced by `DrSpec`'s JSON-Schema
- * via the `definition` "Encryption".
+ * Encrypt every stored file with age to these recipients (none: stored unencrypted).
  */
 export interface Encryption {
   /**
@@ -198,65 +333,89 @@ export interface Encryption {
    * @minItems 1
    */
   recipients: [string, ...string[]];
-  identityFile?: AbsolutePath5;
+  identityFile?: AbsolutePath9;
 }
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "Dataset".
  */
 export interface Dataset {
-  server: Name;
-  backupFrom?: Name1;
+  server: Name2;
+  backupFrom?: Name3;
   /**
+   * The databases of the dataset, exactly as the server names them.
+   *
    * @minItems 1
    */
   databases: [DatabaseName, ...DatabaseName[]];
+  /**
+   * Databases left out (wins over `databases`).
+   */
   exclude?: DatabaseName[];
   /**
+   * Only these tables (logical methods): db.table with LIKE wildcards, or { database, table }.
+   *
    * @minItems 1
    */
   tables?: [TableFilter, ...TableFilter[]];
-  tier: Name;
+  tier: Name4;
   full: FullBackup;
   incremental?: IncrementalBackup;
   binlog?: BinlogArchiving;
+  /**
+   * zstd (default) or none.
+   */
   compression?: "zstd" | "none";
-  repository: Name;
-  copies?: Name[];
+  repository: Name5;
+  /**
+   * Offsite repositories the sets are copied to.
+   */
+  copies?: Name6[];
   retention?: Retention;
 }
 /**
- * This interface was referenced by `DrSpec`'s JSON-Schema
- * via the `definition` "FullBackup".
+ * The full backup: method and schedule.
  */
 export interface FullBackup {
   method: BackupMethod;
   schedule: CronExpression;
 }
 /**
- * This interface was referenced by `DrSpec`'s JSON-Schema
- * via the `definition` "IncrementalBackup".
+ * Incremental backups between the fulls (physical methods only).
  */
 export interface IncrementalBackup {
-  method: BackupMethod;
-  schedule: CronExpression;
+  method: BackupMethod1;
+  schedule: CronExpression1;
 }
 /**
- * This interface was referenced by `DrSpec`'s JSON-Schema
- * via the `definition` "BinlogArchiving".
+ * Binary log archiving for point-in-time recovery.
  */
 export interface BinlogArchiving {
+  /**
+   * Archive the server's binary logs: point-in-time recovery between backups.
+   */
   archive: boolean;
   interval?: Duration2;
 }
 /**
- * This interface was referenced by `DrSpec`'s JSON-Schema
- * via the `definition` "Retention".
+ * How long sets and archived binlogs are kept.
  */
 export interface Retention {
+  /**
+   * Fulls kept by calendar (grandfather-father-son, UTC): the newest full of each of the last N days, ISO weeks and months.
+   */
   full?: {
+    /**
+     * Days whose newest full is kept.
+     */
     daily?: number;
+    /**
+     * ISO weeks whose newest full is kept.
+     */
     weekly?: number;
+    /**
+     * Months whose newest full is kept.
+     */
     monthly?: number;
   };
   binlogs?: Duration3;
@@ -266,9 +425,12 @@ export interface Retention {
  * via the `definition` "Drill".
  */
 export interface Drill {
-  dataset: Name;
-  schedule: CronExpression;
+  dataset: Name7;
+  schedule: CronExpression2;
   restoreTo?: RestoreTarget;
+  /**
+   * The checks after the restore: rowCounts (default), checksums, and queries.
+   */
   verify?: VerifyStep[];
 }
 /**
@@ -283,12 +445,109 @@ export interface RestoreWindow {
  * via the `definition` "QueryCheck".
  */
 export interface QueryCheck {
+  /**
+   * A query the restored server must answer; its first column of the first row is compared.
+   */
   query: string;
+  /**
+   * What the answer must be: at least min, at most max, or equal to equals.
+   */
   expect: {
+    /**
+     * The answer is at least this.
+     */
     min?: number;
+    /**
+     * The answer is at most this.
+     */
     max?: number;
+    /**
+     * The answer is exactly this.
+     */
     equals?: number | string;
   };
+}
+/**
+ * Where the cron jobs go: a cron.d-style file, or a user's crontab through the real crontab command. drctl owns only its marked block.
+ */
+export interface Scheduler {
+  /**
+   * cron: the only scheduler so far.
+   */
+  type: "cron";
+  file?: AbsolutePath10;
+  /**
+   * Install the block in this user's crontab (through crontab -u); the jobs run as that user.
+   */
+  user?: string;
+  /**
+   * IANA time zone the cron daemon runs in (default: this machine's).
+   */
+  timezone?: string;
+}
+/**
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "Encryption".
+ */
+export interface Encryption1 {
+  /**
+   * age public keys; backup hosts need no private key.
+   *
+   * @minItems 1
+   */
+  recipients: [string, ...string[]];
+  identityFile?: AbsolutePath9;
+}
+/**
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "FullBackup".
+ */
+export interface FullBackup1 {
+  method: BackupMethod;
+  schedule: CronExpression;
+}
+/**
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "IncrementalBackup".
+ */
+export interface IncrementalBackup1 {
+  method: BackupMethod1;
+  schedule: CronExpression1;
+}
+/**
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "BinlogArchiving".
+ */
+export interface BinlogArchiving1 {
+  /**
+   * Archive the server's binary logs: point-in-time recovery between backups.
+   */
+  archive: boolean;
+  interval?: Duration2;
+}
+/**
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "Retention".
+ */
+export interface Retention1 {
+  /**
+   * Fulls kept by calendar (grandfather-father-son, UTC): the newest full of each of the last N days, ISO weeks and months.
+   */
+  full?: {
+    /**
+     * Days whose newest full is kept.
+     */
+    daily?: number;
+    /**
+     * ISO weeks whose newest full is kept.
+     */
+    weekly?: number;
+    /**
+     * Months whose newest full is kept.
+     */
+    monthly?: number;
+  };
+  binlogs?: Duration3;
 }
 /**
  * Where the cron jobs go: a cron.d-style file, or a user's crontab through the real crontab command. drctl owns only its marked block.
@@ -296,9 +555,15 @@ export interface QueryCheck {
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "Scheduler".
  */
-export interface Scheduler {
+export interface Scheduler1 {
+  /**
+   * cron: the only scheduler so far.
+   */
   type: "cron";
-  file?: AbsolutePath1;
+  file?: AbsolutePath10;
+  /**
+   * Install the block in this user's crontab (through crontab -u); the jobs run as that user.
+   */
   user?: string;
   /**
    * IANA time zone the cron daemon runs in (default: this machine's).

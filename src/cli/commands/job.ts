@@ -143,7 +143,7 @@ export function notInThisVersion(command: string): () => Promise<number> {
       "failed",
       `\`drctl ${command}\` is not part of this drctl version yet; the job ran and did nothing`,
       {
-        hint: "see the status table in drctl's README; the schedule is installed so it starts working on upgrade",
+        hint: 'see "What is not done yet" in drctl\'s README; the schedule is installed so it starts working on upgrade',
       },
     );
   };
