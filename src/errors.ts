@@ -62,3 +62,13 @@ export function formatDiagnostic(file: string, d: Diagnostic): string {
   const sev = d.severity === "warning" ? "warning: " : "";
   return `${file}:${pos}: ${d.path}: ${sev}${d.summary}${d.hint ? `; ${d.hint}` : ""}`;
 }
+
+/**
+ * A value drctl's own logic guarantees is there (a regex group that matched, an index inside the
+ * length just checked): checked rather than asserted, so a broken guarantee stops the run as a bug
+ * at the place it broke instead of an `undefined` flowing into a manifest, a command or a verdict.
+ */
+export function must<T>(value: T | undefined | null): T {
+  if (value === undefined || value === null) throw new Error("a value drctl's own logic guarantees is missing");
+  return value;
+}

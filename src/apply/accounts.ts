@@ -5,7 +5,7 @@
 import { chown } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { runTool } from "../adapters/process/run.js";
-import { DrError } from "../errors.js";
+import { DrError, must } from "../errors.js";
 
 export interface Account {
   name: string;
@@ -21,7 +21,7 @@ export async function lookupAccount(name: string): Promise<Account> {
     throw new DrError("invalid", `no such user: ${name}`, {
       hint: "scheduler.user names the account the cron jobs run as; create it first",
     });
-  return { name, uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5]! };
+  return { name, uid: Number(fields[2]), gid: Number(fields[3]), home: must(fields[5]) };
 }
 
 export function currentAccount(): Account {

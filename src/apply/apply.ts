@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { DesiredState } from "../core/desired.js";
 import type { ObservedState } from "../core/observed.js";
 import type { Plan, ResourceChange } from "../core/plan.generated.js";
-import { DrError, messageOf } from "../errors.js";
+import { DrError, messageOf, must } from "../errors.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { appendJournal } from "../state/journal.js";
 import { handTo, type Account } from "./accounts.js";
@@ -78,13 +78,13 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyOutcome> {
   // one step per resource (the cron block is one step for all schedules: it is one atomic write)
   const steps: { resources: ResourceChange[]; run: () => Promise<string[]> }[] = [];
   for (const r of plan.resources.filter((x) => x.kind === "server-binlog" && changes(x))) {
-    const d = desired.binlogs.find((b) => b.address === r.address)!;
+    const d = must(desired.binlogs.find((b) => b.address === r.address));
     steps.push({
       resources: [r],
       run: async () => {
         const res = await applyBinlog({
           serverName: d.server,
-          server: spec.servers[d.server]!,
+          server: must(spec.servers[d.server]),
           desired: d,
           change: r,
           flavor: input.observed.servers[d.server]?.flavor ?? "mariadb",
@@ -96,8 +96,8 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyOutcome> {
     });
   }
   for (const r of plan.resources.filter((x) => x.kind === "repository" && changes(x))) {
-    const d = desired.repositories.find((x) => x.address === r.address)!;
-    const repo = spec.repositories[d.name]!;
+    const d = must(desired.repositories.find((x) => x.address === r.address));
+    const repo = must(spec.repositories[d.name]);
     if (repo.type !== "filesystem") {
       outcome.skipped.push({ address: r.address, reason: `${repo.type} repositories are not created by apply yet` });
       await record(r, "skipped", { reason: `${repo.type} repositories are not created by apply yet` });
@@ -121,7 +121,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyOutcome> {
 
   // last: a verification restores what the other steps configured
   for (const r of plan.resources.filter((x) => x.kind === "verification" && changes(x))) {
-    const v = desired.verifications.find((x) => x.address === r.address)!;
+    const v = must(desired.verifications.find((x) => x.address === r.address));
     // the restore needs the age identity: a backup-only host (recipients only) cannot prove it
     const identity = spec.encryption?.identityFile;
     if (spec.encryption && (!identity || !existsSync(identity))) {
@@ -144,7 +144,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyOutcome> {
   }
 
   for (const step of steps) {
-    const label = step.resources.length === 1 ? step.resources[0]!.address : `${step.resources.length} schedules`;
+    const label = step.resources.length === 1 ? must(step.resources[0]).address : `${step.resources.length} schedules`;
     say(label, "applying…");
     let done: string[];
     try {

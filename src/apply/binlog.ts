@@ -11,7 +11,7 @@ import { connectServer } from "../adapters/mysql/connect.js";
 import type { DesiredBinlog } from "../core/desired.js";
 import { isDrctlDropIn } from "../core/drop-in.js";
 import type { ResourceChange } from "../core/plan.generated.js";
-import { DrError, messageOf } from "../errors.js";
+import { DrError, messageOf, must } from "../errors.js";
 import type { Server } from "../spec/types.generated.js";
 
 export interface BinlogApply {
@@ -45,7 +45,7 @@ export async function applyBinlog(opts: {
       const scope = opts.flavor === "mysql" ? "PERSIST" : "GLOBAL";
       for (const a of live) {
         // the name comes from drctl's own list, never from input; the value travels as a parameter
-        const value: string | number = /^\d+$/.test(a.after!) ? Number(a.after) : a.after!;
+        const value: string | number = /^\d+$/.test(must(a.after)) ? Number(a.after) : must(a.after);
         try {
           await conn.query(`SET ${scope} ${a.name} = ?`, [value]);
         } catch (e) {
@@ -66,7 +66,7 @@ export async function applyBinlog(opts: {
       ]);
       const now = Object.fromEntries(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)]));
       for (const a of live) {
-        const v = byName.get(a.name)!;
+        const v = must(byName.get(a.name));
         const ok = v.satisfied ? v.satisfied(now[a.name], now) : now[a.name] === a.after;
         if (!ok)
           throw new DrError(

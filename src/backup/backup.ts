@@ -14,7 +14,7 @@ import { fileProducer, streamToFile, type Stage } from "../adapters/pipeline/str
 import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";
 import { REPOSITORY_MARKER } from "../discover/repositories.js";
-import { DrError, interruptedError, messageOf } from "../errors.js";
+import { DrError, interruptedError, messageOf, must } from "../errors.js";
 import { freeBytes, writeProbe } from "../adapters/fs/space.js";
 import { formatBytes } from "../core/units.js";
 import { throwIfInterrupted } from "../adapters/process/interrupt.js";
@@ -142,7 +142,7 @@ async function serverFacts(conn: Connection, databases: string[]): Promise<Serve
     flavor,
     version: v.version ?? "",
     serverId: v.server_id ?? "",
-    ...(v.log_bin_basename ? { binlogBasename: v.log_bin_basename.split("/").pop()! } : {}),
+    ...(v.log_bin_basename ? { binlogBasename: must(v.log_bin_basename.split("/").pop()) } : {}),
     binlog: v.log_bin === "ON",
     datadirBytes: Number(b?.n ?? 0),
   };
@@ -284,7 +284,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       hint: "add `incremental: { method: mariadb-backup, schedule: ... }` or run --kind full",
     });
   }
-  const method = kind === "incremental" ? ds.incremental!.method : ds.full.method;
+  const method = kind === "incremental" ? must(ds.incremental).method : ds.full.method;
   if (kind === "incremental" && !PHYSICAL.has(method)) {
     throw new DrError(
       "invalid",
@@ -299,7 +299,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
   const scope = scopeOf(ds);
 
   const lock = await acquireLock(join(stateDirOf(spec), "locks", `dataset.${req.dataset}.backup.lock`), {
-    waitMs: req.lockWaitMs ?? parseDuration("1h")! * 1000,
+    waitMs: req.lockWaitMs ?? must(parseDuration("1h")) * 1000,
     command: `drctl backup ${req.dataset} --kind ${kind}`,
     purpose: `backups of dataset ${req.dataset}`,
     onWait: () => say(`waiting for another backup of ${req.dataset} to finish`),
@@ -346,8 +346,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     const ext = encoding.ext;
     const files: SetFile[] = [];
     const store = async (name: string, role: SetFile["role"], producer: Stage, source?: string) => {
-      if (name.includes("/")) await mkdir(dirname(join(setDir!, name)), { recursive: true, mode: 0o700 });
-      const r = await streamToFile(join(setDir!, name), {
+      if (name.includes("/")) await mkdir(dirname(join(must(setDir), name)), { recursive: true, mode: 0o700 });
+      const r = await streamToFile(join(must(setDir), name), {
         producer,
         ...encoding.stream,
         onProgress: (b) => req.onProgress?.(name, b),
@@ -366,7 +366,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     };
 
     const storeAccounts = async () => {
-      const file = join(staging!, "accounts.json");
+      const file = join(must(staging), "accounts.json");
       await writeFile(file, `${JSON.stringify({ accounts: rebuild.accounts }, null, 2)}\n`, { mode: 0o600 });
       await store(`accounts.json${ext}`, "accounts", fileProducer(file));
     };

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { runTool } from "../adapters/process/run.js";
-import { DrError, messageOf } from "../errors.js";
+import { DrError, messageOf, must } from "../errors.js";
 import type { BackupManifest } from "../core/manifest.generated.js";
 
 /** `matchRecipients: false` (verify --deep, which names each file it cannot decrypt): only presence and mode. */
@@ -20,7 +20,7 @@ export async function checkIdentity(
   if (!identityFile)
     throw new DrError(
       "integrity",
-      `set ${encrypted[0]!.id} is encrypted and the spec names no age identity (encryption.identityFile): it cannot be decrypted here`,
+      `set ${must(encrypted[0]).id} is encrypted and the spec names no age identity (encryption.identityFile): it cannot be decrypted here`,
       { hint: "restore where the identity file is, or add encryption.identityFile" },
     );
   let mode: number;
@@ -29,7 +29,7 @@ export async function checkIdentity(
   } catch (e) {
     throw new DrError(
       "integrity",
-      `cannot read the age identity ${identityFile}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : messageOf(e)}; set ${encrypted[0]!.id} cannot be decrypted`,
+      `cannot read the age identity ${identityFile}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : messageOf(e)}; set ${must(encrypted[0]).id} cannot be decrypted`,
       {
         hint: "copy the identity file from where it is kept (offsite, with the runbook) to this host, mode 0600",
       },

@@ -5,6 +5,7 @@
 import { mydumperNamesDatabase } from "../core/findings.js";
 import type { Server } from "../spec/types.generated.js";
 import type { BinlogPoint, TableName } from "../core/manifest.generated.js";
+import { must } from "../errors.js";
 
 export type Flavor = "mariadb" | "mysql";
 
@@ -88,7 +89,7 @@ export function mydumperArgs(
   // mydumper 0.10 reads every database on the server before its --regex applies, and breaks on a database
   // name holding a quote anywhere (issue 13): one database is named with --database, so it reads only that
   // one — when its name is ASCII (glib's option parsing rejects other bytes; the regex spells them in hex)
-  const one = mydumperNamesDatabase(databases) ? ["--database", databases[0]!] : [];
+  const one = mydumperNamesDatabase(databases) ? ["--database", must(databases[0])] : [];
   return [
     ...conn,
     ...one,
@@ -133,7 +134,7 @@ export function parseKeyValues(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split("\n")) {
     const m = /^\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
-    if (m) out[m[1]!] = m[2]!;
+    if (m) out[must(m[1])] = must(m[2]);
   }
   return out;
 }
@@ -191,8 +192,8 @@ export function dumpHeadPoint(head: Buffer): BinlogPoint {
     );
   const g = /SET @@GLOBAL\.GTID_PURGED=(?:\/\*!80000 '\+'\*\/ )?'([^']*)'/.exec(text);
   return {
-    ...(m ? { file: m[1]!, position: Number(m[2]) } : {}),
-    ...(g ? { gtid: g[1]! } : {}),
+    ...(m ? { file: must(m[1]), position: Number(m[2]) } : {}),
+    ...(g ? { gtid: must(g[1]) } : {}),
     source: "dump header",
   };
 }

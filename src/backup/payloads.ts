@@ -8,7 +8,7 @@ import type { RowDataPacket } from "mysql2/promise";
 import { connectServer } from "../adapters/mysql/connect.js";
 import { fileProducer, type Stage, type StreamResult } from "../adapters/pipeline/stream.js";
 import { describeExit, runTool } from "../adapters/process/run.js";
-import { DrError } from "../errors.js";
+import { DrError, must } from "../errors.js";
 import { formatBytes } from "../core/units.js";
 import type { Server } from "../spec/types.generated.js";
 import type { BackupManifest, BinlogPoint, SetFile, TableName } from "../core/manifest.generated.js";
@@ -193,7 +193,7 @@ export function ignoredTables(catalog: CatalogTables): TableName[] {
   if (dotted.length) {
     throw new DrError(
       "invalid",
-      `a tables: filter cannot be passed to mariadb-dump for database ${JSON.stringify(dotted[0]!.database)}: its name holds a dot`,
+      `a tables: filter cannot be passed to mariadb-dump for database ${JSON.stringify(must(dotted[0]).database)}: its name holds a dot`,
       {
         hint: "list whole databases for this dataset, or use mydumper/mariadb-backup",
       },

@@ -13,6 +13,7 @@ import type {
   SchemaObject,
   TableName,
 } from "../core/manifest.generated.js";
+import { must } from "../errors.js";
 
 async function rows(conn: Connection, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
   const [r] = await conn.query<RowDataPacket[]>(sql, params);
@@ -47,8 +48,8 @@ export function scopeOf(ds: {
 export function likeToRegExp(pattern: string): RegExp {
   let re = "";
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === "\\" && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const c = must(pattern[i]);
+    if (c === "\\" && i + 1 < pattern.length) re += must(pattern[++i]).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     else if (c === "%") re += "[\\s\\S]*";
     else if (c === "_") re += "[\\s\\S]";
     else re += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -152,7 +153,11 @@ export async function referenceFigures(
     const out: ReferenceFigures["tables"] = [];
     for (const t of tables) {
       const [c] = await rows(conn, `SELECT COUNT(*) AS n FROM ${qualified(t.database, t.table)}`);
-      const entry: ReferenceFigures["tables"][number] = { database: t.database, table: t.table, rows: Number(c!.n) };
+      const entry: ReferenceFigures["tables"][number] = {
+        database: t.database,
+        table: t.table,
+        rows: Number(must(c).n),
+      };
       if (opts.checksums) entry.checksum = await contentChecksum(conn, t);
       out.push(entry);
     }
@@ -176,7 +181,7 @@ export async function contentChecksum(conn: Connection, t: TableName): Promise<s
     conn,
     `SELECT COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(SHA2(CONCAT_WS('|', ${parts}), 256), 1, 16), 16, 10) AS UNSIGNED)), 0) AS x FROM ${qualified(t.database, t.table)}`,
   );
-  return String(r!.x);
+  return String(must(r).x);
 }
 
 /** SHOW CREATE text made comparable across a restore: line endings and trailing blanks only. */

@@ -7,7 +7,7 @@ import { stat } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { decodeFile } from "../adapters/pipeline/stream.js";
-import { DrError, messageOf } from "../errors.js";
+import { DrError, messageOf, must } from "../errors.js";
 import type { CatalogSet } from "./catalog.js";
 import { encodingProblem } from "./encoding.js";
 
@@ -93,7 +93,7 @@ export async function verifySet(
         try {
           await decodeFile(path, {
             compressed: m.compression === "zstd",
-            ...(encrypted ? { ageIdentityFile: opts.identityFile! } : {}),
+            ...(encrypted ? { ageIdentityFile: must(opts.identityFile) } : {}),
           });
         } catch (e) {
           const what = e instanceof DrError && e.meta.stage === "age" ? "cannot decrypt" : "cannot decompress";

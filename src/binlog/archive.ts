@@ -16,7 +16,7 @@ import { writeFileAtomic } from "../adapters/fs/atomic-write.js";
 import { addressOf, connectServer } from "../adapters/mysql/connect.js";
 import { fileProducer, streamToFile } from "../adapters/pipeline/stream.js";
 import { stateDirOf } from "../core/desired.js";
-import { DrError, interruptedError, messageOf } from "../errors.js";
+import { DrError, interruptedError, messageOf, must } from "../errors.js";
 import { throwIfInterrupted } from "../adapters/process/interrupt.js";
 import { checkRepository, preflightRepository } from "../backup/backup.js";
 import type { BackupManifest, BinlogFileFacts } from "../core/manifest.generated.js";
@@ -77,7 +77,7 @@ export interface ArchiveOutcome {
 function splitBinlogName(name: string): { basename: string; sequence: number } {
   const m = /^(.*)\.(\d+)$/.exec(name);
   if (!m) throw new DrError("failed", `unexpected binlog file name ${JSON.stringify(name)}`);
-  return { basename: m[1]!, sequence: Number(m[2]) };
+  return { basename: must(m[1]), sequence: Number(m[2]) };
 }
 
 async function rowsOf(conn: Connection, sql: string): Promise<RowDataPacket[]> {
@@ -135,8 +135,11 @@ export async function readProgress(dir: string): Promise<ArchiveProgress | undef
   }
 }
 
-function factsOf(m: BackupManifest): BinlogFileFacts | undefined {
-  return m.binlog;
+/** The manifest of an archived binlog file: its facts are always recorded (binlogManifest below). */
+type ArchivedBinlog = BackupManifest & { binlog: BinlogFileFacts };
+
+function isArchivedBinlog(m: BackupManifest): m is ArchivedBinlog {
+  return m.kind === "binlog" && m.binlog !== undefined;
 }
 
 /** The datasets that archive this server's binlogs, and so the repositories the files go to. */
@@ -224,13 +227,13 @@ const timelineOf = (m: BackupManifest) => m.binlog?.timeline ?? 0;
  * back below the archive's, or a GTID domain's sequence went back below what the archive holds.
  * Returns what was seen, or undefined.
  */
-function resetSince(last: BackupManifest, state: Pick<ServerBinlogState, "current" | "gtid">): string | undefined {
+function resetSince(last: ArchivedBinlog, state: Pick<ServerBinlogState, "current" | "gtid">): string | undefined {
   const seq = splitBinlogName(state.current.file).sequence;
-  if (seq < last.binlog!.sequence)
-    return `binlog numbering restarted (the server writes ${state.current.file}; the archive already holds ${last.binlog!.file})`;
-  if (!last.binlog!.lastGtid) return undefined;
+  if (seq < last.binlog.sequence)
+    return `binlog numbering restarted (the server writes ${state.current.file}; the archive already holds ${last.binlog.file})`;
+  if (!last.binlog.lastGtid) return undefined;
   const now = state.gtid ? parseGtidList(state.gtid) : new Map<number, Gtid>();
-  for (const g of parseGtidList(last.binlog!.lastGtid).values()) {
+  for (const g of parseGtidList(last.binlog.lastGtid).values()) {
     const cur = now.get(g.domain);
     if (!cur || cur.seq < g.seq)
       return `the GTID state went back (domain ${g.domain}: the archive reached ${formatGtid(g)}, the server is at ${cur ? formatGtid(cur) : "nothing"})`;
@@ -243,21 +246,21 @@ function resetSince(last: BackupManifest, state: Pick<ServerBinlogState, "curren
  * changed, or files the archive expects next were purged from the server before they were archived.
  */
 export function gapsBefore(
-  archived: BackupManifest[],
-  last: BackupManifest | undefined,
+  archived: ArchivedBinlog[],
+  last: ArchivedBinlog | undefined,
   state: ServerBinlogState,
   serverName: string,
 ): Gap[] {
   const gaps: Gap[] = [];
   const prevAny = archived.at(-1);
-  if (prevAny && (prevAny.server.serverId !== state.serverId || prevAny.binlog!.basename !== state.basename)) {
+  if (prevAny && (prevAny.server.serverId !== state.serverId || prevAny.binlog.basename !== state.basename)) {
     gaps.push({
       kind: "server-changed",
-      detail: `the archive's last binlog ${prevAny.binlog!.file} came from server_id ${prevAny.server.serverId} (${prevAny.binlog!.basename}); the server now is server_id ${state.serverId} (${state.basename})`,
+      detail: `the archive's last binlog ${prevAny.binlog.file} came from server_id ${prevAny.server.serverId} (${prevAny.binlog.basename}); the server now is server_id ${state.serverId} (${state.basename})`,
     });
   }
   if (last) {
-    const want = last.binlog!.sequence + 1;
+    const want = last.binlog.sequence + 1;
     const oldest = Math.min(...state.logs.map((l) => splitBinlogName(l.name).sequence));
     for (let seq = want; seq < oldest; seq++) {
       gaps.push({
@@ -280,30 +283,30 @@ async function archiveInto(
   const parent = binlogSetsDir(repo.path, serverName);
   await cleanDebris([parent, join(repo.path, "staging")]);
   const { sets } = await listSets(parent);
-  const archived = sets.map((s) => s.manifest).filter((m) => m.kind === "binlog" && factsOf(m));
+  const archived = sets.map((s) => s.manifest).filter(isArchivedBinlog);
   const gaps: Gap[] = [];
   const done: ArchiveOutcome["archived"] = [];
 
   // the archive of this server's binlog series, per timeline: a RESET MASTER restarts the numbering
   // (and the GTID state), and the new files are a chain of their own, never filed under the old names
-  const mine = archived.filter((m) => m.server.serverId === state.serverId && m.binlog!.basename === state.basename);
+  const mine = archived.filter((m) => m.server.serverId === state.serverId && m.binlog.basename === state.basename);
   const before = await readProgress(parent);
   let timeline = Math.max(0, ...mine.map(timelineOf), before?.serverId === state.serverId ? (before.timeline ?? 0) : 0);
   let last = mine
     .filter((m) => timelineOf(m) === timeline)
-    .sort((a, b) => a.binlog!.sequence - b.binlog!.sequence)
+    .sort((a, b) => a.binlog.sequence - b.binlog.sequence)
     .at(-1);
-  const reset = last ? resetSince(last, state) : undefined;
-  if (reset) {
+  const reset = last && resetSince(last, state);
+  if (last && reset) {
     gaps.push({
       kind: "reset",
-      detail: `${reset} on ${serverName} (RESET MASTER?): the archive starts binlog timeline ${timeline + 1}; sets taken before it restore up to the end of ${last!.binlog!.file} at most — take a new full backup to start a chain on the new binlogs`,
+      detail: `${reset} on ${serverName} (RESET MASTER?): the archive starts binlog timeline ${timeline + 1}; sets taken before it restore up to the end of ${last.binlog.file} at most — take a new full backup to start a chain on the new binlogs`,
     });
     timeline += 1;
     last = undefined;
   }
   // a file is "the same" only from the same server and timeline: another server's mariadb-bin.000001 is its own
-  const byName = new Map(mine.filter((m) => timelineOf(m) === timeline).map((m) => [m.binlog!.file, m]));
+  const byName = new Map(mine.filter((m) => timelineOf(m) === timeline).map((m) => [m.binlog.file, m]));
   const closed = state.logs.filter((l) => l.name !== state.current.file);
   gaps.push(...gapsBefore(archived, last, state, serverName));
 
@@ -316,16 +319,16 @@ async function archiveInto(
     for (const log of closed) {
       const have = byName.get(log.name);
       if (have) {
-        if (have.binlog!.endPosition !== log.size) {
+        if (have.binlog.endPosition !== log.size) {
           gaps.push({
             kind: "content-changed",
-            detail: `${log.name} on ${serverName} is ${log.size} bytes; the archived file of that name is ${have.binlog!.endPosition} (RESET MASTER? the archive keeps the old one)`,
+            detail: `${log.name} on ${serverName} is ${log.size} bytes; the archived file of that name is ${have.binlog.endPosition} (RESET MASTER? the archive keeps the old one)`,
           });
         }
         continue;
       }
       const { sequence } = splitBinlogName(log.name);
-      if (last && sequence < last.binlog!.sequence && last.server.serverId === state.serverId) continue; // older than the archive's start: not ours to fill in
+      if (last && sequence < last.binlog.sequence && last.server.serverId === state.serverId) continue; // older than the archive's start: not ours to fill in
       staging ??= await stagingDir(repo.path, `drctl binlog archive ${serverName}`);
       encoding ??= await setEncoding(spec, ds?.compression, staging);
       const staged = join(staging, log.name);
@@ -341,14 +344,14 @@ async function archiveInto(
       if (
         last &&
         last.server.serverId === state.serverId &&
-        last.binlog!.sequence === sequence - 1 &&
-        last.binlog!.gtidListAtStart !== undefined &&
+        last.binlog.sequence === sequence - 1 &&
+        last.binlog.gtidListAtStart !== undefined &&
         summary.gtidListAtStart
       ) {
-        const prevStart = [...parseGtidList(last.binlog!.gtidListAtStart).values()];
-        const prevLast = last.binlog!.lastGtid ? parseGtidList(last.binlog!.lastGtid) : new Map<number, Gtid>();
+        const prevStart = [...parseGtidList(last.binlog.gtidListAtStart).values()];
+        const prevLast = last.binlog.lastGtid ? parseGtidList(last.binlog.lastGtid) : new Map<number, Gtid>();
         const hole = gtidContinuity(prevStart, prevLast, summary.gtidListAtStart);
-        if (hole) gaps.push({ kind: "gtid", detail: `between ${last.binlog!.file} and ${log.name}: ${hole}` });
+        if (hole) gaps.push({ kind: "gtid", detail: `between ${last.binlog.file} and ${log.name}: ${hole}` });
       }
       const id = `${newSetId("binlog").replace(/-[0-9a-f]{6}$/, "")}-${String(sequence).padStart(8, "0")}`;
       const setDir = await beginSet(parent, id, `drctl binlog archive ${serverName}`);
@@ -394,7 +397,7 @@ async function archiveInto(
     checkedAt: ctx.checkedAt,
     serverAt: { file: state.current.file, position: state.current.position, gtid: ctx.gtidBefore },
     complete: gaps.length === 0,
-    ...(last ? { lastArchived: last.binlog!.file } : {}),
+    ...(last ? { lastArchived: last.binlog.file } : {}),
     ...(timeline ? { timeline } : {}),
   };
   await mkdir(parent, { recursive: true, mode: 0o700 });
@@ -414,7 +417,7 @@ function binlogManifest(o: {
   stored: { name: string; bytes: number; sha256: string };
   encoding: SetEncoding;
   timeline: number;
-}): BackupManifest {
+}): ArchivedBinlog {
   const { summary } = o;
   const iso = (secs: number) => new Date(secs * 1000).toISOString();
   const facts: BinlogFileFacts = {

@@ -3,6 +3,8 @@
 // holds and the server that wrote it. Pure over bytes; the binary layout is MariaDB's and MySQL's
 // v4 format: a 4-byte magic, then events with a 19-byte header (timestamp, type, server id, size, next position, flags).
 
+import { must } from "../errors.js";
+
 export const BINLOG_MAGIC = Buffer.from([0xfe, 0x62, 0x69, 0x6e]);
 const HEADER = 19;
 
@@ -45,7 +47,7 @@ export function parseGtidList(text: string): Map<number, Gtid> {
     .filter(Boolean)) {
     const m = /^(\d+)-(\d+)-(\d+)$/.exec(part);
     if (!m) throw new Error(`not a MariaDB GTID: ${part}`);
-    out.set(Number(m[1]), { domain: Number(m[1]), server: Number(m[2]), seq: BigInt(m[3]!) });
+    out.set(Number(m[1]), { domain: Number(m[1]), server: Number(m[2]), seq: BigInt(must(m[3])) });
   }
   return out;
 }
@@ -109,11 +111,11 @@ export function stopAt(
 ): { stopPosition?: number; lastApplied?: TransactionGroup; stoppedBy?: TransactionGroup } {
   // a group whose statement matched (--before) stops the replay just as a later time does
   const cut = groups.findIndex((g) => g.timestamp > targetSeconds || g.matched !== undefined);
-  if (cut < 0) return groups.length ? { lastApplied: groups.at(-1)! } : {};
+  if (cut < 0) return groups.length ? { lastApplied: must(groups.at(-1)) } : {};
   return {
-    stopPosition: groups[cut]!.position,
-    stoppedBy: groups[cut]!,
-    ...(cut > 0 ? { lastApplied: groups[cut - 1]! } : {}),
+    stopPosition: must(groups[cut]).position,
+    stoppedBy: must(groups[cut]),
+    ...(cut > 0 ? { lastApplied: must(groups[cut - 1]) } : {}),
   };
 }
 
@@ -190,7 +192,7 @@ export class BinlogParser {
 
   private event(ev: Buffer, position: number): void {
     const ts = ev.readUInt32LE(0);
-    const type = ev[4]!;
+    const type = must(ev[4]);
     const serverId = ev.readUInt32LE(5);
     const body = ev.subarray(HEADER);
     switch (type) {
@@ -275,7 +277,7 @@ export class BinlogParser {
         if (this.inTransaction && ts) this.s.lastEventAt = ts;
         const group = this.s.groups?.at(-1);
         // post-header: table id (6) + flags (2); then the database name, length-prefixed and NUL-terminated
-        if (group && body.length > 9) addDatabase(group, body.subarray(9, 9 + body[8]!).toString("utf8"));
+        if (group && body.length > 9) addDatabase(group, body.subarray(9, 9 + must(body[8])).toString("utf8"));
         return;
       }
       case EVENT.MYSQL_TRANSACTION_PAYLOAD:
@@ -330,7 +332,7 @@ function queryText(body: Buffer, checksum: number): string {
 
 function queryParts(body: Buffer, checksum: number): { db: string; text: string } {
   if (body.length < 13) return { db: "", text: "" };
-  const dbLen = body[8]!;
+  const dbLen = must(body[8]);
   const statusLen = body.readUInt16LE(11);
   const dbStart = 13 + statusLen;
   const start = dbStart + dbLen + 1;

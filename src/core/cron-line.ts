@@ -2,6 +2,8 @@
 // argv with every word single-quoted for /bin/sh and every % escaped for cron (DESIGN §8 rule 6),
 // so no project, dataset or path can break out of its word.
 
+import { must } from "../errors.js";
+
 export interface CronLineParts {
   schedule: string;
   /** cron.d files name the user; a user's crontab does not. */
@@ -29,7 +31,7 @@ export function shellWord(word: string): string {
 export function cronUnescape(field: string): { command: string; stdin?: string } {
   let out = "";
   for (let i = 0; i < field.length; i++) {
-    const c = field[i]!;
+    const c = must(field[i]);
     if (c === "\\" && (field[i + 1] === "%" || field[i + 1] === "\\")) {
       out += field[++i];
     } else if (c === "%") {
@@ -65,9 +67,9 @@ export function parseBlock(lines: string[]): { jobs: Map<string, string>; foreig
   const jobs = new Map<string, string>();
   const foreign: string[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
+    const l = must(lines[i]);
     if (l.startsWith(MARKER) && i + 1 < lines.length) {
-      jobs.set(l.slice(MARKER.length).trim(), lines[++i]!);
+      jobs.set(l.slice(MARKER.length).trim(), must(lines[++i]));
     } else if (l.trim() !== "" && !l.startsWith("# Managed by drctl")) {
       foreign.push(l);
     }

@@ -1,6 +1,8 @@
 // Cron expressions as Debian's (Vixie) cron reads them: parsing with field-precise errors, and
 // the fire times they produce, which the RPO proof and the validation rules reason about.
 
+import { must } from "../errors.js";
+
 export interface CronSchedule {
   source: string;
   minutes: boolean[]; // 0-59
@@ -89,29 +91,29 @@ export function parseCron(expression: string): CronParseResult {
   if (fields.length !== 5) {
     return fail(
       `a cron expression has 5 fields (minute hour day-of-month month day-of-week), this one has ${fields.length}`,
-      fields.length > 5 ? fields[5]!.offset : lead,
+      fields.length > 5 ? must(fields[5]).offset : lead,
       fields.length === 6 ? "drctl schedules have no seconds or years field" : undefined,
     );
   }
   try {
-    const sets = fields.map((f, i) => parseField(f.text, f.offset, FIELDS[i]!));
-    const dow = sets[4]!;
+    const sets = fields.map((f, i) => parseField(f.text, f.offset, must(FIELDS[i])));
+    const dow = must(sets[4]);
     if (dow[7]) dow[0] = true; // 7 is Sunday too
     const schedule: CronSchedule = {
       source: expression,
-      minutes: sets[0]!,
-      hours: sets[1]!,
-      daysOfMonth: sets[2]!,
-      months: sets[3]!,
+      minutes: must(sets[0]),
+      hours: must(sets[1]),
+      daysOfMonth: must(sets[2]),
+      months: must(sets[3]),
       daysOfWeek: dow.slice(0, 7),
-      domStar: fields[2]!.text.startsWith("*"),
-      dowStar: fields[4]!.text.startsWith("*"),
-      wildcardTime: fields[0]!.text.startsWith("*") || fields[1]!.text.startsWith("*"),
+      domStar: must(fields[2]).text.startsWith("*"),
+      dowStar: must(fields[4]).text.startsWith("*"),
+      wildcardTime: must(fields[0]).text.startsWith("*") || must(fields[1]).text.startsWith("*"),
     };
     if (!firesWithin(schedule, 2024, 8)) {
       return fail(
         "this schedule never fires (no such date in any year)",
-        fields[2]!.offset,
+        must(fields[2]).offset,
         "check day of month against the months",
       );
     }
@@ -133,7 +135,8 @@ function parseField(text: string, offset: number, spec: FieldSpec): boolean[] {
     const at = offset + pos;
     pos += part.length + 1;
     if (part === "") throw new FieldError(`empty element in the ${spec.name} field`, at);
-    const [rangeText, stepText, extra] = part.split("/");
+    // split() always yields a first element, even of ""
+    const [rangeText = "", stepText, extra] = part.split("/");
     if (extra !== undefined) throw new FieldError(`"${part}" has more than one "/" in the ${spec.name} field`, at);
     let lo: number;
     let hi: number;
@@ -141,9 +144,9 @@ function parseField(text: string, offset: number, spec: FieldSpec): boolean[] {
       lo = spec.min;
       hi = spec.name === "day of week" ? 6 : spec.max;
     } else {
-      const dash = rangeText!.indexOf("-");
+      const dash = rangeText.indexOf("-");
       if (dash < 0) {
-        lo = hi = value(rangeText!, at, spec);
+        lo = hi = value(rangeText, at, spec);
         if (stepText !== undefined) {
           throw new FieldError(
             `a step needs a range in the ${spec.name} field: "${part}"`,
@@ -152,8 +155,8 @@ function parseField(text: string, offset: number, spec: FieldSpec): boolean[] {
           );
         }
       } else {
-        lo = value(rangeText!.slice(0, dash), at, spec);
-        hi = value(rangeText!.slice(dash + 1), at + dash + 1, spec);
+        lo = value(rangeText.slice(0, dash), at, spec);
+        hi = value(rangeText.slice(dash + 1), at + dash + 1, spec);
         if (lo > hi) throw new FieldError(`range ${rangeText} runs backwards in the ${spec.name} field`, at);
       }
     }
@@ -162,7 +165,7 @@ function parseField(text: string, offset: number, spec: FieldSpec): boolean[] {
       if (!/^[0-9]+$/.test(stepText) || Number(stepText) === 0) {
         throw new FieldError(
           `step "${stepText}" must be a whole number of at least 1 in the ${spec.name} field`,
-          at + rangeText!.length + 1,
+          at + rangeText.length + 1,
         );
       }
       step = Number(stepText);
@@ -231,7 +234,7 @@ function dayIndex(year: number): number {
 }
 
 function firesOnIndex(s: CronSchedule, cal: Uint8Array, i: number): boolean {
-  return firesOnDay(s, cal[i * 3]!, cal[i * 3 + 1]!, cal[i * 3 + 2]!);
+  return firesOnDay(s, must(cal[i * 3]), must(cal[i * 3 + 1]), must(cal[i * 3 + 2]));
 }
 
 function firesWithin(s: CronSchedule, fromYear: number, years: number): boolean {
@@ -249,10 +252,10 @@ function firesWithin(s: CronSchedule, fromYear: number, years: number): boolean 
 export function longestGapMinutes(s: CronSchedule, fromYear = 2025, years = 4): number {
   const times = minutesOfDay(s);
   if (times.length === 0) return Infinity;
-  const first = times[0]!;
-  const last = times[times.length - 1]!;
+  const first = must(times[0]);
+  const last = must(times[times.length - 1]);
   let withinDay = 0;
-  for (let i = 1; i < times.length; i++) withinDay = Math.max(withinDay, times[i]! - times[i - 1]!);
+  for (let i = 1; i < times.length; i++) withinDay = Math.max(withinDay, must(times[i]) - must(times[i - 1]));
   const cal = dayFacts();
   const from = dayIndex(fromYear);
   const windowEnd = dayIndex(fromYear + years);

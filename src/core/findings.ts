@@ -7,6 +7,7 @@ import type { ObservedState } from "./observed.js";
 import { COMFORTABLE_EXPIRY_SECONDS, DEFAULT_BINLOG_INTERVAL, expirySeconds, type DesiredState } from "./desired.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import type { DrSpec } from "../spec/types.generated.js";
+import { must } from "../errors.js";
 
 /** Global privileges each job needs (DESIGN §9, MariaDB names). */
 const REQUIRED_PRIVILEGES: Record<string, string[]> = {
@@ -67,7 +68,7 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
     if (want && !r) {
       f("error", "replica-missing", name, `${name} should replicate from ${want} (replicaOf) but is not a replica`);
     } else if (want && r) {
-      const src = spec.servers[want]!;
+      const src = must(spec.servers[want]);
       if (src.host && (r.sourceHost !== src.host || r.sourcePort !== (src.port ?? 3306))) {
         f(
           "warning",
@@ -178,7 +179,7 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
     if (ds.binlog?.archive && origin?.reachable) {
       const missing = missingPrivileges(
         origin.privileges ?? [],
-        REQUIRED_PRIVILEGES["binlog archiving"]!,
+        must(REQUIRED_PRIVILEGES["binlog archiving"]),
         origin.flavor,
       );
       if (missing.length)
@@ -189,7 +190,7 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
           `${dsName}: the account in ${spec.servers[ds.server]?.credentials} lacks ${missing.join(", ")} on ${ds.server}, which binlog archiving needs`,
         );
       const expiry = expirySeconds(origin.variables ?? {});
-      const interval = parseDuration(ds.binlog.interval ?? DEFAULT_BINLOG_INTERVAL)!;
+      const interval = must(parseDuration(ds.binlog.interval ?? DEFAULT_BINLOG_INTERVAL));
       if (expiry > 0 && expiry < COMFORTABLE_EXPIRY_SECONDS) {
         f(
           "warning",
@@ -206,7 +207,7 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
     f("error", "cron-unreadable", observed.cron.target, `cannot read ${observed.cron.target}: ${observed.cron.error}`);
 
   for (const b of desired.binlogs) {
-    const server = spec.servers[b.server]!;
+    const server = must(spec.servers[b.server]);
     if (!server.configDropIn) {
       f(
         "warning",
@@ -245,5 +246,5 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
 
 /** Does mydumper get the dataset's one database by name (reading no other), or go through every database? (--database needs an ASCII name: glib's option parsing rejects other bytes.) */
 export function mydumperNamesDatabase(databases: string[]): boolean {
-  return databases.length === 1 && /^[\x20-\x7e]+$/.test(databases[0]!);
+  return databases.length === 1 && /^[\x20-\x7e]+$/.test(must(databases[0]));
 }

@@ -18,6 +18,7 @@ import type { ObservedState } from "./observed.js";
 import type { AttributeChange, Finding, Plan, ResourceChange } from "./plan.generated.js";
 import { proveDataset, type DrillMeasurement } from "./rpo-rto.js";
 import type { DrSpec } from "../spec/types.generated.js";
+import { must } from "../errors.js";
 
 export interface PlanInput {
   spec: DrSpec;
@@ -221,7 +222,7 @@ function diffVerification(v: DesiredVerification, observed: ObservedState, spec:
     destructive: false,
     runsOn: "a host with mariadbd that reaches the server and the repository",
   };
-  const ds = spec.datasets[v.dataset]!;
+  const ds = must(spec.datasets[v.dataset]);
   const source = ds.backupFrom ?? ds.server;
   if (!o && observed.servers[source]?.reachable === false)
     return {

@@ -3,6 +3,7 @@
 // "which sets and which binlog files reach time T?" and "where is the archive broken?".
 
 import type { BackupManifest, BinlogPoint } from "./manifest.generated.js";
+import { must } from "../errors.js";
 
 export interface RecoveryImage {
   full: BackupManifest;
@@ -31,7 +32,7 @@ export function pointTime(m: BackupManifest): string {
   return m.method === "mariadb-backup" || m.method === "xtrabackup" ? m.finishedAt : m.startedAt;
 }
 
-const seqOf = (m: BackupManifest) => m.binlog!.sequence;
+const seqOf = (m: BackupManifest) => must(m.binlog).sequence;
 
 /**
  * Sets in the order their data came to be (issue 13, defect 5: a clock moved back made "latest" an
@@ -49,7 +50,7 @@ export function inPointOrder(
   if (!keyed) return byTime;
   // a later binlog timeline (after a RESET MASTER) comes after every position of an earlier one
   return byTime.sort((a, b) => {
-    const [ka, kb] = [pointKey(a.consistentPoint)!, pointKey(b.consistentPoint)!];
+    const [ka, kb] = [must(pointKey(a.consistentPoint)), must(pointKey(b.consistentPoint))];
     return timelineOfSet(a) - timelineOfSet(b) || ka[0] - kb[0] || ka[1] - kb[1];
   });
 }
@@ -59,7 +60,7 @@ export function clockDisagreements(sets: BackupManifest[], timelineOfSet?: (m: B
   const ordered = inPointOrder(sets, timelineOfSet);
   const out: string[] = [];
   for (let i = 1; i < ordered.length; i++) {
-    const [a, b] = [ordered[i - 1]!, ordered[i]!];
+    const [a, b] = [must(ordered[i - 1]), must(ordered[i])];
     if (pointTime(b) < pointTime(a))
       out.push(
         `set ${b.id} (${pointTime(b)}) comes after ${a.id} (${pointTime(a)}) in the binlog, yet its clock says earlier: the host's clock moved back; sets are ordered by their binlog position`,
@@ -92,7 +93,7 @@ function gtidSeqs(text: string | undefined): Map<number, bigint> {
     .map((x) => x.trim())
     .filter(Boolean)) {
     const m = /^(\d+)-\d+-(\d+)$/.exec(part);
-    if (m) out.set(Number(m[1]), BigInt(m[2]!));
+    if (m) out.set(Number(m[1]), BigInt(must(m[2])));
   }
   return out;
 }
@@ -115,36 +116,36 @@ export function timelineOfPoint(set: BackupManifest, own: BackupManifest[], curr
   if (holding.length === 1 && holding[0] === current && timelines.length === 1) return current;
   // binlog event times have whole seconds: compared at that grain
   const sec = (iso: string | undefined) => iso?.slice(0, 19);
-  const t = sec(pointTime(set))!;
+  const t = must(sec(pointTime(set)));
   const startOf = (tl: number) =>
     own
       .filter((b) => timelineOf(b) === tl)
-      .map((b) => sec(b.binlog!.firstEventAt))
+      .map((b) => sec(must(b.binlog).firstEventAt))
       .filter((x): x is string => !!x)
       .sort()[0];
   const setGtids = gtidSeqs(set.consistentPoint.gtid);
   const endOf = (tl: number) =>
     own
       .filter((b) => timelineOf(b) === tl)
-      .map((b) => sec(b.binlog!.lastEventAt))
+      .map((b) => sec(must(b.binlog).lastEventAt))
       .filter((x): x is string => !!x)
       .sort()
       .at(-1);
   const fits = holding.filter((tl) => {
     const files = own.filter((b) => timelineOf(b) === tl).sort((a, b) => seqOf(a) - seqOf(b));
-    const file = files.find((b) => seqOf(b) === seq)!;
+    const file = must(files.find((b) => seqOf(b) === seq));
     const prev = files.filter((b) => seqOf(b) < seq).at(-1);
     const next = files.find((b) => seqOf(b) > seq);
     // in time: after what came before the file (the previous file's last transaction, or the previous
     // timeline's end) and before what came after it (the next file's first, or the next timeline's start)
-    const lower = prev ? sec(prev.binlog!.lastEventAt) : tl > 0 ? endOf(tl - 1) : undefined;
-    const upper = next ? sec(next.binlog!.firstEventAt) : tl < current ? startOf(tl + 1) : undefined;
+    const lower = prev ? sec(must(prev.binlog).lastEventAt) : tl > 0 ? endOf(tl - 1) : undefined;
+    const upper = next ? sec(must(next.binlog).firstEventAt) : tl < current ? startOf(tl + 1) : undefined;
     const timeFits = (lower === undefined || lower <= t) && (upper === undefined || upper >= t);
     // in GTIDs: at or past the file's starting state, not past the next file's
-    const fromStart = [...gtidSeqs(file.binlog!.gtidListAtStart)].every(([d, n]) => (setGtids.get(d) ?? -1n) >= n);
+    const fromStart = [...gtidSeqs(must(file.binlog).gtidListAtStart)].every(([d, n]) => (setGtids.get(d) ?? -1n) >= n);
     const beforeNext =
       !next?.binlog?.gtidListAtStart ||
-      [...gtidSeqs(next.binlog!.gtidListAtStart)].every(([d, n]) => !setGtids.has(d) || setGtids.get(d)! <= n);
+      [...gtidSeqs(next.binlog.gtidListAtStart)].every(([d, n]) => (setGtids.get(d) ?? n) <= n);
     return timeFits && (!set.consistentPoint.gtid || (fromStart && beforeNext));
   });
   const currentStart = startOf(current);
@@ -176,7 +177,7 @@ function binlogsFrom(
   const end = until ? pointKey(until) : undefined;
   const bySeq = new Map(binlogs.filter((b) => b.binlog).map((b) => [seqOf(b), b]));
   const files: BackupManifest[] = [];
-  const basename = from.file!.replace(/\.\d+$/, "");
+  const basename = must(from.file).replace(/\.\d+$/, "");
   const last = Math.max(start[0], ...bySeq.keys());
   for (let seq = start[0]; seq <= (end ? end[0] : last); seq++) {
     const b = bySeq.get(seq);
@@ -274,27 +275,32 @@ export function planRecovery(
   // a dataset that does not archive binlogs restores to its sets' own points only
   if (opts.binlogs === false) images = images.map(({ gap: _g, ...im }) => ({ ...im, binlogs: [] }));
   if (!images.length) return { ok: false, reason: "no full backup set to start from" };
-  const image = target === "latest" ? images.at(-1)! : images.filter((im) => pointTime(im.full) <= target).at(-1);
+  const image = target === "latest" ? must(images.at(-1)) : images.filter((im) => pointTime(im.full) <= target).at(-1);
   if (!image) return { ok: false, reason: `no full backup set is older than ${target}`, newestReachable: undefined };
   const sets = [image.full, ...image.incrementals.filter((s) => target === "latest" || pointTime(s) <= target)];
   // incrementals must be applied in order without holes: cut at the first one after the target
   const applied: BackupManifest[] = [image.full];
-  for (const s of sets.slice(1)) if (s.parent === applied.at(-1)!.id) applied.push(s);
-  const from = applied.at(-1)!.consistentPoint;
+  let top = image.full; // the last set applied
+  for (const s of sets.slice(1))
+    if (s.parent === top.id) {
+      applied.push(s);
+      top = s;
+    }
+  const from = top.consistentPoint;
   const start = opts.binlogs === false ? undefined : pointKey(from);
   if (!start) {
-    if (target !== "latest" && target > pointTime(applied.at(-1)!)) {
+    if (target !== "latest" && target > pointTime(top)) {
       const why = opts.binlogs === false ? "the dataset does not archive binlogs" : "it has no binlog coordinates";
       return {
         ok: false,
-        reason: `set ${applied.at(-1)!.id} restores to its own point (${pointTime(applied.at(-1)!)}) only: ${why}`,
-        newestReachable: pointTime(applied.at(-1)!),
+        reason: `set ${top.id} restores to its own point (${pointTime(top)}) only: ${why}`,
+        newestReachable: pointTime(top),
       };
     }
-    return { ok: true, image, sets: applied, binlogs: [], from, reaches: pointTime(applied.at(-1)!) };
+    return { ok: true, image, sets: applied, binlogs: [], from, reaches: pointTime(top) };
   }
   const files = image.binlogs.filter((b) => seqOf(b) >= start[0]);
-  const lastEvent = files.at(-1)?.binlog?.lastEventAt ?? pointTime(applied.at(-1)!);
+  const lastEvent = files.at(-1)?.binlog?.lastEventAt ?? pointTime(top);
   // the newest image's archive reaches as far as the last archive run that found nothing left behind:
   // an idle server's quiet time after its last event is covered too
   // (and only on the timeline that run saw: an image of the binlogs before a RESET MASTER ends with them)

@@ -7,6 +7,7 @@
 
 import type { BackupManifest } from "./manifest.generated.js";
 import { pointTime, recoveryImages, type RecoveryImage } from "./recovery.js";
+import { must } from "../errors.js";
 
 export interface RetentionPolicy {
   daily?: number;
@@ -73,7 +74,8 @@ export function selectRetention(
     ["weekly", isoWeek, policy.weekly ?? 0],
     ["monthly", month, policy.monthly ?? 0],
   ] as const) {
-    for (const [id, b] of newestPerBucket(fulls, bucket, count)) keep(fulls.find((f) => f.id === id)!, `${label} ${b}`);
+    for (const [id, b] of newestPerBucket(fulls, bucket, count))
+      keep(must(fulls.find((f) => f.id === id)), `${label} ${b}`);
   }
   // the newest image a drill proved restorable never goes
   const newestVerified = [...images]
@@ -101,7 +103,7 @@ export function selectRetention(
   for (const im of keptImages) {
     const inWindow = anchor && pointTime(im.full) >= pointTime(anchor.full);
     for (const b of im.binlogs) {
-      if (inWindow) keep(b, `PITR window from ${anchor!.full.id}`);
+      if (inWindow) keep(b, `PITR window from ${anchor.full.id}`);
       else if (!windowStart) keep(b, `needed by ${im.full.id}`);
     }
   }
@@ -111,8 +113,8 @@ export function selectRetention(
       if (
         b.binlog &&
         !why.has(b.id) &&
-        b.binlog.sequence > Math.max(-1, ...anchor.binlogs.map((x) => x.binlog!.sequence)) &&
-        (b.binlog.lastEventAt ?? b.finishedAt) >= windowStart!
+        b.binlog.sequence > Math.max(-1, ...anchor.binlogs.map((x) => must(x.binlog).sequence)) &&
+        (b.binlog.lastEventAt ?? b.finishedAt) >= must(windowStart)
       )
         keep(b, "PITR window");
   }

@@ -11,6 +11,7 @@ import type { Bound, Finding, Proof } from "./plan.generated.js";
 import type { Dataset, DrSpec } from "../spec/types.generated.js";
 import { DEFAULT_BINLOG_INTERVAL } from "./desired.js";
 import { formatBytes } from "./units.js";
+import { must } from "../errors.js";
 
 /** Plan figures in SI units (rates and sizes as tiers talk about them). */
 const fmtBytes = (n: number) => formatBytes(n, { si: true });
@@ -57,9 +58,9 @@ export interface ProofInput {
 
 export function proveDataset(name: string, ds: Dataset, input: ProofInput): { proof: Proof; findings: Finding[] } {
   const { spec } = input;
-  const tier = spec.tiers[ds.tier]!;
-  const rpoTarget = parseDuration(tier.rpo)!;
-  const rtoTarget = parseDuration(tier.rto)!;
+  const tier = must(spec.tiers[ds.tier]);
+  const rpoTarget = must(parseDuration(tier.rpo));
+  const rtoTarget = must(parseDuration(tier.rto));
   const tz = spec.scheduler?.timezone ?? input.defaultTimeZone;
   const source = input.servers[ds.backupFrom ?? ds.server];
   const origin = input.servers[ds.server];
@@ -74,10 +75,10 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
     .flatMap((r) => (r.ok ? [r.schedule] : []));
   const gap = longestGap(schedules, tz, input.now.getTime());
   const gapSeconds = gap?.seconds ?? Infinity;
-  const backupSeconds = bytes === undefined ? undefined : Math.ceil(bytes / BACKUP_RATE[method]!);
+  const backupSeconds = bytes === undefined ? undefined : Math.ceil(bytes / must(BACKUP_RATE[method]));
 
   // RPO
-  const interval = parseDuration(ds.binlog?.interval ?? DEFAULT_BINLOG_INTERVAL)!;
+  const interval = must(parseDuration(ds.binlog?.interval ?? DEFAULT_BINLOG_INTERVAL));
   const archiving = ds.binlog?.archive === true;
   const liveBinlog = origin?.reachable
     ? origin.variables?.log_bin === "ON" && origin.variables?.binlog_format === "ROW"
@@ -127,7 +128,7 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
 
   // RTO
   const measured = input.drills?.[name];
-  const rate = RESTORE_RATE[method]!;
+  const rate = must(RESTORE_RATE[method]);
   let rto: Bound;
   let rtoWhy: string;
   if (bytes === undefined) {
@@ -206,15 +207,15 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
   if (
     bytes !== undefined &&
     !measured &&
-    RESTORE_RATE[method]! < RESTORE_RATE["mariadb-backup"]! &&
+    must(RESTORE_RATE[method]) < must(RESTORE_RATE["mariadb-backup"]) &&
     (rto.worstSeconds ?? 0) > rtoTarget
   ) {
-    const physical = RESTORE_OVERHEAD_SECONDS + Math.ceil(bytes / RESTORE_RATE["mariadb-backup"]!);
-    rtoFix = `; a physical method (mariadb-backup) would restore ${fmtBytes(bytes)} in ~${formatDuration(physical)} at ${fmtBytes(RESTORE_RATE["mariadb-backup"]!)}/s`;
+    const physical = RESTORE_OVERHEAD_SECONDS + Math.ceil(bytes / must(RESTORE_RATE["mariadb-backup"]));
+    rtoFix = `; a physical method (mariadb-backup) would restore ${fmtBytes(bytes)} in ~${formatDuration(physical)} at ${fmtBytes(must(RESTORE_RATE["mariadb-backup"]))}/s`;
   }
   const v1 = judge("RPO", rpo, rpoWhy, rpoFix, rpoFixedByApply);
   const v2 = judge("RTO", rto, rtoWhy, rtoFix);
   const order = ["met", "tight", "unknown", "missed"] as const;
-  const verdict = order[Math.max(order.indexOf(v1), order.indexOf(v2))]!;
+  const verdict = must(order[Math.max(order.indexOf(v1), order.indexOf(v2))]);
   return { proof: { dataset: name, tier: ds.tier, rpo, rto, verdict }, findings };
 }

@@ -3,6 +3,7 @@
 // repeated autumn hour runs once. From these, the longest gap between runs.
 
 import { firesOnDay, minutesOfDay, type CronSchedule } from "./cron.js";
+import { must } from "../errors.js";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -79,10 +80,10 @@ function offsetTable(tz: string, utcMs: number): OffsetTable {
       let hi = starts.length - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
-        if (starts[mid]! <= ms) lo = mid;
+        if (must(starts[mid]) <= ms) lo = mid;
         else hi = mid - 1;
       }
-      return offsets[lo]!;
+      return must(offsets[lo]);
     },
   };
   tables.set(tz, table);
@@ -91,7 +92,7 @@ function offsetTable(tz: string, utcMs: number): OffsetTable {
 
 function intlOffset(tz: string, utcMs: number): number {
   const parts = formatter(tz).formatToParts(new Date(utcMs));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+  const get = (t: string) => Number(must(parts.find((p) => p.type === t)).value);
   const local = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
   return local - Math.floor(utcMs / 1000) * 1000;
 }
@@ -153,7 +154,7 @@ export function fireInstants(schedules: CronSchedule[], tz: string, fromMs: numb
   const arr = Float64Array.from(out).sort();
   // dedupe (two schedules at the same minute; skipped-hour runs folded onto the transition)
   let w = 0;
-  for (let i = 0; i < arr.length; i++) if (i === 0 || arr[i] !== arr[w - 1]) arr[w++] = arr[i]!;
+  for (let i = 0; i < arr.length; i++) if (i === 0 || arr[i] !== arr[w - 1]) arr[w++] = must(arr[i]);
   return arr.subarray(0, w);
 }
 
@@ -184,10 +185,14 @@ function computeLongestGap(schedules: CronSchedule[], tz: string, fromMs: number
   const runs = fireInstants(schedules, tz, fromMs, fromMs + 2 * year);
   let best: Gap | undefined;
   for (let i = 1; i < runs.length; i++) {
-    if (runs[i - 1]! >= fromMs + year) break;
-    const g = (runs[i]! - runs[i - 1]!) / 1000;
+    if (must(runs[i - 1]) >= fromMs + year) break;
+    const g = (must(runs[i]) - must(runs[i - 1])) / 1000;
     if (!best || g > best.seconds)
-      best = { seconds: g, fromIso: new Date(runs[i - 1]!).toISOString(), toIso: new Date(runs[i]!).toISOString() };
+      best = {
+        seconds: g,
+        fromIso: new Date(must(runs[i - 1])).toISOString(),
+        toIso: new Date(must(runs[i])).toISOString(),
+      };
   }
   return best;
 }

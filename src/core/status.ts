@@ -7,6 +7,7 @@ import type { DrSpec } from "../spec/types.generated.js";
 import { parseCron } from "./cron.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import { fireInstants } from "./schedule-gaps.js";
+import { must } from "../errors.js";
 
 export type StatusState = "OK" | "AT RISK" | "BREACHED";
 
@@ -66,10 +67,10 @@ export function datasetStatus(
   now: Date,
   defaultTimeZone: string,
 ): DatasetStatus {
-  const ds = spec.datasets[name]!;
-  const tier = spec.tiers[ds.tier]!;
-  const rpo = parseDuration(tier.rpo)!;
-  const rto = parseDuration(tier.rto)!;
+  const ds = must(spec.datasets[name]);
+  const tier = must(spec.tiers[ds.tier]);
+  const rpo = must(parseDuration(tier.rpo));
+  const rto = must(parseDuration(tier.rto));
   const reasons: string[] = [];
   let state: StatusState = "OK";
   const flag = (s: StatusState, why: string) => {
@@ -99,15 +100,15 @@ export function datasetStatus(
         : "the newest archived binlog event"
       : "the newest backup set (no binlog archiving)";
   if (!facts.newestFull) flag("BREACHED", "no full backup set: nothing to restore");
-  else if (exposure! > rpo)
+  else if (must(exposure) > rpo)
     flag(
       "BREACHED",
-      `exposure ${formatDuration(exposure!)} > RPO ${formatDuration(rpo)} (${ds.tier}): data since ${recoverableUntil} (${basis}) would be lost`,
+      `exposure ${formatDuration(must(exposure))} > RPO ${formatDuration(rpo)} (${ds.tier}): data since ${recoverableUntil} (${basis}) would be lost`,
     );
-  else if (exposure! > AT_RISK_SHARE * rpo)
+  else if (must(exposure) > AT_RISK_SHARE * rpo)
     flag(
       "AT RISK",
-      `exposure ${formatDuration(exposure!)} is above ${Math.round(AT_RISK_SHARE * 100)}% of RPO ${formatDuration(rpo)} (${ds.tier}), since ${recoverableUntil} (${basis})`,
+      `exposure ${formatDuration(must(exposure))} is above ${Math.round(AT_RISK_SHARE * 100)}% of RPO ${formatDuration(rpo)} (${ds.tier}), since ${recoverableUntil} (${basis})`,
     );
   if (facts.recovery?.missing)
     flag(
@@ -154,7 +155,7 @@ export function datasetStatus(
     if (due.length)
       flag(
         "AT RISK",
-        `drill ${drillName} is overdue: its schedule (${d.schedule}) ran it at ${new Date(due[0]!).toISOString()}, but the last run is from ${last.startedAt}`,
+        `drill ${drillName} is overdue: its schedule (${d.schedule}) ran it at ${new Date(must(due[0])).toISOString()}, but the last run is from ${last.startedAt}`,
       );
   }
   return {

@@ -4,7 +4,7 @@
 
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { addressOf, connectServer } from "../adapters/mysql/connect.js";
-import { messageOf } from "../errors.js";
+import { messageOf, must } from "../errors.js";
 import type { ObservedServer, ReplicaStatus } from "../core/observed.js";
 import type { Server } from "../spec/types.generated.js";
 
@@ -143,7 +143,7 @@ async function globalPrivileges(conn: Connection): Promise<string[]> {
     const line = String(Object.values(r)[0]);
     const m = /^GRANT (.+?) ON \*\.\* TO /i.exec(line);
     if (!m) continue;
-    for (const p of m[1]!.split(",")) privs.add(p.trim().toUpperCase().replace(/^ALL$/, "ALL PRIVILEGES"));
+    for (const p of must(m[1]).split(",")) privs.add(p.trim().toUpperCase().replace(/^ALL$/, "ALL PRIVILEGES"));
   }
   return [...privs].sort();
 }

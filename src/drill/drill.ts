@@ -14,7 +14,7 @@ import { planFromCatalog, readRecoveryCatalog } from "../restore/recovery-catalo
 import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";
 import { pointTime } from "../core/recovery.js";
-import { DrError, messageOf } from "../errors.js";
+import { DrError, messageOf, must } from "../errors.js";
 import { restore, type RestoreOutcome } from "../restore/restore.js";
 import type { Drill, DrSpec } from "../spec/types.generated.js";
 import { appendJournal } from "../state/journal.js";
@@ -110,11 +110,11 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
   const now = req.now ?? (() => new Date());
   const drill = req.definition ?? drillOf(spec, req.name);
   const ds = datasetOf(spec, drill.dataset);
-  const tier = spec.tiers[ds.tier]!;
+  const tier = must(spec.tiers[ds.tier]);
   findMariadbd(); // a missing server binary is this host's problem, not the backup's
   const repoPath = await checkRepository(spec, ds.repository);
   const lock = await acquireLock(join(stateDirOf(spec), "locks", `dataset.${drill.dataset}.drill.lock`), {
-    waitMs: req.lockWaitMs ?? parseDuration("1h")! * 1000,
+    waitMs: req.lockWaitMs ?? must(parseDuration("1h")) * 1000,
     command: `drctl drill run ${req.name}`,
     purpose: `drills and pruning of dataset ${drill.dataset}`,
     onWait: () => say(`waiting for another drill or prune of ${drill.dataset} to finish`),
@@ -129,7 +129,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
       throw new DrError("failed", `dataset ${drill.dataset} has no backup set to drill yet`, {
         hint: `run \`drctl backup ${drill.dataset}\` first`,
       });
-    const earliest = fulls.map(pointTime).sort()[0]!;
+    const earliest = must(fulls.map(pointTime).sort()[0]);
     const archiving = ds.binlog?.archive === true;
     // how far a restore reaches, read exactly as restore and status read it
     const latestPlan = planFromCatalog(catalog, "latest");
@@ -173,7 +173,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
           atSetPoint: async (sandbox, sets, reached) => {
             image = sets;
             setPointDone = true;
-            const last = sets.at(-1)!;
+            const last = must(sets.at(-1));
             const conn = await sandbox.connectRoot();
             try {
               const expected = last.tables ?? [];
@@ -261,7 +261,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
       tier: ds.tier,
       result: "failed",
       verified,
-      ...(image.length ? { set: image[0]!.id, sets: image.map((m) => m.id), method: image[0]!.method } : {}),
+      ...(image.length ? { set: must(image[0]).id, sets: image.map((m) => m.id), method: must(image[0]).method } : {}),
       point,
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
@@ -276,31 +276,35 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
         ...(outcome.replay.lastGtid ? { lastGtid: outcome.replay.lastGtid } : {}),
       };
     if (verified) {
-      const rtoSeconds = (verifiedAt! - t0) / 1000;
+      const rtoSeconds = (must(verifiedAt) - t0) / 1000;
       const coveredUntil = archiving
-        ? (catalog.options.coveredUntil ?? (image.length ? pointTime(image.at(-1)!) : undefined))
+        ? (catalog.options.coveredUntil ?? (image.length ? pointTime(must(image.at(-1))) : undefined))
         : image.length
-          ? pointTime(image.at(-1)!)
+          ? pointTime(must(image.at(-1)))
           : undefined;
       const newestAppliedAt = outcome?.replay?.lastAt;
       const rpoSeconds = measuredRpoSeconds(
         point.targetTime,
         coveredUntil,
-        newestAppliedAt ?? (image.length ? pointTime(image.at(-1)!) : undefined),
+        newestAppliedAt ?? (image.length ? pointTime(must(image.at(-1))) : undefined),
       );
       const judged = judgeTargets(
         {
           rtoSeconds,
           rpoSeconds,
-          rtoTargetSeconds: parseDuration(tier.rto)!,
-          rpoTargetSeconds: parseDuration(tier.rpo)!,
+          rtoTargetSeconds: must(parseDuration(tier.rto)),
+          rpoTargetSeconds: must(parseDuration(tier.rpo)),
         },
         ds.tier,
       );
-      record.rto = { measuredSeconds: round(rtoSeconds), targetSeconds: parseDuration(tier.rto)!, met: judged.rtoMet };
+      record.rto = {
+        measuredSeconds: round(rtoSeconds),
+        targetSeconds: must(parseDuration(tier.rto)),
+        met: judged.rtoMet,
+      };
       record.rpo = {
         measuredSeconds: round(rpoSeconds),
-        targetSeconds: parseDuration(tier.rpo)!,
+        targetSeconds: must(parseDuration(tier.rpo)),
         met: judged.rpoMet,
         ...(newestAppliedAt ? { newestAppliedAt } : {}),
         ...(coveredUntil ? { coveredUntil } : {}),

@@ -10,7 +10,7 @@ import { qualified } from "../adapters/mysql/sql.js";
 import type { TableName } from "../core/manifest.generated.js";
 import { contentChecksum, schemaObjects } from "../backup/server-facts.js";
 import { BinlogParser, formatGtid } from "../binlog/parse.js";
-import { messageOf } from "../errors.js";
+import { messageOf, must } from "../errors.js";
 
 async function rows(conn: Connection, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
   const [r] = await conn.query<RowDataPacket[]>(sql, params);
@@ -56,7 +56,11 @@ export async function tableFigures(
   for (const t of tables) {
     try {
       const [c] = await rows(conn, `SELECT COUNT(*) AS n FROM ${qualified(t.database, t.table)}`);
-      out.push({ table: t, rows: Number(c!.n), ...(checksums ? { checksum: await contentChecksum(conn, t) } : {}) });
+      out.push({
+        table: t,
+        rows: Number(must(c).n),
+        ...(checksums ? { checksum: await contentChecksum(conn, t) } : {}),
+      });
     } catch {
       // a table that cannot be read is reported missing by the comparison
     }
@@ -97,7 +101,7 @@ export async function datasetBytes(conn: Connection, databases: string[]): Promi
     "SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS b FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)",
     [databases],
   );
-  return Number(r!.b);
+  return Number(must(r).b);
 }
 
 /**

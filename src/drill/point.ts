@@ -3,6 +3,7 @@
 
 import { createHash } from "node:crypto";
 import { parseDuration } from "../core/duration.js";
+import { must } from "../errors.js";
 
 export type RestoreTo = "latest" | string | { randomWithin: string };
 
@@ -38,7 +39,7 @@ export function drillPoint(
     const t = new Date(restoreTo).toISOString();
     return { to: t, targetTime: t, how: `fixed time ${t}` };
   }
-  const window = parseDuration(restoreTo.randomWithin)! * 1000;
+  const window = must(parseDuration(restoreTo.randomWithin)) * 1000;
   const end = Math.min(now.getTime(), opts.latest ? Date.parse(opts.latest) : Infinity);
   const start = Math.max(now.getTime() - window, opts.earliest ? Date.parse(opts.earliest) : -Infinity);
   const how = `random within ${restoreTo.randomWithin} (seed ${opts.seed})`;
@@ -46,7 +47,7 @@ export function drillPoint(
   if (opts.points) {
     const sorted = [...opts.points].sort();
     const inWindow = sorted.filter((p) => Date.parse(p) >= start && Date.parse(p) <= end);
-    const t = inWindow.length ? inWindow[Math.floor(r * inWindow.length)]! : sorted.at(-1)!;
+    const t = inWindow.length ? must(inWindow[Math.floor(r * inWindow.length)]) : must(sorted.at(-1));
     return { to: t, targetTime: t, how: `${how}: a set's own point (no binlog archive)`, seed: opts.seed };
   }
   // whole seconds, rounded up into the window: binlog event times have 1-second resolution

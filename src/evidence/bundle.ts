@@ -20,7 +20,7 @@ import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";
 import { pointTime } from "../core/recovery.js";
 import { lastDrills, verifiedSets } from "../drill/records.js";
-import { DrError } from "../errors.js";
+import { DrError, must } from "../errors.js";
 import { toHtml, toMarkdown } from "../render/document.js";
 import { runbookDoc, runbookFacts } from "../runbook/runbook.js";
 import type { DrSpec } from "../spec/types.generated.js";
@@ -99,9 +99,9 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
       ? chain.head
       : first === 0
         ? { seq: 0, sha256: GENESIS }
-        : { seq: records[first - 1]!.seq, sha256: sha256(lines[first - 1]!) };
+        : { seq: must(records[first - 1]).seq, sha256: sha256(must(lines[first - 1])) };
   const journalCopy = rangeLines.map((l) => `${l}\n`).join("");
-  const copyHead = range.length ? { seq: range.at(-1)!.seq, sha256: sha256(rangeLines.at(-1)!) } : anchor;
+  const copyHead = range.length ? { seq: must(range.at(-1)).seq, sha256: sha256(must(rangeLines.at(-1))) } : anchor;
 
   const cat = await readCatalog(spec);
   const verified = verifiedSets(records);
@@ -207,7 +207,7 @@ function parseHead(text: string): { seq?: number; sha256: string } {
       "invalid",
       `--expect-head ${text}: expected SEQ:SHA256 (as export printed it) or a 64-hex sha256`,
     );
-  return { ...(m[1] ? { seq: Number(m[1]) } : {}), sha256: m[2]! };
+  return { ...(m[1] ? { seq: Number(m[1]) } : {}), sha256: must(m[2]) };
 }
 
 let validator: ((e: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };

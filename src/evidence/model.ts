@@ -7,6 +7,7 @@ import type { DrSpec } from "../spec/types.generated.js";
 import type { JournalRecord } from "../state/journal.js";
 import type { DrillRecord } from "../drill/drill.js";
 import type { ApplyEvidence, DatasetEvidence, DrillEvidence, JobEvidence, Verdict } from "./evidence.generated.js";
+import { must } from "../errors.js";
 
 type Data = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -205,6 +206,6 @@ export function tiersOf(
   parse: (d: string) => number | undefined,
 ): Record<string, { rpoSeconds: number; rtoSeconds: number }> {
   return Object.fromEntries(
-    Object.entries(spec.tiers).map(([n, t]) => [n, { rpoSeconds: parse(t.rpo)!, rtoSeconds: parse(t.rto)! }]),
+    Object.entries(spec.tiers).map(([n, t]) => [n, { rpoSeconds: must(parse(t.rpo)), rtoSeconds: must(parse(t.rto)) }]),
   );
 }

@@ -2,6 +2,7 @@
 
 import { formatDuration, formatMeasured } from "../core/duration.js";
 import type { DatasetStatus, StatusReport } from "../core/status.js";
+import { must } from "../errors.js";
 
 const short = (iso?: string) => (iso ? iso.replace(/\.\d+Z$/, "Z") : "—");
 
@@ -39,10 +40,10 @@ function drillText(d: DatasetStatus): string {
 
 export function renderStatusText(r: StatusReport): string {
   const rows = statusRows(r);
-  const widths = STATUS_HEAD.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const widths = STATUS_HEAD.map((h, i) => Math.max(h.length, ...rows.map((row) => must(row[i]).length)));
   const lines = [STATUS_HEAD, ...rows].map((row) =>
     row
-      .map((c, i) => c.padEnd(widths[i]!))
+      .map((c, i) => c.padEnd(must(widths[i])))
       .join("  ")
       .trimEnd(),
   );

@@ -9,7 +9,7 @@ import { describeExit, runTool } from "../adapters/process/run.js";
 import { decodeStages, runPipeline, type Stage } from "../adapters/pipeline/stream.js";
 import type { RowDataPacket } from "mysql2/promise";
 import { connectServer } from "../adapters/mysql/connect.js";
-import { DrError } from "../errors.js";
+import { DrError, must } from "../errors.js";
 import type { AccountRecipe } from "../backup/server-facts.js";
 import type { BackupManifest, SetFile } from "../core/manifest.generated.js";
 
@@ -26,7 +26,7 @@ export interface DecodeKeys {
 }
 
 const reading = (f: SetFile, keys: DecodeKeys) =>
-  keys.onRead ? { onRead: (n: number) => keys.onRead!(`restoring ${f.name} (${f.bytes} bytes stored)`, n) } : {};
+  keys.onRead ? { onRead: (n: number) => must(keys.onRead)(`restoring ${f.name} (${f.bytes} bytes stored)`, n) } : {};
 
 function decodeFor(set: StoredSet, f: SetFile, keys: DecodeKeys): Stage[] {
   const encrypted = set.manifest.encryption.type === "age";
@@ -37,7 +37,7 @@ function decodeFor(set: StoredSet, f: SetFile, keys: DecodeKeys): Stage[] {
     );
   return decodeStages(join(set.dir, f.name), {
     compressed: set.manifest.compression === "zstd",
-    ...(encrypted ? { ageIdentityFile: keys.identityFile! } : {}),
+    ...(encrypted ? { ageIdentityFile: must(keys.identityFile) } : {}),
   });
 }
 
@@ -206,7 +206,7 @@ export async function restorePhysicalChain(
   const [full, ...incs] = chain;
   if (full?.manifest.kind !== "full") throw new DrError("failed", "a physical restore starts from a full set");
   incs.forEach((s, i) => {
-    const parent = chain[i]!.manifest.id;
+    const parent = must(chain[i]).manifest.id;
     if (s.manifest.parent !== parent)
       throw new DrError(
         "failed",

@@ -32,7 +32,7 @@ import {
   type BinlogSummary,
   type TransactionGroup,
 } from "../binlog/parse.js";
-import { DrError } from "../errors.js";
+import { DrError, must } from "../errors.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import type { RowDataPacket } from "mysql2/promise";
 import { quoteIdent } from "../adapters/mysql/sql.js";
@@ -152,11 +152,12 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const skip = statementPattern("--skip", req.skip);
   if (req.into) await checkTarget(req.spec, req.into.server, req.force === true);
   // a name that exists on the target is refused now, not after the whole restore
-  if (req.into?.tables) await checkTargetNames(req.into.tables, req.spec.servers[req.into.server]!, req.into.server);
+  if (req.into?.tables)
+    await checkTargetNames(req.into.tables, must(req.spec.servers[req.into.server]), req.into.server);
   const repoPath = await checkRepository(req.spec, ds.repository);
   const catalog = await readRecoveryCatalog(repoPath, req.dataset, ds);
   const dirOf = catalog.dirOf;
-  const stored = (m: BackupManifest): StoredSet => ({ dir: dirOf.get(m.id)!, manifest: m });
+  const stored = (m: BackupManifest): StoredSet => ({ dir: must(dirOf.get(m.id)), manifest: m });
   const timelineOfSet = (m: BackupManifest) => catalog.images.find((im) => im.full.id === m.id)?.timeline ?? 0;
   for (const w of clockDisagreements(
     catalog.images.map((im) => im.full),
@@ -218,7 +219,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   );
   let sandbox: Sandbox | undefined;
   try {
-    const full = plan.sets[0]!;
+    const full = must(plan.sets[0]);
     // a drill's sandbox logs what the replay applies (not the load), so the GTIDs it really applied can be read back
     const where: SandboxOptions = {
       ...(req.keepIn ? { baseDir: req.keepIn, persistent: true } : { baseDir: work }),
@@ -241,7 +242,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     const outcome: RestoreOutcome = { sets: plan.sets.map((s) => s.id) };
     const sb = sandbox;
     const inspect = req.inspect;
-    const refAt = plan.sets.at(-1)!.reference?.at;
+    const refAt = must(plan.sets.at(-1)).reference?.at;
     const pause = inspect && {
       ...(refAt?.file !== undefined && refAt.position !== undefined
         ? { at: { file: refAt.file, position: refAt.position } }
@@ -284,7 +285,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
         ds.databases.filter((d) => !(ds.exclude ?? []).includes(d)),
       );
     if (req.into) {
-      const server = req.spec.servers[req.into.server]!;
+      const server = must(req.spec.servers[req.into.server]);
       if (req.into.tables) {
         await copyTablesToServer(sandbox, req.into.tables, server, req.into.server);
         outcome.copied = { server: req.into.server, tables: req.into.tables };
@@ -378,7 +379,7 @@ async function replay(
   const targetSeconds = target === "latest" ? Infinity : Math.floor(Date.parse(target) / 1000);
   const collected: ReplayedGroup[] | undefined = pause ? [] : undefined;
   for (const [i, f] of files.entries()) {
-    const path = join(scratch, f.manifest.binlog!.file);
+    const path = join(scratch, must(f.manifest.binlog).file);
     const summary = await decodeBinlog(f, path, keys, before ?? (skip && !skipAt ? skip.pattern : undefined));
     paths.push(path);
     let groups = (summary.groups ?? []).filter((g) => i > 0 || g.position >= (from.position ?? 0));
@@ -386,7 +387,7 @@ async function replay(
       // --skip: the first matching transaction at or before the target is left out; later matches are ordinary
       const hit = skipAt ? -1 : groups.findIndex((g) => g.matched !== undefined && g.timestamp <= targetSeconds);
       if (hit >= 0) {
-        const g = groups[hit]!;
+        const g = must(groups[hit]);
         skipAt = {
           file: i,
           position: g.position,
@@ -399,7 +400,8 @@ async function replay(
       groups = groups.map(({ matched: _m, ...g }) => g);
     }
     const stop = stopAt(groups, targetSeconds);
-    const applied = stop.stopPosition === undefined ? groups : groups.filter((g) => g.position < stop.stopPosition!);
+    const applied =
+      stop.stopPosition === undefined ? groups : groups.filter((g) => g.position < must(stop.stopPosition));
     transactions += applied.length;
     collected?.push(
       ...applied.map((g) => ({
@@ -452,7 +454,7 @@ async function replay(
   let pauseRun: { afterRange: number; reached: boolean } | undefined;
   if (pause) {
     const at = pause.at;
-    const fileIdx = at ? files.findIndex((f) => f.manifest.binlog!.file === at.file) : -1;
+    const fileIdx = at ? files.findIndex((f) => must(f.manifest.binlog).file === at.file) : -1;
     const startPos = from.position ?? 4;
     const stopFileIdx = stopFile;
     const beforeStop = (fi: number, pos: number) =>
@@ -461,7 +463,7 @@ async function replay(
     else if (fileIdx < 0 || (fileIdx === 0 && at.position < startPos) || !beforeStop(fileIdx, at.position) || skipAt)
       pauseRun = { afterRange: -1, reached: false };
     else {
-      const r = ranges[0]!;
+      const r = must(ranges[0]);
       ranges.splice(
         0,
         1,
@@ -480,7 +482,7 @@ async function replay(
   ];
   let conflicts: string[] | undefined;
   if (skipAt && skip) {
-    conflicts = await laterChangesToSkippedRows(sandbox, paths[skipAt.file]!, skipAt, rangeArgs(ranges[1]!));
+    conflicts = await laterChangesToSkippedRows(sandbox, must(paths[skipAt.file]), skipAt, rangeArgs(must(ranges[1])));
     if (conflicts.length && !skip.force) {
       throw new DrError(
         "invalid",
@@ -516,16 +518,16 @@ async function replay(
         async () => {},
       );
     }
-    if (pauseRun && pauseRun.afterRange === ri) await pause!.run(true);
+    if (pauseRun && pauseRun.afterRange === ri) await must(pause).run(true);
   }
   return {
     from: `${from.file}:${from.position}${from.gtid ? ` (GTID ${from.gtid})` : ""}`,
     ...(last.gtid || last.at
       ? {
-          to: `${last.gtid ? `GTID ${last.gtid}` : ""}${last.at ? ` written ${last.at}` : ""}${stopPosition !== undefined ? `, stopping at ${files[stopFile]!.manifest.binlog!.file}:${stopPosition}` : ", through the end of the archive"}`.trim(),
+          to: `${last.gtid ? `GTID ${last.gtid}` : ""}${last.at ? ` written ${last.at}` : ""}${stopPosition !== undefined ? `, stopping at ${must(must(files[stopFile]).manifest.binlog).file}:${stopPosition}` : ", through the end of the archive"}`.trim(),
         }
       : {}),
-    files: files.slice(0, paths.length).map((f) => f.manifest.binlog!.file),
+    files: files.slice(0, paths.length).map((f) => must(f.manifest.binlog).file),
     transactions,
     ...(wholeInstance ? {} : { databases }),
     ...(stoppedBefore ? { stoppedBefore } : {}),
@@ -638,14 +640,14 @@ async function decodeBinlog(
   keys: { identityFile?: string },
   match: RegExp | undefined,
 ): Promise<BinlogSummary> {
-  const payload = f.manifest.files[0]!;
+  const payload = must(f.manifest.files[0]);
   const fh = await open(path, "wx", 0o600);
   const parser = new BinlogParser({ index: true, ...(match ? { match } : {}) });
   try {
     await runPipeline(
       decodeStages(join(f.dir, payload.name), {
         compressed: f.manifest.compression === "zstd",
-        ...(f.manifest.encryption.type === "age" ? { ageIdentityFile: keys.identityFile! } : {}),
+        ...(f.manifest.encryption.type === "age" ? { ageIdentityFile: must(keys.identityFile) } : {}),
       }),
       async (chunk) => {
         parser.push(chunk);

@@ -3,6 +3,8 @@
 // named by its primary-key columns (all columns for a table without one). Used by `restore --skip`:
 // a later change to a row the skipped transaction touched would carry its values back.
 
+import { must } from "../errors.js";
+
 interface RowKey {
   table: string;
   key: string;
@@ -46,7 +48,7 @@ export class RowChangeReader {
     if (gtid) {
       this.endImage();
       if (this.current) this.onTransaction(this.current);
-      this.current = { gtid: gtid[1]!, rows: [] };
+      this.current = { gtid: must(gtid[1]), rows: [] };
       this.table = undefined;
       return;
     }
@@ -57,7 +59,7 @@ export class RowChangeReader {
     const head = /^### (?:UPDATE|INSERT INTO|DELETE FROM) (`(?:[^`]|``)*`\.`(?:[^`]|``)*`)$/.exec(line);
     if (head) {
       this.endImage();
-      this.table = head[1]!;
+      this.table = must(head[1]);
       return;
     }
     if (line === "### WHERE" || line === "### SET") {
@@ -65,7 +67,7 @@ export class RowChangeReader {
       return;
     }
     const col = /^###\s+@(\d+)=(.*)$/.exec(line);
-    if (col && this.table) this.image.set(Number(col[1]), col[2]!);
+    if (col && this.table) this.image.set(Number(col[1]), must(col[2]));
   }
 
   private endImage(): void {

@@ -8,6 +8,7 @@ import { pointTime } from "../core/recovery.js";
 import type { DrillRecord } from "../drill/drill.js";
 import type { Block, Doc } from "../render/document.js";
 import type { DrSpec } from "../spec/types.generated.js";
+import { must } from "../errors.js";
 
 export interface RunbookFacts {
   specFile: string;
@@ -27,10 +28,10 @@ function shQuote(s: string): string {
 const cmd = (...words: string[]) => words.map(shQuote).join(" ");
 
 export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
-  const ds = spec.datasets[name]!;
-  const tier = spec.tiers[ds.tier]!;
-  const server = spec.servers[ds.server]!;
-  const repo = spec.repositories[ds.repository]!;
+  const ds = must(spec.datasets[name]);
+  const tier = must(spec.tiers[ds.tier]);
+  const server = must(spec.servers[ds.server]);
+  const repo = must(spec.repositories[ds.repository]);
   const specArg = ["-f", f.specFile];
   const db = ds.databases[0] ?? "DB";
   const where = (r: (typeof spec.repositories)[string]) =>
@@ -60,8 +61,8 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
         rows: [
           [
             ds.tier,
-            formatDuration(parseDuration(tier.rpo)!),
-            formatDuration(parseDuration(tier.rto)!),
+            formatDuration(must(parseDuration(tier.rpo))),
+            formatDuration(must(parseDuration(tier.rto))),
             f.lastDrill ? `${f.lastDrill.drill} at ${f.lastDrill.at}: ${f.lastDrill.result}` : "never drilled",
             f.lastDrill?.rtoSeconds !== undefined ? formatMeasured(f.lastDrill.rtoSeconds) : "—",
             f.lastDrill?.rpoSeconds !== undefined ? formatMeasured(f.lastDrill.rpoSeconds) : "—",
@@ -80,7 +81,7 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
           : "No binary log archiving: restores reach a backup's own point only.",
         `Repository: ${ds.repository} (${where(repo)}); sets under sets/${name}/, binlogs under binlogs/${ds.server}/.`,
         ...(ds.copies?.length
-          ? [`Offsite copies: ${ds.copies.map((c) => `${c} (${where(spec.repositories[c]!)})`).join("; ")}.`]
+          ? [`Offsite copies: ${ds.copies.map((c) => `${c} (${where(must(spec.repositories[c]))})`).join("; ")}.`]
           : ["No offsite copies are configured: losing the site loses the backups."]),
         spec.encryption
           ? `Backups are encrypted (age). Restores need the identity file ${spec.encryption.identityFile ?? "(encryption.identityFile)"}; keep a copy offsite with this runbook.`
@@ -202,7 +203,7 @@ export function runbookFacts(
   const full = fulls.filter((s) => !damaged.has(s.manifest.id)).at(-1)?.manifest;
   const damagedFulls = fulls
     .filter((s) => damaged.has(s.manifest.id))
-    .map((s) => ({ id: s.manifest.id, problem: damaged.get(s.manifest.id)! }));
+    .map((s) => ({ id: s.manifest.id, problem: must(damaged.get(s.manifest.id)) }));
   return {
     specFile: ctx.specFile,
     specSha256: ctx.specSha256,

@@ -3,7 +3,7 @@
 
 import { readFile } from "node:fs/promises";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
-import { DrError, type Diagnostic, type SourcePosition } from "../errors.js";
+import { DrError, type Diagnostic, type SourcePosition, must } from "../errors.js";
 
 export type SpecPath = (string | number)[];
 
@@ -64,13 +64,13 @@ export function decodeUtf8(bytes: Buffer, file: string): string {
       }
     }
     // the prefix may end inside a valid character that the cut made invalid: step back to its start
-    while (at > 0 && (bytes[at]! & 0xc0) === 0x80) at--;
+    while (at > 0 && (must(bytes[at]) & 0xc0) === 0x80) at--;
     const before = bytes.subarray(0, at).toString("utf8");
     const line = before.split("\n").length;
     const col = before.length - before.lastIndexOf("\n");
     throw new DrError(
       "invalid",
-      `${file}:${line}:${col}: byte 0x${bytes[at]!.toString(16).padStart(2, "0")} is not UTF-8: the spec must be UTF-8 (database and table names are the server's, in UTF-8)`,
+      `${file}:${line}:${col}: byte 0x${must(bytes[at]).toString(16).padStart(2, "0")} is not UTF-8: the spec must be UTF-8 (database and table names are the server's, in UTF-8)`,
       {
         hint: "convert it, e.g. iconv -f latin1 -t utf-8",
       },
@@ -122,7 +122,7 @@ function yamlDiagnostic(
   const starAlias = valueAt !== null;
   if (starAlias) offset = lineStart + valueAt[0].length - 1;
   const path = pathAtOffset(spec.doc, offset);
-  const firstLine = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  const firstLine = must(message.split("\n")[0]).replace(/ at line \d+, column \d+:?$/, "");
   const d: Diagnostic = {
     severity,
     path: formatPath(path),

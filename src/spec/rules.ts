@@ -8,6 +8,7 @@ import { formatDuration, parseDuration } from "../core/duration.js";
 import type { Diagnostic } from "../errors.js";
 import { formatPath, locate, type LoadedSpec, type SpecPath } from "./load.js";
 import { didYouMean } from "./suggest.js";
+import { must } from "../errors.js";
 
 export interface FileFacts {
   /** undefined when the file does not exist; mode is the permission bits. */
@@ -127,7 +128,7 @@ function checkReplicationTopology(ctx: Ctx, data: Obj): void {
       continue;
     }
     const { chain, cycle } = sourcesOf(servers, name);
-    const loopStart = chain.indexOf(chain[chain.length - 1]!);
+    const loopStart = chain.indexOf(must(chain[chain.length - 1]));
     if (cycle && loopStart === 0 && !reported.has(name)) {
       for (const n of chain.slice(0, -1)) reported.add(n);
       ctx.report("error", ["servers", name, "replicaOf"], `replication cycle: ${chain.join(" → ")}`, {
@@ -195,14 +196,15 @@ function checkSchedules(ctx: Ctx, data: Obj): void {
     if (isObj(ds.incremental)) cronAt(ctx, ["datasets", name, "incremental", "schedule"], ds.incremental.schedule);
     const binlog = isObj(ds.binlog) ? ds.binlog : undefined;
     const retention = isObj(ds.retention) ? ds.retention : undefined;
-    const keepBinlogs = str(retention?.binlogs) !== undefined ? parseDuration(str(retention?.binlogs)!) : undefined;
+    const keepBinlogs =
+      str(retention?.binlogs) !== undefined ? parseDuration(must(str(retention?.binlogs))) : undefined;
     if (binlog?.archive === true && full?.ok && keepBinlogs !== undefined) {
       const gapSeconds = longestGapMinutes(full.schedule) * 60;
       if (keepBinlogs < gapSeconds) {
         ctx.report(
           "error",
           ["datasets", name, "retention", "binlogs"],
-          `binlog retention ${str(retention!.binlogs)} is shorter than the longest gap between full backups (${formatDuration(gapSeconds)}): point-in-time recovery would have gaps`,
+          `binlog retention ${str(must(retention).binlogs)} is shorter than the longest gap between full backups (${formatDuration(gapSeconds)}): point-in-time recovery would have gaps`,
           {
             hint: `keep binlogs at least ${formatDuration(gapSeconds)} (a margin above that is wise), or take fulls more often`,
           },
@@ -213,7 +215,7 @@ function checkSchedules(ctx: Ctx, data: Obj): void {
       ctx.report("warning", ["datasets", name, "binlog", "interval"], "interval has no effect while archive is false");
     }
     if (binlog?.archive === true && isObj(binlog) && str(binlog.interval)) {
-      const every = parseDuration(str(binlog.interval)!);
+      const every = parseDuration(must(str(binlog.interval)));
       if (every !== undefined && every < 60) {
         ctx.report(
           "error",
@@ -316,7 +318,7 @@ function checkDatabaseNames(ctx: Ctx, data: Obj): void {
 /** Why MariaDB/MySQL would refuse this identifier, or undefined when it is fine. */
 function identifierProblem(name: string): string | undefined {
   for (const ch of name) {
-    const cp = ch.codePointAt(0)!;
+    const cp = must(ch.codePointAt(0));
     if (cp > 0xffff) {
       return `holds ${ch} (U+${cp.toString(16).toUpperCase()}), a 4-byte character: MariaDB/MySQL identifiers are utf8mb3 and cannot store it`;
     }
@@ -353,7 +355,7 @@ function checkDrills(ctx: Ctx, data: Obj): void {
   const datasets = isObj(data.datasets) ? data.datasets : {};
   for (const [name, drill] of entries(data.drills)) {
     cronAt(ctx, ["drills", name, "schedule"], drill.schedule);
-    const ds = isObj(datasets[str(drill.dataset) ?? ""]) ? (datasets[str(drill.dataset)!] as Obj) : undefined;
+    const ds = isObj(datasets[str(drill.dataset) ?? ""]) ? (datasets[must(str(drill.dataset))] as Obj) : undefined;
     const window = isObj(drill.restoreTo) ? str(drill.restoreTo.randomWithin) : undefined;
     const keep = ds && isObj(ds.retention) ? str(ds.retention.binlogs) : undefined;
     if (window && keep && (parseDuration(window) ?? 0) > (parseDuration(keep) ?? Infinity)) {

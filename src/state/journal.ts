@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { writeFileAtomic, fsyncDir } from "../adapters/fs/atomic-write.js";
 import { matchDirOwner } from "../adapters/fs/owner.js";
 import { withLock } from "./lock.js";
+import { must } from "../errors.js";
 
 export const GENESIS = "0".repeat(64);
 
@@ -170,7 +171,7 @@ export function verifyJournalText(
   let lastHash = start.sha256;
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
-    const raw = lines[i]!;
+    const raw = must(lines[i]);
     let rec: Partial<JournalRecord>;
     try {
       rec = JSON.parse(raw) as Partial<JournalRecord>;

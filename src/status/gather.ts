@@ -10,13 +10,14 @@ import { stateDirOf } from "../core/desired.js";
 import { drillRecords } from "../drill/records.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { readJournal } from "../state/journal.js";
+import { must } from "../errors.js";
 
 async function datasetFacts(
   spec: DrSpec,
   name: string,
   drills: ReturnType<typeof drillRecords>,
 ): Promise<DatasetFacts> {
-  const ds = spec.datasets[name]!;
+  const ds = must(spec.datasets[name]);
   const repoPath = await checkRepository(spec, ds.repository);
   // the catalog in the order restores see it (binlog position, timeline), not the clocks'
   const catalog = await readRecoveryCatalog(repoPath, name, ds);

@@ -4,7 +4,7 @@
 
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { DrError } from "../../errors.js";
+import { DrError, must } from "../../errors.js";
 
 /** Quote an option value so the server's parser reads back exactly `value`. */
 export function quoteOptionValue(value: string): string {
@@ -42,9 +42,9 @@ function unquote(raw: string): string {
   }
   let out = "";
   for (let i = 0; i < v.length; i++) {
-    const c = v[i]!;
+    const c = must(v[i]);
     if (c === "\\" && i < v.length - 1) {
-      const n = v[++i]!;
+      const n = must(v[++i]);
       const map: Record<string, string> = {
         n: "\n",
         t: "\t",
@@ -67,7 +67,7 @@ function unquote(raw: string): string {
 function stripComment(line: string): string {
   let quote: string | undefined;
   for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
+    const c = must(line[i]);
     if (c === "\\") {
       i++;
       continue;
@@ -115,7 +115,7 @@ export function parseOptionFile(path: string, into: OptionGroups = new Map(), de
     }
     const header = /^\[([^\]]+)\]/.exec(line);
     if (header) {
-      const name = header[1]!.trim().toLowerCase();
+      const name = must(header[1]).trim().toLowerCase();
       group = into.get(name) ?? new Map();
       into.set(name, group);
       continue;
@@ -144,10 +144,10 @@ export function clientOptions(path: string): ClientOptions {
   for (const g of ["client", "client-server", "client-mariadb"])
     for (const [k, v] of groups.get(g) ?? []) merged.set(k, v);
   const out: ClientOptions = {};
-  if (merged.has("user")) out.user = merged.get("user")!;
-  if (merged.has("password")) out.password = merged.get("password")!;
-  if (merged.has("host")) out.host = merged.get("host")!;
-  if (merged.has("socket")) out.socket = merged.get("socket")!;
+  if (merged.has("user")) out.user = must(merged.get("user"));
+  if (merged.has("password")) out.password = must(merged.get("password"));
+  if (merged.has("host")) out.host = must(merged.get("host"));
+  if (merged.has("socket")) out.socket = must(merged.get("socket"));
   if (merged.has("port")) {
     const port = Number(merged.get("port"));
     if (!Number.isInteger(port) || port < 1 || port > 65535)

@@ -10,7 +10,7 @@ import { accessSync, constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { readFile, writeFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { DrError } from "../../errors.js";
+import { DrError, must } from "../../errors.js";
 import { registerChild } from "../process/interrupt.js";
 import { storageCause } from "../fs/space.js";
 
@@ -187,9 +187,9 @@ export async function runPipeline(
     // descriptors from child to child, not execa (whose pipes go through this process)
     const prev = children[i - 1];
     const peel = stages[i - 1]?.peel;
-    let stdin: "ignore" | Readable = prev ? prev.stdout! : "ignore";
+    let stdin: "ignore" | Readable = prev ? must(prev.stdout) : "ignore";
     if (prev && peel) {
-      const { head, ended } = await readHead(prev.stdout!, peel);
+      const { head, ended } = await readHead(must(prev.stdout), peel);
       await writeFile(peel.file, head, { mode: 0o600 });
       peel.onHead?.(head);
       if (ended) stdin = "ignore"; // everything was in the head: the next stage reads the file, then EOF
@@ -198,11 +198,11 @@ export async function runPipeline(
     const stdout = i === stages.length - 1 && typeof sink === "object" ? sink.fd : "pipe";
     const child = spawn(stage.command, stage.args, { stdio: [stdin, stdout, "pipe"], env: stage.env ?? process.env });
     registerChild(child);
-    if (prev) prev.stdout!.destroy(); // the child holds its own copy; ours must not read from it
+    if (prev) must(prev.stdout).destroy(); // the child holds its own copy; ours must not read from it
     stderr[stage.name] = "";
-    child.stderr!.on("data", (d: Buffer) => {
+    must(child.stderr).on("data", (d: Buffer) => {
       stage.onStderr?.(d);
-      stderr[stage.name] = (stderr[stage.name]! + d.toString()).slice(-2 * STDERR_TAIL);
+      stderr[stage.name] = (must(stderr[stage.name]) + d.toString()).slice(-2 * STDERR_TAIL);
     });
     exits.push(
       new Promise((resolve) => {
@@ -216,12 +216,12 @@ export async function runPipeline(
   const first = children[0];
   const watch =
     opts.onRead && first?.pid
-      ? setInterval(() => readBytesOf(first.pid!).then((n) => n !== undefined && opts.onRead!(n)), 500)
+      ? setInterval(() => readBytesOf(must(first.pid)).then((n) => n !== undefined && must(opts.onRead)(n)), 500)
       : undefined;
   let sinkError: Error | undefined;
   try {
     if (typeof sink === "function")
-      for await (const chunk of children.at(-1)!.stdout! as AsyncIterable<Buffer>) await sink(chunk);
+      for await (const chunk of must(must(children.at(-1)).stdout) as AsyncIterable<Buffer>) await sink(chunk);
   } catch (e) {
     sinkError = e as Error;
     for (const c of children) c.kill("SIGTERM");

@@ -10,7 +10,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { describeExit, runTool } from "../process/run.js";
 import mysql from "mysql2/promise";
-import { DrError } from "../../errors.js";
+import { DrError, must } from "../../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { quoteOptionValue } from "../mysql/option-file.js";
 
@@ -247,7 +247,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const lit = (v: string) => `'${v.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
       const init = [
         "SET SESSION sql_log_bin = 0;",
-        `CREATE OR REPLACE USER ${lit(admin.user)}@'localhost' IDENTIFIED BY ${lit(admin.password!)};`,
+        `CREATE OR REPLACE USER ${lit(admin.user)}@'localhost' IDENTIFIED BY ${lit(must(admin.password))};`,
         `GRANT ALL PRIVILEGES ON *.* TO ${lit(admin.user)}@'localhost' WITH GRANT OPTION;`,
       ];
       await writeFileAtomic(initFile, `${init.join("\n")}\n`, { mode: 0o600 });
@@ -277,7 +277,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         "# drctl restored-image sandbox: its own admin account over the socket; this file holds a password: keep it 0600",
         "[client]",
         `user=${admin.user}`,
-        `password=${admin.password!}`,
+        `password=${must(admin.password)}`,
         `socket=${quoteOptionValue(socket)}`,
       ].join("\n");
     } else {

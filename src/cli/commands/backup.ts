@@ -5,7 +5,7 @@ import { readCatalog, storedBytes, type CatalogSet } from "../../backup/catalog.
 import { checkIdentity } from "../../backup/identity.js";
 import { verifySet, type SetVerification } from "../../backup/verify.js";
 import { parseWaitMs } from "../../core/duration.js";
-import { DrError } from "../../errors.js";
+import { DrError, must } from "../../errors.js";
 import { formatBytes } from "../../core/units.js";
 import { loadSpec } from "../../spec/check.js";
 import { stateDirOf } from "../../core/desired.js";
@@ -135,11 +135,11 @@ export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<numbe
     "VERIFIED",
     "PARENT",
   ];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => must(r[i]).length)));
   for (const r of [head, ...rows])
     io.out(
       r
-        .map((c, i) => c.padEnd(widths[i]!))
+        .map((c, i) => c.padEnd(must(widths[i])))
         .join("  ")
         .trimEnd(),
     );

@@ -5,7 +5,7 @@ import { drillOf, runDrill, type DrillRecord } from "../../drill/drill.js";
 import { lastDrills } from "../../drill/records.js";
 import { stateDirOf } from "../../core/desired.js";
 import { formatDuration, formatMeasured, parseWaitMs } from "../../core/duration.js";
-import { DrError } from "../../errors.js";
+import { DrError, must } from "../../errors.js";
 import { loadSpec } from "../../spec/check.js";
 import type { Drill, DrSpec } from "../../spec/types.generated.js";
 import { checkRepository } from "../../backup/backup.js";
@@ -73,7 +73,7 @@ export async function drillWork(
   if (r.result === "failed")
     io.out(`drill ${name} FAILED: ${r.failures.length} check(s) failed on ${sets} (dataset ${r.dataset})`);
   else {
-    const figures = `RTO ${formatMeasured(r.rto!.measuredSeconds)} (target ${formatDuration(r.rto!.targetSeconds)}${r.rto!.met ? "" : ", MISSED"}), RPO ${formatMeasured(r.rpo!.measuredSeconds)} (target ${formatDuration(r.rpo!.targetSeconds)}${r.rpo!.met ? "" : ", MISSED"})`;
+    const figures = `RTO ${formatMeasured(must(r.rto).measuredSeconds)} (target ${formatDuration(must(r.rto).targetSeconds)}${must(r.rto).met ? "" : ", MISSED"}), RPO ${formatMeasured(must(r.rpo).measuredSeconds)} (target ${formatDuration(must(r.rpo).targetSeconds)}${must(r.rpo).met ? "" : ", MISSED"})`;
     io.out(
       `drill ${name} ${r.result === "ok" ? "passed" : "verified the data but MISSED the tier"}: ${sets} restored and verified; ${figures}`,
     );
@@ -118,11 +118,11 @@ export async function drillListCommand(flags: { file: string; json: boolean }, i
     ...lastColumns(r.last),
   ]);
   const head = ["DRILL", "DATASET", "SCHEDULE", "RESTORE TO", "LAST RUN", "RESULT", "RTO", "RPO"];
-  const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+  const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => must(r[i]).length)));
   for (const r of [head, ...table])
     io.out(
       r
-        .map((c, i) => c.padEnd(widths[i]!))
+        .map((c, i) => c.padEnd(must(widths[i])))
         .join("  ")
         .trimEnd(),
     );

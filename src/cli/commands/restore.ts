@@ -1,7 +1,7 @@
 // drctl restore <dataset> --to <time|latest> [--keep]: into a throwaway sandbox; says what came back.
 
 import { hasZone, parseInstant } from "../../core/instant.js";
-import { DrError } from "../../errors.js";
+import { DrError, must } from "../../errors.js";
 import { join } from "node:path";
 import { parseWaitMs } from "../../core/duration.js";
 import { stateDirOf } from "../../core/desired.js";
@@ -35,7 +35,7 @@ function describeTarget(to: string, r: RestoreOutcome): string {
     return `just before ${r.replay.stoppedBefore}${r.replay.lastAt ? ` (last applied transaction written ${r.replay.lastAt})` : ""}`;
   if (to === "latest")
     return `latest (${r.replay?.lastAt ? `last transaction written ${r.replay.lastAt}` : "the set's own point"})`;
-  const at = parseInstant(to)!.toISOString();
+  const at = must(parseInstant(to)).toISOString();
   return hasZone(to) ? at : `${at} (--to had no zone: read as UTC)`;
 }
 

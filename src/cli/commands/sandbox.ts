@@ -11,7 +11,7 @@ import {
   type SandboxInfo,
 } from "../../adapters/sandbox/mariadb-sandbox.js";
 import { writeFileAtomic } from "../../adapters/fs/atomic-write.js";
-import { DrError } from "../../errors.js";
+import { DrError, must } from "../../errors.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
@@ -175,7 +175,7 @@ function listNames(): string[] {
 export async function sandboxListCommand(flags: { json: boolean }, io: Io): Promise<number> {
   checkHome();
   const rows = listNames().map((name) => {
-    const info = readRegistry(name)!;
+    const info = must(readRegistry(name));
     return {
       name,
       up: isOurServer(info.pid, info.dir),

@@ -21,6 +21,7 @@ import {
   type Row,
   type ViewState,
 } from "./model.js";
+import { must } from "../../errors.js";
 
 const COLOR: Record<string, string | undefined> = {
   add: "green",
@@ -119,7 +120,7 @@ export function PlanApp({ plan, height, width, onExit }: PlanAppProps) {
         ]
       : []),
   ];
-  pageRows.current = (panes.find((p) => p.name === focus) ?? panes[0]!).height;
+  pageRows.current = (panes.find((p) => p.name === focus) ?? must(panes[0])).height;
 
   useEffect(() => {
     if (view.quit) {

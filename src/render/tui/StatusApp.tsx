@@ -3,12 +3,13 @@
 import { Box, Text } from "ink";
 import type { StatusReport, StatusState } from "../../core/status.js";
 import { STATUS_HEAD, statusRows } from "../status-text.js";
+import { must } from "../../errors.js";
 
 const colour: Record<StatusState, string> = { OK: "green", "AT RISK": "yellow", BREACHED: "red" };
 
 export function StatusApp({ report }: { report: StatusReport }) {
   const rows = statusRows(report);
-  const widths = STATUS_HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
+  const widths = STATUS_HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => must(r[i]).length)) + 2);
   return (
     <Box flexDirection="column">
       <Box>
@@ -24,7 +25,7 @@ export function StatusApp({ report }: { report: StatusReport }) {
           {r.map((c, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: a cell is its column
             <Box key={i} width={widths[i]} flexShrink={0}>
-              <Text {...(i === 2 ? { color: colour[report.datasets[k]!.state] } : {})}>{c}</Text>
+              <Text {...(i === 2 ? { color: colour[must(report.datasets[k]).state] } : {})}>{c}</Text>
             </Box>
           ))}
         </Box>

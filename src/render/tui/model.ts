@@ -5,6 +5,7 @@
 import { structuredPatch } from "diff";
 import type { Finding, Plan, ResourceChange } from "../../core/plan.generated.js";
 import { attributeLines, proofLine, withNewline } from "../text.js";
+import { must } from "../../errors.js";
 
 /** One group per action, in the order a reviewer wants to read them: what destroys first. */
 type Group = "delete" | "restart" | "update" | "create" | "unknown" | "no-op";
@@ -23,7 +24,7 @@ function groupOf(r: ResourceChange): Group {
   return r.action;
 }
 
-const symbolOf = (r: ResourceChange) => GROUPS.find((g) => g.group === groupOf(r))!.symbol;
+const symbolOf = (r: ResourceChange) => must(GROUPS.find((g) => g.group === groupOf(r))).symbol;
 
 /** Resources in display order; unchanged ones only when asked for. Stable within a group. */
 export function orderedResources(plan: Plan, showUnchanged: boolean): ResourceChange[] {
@@ -31,7 +32,7 @@ export function orderedResources(plan: Plan, showUnchanged: boolean): ResourceCh
   return plan.resources
     .map((r, i) => ({ r, i }))
     .filter(({ r }) => showUnchanged || r.action !== "no-op")
-    .sort((a, b) => rank.get(groupOf(a.r))! - rank.get(groupOf(b.r))! || a.i - b.i)
+    .sort((a, b) => must(rank.get(groupOf(a.r))) - must(rank.get(groupOf(b.r))) || a.i - b.i)
     .map(({ r }) => r);
 }
 
@@ -94,7 +95,7 @@ export function resourceRows(resources: ResourceChange[], expanded: ReadonlySet<
     const g = groupOf(r);
     if (g !== group) {
       group = g;
-      const meta = GROUPS.find((x) => x.group === g)!;
+      const meta = must(GROUPS.find((x) => x.group === g));
       rows.push({ item: null, text: `${meta.symbol} ${counts.get(g)} ${meta.title}`, tone: g });
     }
     const flags = [...(r.restartRequired ? ["restart required"] : []), ...(r.destructive ? ["destructive"] : [])];
@@ -166,9 +167,9 @@ export function wrapText(text: string, width: number): string[] {
 export function itemSpan(rows: Row[], item: number): [number, number] {
   const first = rows.findIndex((r) => r.item === item);
   let last = first;
-  while (last + 1 < rows.length && rows[last + 1]!.item === item) last++;
+  while (last + 1 < rows.length && must(rows[last + 1]).item === item) last++;
   // a group title just above the first item of a group scrolls in with it
-  const start = first > 0 && rows[first - 1]!.item === null ? first - 1 : first;
+  const start = first > 0 && must(rows[first - 1]).item === null ? first - 1 : first;
   return [Math.max(start, 0), Math.max(last, 0)];
 }
 
@@ -300,7 +301,7 @@ export function reduceView(plan: Plan, s: ViewState, cmd: Command, pageRows = 10
     case "previous-pane": {
       if (!panes.length) return s;
       const i = Math.max(0, panes.indexOf(focus));
-      return { ...s, focus: panes[(i + (cmd === "next-pane" ? 1 : panes.length - 1)) % panes.length]! };
+      return { ...s, focus: must(panes[(i + (cmd === "next-pane" ? 1 : panes.length - 1)) % panes.length]) };
     }
     case "down":
       return at(c + 1);
