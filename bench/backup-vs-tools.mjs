@@ -29,14 +29,17 @@ try {
   const perTable = Math.ceil(TARGET_BYTES / 4 / 1100);
   for (let t = 1; t <= 4; t++) {
     await c.query(
-      `CREATE TABLE bench.t${t} (id BIGINT AUTO_INCREMENT PRIMARY KEY, n INT, d DATETIME, s VARCHAR(1024)) ENGINE=InnoDB`,
+      `CREATE TABLE bench.t${t} (id BIGINT AUTO_INCREMENT PRIMARY KEY, n INT, d DATETIME, s VARCHAR(1024)) ` +
+        `ENGINE=InnoDB`,
     );
     await c.query(`INSERT INTO bench.t${t} (n, d, s) VALUES (1, NOW(), REPEAT(MD5(RAND()), 30))`);
     while (true) {
       const [[{ n }]] = await c.query(`SELECT COUNT(*) AS n FROM bench.t${t}`);
       if (Number(n) >= perTable) break;
       await c.query(
-        `INSERT INTO bench.t${t} (n, d, s) SELECT FLOOR(RAND() * 1e9), NOW() - INTERVAL FLOOR(RAND() * 1e6) SECOND, CONCAT(MD5(RAND()), REPEAT(MD5(RAND()), 29)) FROM bench.t${t} LIMIT ${Math.max(1, perTable - Number(n))}`,
+        `INSERT INTO bench.t${t} (n, d, s) SELECT FLOOR(RAND() * 1e9), NOW() - INTERVAL FLOOR(RAND() * 1e6) ` +
+          `SECOND, CONCAT(MD5(RAND()), REPEAT(MD5(RAND()), 29)) FROM bench.t${t} LIMIT ` +
+          `${Math.max(1, perTable - Number(n))}`,
       );
     }
   }
@@ -60,8 +63,18 @@ servers:
 repositories:
   local: { type: filesystem, path: ${q(repo)} }
 datasets:
-  logical: { server: db1, databases: [bench], tier: bronze, repository: local, full: { method: mysqldump, schedule: "0 2 * * *" } }
-  physical: { server: db1, databases: [bench], tier: bronze, repository: local, full: { method: mariadb-backup, schedule: "0 3 * * *" } }
+  logical:
+    server: db1
+    databases: [bench]
+    tier: bronze
+    repository: local
+    full: { method: mysqldump, schedule: "0 2 * * *" }
+  physical:
+    server: db1
+    databases: [bench]
+    tier: bronze
+    repository: local
+    full: { method: mariadb-backup, schedule: "0 3 * * *" }
 scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
 `,
   );
@@ -75,7 +88,8 @@ scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
       "-o",
       "pipefail",
       "-c",
-      `mariadb-dump ${sh(dumpArgs(server, "mariadb", ["bench"], { binlog: true }))} 2>/dev/null | zstd -q -c -3 -T0 > ${sh([out])}`,
+      `mariadb-dump ${sh(dumpArgs(server, "mariadb", ["bench"], { binlog: true }))} 2>/dev/null | zstd -q -c ` +
+        `-3 -T0 > ${sh([out])}`,
     ]);
     rmSync(out);
   };

@@ -23,7 +23,8 @@ function spec() {
   ];
   for (let s = 0; s < SERVERS; s++)
     l.push(
-      `  db${s}: { host: 10.1.${Math.floor(s / 250)}.${(s % 250) + 1}, port: 3306, credentials: ${dir}/db.cnf, configDropIn: /etc/mysql/90-drctl.cnf }`,
+      `  db${s}: { host: 10.1.${Math.floor(s / 250)}.${(s % 250) + 1}, port: 3306, credentials: ${dir}/db.cnf, ` +
+        `configDropIn: /etc/mysql/90-drctl.cnf }`,
     );
   l.push(
     "repositories:",

@@ -14,7 +14,8 @@ try {
   const input = join(dir, "input.sql");
   execFileSync("sh", [
     "-c",
-    `seq 1 40000000 | awk '{ print "INSERT INTO t VALUES (" $1 ", \\"row " $1 " of the benchmark\\");" }' | head -c 536870912 > ${input}`,
+    `seq 1 40000000 | awk '{ print "INSERT INTO t VALUES (" $1 ", \\"row " $1 " of the benchmark\\");" }' | ` +
+      `head -c 536870912 > ${input}`,
   ]);
   const runs = 5;
   const ours = [];

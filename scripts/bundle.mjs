@@ -25,6 +25,8 @@ await build({
   external: ["mysql2", "ink", "react", "ajv", "ajv-formats"],
   // bundled CommonJS (yaml, commander) calls require() for node's built-in modules
   banner: {
-    js: 'import { createRequire as __drctlRequire } from "node:module"; const require = __drctlRequire(import.meta.url);',
+    js:
+      'import { createRequire as __drctlRequire } from "node:module"; const require = ' +
+      "__drctlRequire(import.meta.url);",
   },
 });

@@ -49,7 +49,8 @@ export function commandsPage(tree, docs) {
       out.push("", "| argument | |", "|---|---|");
       for (const a of args)
         out.push(
-          `| \`${a.name()}${a.variadic ? "…" : ""}\` | ${a.required ? "required" : "optional"}${a.description ? `: ${cell(a.description)}` : ""} |`,
+          `| \`${a.name()}${a.variadic ? "…" : ""}\` | ${a.required ? "required" : "optional"}` +
+            `${a.description ? `: ${cell(a.description)}` : ""} |`,
         );
     }
     const options = cmd.options.filter((o) => !o.hidden);
@@ -127,7 +128,8 @@ export function specPage(schema) {
             : `\`${cell(`${key}: ${stringify(example, { collectionStyle: "flow", lineWidth: 0 }).trim()}`)}\``;
         const desc = p.description ?? resolve(schema, p)?.description ?? "";
         out.push(
-          `| \`${path}${key}\` | ${typeOf(schema, p)} | ${required.has(key) && !path ? "**required.** " : ""}${cell(desc)} | ${ex} |`,
+          `| \`${path}${key}\` | ${typeOf(schema, p)} | ` +
+            `${required.has(key) && !path ? "**required.** " : ""}${cell(desc)} | ${ex} |`,
         );
         if (p.properties) rows(Object.entries(p.properties), `${path}${key}.`);
       }

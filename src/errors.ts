@@ -56,7 +56,10 @@ export function messageOf(err: unknown): string {
   return String(err);
 }
 
-/** file:line:col: path: summary; hint — how a spec diagnostic is printed (kept here, light: the CLI's error path loads nothing else for it). */
+/**
+ * file:line:col: path: summary; hint — how a spec diagnostic is printed (kept here, light: the CLI's error path loads
+ * nothing else for it).
+ */
 export function formatDiagnostic(file: string, d: Diagnostic): string {
   const pos = d.position ? `${d.position.line}:${d.position.col}` : "1:1";
   const sev = d.severity === "warning" ? "warning: " : "";

@@ -125,7 +125,9 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyOutcome> {
     // the restore needs the age identity: a backup-only host (recipients only) cannot prove it
     const identity = spec.encryption?.identityFile;
     if (spec.encryption && (!identity || !existsSync(identity))) {
-      const reason = `the backups are encrypted and the age identity ${identity ?? "(encryption.identityFile unset)"} is not on this host: run \`drctl drill verify ${v.dataset}\` where it is, then plan again`;
+      const reason =
+        `the backups are encrypted and the age identity ${identity ?? "(encryption.identityFile unset)"} is ` +
+        `not on this host: run \`drctl drill verify ${v.dataset}\` where it is, then plan again`;
       outcome.skipped.push({ address: r.address, reason });
       await record(r, "skipped", { reason });
       continue;
@@ -177,6 +179,8 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyOutcome> {
 export function failureError(outcome: ApplyOutcome): DrError | undefined {
   if (!outcome.failed) return undefined;
   return new DrError("failed", `apply stopped at ${outcome.failed.address}: ${outcome.failed.error}`, {
-    hint: `${outcome.applied.length} resource(s) applied before it stay applied; fix the cause and run apply again to finish`,
+    hint:
+      `${outcome.applied.length} resource(s) applied before it stay applied; fix the cause and run apply again ` +
+      `to finish`,
   });
 }

@@ -54,7 +54,8 @@ export async function applyBinlog(opts: {
             `server ${serverName}: SET ${scope} ${a.name} = ${a.after} failed: ${messageOf(e)}`,
             {
               hint: /denied|privilege/i.test(messageOf(e))
-                ? "the account in the server's option file needs SUPER (MariaDB) or SYSTEM_VARIABLES_ADMIN (MySQL) to change global variables"
+                ? "the account in the server's option file needs SUPER (MariaDB) or SYSTEM_VARIABLES_ADMIN " +
+                  "(MySQL) to change global variables"
                 : undefined,
             },
           );

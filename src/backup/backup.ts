@@ -80,7 +80,8 @@ export async function preflightRepository(path: string, name: string, needBytes:
   if (needBytes > 0 && free < needBytes) {
     throw new DrError(
       "failed",
-      `repository ${name} (${path}) has ${formatBytes(free)} free; ${what} took ${formatBytes(needBytes)}: not starting a backup that cannot fit`,
+      `repository ${name} (${path}) has ${formatBytes(free)} free; ${what} took ${formatBytes(needBytes)}: ` +
+        `not starting a backup that cannot fit`,
       {
         hint: "free space there (drctl prune, or a bigger disk); nothing was started",
       },
@@ -128,7 +129,8 @@ async function serverFacts(conn: Connection, databases: string[]): Promise<Serve
     (
       await rowsOf(
         conn,
-        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version', 'version_comment', 'server_id', 'log_bin', 'log_bin_basename')",
+        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version', 'version_comment', 'server_id', 'log_bin', " +
+          "'log_bin_basename')",
       )
     ).map((r) => [String(r.Variable_name), String(r.Value)]),
   );
@@ -192,7 +194,9 @@ function checkComplete(catalog: CatalogTables, inSet: TableName[], dataset: stri
   );
 }
 
-/** Everything the backup reads from the server before it starts: identity, the dataset's tables, what a rebuild needs. */
+/**
+ * Everything the backup reads from the server before it starts: identity, the dataset's tables, what a rebuild needs.
+ */
 async function readServer(server: Server, serverName: string, scope: DatasetScope, method: string, dataset: string) {
   let conn: Connection;
   try {
@@ -206,11 +210,13 @@ async function readServer(server: Server, serverName: string, scope: DatasetScop
     const catalog = await catalogTables(conn, scope);
     if (method === "mydumper") {
       if (!mydumperNamesDatabase(scope.databases)) {
-        // several (or non-ASCII) databases go through --regex, and mydumper 0.10 then reads every database on the server
+        // several (or non-ASCII) databases go through --regex, and mydumper 0.10 then reads every
+        // database on the server
         const others = (
           await rowsOf(
             conn,
-            "SELECT schema_name AS db FROM information_schema.schemata WHERE LOCATE('`', schema_name) > 0 OR LOCATE('''', schema_name) > 0 OR LOCATE('\"', schema_name) > 0",
+            "SELECT schema_name AS db FROM information_schema.schemata WHERE LOCATE('`', schema_name) > 0 OR " +
+              "LOCATE('''', schema_name) > 0 OR LOCATE('\"', schema_name) > 0",
           )
         )
           .map((r) => String(r.db))
@@ -218,9 +224,13 @@ async function readServer(server: Server, serverName: string, scope: DatasetScop
         if (others.length) {
           throw new DrError(
             "invalid",
-            `mydumper 0.10 reads every database on ${serverName} when a dataset has several (or a non-ASCII name), and fails on names holding a backtick or a quote: ${others.map((d) => JSON.stringify(d)).join(", ")} (not in dataset ${dataset})`,
+            `mydumper 0.10 reads every database on ${serverName} when a dataset has several (or a non-ASCII ` +
+              `name), and fails on names holding a backtick or a quote: ` +
+              `${others.map((d) => JSON.stringify(d)).join(", ")} (not in dataset ${dataset})`,
             {
-              hint: "use method mysqldump (or mariadb-backup) for this dataset, or split it into one dataset per database",
+              hint:
+                "use method mysqldump (or mariadb-backup) for this dataset, or split it into one dataset per " +
+                "database",
               meta: { databases: others },
             },
           );
@@ -230,7 +240,8 @@ async function readServer(server: Server, serverName: string, scope: DatasetScop
       if (unsafe.length) {
         throw new DrError(
           "invalid",
-          `mydumper 0.10 writes broken SQL for names holding a backtick or a quote; dataset ${dataset} has: ${unsafe.map(show).join(", ")}`,
+          `mydumper 0.10 writes broken SQL for names holding a backtick or a quote; dataset ${dataset} has: ` +
+            `${unsafe.map(show).join(", ")}`,
           {
             hint: "use method mysqldump (or mariadb-backup) for this dataset, or rename those tables",
             meta: { tables: unsafe },
@@ -263,7 +274,8 @@ function factNotes(
     );
   if (!facts.binlog)
     notes.push(
-      "binary logging is off on the server: the set has no binlog coordinates, so it restores to its own point only (no PITR)",
+      "binary logging is off on the server: the set has no binlog coordinates, so it restores to its own " +
+        "point only (no PITR)",
     );
   if (missingAccounts.length)
     notes.push(`DEFINER accounts the backup account cannot read (not in the set): ${missingAccounts.join(", ")}`);
@@ -288,7 +300,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
   if (kind === "incremental" && !PHYSICAL.has(method)) {
     throw new DrError(
       "invalid",
-      `dataset ${req.dataset}: incremental backups need a physical method (mariadb-backup or xtrabackup), not ${method}`,
+      `dataset ${req.dataset}: incremental backups need a physical method (mariadb-backup or xtrabackup), ` +
+        `not ${method}`,
     );
   }
   const serverName = ds.backupFrom ?? ds.server;
@@ -356,9 +369,12 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       if (wrong)
         throw new DrError(
           "failed",
-          `${name}: ${wrong} — every stage exited 0, yet its output is not what the set would claim; nothing is published`,
+          `${name}: ${wrong} — every stage exited 0, yet its output is not what the set would claim; nothing ` +
+            `is published`,
           {
-            hint: `check the ${encoding.manifest.encryption.type === "age" ? "age" : "zstd"} found first on PATH (${encoding.manifest.encryption.type === "age" ? "`age --version`" : "`zstd --version`"})`,
+            hint: ((tool) => `check the ${tool} found first on PATH (\`${tool} --version\`)`)(
+              encoding.manifest.encryption.type === "age" ? "age" : "zstd",
+            ),
           },
         );
       files.push({ name, role, ...(source !== undefined ? { source } : {}), bytes: r.bytes, sha256: r.sha256 });

@@ -18,7 +18,10 @@ export interface Catalog {
   sets: CatalogSet[];
   /** Damaged or unreadable manifests: shown, never skipped silently. */
   problems: string[];
-  /** Directories that are neither a set nor an attempt in progress (a set whose manifest was deleted?): shown, never deleted. */
+  /**
+   * Directories that are neither a set nor an attempt in progress (a set whose manifest was deleted?):
+   * shown, never deleted.
+   */
   strays: string[];
 }
 

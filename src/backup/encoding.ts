@@ -35,7 +35,8 @@ export function encodingProblem(
   if (m.encryption.type === "age") {
     return head.subarray(0, AGE_HEADER.length).equals(AGE_HEADER)
       ? undefined
-      : "not age-encrypted: the file does not start with age's header (age-encryption.org/v1); its bytes would be stored in the clear";
+      : "not age-encrypted: the file does not start with age's header (age-encryption.org/v1); its bytes would " +
+          "be stored in the clear";
   }
   if (m.compression === "zstd")
     return head.subarray(0, 4).equals(ZSTD_MAGIC)

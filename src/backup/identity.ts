@@ -20,7 +20,8 @@ export async function checkIdentity(
   if (!identityFile)
     throw new DrError(
       "integrity",
-      `set ${must(encrypted[0]).id} is encrypted and the spec names no age identity (encryption.identityFile): it cannot be decrypted here`,
+      `set ${must(encrypted[0]).id} is encrypted and the spec names no age identity ` +
+        `(encryption.identityFile): it cannot be decrypted here`,
       { hint: "restore where the identity file is, or add encryption.identityFile" },
     );
   let mode: number;
@@ -29,7 +30,9 @@ export async function checkIdentity(
   } catch (e) {
     throw new DrError(
       "integrity",
-      `cannot read the age identity ${identityFile}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : messageOf(e)}; set ${must(encrypted[0]).id} cannot be decrypted`,
+      `cannot read the age identity ${identityFile}: ` +
+        `${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : messageOf(e)}; set ` +
+        `${must(encrypted[0]).id} cannot be decrypted`,
       {
         hint: "copy the identity file from where it is kept (offsite, with the runbook) to this host, mode 0600",
       },
@@ -38,7 +41,8 @@ export async function checkIdentity(
   if (mode & 0o077) {
     throw new DrError(
       "invalid",
-      `the age identity ${identityFile} is readable by others (mode ${(mode & 0o777).toString(8).padStart(4, "0")}): a secret key must be 0600 — refusing to use it`,
+      `the age identity ${identityFile} is readable by others (mode ` +
+        `${(mode & 0o777).toString(8).padStart(4, "0")}): a secret key must be 0600 — refusing to use it`,
       { hint: `chmod 600 ${identityFile}` },
     );
   }
@@ -59,7 +63,8 @@ export async function checkIdentity(
   if (foreign.length) {
     throw new DrError(
       "integrity",
-      `the age identity ${identityFile} holds no key for the recipients set(s) ${foreign.map((m) => m.id).join(", ")} were encrypted to: it cannot decrypt them`,
+      `the age identity ${identityFile} holds no key for the recipients set(s) ` +
+        `${foreign.map((m) => m.id).join(", ")} were encrypted to: it cannot decrypt them`,
       {
         hint: "use the identity that matches the spec's encryption.recipients when these sets were taken",
       },

@@ -60,7 +60,10 @@ export function dumpArgs(
   ];
 }
 
-/** PCRE that matches exactly `db.` for the given databases, every byte hex-escaped (mydumper 0.10 cannot take non-ASCII argv). */
+/**
+ * PCRE that matches exactly `db.` for the given databases, every byte hex-escaped (mydumper 0.10 cannot
+ * take non-ASCII argv).
+ */
 export function mydumperRegex(databases: string[], only?: TableName[]): string {
   const hex = (s: string) =>
     [...Buffer.from(s, "utf8")]
@@ -186,10 +189,10 @@ export function dumpHeadComplete(head: Buffer): boolean {
 /** The binlog coordinates a dump wrote into its head (MariaDB and MySQL 8 spellings). */
 export function dumpHeadPoint(head: Buffer): BinlogPoint {
   const text = head.toString("utf8");
-  const m =
-    /-- CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE='([^']*)', (?:MASTER|SOURCE)_LOG_POS=(\d+)/.exec(
-      text,
-    );
+  const m = new RegExp(
+    "-- CHANGE (?:MASTER|REPLICATION SOURCE) TO " +
+      "(?:MASTER|SOURCE)_LOG_FILE='([^']*)', (?:MASTER|SOURCE)_LOG_POS=(\\d+)",
+  ).exec(text);
   const g = /SET @@GLOBAL\.GTID_PURGED=(?:\/\*!80000 '\+'\*\/ )?'([^']*)'/.exec(text);
   return {
     ...(m ? { file: must(m[1]), position: Number(m[2]) } : {}),

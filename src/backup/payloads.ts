@@ -104,7 +104,8 @@ export async function dumpPayload(ctx: PayloadContext): Promise<Payload> {
   if (!/^-- Disconnecting from .*$/m.test(said.slice(-4096))) {
     throw new DrError(
       "failed",
-      `${cmd} exited 0 but never said it finished (no "-- Disconnecting from …" at the end of its log): the dump may be cut short; nothing is published`,
+      `${cmd} exited 0 but never said it finished (no "-- Disconnecting from …" at the end of its log): the ` +
+        `dump may be cut short; nothing is published`,
       {
         meta: { stage: cmd },
       },
@@ -193,7 +194,8 @@ export function ignoredTables(catalog: CatalogTables): TableName[] {
   if (dotted.length) {
     throw new DrError(
       "invalid",
-      `a tables: filter cannot be passed to mariadb-dump for database ${JSON.stringify(must(dotted[0]).database)}: its name holds a dot`,
+      `a tables: filter cannot be passed to mariadb-dump for database ` +
+        `${JSON.stringify(must(dotted[0]).database)}: its name holds a dot`,
       {
         hint: "list whole databases for this dataset, or use mydumper/mariadb-backup",
       },

@@ -68,7 +68,9 @@ export interface CatalogTables {
   views: TableName[];
   /** Tables and views of the dataset's databases that its `tables:` filter leaves out. */
   outOfScope: TableName[];
-  /** Tables the server has (mysql.innodb_table_stats) that this account cannot see; undefined when that cannot be read. */
+  /**
+   * Tables the server has (mysql.innodb_table_stats) that this account cannot see; undefined when that cannot be read.
+   */
   hidden?: TableName[];
 }
 
@@ -81,7 +83,8 @@ export async function catalogTables(conn: Connection, scope: DatasetScope): Prom
   const outOfScope: TableName[] = [];
   for (const r of await rows(
     conn,
-    "SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t, TABLE_TYPE AS k FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)",
+    "SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t, TABLE_TYPE AS k FROM information_schema.TABLES WHERE " +
+      "TABLE_SCHEMA IN (?)",
     [scope.databases],
   )) {
     const t = { database: String(r.d), table: String(r.t) };
@@ -171,7 +174,8 @@ export async function referenceFigures(
 export async function contentChecksum(conn: Connection, t: TableName): Promise<string> {
   const cols = await rows(
     conn,
-    "SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+    "SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER " +
+      "BY ORDINAL_POSITION",
     [t.database, t.table],
   );
   if (!cols.length) return "0";
@@ -179,7 +183,8 @@ export async function contentChecksum(conn: Connection, t: TableName): Promise<s
   const parts = cols.map((r) => `COALESCE(HEX(${quoteIdent(String(r.c))}), 'N')`).join(", ");
   const [r] = await rows(
     conn,
-    `SELECT COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(SHA2(CONCAT_WS('|', ${parts}), 256), 1, 16), 16, 10) AS UNSIGNED)), 0) AS x FROM ${qualified(t.database, t.table)}`,
+    `SELECT COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(SHA2(CONCAT_WS('|', ${parts}), 256), 1, 16), 16, 10) AS ` +
+      `UNSIGNED)), 0) AS x FROM ${qualified(t.database, t.table)}`,
   );
   return String(must(r).x);
 }
@@ -205,7 +210,8 @@ export async function schemaObjects(conn: Connection, databases: string[]): Prom
   }
   for (const r of await rows(
     conn,
-    "SELECT ROUTINE_SCHEMA AS d, ROUTINE_NAME AS n, ROUTINE_TYPE AS k, DEFINER AS who FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA IN (?)",
+    "SELECT ROUTINE_SCHEMA AS d, ROUTINE_NAME AS n, ROUTINE_TYPE AS k, DEFINER AS who FROM " +
+      "information_schema.ROUTINES WHERE ROUTINE_SCHEMA IN (?)",
     [databases],
   )) {
     const type = r.k === "FUNCTION" ? "function" : "procedure";
@@ -220,7 +226,8 @@ export async function schemaObjects(conn: Connection, databases: string[]): Prom
   }
   for (const r of await rows(
     conn,
-    "SELECT TRIGGER_SCHEMA AS d, TRIGGER_NAME AS n, DEFINER AS who FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA IN (?)",
+    "SELECT TRIGGER_SCHEMA AS d, TRIGGER_NAME AS n, DEFINER AS who FROM information_schema.TRIGGERS WHERE " +
+      "TRIGGER_SCHEMA IN (?)",
     [databases],
   )) {
     const [c] = await rows(conn, `SHOW CREATE TRIGGER ${qualified(r.d, r.n)}`);
@@ -234,7 +241,8 @@ export async function schemaObjects(conn: Connection, databases: string[]): Prom
   }
   for (const r of await rows(
     conn,
-    "SELECT EVENT_SCHEMA AS d, EVENT_NAME AS n, DEFINER AS who FROM information_schema.EVENTS WHERE EVENT_SCHEMA IN (?)",
+    "SELECT EVENT_SCHEMA AS d, EVENT_NAME AS n, DEFINER AS who FROM information_schema.EVENTS WHERE " +
+      "EVENT_SCHEMA IN (?)",
     [databases],
   )) {
     const [c] = await rows(conn, `SHOW CREATE EVENT ${qualified(r.d, r.n)}`);
@@ -294,14 +302,17 @@ export async function rebuildFacts(
   const variables: Record<string, string> = {};
   const varSql =
     flavor === "mariadb"
-      ? "SELECT VARIABLE_NAME AS n, GLOBAL_VALUE AS v FROM information_schema.SYSTEM_VARIABLES WHERE GLOBAL_VALUE_ORIGIN <> 'COMPILE-TIME' AND GLOBAL_VALUE IS NOT NULL"
-      : "SELECT v.VARIABLE_NAME AS n, g.VARIABLE_VALUE AS v FROM performance_schema.variables_info v JOIN performance_schema.global_variables g USING (VARIABLE_NAME) WHERE v.VARIABLE_SOURCE <> 'COMPILED'";
+      ? "SELECT VARIABLE_NAME AS n, GLOBAL_VALUE AS v FROM information_schema.SYSTEM_VARIABLES WHERE " +
+        "GLOBAL_VALUE_ORIGIN <> 'COMPILE-TIME' AND GLOBAL_VALUE IS NOT NULL"
+      : "SELECT v.VARIABLE_NAME AS n, g.VARIABLE_VALUE AS v FROM performance_schema.variables_info v JOIN " +
+        "performance_schema.global_variables g USING (VARIABLE_NAME) WHERE v.VARIABLE_SOURCE <> 'COMPILED'";
   for (const r of await rows(conn, varSql).catch(() => [] as RowDataPacket[]))
     variables[String(r.n).toLowerCase()] = String(r.v);
   const plugins = (
     await rows(
       conn,
-      "SELECT PLUGIN_NAME AS n, PLUGIN_STATUS AS s, PLUGIN_TYPE AS t, PLUGIN_LIBRARY AS l FROM information_schema.PLUGINS ORDER BY PLUGIN_NAME",
+      "SELECT PLUGIN_NAME AS n, PLUGIN_STATUS AS s, PLUGIN_TYPE AS t, PLUGIN_LIBRARY AS l FROM " +
+        "information_schema.PLUGINS ORDER BY PLUGIN_NAME",
     )
   ).map((r) => ({
     name: String(r.n),

@@ -184,7 +184,8 @@ export async function listSets(
     return { sets, problems, strays };
   }
   for (const name of names) {
-    if (name.startsWith(".") || name === PROGRESS_FILE) continue; // a set being born, an atomic write's temp dir, the archive's progress
+    // a set being born, an atomic write's temp dir, the archive's progress
+    if (name.startsWith(".") || name === PROGRESS_FILE) continue;
     const dir = join(parent, name);
     let text: string;
     try {
@@ -219,7 +220,8 @@ export function repositoryPathOf(repo: { type: string; path?: string }, name: st
   if (repo.type !== "filesystem" || !repo.path) {
     throw new DrError(
       "invalid",
-      `repository ${name} is ${repo.type}: backups are written to filesystem repositories; ${repo.type} repositories receive copies (\`drctl copy\`)`,
+      `repository ${name} is ${repo.type}: backups are written to filesystem repositories; ${repo.type} ` +
+        `repositories receive copies (\`drctl copy\`)`,
     );
   }
   return repo.path;

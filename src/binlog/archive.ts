@@ -135,6 +135,9 @@ export async function readProgress(dir: string): Promise<ArchiveProgress | undef
   }
 }
 
+/** "mariadb-bin", 7 → "mariadb-bin.000007" (the server's own numbering). */
+const binlogFileName = (basename: string, seq: number) => `${basename}.${String(seq).padStart(6, "0")}`;
+
 /** The manifest of an archived binlog file: its facts are always recorded (binlogManifest below). */
 type ArchivedBinlog = BackupManifest & { binlog: BinlogFileFacts };
 
@@ -230,13 +233,19 @@ const timelineOf = (m: BackupManifest) => m.binlog?.timeline ?? 0;
 function resetSince(last: ArchivedBinlog, state: Pick<ServerBinlogState, "current" | "gtid">): string | undefined {
   const seq = splitBinlogName(state.current.file).sequence;
   if (seq < last.binlog.sequence)
-    return `binlog numbering restarted (the server writes ${state.current.file}; the archive already holds ${last.binlog.file})`;
+    return (
+      `binlog numbering restarted (the server writes ${state.current.file}; the archive already holds ` +
+      `${last.binlog.file})`
+    );
   if (!last.binlog.lastGtid) return undefined;
   const now = state.gtid ? parseGtidList(state.gtid) : new Map<number, Gtid>();
   for (const g of parseGtidList(last.binlog.lastGtid).values()) {
     const cur = now.get(g.domain);
     if (!cur || cur.seq < g.seq)
-      return `the GTID state went back (domain ${g.domain}: the archive reached ${formatGtid(g)}, the server is at ${cur ? formatGtid(cur) : "nothing"})`;
+      return (
+        `the GTID state went back (domain ${g.domain}: the archive reached ${formatGtid(g)}, the server is at ` +
+        `${cur ? formatGtid(cur) : "nothing"})`
+      );
   }
   return undefined;
 }
@@ -256,7 +265,10 @@ export function gapsBefore(
   if (prevAny && (prevAny.server.serverId !== state.serverId || prevAny.binlog.basename !== state.basename)) {
     gaps.push({
       kind: "server-changed",
-      detail: `the archive's last binlog ${prevAny.binlog.file} came from server_id ${prevAny.server.serverId} (${prevAny.binlog.basename}); the server now is server_id ${state.serverId} (${state.basename})`,
+      detail:
+        `the archive's last binlog ${prevAny.binlog.file} came from server_id ${prevAny.server.serverId} ` +
+        `(${prevAny.binlog.basename}); ` +
+        `the server now is server_id ${state.serverId} (${state.basename})`,
     });
   }
   if (last) {
@@ -265,7 +277,7 @@ export function gapsBefore(
     for (let seq = want; seq < oldest; seq++) {
       gaps.push({
         kind: "purged",
-        detail: `${state.basename}.${String(seq).padStart(6, "0")} was purged from ${serverName} before it was archived`,
+        detail: `${binlogFileName(state.basename, seq)} was purged from ${serverName} before it was archived`,
       });
     }
   }
@@ -300,7 +312,10 @@ async function archiveInto(
   if (last && reset) {
     gaps.push({
       kind: "reset",
-      detail: `${reset} on ${serverName} (RESET MASTER?): the archive starts binlog timeline ${timeline + 1}; sets taken before it restore up to the end of ${last.binlog.file} at most — take a new full backup to start a chain on the new binlogs`,
+      detail:
+        `${reset} on ${serverName} (RESET MASTER?): the archive starts binlog timeline ${timeline + 1}; sets ` +
+        `taken before it restore up to the end of ${last.binlog.file} at most — take a new full backup to ` +
+        `start a chain on the new binlogs`,
     });
     timeline += 1;
     last = undefined;
@@ -322,13 +337,16 @@ async function archiveInto(
         if (have.binlog.endPosition !== log.size) {
           gaps.push({
             kind: "content-changed",
-            detail: `${log.name} on ${serverName} is ${log.size} bytes; the archived file of that name is ${have.binlog.endPosition} (RESET MASTER? the archive keeps the old one)`,
+            detail:
+              `${log.name} on ${serverName} is ${log.size} bytes; the archived file of that name is ` +
+              `${have.binlog.endPosition} (RESET MASTER? the archive keeps the old one)`,
           });
         }
         continue;
       }
       const { sequence } = splitBinlogName(log.name);
-      if (last && sequence < last.binlog.sequence && last.server.serverId === state.serverId) continue; // older than the archive's start: not ours to fill in
+      // older than the archive's start: not ours to fill in
+      if (last && sequence < last.binlog.sequence && last.server.serverId === state.serverId) continue;
       staging ??= await stagingDir(repo.path, `drctl binlog archive ${serverName}`);
       encoding ??= await setEncoding(spec, ds?.compression, staging);
       const staged = join(staging, log.name);
@@ -380,7 +398,8 @@ async function archiveInto(
         last = manifest;
         done.push({ file: log.name, set: id, bytes: r.bytes, transactions: summary.transactions });
         ctx.say(
-          `archived ${log.name} (${summary.transactions} transaction${summary.transactions === 1 ? "" : "s"}) as ${id} in ${repo.name}`,
+          `archived ${log.name} (${summary.transactions} transaction${summary.transactions === 1 ? "" : "s"}) ` +
+            `as ${id} in ${repo.name}`,
         );
       } finally {
         if (!published) await rm(setDir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 // Reads a binlog file's event headers (and the few event bodies that matter for archiving): the
 // time of its first and last transaction, its Gtid_list (the GTID state before it), the GTIDs it
 // holds and the server that wrote it. Pure over bytes; the binary layout is MariaDB's and MySQL's
-// v4 format: a 4-byte magic, then events with a 19-byte header (timestamp, type, server id, size, next position, flags).
+// v4 format: a 4-byte magic, then events with a 19-byte header (timestamp, type, server id, size,
+// next position, flags).
 
 import { must } from "../errors.js";
 
@@ -77,7 +78,10 @@ export interface BinlogSummary {
   closed: boolean;
   /** Set when the bytes do not parse as a binlog: where and why. */
   error?: string;
-  /** Transactions whose events are compressed (MySQL Transaction_payload): their statements and tables cannot be read here. */
+  /**
+   * Transactions whose events are compressed (MySQL Transaction_payload): their statements and tables
+   * cannot be read here.
+   */
   opaqueTransactions?: number;
   /** With `{ index: true }`: every transaction (GTID group) — where it starts and when it was written. */
   groups?: TransactionGroup[];
@@ -87,7 +91,10 @@ export interface TransactionGroup {
   gtid?: Gtid;
   /** With `{ match }`: the first statement of the group that matched (normalized), if one did. */
   matched?: string;
-  /** With a match: every statement of that group (normalized; BEGIN/COMMIT left out), so a skip can say all it leaves out. */
+  /**
+   * With a match: every statement of that group (normalized; BEGIN/COMMIT left out), so a skip can
+   * say all it leaves out.
+   */
   statements?: string[];
   /** File offset of the group's GTID event: replay stops before it with --stop-position. */
   position: number;
@@ -145,7 +152,9 @@ export class BinlogParser {
   private checksum = 0; // trailing CRC32 bytes per event, from the format description event
   private readonly match: RegExp | undefined;
 
-  /** index: record every transaction group; match: mark groups whose statement (Query or Annotate_rows text) matches. */
+  /**
+   * index: record every transaction group; match: mark groups whose statement (Query or Annotate_rows text) matches.
+   */
   constructor(opts: { index?: boolean; match?: RegExp } = {}) {
     if (opts.index || opts.match) this.s.groups = [];
     this.match = opts.match;
@@ -181,7 +190,8 @@ export class BinlogParser {
 
   /** A known event whose body is too short to be what it says: the file is refused, never half-read. */
   private malformed(what: string, position: number, bytes: number): void {
-    this.s.error = `malformed ${what} event at offset ${position} (${bytes} bytes of body): refusing to read this binlog`;
+    const where = `at offset ${position} (${bytes} bytes of body)`;
+    this.s.error = `malformed ${what} event ${where}: refusing to read this binlog`;
   }
 
   finish(): BinlogSummary {

@@ -14,7 +14,10 @@ export const EXIT = {
   targetMissed: 7,
 } as const;
 
-/** `signal` only matters for "interrupted": 128 + its number, as a shell reports a signalled command (SIGINT 130, SIGTERM 143). */
+/**
+ * `signal` only matters for "interrupted": 128 + its number, as a shell reports a signalled command (SIGINT 130,
+ * SIGTERM 143).
+ */
 export function exitCodeFor(kind: FailureKind, signal?: unknown): number {
   switch (kind) {
     case "interrupted":

@@ -30,7 +30,9 @@ export function progressReporter(
       if (t - last < every) return;
       last = t;
       const secs = Math.max(0.001, (t - started) / 1000);
-      const line = `${label}: ${formatBytes(bytes)} ${opts.verb ?? "stored"}, ${formatBytes(Math.round(bytes / secs))}/s, ${formatElapsed(t - started)}`;
+      const line =
+        `${label}: ${formatBytes(bytes)} ${opts.verb ?? "stored"}, ${formatBytes(Math.round(bytes / secs))}/s, ` +
+        `${formatElapsed(t - started)}`;
       if (io.interactive) {
         write(`\r\x1b[K${line}`);
         drawn = true;

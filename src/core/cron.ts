@@ -209,7 +209,10 @@ export function minutesOfDay(s: CronSchedule): number[] {
   return out;
 }
 
-/** Days from 2024-01-01 (UTC) as [month, day of month, day of week], built once: the gap walks run without allocating Dates. */
+/**
+ * Days from 2024-01-01 (UTC) as [month, day of month, day of week], built once: the gap walks run
+ * without allocating Dates.
+ */
 const CAL_START_YEAR = 2024;
 const CAL_DAYS = (Date.UTC(2060, 0, 1) - Date.UTC(CAL_START_YEAR, 0, 1)) / 86400000;
 let calendar: Uint8Array | undefined;

@@ -48,7 +48,8 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
         "error",
         "duplicate-server-id",
         names.join(","),
-        `servers ${names.join(", ")} share server_id ${id}: replication and binlog identity need a unique server_id each`,
+        `servers ${names.join(", ")} share server_id ${id}: replication and binlog identity need a unique ` +
+          `server_id each`,
       );
     if (id === "0")
       f(
@@ -74,7 +75,8 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
           "warning",
           "replica-source-differs",
           name,
-          `${name} replicates from ${r.sourceHost}:${r.sourcePort}, but the spec says ${want} (${src.host}:${src.port ?? 3306})`,
+          `${name} replicates from ${r.sourceHost}:${r.sourcePort}, ` +
+            `but the spec says ${want} (${src.host}:${src.port ?? 3306})`,
         );
       }
       if (!r.ioRunning || !r.sqlRunning) {
@@ -83,7 +85,8 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
           "error",
           "replica-stopped",
           name,
-          `${name}: replication is stopped (IO ${r.ioRunning ? "running" : "stopped"}, SQL ${r.sqlRunning ? "running" : "stopped"})${err ? `: ${err}` : ""}`,
+          `${name}: replication is stopped (IO ${r.ioRunning ? "running" : "stopped"}, SQL ` +
+            `${r.sqlRunning ? "running" : "stopped"})${err ? `: ${err}` : ""}`,
         );
       }
     } else if (!want && r) {
@@ -114,7 +117,8 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
           "error",
           "backup-source-lag",
           dsName,
-          `${dsName}: ${sourceName} lags ${formatDuration(lag)} behind ${ds.server}, more than the ${ds.tier} RPO ${formatDuration(tierRpo)}`,
+          `${dsName}: ${sourceName} lags ${formatDuration(lag)} behind ${ds.server}, more than the ${ds.tier} ` +
+            `RPO ${formatDuration(tierRpo)}`,
         );
     }
     const method = ds.full.method;
@@ -140,7 +144,8 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
           "error",
           "mydumper-identifiers",
           dsName,
-          `${dsName}: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: ${hostile.join(", ")}; use mysqldump or mariadb-backup`,
+          `${dsName}: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: ` +
+            `${hostile.join(", ")}; use mysqldump or mariadb-backup`,
         );
     }
     if (source?.reachable) {
@@ -164,7 +169,8 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
           "error",
           "missing-privileges",
           dsName,
-          `${dsName}: the account in ${spec.servers[sourceName]?.credentials} lacks ${missing.join(", ")} on ${sourceName}, which ${method} needs`,
+          `${dsName}: the account in ${spec.servers[sourceName]?.credentials} lacks ${missing.join(", ")} on ` +
+            `${sourceName}, which ${method} needs`,
         );
       const absent = ds.databases.filter((db) => source.databaseBytes?.[db] === undefined);
       if (absent.length)
@@ -172,7 +178,8 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
           "warning",
           "database-missing",
           dsName,
-          `${dsName}: ${sourceName} has no database ${absent.map((d) => JSON.stringify(d)).join(", ")} (or it holds no tables)`,
+          `${dsName}: ${sourceName} has no database ${absent.map((d) => JSON.stringify(d)).join(", ")} (or ` +
+            `it holds no tables)`,
         );
     }
     const origin = observed.servers[ds.server];
@@ -187,7 +194,8 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
           "error",
           "missing-privileges",
           dsName,
-          `${dsName}: the account in ${spec.servers[ds.server]?.credentials} lacks ${missing.join(", ")} on ${ds.server}, which binlog archiving needs`,
+          `${dsName}: the account in ${spec.servers[ds.server]?.credentials} lacks ${missing.join(", ")} on ` +
+            `${ds.server}, which binlog archiving needs`,
         );
       const expiry = expirySeconds(origin.variables ?? {});
       const interval = must(parseDuration(ds.binlog.interval ?? DEFAULT_BINLOG_INTERVAL));
@@ -196,7 +204,9 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
           "warning",
           "binlog-expiry-short",
           ds.server,
-          `${ds.server}: binlogs expire after ${formatDuration(expiry)} while they are archived every ${formatDuration(interval)}: an archiver that stops for ${formatDuration(expiry)} loses binlogs for good (apply raises it)`,
+          `${ds.server}: binlogs expire after ${formatDuration(expiry)} while they are archived every ` +
+            `${formatDuration(interval)}: an archiver that stops for ${formatDuration(expiry)} loses binlogs ` +
+            `for good (apply raises it)`,
         );
       }
     }
@@ -213,7 +223,8 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
         "warning",
         "no-drop-in",
         b.address,
-        `${b.address}: servers.${b.server}.configDropIn is not set: settings made live will not survive a restart, and log_bin cannot be set at all`,
+        `${b.address}: servers.${b.server}.configDropIn is not set: settings made live will not survive a ` +
+          `restart, and log_bin cannot be set at all`,
       );
     } else if (server.host && !["127.0.0.1", "localhost", "::1"].includes(server.host)) {
       f(
@@ -244,7 +255,10 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
   return out;
 }
 
-/** Does mydumper get the dataset's one database by name (reading no other), or go through every database? (--database needs an ASCII name: glib's option parsing rejects other bytes.) */
+/**
+ * Does mydumper get the dataset's one database by name (reading no other), or go through every database? (--database
+ * needs an ASCII name: glib's option parsing rejects other bytes.)
+ */
 export function mydumperNamesDatabase(databases: string[]): boolean {
   return databases.length === 1 && /^[\x20-\x7e]+$/.test(must(databases[0]));
 }

@@ -30,9 +30,15 @@ export interface ObservedServer {
   databaseBytes?: Record<string, number>;
   /** `db`.`table` names holding a backtick or a quote (Debian's mydumper 0.10 breaks on them). */
   hostileTableNames?: string[];
-  /** The same, structured (a database name may hold a dot), with databases whose own name holds one: mydumper findings are per dataset. */
+  /**
+   * The same, structured (a database name may hold a dot), with databases whose own name holds one: mydumper findings
+   * are per dataset.
+   */
   hostileNames?: { database: string; table: string }[];
-  /** Every database on the server whose name holds a backtick or a quote (mydumper 0.10 reads them all for a multi-database dataset). */
+  /**
+   * Every database on the server whose name holds a backtick or a quote (mydumper 0.10 reads them all for a
+   * multi-database dataset).
+   */
   hostileDatabases?: string[];
   /** The server's configDropIn as read where drctl runs (absent when the spec names none). */
   dropIn?: ObservedDropIn;

@@ -148,7 +148,9 @@ function diffBinlog(b: DesiredBinlog, observed: ObservedState, spec: DrSpec, fin
       level: "warning",
       code: "restart-pending",
       subject: b.address,
-      message: `${b.address}: restart ${b.server} for the drop-in to take effect (drctl never restarts a server): ${pending.join("; ")}`,
+      message:
+        `${b.address}: restart ${b.server} for the drop-in to take effect (drctl never restarts a server): ` +
+        `${pending.join("; ")}`,
     });
   }
   const changing = new Set(attributes.map((a) => a.name));
@@ -333,7 +335,9 @@ export function buildPlan(input: PlanInput): Plan {
       level: "warning",
       code: "cron-foreign-lines",
       subject: observed.cron.target,
-      message: `${foreign.length} line(s) inside drctl's block in ${observed.cron.target} were not written by drctl; apply replaces them: ${foreign.join(" | ")}`,
+      message:
+        `${foreign.length} line(s) inside drctl's block in ${observed.cron.target} were not written by drctl; ` +
+        `apply replaces them: ${foreign.join(" | ")}`,
     });
   if (resources.some((r) => r.kind === "server-binlog" && r.attributes.some((a) => a.name === "binlog_format"))) {
     findings.push({
@@ -341,7 +345,8 @@ export function buildPlan(input: PlanInput): Plan {
       code: "binlog-format-live",
       subject: "binlog_format",
       message:
-        "binlog_format set live reaches new sessions only: connections open during apply keep logging in the old format until they reconnect",
+        "binlog_format set live reaches new sessions only: connections open during apply keep logging in the " +
+        "old format until they reconnect",
     });
   }
   const proofs = Object.entries(spec.datasets).map(([name, ds]) => {

@@ -63,7 +63,8 @@ export function clockDisagreements(sets: BackupManifest[], timelineOfSet?: (m: B
     const [a, b] = [must(ordered[i - 1]), must(ordered[i])];
     if (pointTime(b) < pointTime(a))
       out.push(
-        `set ${b.id} (${pointTime(b)}) comes after ${a.id} (${pointTime(a)}) in the binlog, yet its clock says earlier: the host's clock moved back; sets are ordered by their binlog position`,
+        `set ${b.id} (${pointTime(b)}) comes after ${a.id} (${pointTime(a)}) in the binlog, yet its clock ` +
+          `says earlier: the host's clock moved back; sets are ordered by their binlog position`,
       );
   }
   return out;

@@ -40,7 +40,10 @@ const REPLAY_RATE = 15 * MB;
 const TIGHT = 0.8;
 
 export interface DrillMeasurement {
-  /** The last verified drill: wall time from its start to a verified server (start-up included), and the bytes it restored. */
+  /**
+   * The last verified drill: wall time from its start to a verified server (start-up included), and
+   * the bytes it restored.
+   */
   rtoSeconds: number;
   bytes: number;
   at: string;
@@ -121,7 +124,8 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
       estimated: backupSeconds !== undefined,
     };
     rpoWhy = `${cause}, ${gapText}${job}`;
-    // log_bin / binlog_format are what apply's binlog resource sets: the miss lasts until it is applied (and the server restarted)
+    // log_bin / binlog_format are what apply's binlog resource sets: the miss lasts until it is applied (and
+    // the server restarted)
     rpoFixedByApply = archiving && interval <= rpoTarget;
     if (!archiving) rpoFix = `; add binlog: { archive: true, interval: ${formatDuration(Math.min(rpoTarget, 60))} }`;
   }
@@ -156,8 +160,10 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
         ? ` + ${formatDuration(replay)} binlog replay (${fmtBytes(replayBytes)} at ${fmtBytes(REPLAY_RATE)}/s)`
         : "";
     const restoreText = measured
-      ? `${fmtBytes(bytes)}: the drill of ${measured.at} restored and verified ${fmtBytes(measured.bytes)} in ${formatMeasured(measured.rtoSeconds)}, start-up included (measured; scaled to the current size)`
-      : `${fmtBytes(bytes)} at ${fmtBytes(rate)}/s (estimated default for ${method}) + ${RESTORE_OVERHEAD_SECONDS}s start-up`;
+      ? `${fmtBytes(bytes)}: the drill of ${measured.at} restored and verified ${fmtBytes(measured.bytes)} in ` +
+        `${formatMeasured(measured.rtoSeconds)}, start-up included (measured; scaled to the current size)`
+      : `${fmtBytes(bytes)} at ${fmtBytes(rate)}/s (estimated default for ${method}) + ` +
+        `${RESTORE_OVERHEAD_SECONDS}s start-up`;
     rto = { targetSeconds: rtoTarget, worstSeconds: worst, basis: `${restoreText}${replayText}`, estimated: !measured };
     rtoWhy = rto.basis;
   }
@@ -211,7 +217,9 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
     (rto.worstSeconds ?? 0) > rtoTarget
   ) {
     const physical = RESTORE_OVERHEAD_SECONDS + Math.ceil(bytes / must(RESTORE_RATE["mariadb-backup"]));
-    rtoFix = `; a physical method (mariadb-backup) would restore ${fmtBytes(bytes)} in ~${formatDuration(physical)} at ${fmtBytes(must(RESTORE_RATE["mariadb-backup"]))}/s`;
+    rtoFix =
+      `; a physical method (mariadb-backup) would restore ${fmtBytes(bytes)} in ~${formatDuration(physical)} ` +
+      `at ${fmtBytes(must(RESTORE_RATE["mariadb-backup"]))}/s`;
   }
   const v1 = judge("RPO", rpo, rpoWhy, rpoFix, rpoFixedByApply);
   const v2 = judge("RTO", rto, rtoWhy, rtoFix);

@@ -28,10 +28,16 @@ export interface DatasetFacts {
   /** The newest full set and the newest set of any kind (their consistent points' times). */
   newestFull?: { id: string; at: string };
   newestSet?: { id: string; at: string };
-  /** Binlog archiving: the last archive run that reached the server's position (nothing left behind), and the newest archived event. */
+  /**
+   * Binlog archiving: the last archive run that reached the server's position (nothing left behind), and the newest
+   * archived event.
+   */
   archivedUntil?: string;
   newestArchivedEvent?: string;
-  /** What a restore to "latest" reaches, read as restore reads it (planRecovery), and the binlog missing before it, if any. */
+  /**
+   * What a restore to "latest" reaches, read as restore reads it (planRecovery), and the binlog
+   * missing before it, if any.
+   */
   recovery?: { reaches?: string; missing?: string };
   /** Every drill record of the dataset, oldest first. */
   drills: DrillSummary[];
@@ -103,17 +109,20 @@ export function datasetStatus(
   else if (must(exposure) > rpo)
     flag(
       "BREACHED",
-      `exposure ${formatDuration(must(exposure))} > RPO ${formatDuration(rpo)} (${ds.tier}): data since ${recoverableUntil} (${basis}) would be lost`,
+      `exposure ${formatDuration(must(exposure))} > RPO ${formatDuration(rpo)} (${ds.tier}): data since ` +
+        `${recoverableUntil} (${basis}) would be lost`,
     );
   else if (must(exposure) > AT_RISK_SHARE * rpo)
     flag(
       "AT RISK",
-      `exposure ${formatDuration(must(exposure))} is above ${Math.round(AT_RISK_SHARE * 100)}% of RPO ${formatDuration(rpo)} (${ds.tier}), since ${recoverableUntil} (${basis})`,
+      `exposure ${formatDuration(must(exposure))} is above ${Math.round(AT_RISK_SHARE * 100)}% of RPO ` +
+        `${formatDuration(rpo)} (${ds.tier}), since ${recoverableUntil} (${basis})`,
     );
   if (facts.recovery?.missing)
     flag(
       "AT RISK",
-      `binlog ${facts.recovery.missing} is missing from the archive: a restore reaches only ${recoverableUntil ?? "the sets' own points"} (take a new full backup to start a new chain)`,
+      `binlog ${facts.recovery.missing} is missing from the archive: a restore reaches only ` +
+        `${recoverableUntil ?? "the sets' own points"} (take a new full backup to start a new chain)`,
     );
   if (archiving && facts.newestFull && !facts.archivedUntil)
     flag(
@@ -155,7 +164,8 @@ export function datasetStatus(
     if (due.length)
       flag(
         "AT RISK",
-        `drill ${drillName} is overdue: its schedule (${d.schedule}) ran it at ${new Date(must(due[0])).toISOString()}, but the last run is from ${last.startedAt}`,
+        `drill ${drillName} is overdue: its schedule (${d.schedule}) ran it at ` +
+          `${new Date(must(due[0])).toISOString()}, but the last run is from ${last.startedAt}`,
       );
   }
   return {

@@ -70,20 +70,24 @@ export async function discoverServer(name: string, server: Server, databases: st
     const hostileDatabases = (
       await rows(
         conn,
-        "SELECT schema_name AS db FROM information_schema.schemata WHERE LOCATE('`', schema_name) > 0 OR LOCATE('''', schema_name) > 0 OR LOCATE('\"', schema_name) > 0",
+        "SELECT schema_name AS db FROM information_schema.schemata WHERE LOCATE('`', schema_name) > 0 OR " +
+          "LOCATE('''', schema_name) > 0 OR LOCATE('\"', schema_name) > 0",
       ).catch(() => [])
     ).map((r) => String(r.db));
     if (databases.length > 0) {
       for (const r of await rows(
         conn,
-        "SELECT table_schema AS db, COALESCE(SUM(data_length + index_length), 0) AS bytes FROM information_schema.tables WHERE table_schema IN (?) GROUP BY table_schema",
+        "SELECT table_schema AS db, COALESCE(SUM(data_length + index_length), 0) AS bytes FROM " +
+          "information_schema.tables WHERE table_schema IN (?) GROUP BY table_schema",
         [databases],
       )) {
         databaseBytes[String(r.db)] = Number(r.bytes);
       }
       for (const r of await rows(
         conn,
-        "SELECT table_schema AS db, table_name AS t FROM information_schema.tables WHERE table_schema IN (?) AND (LOCATE('`', CONCAT(table_schema, table_name)) > 0 OR LOCATE('''', CONCAT(table_schema, table_name)) > 0 OR LOCATE('\"', CONCAT(table_schema, table_name)) > 0)",
+        "SELECT table_schema AS db, table_name AS t FROM information_schema.tables WHERE table_schema IN (?) " +
+          "AND (LOCATE('`', CONCAT(table_schema, table_name)) > 0 OR LOCATE('''', CONCAT(table_schema, " +
+          "table_name)) > 0 OR LOCATE('\"', CONCAT(table_schema, table_name)) > 0)",
         [databases],
       )) {
         hostileTableNames.push(`${String(r.db)}.${String(r.t)}`);
@@ -136,7 +140,10 @@ async function replicaStatus(conn: Connection, flavor: "mariadb" | "mysql"): Pro
   };
 }
 
-/** Global privileges of the current account, parsed from SHOW GRANTS (the lines themselves can hold password hashes: they are not kept). */
+/**
+ * Global privileges of the current account, parsed from SHOW GRANTS (the lines themselves can hold password hashes:
+ * they are not kept).
+ */
 async function globalPrivileges(conn: Connection): Promise<string[]> {
   const privs = new Set<string>();
   for (const r of await rows(conn, "SHOW GRANTS")) {

@@ -29,7 +29,9 @@ export function compareTables(expected: TableName[], restored: TableName[]): Che
         step: "set point",
         name: "tables present",
         ok: false,
-        detail: `${missing.length} of ${expected.length} table(s) the set holds are missing after the restore: ${list(missing.map(show))}`,
+        detail:
+          `${missing.length} of ${expected.length} table(s) the set holds are missing after the restore: ` +
+          `${list(missing.map(show))}`,
       }
     : {
         step: "set point",
@@ -123,7 +125,8 @@ export function compareReference(
             name: "checksums",
             ok: false,
             detail:
-              "the set has no reference checksums (the backup ran before this drill asked for checksums): take a new backup",
+              "the set has no reference checksums (the backup ran before this drill asked for checksums): " +
+              "take a new backup",
           }
         : sumDiffs.length
           ? {
@@ -150,7 +153,9 @@ export function judgeViews(total: number, failures: { view: string; error: strin
         step: "set point",
         name: "views answer",
         ok: false,
-        detail: `${failures.length} of ${total} view(s) cannot be queried: ${list(failures.map((f) => `${f.view} (${f.error})`))}`,
+        detail:
+          `${failures.length} of ${total} view(s) cannot be queried: ` +
+          `${list(failures.map((f) => `${f.view} (${f.error})`))}`,
       }
     : { step: "set point", name: "views answer", ok: true, detail: `${total} view(s) answer a query` };
 }
@@ -171,7 +176,8 @@ export function compareGtids(expected: string[], allowed: string[], applied: str
       name: "last applied GTID",
       ok: true,
       detail: last
-        ? `${expected.length} transaction(s) replayed; the last applied is GTID ${last}, the archive's last for the point`
+        ? `${expected.length} transaction(s) replayed; the last applied is GTID ${last}, the archive's last ` +
+          `for the point`
         : "no transaction of the dataset lies between the set and the point",
     };
   }
@@ -226,8 +232,10 @@ export function judgeTargets(m: Measured, tier: string): { rtoMet: boolean; rpoM
     rtoMet,
     rpoMet,
     lines: [
-      `RTO measured ${formatMeasured(m.rtoSeconds)} ${rtoMet ? "≤" : ">"} target ${formatDuration(m.rtoTargetSeconds)} (${tier}): ${rtoMet ? "met" : "MISSED"}`,
-      `RPO measured ${formatMeasured(m.rpoSeconds)} ${rpoMet ? "≤" : ">"} target ${formatDuration(m.rpoTargetSeconds)} (${tier}): ${rpoMet ? "met" : "MISSED"}`,
+      `RTO measured ${formatMeasured(m.rtoSeconds)} ${rtoMet ? "≤" : ">"} target ` +
+        `${formatDuration(m.rtoTargetSeconds)} (${tier}): ${rtoMet ? "met" : "MISSED"}`,
+      `RPO measured ${formatMeasured(m.rpoSeconds)} ${rpoMet ? "≤" : ">"} target ` +
+        `${formatDuration(m.rpoTargetSeconds)} (${tier}): ${rpoMet ? "met" : "MISSED"}`,
     ],
   };
 }

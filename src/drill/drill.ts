@@ -142,7 +142,8 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
       ...(archiving ? {} : { points: sets.map(pointTime) }),
     });
     say(
-      `drill ${req.name}: restoring ${drill.dataset} to ${point.how === "latest" ? "latest" : point.to} (${point.how}) into a sandbox`,
+      `drill ${req.name}: restoring ${drill.dataset} to ${point.how === "latest" ? "latest" : point.to} ` +
+        `(${point.how}) into a sandbox`,
     );
 
     const verifyList = drill.verify ?? ["rowCounts"];
@@ -196,7 +197,8 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
                   });
                 } else if (!reached) {
                   const why =
-                    "the drill's point lies before the set's reference snapshot (or the figures predate the set's point): the row figures cannot be compared in this run";
+                    "the drill's point lies before the set's reference snapshot (or the figures predate the " +
+                    "set's point): the row figures cannot be compared in this run";
                   checks.push({
                     step: "set point",
                     name: "row counts",

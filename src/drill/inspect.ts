@@ -22,7 +22,8 @@ export async function restoredTables(conn: Connection, databases: string[]): Pro
   return (
     await rows(
       conn,
-      "SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA IN (?)",
+      "SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE " +
+        "TABLE', 'SYSTEM VERSIONED') AND TABLE_SCHEMA IN (?)",
       [databases],
     )
   ).map((r) => ({ database: String(r.d), table: String(r.t) }));

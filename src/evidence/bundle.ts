@@ -246,7 +246,8 @@ export async function verifyEvidence(dir: string, expectHead?: string): Promise<
       const got = digest(await readFile(join(dir, f)));
       if (got !== want)
         problems.push(
-          `${f} was modified: its sha256 ${got.slice(0, 16)}… differs from the ${want.slice(0, 16)}… evidence.json records`,
+          `${f} was modified: its sha256 ${got.slice(0, 16)}… differs from the ${want.slice(0, 16)}… ` +
+            `evidence.json records`,
         );
     } catch {
       problems.push(`${f} is missing from the bundle`);
@@ -277,7 +278,8 @@ export async function verifyEvidence(dir: string, expectHead?: string): Promise<
         problems.push("evidence.json's overall verdict differs from what the journal copy records");
       if (JSON.stringify(sections.datasets) !== JSON.stringify(evidence.datasets))
         problems.push(
-          "evidence.json's datasets differ from what the journal copy records (backups, drills, failures or gaps were edited)",
+          "evidence.json's datasets differ from what the journal copy records (backups, drills, failures or " +
+            "gaps were edited)",
         );
       if (JSON.stringify(sections.applies) !== JSON.stringify(evidence.applies))
         problems.push("evidence.json's applies differ from what the journal copy records");
@@ -305,19 +307,25 @@ export async function verifyEvidence(dir: string, expectHead?: string): Promise<
       const have = bySeq(expected.seq);
       if (have === undefined && expected.seq === evidence.journal.lastSeq + 1)
         problems.push(
-          `the expected head (record ${expected.seq}) is the record of this very export, journaled after the bundle was written: it checks LATER bundles (this bundle verifies without --expect-head)`,
+          `the expected head (record ${expected.seq}) is the record of this very export, journaled after the ` +
+            `bundle was written: it checks LATER bundles (this bundle verifies without --expect-head)`,
         );
       else if (have === undefined)
         problems.push(
-          `the expected head (record ${expected.seq}) is outside this bundle's journal copy (records ${evidence.journal.firstSeq}–${evidence.journal.lastSeq}): it cannot be confirmed; export with a longer --since`,
+          `the expected head (record ${expected.seq}) is outside this bundle's journal copy (records ` +
+            `${evidence.journal.firstSeq}–${evidence.journal.lastSeq}): it cannot be confirmed; export with a ` +
+            `longer --since`,
         );
       else if (have !== expected.sha256)
         problems.push(
-          `record ${expected.seq} is not the one the expected head names: its sha256 is ${have.slice(0, 16)}…, the kept head says ${expected.sha256.slice(0, 16)}… — the journal was rewritten since that head was taken`,
+          `record ${expected.seq} is not the one the expected head names: its sha256 is ${have.slice(0, 16)}…, ` +
+            `the kept head says ${expected.sha256.slice(0, 16)}… — the journal was rewritten since that head ` +
+            `was taken`,
         );
     } else if (!hashes.includes(expected.sha256) && evidence.journal.anchor !== expected.sha256) {
       problems.push(
-        `no record of this bundle's journal copy has the expected head's sha256 ${expected.sha256.slice(0, 16)}…: the journal was rewritten, or the head is outside the copy`,
+        `no record of this bundle's journal copy has the expected head's sha256 ` +
+          `${expected.sha256.slice(0, 16)}…: the journal was rewritten, or the head is outside the copy`,
       );
     }
   }

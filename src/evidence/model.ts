@@ -60,14 +60,19 @@ function drill(r: JournalRecord): DrillEvidence {
 /** Commands a person runs and may be refused (exit 3) for asking something unsafe: a refusal is not a failure. */
 const OPERATOR_COMMANDS = new Set(["restore", "verify"]);
 
-/** Did this job record fail (as the evidence counts it)? A busy lock (4) never ran; an operator's refused request is no failure. */
+/**
+ * Did this job record fail (as the evidence counts it)? A busy lock (4) never ran; an operator's refused
+ * request is no failure.
+ */
 function failedJob(r: JournalRecord): boolean {
   const code = Number(r.data.exitCode);
   if (code === 0 || code === 4) return false;
   return !(code === 3 && OPERATOR_COMMANDS.has(String(r.data.command)));
 }
 
-/** Is a job record about this dataset? Its own jobs, its drills' runs (named by drill), verify runs that named its sets. */
+/**
+ * Is a job record about this dataset? Its own jobs, its drills' runs (named by drill), verify runs that named its sets.
+ */
 function concerns(r: JournalRecord, name: string, server: string, drillNames: Set<string>): boolean {
   const d = r.data;
   if (d.subject === name) return true;

@@ -8,7 +8,8 @@ import type { DrillEvidence, Evidence, Figure } from "./evidence.generated.js";
 
 const fig = (f?: Figure) =>
   f
-    ? `${formatMeasured(f.measuredSeconds)} measured / ${formatDuration(f.targetSeconds)} target: ${f.met ? "met" : "MISSED"}`
+    ? `${formatMeasured(f.measuredSeconds)} measured / ${formatDuration(f.targetSeconds)} target: ` +
+      `${f.met ? "met" : "MISSED"}`
     : "—";
 const bytes = (n?: number) =>
   n === undefined
@@ -26,13 +27,18 @@ export function reportDoc(e: Evidence): Doc {
     { h: 1, text: `Disaster-recovery evidence: ${e.project}` },
     { p: `Verdict: ${e.verdict.state}${e.verdict.reasons.length ? ` (${e.verdict.reasons.join("; ")})` : ""}.` },
     {
-      p: `Period ${e.since} to ${e.generatedAt}. Produced by drctl from its journal, an append-only log in which each record carries the sha256 of the one before it; the bundle holds a copy of the journal for the period (${e.journal.file}, records ${e.journal.firstSeq}–${e.journal.lastSeq}), and everything below except the catalog is derived from that copy.`,
+      p:
+        `Period ${e.since} to ${e.generatedAt}. Produced by drctl from its journal, an append-only log in ` +
+        `which each record carries the sha256 of the one before it; the bundle holds a copy of the journal for ` +
+        `the period (${e.journal.file}, records ${e.journal.firstSeq}–${e.journal.lastSeq}), and everything ` +
+        `below except the catalog is derived from that copy.`,
     },
     {
       ul: [
         `Chain head of the copy: record ${e.journal.head.seq}, sha256 ${e.journal.head.sha256}.`,
         `Spec: ${e.spec.file}, sha256 ${e.spec.sha256}.`,
-        "To check the bundle: drctl evidence verify DIR --expect-head SEQ:SHA256 (with the chain head kept from an earlier export).",
+        "To check the bundle: drctl evidence verify DIR --expect-head SEQ:SHA256 (with the chain head kept " +
+          "from an earlier export).",
       ],
     },
     { h: 2, text: "Service levels (tiers)" },
@@ -81,7 +87,9 @@ export function reportDoc(e: Evidence): Doc {
   for (const d of e.datasets) {
     b.push({ h: 2, text: `Dataset ${d.name}`, id: `dataset-${d.name}` });
     b.push({
-      p: `Verdict: ${d.verdict.state}${d.verdict.reasons.length ? ` — ${d.verdict.reasons.join("; ")}` : ""}. Tier ${d.tier}, server ${d.server}, full backups with ${d.method}.`,
+      p:
+        `Verdict: ${d.verdict.state}${d.verdict.reasons.length ? ` — ${d.verdict.reasons.join("; ")}` : ""}. ` +
+        `Tier ${d.tier}, server ${d.server}, full backups with ${d.method}.`,
     });
     b.push({ h: 3, text: "Drills (restores into a throwaway server, data checked, RTO/RPO measured)" });
     b.push(

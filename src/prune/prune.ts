@@ -1,7 +1,8 @@
 // `drctl prune <dataset> [--dry-run]`: carries out the pure retention selection (core/retention.ts)
 // — the dry run is the same code, it only stops before deleting. Never after a failed backup, never
 // while a backup of the dataset or the server's binlog archiver holds its lock; binlogs that another
-// dataset on the same server still needs stay. Drills take the dataset's drill lock, which prune holds too. A set is deleted manifest first (it leaves the
+// dataset on the same server still needs stay. Drills take the dataset's drill lock, which prune holds too. A set is
+// deleted manifest first (it leaves the
 // catalog at once; what remains is debris the next run removes), then its files.
 
 import { rm } from "node:fs/promises";
@@ -65,7 +66,8 @@ export async function prune(
   if (lastBackup && lastBackup.data.exitCode !== 0) {
     throw new DrError(
       "failed",
-      `the last backup of ${dataset} failed (${lastBackup.ts}, exit ${String(lastBackup.data.exitCode)}): retention does not run after a failed backup`,
+      `the last backup of ${dataset} failed (${lastBackup.ts}, exit ${String(lastBackup.data.exitCode)}): ` +
+        `retention does not run after a failed backup`,
       {
         hint: "fix the backup and let it succeed once; prune runs again after that",
       },

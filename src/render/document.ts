@@ -51,7 +51,8 @@ function escapeHtml(s: string): string {
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f}
 h1{border-bottom:2px solid #333}h2{margin-top:2rem;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:.5rem 0 1rem}
+th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f0f0f0}tr.fail td{background:#fde2e2}tr.warn td{background:#fff4d6}tr.pass td{background:#e6f6e6}
 pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}code{font-family:ui-monospace,monospace}`;
 
@@ -69,11 +70,13 @@ export function toHtml(doc: Doc): string {
         `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${rows
           .map(
             (r, i) =>
-              `<tr${classes?.[i] ? ` class="${classes[i]}"` : ""}>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`,
+              `<tr${classes?.[i] ? ` class="${classes[i]}"` : ""}>` +
+              `${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`,
           )
           .join("")}</tbody></table>`,
       );
     }
   }
-  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(doc.title)}</title><style>${STYLE}</style></head>\n<body>\n${body.join("\n")}\n</body></html>\n`;
+  const head = `<head><meta charset="utf-8"><title>${escapeHtml(doc.title)}</title><style>${STYLE}</style></head>`;
+  return `<!DOCTYPE html>\n<html lang="en">${head}\n<body>\n${body.join("\n")}\n</body></html>\n`;
 }

@@ -84,7 +84,8 @@ export const withNewline = (s: string) => (s === "" || s.endsWith("\n") ? s : `$
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
   if (!plan.hasChanges && s.unknown === 0) {
-    return `No changes. The live state matches the spec.${s.errors || s.warnings ? ` ${s.errors} error(s), ${s.warnings} warning(s).` : ""}`;
+    const findings = s.errors || s.warnings ? ` ${s.errors} error(s), ${s.warnings} warning(s).` : "";
+    return `No changes. The live state matches the spec.${findings}`;
   }
   const parts = [`Plan: ${s.create} to add, ${s.update} to change, ${s.delete} to destroy`];
   if (s.unknown) parts.push(`${s.unknown} unknown`);
@@ -97,7 +98,10 @@ export function summaryLine(plan: Plan): string {
 export function proofLine(p: Plan["proofs"][number]): string {
   const bound = (b: typeof p.rpo) =>
     b.worstSeconds === null ? "?" : `${b.estimated ? "~" : ""}${formatDuration(b.worstSeconds)}`;
-  return `${p.dataset} (${p.tier}): RPO ${bound(p.rpo)} of ${formatDuration(p.rpo.targetSeconds)}, RTO ${bound(p.rto)} of ${formatDuration(p.rto.targetSeconds)}: ${p.verdict.toUpperCase()}`;
+  return (
+    `${p.dataset} (${p.tier}): RPO ${bound(p.rpo)} of ${formatDuration(p.rpo.targetSeconds)}, RTO ` +
+    `${bound(p.rto)} of ${formatDuration(p.rto.targetSeconds)}: ${p.verdict.toUpperCase()}`
+  );
 }
 
 export function renderPlanText(plan: Plan, opts: { cronTarget?: string } = {}): string {

@@ -19,7 +19,9 @@ export interface TableCopy {
   as: string;
 }
 
-/** "db.t1,db.t2" + "t1=t1_restored" → copies; a table named with a dot needs the db part first (split at the first dot). */
+/**
+ * "db.t1,db.t2" + "t1=t1_restored" → copies; a table named with a dot needs the db part first (split at the first dot).
+ */
 export function parseTableCopies(tables: string[], renames: string[]): TableCopy[] {
   const rename = new Map<string, string>();
   for (const r of renames) {
@@ -40,7 +42,10 @@ export function parseTableCopies(tables: string[], renames: string[]): TableCopy
   return copies;
 }
 
-/** The live server takes these names: none exists yet, each database does. Checked before any restore work, and again just before the copy. */
+/**
+ * The live server takes these names: none exists yet, each database does. Checked before any restore work, and again
+ * just before the copy.
+ */
 export async function checkTargetNames(copies: TableCopy[], server: Server, serverName: string): Promise<void> {
   const live = await connectServer(server);
   try {
@@ -163,7 +168,8 @@ export async function keepOnlyTables(sandbox: Sandbox, copies: TableCopy[], data
   const conn = await sandbox.connectRoot();
   try {
     const [rows] = await conn.query<RowDataPacket[]>(
-      "SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t, TABLE_TYPE AS k FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)",
+      "SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t, TABLE_TYPE AS k FROM information_schema.TABLES WHERE " +
+        "TABLE_SCHEMA IN (?)",
       [databases],
     );
     for (const c of copies) {

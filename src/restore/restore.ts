@@ -49,7 +49,10 @@ import { loadLogicalSet, loadMydumperSet, restorePhysicalChain, type StoredSet }
 
 export interface RestoreRequest {
   spec: DrSpec;
-  /** Progress of the long loads (a label, bytes of the stored file read so far): a terminal line, or a log line every 30 s. */
+  /**
+   * Progress of the long loads (a label, bytes of the stored file read so far): a terminal line, or a
+   * log line every 30 s.
+   */
   onProgress?: (label: string, bytes: number) => void;
   dataset: string;
   /** ISO time (UTC) or "latest". */
@@ -58,9 +61,15 @@ export interface RestoreRequest {
   before?: string;
   /** Leave out that one transaction and go on to the target. */
   skip?: string;
-  /** With skip: go on although later transactions change rows the skipped one touched; with a target: although it is a replication source. */
+  /**
+   * With skip: go on although later transactions change rows the skipped one touched; with a target: although it is a
+   * replication source.
+   */
   force?: boolean;
-  /** Copy these tables (restored to the point in a sandbox) into this live server, under their new names; without tables, the whole dataset. */
+  /**
+   * Copy these tables (restored to the point in a sandbox) into this live server, under their new names; without
+   * tables, the whole dataset.
+   */
   into?: { server: string; tables?: TableCopy[] };
   /** Sandbox target with --tables: the sandbox keeps only these, renamed as asked. */
   only?: TableCopy[];
@@ -99,7 +108,10 @@ interface ReplayedGroup {
 
 export interface RestoreOutcome {
   sets: string[];
-  /** transactions: in the replayed range of the server's binlog; `databases`: the filter applied (none for whole-instance images). */
+  /**
+   * transactions: in the replayed range of the server's binlog; `databases`: the filter applied (none for
+   * whole-instance images).
+   */
   /** Tables copied into the live server. */
   copied?: { server: string; tables?: TableCopy[]; databases?: string[] };
   replay?: {
@@ -194,7 +206,8 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     for (const [id, problems] of bad) {
       damaged.set(id, problems);
       say(
-        `set ${id} fails its check against its manifest (${problems.join("; ")}): looking for an older image that reaches ${req.to}`,
+        `set ${id} fails its check against its manifest (${problems.join("; ")}): looking for an older image ` +
+          `that reaches ${req.to}`,
       );
     }
     plan = planFromCatalog(catalog, target, new Set(damaged.keys()));
@@ -267,9 +280,12 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       if (before && !outcome.replay.stoppedBefore)
         throw new DrError(
           "invalid",
-          `no transaction after ${outcome.replay.from} up to ${req.to} matches /${before.source}/: nothing to stop before`,
+          `no transaction after ${outcome.replay.from} up to ${req.to} matches /${before.source}/: nothing ` +
+            `to stop before`,
           {
-            hint: "the statement is matched without backticks and server comments; check the spelling, or give --to alone",
+            hint:
+              "the statement is matched without backticks and server comments; check the spelling, or give " +
+              "--to alone",
           },
         );
     } else if (pause) {
@@ -290,7 +306,9 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
         await copyTablesToServer(sandbox, req.into.tables, server, req.into.server);
         outcome.copied = { server: req.into.server, tables: req.into.tables };
         say(
-          `copied ${req.into.tables.map((t) => `${t.database}.${t.table} as ${t.database}.${t.as}`).join(", ")} into ${req.into.server}`,
+          `copied ` +
+            `${req.into.tables.map((t) => `${t.database}.${t.table} as ${t.database}.${t.as}`).join(", ")} ` +
+            `into ${req.into.server}`,
         );
       } else {
         const databases = ds.databases.filter((d) => !(ds.exclude ?? []).includes(d));
@@ -429,7 +447,8 @@ async function replay(
   if (skip && !skipAt)
     throw new DrError(
       "invalid",
-      `no transaction after ${from.file}:${from.position} up to the target matches /${skip.pattern.source}/: nothing to skip`,
+      `no transaction after ${from.file}:${from.position} up to the target matches /${skip.pattern.source}/: ` +
+        `nothing to skip`,
     );
   // the ranges replayed: [start, stop), or with --skip [start, skipped) and [after it, stop)
   const ranges: { first: number; start: number; last: number; stop?: number }[] = skipAt
@@ -486,7 +505,8 @@ async function replay(
     if (conflicts.length && !skip.force) {
       throw new DrError(
         "invalid",
-        `skipping ${skipAt.text} would not undo it: ${conflicts.length} later transaction(s) change rows it touched, and their row images would carry its values back:\n  ${conflicts.join("\n  ")}`,
+        `skipping ${skipAt.text} would not undo it: ${conflicts.length} later transaction(s) change rows it ` +
+          `touched, and their row images would carry its values back:\n  ${conflicts.join("\n  ")}`,
         {
           hint: "restore with --before to stop at it instead, or add --force to skip it anyway",
         },
@@ -494,7 +514,8 @@ async function replay(
     }
     if (conflicts.length)
       skip.say(
-        `WARNING: --force: ${conflicts.length} later transaction(s) change rows the skipped one touched; their row images may bring its values back`,
+        `WARNING: --force: ${conflicts.length} later transaction(s) change rows the skipped one touched; ` +
+          `their row images may bring its values back`,
       );
   }
   // only the dataset's databases are replayed: events for the server's other databases would fail
@@ -524,7 +545,13 @@ async function replay(
     from: `${from.file}:${from.position}${from.gtid ? ` (GTID ${from.gtid})` : ""}`,
     ...(last.gtid || last.at
       ? {
-          to: `${last.gtid ? `GTID ${last.gtid}` : ""}${last.at ? ` written ${last.at}` : ""}${stopPosition !== undefined ? `, stopping at ${must(must(files[stopFile]).manifest.binlog).file}:${stopPosition}` : ", through the end of the archive"}`.trim(),
+          to: (
+            (last.gtid ? `GTID ${last.gtid}` : "") +
+            (last.at ? ` written ${last.at}` : "") +
+            (stopPosition !== undefined
+              ? `, stopping at ${must(must(files[stopFile]).manifest.binlog).file}:${stopPosition}`
+              : ", through the end of the archive")
+          ).trim(),
         }
       : {}),
     files: files.slice(0, paths.length).map((f) => must(f.manifest.binlog).file),
@@ -568,7 +595,8 @@ async function laterChangesToSkippedRows(
     const hits = t.rows.filter((r) => touched.has(`${r.table} ${r.key}`));
     if (hits.length)
       conflicts.push(
-        `${t.gtid ? `GTID ${t.gtid}: ` : ""}${t.statement ?? "(row changes)"} — ${hits.map((h) => `${h.table} ${h.key}`).join("; ")}`,
+        `${t.gtid ? `GTID ${t.gtid}: ` : ""}${t.statement ?? "(row changes)"} — ` +
+          `${hits.map((h) => `${h.table} ${h.key}`).join("; ")}`,
       );
   });
   await runPipeline([{ name: "mysqlbinlog", command: "mysqlbinlog", args: [...decode, ...laterArgs] }], async (c) =>
@@ -583,7 +611,11 @@ async function primaryKeyColumns(sandbox: Sandbox): Promise<(table: string) => n
   const conn = await sandbox.connectRoot();
   try {
     const [rows] = await conn.query<RowDataPacket[]>(
-      "SELECT c.TABLE_SCHEMA AS d, c.TABLE_NAME AS t, c.ORDINAL_POSITION AS p FROM information_schema.COLUMNS c JOIN information_schema.STATISTICS s ON s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME AND s.COLUMN_NAME = c.COLUMN_NAME AND s.INDEX_NAME = 'PRIMARY' WHERE c.TABLE_SCHEMA NOT IN ('mysql', 'sys', 'information_schema', 'performance_schema') ORDER BY c.ORDINAL_POSITION",
+      "SELECT c.TABLE_SCHEMA AS d, c.TABLE_NAME AS t, c.ORDINAL_POSITION AS p FROM " +
+        "information_schema.COLUMNS c JOIN information_schema.STATISTICS s ON s.TABLE_SCHEMA = c.TABLE_SCHEMA " +
+        "AND s.TABLE_NAME = c.TABLE_NAME AND s.COLUMN_NAME = c.COLUMN_NAME AND s.INDEX_NAME = 'PRIMARY' WHERE " +
+        "c.TABLE_SCHEMA NOT IN ('mysql', 'sys', 'information_schema', 'performance_schema') ORDER BY " +
+        "c.ORDINAL_POSITION",
     );
     const map = new Map<string, number[]>();
     for (const r of rows) {
@@ -622,7 +654,8 @@ async function checkTarget(spec: DrSpec, name: string, force: boolean): Promise<
   if (followers.length && !force) {
     throw new DrError(
       "invalid",
-      `--target ${name} is a replication source (${followers.join(", ")} replicate from it): what is restored there would replicate too`,
+      `--target ${name} is a replication source (${followers.join(", ")} replicate from it): what is ` +
+        `restored there would replicate too`,
       { hint: "restore into a sandbox, or add --force if that is what you want" },
     );
   }
@@ -630,7 +663,10 @@ async function checkTarget(spec: DrSpec, name: string, force: boolean): Promise<
 
 /** "UPDATE … (GTID 0-1-7, written 2026-…)" for what --before stopped at or --skip left out. */
 function describeGroup(g: TransactionGroup): string {
-  return `${g.matched} (${g.gtid ? `GTID ${formatGtid(g.gtid)}, ` : ""}written ${new Date(g.timestamp * 1000).toISOString()})`;
+  return (
+    `${g.matched} (${g.gtid ? `GTID ${formatGtid(g.gtid)}, ` : ""}written ` +
+    `${new Date(g.timestamp * 1000).toISOString()})`
+  );
 }
 
 /** Decodes an archived binlog (age → zstd) into `path`, reading its transactions on the way. */
@@ -665,7 +701,8 @@ async function decodeBinlog(
   if (match && summary.opaqueTransactions) {
     throw new DrError(
       "invalid",
-      `archived binlog ${name} holds ${summary.opaqueTransactions} compressed transaction(s) (MySQL binlog_transaction_compression): a statement cannot be matched inside them`,
+      `archived binlog ${name} holds ${summary.opaqueTransactions} compressed transaction(s) (MySQL ` +
+        `binlog_transaction_compression): a statement cannot be matched inside them`,
       {
         hint: "restore --to the time just before the statement instead of --before/--skip",
       },

@@ -70,7 +70,8 @@ export function decodeUtf8(bytes: Buffer, file: string): string {
     const col = before.length - before.lastIndexOf("\n");
     throw new DrError(
       "invalid",
-      `${file}:${line}:${col}: byte 0x${must(bytes[at]).toString(16).padStart(2, "0")} is not UTF-8: the spec must be UTF-8 (database and table names are the server's, in UTF-8)`,
+      `${file}:${line}:${col}: byte 0x${must(bytes[at]).toString(16).padStart(2, "0")} is not UTF-8: the ` +
+        `spec must be UTF-8 (database and table names are the server's, in UTF-8)`,
       {
         hint: "convert it, e.g. iconv -f latin1 -t utf-8",
       },

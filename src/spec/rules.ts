@@ -204,9 +204,12 @@ function checkSchedules(ctx: Ctx, data: Obj): void {
         ctx.report(
           "error",
           ["datasets", name, "retention", "binlogs"],
-          `binlog retention ${str(must(retention).binlogs)} is shorter than the longest gap between full backups (${formatDuration(gapSeconds)}): point-in-time recovery would have gaps`,
+          `binlog retention ${str(must(retention).binlogs)} is shorter than the longest gap between full ` +
+            `backups (${formatDuration(gapSeconds)}): point-in-time recovery would have gaps`,
           {
-            hint: `keep binlogs at least ${formatDuration(gapSeconds)} (a margin above that is wise), or take fulls more often`,
+            hint:
+              `keep binlogs at least ${formatDuration(gapSeconds)} (a margin above that is wise), or take ` +
+              `fulls more often`,
           },
         );
       }
@@ -233,7 +236,9 @@ function checkMethods(ctx: Ctx, data: Obj): void {
     const inc = isObj(ds.incremental) ? str(ds.incremental.method) : undefined;
     if (inc !== undefined && !PHYSICAL.has(inc)) {
       ctx.report("error", ["datasets", name, "incremental", "method"], `${inc} cannot take incremental backups`, {
-        hint: "archive binlogs for the changes between logical fulls (binlog: { archive: true }), or use mariadb-backup/xtrabackup for both full and incremental",
+        hint:
+          "archive binlogs for the changes between logical fulls (binlog: { archive: true }), or use " +
+          "mariadb-backup/xtrabackup for both full and incremental",
       });
     } else if (inc !== undefined && full !== undefined && inc !== full) {
       ctx.report(
@@ -320,7 +325,10 @@ function identifierProblem(name: string): string | undefined {
   for (const ch of name) {
     const cp = must(ch.codePointAt(0));
     if (cp > 0xffff) {
-      return `holds ${ch} (U+${cp.toString(16).toUpperCase()}), a 4-byte character: MariaDB/MySQL identifiers are utf8mb3 and cannot store it`;
+      return (
+        `holds ${ch} (U+${cp.toString(16).toUpperCase()}), a 4-byte character: MariaDB/MySQL identifiers are ` +
+        `utf8mb3 and cannot store it`
+      );
     }
     if (cp === 0) return "holds a NUL character, which identifiers cannot hold";
   }

@@ -148,9 +148,9 @@ export async function readJournal(stateDir: string): Promise<JournalRecord[]> {
 }
 
 /**
- * Recompute the chain (from `start`: the record before the first line, for a copied range). Names the first bad record: an edited one (its hash no longer matches the
- * `prev` its successor stored, or journal.head for the last), a deleted one (a gap in seq) or a
- * reordering (seq out of order).
+ * Recompute the chain (from `start`: the record before the first line, for a copied range). Names the
+ * first bad record: an edited one (its hash no longer matches the `prev` its successor stored, or
+ * journal.head for the last), a deleted one (a gap in seq) or a reordering (seq out of order).
  */
 export function verifyJournalText(
   text: string,
@@ -189,7 +189,8 @@ export function verifyJournalText(
       const movedTo = lines.findIndex((l, j) => j > i && seqOf(l) === want);
       const message =
         movedTo >= 0 && seq > want
-          ? `records were reordered: line ${lineNo} holds seq ${seq}, but seq ${want} belongs there (found at line ${movedTo + 1})`
+          ? `records were reordered: line ${lineNo} holds seq ${seq}, but seq ${want} belongs there (found at ` +
+            `line ${movedTo + 1})`
           : seq > want
             ? `record seq ${want}${seq - 1 > want ? `..${seq - 1}` : ""} is missing before line ${lineNo} (deleted)`
             : `record at line ${lineNo} has seq ${seq}, expected ${want}: records were reordered or duplicated`;
@@ -200,7 +201,9 @@ export function verifyJournalText(
       problems.push({
         line: 1,
         seq,
-        message: `record seq ${seq} (line 1) does not continue the chain from the record before the copy (sha256 ${start.sha256.slice(0, 16)}…): it or the anchor was changed`,
+        message:
+          `record seq ${seq} (line 1) does not continue the chain from the record before the copy (sha256 ` +
+          `${start.sha256.slice(0, 16)}…): it or the anchor was changed`,
       });
       return result(lines.length, problems, prevSeq, lastHash);
     }
@@ -208,7 +211,9 @@ export function verifyJournalText(
       problems.push({
         line: i,
         seq: prevSeq,
-        message: `record seq ${prevSeq} (line ${i}) was modified: its sha256 no longer matches the one record seq ${seq} stored`,
+        message:
+          `record seq ${prevSeq} (line ${i}) was modified: its sha256 no longer matches the one record seq ` +
+          `${seq} stored`,
       });
       return result(lines.length, problems, prevSeq, lastHash);
     }
@@ -221,13 +226,17 @@ export function verifyJournalText(
       problems.push({
         line: lines.length,
         seq: prevSeq + 1,
-        message: `record seq ${prevSeq + 1}${head.seq > prevSeq + 1 ? `..${head.seq}` : ""} is missing at the end (journal.head says the newest is seq ${head.seq})`,
+        message:
+          `record seq ${prevSeq + 1}${head.seq > prevSeq + 1 ? `..${head.seq}` : ""} is missing at the end ` +
+          `(journal.head says the newest is seq ${head.seq})`,
       });
     } else if (head.seq === prevSeq && head.sha256 !== lastHash) {
       problems.push({
         line: lines.length,
         seq: prevSeq,
-        message: `record seq ${prevSeq} (line ${lines.length}, the newest) was modified: its sha256 no longer matches journal.head`,
+        message:
+          `record seq ${prevSeq} (line ${lines.length}, the newest) was modified: its sha256 no longer matches ` +
+          `journal.head`,
       });
     } else if (
       head.seq < prevSeq - 1 ||

@@ -35,7 +35,10 @@ export interface LockOptions {
   onWait?: (holder: LockHolder | undefined) => void;
   /** What the lock protects, for messages ("apply for project university"). */
   purpose?: string;
-  /** A shared lock: held by many at once (restores reading sets), never together with an exclusive one (prune deleting them). */
+  /**
+   * A shared lock: held by many at once (restores reading sets), never together with an exclusive one
+   * (prune deleting them).
+   */
   shared?: boolean;
 }
 

@@ -38,7 +38,8 @@ async function datasetFacts(
       })),
   };
   if (ds.binlog?.archive === true) {
-    // read once, in the catalog: the last clean archive run (of the server the sets came from) and the newest archived event
+    // read once, in the catalog: the last clean archive run (of the server the sets came from) and the
+    // newest archived event
     if (catalog.options.coveredUntil) facts.archivedUntil = catalog.options.coveredUntil;
     const newestEvent = catalog.binlogs
       .map((s) => s.manifest.binlog?.lastEventAt ?? "")

@@ -38,8 +38,10 @@ describe("drctl validate", () => {
     expect(r.code).toBe(3);
     const errors = r.stderr.split("\n").filter((l) => l && !l.includes(": warning: "));
     expect(errors).toEqual([
-      'test/fixtures/invalid/dangling-server-and-copy.yaml:23:13: datasets.shop.server: unknown server "db9"; did you mean "db1"?',
-      'test/fixtures/invalid/dangling-server-and-copy.yaml:31:14: datasets.shop.copies[0]: unknown repository "valut"; did you mean "vault"?',
+      "test/fixtures/invalid/dangling-server-and-copy.yaml:23:13: datasets.shop.server: unknown server " +
+        '"db9"; did you mean "db1"?',
+      "test/fixtures/invalid/dangling-server-and-copy.yaml:31:14: datasets.shop.copies[0]: unknown " +
+        'repository "valut"; did you mean "vault"?',
       "test/fixtures/invalid/dangling-server-and-copy.yaml: invalid: 2 errors, 2 warnings",
     ]);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -58,7 +60,8 @@ describe("drctl validate", () => {
     const r = await drctl(["validate"], {});
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(
-      "drctl: error: cannot read spec ./drctl.yaml: no such file\n  hint: pass the spec with -f FILE (default ./drctl.yaml)\n",
+      "drctl: error: cannot read spec ./drctl.yaml: no such file\n  hint: pass the spec with -f FILE " +
+        "(default ./drctl.yaml)\n",
     );
   });
 

@@ -16,7 +16,8 @@ const server = serverForFile(dir, [
 ]);
 
 describe("apply and error findings", () => {
-  it("apply-refuses-error-findings: a tier that cannot be met → exit 1 naming the finding, nothing written; --allow-errors applies the rest", async () => {
+  it("apply-refuses-error-findings: a tier that cannot be met → exit 1 naming the finding, nothing written; " +
+    "--allow-errors applies the rest", async () => {
     const root = join(dir, "tier");
     const file = join(dir, "tier.yaml");
     const cronFile = join(root, "cron");

@@ -46,7 +46,8 @@ async function ok(p: FaultProject, args: string[], code = 0) {
 }
 
 describe("binlog chain", () => {
-  it("idle-after-backup: archive, backup, nothing written, archive again → restore --to latest and a latest drill work (the open file holds nothing past the set)", async () => {
+  it("idle-after-backup: archive, backup, nothing written, archive again → restore --to latest and a latest " +
+    "drill work (the open file holds nothing past the set)", async () => {
     const p = await setup(
       "idle",
       '  latest:\n    dataset: ds\n    schedule: "0 5 * * 0"\n    restoreTo: latest\n    verify: [rowCounts]',
@@ -66,7 +67,8 @@ describe("binlog chain", () => {
     await expectNothingLost(p, await setIds(p));
   }, 180_000);
 
-  it("purge-gap-then-clean-run: status and restore read one truth — status AT RISK naming the missing binlog, its recoverable-until the time restore names", async () => {
+  it("purge-gap-then-clean-run: status and restore read one truth — status AT RISK naming the missing binlog, " +
+    "its recoverable-until the time restore names", async () => {
     const p = await setup("purge-gap");
     await ok(p, ["backup", "ds"]);
     await ok(p, ["binlog", "archive", "db1"]);
@@ -105,7 +107,8 @@ describe("binlog chain", () => {
     expect(after.datasets[0]!.reasons.join("\n")).not.toContain("missing from the archive");
   }, 180_000);
 
-  it("reset-master-timeline: RESET MASTER → archive exit 6 naming it, the new files archived as timeline 1 beside the old ones (none overwritten); a new full restores through them to the last row", async () => {
+  it("reset-master-timeline: RESET MASTER → archive exit 6 naming it, the new files archived as timeline 1 " +
+    "beside the old ones (none overwritten); a new full restores through them to the last row", async () => {
     const p = await setup("reset");
     await ok(p, ["backup", "ds"]);
     await sql("INSERT INTO shop.orders VALUES (2, 'old timeline')");

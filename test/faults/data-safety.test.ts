@@ -45,7 +45,8 @@ const setDirs = (p: FaultProject) =>
   existsSync(join(p.repo, "sets", "ds")) ? readdirSync(join(p.repo, "sets", "ds")) : [];
 
 describe("debris is only ever drctl's own interrupted attempt", () => {
-  it("manifest-deleted set survives the next backup: reported as a stray (backups/verify exit 6), never deleted", async () => {
+  it("manifest-deleted set survives the next backup: reported as a stray (backups/verify exit " +
+    "6), never deleted", async () => {
     const p = project("manifest-deleted");
     const first = await backup(p);
     const second = await backup(p);
@@ -68,7 +69,8 @@ describe("debris is only ever drctl's own interrupted attempt", () => {
     expect(ids).toHaveLength(2);
   }, 120_000);
 
-  it("attempt-dead-writer: an attempt whose marker names a dead pid, and a set dir that died before its marker (.begin-*), are removed; a live writer's is kept", async () => {
+  it("attempt-dead-writer: an attempt whose marker names a dead pid, and a set dir that died before its marker " +
+    "(.begin-*), are removed; a live writer's is kept", async () => {
     const p = project("dead-writer");
     const good = await backup(p);
     const parent = join(p.repo, "sets", "ds");
@@ -112,7 +114,8 @@ describe("every stage's output is what it claims before a set is published", () 
   const encryption = () =>
     `encryption:\n  recipients: [${recipient}]\n  identityFile: ${JSON.stringify(join(dir, "age.key"))}`;
 
-  it("age-plaintext: an age that exits 0 but passes plaintext through → exit 1 naming it, nothing published", async () => {
+  it("age-plaintext: an age that exits 0 but passes plaintext through → exit 1 naming it, " +
+    "nothing published", async () => {
     const p = project("age-liar", { encryption: encryption() });
     const good = await backup(p);
     const liar = shim(dir, "age", `case "$1" in --version) exec /usr/bin/age --version;; esac\nexec cat`);
@@ -131,7 +134,8 @@ describe("every stage's output is what it claims before a set is published", () 
     const liar = shim(
       dir,
       "zstd",
-      `case "$1" in --version) exec /usr/bin/zstd --version;; esac\nfor a; do case "$a" in -*) ;; *) cat "$a";; esac; done\n[ -t 0 ] || cat`,
+      `case "$1" in --version) exec /usr/bin/zstd --version;; esac\nfor a; do case "$a" in -*) ;; *) cat ` +
+        `"$a";; esac; done\n[ -t 0 ] || cat`,
     );
     const r = await p.run(["backup", "ds"], withPath(liar));
     expect(r.code).toBe(1);
@@ -140,13 +144,15 @@ describe("every stage's output is what it claims before a set is published", () 
     await expectNothingLost(p, [good]);
   }, 120_000);
 
-  it("dump-cut-short-exit-0: a mariadb-dump whose output is cut short but that exits 0 → exit 1 (no end marker), nothing published", async () => {
+  it("dump-cut-short-exit-0: a mariadb-dump whose output is cut short but that exits 0 → exit 1 (no end " +
+    "marker), nothing published", async () => {
     const p = project("dump-cut");
     const good = await backup(p);
     const cut = shim(
       dir,
       "mariadb-dump",
-      `case "$1" in --version) exec /usr/bin/mariadb-dump --version;; esac\n/usr/bin/mariadb-dump "$@" | head -c 20000\nexit 0`,
+      `case "$1" in --version) exec /usr/bin/mariadb-dump --version;; esac\n/usr/bin/mariadb-dump "$@" | ` +
+        `head -c 20000\nexit 0`,
     );
     const r = await p.run(["backup", "ds"], withPath(cut));
     expect(r.code).toBe(1);
@@ -157,7 +163,8 @@ describe("every stage's output is what it claims before a set is published", () 
     await expectNothingLost(p, [good]);
   }, 120_000);
 
-  it("verify-plaintext-age: a stored *.age file that is plaintext with a re-hashed manifest → plain verify exit 5", async () => {
+  it("verify-plaintext-age: a stored *.age file that is plaintext with a re-hashed manifest → plain verify exit " +
+    "5", async () => {
     const p = project("age-stored-plain", { encryption: encryption() });
     const id = await backup(p);
     const setDir = join(p.repo, "sets", "ds", id);
@@ -181,7 +188,8 @@ function viaShell(p: FaultProject, args: string, redirect: string): Promise<{ co
       "bash",
       [
         "-c",
-        `node ${JSON.stringify(distCli)} ${args} -f ${JSON.stringify(p.file)} ${redirect}; echo "drctl-exit=\${PIPESTATUS[0]}" >&3`,
+        `node ${JSON.stringify(distCli)} ${args} -f ${JSON.stringify(p.file)} ${redirect}; echo ` +
+          `"drctl-exit=\${PIPESTATUS[0]}" >&3`,
       ],
       { stdio: ["ignore", "pipe", "pipe", "pipe"] },
     );
@@ -193,7 +201,8 @@ function viaShell(p: FaultProject, args: string, redirect: string): Promise<{ co
 }
 
 describe("a reader that goes away changes nothing", () => {
-  it("closed-stdout: `backup | true` — set published, exit 0, journaled ok; `prune --dry-run | true` and a closed stderr too, no stack trace", async () => {
+  it("closed-stdout: `backup | true` — set published, exit 0, journaled ok; `prune --dry-run | true` and a " +
+    "closed stderr too, no stack trace", async () => {
     const p = project("epipe");
     const before = await backup(p);
     const r = await viaShell(p, "backup ds", "| true");
@@ -280,7 +289,8 @@ describe("a busy lock is no failed backup", () => {
 });
 
 describe("damaged stored sets are named, never hidden", () => {
-  it("payload-zero-missing-manifest-corrupt: a zero-byte payload, a missing payload (verify 5 naming each) and a corrupt manifest (backups 6, verify 5); the other sets still verify", async () => {
+  it("payload-zero-missing-manifest-corrupt: a zero-byte payload, a missing payload (verify 5 naming each) and " +
+    "a corrupt manifest (backups 6, verify 5); the other sets still verify", async () => {
     const p = project("damaged");
     const [zero, gone, broken, good] = [await backup(p), await backup(p), await backup(p), await backup(p)];
     const sets = join(p.repo, "sets", "ds");
@@ -299,7 +309,8 @@ describe("damaged stored sets are named, never hidden", () => {
     expect(ok.code, ok.stdout).toBe(0);
   }, 120_000);
 
-  it("ten-failed-nights: ten failing backups in a row → each exit 1 and journaled, prune refuses, the verified set is still there and verifies; the next good backup lets prune run, keeping the verified image", async () => {
+  it("ten-failed-nights: ten failing backups in a row → each exit 1 and journaled, prune refuses, the verified " +
+    "set is still there and verifies; the next good backup lets prune run, keeping the verified image", async () => {
     const p = project("ten-nights");
     const good = await backup(p);
     const verified = await p.run(["drill", "verify", "ds"]);
@@ -307,7 +318,8 @@ describe("damaged stored sets are named, never hidden", () => {
     const broken = shim(
       dir,
       "mariadb-dump",
-      `case "$1" in --version) exec /usr/bin/mariadb-dump --version;; esac\necho "mariadb-dump: Got error: 2013: Lost connection to server during query" >&2\nexit 2`,
+      `case "$1" in --version) exec /usr/bin/mariadb-dump --version;; esac\necho "mariadb-dump: Got error: ` +
+        `2013: Lost connection to server during query" >&2\nexit 2`,
     );
     for (let night = 0; night < 10; night++) {
       const r = await p.run(["backup", "ds"], withPath(broken));

@@ -27,7 +27,8 @@ function digests(setDir: string): Record<string, string> {
 }
 
 describe("drill faults", () => {
-  it("prepare-fails-in-drill: mariadb-backup --prepare fails inside a drill → exit 5 naming it, nothing marked verified, the stored set byte-for-byte untouched", async () => {
+  it("prepare-fails-in-drill: mariadb-backup --prepare fails inside a drill → exit 5 naming it, nothing marked " +
+    "verified, the stored set byte-for-byte untouched", async () => {
     const p = faultProject(
       dir,
       "prepare",
@@ -43,7 +44,8 @@ describe("drill faults", () => {
     const failing = shim(
       dir,
       "mariadb-backup",
-      `case "$*" in *--prepare*) echo "[00] FATAL ERROR: prepare failed (injected)" >&2; exit 1;; esac\nexec /usr/bin/mariadb-backup "$@"`,
+      `case "$*" in *--prepare*) echo "[00] FATAL ERROR: prepare failed (injected)" >&2; exit 1;; esac\nexec ` +
+        `/usr/bin/mariadb-backup "$@"`,
     );
     const d = await p.run(["drill", "verify", "ds"], withPath(failing));
     expect(d.code).toBe(5);

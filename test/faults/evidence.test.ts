@@ -17,10 +17,12 @@ const server = serverForFile(dir, [
 ]);
 
 describe("evidence after failures", () => {
-  it("evidence-failures-verdict: refusals left out, verify exit 5 and a drill's exit-3 run listed, BREACHED from the latest failed drill, runbook skips the corrupt full; the password in no output or file", async () => {
+  it("evidence-failures-verdict: refusals left out, verify exit 5 and a drill's exit-3 run listed, BREACHED " +
+    "from the latest failed drill, runbook skips the corrupt full; the password in no output or file", async () => {
     const drills = [
       '  weekly:\n    dataset: ds\n    schedule: "0 5 * * 0"\n    restoreTo: latest\n    verify: [rowCounts]',
-      '  ancient:\n    dataset: ds\n    schedule: "0 6 * * 0"\n    restoreTo: "2020-01-01T00:00:00Z"\n    verify: [rowCounts]',
+      '  ancient:\n    dataset: ds\n    schedule: "0 6 * * 0"\n    restoreTo: "2020-01-01T00:00:00Z"\n    ' +
+        "verify: [rowCounts]",
     ].join("\n");
     const p = faultProject(
       dir,

@@ -144,7 +144,10 @@ export function flipByte(file: string, at = 40): void {
   }
 }
 
-/** One query's answer from the sandbox a `restore --keep` left running (named in its output), then that sandbox is taken down. */
+/**
+ * One query's answer from the sandbox a `restore --keep` left running (named in its output), then that
+ * sandbox is taken down.
+ */
 export async function queryKeptSandbox(p: FaultProject, restoreStdout: string, query: string): Promise<string> {
   const optionFile = /mariadb --defaults-file=(\S+)/.exec(restoreStdout)?.[1];
   if (!optionFile) throw new Error(`the restore's output names no kept sandbox:\n${restoreStdout}`);

@@ -19,7 +19,8 @@ const server = serverForFile(dir, [
 ]);
 
 describe("hostile names elsewhere on the server", () => {
-  it("mydumper-other-db: a one-database mydumper dataset is backed up and restored although another database's name holds a quote; plan blames nobody", async () => {
+  it("mydumper-other-db: a one-database mydumper dataset is backed up and restored although another database's " +
+    "name holds a quote; plan blames nobody", async () => {
     const p = faultProject(
       dir,
       "md-one",
@@ -37,7 +38,8 @@ describe("hostile names elsewhere on the server", () => {
     await expectNothingLost(p, [id]);
   }, 120_000);
 
-  it("mydumper-multi-db-refused: a two-database mydumper dataset → plan names the other database, the backup refuses (exit 3) naming it, nothing published", async () => {
+  it("mydumper-multi-db-refused: a two-database mydumper dataset → plan names the other database, the backup " +
+    "refuses (exit 3) naming it, nothing published", async () => {
     const p = faultProject(
       dir,
       "md-two",
@@ -47,7 +49,8 @@ describe("hostile names elsewhere on the server", () => {
     );
     const plan = await p.run(["plan", "--no-tui"]);
     expect(plan.stdout).toContain(
-      "ds: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: o'reilly `books` (another database on db1",
+      "ds: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: o'reilly " +
+        "`books` (another database on db1",
     );
     const b = await p.run(["backup", "ds"]);
     expect(b.code).toBe(3);
@@ -58,7 +61,8 @@ describe("hostile names elsewhere on the server", () => {
     await expectNothingLost(p, []);
   }, 120_000);
 
-  it("mydumper-hostile-db-name: a dataset whose own database name holds a quote is flagged by plan even with the server down", async () => {
+  it("mydumper-hostile-db-name: a dataset whose own database name holds a quote is flagged by plan even with " +
+    "the server down", async () => {
     const p = faultProject(
       dir,
       "md-own",
@@ -68,7 +72,8 @@ describe("hostile names elsewhere on the server", () => {
     );
     const plan = await p.run(["plan", "--no-tui"]);
     expect(plan.stdout).toContain(
-      "ds: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: o'reilly `books` (the database's own name)",
+      "ds: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: o'reilly " +
+        "`books` (the database's own name)",
     );
   }, 60_000);
 });

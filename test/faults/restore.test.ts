@@ -30,7 +30,8 @@ const idOf = (r: { stdout: string }) => /^backup (\S+):/m.exec(r.stdout)![1]!;
 const AGE_KEY = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
 
 describe("restore checks what it reads first", () => {
-  it("damaged-newest-falls-back: a flipped byte in the newest full → restore uses the older image + binlogs, says so, every row back", async () => {
+  it("damaged-newest-falls-back: a flipped byte in the newest full → restore uses the older image + binlogs, " +
+    "says so, every row back", async () => {
     const p = faultProject(dir, "fallback", server.reach(), {
       ds: { databases: ["shop"], method: "mysqldump", binlog: true },
     });
@@ -49,7 +50,8 @@ describe("restore checks what it reads first", () => {
     await sql("DELETE FROM shop.orders WHERE id > 1");
   }, 180_000);
 
-  it("damaged-nothing-reaches: the only set damaged and no binlogs to fall back on → exit 5 naming set and file, no sandbox started", async () => {
+  it("damaged-nothing-reaches: the only set damaged and no binlogs to fall back on → exit 5 naming set and " +
+    "file, no sandbox started", async () => {
     const p = faultProject(dir, "no-fallback", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } });
     const only = idOf(await ok(p, ["backup", "ds"]));
     flipByte(join(p.repo, "sets", "ds", only, "dump.sql.zst"));
@@ -98,7 +100,8 @@ describe("restore checks what it reads first", () => {
 });
 
 describe("restores and prune", () => {
-  it("restore-vs-prune: prune never deletes sets under a running restore, a restore waits for a prune; two restores run side by side", async () => {
+  it("restore-vs-prune: prune never deletes sets under a running restore, a restore waits for a prune; two " +
+    "restores run side by side", async () => {
     const p = faultProject(dir, "concurrent", server.reach(), {
       ds: { databases: ["shop"], method: "mysqldump", retention: "{ full: { daily: 1 }, binlogs: 1d }" },
     });
@@ -126,7 +129,8 @@ describe("restores and prune", () => {
 });
 
 describe("refused before any restore work", () => {
-  it("rename-onto-existing: --rename onto a table the target has → exit 3 at once, no set loaded, no sandbox", async () => {
+  it("rename-onto-existing: --rename onto a table the target has → exit 3 at once, no set " +
+    "loaded, no sandbox", async () => {
     const p = faultProject(dir, "rename", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } });
     await ok(p, ["backup", "ds"]);
     await sql("CREATE TABLE shop.taken (id INT PRIMARY KEY)");
@@ -157,7 +161,8 @@ describe("refused before any restore work", () => {
 });
 
 describe("what a restore says it did", () => {
-  it("skip-multi-statement: --skip of a two-statement transaction lists both statements it leaves out, and neither is applied", async () => {
+  it("skip-multi-statement: --skip of a two-statement transaction lists both statements it leaves out, and " +
+    "neither is applied", async () => {
     const p = faultProject(dir, "skip-multi", server.reach(), {
       ds: { databases: ["shop"], method: "mysqldump", binlog: true },
     });
@@ -191,7 +196,8 @@ describe("what a restore says it did", () => {
 });
 
 describe("clocks", () => {
-  it("clock-moved-back: a later backup taken while the host's clock was a day behind → restore --to latest uses it (binlog order), and says the clocks disagree", async () => {
+  it("clock-moved-back: a later backup taken while the host's clock was a day behind → restore --to latest uses " +
+    "it (binlog order), and says the clocks disagree", async () => {
     const p = faultProject(dir, "clock", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } });
     const first = idOf(await ok(p, ["backup", "ds"]));
     await sql("INSERT INTO shop.orders VALUES (7, 'after the first set')");
@@ -213,7 +219,8 @@ describe("clocks", () => {
 });
 
 describe("sandboxes", () => {
-  it("keep-twice: two `restore --keep` of one dataset → two sandboxes, both listed, `sandbox down --all` stops both", async () => {
+  it("keep-twice: two `restore --keep` of one dataset → two sandboxes, both listed, `sandbox down --all` stops " +
+    "both", async () => {
     const p = faultProject(dir, "keep", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } });
     await ok(p, ["backup", "ds"]);
     const a = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);
@@ -229,26 +236,31 @@ describe("sandboxes", () => {
     expect(processesMentioning(home)).toEqual([]);
   }, 180_000);
 
-  it("other-users-sandboxes: an entry another uid wrote is not listed or stopped; a home another uid owns is refused", async () => {
-    const home = join(dir, "shared-home");
-    mkdirSync(home, { mode: 0o755 });
-    const foreign = join(home, "theirs.json");
-    writeFileSync(foreign, JSON.stringify({ dir: "/nonexistent", pid: 1, port: 1 }));
-    chownSync(foreign, 65534, 65534);
-    const list = await drctl(["sandbox", "list"], { env: { DRCTL_SANDBOX_HOME: home } });
-    expect(list.stdout.trim()).toBe("no sandboxes");
-    const down = await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: home } });
-    expect(down.code).toBe(0);
-    expect(readdirSync(home)).toEqual(["theirs.json"]);
-    chownSync(home, 65534, 65534);
-    const refused = await drctl(["sandbox", "list"], { env: { DRCTL_SANDBOX_HOME: home } });
-    expect(refused.code).toBe(3);
-    expect(refused.stderr).toContain(`the sandbox home ${home} belongs to uid 65534`);
-  });
+  it(
+    "other-users-sandboxes: an entry another uid wrote is not listed or stopped; a home another uid owns is " +
+      "refused",
+    async () => {
+      const home = join(dir, "shared-home");
+      mkdirSync(home, { mode: 0o755 });
+      const foreign = join(home, "theirs.json");
+      writeFileSync(foreign, JSON.stringify({ dir: "/nonexistent", pid: 1, port: 1 }));
+      chownSync(foreign, 65534, 65534);
+      const list = await drctl(["sandbox", "list"], { env: { DRCTL_SANDBOX_HOME: home } });
+      expect(list.stdout.trim()).toBe("no sandboxes");
+      const down = await drctl(["sandbox", "down", "--all"], { env: { DRCTL_SANDBOX_HOME: home } });
+      expect(down.code).toBe(0);
+      expect(readdirSync(home)).toEqual(["theirs.json"]);
+      chownSync(home, 65534, 65534);
+      const refused = await drctl(["sandbox", "list"], { env: { DRCTL_SANDBOX_HOME: home } });
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toContain(`the sandbox home ${home} belongs to uid 65534`);
+    },
+  );
 });
 
 describe("times people type", () => {
-  it("to-without-zone: `--to` without a zone is UTC whatever TZ says, and the output says so; a non-ISO time is refused", async () => {
+  it("to-without-zone: `--to` without a zone is UTC whatever TZ says, and the output says so; a non-ISO time is " +
+    "refused", async () => {
     const p = faultProject(dir, "utc", server.reach(), {
       ds: { databases: ["shop"], method: "mysqldump", binlog: true },
     });

@@ -55,7 +55,8 @@ function onMount(name: string, repoParent: string): FaultProject {
 }
 
 describe("storage faults", () => {
-  it("disk-full-mid-backup: the repository fills up while the dump streams → exit 1 naming the full disk (not the dump's broken pipe, not a bug), nothing published, no debris", async () => {
+  it("disk-full-mid-backup: the repository fills up while the dump streams → exit 1 naming the full disk (not " +
+    "the dump's broken pipe, not a bug), nothing published, no debris", async () => {
     const p = onMount("full", tmpfs("full", "3m"));
     const r = await p.run(["backup", "ds"]);
     expect(r.code).toBe(1);
@@ -65,7 +66,8 @@ describe("storage faults", () => {
     expect(readdirSync(join(p.repo, "staging"))).toEqual([]);
   }, 120_000);
 
-  it("disk-too-full-to-start: less free space than the last set took → refused before anything runs, the earlier set intact", async () => {
+  it("disk-too-full-to-start: less free space than the last set took → refused before anything runs, the " +
+    "earlier set intact", async () => {
     const mount = tmpfs("tight", "14m");
     const p = onMount("tight", mount);
     const first = await p.run(["backup", "ds"]);
@@ -76,13 +78,15 @@ describe("storage faults", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(
-        `repository local \\(.*\\) has .* free; the last full set of ds \\(${good}\\) took .*: not starting a backup that cannot fit`,
+        `repository local \\(.*\\) has .* free; the last full set of ds \\(${good}\\) took .*: not starting ` +
+          `a backup that cannot fit`,
       ),
     );
     await expectNothingLost(p, [good]);
   }, 120_000);
 
-  it("read-only-repository: backup exit 1 naming the read-only mount, plan reports the repository unwritable; remounted, nothing lost", async () => {
+  it("read-only-repository: backup exit 1 naming the read-only mount, plan reports the repository unwritable; " +
+    "remounted, nothing lost", async () => {
     const mount = tmpfs("ro", "32m");
     const p = onMount("ro", mount);
     const first = await p.run(["backup", "ds"]);
@@ -104,7 +108,8 @@ describe("storage faults", () => {
     await expectNothingLost(p, [good]);
   }, 120_000);
 
-  it("age-missing: encryption on and no age on PATH → exit 1 naming age as not installed (not the dump), nothing published", async () => {
+  it("age-missing: encryption on and no age on PATH → exit 1 naming age as not installed (not the dump), " +
+    "nothing published", async () => {
     const bin = join(dir, "bin-without-age");
     mkdirSync(bin);
     for (const f of readdirSync("/usr/bin"))
@@ -128,7 +133,8 @@ describe("storage faults", () => {
     expect(existsSync(join(p.repo, "sets", "ds")) ? readdirSync(join(p.repo, "sets", "ds")) : []).toEqual([]);
   }, 120_000);
 
-  it("restore-progress: a restore off a terminal says how far it has read (a log line each DRCTL_PROGRESS_EVERY)", async () => {
+  it("restore-progress: a restore off a terminal says how far it has read (a log line each " +
+    "DRCTL_PROGRESS_EVERY)", async () => {
     const p = faultProject(
       dir,
       "progress",

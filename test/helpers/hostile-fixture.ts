@@ -21,14 +21,18 @@ export async function loadHostileFixture(
     `CREATE TABLE ${q}.\`学生\` (id INT PRIMARY KEY, \`名前\` VARCHAR(50)) ENGINE=InnoDB`,
     `CREATE TABLE ${q}.blobs (id INT PRIMARY KEY, b BLOB) ENGINE=InnoDB`,
     `CREATE TABLE ${q}.audit (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(100)) ENGINE=InnoDB`,
-    `INSERT INTO ${q}.\`tbl with space\` VALUES (1, 'emoji 🦊 here'), (2, 'quote '' and "dq" and \`bt\` and \\\\ backslash')`,
+    `INSERT INTO ${q}.\`tbl with space\` VALUES (1, 'emoji 🦊 here'), (2, 'quote '' and "dq" and \`bt\` and ` +
+      `\\\\ backslash')`,
     `INSERT INTO ${q}.\`学生\` VALUES (1, '山田'), (2, 'Ünïcödé')`,
     `CREATE USER IF NOT EXISTS '${DEFINER}'@'localhost'`,
     `GRANT ALL ON ${q}.* TO '${DEFINER}'@'localhost'`,
-    `CREATE DEFINER='${DEFINER}'@'localhost' SQL SECURITY DEFINER VIEW ${q}.\`v ü\` AS SELECT id, note FROM ${q}.\`tbl with space\``,
+    `CREATE DEFINER='${DEFINER}'@'localhost' SQL SECURITY DEFINER VIEW ${q}.\`v ü\` AS SELECT id, note FROM ` +
+      `${q}.\`tbl with space\``,
     `CREATE DEFINER='${DEFINER}'@'localhost' PROCEDURE ${q}.\`proc ü\`(IN n INT) BEGIN SELECT n + 1 AS r; END`,
-    `CREATE TRIGGER ${q}.\`trg ü\` AFTER INSERT ON ${q}.\`tbl with space\` FOR EACH ROW INSERT INTO ${q}.audit(what) VALUES (CONCAT('ins ', NEW.id))`,
-    `CREATE EVENT ${q}.\`ev ü\` ON SCHEDULE EVERY 1 DAY STARTS '2026-01-01 00:00:00' DISABLE DO DELETE FROM ${q}.audit WHERE id < 0`,
+    `CREATE TRIGGER ${q}.\`trg ü\` AFTER INSERT ON ${q}.\`tbl with space\` FOR EACH ROW INSERT INTO ${q}.audit(what) ` +
+      `VALUES (CONCAT('ins ', NEW.id))`,
+    `CREATE EVENT ${q}.\`ev ü\` ON SCHEDULE EVERY 1 DAY STARTS '2026-01-01 00:00:00' DISABLE DO DELETE FROM ` +
+      `${q}.audit WHERE id < 0`,
     `INSERT INTO ${q}.\`tbl with space\` VALUES (3, 'after the trigger')`,
   ];
   if (opts.backtickTable) {
@@ -50,7 +54,8 @@ export interface Fingerprint {
 
 export async function fingerprint(conn: Connection, db: string): Promise<Fingerprint> {
   const [tables] = await conn.query(
-    "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+    "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE " +
+      "TABLE' ORDER BY TABLE_NAME",
     [db],
   );
   const checksums: Record<string, string> = {};

@@ -42,7 +42,11 @@ state: ${q(stateDir)}
 tiers:
   bronze: ${o.tier ?? "{ rpo: 2d, rto: 1h }"}
 servers:
-  db1: { host: 127.0.0.1, port: ${o.sandbox.port}, credentials: ${q(o.sandbox.clientOptionFile)}, configDropIn: ${q(dropIn)} }
+  db1:
+    host: 127.0.0.1
+    port: ${o.sandbox.port}
+    credentials: ${q(o.sandbox.clientOptionFile)}
+    configDropIn: ${q(dropIn)}
 ${o.extraServers ?? ""}
 repositories:
   local: { type: filesystem, path: ${q(repo)} }
@@ -95,7 +99,8 @@ export function datasetsSpec(o: {
   const q = JSON.stringify; // paths and names may hold anything: a JSON string is a YAML double-quoted scalar
   const ds = Object.entries(o.datasets).map(
     ([name, d]) =>
-      `  ${name}:\n    server: db1\n    databases: ${q(d.databases)}\n    tier: ${d.tier ?? "bronze"}\n    full: { method: ${d.method}, schedule: "0 2 * * *" }\n` +
+      `  ${name}:\n    server: db1\n    databases: ${q(d.databases)}\n    tier: ${d.tier ?? "bronze"}\n    ` +
+      `full: { method: ${d.method}, schedule: "0 2 * * *" }\n` +
       (d.incremental ? `    incremental: { method: ${d.incremental}, schedule: "0 14 * * *" }\n` : "") +
       (d.binlog ? "    binlog: { archive: true, interval: 1m }\n" : "") +
       "    repository: local\n" +
@@ -111,6 +116,7 @@ ${o.extraTiers ?? ""}servers:
 ${o.extraServers ?? ""}repositories:
   local: { type: filesystem, path: ${q(o.repo)} }
 ${o.encryption ? `${o.encryption}\n` : ""}datasets:
-${ds.join("")}${o.drills ? `drills:\n${o.drills}\n` : ""}scheduler: { type: cron, file: ${q(o.cronFile)}, timezone: UTC }
+${ds.join("")}${o.drills ? `drills:\n${o.drills}\n` : ""}scheduler:
+  { type: cron, file: ${q(o.cronFile)}, timezone: UTC }
 `;
 }

@@ -87,7 +87,8 @@ beforeAll(async () => {
   await c.query("INSERT INTO bulk.big (pad) VALUES (REPEAT(MD5(RAND()), 30))");
   for (let i = 0; i < 17; i++) await c.query("INSERT INTO bulk.big (pad) SELECT REPEAT(MD5(RAND()), 30) FROM bulk.big");
   await c.query(
-    "CREATE DATABASE scoped; CREATE TABLE scoped.a (id INT PRIMARY KEY); CREATE TABLE scoped.b (id INT PRIMARY KEY); INSERT INTO scoped.a VALUES (1); INSERT INTO scoped.b VALUES (2)",
+    "CREATE DATABASE scoped; CREATE TABLE scoped.a (id INT PRIMARY KEY); CREATE TABLE scoped.b (id INT " +
+      "PRIMARY KEY); INSERT INTO scoped.a VALUES (1); INSERT INTO scoped.b VALUES (2)",
   );
   await c.end();
 }, 300_000);
@@ -97,7 +98,8 @@ afterAll(async () => {
 });
 
 describe("a backup that failed is never a backup", () => {
-  it("the dump's connection KILLed mid-way: exit 1 naming the dump stage and its stderr, although zstd exited 0; nothing published", async () => {
+  it("the dump's connection KILLed mid-way: exit 1 naming the dump stage and its stderr, although zstd exited " +
+    "0; nothing published", async () => {
     const s = await applied("killed");
     const run = drctl(["backup", "-f", s.file, "ds"]);
     const c = await db.connectRoot();
@@ -117,7 +119,11 @@ describe("a backup that failed is never a backup", () => {
     const r = await run;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /stage mariadb-dump exited \d+: .*(Lost connection|server has gone away|Error 2013|Error 2006|query execution was interrupted)/is,
+      new RegExp(
+        "stage mariadb-dump exited \\d+: .*(Lost connection|server has gone away|Error " +
+          "2013|Error 2006|query execution was interrupted)",
+        "is",
+      ),
     );
     expect(r.stderr).not.toContain("internal error");
     expect(await newSetIds(s)).toEqual([]);
@@ -127,7 +133,8 @@ describe("a backup that failed is never a backup", () => {
     expect(String(job.data.error)).toContain("stage mariadb-dump");
   }, 120_000);
 
-  it("a dump that exits 0 but lacks a table fails the completeness check (exit 1, naming it): an option file's ignore-table, and a table hidden from the account", async () => {
+  it("a dump that exits 0 but lacks a table fails the completeness check (exit 1, naming it): an option file's " +
+    "ignore-table, and a table hidden from the account", async () => {
     // 1: the credentials file also tells mariadb-dump to skip a table
     const opts = readFileSync(db.clientOptionFile, "utf8");
     const sneaky = join(dir, "sneaky.cnf");
@@ -254,7 +261,8 @@ describe("drctl verify", () => {
     expect(journal.map((j) => j.data.exitCode)).toEqual([0, 5, 5]);
   }, 120_000);
 
-  it('encrypted sets: the backup host needs only the recipients; the wrong identity is a clear "cannot decrypt" (exit 5), the right one decodes', async () => {
+  it('encrypted sets: the backup host needs only the recipients; the wrong identity is a clear "cannot decrypt" ' +
+    "(exit 5), the right one decodes", async () => {
     const right = join(dir, "right.key");
     const wrong = join(dir, "wrong.key");
     execFileSync("age-keygen", ["-o", right], { stdio: "ignore" });

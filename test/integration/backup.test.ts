@@ -51,7 +51,8 @@ beforeAll(async () => {
   const refused = await drctl(["apply", "-f", specFile, "--auto-approve"]);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain(
-    "the plan has 1 error finding(s); nothing was applied:\n  - parallel_hostile: Debian's mydumper 0.10 writes broken files for names holding a backtick or a quote: dr_ünïcode.back`tick",
+    "the plan has 1 error finding(s); nothing was applied:\n  - parallel_hostile: Debian's mydumper 0.10 " +
+      "writes broken files for names holding a backtick or a quote: dr_ünïcode.back`tick",
   );
   // told to go on, apply takes and proves each dataset's first backup; the hostile one fails as predicted
   const a = await drctl(["apply", "-f", specFile, "--auto-approve", "--allow-errors"]);
@@ -60,7 +61,8 @@ beforeAll(async () => {
     "apply stopped at verification.parallel_hostile: the first backup of parallel_hostile exited 3",
   );
   expect(a.stderr).toContain(
-    "mydumper 0.10 writes broken SQL for names holding a backtick or a quote; dataset parallel_hostile has: dr_ünïcode.back`tick",
+    "mydumper 0.10 writes broken SQL for names holding a backtick or a quote; dataset parallel_hostile has: " +
+      "dr_ünïcode.back`tick",
   );
   for (const ds of ["logical", "physical", "parallel"]) applied.push(...(await sets(ds)).map((x) => x.id));
   expect(applied).toHaveLength(3);
@@ -109,7 +111,8 @@ function expectFixtureShape(f: Fingerprint, withBacktick: boolean, viewRows = 3)
 }
 
 describe("drctl backup", () => {
-  it("mysqldump: the hostile fixture round-trips through a restore, with the consistent point, DEFINER accounts and reference figures in the manifest", async () => {
+  it("mysqldump: the hostile fixture round-trips through a restore, with the consistent point, DEFINER accounts " +
+    "and reference figures in the manifest", async () => {
     const r = await drctl(["backup", "-f", specFile, "logical"]);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
@@ -139,12 +142,15 @@ describe("drctl backup", () => {
     }
   }, 120_000);
 
-  it("mydumper refuses a dataset with a table name holding a backtick (exit 3, naming it) and publishes nothing", async () => {
-    const r = await drctl(["backup", "-f", specFile, "parallel_hostile"]);
-    expect(r.code).toBe(3);
-    expect(r.stderr).toContain("dr_ünïcode.back`tick");
-    expect(await sets("parallel_hostile")).toEqual([]);
-  });
+  it(
+    "mydumper refuses a dataset with a table name holding a backtick (exit 3, naming it) and " + "publishes nothing",
+    async () => {
+      const r = await drctl(["backup", "-f", specFile, "parallel_hostile"]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain("dr_ünïcode.back`tick");
+      expect(await sets("parallel_hostile")).toEqual([]);
+    },
+  );
 
   it("mydumper: the fixture without such names round-trips through myloader", async () => {
     const r = await drctl(["backup", "-f", specFile, "parallel"]);
@@ -170,7 +176,8 @@ describe("drctl backup", () => {
     }
   }, 120_000);
 
-  it("mariadb-backup: full + incremental, the incremental records its parent and LSN; restored together they give the data at the incremental's point", async () => {
+  it("mariadb-backup: full + incremental, the incremental records its parent and LSN; restored together they " +
+    "give the data at the incremental's point", async () => {
     const full = await drctl(["backup", "-f", specFile, "physical", "--kind", "full"]);
     expect(full.code).toBe(0);
     const c = await source.connectRoot();
@@ -188,7 +195,8 @@ describe("drctl backup", () => {
     const [f, i] = list.map((s) => stored(s.dir));
     expect(i!.manifest.parent).toBe(f!.manifest.id);
     expect(i!.manifest.lsn!.from).toBe(f!.manifest.lsn!.to);
-    expect(BigInt(i!.manifest.lsn!.last!)).toBeGreaterThan(BigInt(f!.manifest.lsn!.last!)); // to_lsn is the checkpoint: it may not move
+    // to_lsn is the checkpoint: it may not move
+    expect(BigInt(i!.manifest.lsn!.last!)).toBeGreaterThan(BigInt(f!.manifest.lsn!.last!));
     expect(i!.manifest.consistentPoint.position).toBeGreaterThan(f!.manifest.consistentPoint.position!);
 
     const target = await startSandbox({

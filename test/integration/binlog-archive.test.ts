@@ -75,13 +75,17 @@ afterAll(async () => {
 });
 
 describe("drctl binlog archive", () => {
-  it("rotates only when there is something new, archives each closed binlog once with its facts; an idle server stays as it is", async () => {
+  it("rotates only when there is something new, archives each closed binlog once with its facts; an idle server " +
+    "stays as it is", async () => {
     const before = await binaryLogs();
     expect(before).toEqual(["mariadb-bin.000001"]);
     const r1 = await drctl(["binlog", "archive", "-f", specFile, "db1"]);
     expect(r1.code, r1.stderr).toBe(0);
     expect(r1.stdout).toMatch(
-      /local: archived mariadb-bin\.000001 \(.*\); rotated the binlog; archived up to mariadb-bin\.000002:\d+, GTID 0-\d+-3/,
+      new RegExp(
+        "local: archived mariadb-bin\\.000001 \\(.*\\); rotated the binlog; archived up to " +
+          "mariadb-bin\\.000002:\\d+, GTID 0-\\d+-3",
+      ),
     );
     expect(await binaryLogs()).toEqual(["mariadb-bin.000001", "mariadb-bin.000002"]);
 
@@ -132,7 +136,8 @@ describe("drctl binlog archive", () => {
     expect(files).toContain("mariadb-bin.000003");
   }, 120_000);
 
-  it("a binlog purged before it was archived is a gap: named, journaled, exit 6; the archive goes on from what is there", async () => {
+  it("a binlog purged before it was archived is a gap: named, journaled, exit 6; the archive goes on from what " +
+    "is there", async () => {
     await sql(
       "INSERT INTO shop.orders VALUES (4, 'lost')",
       "FLUSH BINARY LOGS",
@@ -164,7 +169,8 @@ describe("drctl binlog archive", () => {
     try {
       const c = await other.connectRoot();
       await c.query(
-        "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(20)); INSERT INTO shop.orders VALUES (9, 'elsewhere')",
+        "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, what VARCHAR(20)); INSERT INTO " +
+          "shop.orders VALUES (9, 'elsewhere')",
       );
       await c.end();
       const moved = join(dir, "moved.yaml");
@@ -176,10 +182,12 @@ describe("drctl binlog archive", () => {
       );
       const r = await drctl(["binlog", "archive", "-f", moved, "db1"]);
       expect(r.code).toBe(6);
-      expect(r.stdout).toContain("local: archived mariadb-bin.000001"); // its own file, though the name is taken by the old server's
+      // its own file, though the name is taken by the old server's
+      expect(r.stdout).toContain("local: archived mariadb-bin.000001");
       expect(r.stdout).toMatch(
         new RegExp(
-          `GAP \\(server-changed\\): the archive's last binlog mariadb-bin\\.\\d+ came from server_id ${db.serverId} \\(mariadb-bin\\); the server now is server_id ${other.serverId} \\(mariadb-bin\\)`,
+          `GAP \\(server-changed\\): the archive's last binlog mariadb-bin\\.\\d+ came from server_id ` +
+            `${db.serverId} \\(mariadb-bin\\); the server now is server_id ${other.serverId} \\(mariadb-bin\\)`,
         ),
       );
     } finally {

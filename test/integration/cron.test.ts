@@ -36,7 +36,8 @@ beforeAll(async () => {
   db = await startSandbox({ baseDir: dir, binlog: true });
   const c = await db.connectRoot();
   await c.query(
-    "CREATE DATABASE university; CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)); INSERT INTO university.grades VALUES (1, 'A')",
+    "CREATE DATABASE university; CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)); INSERT " +
+      "INTO university.grades VALUES (1, 'A')",
   );
   await c.end();
 });
@@ -52,66 +53,70 @@ afterAll(async () => {
 });
 
 describe("a user's crontab through crontab(1)", () => {
-  it("apply installs the block beside the user's own lines, gives the user the state dir and the repository, and the lines run as that user", async () => {
-    // the jobs read the credentials as that user: it has its own copy (0600, its own)
-    mkdirSync(join(dir, "usercron"), { recursive: true });
-    chmodSync(join(dir, "usercron"), 0o755);
-    const credentials = join(dir, "usercron", "db1.cnf");
-    copyFileSync(db.clientOptionFile, credentials);
-    execFileSync("chown", [user, credentials]);
-    const s = writeSpecFile({
-      project: "usercron",
-      root: join(dir, "usercron"),
-      sandbox: { port: db.port, clientOptionFile: credentials },
-      scheduler: `{ type: cron, user: ${user}, timezone: UTC }`,
-    });
-    const own = 'MAILTO=""\n# the user\'s own job\n5 4 * * * /bin/echo "50% done" >/dev/null\n';
-    const ownFile = join(dir, "own.crontab");
-    writeFileSync(ownFile, own);
-    execFileSync("crontab", ["-u", user, ownFile]);
+  it(
+    "apply installs the block beside the user's own lines, gives the user the state dir and the repository, " +
+      "and the lines run as that user",
+    async () => {
+      // the jobs read the credentials as that user: it has its own copy (0600, its own)
+      mkdirSync(join(dir, "usercron"), { recursive: true });
+      chmodSync(join(dir, "usercron"), 0o755);
+      const credentials = join(dir, "usercron", "db1.cnf");
+      copyFileSync(db.clientOptionFile, credentials);
+      execFileSync("chown", [user, credentials]);
+      const s = writeSpecFile({
+        project: "usercron",
+        root: join(dir, "usercron"),
+        sandbox: { port: db.port, clientOptionFile: credentials },
+        scheduler: `{ type: cron, user: ${user}, timezone: UTC }`,
+      });
+      const own = 'MAILTO=""\n# the user\'s own job\n5 4 * * * /bin/echo "50% done" >/dev/null\n';
+      const ownFile = join(dir, "own.crontab");
+      writeFileSync(ownFile, own);
+      execFileSync("crontab", ["-u", user, ownFile]);
 
-    const r = await drctl(["apply", "-f", s.file, "--auto-approve"]);
-    expect(r.code, r.stderr).toBe(0);
-    const appliedRecords = (await readJournal(s.stateDir)).length;
-    const installed = crontabOf(user);
-    expect(installed.startsWith(`${own}# BEGIN drctl usercron\n`)).toBe(true);
-    expect(installed.trimEnd().endsWith("# END drctl usercron")).toBe(true);
-    // a user's crontab has no user field: the line starts with the command after 5 fields
-    const lines = installed.split("\n").filter((l) => /^[0-9*]/.test(l) && l.includes("drctl"));
-    expect(lines).toHaveLength(3); // full backup, binlog archive, prune
-    for (const l of lines) expect(l.split(" ")[5]).toBe("/usr/bin/flock");
+      const r = await drctl(["apply", "-f", s.file, "--auto-approve"]);
+      expect(r.code, r.stderr).toBe(0);
+      const appliedRecords = (await readJournal(s.stateDir)).length;
+      const installed = crontabOf(user);
+      expect(installed.startsWith(`${own}# BEGIN drctl usercron\n`)).toBe(true);
+      expect(installed.trimEnd().endsWith("# END drctl usercron")).toBe(true);
+      // a user's crontab has no user field: the line starts with the command after 5 fields
+      const lines = installed.split("\n").filter((l) => /^[0-9*]/.test(l) && l.includes("drctl"));
+      expect(lines).toHaveLength(3); // full backup, binlog archive, prune
+      for (const l of lines) expect(l.split(" ")[5]).toBe("/usr/bin/flock");
 
-    const uid = Number(execFileSync("id", ["-u", user], { encoding: "utf8" }));
-    for (const p of [
-      s.stateDir,
-      join(s.stateDir, "locks"),
-      join(s.stateDir, "logs"),
-      s.repo,
-      join(s.stateDir, "journal.jsonl"),
-    ])
-      expect(statSync(p).uid, p).toBe(uid);
+      const uid = Number(execFileSync("id", ["-u", user], { encoding: "utf8" }));
+      for (const p of [
+        s.stateDir,
+        join(s.stateDir, "locks"),
+        join(s.stateDir, "logs"),
+        s.repo,
+        join(s.stateDir, "journal.jsonl"),
+      ])
+        expect(statSync(p).uid, p).toBe(uid);
 
-    const codes: Record<string, number> = {};
-    for (const l of lines) {
-      const res = await shLikeCron(cronCommand(l, false), user);
-      codes[/ (backup|binlog archive|prune) /.exec(l)![1]!] = res.code;
-    }
-    // backup, binlog archiving and retention really ran as the user
-    expect(codes).toEqual({ backup: 0, "binlog archive": 0, prune: 0 });
-    const jobs = (await readJournal(s.stateDir)).slice(appliedRecords).filter((x) => x.kind === "job");
-    expect(jobs.map((j) => [j.data.command, j.data.exitCode]).sort()).toEqual([
-      ["backup", 0],
-      ["binlog archive", 0],
-      ["prune", 0],
-    ]);
-    // what the user's jobs wrote belongs to the user — apply's verification ran as the user too
-    const sets = readdirSync(join(s.repo, "sets", "university"));
-    expect(sets).toHaveLength(2);
-    for (const set of sets) expect(statSync(join(s.repo, "sets", "university", set, "manifest.json")).uid).toBe(uid);
+      const codes: Record<string, number> = {};
+      for (const l of lines) {
+        const res = await shLikeCron(cronCommand(l, false), user);
+        codes[/ (backup|binlog archive|prune) /.exec(l)![1]!] = res.code;
+      }
+      // backup, binlog archiving and retention really ran as the user
+      expect(codes).toEqual({ backup: 0, "binlog archive": 0, prune: 0 });
+      const jobs = (await readJournal(s.stateDir)).slice(appliedRecords).filter((x) => x.kind === "job");
+      expect(jobs.map((j) => [j.data.command, j.data.exitCode]).sort()).toEqual([
+        ["backup", 0],
+        ["binlog archive", 0],
+        ["prune", 0],
+      ]);
+      // what the user's jobs wrote belongs to the user — apply's verification ran as the user too
+      const sets = readdirSync(join(s.repo, "sets", "university"));
+      expect(sets).toHaveLength(2);
+      for (const set of sets) expect(statSync(join(s.repo, "sets", "university", set, "manifest.json")).uid).toBe(uid);
 
-    const plan = await drctl(["plan", "-f", s.file, "--detailed-exitcode"]);
-    expect(plan.code, plan.stdout).toBe(0);
-  });
+      const plan = await drctl(["plan", "-f", s.file, "--detailed-exitcode"]);
+      expect(plan.code, plan.stdout).toBe(0);
+    },
+  );
 
   it("kill -9 while apply installs the crontab leaves the old crontab or the new one", {
     timeout: 150_000,

@@ -116,7 +116,8 @@ afterAll(async () => {
 });
 
 describe("drctl drill run", () => {
-  it("logical image to latest: every check passes at the set's point and at the drill's point; RTO/RPO measured and met; journaled as verified", async () => {
+  it("logical image to latest: every check passes at the set's point and at the drill's point; RTO/RPO measured " +
+    "and met; journaled as verified", async () => {
     const r = await drctl(["drill", "run", "-f", spec, "logical-latest"], { env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     for (const name of [
@@ -137,10 +138,14 @@ describe("drctl drill run", () => {
     );
     expect(r.stdout).toMatch(/returned 5\b/);
     expect(r.stdout).toMatch(
-      /drill logical-latest passed: \S+-full-\S+ restored and verified; RTO \d+\.\ds \(target 4h\), RPO \d+\.\ds \(target 1d\)/,
+      new RegExp(
+        "drill logical-latest passed: \\S+-full-\\S+ restored and verified; RTO \\d+\\.\\ds " +
+          "\\(target 4h\\), RPO \\d+\\.\\ds \\(target 1d\\)",
+      ),
     );
     // apply proved each dataset first (verification.<dataset>: its first set, at its own point)
-    // (the instant tier's 1s RTO is missed already then: the data verified, so apply went on — status and plan tell the rest)
+    // (the instant tier's 1s RTO is missed already then: the data verified, so apply went on —
+    // status and plan tell the rest)
     expect((await drills()).slice(0, 3).map((d) => [d.drill, d.result, d.verified, d.point.how])).toEqual(
       [
         ["logical", "ok"],
@@ -174,63 +179,73 @@ describe("drctl drill run", () => {
     expect(b.stdout).toMatch(new RegExp(`${rec!.set}.*yes`));
   }, 180_000);
 
-  it("drctl status after that drill: OK now, AT RISK past 80 % of the RPO, BREACHED past it (exit 0 → 6 → 7), as --now moves", async () => {
-    const progress = JSON.parse(readFileSync(join(repo, "binlogs", "db1", "progress.json"), "utf8")) as {
-      checkedAt: string;
-    };
-    const at = (hours: number) => new Date(Date.parse(progress.checkedAt) + hours * 3600_000).toISOString();
-    const ok = await drctl(["status", "-f", spec, "logical", "--now", at(1 / 60)]);
-    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(
-      /^logical\s+bronze\s+OK\s+\S+Z\s+\S+Z\s+1m\/1d\s+\S+Z ok RTO \d+\.\ds\/4h RPO \d+\.\ds\/1d$/m,
-    );
-    const risk = await drctl(["status", "-f", spec, "logical", "--now", at(20)]);
-    expect(risk.code).toBe(6);
-    expect(risk.stdout).toContain(
-      `logical: AT RISK: exposure 20h is above 80% of RPO 1d (bronze), since ${progress.checkedAt} (the last complete binlog archive run)`,
-    );
-    const json = await drctl(["status", "-f", spec, "logical", "--now", at(25), "--json"]);
-    expect(json.code).toBe(7);
-    const report = JSON.parse(json.stdout) as {
-      state: string;
-      datasets: { dataset: string; state: string; exposureSeconds: number; lastDrill: { result: string } }[];
-    };
-    expect(report.state).toBe("BREACHED");
-    expect(report.datasets[0]).toMatchObject({
-      dataset: "logical",
-      state: "BREACHED",
-      exposureSeconds: 25 * 3600,
-      lastDrill: { result: "ok" },
-    });
-  });
+  it(
+    "drctl status after that drill: OK now, AT RISK past 80 % of the RPO, BREACHED past it (exit 0 → 6 → 7), " +
+      "as --now moves",
+    async () => {
+      const progress = JSON.parse(readFileSync(join(repo, "binlogs", "db1", "progress.json"), "utf8")) as {
+        checkedAt: string;
+      };
+      const at = (hours: number) => new Date(Date.parse(progress.checkedAt) + hours * 3600_000).toISOString();
+      const ok = await drctl(["status", "-f", spec, "logical", "--now", at(1 / 60)]);
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(
+        /^logical\s+bronze\s+OK\s+\S+Z\s+\S+Z\s+1m\/1d\s+\S+Z ok RTO \d+\.\ds\/4h RPO \d+\.\ds\/1d$/m,
+      );
+      const risk = await drctl(["status", "-f", spec, "logical", "--now", at(20)]);
+      expect(risk.code).toBe(6);
+      expect(risk.stdout).toContain(
+        `logical: AT RISK: exposure 20h is above 80% of RPO 1d (bronze), since ${progress.checkedAt} (the last ` +
+          `complete binlog archive run)`,
+      );
+      const json = await drctl(["status", "-f", spec, "logical", "--now", at(25), "--json"]);
+      expect(json.code).toBe(7);
+      const report = JSON.parse(json.stdout) as {
+        state: string;
+        datasets: { dataset: string; state: string; exposureSeconds: number; lastDrill: { result: string } }[];
+      };
+      expect(report.state).toBe("BREACHED");
+      expect(report.datasets[0]).toMatchObject({
+        dataset: "logical",
+        state: "BREACHED",
+        exposureSeconds: 25 * 3600,
+        lastDrill: { result: "ok" },
+      });
+    },
+  );
 
-  it("plan's RTO proof now uses what the newest verified drill measured; every dataset verified, nothing left to apply", async () => {
-    const rec = (await drills()).find((d) => d.drill === "logical-latest" && d.verified)!;
-    const r = await drctl(["plan", "-f", spec, "--json"]);
-    const plan = JSON.parse(r.stdout) as {
-      proofs: { dataset: string; rto: { basis: string; estimated: boolean } }[];
-      resources: { address: string; action: string }[];
-    };
-    const proof = plan.proofs.find((p) => p.dataset === "logical")!;
-    expect(proof.rto.estimated).toBe(false);
-    expect(proof.rto.basis).toMatch(
-      new RegExp(
-        `: the drill of ${rec.startedAt} restored and verified \\S+ [kMG]?B in ${rec.rto!.measuredSeconds.toFixed(1)}s, start-up included`,
-      ),
-    );
-    // the physical dataset's only drill so far is apply's verification
-    const verification = (await drills()).find((d) => d.drill === "verification.physical")!;
-    expect(plan.proofs.find((p) => p.dataset === "physical")!.rto.basis).toContain(
-      `the drill of ${verification.startedAt} restored`,
-    );
-    expect(
-      plan.resources.filter((x) => x.address.startsWith("verification.")).map((x) => [x.address, x.action]),
-    ).toEqual([
-      ["verification.logical", "no-op"],
-      ["verification.physical", "no-op"],
-      ["verification.tight", "no-op"],
-    ]);
-  });
+  it(
+    "plan's RTO proof now uses what the newest verified drill measured; every dataset verified, nothing left " +
+      "to apply",
+    async () => {
+      const rec = (await drills()).find((d) => d.drill === "logical-latest" && d.verified)!;
+      const r = await drctl(["plan", "-f", spec, "--json"]);
+      const plan = JSON.parse(r.stdout) as {
+        proofs: { dataset: string; rto: { basis: string; estimated: boolean } }[];
+        resources: { address: string; action: string }[];
+      };
+      const proof = plan.proofs.find((p) => p.dataset === "logical")!;
+      expect(proof.rto.estimated).toBe(false);
+      expect(proof.rto.basis).toMatch(
+        new RegExp(
+          `: the drill of ${rec.startedAt} restored and verified \\S+ [kMG]?B in ` +
+            `${rec.rto!.measuredSeconds.toFixed(1)}s, start-up included`,
+        ),
+      );
+      // the physical dataset's only drill so far is apply's verification
+      const verification = (await drills()).find((d) => d.drill === "verification.physical")!;
+      expect(plan.proofs.find((p) => p.dataset === "physical")!.rto.basis).toContain(
+        `the drill of ${verification.startedAt} restored`,
+      );
+      expect(
+        plan.resources.filter((x) => x.address.startsWith("verification.")).map((x) => [x.address, x.action]),
+      ).toEqual([
+        ["verification.logical", "no-op"],
+        ["verification.physical", "no-op"],
+        ["verification.tight", "no-op"],
+      ]);
+    },
+  );
 
   it("physical image to a seeded random point in the last hour: same seed, same point", async () => {
     const r = await drctl(["drill", "run", "-f", spec, "physical-random", "--seed", "fixed"], { env });
@@ -291,7 +306,10 @@ describe("drctl drill run", () => {
         const r = await drctl(["drill", "run", "-f", spec, "logical-latest"], { env });
         expect(r.code, r.stdout + r.stderr).toBe(5);
         expect(r.stdout).toMatch(
-          /FAIL {2}\[set point\] restore: the stored bytes differ from their manifests: set \S+ file dump\.sql\S*: sha256 /,
+          new RegExp(
+            "FAIL {2}\\[set point\\] restore: the stored bytes differ from their manifests: " +
+              "set \\S+ file dump\\.sql\\S*: sha256 ",
+          ),
         );
         const rec = (await drills()).at(-1)!;
         expect(rec).toMatchObject({ result: "failed", verified: false });
@@ -300,7 +318,8 @@ describe("drctl drill run", () => {
       }
     }, 120_000);
 
-    it("a table cut out of the dump (re-hashed, so only the restored data can tell): exit 5, the table and its rows named", async () => {
+    it("a table cut out of the dump (re-hashed, so only the restored data can tell): exit 5, the table and its " +
+      "rows named", async () => {
       const set = newestSet();
       const manifestFile = join(set, "manifest.json");
       const manifestText = readFileSync(manifestFile, "utf8");
@@ -321,13 +340,16 @@ describe("drctl drill run", () => {
         const r = await drctl(["drill", "run", "-f", spec, "logical-latest"], { env });
         expect(r.code, r.stdout + r.stderr).toBe(5);
         expect(r.stdout).toContain(
-          "FAIL  [set point] tables present: 1 of 2 table(s) the set holds are missing after the restore: uni.exam `s` ü",
+          "FAIL  [set point] tables present: 1 of 2 table(s) the set holds are missing after the restore: " +
+            "uni.exam `s` ü",
         );
         expect(r.stdout).toContain(
-          "FAIL  [set point] row counts: 1 table(s) differ from the reference figures: uni.exam `s` ü: missing (reference 2 rows)",
+          "FAIL  [set point] row counts: 1 table(s) differ from the reference figures: uni.exam `s` ü: " +
+            "missing (reference 2 rows)",
         );
         expect(r.stdout).toContain(
-          "FAIL  [set point] CHECK TABLE: 1 table(s) failed CHECK TABLE: uni.exam `s` ü (Table 'uni.exam `s` ü' doesn't exist)",
+          "FAIL  [set point] CHECK TABLE: 1 table(s) failed CHECK TABLE: uni.exam `s` ü (Table 'uni.exam `s` " +
+            "ü' doesn't exist)",
         );
         // the binlog's UPDATE of that table cannot be replayed either: named, not hidden
         expect(r.stdout).toMatch(
@@ -351,7 +373,8 @@ describe("drctl drill run", () => {
     expect(r.stdout).toMatch(/tight\s+tight\s+.*target-missed\s+\d+\.\ds\/1s/);
   });
 
-  it("a drill SIGKILLed mid-restore leaves its sandbox running; the next restore or drill stops it and removes its files", async () => {
+  it("a drill SIGKILLed mid-restore leaves its sandbox running; the next restore or drill stops it and removes " +
+    "its files", async () => {
     const child = spawn(process.execPath, [distCli, "drill", "run", "-f", spec, "tight"], {
       env: { ...process.env, ...env },
       stdio: "ignore",
@@ -371,7 +394,8 @@ describe("drctl drill run", () => {
     const r = await drctl(["drill", "run", "-f", spec, "logical-latest"], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(
-      `removed a sandbox and scratch files left by a killed restore or drill (pid ${child.pid}): ${join(tmp, scratch[0]!)}`,
+      `removed a sandbox and scratch files left by a killed restore or drill (pid ${child.pid}): ` +
+        `${join(tmp, scratch[0]!)}`,
     );
     expect(sandboxProcesses()).toEqual([]);
     expect(readdirSync(tmp).filter((n) => n.startsWith("drctl-restore-"))).toEqual([]);
@@ -382,7 +406,8 @@ describe("drctl evidence export / verify (on the drills above)", () => {
   const bundle = join(dir, "evidence-1");
   let keptHead = "";
 
-  it("exports a bundle that verifies; the HTML report, rendered by headless Chromium, states the datasets, measured RTO/RPO and pass/fail", async () => {
+  it("exports a bundle that verifies; the HTML report, rendered by headless Chromium, states the datasets, " +
+    "measured RTO/RPO and pass/fail", async () => {
     const r = await drctl(["evidence", "export", "-f", spec, "--since", "1d", "--out", bundle]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     keptHead = /--expect-head (\d+:[0-9a-f]{64})/.exec(r.stdout)![1]!;
@@ -460,20 +485,25 @@ describe("drctl evidence export / verify (on the drills above)", () => {
     expect(d.stdout).toContain(`journal.jsonl: record seq ${seq} is missing before line ${i + 1} (deleted)`);
   });
 
-  it("a report edited and its digest recomputed in evidence.json: verify exits 5 (the report no longer matches the journal)", async () => {
-    const copy = join(dir, "evidence-report");
-    execFileSync("cp", ["-r", bundle, copy]);
-    const html = readFileSync(join(copy, "report.html"), "utf8").replaceAll(">FAILED<", ">PASSED<");
-    writeFileSync(join(copy, "report.html"), html);
-    const ev = JSON.parse(readFileSync(join(copy, "evidence.json"), "utf8")) as { files: Record<string, string> };
-    ev.files["report.html"] = createHash("sha256").update(html).digest("hex");
-    writeFileSync(join(copy, "evidence.json"), JSON.stringify(ev, null, 2));
-    const v = await drctl(["evidence", "verify", copy]);
-    expect(v.code).toBe(5);
-    expect(v.stdout).toContain("FAILED: report.html does not match the evidence it was made from");
-  });
+  it(
+    "a report edited and its digest recomputed in evidence.json: verify exits 5 (the report no longer matches " +
+      "the journal)",
+    async () => {
+      const copy = join(dir, "evidence-report");
+      execFileSync("cp", ["-r", bundle, copy]);
+      const html = readFileSync(join(copy, "report.html"), "utf8").replaceAll(">FAILED<", ">PASSED<");
+      writeFileSync(join(copy, "report.html"), html);
+      const ev = JSON.parse(readFileSync(join(copy, "evidence.json"), "utf8")) as { files: Record<string, string> };
+      ev.files["report.html"] = createHash("sha256").update(html).digest("hex");
+      writeFileSync(join(copy, "evidence.json"), JSON.stringify(ev, null, 2));
+      const v = await drctl(["evidence", "verify", copy]);
+      expect(v.code).toBe(5);
+      expect(v.stdout).toContain("FAILED: report.html does not match the evidence it was made from");
+    },
+  );
 
-  it("the live journal rewritten and fully re-hashed: the next bundle verifies on its own, but not against the head kept from the first", async () => {
+  it("the live journal rewritten and fully re-hashed: the next bundle verifies on its own, but not against the " +
+    "head kept from the first", async () => {
     const live = join(state, "journal.jsonl");
     const original = readFileSync(live, "utf8");
     const headOriginal = readFileSync(join(state, "journal.head"), "utf8");
@@ -503,7 +533,8 @@ describe("drctl evidence export / verify (on the drills above)", () => {
       expect(v.code).toBe(5);
       expect(v.stdout).toMatch(
         new RegExp(
-          `record ${keptHead.split(":")[0]} is not the one the expected head names: .* the journal was rewritten since that head was taken`,
+          `record ${keptHead.split(":")[0]} is not the one the expected head names: .* the journal was ` +
+            `rewritten since that head was taken`,
         ),
       );
       // the untouched first bundle still verifies against its own head
@@ -543,16 +574,20 @@ describe("drctl evidence export / verify (on the drills above)", () => {
     }
   });
 
-  it("drctl runbook writes each dataset's runbook with the exact commands, hostile names quoted for the shell", async () => {
-    const out = join(dir, "runbooks");
-    const r = await drctl(["runbook", "-f", spec, "--out", out]);
-    expect(r.code, r.stderr).toBe(0);
-    const md = readFileSync(join(out, "logical.md"), "utf8");
-    expect(md).toContain("# Disaster-recovery runbook: drill / logical");
-    expect(md).toContain(
-      `drctl restore -f ${spec} logical --to latest --before 'DROP TABLE grades' --target db1 --tables uni.grades --yes`,
-    );
-    expect(md).toMatch(/\| bronze \| 1d \| 4h \| \S+ at \S+: \S+ \|/);
-    expect(readFileSync(join(out, "logical.html"), "utf8")).toContain("<h2>Scenario: a table was dropped</h2>");
-  });
+  it(
+    "drctl runbook writes each dataset's runbook with the exact commands, hostile names " + "quoted for the shell",
+    async () => {
+      const out = join(dir, "runbooks");
+      const r = await drctl(["runbook", "-f", spec, "--out", out]);
+      expect(r.code, r.stderr).toBe(0);
+      const md = readFileSync(join(out, "logical.md"), "utf8");
+      expect(md).toContain("# Disaster-recovery runbook: drill / logical");
+      expect(md).toContain(
+        `drctl restore -f ${spec} logical --to latest --before 'DROP TABLE grades' --target db1 --tables ` +
+          `uni.grades --yes`,
+      );
+      expect(md).toMatch(/\| bronze \| 1d \| 4h \| \S+ at \S+: \S+ \|/);
+      expect(readFileSync(join(out, "logical.html"), "utf8")).toContain("<h2>Scenario: a table was dropped</h2>");
+    },
+  );
 });

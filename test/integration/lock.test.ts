@@ -46,7 +46,8 @@ describe("lock", () => {
     expect((err as DrError).kind).toBe("locked");
     expect((err as DrError).message).toMatch(
       new RegExp(
-        `^apply for project shop is locked by pid ${h.pid} on .+ \\(drctl backup shop \\(test holder\\)\\), since \\d{4}-`,
+        `^apply for project shop is locked by pid ${h.pid} on .+ \\(drctl backup shop \\(test holder\\)\\), ` +
+          `since \\d{4}-`,
       ),
     );
     // waiting does not bypass it either

@@ -31,7 +31,8 @@ function writeSpec(name: string, s: Sandbox, extraServers = "", tier = "{ rpo: 2
 async function seed(s: Sandbox): Promise<void> {
   const c = await s.connectRoot();
   await c.query(
-    "CREATE DATABASE university; CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)); INSERT INTO university.grades VALUES (1, 'A');",
+    "CREATE DATABASE university; CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)); INSERT " +
+      "INTO university.grades VALUES (1, 'A');",
   );
   await c.query("CREATE DATABASE `dr_ünïcode`; CREATE TABLE `dr_ünïcode`.`tbl with space` (id INT PRIMARY KEY);");
   await c.end();
@@ -125,7 +126,8 @@ describe("drctl plan", () => {
     const r = await drctl(["plan", "-f", spec]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
-      `university: the account in ${cnf} lacks SHOW VIEW, TRIGGER, LOCK TABLES, EVENT, BINLOG MONITOR on db1, which mysqldump needs`,
+      `university: the account in ${cnf} lacks SHOW VIEW, TRIGGER, LOCK TABLES, EVENT, BINLOG MONITOR on ` +
+        `db1, which mysqldump needs`,
     );
     expect(r.stdout).toContain(
       `university: the account in ${cnf} lacks REPLICATION SLAVE on db1, which binlog archiving needs`,

@@ -146,27 +146,30 @@ describe("drctl prune", () => {
     expect(readdirSync(join(repo, "sets", "ds"))).toHaveLength(8);
   });
 
-  it("refuses while a backup or a drill of the dataset holds its lock (exit 4), and after a failed backup (exit 1)", async () => {
-    const held = await acquireLock(join(state, "locks", "dataset.ds.backup.lock"), { command: "drctl backup ds" });
-    const locked = await drctl(["prune", "-f", spec, "ds", "--now", now]);
-    await held.release();
-    expect(locked.code).toBe(4);
-    expect(locked.stderr).toContain("drctl backup ds");
-    const drill = await acquireLock(join(state, "locks", "dataset.ds.drill.lock"), {
-      command: "drctl drill run weekly",
-    });
-    const drilling = await drctl(["prune", "-f", spec, "ds", "--now", now]);
-    await drill.release();
-    expect(drilling.code).toBe(4);
-    expect(drilling.stderr).toContain("drills of dataset ds is locked by");
+  it(
+    "refuses while a backup or a drill of the dataset holds its lock (exit 4), and after a " + "failed backup (exit 1)",
+    async () => {
+      const held = await acquireLock(join(state, "locks", "dataset.ds.backup.lock"), { command: "drctl backup ds" });
+      const locked = await drctl(["prune", "-f", spec, "ds", "--now", now]);
+      await held.release();
+      expect(locked.code).toBe(4);
+      expect(locked.stderr).toContain("drctl backup ds");
+      const drill = await acquireLock(join(state, "locks", "dataset.ds.drill.lock"), {
+        command: "drctl drill run weekly",
+      });
+      const drilling = await drctl(["prune", "-f", spec, "ds", "--now", now]);
+      await drill.release();
+      expect(drilling.code).toBe(4);
+      expect(drilling.stderr).toContain("drills of dataset ds is locked by");
 
-    await appendJournal(state, "job", { command: "backup", subject: "ds", exitCode: 1, result: "failed" });
-    const after = await drctl(["prune", "-f", spec, "ds", "--now", now]);
-    expect(after.code).toBe(1);
-    expect(after.stderr).toContain("retention does not run after a failed backup");
-    await appendJournal(state, "job", { command: "backup", subject: "ds", exitCode: 0, result: "ok" });
-    expect(readdirSync(join(repo, "sets", "ds"))).toHaveLength(8);
-  });
+      await appendJournal(state, "job", { command: "backup", subject: "ds", exitCode: 1, result: "failed" });
+      const after = await drctl(["prune", "-f", spec, "ds", "--now", now]);
+      expect(after.code).toBe(1);
+      expect(after.stderr).toContain("retention does not run after a failed backup");
+      await appendJournal(state, "job", { command: "backup", subject: "ds", exitCode: 0, result: "ok" });
+      expect(readdirSync(join(repo, "sets", "ds"))).toHaveLength(8);
+    },
+  );
 
   it("the real run deletes exactly what the dry run listed and journals it", async () => {
     const r = await drctl(["prune", "-f", spec, "ds", "--now", now]);

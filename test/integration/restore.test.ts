@@ -115,17 +115,20 @@ describe("drctl restore --to", () => {
     expect((await restoredIds("logical", "latest")).ids).toEqual([1, 2, 3, 10, 15, 20, 25]);
   }, 180_000);
 
-  it("physical full + two incrementals + binlogs, to a time between the incrementals: the full, the first incremental, then replay to the target", async () => {
+  it("physical full + two incrementals + binlogs, to a time between the incrementals: the full, the first " +
+    "incremental, then replay to the target", async () => {
     const r = await restoredIds("physical", between);
     expect(r.ids).toEqual([1, 2, 3, 10, 15]);
-    expect(r.stdout).toMatch(/from \S+-full-\S+ \+ \S+-incremental-\S+\n/); // one incremental: the second is after the target
+    // one incremental: the second is after the target
+    expect(r.stdout).toMatch(/from \S+-full-\S+ \+ \S+-incremental-\S+\n/);
     expect(r.stdout).toContain("replayed: 1 transaction(s)");
     const latest = await restoredIds("physical", "latest");
     expect(latest.ids).toEqual([1, 2, 3, 10, 15, 20, 25]);
     expect(latest.stdout).toMatch(/from \S+-full-\S+ \+ \S+-incremental-\S+ \+ \S+-incremental-\S+\n/);
   }, 180_000);
 
-  it("a target later than the archive reaches (the last archive run that left nothing behind) is refused (exit 3) with the newest reachable time; restores are journaled", async () => {
+  it("a target later than the archive reaches (the last archive run that left nothing behind) is refused (exit " +
+    "3) with the newest reachable time; restores are journaled", async () => {
     newest = new Date(Date.now() + 3600_000).toISOString();
     const r = await drctl(["restore", "-f", spec, "logical", "--to", newest], { env });
     expect(r.code).toBe(3);
@@ -142,7 +145,8 @@ describe("drctl restore --to", () => {
     expect(jobs.map((j) => j.data.exitCode)).toEqual([0, 0, 0, 0, 3]);
   }, 60_000);
 
-  it("--before: back to just before a DROP TABLE, or before an UPDATE without WHERE (its SQL is in Annotate_rows): everything up to it applied, it and what follows not", async () => {
+  it("--before: back to just before a DROP TABLE, or before an UPDATE without WHERE (its SQL is in " +
+    "Annotate_rows): everything up to it applied, it and what follows not", async () => {
     await sql("CREATE TABLE uni.exams (id INT PRIMARY KEY, score INT)");
     await sql("INSERT INTO uni.exams VALUES (1, 90), (2, 80), (3, 70)");
     await sql("CREATE TABLE uni.students (id INT PRIMARY KEY, gpa DECIMAL(3,2))");
@@ -173,7 +177,11 @@ describe("drctl restore --to", () => {
     );
     // the headline says where it stopped, never "to latest" (issue 13)
     expect(drop.stdout).toMatch(
-      /^restored logical to just before DROP TABLE uni\.exams \(GTID .*\) \(last applied transaction written \S+\) from /m,
+      new RegExp(
+        "^restored logical to just before DROP TABLE uni\\.exams \\(GTID .*\\) \\(last applied " +
+          "transaction written \\S+\\) from ",
+        "m",
+      ),
     );
 
     const update = await restoredQuery(
@@ -191,7 +199,8 @@ describe("drctl restore --to", () => {
     expect(none.stderr).toContain("matches /TRUNCATE nothing/: nothing to stop before");
   }, 240_000);
 
-  it("a dataset of two databases replays both (one --database pass each) and skips the server's other databases", async () => {
+  it("a dataset of two databases replays both (one --database pass each) and skips the " +
+    "server's other databases", async () => {
     expect((await drctl(["backup", "-f", spec, "pair"])).code).toBe(0);
     await sql("INSERT INTO shop.orders VALUES (7)");
     await sql("INSERT INTO outside.noise VALUES (1)"); // not in the dataset: its table is not in the sandbox
@@ -211,7 +220,8 @@ describe("drctl restore --to", () => {
     expect(r.stdout).toContain("applied:  the events of uni, shop (mysqlbinlog --database, one pass each)");
   }, 120_000);
 
-  it("--skip: a bad UPDATE between two good transactions is left out, both good ones applied; a later change to the same rows makes it refuse, listing that change", async () => {
+  it("--skip: a bad UPDATE between two good transactions is left out, both good ones applied; a later change to " +
+    "the same rows makes it refuse, listing that change", async () => {
     await sql("CREATE TABLE uni.marks (id INT PRIMARY KEY, mark INT, note VARCHAR(20))");
     await sql("INSERT INTO uni.marks VALUES (1, 10, ''), (2, 20, ''), (3, 30, '')");
     expect((await drctl(["backup", "-f", spec, "logical"])).code).toBe(0);
@@ -226,7 +236,10 @@ describe("drctl restore --to", () => {
     const ok = await restoredQuery("logical", ["--to", "latest", "--skip", "UPDATE marks SET mark = 0"], q);
     expect(ok.rows).toEqual(["1:10:,2:20:,3:30:good after,4:40:good before"]);
     expect(ok.stdout).toMatch(
-      /skipped: {2}UPDATE uni\.marks SET mark = 0 WHERE id <= 2 \(GTID 0-\d+-\d+, written \S+\) — the whole transaction/,
+      new RegExp(
+        "skipped: {2}UPDATE uni\\.marks SET mark = 0 WHERE id <= 2 \\(GTID 0-\\d+-\\d+, written " +
+          "\\S+\\) — the whole transaction",
+      ),
     );
 
     await sleep(1100);
@@ -251,12 +264,14 @@ describe("drctl restore --to", () => {
     expect(forced.rows).toEqual(["1:10:,2:0:touches 2,3:30:good after,4:40:good before"]);
   }, 240_000);
 
-  it("--tables --rename --target: the dropped table comes back beside the live tables under a new name; nothing else on the server changes", async () => {
+  it("--tables --rename --target: the dropped table comes back beside the live tables under a new name; nothing " +
+    "else on the server changes", async () => {
     const checksums = async () => {
       const c = await db.connectRoot();
       try {
         const [tables] = await c.query(
-          "SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('uni', 'shop', 'outside') ORDER BY 1, 2",
+          "SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN " +
+            "('uni', 'shop', 'outside') ORDER BY 1, 2",
         );
         const out: Record<string, string> = {};
         for (const { d, t } of tables as { d: string; t: string }[]) {
@@ -305,7 +320,8 @@ describe("drctl restore --to", () => {
     expect(again.stderr).toContain("already has uni.exams restored`2: nothing is overwritten");
   }, 180_000);
 
-  it("--target SERVER without --tables: the dataset as of the time onto another live server (confirmed); a replication source is refused without --force", async () => {
+  it("--target SERVER without --tables: the dataset as of the time onto another live server (confirmed); a " +
+    "replication source is refused without --force", async () => {
     const db2 = await startSandbox({ baseDir: dir });
     try {
       const q = JSON.stringify;
@@ -314,7 +330,8 @@ describe("drctl restore --to", () => {
         spec2,
         readFileSync(spec, "utf8").replace(
           "repositories:",
-          `  db2: { host: 127.0.0.1, port: ${db2.port}, credentials: ${q(db2.clientOptionFile)} }\n  db3: { host: 127.0.0.1, port: 9, credentials: ${q(db2.clientOptionFile)}, replicaOf: db2 }\nrepositories:`,
+          `  db2: { host: 127.0.0.1, port: ${db2.port}, credentials: ${q(db2.clientOptionFile)} }\n  db3: { ` +
+            `host: 127.0.0.1, port: 9, credentials: ${q(db2.clientOptionFile)}, replicaOf: db2 }\nrepositories:`,
         ),
       );
       const args = ["restore", "-f", spec2, "logical", "--to", between, "--target", "db2"];
@@ -346,7 +363,8 @@ describe("drctl restore --to", () => {
     expect(r.stdout).toContain("sandbox holds only: uni.grades, as of then");
   }, 120_000);
 
-  it("a binlog deleted from the repository inside the range: refused (exit 3) naming the missing file and the newest reachable time", async () => {
+  it("a binlog deleted from the repository inside the range: refused (exit 3) naming the missing file and the " +
+    "newest reachable time", async () => {
     const sets = JSON.parse((await drctl(["backups", "-f", spec, "logical", "--json"])).stdout) as {
       sets: { consistentPoint: { file: string } }[];
     };

@@ -43,7 +43,8 @@ describe("streamToFile", () => {
     expect((err as DrError).meta.stage).toBe("mariadb-dump");
   });
 
-  it("a peeled head plus the kernel-piped rest decode to exactly the producer's bytes, whatever the size and wherever the head stops", async () => {
+  it("a peeled head plus the kernel-piped rest decode to exactly the producer's bytes, whatever the size and " +
+    "wherever the head stops", async () => {
     const sizes = [0, 1, 1000, 65_536, 65_537, 300_000, 5_000_000, 40_000_000];
     for (const [i, size] of sizes.entries()) {
       const input = join(dir, `peel-in-${i}`);
@@ -71,22 +72,28 @@ describe("streamToFile", () => {
     }
   }, 120_000);
 
-  it("compression: none stores the producer's bytes as they are (with a peeled head too), and decodes back", async () => {
-    const plain = join(dir, "plain.raw");
-    const r = await streamToFile(plain, { producer: seq, compress: false });
-    expect(readFileSync(plain).equals(expected)).toBe(true);
-    expect(r.sha256).toBe(sha(expected));
-    const peeled = join(dir, "peeled.raw");
-    await streamToFile(peeled, {
-      producer: { ...seq, peel: { file: join(dir, "peeled.head"), enough: (h) => h.length > 100, maxBytes: 1 << 20 } },
-      compress: false,
-    });
-    expect(readFileSync(peeled).equals(expected)).toBe(true);
-    expect(await decodeFile(peeled, { compressed: false })).toEqual({
-      rawBytes: expected.length,
-      rawSha256: sha(expected),
-    });
-  });
+  it(
+    "compression: none stores the producer's bytes as they are (with a peeled head too), and " + "decodes back",
+    async () => {
+      const plain = join(dir, "plain.raw");
+      const r = await streamToFile(plain, { producer: seq, compress: false });
+      expect(readFileSync(plain).equals(expected)).toBe(true);
+      expect(r.sha256).toBe(sha(expected));
+      const peeled = join(dir, "peeled.raw");
+      await streamToFile(peeled, {
+        producer: {
+          ...seq,
+          peel: { file: join(dir, "peeled.head"), enough: (h) => h.length > 100, maxBytes: 1 << 20 },
+        },
+        compress: false,
+      });
+      expect(readFileSync(peeled).equals(expected)).toBe(true);
+      expect(await decodeFile(peeled, { compressed: false })).toEqual({
+        rawBytes: expected.length,
+        rawSha256: sha(expected),
+      });
+    },
+  );
 
   it("a producer killed by a signal is named as such", async () => {
     const producer = { name: "dump", command: "sh", args: ["-c", "seq 1 1000; kill -9 $$"] };
@@ -112,25 +119,28 @@ describe("streamToFile", () => {
     expect(readFileSync(file, "utf8")).toBe("precious");
   });
 
-  it("encrypts to an age recipient (no private key needed); the identity decrypts; a wrong one is refused", async () => {
-    const id = join(dir, "backup.key");
-    const other = join(dir, "other.key");
-    execFileSync("age-keygen", ["-o", id], { stdio: "ignore" });
-    execFileSync("age-keygen", ["-o", other], { stdio: "ignore" });
-    const recipients = join(dir, "recipients.txt");
-    writeFileSync(recipients, execFileSync("age-keygen", ["-y", id]));
-    const file = join(dir, "secret.zst.age");
-    const r = await streamToFile(file, { producer: seq, ageRecipientsFile: recipients });
-    expect(readFileSync(file).subarray(0, 21).toString()).toBe("age-encryption.org/v1");
-    expect(r.sha256).toBe(sha(readFileSync(file)));
-    expect(await decodeFile(file, { ageIdentityFile: id })).toEqual({
-      rawBytes: expected.length,
-      rawSha256: sha(expected),
-    });
-    const err = (await decodeFile(file, { ageIdentityFile: other }).catch((e: unknown) => e)) as DrError;
-    expect(err).toBeInstanceOf(DrError);
-    expect(err.message).toMatch(/^stage age exited 1: .*no identity matched any of the recipients/);
-  });
+  it(
+    "encrypts to an age recipient (no private key needed); the identity decrypts; a wrong " + "one is refused",
+    async () => {
+      const id = join(dir, "backup.key");
+      const other = join(dir, "other.key");
+      execFileSync("age-keygen", ["-o", id], { stdio: "ignore" });
+      execFileSync("age-keygen", ["-o", other], { stdio: "ignore" });
+      const recipients = join(dir, "recipients.txt");
+      writeFileSync(recipients, execFileSync("age-keygen", ["-y", id]));
+      const file = join(dir, "secret.zst.age");
+      const r = await streamToFile(file, { producer: seq, ageRecipientsFile: recipients });
+      expect(readFileSync(file).subarray(0, 21).toString()).toBe("age-encryption.org/v1");
+      expect(r.sha256).toBe(sha(readFileSync(file)));
+      expect(await decodeFile(file, { ageIdentityFile: id })).toEqual({
+        rawBytes: expected.length,
+        rawSha256: sha(expected),
+      });
+      const err = (await decodeFile(file, { ageIdentityFile: other }).catch((e: unknown) => e)) as DrError;
+      expect(err).toBeInstanceOf(DrError);
+      expect(err.message).toMatch(/^stage age exited 1: .*no identity matched any of the recipients/);
+    },
+  );
 
   it("a flipped byte in the stored file fails decoding, naming the stage", async () => {
     const file = join(dir, "flip.zst");

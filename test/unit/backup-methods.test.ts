@@ -76,12 +76,14 @@ describe("what a dump holds", () => {
     const head = Buffer.from(DUMP.slice(0, DUMP.indexOf("CREATE DATABASE") + 20));
     expect(dumpHeadComplete(Buffer.from(DUMP.slice(0, 60)))).toBe(false);
     expect(dumpHeadComplete(Buffer.from(DUMP.slice(0, DUMP.indexOf("\n\nCREATE") + 1)))).toBe(true);
-    expect(dumpHeadComplete(Buffer.from("-- MariaDB dump\n\nUSE `x`;\n"))).toBe(true); // binlog off: no coordinates come
+    // binlog off: no coordinates come
+    expect(dumpHeadComplete(Buffer.from("-- MariaDB dump\n\nUSE `x`;\n"))).toBe(true);
     expect(dumpHeadPoint(head)).toEqual({ file: "mariadb-bin.000003", position: 6268, source: "dump header" });
     expect(
       dumpHeadPoint(
         Buffer.from(
-          "-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000002', SOURCE_LOG_POS=157;\nSET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ 'uuid:1-5';\n",
+          "-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000002', SOURCE_LOG_POS=157;\nSET " +
+            "@@GLOBAL.GTID_PURGED=/*!80000 '+'*/ 'uuid:1-5';\n",
         ),
       ),
     ).toEqual({
@@ -107,29 +109,33 @@ describe("what a dump holds", () => {
 });
 
 describe("tool argv", () => {
-  it("mariadb-dump: option file first, production flags, coordinates only with binlogs, names as separate argv items", () => {
-    const a = dumpArgs(server, "mariadb", ["dr_ünïcode", "--not-an-option"], {
-      binlog: true,
-      ignore: [{ database: "db", table: "t.x" }],
-    });
-    expect(a[0]).toBe("--defaults-extra-file=/etc/drctl/db1 it's.cnf");
-    expect(a).toEqual(
-      expect.arrayContaining([
-        "--single-transaction",
-        "--master-data=2",
-        "--gtid",
-        "--routines",
-        "--triggers",
-        "--events",
-        "--hex-blob",
-        "--ignore-table=db.t.x",
-      ]),
-    );
-    expect(a.slice(-4)).toEqual(["--databases", "--", "dr_ünïcode", "--not-an-option"]);
-    expect(dumpArgs(server, "mariadb", ["x"], { binlog: false })).not.toContain("--master-data=2");
-    expect(dumpArgs(server, "mysql", ["x"], { binlog: true })).toContain("--source-data=2");
-    expect(a.join(" ")).not.toMatch(/password/);
-  });
+  it(
+    "mariadb-dump: option file first, production flags, coordinates only with binlogs, names as separate argv " +
+      "items",
+    () => {
+      const a = dumpArgs(server, "mariadb", ["dr_ünïcode", "--not-an-option"], {
+        binlog: true,
+        ignore: [{ database: "db", table: "t.x" }],
+      });
+      expect(a[0]).toBe("--defaults-extra-file=/etc/drctl/db1 it's.cnf");
+      expect(a).toEqual(
+        expect.arrayContaining([
+          "--single-transaction",
+          "--master-data=2",
+          "--gtid",
+          "--routines",
+          "--triggers",
+          "--events",
+          "--hex-blob",
+          "--ignore-table=db.t.x",
+        ]),
+      );
+      expect(a.slice(-4)).toEqual(["--databases", "--", "dr_ünïcode", "--not-an-option"]);
+      expect(dumpArgs(server, "mariadb", ["x"], { binlog: false })).not.toContain("--master-data=2");
+      expect(dumpArgs(server, "mysql", ["x"], { binlog: true })).toContain("--source-data=2");
+      expect(a.join(" ")).not.toMatch(/password/);
+    },
+  );
 
   it("mydumper's regex is pure ASCII (0.10 cannot take non-ASCII argv) and matches exactly the databases", () => {
     const re = mydumperRegex(["dr_ünïcode", "a.b"]);
@@ -180,7 +186,8 @@ describe("tool reports", () => {
 
   it("mydumper metadata: the source's coordinates, not a replica's, and the Finished line", () => {
     const text =
-      "Started dump at: x\nSHOW MASTER STATUS:\n\tLog: mariadb-bin.000001\n\tPos: 6809\n\tGTID:0-1-27\n\nSHOW SLAVE STATUS:\n\tLog: other.000009\n\tPos: 1\n\nFinished dump at: y\n";
+      "Started dump at: x\nSHOW MASTER STATUS:\n\tLog: mariadb-bin.000001\n\tPos: " +
+      "6809\n\tGTID:0-1-27\n\nSHOW SLAVE STATUS:\n\tLog: other.000009\n\tPos: 1\n\nFinished dump at: y\n";
     expect(parseMydumperMetadata(text)).toEqual({
       point: { file: "mariadb-bin.000001", position: 6809, gtid: "0-1-27", source: "mydumper metadata" },
       finished: true,

@@ -28,22 +28,26 @@ function events(b: Buffer): [number, number, number][] {
 }
 
 describe("MySQL binlogs (real bytes)", () => {
-  it("MySQL 8.0 with anonymous GTIDs and a compressed transaction payload: nine transactions, each a boundary, the payload counted as unreadable inside", () => {
-    const bytes = read("mdev35643_mysql_80_binlog.000001");
-    const s = parse(bytes);
-    expect(s.error).toBeUndefined();
-    const starts = events(bytes)
-      .filter(([, t]) => t === EVENT.MYSQL_ANONYMOUS_GTID)
-      .map(([o]) => o);
-    expect(starts).toHaveLength(9);
-    expect(s.transactions).toBe(9);
-    expect(s.groups!.map((g) => g.position)).toEqual(starts);
-    expect(s.opaqueTransactions).toBe(1);
-    expect(s.firstEventAt).toBeGreaterThan(1_500_000_000);
-    // a replay to a time stops at a transaction boundary, never "the whole file"
-    const t = s.groups![4]!.timestamp - 1;
-    expect(stopAt(s.groups!, t).stopPosition).toBe(s.groups!.find((g) => g.timestamp > t)!.position);
-  });
+  it(
+    "MySQL 8.0 with anonymous GTIDs and a compressed transaction payload: nine transactions, each a boundary, " +
+      "the payload counted as unreadable inside",
+    () => {
+      const bytes = read("mdev35643_mysql_80_binlog.000001");
+      const s = parse(bytes);
+      expect(s.error).toBeUndefined();
+      const starts = events(bytes)
+        .filter(([, t]) => t === EVENT.MYSQL_ANONYMOUS_GTID)
+        .map(([o]) => o);
+      expect(starts).toHaveLength(9);
+      expect(s.transactions).toBe(9);
+      expect(s.groups!.map((g) => g.position)).toEqual(starts);
+      expect(s.opaqueTransactions).toBe(1);
+      expect(s.firstEventAt).toBeGreaterThan(1_500_000_000);
+      // a replay to a time stops at a transaction boundary, never "the whole file"
+      const t = s.groups![4]!.timestamp - 1;
+      expect(stopAt(s.groups!, t).stopPosition).toBe(s.groups!.find((g) => g.timestamp > t)!.position);
+    },
+  );
 
   it("MySQL 8.0.13 and 5.7.11 statement-based files: every anonymous-GTID transaction found", () => {
     for (const [name, n] of [
@@ -81,9 +85,14 @@ describe("MySQL binlogs (real bytes)", () => {
     }
   });
 
-  it("MySQL 8.4's tagged GTID event is a transaction boundary (synthetic: no 8.4 bytes are in reach — an anonymous GTID event retyped)", () => {
-    const bytes = Buffer.from(read("rpl/mysql-8.0.13-stm-temporal-round-binlog.000001"));
-    for (const [at, t] of events(bytes)) if (t === EVENT.MYSQL_ANONYMOUS_GTID) bytes[at + 4] = EVENT.MYSQL_GTID_TAGGED;
-    expect(parse(bytes).transactions).toBe(2);
-  });
+  it(
+    "MySQL 8.4's tagged GTID event is a transaction boundary (synthetic: no 8.4 bytes are in reach — an " +
+      "anonymous GTID event retyped)",
+    () => {
+      const bytes = Buffer.from(read("rpl/mysql-8.0.13-stm-temporal-round-binlog.000001"));
+      for (const [at, t] of events(bytes))
+        if (t === EVENT.MYSQL_ANONYMOUS_GTID) bytes[at + 4] = EVENT.MYSQL_GTID_TAGGED;
+      expect(parse(bytes).transactions).toBe(2);
+    },
+  );
 });

@@ -25,28 +25,31 @@ describe("drillPoint", () => {
     });
   });
 
-  it("a random point: the same seed gives the same whole second, inside the window cut to what the catalog reaches", () => {
-    const a = drillPoint({ randomWithin: "24h" }, { now, seed: "weekly@1" });
-    expect(drillPoint({ randomWithin: "24h" }, { now, seed: "weekly@1" })).toEqual(a);
-    expect(a.to).toMatch(/:\d\d\.000Z$/);
-    expect(Date.parse(a.to)).toBeGreaterThanOrEqual(now.getTime() - 86_400_000);
-    expect(Date.parse(a.to)).toBeLessThanOrEqual(now.getTime());
-    const seeds = Array.from({ length: 200 }, (_, i) => `s${i}`);
-    for (const seed of seeds) {
-      const t = Date.parse(
-        drillPoint(
-          { randomWithin: "24h" },
-          { now, seed, earliest: "2026-11-25T09:00:00Z", latest: "2026-11-25T11:30:00Z" },
-        ).to,
-      );
-      expect(t).toBeGreaterThanOrEqual(Date.parse("2026-11-25T09:00:00Z"));
-      expect(t).toBeLessThanOrEqual(Date.parse("2026-11-25T11:30:00Z"));
-    }
-    // seeds spread over the window, not a constant
-    const fractions = seeds.map(seededFraction);
-    expect(Math.min(...fractions)).toBeLessThan(0.1);
-    expect(Math.max(...fractions)).toBeGreaterThan(0.9);
-  });
+  it(
+    "a random point: the same seed gives the same whole second, inside the window cut to " + "what the catalog reaches",
+    () => {
+      const a = drillPoint({ randomWithin: "24h" }, { now, seed: "weekly@1" });
+      expect(drillPoint({ randomWithin: "24h" }, { now, seed: "weekly@1" })).toEqual(a);
+      expect(a.to).toMatch(/:\d\d\.000Z$/);
+      expect(Date.parse(a.to)).toBeGreaterThanOrEqual(now.getTime() - 86_400_000);
+      expect(Date.parse(a.to)).toBeLessThanOrEqual(now.getTime());
+      const seeds = Array.from({ length: 200 }, (_, i) => `s${i}`);
+      for (const seed of seeds) {
+        const t = Date.parse(
+          drillPoint(
+            { randomWithin: "24h" },
+            { now, seed, earliest: "2026-11-25T09:00:00Z", latest: "2026-11-25T11:30:00Z" },
+          ).to,
+        );
+        expect(t).toBeGreaterThanOrEqual(Date.parse("2026-11-25T09:00:00Z"));
+        expect(t).toBeLessThanOrEqual(Date.parse("2026-11-25T11:30:00Z"));
+      }
+      // seeds spread over the window, not a constant
+      const fractions = seeds.map(seededFraction);
+      expect(Math.min(...fractions)).toBeLessThan(0.1);
+      expect(Math.max(...fractions)).toBeGreaterThan(0.9);
+    },
+  );
 
   it("without binlog archiving: one of the sets' own points in the window, or the newest", () => {
     const points = ["2026-11-24T02:00:00.000Z", "2026-11-25T02:00:00.000Z", "2026-11-25T08:00:00.000Z"];
@@ -61,34 +64,39 @@ describe("drillPoint", () => {
 describe("drill comparisons", () => {
   const t = (table: string) => ({ database: "uni", table });
 
-  it("reference figures: counts and checksums named per table; a set without checksums cannot pass a checksum drill", () => {
-    const ref = [
-      { ...t("a"), rows: 3, checksum: "11" },
-      { ...t("b"), rows: 2, checksum: "22" },
-    ];
-    const [counts, sums] = compareReference(
-      ref,
-      [
-        { table: t("a"), rows: 3, checksum: "11" },
-        { table: t("b"), rows: 2, checksum: "99" },
-      ],
-      { checksums: true },
-    );
-    expect(counts).toMatchObject({ ok: true, detail: "2 table(s), 5 rows, equal the reference figures" });
-    expect(sums).toMatchObject({ ok: false, detail: "1 table(s) hold different rows than the reference: uni.b" });
-    expect(compareReference(ref, [{ table: t("a"), rows: 4 }], { checksums: false })).toEqual([
-      {
-        step: "set point",
-        name: "row counts",
-        ok: false,
-        detail:
-          "2 table(s) differ from the reference figures: uni.a: 4 rows, reference 3, uni.b: missing (reference 2 rows)",
-      },
-    ]);
-    expect(
-      compareReference([{ ...t("a"), rows: 1 }], [{ table: t("a"), rows: 1, checksum: "5" }], { checksums: true })[1],
-    ).toMatchObject({ ok: false, detail: expect.stringContaining("no reference checksums") });
-  });
+  it(
+    "reference figures: counts and checksums named per table; a set without checksums cannot pass a checksum " +
+      "drill",
+    () => {
+      const ref = [
+        { ...t("a"), rows: 3, checksum: "11" },
+        { ...t("b"), rows: 2, checksum: "22" },
+      ];
+      const [counts, sums] = compareReference(
+        ref,
+        [
+          { table: t("a"), rows: 3, checksum: "11" },
+          { table: t("b"), rows: 2, checksum: "99" },
+        ],
+        { checksums: true },
+      );
+      expect(counts).toMatchObject({ ok: true, detail: "2 table(s), 5 rows, equal the reference figures" });
+      expect(sums).toMatchObject({ ok: false, detail: "1 table(s) hold different rows than the reference: uni.b" });
+      expect(compareReference(ref, [{ table: t("a"), rows: 4 }], { checksums: false })).toEqual([
+        {
+          step: "set point",
+          name: "row counts",
+          ok: false,
+          detail:
+            "2 table(s) differ from the reference figures: uni.a: 4 rows, reference 3, uni.b: missing " +
+            "(reference 2 rows)",
+        },
+      ]);
+      expect(
+        compareReference([{ ...t("a"), rows: 1 }], [{ table: t("a"), rows: 1, checksum: "5" }], { checksums: true })[1],
+      ).toMatchObject({ ok: false, detail: expect.stringContaining("no reference checksums") });
+    },
+  );
 
   it("schema objects: missing and changed definitions are told apart", () => {
     const v = {
@@ -138,9 +146,13 @@ describe("drill comparisons", () => {
     });
   });
 
-  it("RPO: nothing lost when the archive covers the target; otherwise the time since the newest data that came back", () => {
-    expect(measuredRpoSeconds("2026-11-25T12:00:00Z", "2026-11-25T12:01:00Z", "2026-11-25T11:00:00Z")).toBe(0);
-    expect(measuredRpoSeconds("2026-11-25T12:00:00Z", "2026-11-25T11:59:00Z", "2026-11-25T11:00:00Z")).toBe(60);
-    expect(measuredRpoSeconds("2026-11-25T12:00:00Z", undefined, "2026-11-25T11:00:00Z")).toBe(3600);
-  });
+  it(
+    "RPO: nothing lost when the archive covers the target; otherwise the time since the newest data that came " +
+      "back",
+    () => {
+      expect(measuredRpoSeconds("2026-11-25T12:00:00Z", "2026-11-25T12:01:00Z", "2026-11-25T11:00:00Z")).toBe(0);
+      expect(measuredRpoSeconds("2026-11-25T12:00:00Z", "2026-11-25T11:59:00Z", "2026-11-25T11:00:00Z")).toBe(60);
+      expect(measuredRpoSeconds("2026-11-25T12:00:00Z", undefined, "2026-11-25T11:00:00Z")).toBe(3600);
+    },
+  );
 });

@@ -36,22 +36,25 @@ const selectedLine = (frame: string) => frame.split("\n").find((l) => l.startsWi
 describe("plan TUI", () => {
   const { plan } = examplePlan("multi-dataset-offsite.yaml");
 
-  it("groups resources by action with their symbols, selects the first, and shows summary, proofs and findings", async () => {
-    const app = render(<PlanApp plan={plan} height={60} />);
-    const frame = await frameWhere(app, (f) => f.includes("Resources"), "the resources pane");
-    expect(frame).toContain("drctl plan · project acme");
-    expect(frame).toContain("Plan: ");
-    expect(frame).toMatch(/± 2 to change, taking effect when the server restarts/);
-    expect(frame).toMatch(/\+ \d+ to create/);
-    expect(frame).toMatch(/\? 2 unknown/);
-    // restart-required updates come before creates, and the cursor starts on the first resource
-    expect(frame.indexOf("± 2 to change")).toBeLessThan(frame.indexOf("to create"));
-    expect(selectedLine(frame)).toContain("▸ ± server.orders-primary.binlog  (restart required)");
-    expect(frame).toMatch(/RPO\/RTO \(\d+ dataset\(s\)\)/);
-    expect(frame).toContain("orders (gold): RPO");
-    expect(frame).toMatch(/Findings \(\d+ error\(s\), \d+ warning\(s\), \d+ info\)/);
-    expect(frame).toContain("q quit");
-  });
+  it(
+    "groups resources by action with their symbols, selects the first, and shows summary, " + "proofs and findings",
+    async () => {
+      const app = render(<PlanApp plan={plan} height={60} />);
+      const frame = await frameWhere(app, (f) => f.includes("Resources"), "the resources pane");
+      expect(frame).toContain("drctl plan · project acme");
+      expect(frame).toContain("Plan: ");
+      expect(frame).toMatch(/± 2 to change, taking effect when the server restarts/);
+      expect(frame).toMatch(/\+ \d+ to create/);
+      expect(frame).toMatch(/\? 2 unknown/);
+      // restart-required updates come before creates, and the cursor starts on the first resource
+      expect(frame.indexOf("± 2 to change")).toBeLessThan(frame.indexOf("to create"));
+      expect(selectedLine(frame)).toContain("▸ ± server.orders-primary.binlog  (restart required)");
+      expect(frame).toMatch(/RPO\/RTO \(\d+ dataset\(s\)\)/);
+      expect(frame).toContain("orders (gold): RPO");
+      expect(frame).toMatch(/Findings \(\d+ error\(s\), \d+ warning\(s\), \d+ info\)/);
+      expect(frame).toContain("q quit");
+    },
+  );
 
   it("moves with arrows and j/k, and expands attributes and the drop-in diff with enter", async () => {
     const app = render(<PlanApp plan={plan} height={60} />);

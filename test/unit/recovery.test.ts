@@ -109,14 +109,18 @@ describe("recoveryImages", () => {
 
 describe("planRecovery", () => {
   const images = recoveryImages([F1, I1, I2, F2], B);
-  it("a time between the incrementals: the full, the incrementals before it, then binlogs from the last one's point through the file that reaches the time", () => {
-    const p = planRecovery(images, "2026-11-20T10:00:00Z");
-    expect(p.ok).toBe(true);
-    if (!p.ok) return;
-    expect(p.sets.map((s) => s.id)).toEqual(["f1", "i1"]);
-    expect(p.from).toEqual({ file: "b.000004", position: 200 });
-    expect(p.binlogs.map((b) => b.binlog!.sequence)).toEqual([4]);
-  });
+  it(
+    "a time between the incrementals: the full, the incrementals before it, then binlogs from the last one's " +
+      "point through the file that reaches the time",
+    () => {
+      const p = planRecovery(images, "2026-11-20T10:00:00Z");
+      expect(p.ok).toBe(true);
+      if (!p.ok) return;
+      expect(p.sets.map((s) => s.id)).toEqual(["f1", "i1"]);
+      expect(p.from).toEqual({ file: "b.000004", position: 200 });
+      expect(p.binlogs.map((b) => b.binlog!.sequence)).toEqual([4]);
+    },
+  );
 
   it("latest: the newest image and every archived binlog after its point", () => {
     const p = planRecovery(images, "latest");
@@ -131,20 +135,24 @@ describe("planRecovery", () => {
     });
   });
 
-  it("an idle server's quiet time is reachable up to the last archive run that left nothing behind, and no further", () => {
-    const ok = planRecovery(images, "2026-11-21T11:00:00Z", { coveredUntil: "2026-11-21T12:00:00Z" });
-    expect(ok).toMatchObject({ ok: true });
-    expect(planRecovery(images, "2026-11-21T12:30:00Z", { coveredUntil: "2026-11-21T12:00:00Z" })).toEqual({
-      ok: false,
-      reason: "2026-11-21T12:30:00Z is later than the last archive run that left nothing behind (2026-11-21T12:00:00Z)",
-      newestReachable: "2026-11-21T12:00:00Z",
-    });
-    // a coverage older than the newest archived event changes nothing
-    expect(planRecovery(images, "2026-11-21T11:00:00Z", { coveredUntil: "2026-11-21T09:00:00Z" })).toMatchObject({
-      ok: false,
-      newestReachable: "2026-11-21T10:00:00Z",
-    });
-  });
+  it(
+    "an idle server's quiet time is reachable up to the last archive run that left nothing " + "behind, and no further",
+    () => {
+      const ok = planRecovery(images, "2026-11-21T11:00:00Z", { coveredUntil: "2026-11-21T12:00:00Z" });
+      expect(ok).toMatchObject({ ok: true });
+      expect(planRecovery(images, "2026-11-21T12:30:00Z", { coveredUntil: "2026-11-21T12:00:00Z" })).toEqual({
+        ok: false,
+        reason:
+          "2026-11-21T12:30:00Z is later than the last archive run that left nothing behind (2026-11-21T12:00:00Z)",
+        newestReachable: "2026-11-21T12:00:00Z",
+      });
+      // a coverage older than the newest archived event changes nothing
+      expect(planRecovery(images, "2026-11-21T11:00:00Z", { coveredUntil: "2026-11-21T09:00:00Z" })).toMatchObject({
+        ok: false,
+        newestReachable: "2026-11-21T10:00:00Z",
+      });
+    },
+  );
 
   it("a time behind a gap is refused naming the missing file and the newest reachable time", () => {
     const broken = recoveryImages(
@@ -213,16 +221,20 @@ describe("the open binlog at the last clean archive run (issue 13, defect 6)", (
       reaches: "2026-11-22T05:00:00Z",
     });
   });
-  it("is still a gap when anything was written after the set's point (another GTID), on another server, or in another file", () => {
-    for (const open of [
-      { serverId: "1", file: bin(9), gtid: "0-1-51" },
-      { serverId: "2", file: bin(9), gtid: "0-1-50" },
-      { serverId: "1", file: bin(10), gtid: "0-1-50" },
-      undefined,
-    ]) {
-      expect(recoveryImages([F], archive, open)[0]!.gap).toEqual({ missing: bin(9) });
-    }
-  });
+  it(
+    "is still a gap when anything was written after the set's point (another GTID), on another server, or in " +
+      "another file",
+    () => {
+      for (const open of [
+        { serverId: "1", file: bin(9), gtid: "0-1-51" },
+        { serverId: "2", file: bin(9), gtid: "0-1-50" },
+        { serverId: "1", file: bin(10), gtid: "0-1-50" },
+        undefined,
+      ]) {
+        expect(recoveryImages([F], archive, open)[0]!.gap).toEqual({ missing: bin(9) });
+      }
+    },
+  );
 });
 
 describe("a clock that moved back (issue 13, defect 5)", () => {
@@ -236,7 +248,8 @@ describe("a clock that moved back (issue 13, defect 5)", () => {
   it("the disagreement is said, naming both sets", () => {
     expect(clockDisagreements([early, later])).toEqual([
       expect.stringContaining(
-        "set later (2026-11-20T02:00:00Z) comes after early (2026-11-21T02:00:00Z) in the binlog, yet its clock says earlier",
+        "set later (2026-11-20T02:00:00Z) comes after early (2026-11-21T02:00:00Z) in the binlog, yet its " +
+          "clock says earlier",
       ),
     ]);
     expect(clockDisagreements([F1, F2])).toEqual([]);
@@ -295,26 +308,30 @@ describe("binlog timelines after a RESET MASTER (issue 13, defect 8)", () => {
     expect(image!.binlogs).toEqual([]);
     expect(image!.gap?.missing).toBe(bin(2));
   });
-  it("a set taken in a file before that file's first transaction (and one from before the reset whose file name the new timeline reuses) lands in the right timeline", () => {
-    const f = (n: number, at: string, gtidStart: string, timeline: number) =>
-      ({
-        ...binlog(n, at, at),
-        id: `f${n}-t${timeline}`,
-        binlog: { ...binlog(n, at, at).binlog!, gtidListAtStart: gtidStart, timeline },
-      }) as BackupManifest;
-    const files = [
-      f(1, "2026-11-21T10:00:00Z", "", 0),
-      f(2, "2026-11-21T10:00:02Z", "0-1-4", 0),
-      f(1, "2026-11-21T10:00:05Z", "", 1),
-      f(2, "2026-11-21T10:00:09Z", "0-1-1", 1),
-    ];
-    const at = (id: string, time: string, file: number, gtid: string) =>
-      ({
-        ...set(id, "full", time, file, 300, undefined, "mysqldump"),
-        consistentPoint: { file: bin(file), position: 300, gtid },
-      }) as BackupManifest;
-    expect(timelineOfPoint(at("a", "2026-11-21T10:00:00.500Z", 1, "0-1-3"), files, 1)).toBe(0);
-    // written after the reset, before the first transaction of the file its point lies in
-    expect(timelineOfPoint(at("b", "2026-11-21T10:00:07Z", 2, "0-1-1"), files, 1)).toBe(1);
-  });
+  it(
+    "a set taken in a file before that file's first transaction (and one from before the reset whose file name " +
+      "the new timeline reuses) lands in the right timeline",
+    () => {
+      const f = (n: number, at: string, gtidStart: string, timeline: number) =>
+        ({
+          ...binlog(n, at, at),
+          id: `f${n}-t${timeline}`,
+          binlog: { ...binlog(n, at, at).binlog!, gtidListAtStart: gtidStart, timeline },
+        }) as BackupManifest;
+      const files = [
+        f(1, "2026-11-21T10:00:00Z", "", 0),
+        f(2, "2026-11-21T10:00:02Z", "0-1-4", 0),
+        f(1, "2026-11-21T10:00:05Z", "", 1),
+        f(2, "2026-11-21T10:00:09Z", "0-1-1", 1),
+      ];
+      const at = (id: string, time: string, file: number, gtid: string) =>
+        ({
+          ...set(id, "full", time, file, 300, undefined, "mysqldump"),
+          consistentPoint: { file: bin(file), position: 300, gtid },
+        }) as BackupManifest;
+      expect(timelineOfPoint(at("a", "2026-11-21T10:00:00.500Z", 1, "0-1-3"), files, 1)).toBe(0);
+      // written after the reset, before the first transaction of the file its point lies in
+      expect(timelineOfPoint(at("b", "2026-11-21T10:00:07Z", 2, "0-1-1"), files, 1)).toBe(1);
+    },
+  );
 });

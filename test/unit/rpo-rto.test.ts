@@ -43,8 +43,10 @@ const cases: Case[] = [
     rpo: D + 20,
     rto: 80,
     rpoLevel: "error",
-    rpoMessage:
-      /^shop: RPO ~1d20s > gold 5m: no binlog archiving, worst gap between backups 1d .*; add binlog: \{ archive: true, interval: 1m \}$/,
+    rpoMessage: new RegExp(
+      "^shop: RPO ~1d20s > gold 5m: no binlog archiving, worst gap between backups 1d .*; " +
+        "add binlog: \\{ archive: true, interval: 1m \\}$",
+    ),
   },
   {
     name: "hourly",
@@ -155,8 +157,10 @@ const cases: Case[] = [
     rpo: D + 20,
     rto: 80,
     rpoLevel: "error",
-    rpoMessage:
-      /^shop: RPO ~1d20s > gold 5m: binlog archiving is set but log_bin is OFF on db1 \(apply sets it; takes effect after a restart\), worst gap/,
+    rpoMessage: new RegExp(
+      "^shop: RPO ~1d20s > gold 5m: binlog archiving is set but log_bin is OFF on db1 " +
+        "\\(apply sets it; takes effect after a restart\\), worst gap",
+    ),
   },
   {
     name: "archiving set but binlog_format MIXED",
@@ -170,14 +174,17 @@ const cases: Case[] = [
   {
     name: "archiving adds replay of a day's binlog to the RTO",
     ds: { binlog: { archive: true } },
-    live: server({ status: { Uptime: "1000", Binlog_bytes_written: "150000000" } }), // 150 kB/s → 12.96 GB a day → 864 s replay
+    // 150 kB/s → 12.96 GB a day → 864 s replay
+    live: server({ status: { Uptime: "1000", Binlog_bytes_written: "150000000" } }),
     rpo: 60,
     rto: 30 + 50 + 864,
     rpoLevel: "info",
     rpoMessage: /binlog archived every 1m/,
     rtoLevel: "info",
-    rtoMessage:
-      /^shop: RTO ~15m44s ≤ gold 30m: 1\.0 GB at 20 MB\/s \(estimated default for mysqldump\) \+ 30s start-up \+ 14m24s binlog replay \(13 GB at 15 MB\/s\)$/,
+    rtoMessage: new RegExp(
+      "^shop: RTO ~15m44s ≤ gold 30m: 1\\.0 GB at 20 MB\\/s \\(estimated default for " +
+        "mysqldump\\) \\+ 30s start-up \\+ 14m24s binlog replay \\(13 GB at 15 MB\\/s\\)$",
+    ),
   },
   {
     name: "a large logical dataset misses a tight RTO, with the physical alternative",
@@ -189,8 +196,11 @@ const cases: Case[] = [
     rpoLevel: "info",
     rpoMessage: /RPO ~1d33m20s ≤ gold 2d/,
     rtoLevel: "error",
-    rtoMessage:
-      /^shop: RTO ~1h23m50s > gold 30m: 100 GB at 20 MB\/s \(estimated default for mysqldump\) \+ 30s start-up; a physical method \(mariadb-backup\) would restore 100 GB in ~11m37s at 150 MB\/s$/,
+    rtoMessage: new RegExp(
+      "^shop: RTO ~1h23m50s > gold 30m: 100 GB at 20 MB\\/s \\(estimated default for " +
+        "mysqldump\\) \\+ 30s start-up; a physical method \\(mariadb-backup\\) would restore 100 " +
+        "GB in ~11m37s at 150 MB\\/s$",
+    ),
   },
   {
     name: "a drill's measured time replaces the default estimate (start-up included, no allowance added)",
@@ -202,8 +212,11 @@ const cases: Case[] = [
     rpoLevel: "info",
     rpoMessage: /RPO/,
     rtoLevel: "info",
-    rtoMessage:
-      /^shop: RTO 2m10s ≤ gold 30m: 1\.0 GB: the drill of 2025-12-30T05:30:00Z restored and verified 1\.0 GB in 2m10s, start-up included \(measured; scaled to the current size\)$/,
+    rtoMessage: new RegExp(
+      "^shop: RTO 2m10s ≤ gold 30m: 1\\.0 GB: the drill of 2025-12-30T05:30:00Z restored " +
+        "and verified 1\\.0 GB in 2m10s, start-up included \\(measured; scaled to the current " +
+        "size\\)$",
+    ),
   },
   {
     name: "a drill of a smaller dataset scales up with the size, never down",

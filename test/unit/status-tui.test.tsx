@@ -45,7 +45,11 @@ describe("StatusApp", () => {
     const frame = lastFrame()!.replace(/\x1b\[[0-9;]*m/g, "");
     expect(frame).toMatch(/DATASET\s+TIER\s+STATE/);
     expect(frame).toMatch(
-      /shop\s+gold\s+AT RISK\s+2026-11-25T02:00:00Z\s+2026-11-25T12:00:00Z\s+9m\/10m\s+2026-11-22T05:00:10Z ok RTO 40\.3s\/30m RPO 0\.0s\/10m/,
+      new RegExp(
+        "shop\\s+gold\\s+AT " +
+          "RISK\\s+2026-11-25T02:00:00Z\\s+2026-11-25T12:00:00Z\\s+9m\\/10m\\s+2026-11-22T05:00:10Z " +
+          "ok RTO 40\\.3s\\/30m RPO 0\\.0s\\/10m",
+      ),
     );
     expect(frame).toMatch(/wiki\s+bronze\s+BREACHED\s+—\s+—\s+—\s+never/);
     expect(frame).toContain("wiki: no full backup set: nothing to restore");

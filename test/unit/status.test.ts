@@ -35,17 +35,21 @@ describe("datasetStatus", () => {
     const breached = at("2026-11-25T12:11:00Z");
     expect(breached.state).toBe("BREACHED");
     expect(breached.reasons[0]).toBe(
-      "exposure 11m > RPO 10m (gold): data since 2026-11-25T12:00:00Z (the last complete binlog archive run) would be lost",
+      "exposure 11m > RPO 10m (gold): data since 2026-11-25T12:00:00Z (the last complete binlog archive run) " +
+        "would be lost",
     );
   });
 
-  it("an idle server whose archive run a minute ago left nothing behind is OK, though its last event is hours old", () => {
-    expect(at("2026-11-25T12:01:00Z")).toMatchObject({
-      state: "OK",
-      exposureSeconds: 60,
-      recoverableUntil: "2026-11-25T12:00:00Z",
-    });
-  });
+  it(
+    "an idle server whose archive run a minute ago left nothing behind is OK, though its " + "last event is hours old",
+    () => {
+      expect(at("2026-11-25T12:01:00Z")).toMatchObject({
+        state: "OK",
+        exposureSeconds: 60,
+        recoverableUntil: "2026-11-25T12:00:00Z",
+      });
+    },
+  );
 
   it("without archiving, the exposure runs from the newest set", () => {
     const s = specWith(
@@ -58,48 +62,55 @@ describe("datasetStatus", () => {
     expect(r).toMatchObject({ state: "OK", exposureSeconds: 36000, recoverableUntil: "2026-11-25T02:00:00Z" });
   });
 
-  it("a drill that missed its schedule is AT RISK; a failed or target-missing last drill is BREACHED; no set at all is BREACHED", () => {
-    const overdue = at("2026-11-29T06:30:00Z");
-    expect(overdue.reasons).toContain(
-      "drill weekly is overdue: its schedule (0 5 * * 0) ran it at 2026-11-29T05:00:00.000Z, but the last run is from 2026-11-22T05:00:10Z",
-    );
-    // within the grace hour the drill may still be running
-    expect(
-      datasetStatus(
+  it(
+    "a drill that missed its schedule is AT RISK; a failed or target-missing last drill is BREACHED; no set at " +
+      "all is BREACHED",
+    () => {
+      const overdue = at("2026-11-29T06:30:00Z");
+      expect(overdue.reasons).toContain(
+        "drill weekly is overdue: its schedule (0 5 * * 0) ran it at 2026-11-29T05:00:00.000Z, but the last " +
+          "run is from 2026-11-22T05:00:10Z",
+      );
+      // within the grace hour the drill may still be running
+      expect(
+        datasetStatus(
+          spec,
+          "shop",
+          { ...facts, archivedUntil: "2026-11-29T05:55:00Z" },
+          new Date("2026-11-29T05:59:00Z"),
+          "UTC",
+        ).state,
+      ).toBe("OK");
+      const failed = datasetStatus(
         spec,
         "shop",
-        { ...facts, archivedUntil: "2026-11-29T05:55:00Z" },
-        new Date("2026-11-29T05:59:00Z"),
+        { ...facts, drills: [okDrill, { ...okDrill, startedAt: "2026-11-24T05:00:00Z", result: "failed" }] },
+        new Date("2026-11-25T12:01:00Z"),
         "UTC",
-      ).state,
-    ).toBe("OK");
-    const failed = datasetStatus(
-      spec,
-      "shop",
-      { ...facts, drills: [okDrill, { ...okDrill, startedAt: "2026-11-24T05:00:00Z", result: "failed" }] },
-      new Date("2026-11-25T12:01:00Z"),
-      "UTC",
-    );
-    expect(failed.state).toBe("BREACHED");
-    expect(failed.reasons).toEqual(["the last drill (weekly, 2026-11-24T05:00:00Z) FAILED: recoverability not proven"]);
-    const missed = datasetStatus(
-      spec,
-      "shop",
-      {
-        ...facts,
-        drills: [
-          { ...okDrill, result: "target-missed", rto: { measuredSeconds: 3600, targetSeconds: 1800, met: false } },
-        ],
-      },
-      new Date("2026-11-25T12:01:00Z"),
-      "UTC",
-    );
-    expect(missed.reasons).toEqual(["the last drill (weekly, 2026-11-22T05:00:10Z) measured RTO 1h > 30m"]);
-    expect(datasetStatus(spec, "shop", { drills: [] }, new Date("2026-11-25T12:01:00Z"), "UTC")).toMatchObject({
-      state: "BREACHED",
-      reasons: ["no full backup set: nothing to restore", "never drilled: recoverability not yet proven"],
-    });
-  });
+      );
+      expect(failed.state).toBe("BREACHED");
+      expect(failed.reasons).toEqual([
+        "the last drill (weekly, 2026-11-24T05:00:00Z) FAILED: recoverability not proven",
+      ]);
+      const missed = datasetStatus(
+        spec,
+        "shop",
+        {
+          ...facts,
+          drills: [
+            { ...okDrill, result: "target-missed", rto: { measuredSeconds: 3600, targetSeconds: 1800, met: false } },
+          ],
+        },
+        new Date("2026-11-25T12:01:00Z"),
+        "UTC",
+      );
+      expect(missed.reasons).toEqual(["the last drill (weekly, 2026-11-22T05:00:10Z) measured RTO 1h > 30m"]);
+      expect(datasetStatus(spec, "shop", { drills: [] }, new Date("2026-11-25T12:01:00Z"), "UTC")).toMatchObject({
+        state: "BREACHED",
+        reasons: ["no full backup set: nothing to restore", "never drilled: recoverability not yet proven"],
+      });
+    },
+  );
 
   it("the report's state is the worst dataset's", () => {
     expect(

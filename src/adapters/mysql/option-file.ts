@@ -92,7 +92,8 @@ export function parseOptionFile(path: string, into: OptionGroups = new Map(), de
     const code = (e as NodeJS.ErrnoException).code;
     throw new DrError(
       "invalid",
-      `cannot read option file ${path}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code)}`,
+      `cannot read option file ${path}: ` +
+        `${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code)}`,
     );
   }
   let group: Map<string, string> | undefined;

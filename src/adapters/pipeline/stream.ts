@@ -172,7 +172,9 @@ export async function runPipeline(
         "failed",
         `stage ${stage.name} cannot start: ${stage.command} is not installed (not found on PATH); nothing was started`,
         {
-          hint: `install it (Debian: apt-get install ${stage.command === "mariadb-dump" || stage.command === "mysqlbinlog" ? "mariadb-client" : stage.command})`,
+          hint:
+            `install it (Debian: apt-get install ` +
+            `${["mariadb-dump", "mysqlbinlog"].includes(stage.command) ? "mariadb-client" : stage.command})`,
           meta: { stage: stage.name },
         },
       );

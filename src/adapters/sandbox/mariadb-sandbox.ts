@@ -274,7 +274,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     let client: string;
     if (opts.populate) {
       client = [
-        "# drctl restored-image sandbox: its own admin account over the socket; this file holds a password: keep it 0600",
+        "# drctl restored-image sandbox: its own admin account over the socket; this file holds a password: " +
+          "keep it 0600",
         "[client]",
         `user=${admin.user}`,
         `password=${must(admin.password)}`,
@@ -445,7 +446,10 @@ async function stopServer(pid: number, dir: string): Promise<void> {
   if (isOurServer(pid)) await killAndWait(pid);
 }
 
-/** mariadbd processes started from `dir` (their --defaults-file lies in it): found from /proc, for a sandbox whose owner died before it wrote sandbox.json. */
+/**
+ * mariadbd processes started from `dir` (their --defaults-file lies in it): found from /proc, for a sandbox whose owner
+ * died before it wrote sandbox.json.
+ */
 function serversStartedIn(dir: string): number[] {
   const pids: number[] = [];
   for (const p of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {

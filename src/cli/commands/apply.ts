@@ -65,7 +65,8 @@ async function readSavedPlan(file: string): Promise<SavedPlan> {
   } catch (e) {
     throw new DrError(
       "invalid",
-      `cannot read plan file ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+      `cannot read plan file ${file}: ` +
+        `${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
     );
   }
   let saved: Partial<SavedPlan> | undefined;
@@ -161,7 +162,10 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
     if (errors.length && !flags.allowErrors) {
       throw new DrError(
         "failed",
-        `the plan has ${errors.length} error finding(s); nothing was applied:\n${errors.map((f) => `  - ${f.message}`).join("\n")}`,
+        [
+          `the plan has ${errors.length} error finding(s); nothing was applied:`,
+          ...errors.map((f) => `  - ${f.message}`),
+        ].join("\n"),
         {
           hint: "fix what they say (and re-run drctl plan), or pass --allow-errors to apply the rest anyway",
           meta: { findings: errors.map((f) => f.code) },
@@ -195,7 +199,8 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<number> {
     io.out(`\nApply complete! Resources: ${n("create")} added, ${n("update")} changed, ${n("delete")} destroyed.`);
     for (const r of outcome.restartRequired) {
       io.out(
-        `Restart required: ${r.server} (${r.variables.join(", ")}) takes effect when the server restarts; drctl never restarts a server.`,
+        `Restart required: ${r.server} (${r.variables.join(", ")}) takes effect when the server restarts; ` +
+          `drctl never restarts a server.`,
       );
     }
     if (outcome.skipped.length) {

@@ -43,7 +43,8 @@ export async function backupWork(
     const bytes = storedBytes(m);
     const secs = (Date.parse(m.finishedAt) - Date.parse(m.startedAt)) / 1000;
     io.out(
-      `backup ${m.id}: ${m.kind} ${m.method} of ${m.dataset}, ${m.tables?.length ?? 0} tables, ${formatBytes(bytes)} stored in ${secs.toFixed(1)} s`,
+      `backup ${m.id}: ${m.kind} ${m.method} of ${m.dataset}, ${m.tables?.length ?? 0} tables, ` +
+        `${formatBytes(bytes)} stored in ${secs.toFixed(1)} s`,
     );
     io.out(`  consistent point: ${describePoint(m.consistentPoint)}`);
     if (m.parent) io.out(`  parent: ${m.parent}`);
@@ -166,7 +167,10 @@ function entryJson(s: CatalogSet) {
   };
 }
 
-/** Which dataset (or, for an archived binlog, which server) a set belongs to: the evidence files a failed verify under it. */
+/**
+ * Which dataset (or, for an archived binlog, which server) a set belongs to: the evidence files a
+ * failed verify under it.
+ */
 function datasetOfSet(sets: CatalogSet[], id: string): { dataset?: string; server?: string } {
   const m = sets.find((s) => s.manifest.id === id)?.manifest;
   if (!m) return {};
@@ -204,7 +208,12 @@ export async function verifyWork(spec: DrSpec, opts: { ids: string[]; deep: bool
   }
   const failed = results.filter((r) => !r.ok);
   io.out(
-    `${results.length} set(s) checked${opts.deep ? " (deep)" : ""}: ${results.length - failed.length} ok, ${failed.length} failed${cat.problems.length ? `, ${cat.problems.length} unreadable manifest(s)` : ""}${cat.strays.length ? `, ${cat.strays.length} stray director${cat.strays.length === 1 ? "y" : "ies"} (not sets: look at them)` : ""}`,
+    `${results.length} set(s) checked${opts.deep ? " (deep)" : ""}: ${results.length - failed.length} ok, ` +
+      `${failed.length} failed` +
+      (cat.problems.length ? `, ${cat.problems.length} unreadable manifest(s)` : "") +
+      (cat.strays.length
+        ? `, ${cat.strays.length} stray director${cat.strays.length === 1 ? "y" : "ies"} (not sets: look at them)`
+        : ""),
   );
   // sets named on the command line are judged alone; the whole catalog also by what cannot be read
   const whole = opts.ids.length === 0;

@@ -14,7 +14,13 @@ export async function binlogArchiveWork(spec: DrSpec, server: string, io: Io): P
     const bytes = o.archived.reduce((n, a) => n + a.bytes, 0);
     const at = o.progress.serverAt;
     io.out(
-      `${o.repository}: ${o.archived.length ? `archived ${o.archived.map((a) => a.file).join(", ")} (${formatBytes(bytes)})` : "nothing new to archive"}${o.rotated ? "; rotated the binlog" : ""}; ${o.progress.complete ? "archived up to" : "server at"} ${at.file}:${at.position}${at.gtid ? `, GTID ${at.gtid}` : ""}`,
+      `${o.repository}: ` +
+        (o.archived.length
+          ? `archived ${o.archived.map((a) => a.file).join(", ")} (${formatBytes(bytes)})`
+          : "nothing new to archive") +
+        (o.rotated ? "; rotated the binlog" : "") +
+        `; ${o.progress.complete ? "archived up to" : "server at"} ${at.file}:${at.position}` +
+        (at.gtid ? `, GTID ${at.gtid}` : ""),
     );
     for (const g of o.gaps) io.out(`GAP (${g.kind}): ${g.detail}`);
   }

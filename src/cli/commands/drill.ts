@@ -66,16 +66,22 @@ export async function drillWork(
   }).finally(() => progress.done());
   for (const c of r.checks)
     io.out(
-      `  ${c.ok ? (c.skipped ? "skip" : "ok  ") : "FAIL"}  [${c.step}] ${c.name}: ${c.detail}${c.skipped ? ` (${c.skipped})` : ""}`,
+      `  ${c.ok ? (c.skipped ? "skip" : "ok  ") : "FAIL"}  [${c.step}] ${c.name}: ${c.detail}` +
+        (c.skipped ? ` (${c.skipped})` : ""),
     );
   const code = r.result === "ok" ? EXIT.ok : r.result === "target-missed" ? EXIT.targetMissed : EXIT.integrity;
   const sets = r.sets?.join(" + ") ?? "no image";
   if (r.result === "failed")
     io.out(`drill ${name} FAILED: ${r.failures.length} check(s) failed on ${sets} (dataset ${r.dataset})`);
   else {
-    const figures = `RTO ${formatMeasured(must(r.rto).measuredSeconds)} (target ${formatDuration(must(r.rto).targetSeconds)}${must(r.rto).met ? "" : ", MISSED"}), RPO ${formatMeasured(must(r.rpo).measuredSeconds)} (target ${formatDuration(must(r.rpo).targetSeconds)}${must(r.rpo).met ? "" : ", MISSED"})`;
+    const figures =
+      `RTO ${formatMeasured(must(r.rto).measuredSeconds)} (target ` +
+      `${formatDuration(must(r.rto).targetSeconds)}${must(r.rto).met ? "" : ", MISSED"}), ` +
+      `RPO ${formatMeasured(must(r.rpo).measuredSeconds)} (target ` +
+      `${formatDuration(must(r.rpo).targetSeconds)}${must(r.rpo).met ? "" : ", MISSED"})`;
     io.out(
-      `drill ${name} ${r.result === "ok" ? "passed" : "verified the data but MISSED the tier"}: ${sets} restored and verified; ${figures}`,
+      `drill ${name} ${r.result === "ok" ? "passed" : "verified the data but MISSED the tier"}: ${sets} ` +
+        `restored and verified; ${figures}`,
     );
   }
   return {

@@ -61,18 +61,25 @@ export async function evidenceExportCommand(
   for (const d of e.datasets) {
     const last = d.lastSuccessfulDrill;
     io.out(
-      `  ${d.name}: ${d.backups.length} backup(s), ${d.drills.length} drill(s), last passed drill ${last ? `${last.at} (RTO ${last.rto?.measuredSeconds ?? "?"}s of ${last.rto?.targetSeconds ?? "?"}s)` : "none"}, ${d.failures.length} failure(s), ${d.gaps.length} gap(s)`,
+      `  ${d.name}: ${d.backups.length} backup(s), ${d.drills.length} drill(s), last passed drill ` +
+        (last
+          ? `${last.at} (RTO ${last.rto?.measuredSeconds ?? "?"}s of ${last.rto?.targetSeconds ?? "?"}s)`
+          : "none") +
+        ", " +
+        `${d.failures.length} failure(s), ${d.gaps.length} gap(s)`,
     );
   }
   io.out(
-    `  journal records ${e.journal.firstSeq}–${e.journal.lastSeq}, chain head ${e.journal.head.seq}:${e.journal.head.sha256}`,
+    `  journal records ${e.journal.firstSeq}–${e.journal.lastSeq}, ` +
+      `chain head ${e.journal.head.seq}:${e.journal.head.sha256}`,
   );
   io.out(`check this bundle:           drctl evidence verify ${shellWord(r.dir)}`);
   io.out(
     `keep this head for the next: drctl evidence verify NEXT_BUNDLE_DIR --expect-head ${r.head.seq}:${r.head.sha256}`,
   );
   io.out(
-    "  (the journal's head after recording this export: a later bundle that lacks it, or holds another record there, was made from a rewritten journal)",
+    "  (the journal's head after recording this export: a later bundle that lacks it, or holds another " +
+      "record there, was made from a rewritten journal)",
   );
   return EXIT.ok;
 }
@@ -81,7 +88,9 @@ export async function evidenceVerifyCommand(dir: string, flags: { expectHead?: s
   const r = await verifyEvidence(dir, flags.expectHead);
   if (r.ok) {
     io.out(
-      `ok: ${dir}: every file matches evidence.json, the journal copy's chain holds (${r.records} record(s), head ${r.head?.seq}:${r.head?.sha256}), the report matches the journal${flags.expectHead ? ", and the expected head is in the chain" : ""}`,
+      `ok: ${dir}: every file matches evidence.json, the journal copy's chain holds (${r.records} record(s), ` +
+        `head ${r.head?.seq}:${r.head?.sha256}), the report matches the journal` +
+        (flags.expectHead ? ", and the expected head is in the chain" : ""),
     );
     return EXIT.ok;
   }

@@ -83,7 +83,8 @@ export async function runJob(
 function watchdog(io: Io): void {
   setTimeout(() => {
     io.err(
-      `drctl: interrupted, and cleaning up took over ${INTERRUPT_GRACE_MS / 1000} s: exiting now (its locks go with the process)`,
+      `drctl: interrupted, and cleaning up took over ${INTERRUPT_GRACE_MS / 1000} s: exiting now (its locks ` +
+        `go with the process)`,
     );
     process.exit(exitCodeFor("interrupted", interruptedBy()));
   }, INTERRUPT_GRACE_MS).unref();
@@ -143,7 +144,9 @@ export function notInThisVersion(command: string): () => Promise<number> {
       "failed",
       `\`drctl ${command}\` is not part of this drctl version yet; the job ran and did nothing`,
       {
-        hint: 'see "What is not done yet" in drctl\'s README; the schedule is installed so it starts working on upgrade',
+        hint:
+          'see "What is not done yet" in drctl\'s README; the schedule is installed so it starts working on ' +
+          "upgrade",
       },
     );
   };

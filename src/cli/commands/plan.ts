@@ -67,7 +67,10 @@ async function makePlan(
   };
 }
 
-/** Per dataset, what its newest verified drill measured (time to a verified server, bytes restored): the RTO proof uses it instead of the defaults. */
+/**
+ * Per dataset, what its newest verified drill measured (time to a verified server, bytes restored): the RTO proof uses
+ * it instead of the defaults.
+ */
 export async function measuredDrills(spec: DrSpec): Promise<Record<string, DrillMeasurement>> {
   const journal = await readJournal(stateDirOf(spec)).catch(() => []);
   const out: Record<string, DrillMeasurement> = {};

@@ -18,7 +18,8 @@ export async function pruneWork(
   const keep = r.decisions.filter((d) => d.keep);
   const would = r.dryRun ? "would be " : "";
   io.out(
-    `prune ${dataset}${r.dryRun ? " (dry run)" : ""}: ${drop.length} set(s) ${would}deleted, ${keep.length} kept, ${formatBytes(r.bytesFreed)} ${would}freed`,
+    `prune ${dataset}${r.dryRun ? " (dry run)" : ""}: ${drop.length} set(s) ${would}deleted, ${keep.length} ` +
+      `kept, ${formatBytes(r.bytesFreed)} ${would}freed`,
   );
   const width = Math.max(0, ...r.decisions.map((d) => d.set.id.length));
   for (const d of [...drop, ...keep])

@@ -32,7 +32,10 @@ export interface RestoreFlags {
 /** What the restore reached, in UTC: never "latest" when --before stopped it earlier. */
 function describeTarget(to: string, r: RestoreOutcome): string {
   if (r.replay?.stoppedBefore)
-    return `just before ${r.replay.stoppedBefore}${r.replay.lastAt ? ` (last applied transaction written ${r.replay.lastAt})` : ""}`;
+    return (
+      `just before ${r.replay.stoppedBefore}` +
+      (r.replay.lastAt ? ` (last applied transaction written ${r.replay.lastAt})` : "")
+    );
   if (to === "latest")
     return `latest (${r.replay?.lastAt ? `last transaction written ${r.replay.lastAt}` : "the set's own point"})`;
   const at = must(parseInstant(to)).toISOString();
@@ -102,11 +105,13 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
   io.out(`restored ${dataset} to ${describeTarget(opts.to, r)} from ${r.sets.join(" + ")}`);
   if (r.replay) {
     io.out(
-      `  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}${r.replay.to ? ` to ${r.replay.to}` : ""}`,
+      `  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}` +
+        (r.replay.to ? ` to ${r.replay.to}` : ""),
     );
     if (r.replay.databases)
       io.out(
-        `  applied:  the events of ${r.replay.databases.join(", ")} (mysqlbinlog --database, one pass each); the server's other databases were skipped`,
+        `  applied:  the events of ${r.replay.databases.join(", ")} (mysqlbinlog --database, one pass each); ` +
+          `the server's other databases were skipped`,
       );
     io.out(`  binlogs:  ${r.replay.files.join(", ")}`);
     if (r.replay.skipped) {

@@ -22,7 +22,10 @@ export function sandboxHome(): string {
 const registryFile = (name: string) => join(sandboxHome(), `${name}.json`);
 const myUid = () => process.getuid?.() ?? 0;
 
-/** A registry entry of the invoking user's, or undefined (another user's entry in a shared home is not ours to see or stop). */
+/**
+ * A registry entry of the invoking user's, or undefined (another user's entry in a shared home is not
+ * ours to see or stop).
+ */
 function readRegistry(name: string): SandboxInfo | undefined {
   const f = registryFile(name);
   if (!existsSync(f) || statSync(f).uid !== myUid()) return undefined;
@@ -46,7 +49,10 @@ function checkHome(): void {
     );
 }
 
-/** `base`, or base-2, base-3…: the first name no running sandbox of this user's holds (a second `restore --keep` must not orphan the first). */
+/**
+ * `base`, or base-2, base-3…: the first name no running sandbox of this user's holds (a second `restore --keep` must
+ * not orphan the first).
+ */
 export function freeSandboxName(base: string): string {
   for (let i = 1; ; i++) {
     const name = i === 1 ? base : `${base}-${i}`;

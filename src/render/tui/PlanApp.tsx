@@ -112,7 +112,9 @@ export function PlanApp({ plan, height, width, onExit }: PlanAppProps) {
       ? [
           {
             name: "findings" as const,
-            title: `Findings (${plan.summary.errors} error(s), ${plan.summary.warnings} warning(s), ${findings.length - plan.summary.errors - plan.summary.warnings} info)`,
+            title:
+              `Findings (${plan.summary.errors} error(s), ${plan.summary.warnings} warning(s), ` +
+              `${findings.length - plan.summary.errors - plan.summary.warnings} info)`,
             rows: fRows,
             items: findings.length,
             height: findingH,
