@@ -6,10 +6,10 @@
 // manifest, the completeness check); the target is that all of it costs ≤ 10 %, with drctl's own
 // peak RSS ≤ 200 MB (the data never sits in its memory).
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, median, writeResult } from "./lib.mjs";
+import { applyBenchSpec, cli, median, writeResult } from "./lib.mjs";
 
 const { startSandbox } = await import("../dist/adapters/sandbox/mariadb-sandbox.js");
 const { dumpArgs, physicalArgs } = await import("../dist/backup/methods.js");
@@ -50,20 +50,9 @@ try {
   await c.end();
 
   const repo = join(dir, "repo");
-  const spec = join(dir, "drctl.yaml");
-  const q = JSON.stringify;
-  writeFileSync(
-    spec,
-    `version: 1
-project: bench
-state: ${q(join(dir, "state"))}
-tiers: { bronze: { rpo: 1d, rto: 8h } }
-servers:
-  db1: { host: 127.0.0.1, port: ${db.port}, credentials: ${q(db.clientOptionFile)} }
-repositories:
-  local: { type: filesystem, path: ${q(repo)} }
-datasets:
-  logical:
+  const spec = applyBenchSpec(dir, db, {
+    tiers: "{ bronze: { rpo: 2d, rto: 8h } }", // daily fulls, no binlog archiving: a 1d RPO could not be met
+    datasets: `  logical:
     server: db1
     databases: [bench]
     tier: bronze
@@ -75,10 +64,8 @@ datasets:
     tier: bronze
     repository: local
     full: { method: mariadb-backup, schedule: "0 3 * * *" }
-scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
 `,
-  );
-  execFileSync(process.execPath, [cli, "apply", "-f", spec, "--auto-approve"], { stdio: "pipe" });
+  });
   const server = { host: "127.0.0.1", port: db.port, credentials: db.clientOptionFile };
   const sh = (args) => args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
 

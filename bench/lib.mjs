@@ -50,3 +50,28 @@ export function writeResult(name, result) {
   console.log(JSON.stringify(result, null, 2));
   return result;
 }
+
+/**
+ * Writes a spec for project "bench" on one sandbox (server db1, repository local, a cron.d file, all
+ * under `dir`) with the given tiers and datasets (YAML text), applies it, and returns its path.
+ */
+export function applyBenchSpec(dir, db, { tiers, datasets }) {
+  const spec = join(dir, "drctl.yaml");
+  const q = JSON.stringify;
+  writeFileSync(
+    spec,
+    `version: 1
+project: bench
+state: ${q(join(dir, "state"))}
+tiers: ${tiers}
+servers:
+  db1: { host: 127.0.0.1, port: ${db.port}, credentials: ${q(db.clientOptionFile)} }
+repositories:
+  local: { type: filesystem, path: ${q(join(dir, "repo"))} }
+datasets:
+${datasets}scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
+`,
+  );
+  execFileSync(process.execPath, [cli, "apply", "-f", spec, "--auto-approve"], { stdio: "pipe" });
+  return spec;
+}

@@ -7,10 +7,10 @@
 // minute — on a sandbox with one new binlog to fetch each run (it runs mysqlbinlog, so it pays for
 // loading the child-process library), in ms and as a ratio to node.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, median, root, timeNode, writeResult } from "./lib.mjs";
+import { applyBenchSpec, cli, median, root, timeNode, writeResult } from "./lib.mjs";
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const example = join(root, "examples/single-server-logical.yaml");
@@ -44,30 +44,17 @@ const db = await startSandbox({ baseDir: dir, binlog: true });
 try {
   const c = await db.connectRoot();
   await c.query("CREATE DATABASE bench; CREATE TABLE bench.t (id INT AUTO_INCREMENT PRIMARY KEY, v INT)");
-  const spec = join(dir, "drctl.yaml");
-  const q = JSON.stringify;
-  writeFileSync(
-    spec,
-    `version: 1
-project: bench
-state: ${q(join(dir, "state"))}
-tiers: { gold: { rpo: 5m, rto: 4h } }
-servers:
-  db1: { host: 127.0.0.1, port: ${db.port}, credentials: ${q(db.clientOptionFile)} }
-repositories:
-  local: { type: filesystem, path: ${q(join(dir, "repo"))} }
-datasets:
-  app:
+  const spec = applyBenchSpec(dir, db, {
+    tiers: "{ gold: { rpo: 5m, rto: 4h } }",
+    datasets: `  app:
     server: db1
     databases: [bench]
     tier: gold
     repository: local
     full: { method: mysqldump, schedule: "0 2 * * *" }
     binlog: { archive: true, interval: 1m }
-scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
 `,
-  );
-  execFileSync(process.execPath, [cli, "apply", "-f", spec, "--auto-approve"], { stdio: "pipe" });
+  });
   // a transaction before each run: the job rotates and fetches one binlog, as it does on a busy server
   let n = 0;
   const write = () =>

@@ -52,23 +52,30 @@ afterAll(async () => {
   await db?.stop();
 });
 
+/**
+ * A project whose jobs run from the test user's crontab. The jobs (and apply's verification) read
+ * the credentials as that user, so it gets its own copy (0600, its own).
+ */
+function userProject(project: string) {
+  mkdirSync(join(dir, project), { recursive: true });
+  chmodSync(join(dir, project), 0o755);
+  const credentials = join(dir, project, "db1.cnf");
+  copyFileSync(db.clientOptionFile, credentials);
+  execFileSync("chown", [user, credentials]);
+  return writeSpecFile({
+    project,
+    root: join(dir, project),
+    sandbox: { port: db.port, clientOptionFile: credentials },
+    scheduler: `{ type: cron, user: ${user}, timezone: UTC }`,
+  });
+}
+
 describe("a user's crontab through crontab(1)", () => {
   it(
     "apply installs the block beside the user's own lines, gives the user the state dir and the repository, " +
       "and the lines run as that user",
     async () => {
-      // the jobs read the credentials as that user: it has its own copy (0600, its own)
-      mkdirSync(join(dir, "usercron"), { recursive: true });
-      chmodSync(join(dir, "usercron"), 0o755);
-      const credentials = join(dir, "usercron", "db1.cnf");
-      copyFileSync(db.clientOptionFile, credentials);
-      execFileSync("chown", [user, credentials]);
-      const s = writeSpecFile({
-        project: "usercron",
-        root: join(dir, "usercron"),
-        sandbox: { port: db.port, clientOptionFile: credentials },
-        scheduler: `{ type: cron, user: ${user}, timezone: UTC }`,
-      });
+      const s = userProject("usercron");
       const own = 'MAILTO=""\n# the user\'s own job\n5 4 * * * /bin/echo "50% done" >/dev/null\n';
       const ownFile = join(dir, "own.crontab");
       writeFileSync(ownFile, own);
@@ -121,18 +128,7 @@ describe("a user's crontab through crontab(1)", () => {
   it("kill -9 while apply installs the crontab leaves the old crontab or the new one", {
     timeout: 150_000,
   }, async () => {
-    mkdirSync(join(dir, "userkill"), { recursive: true });
-    chmodSync(join(dir, "userkill"), 0o755);
-    // the jobs (and apply's verification) run as the user: the credentials must be the user's to read
-    const credentials = join(dir, "userkill", "db1.cnf");
-    copyFileSync(db.clientOptionFile, credentials);
-    execFileSync("chown", [user, credentials]);
-    const s = writeSpecFile({
-      project: "userkill",
-      root: join(dir, "userkill"),
-      sandbox: { port: db.port, clientOptionFile: credentials },
-      scheduler: `{ type: cron, user: ${user}, timezone: UTC }`,
-    });
+    const s = userProject("userkill");
     const oldFile = join(dir, "old.crontab");
     writeFileSync(oldFile, "# before\n17 * * * * /bin/true\n");
     execFileSync("crontab", ["-u", user, oldFile]);
