@@ -1,2 +1,4 @@
-// drctl's version, in one place: `--version` answers from here before anything else is loaded.
-export const VERSION = process.env.npm_package_version ?? "0.1.0";
+// drctl's version, in one place: `--version` answers from here before anything else is loaded. A
+// literal, not npm's npm_package_version (which names whatever package's script runs drctl); a test
+// keeps it equal to package.json's.
+export const VERSION = "0.1.0";

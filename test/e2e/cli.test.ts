@@ -1,6 +1,6 @@
 // The built drctl binary as a user runs it: exit codes (DESIGN §7) and exact output.
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -92,6 +92,12 @@ describe("flags", () => {
     const r = await drctl(["sandbox", "up", "--port", "99999"]);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe("drctl: error: --port 99999: expected a TCP port (1-65535)\n");
+  });
+
+  it("--version is package.json's version, whatever npm script runs drctl", async () => {
+    const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
+    const r = await drctl(["--version"], { npm_package_version: "9.9.9" });
+    expect([r.code, r.stdout]).toEqual([0, `${version}\n`]);
   });
 
   it("--help is exit 0", async () => {
