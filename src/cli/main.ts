@@ -426,7 +426,10 @@ function* commandsOf(cmd: Command, path: string[] = []): Generator<[string[], Co
   }
 }
 
-/** The command tree as defined, for the generated reference (scripts/gen-docs.mjs). */
+/**
+ * The command tree as defined, for the generated reference (scripts/docs.mjs, through dist/).
+ * @public
+ */
 export function commandTree(): [string[], Command][] {
   const noIo: Io = { out: () => {}, err: () => {}, interactive: false };
   const program = buildProgram(noIo, () => {});
@@ -436,6 +439,7 @@ export function commandTree(): [string[], Command][] {
 /**
  * What `drctl [COMMAND…] --help` writes to stdout, for the top level and every command: the build
  * stores it (dist/cli/help.json) so cli.ts can answer a help request without loading the parser.
+ * @public (used by scripts/gen-help.mjs, through dist/)
  */
 export async function helpPages(): Promise<Record<string, string[]>> {
   const pages: Record<string, string[]> = {};
