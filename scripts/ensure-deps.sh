@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what drctl's demo and tests need, only when it is missing: Debian packages (MariaDB
 # server, client and backup tools, mydumper, zstd, age, cron; faketime, for the clock fault cases;
-# chromium, which renders the evidence report in the tests), then node modules with `npm ci`.
+# chromium, which renders the evidence report in the tests; openssh-server, whose sshd the SFTP
+# repository tests start on a loopback port), then node modules with `npm ci`.
 # Safe to run again: a machine that has everything is left as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,8 @@ declare -A PROVIDES=(
   [flock]=util-linux
   [faketime]=faketime
   [chromium]=chromium
+  [sshd]=openssh-server
+  [ssh-keygen]=openssh-client
 )
 missing=()
 for cmd in "${!PROVIDES[@]}"; do

@@ -1,0 +1,89 @@
+// A repository that is a directory on this host. A put writes a temporary `.put-*` file beside the
+// object, fsyncs it and hard-links it into place: link(2) fails when the name exists, so an
+// existing object is never replaced, and nothing half-written ever carries the object's name.
+
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { link, mkdir, open, readdir, rm, stat, unlink } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { fsyncDir } from "../adapters/fs/atomic-write.js";
+import { checkKey, existsError, type ObjectStore, type PutResult, type StoredObject } from "./store.js";
+
+export function filesystemStore(root: string): ObjectStore {
+  const pathOf = (key: string) => join(root, ...checkKey(key).split("/"));
+  return {
+    where: root,
+    async list(prefix) {
+      const out: StoredObject[] = [];
+      const walk = async (dir: string): Promise<void> => {
+        let entries: import("node:fs").Dirent[];
+        try {
+          entries = await readdir(dir, { withFileTypes: true });
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+          throw e;
+        }
+        for (const e of entries) {
+          if (e.name.startsWith(".")) continue; // a put in flight, a set being born, drctl's marker
+          const path = join(dir, e.name);
+          if (e.isDirectory()) await walk(path);
+          else if (e.isFile()) {
+            const key = relative(root, path).split(sep).join("/");
+            if (key.startsWith(prefix)) out.push({ key, bytes: (await stat(path)).size });
+          }
+        }
+      };
+      // start at the deepest directory the prefix names
+      const dirPart = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+      await walk(dirPart ? join(root, ...dirPart.split("/")) : root);
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
+    async stat(key) {
+      try {
+        const st = await stat(pathOf(key));
+        return st.isFile() ? { key, bytes: st.size } : undefined;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw e;
+      }
+    },
+    async put(key, body): Promise<PutResult> {
+      const path = pathOf(key);
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      const tmp = join(dirname(path), `.put-${randomBytes(6).toString("hex")}`);
+      const hash = createHash("sha256");
+      let bytes = 0;
+      const fh = await open(tmp, "wx", 0o600);
+      try {
+        try {
+          const chunks: AsyncIterable<Buffer> | Iterable<Buffer> = Buffer.isBuffer(body) ? [body] : (body as Readable);
+          for await (const chunk of chunks) {
+            hash.update(chunk);
+            bytes += chunk.length;
+            await fh.write(chunk);
+          }
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await link(tmp, path).catch((e: NodeJS.ErrnoException) => {
+          throw e.code === "EEXIST" ? existsError(root, key) : e;
+        });
+        await fsyncDir(dirname(path));
+      } finally {
+        await unlink(tmp).catch(() => {});
+      }
+      return { bytes, sha256: hash.digest("hex") };
+    },
+    async get(key) {
+      const path = pathOf(key);
+      await stat(path); // a missing object fails here, with its name, rather than on the first read
+      return createReadStream(path);
+    },
+    async delete(key) {
+      await rm(pathOf(key), { force: true });
+    },
+    async close() {},
+  };
+}

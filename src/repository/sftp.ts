@@ -1,0 +1,231 @@
+// A repository on another host over SFTP (ssh2: a pure-JS SSH client, so no ssh(1) process and no
+// key on a command line). Key authentication only, from the spec's identityFile; the server's host
+// key must be in knownHosts (or ~/.ssh/known_hosts), and an unknown, changed or revoked key is
+// refused with its fingerprint — never accepted on first use. A put goes to a temporary `.put-*`
+// name, is fsynced (fsync@openssh.com) and renamed: SFTP's rename refuses an existing target, so
+// an object is never replaced and never visible half-written.
+
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { posix } from "node:path";
+import type { Readable } from "node:stream";
+import ssh2 from "ssh2";
+import type { SFTPWrapper, Stats } from "ssh2";
+import { DrError, messageOf } from "../errors.js";
+import type { SftpRepository } from "../spec/types.generated.js";
+import { checkHostKey, fingerprint, type HostKeyVerdict, keyType } from "./known-hosts.js";
+import { checkKey, existsError, type ObjectStore, type PutResult, type StoredObject } from "./store.js";
+
+const NO_SUCH_FILE = 2; // SSH_FX_NO_SUCH_FILE
+/** Writes in flight per put: SFTP answers each one; waiting for every answer in turn is slow. */
+const WINDOW = 16;
+const PIECE = 32 * 1024;
+
+const call = <T>(fn: (cb: (err: Error | null | undefined, v: T) => void) => void) =>
+  new Promise<T>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
+
+const isMissing = (e: unknown) => (e as { code?: number }).code === NO_SUCH_FILE;
+
+function hostKeyError(where: string, file: string, offered: Buffer, v: HostKeyVerdict): DrError {
+  const fp = `${fingerprint(offered)} (${keyType(offered)})`;
+  if (v.status === "changed")
+    return new DrError(
+      "failed",
+      `${where}: the server's host key ${fp} is not the one ${file} records (${v.recorded.join(", ")}): ` +
+        "refused, nothing was sent",
+      { hint: "a changed host key can mean someone is in the middle; confirm the new key with the server's admin" },
+    );
+  if (v.status === "revoked")
+    return new DrError("failed", `${where}: the server's host key ${fp} is marked @revoked in ${file}: refused`);
+  return new DrError("failed", `${where}: the server's host key ${fp} is not in ${file}: refused, nothing was sent`, {
+    hint: "confirm the fingerprint with the server's admin, then add the key to knownHosts (ssh-keyscan prints it)",
+  });
+}
+
+export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
+  const port = repo.port ?? 22;
+  const where = `sftp://${repo.user}@${repo.host}:${port}${repo.path}`;
+  const knownHostsFile = repo.knownHosts ?? posix.join(homedir(), ".ssh", "known_hosts");
+  let knownHosts: string;
+  let privateKey: Buffer;
+  try {
+    knownHosts = readFileSync(knownHostsFile, "utf8");
+  } catch (e) {
+    throw new DrError("failed", `${where}: cannot read known hosts ${knownHostsFile}: ${messageOf(e)}`, {
+      hint: "set the repository's knownHosts to a file holding the server's host key",
+    });
+  }
+  try {
+    privateKey = readFileSync(repo.identityFile);
+  } catch (e) {
+    throw new DrError("failed", `${where}: cannot read identity ${repo.identityFile}: ${messageOf(e)}`);
+  }
+
+  const client = new ssh2.Client();
+  let refused: DrError | undefined;
+  const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
+    const fail = (e: Error) => {
+      client.end();
+      reject(
+        refused ??
+          new DrError("failed", `${where}: cannot connect: ${e.message}`, {
+            meta: { unreachable: (e as { level?: string }).level !== "client-authentication" },
+          }),
+      );
+    };
+    client.once("error", fail);
+    client.once("ready", () =>
+      client.sftp((err, s) => {
+        client.off("error", fail);
+        if (err) fail(err);
+        else resolve(s);
+      }),
+    );
+    try {
+      client.connect({
+        host: repo.host,
+        port,
+        username: repo.user,
+        privateKey,
+        readyTimeout: 20_000,
+        keepaliveInterval: 10_000,
+        hostVerifier: (key: Buffer) => {
+          const v = checkHostKey(knownHosts, repo.host, port, key);
+          if (v.status !== "match") refused = hostKeyError(where, knownHostsFile, key, v);
+          return v.status === "match";
+        },
+      });
+    } catch (e) {
+      // ssh2 parses the key before connecting: a passphrase-protected or unreadable key fails here
+      reject(new DrError("failed", `${where}: cannot use identity ${repo.identityFile}: ${messageOf(e)}`));
+    }
+  });
+  // errors after the session is up surface from the operation that meets them
+  client.on("error", () => {});
+  sftp.on("error", () => {});
+
+  const pathOf = (key: string) => posix.join(repo.path, checkKey(key));
+  const stat = (path: string) => call<Stats>((cb) => sftp.stat(path, cb));
+  const mkdirs = async (dir: string) => {
+    const missing: string[] = [];
+    for (let d = dir; d !== "/" && d !== "."; d = posix.dirname(d)) {
+      try {
+        await stat(d);
+        break;
+      } catch (e) {
+        if (!isMissing(e)) throw e;
+        missing.unshift(d);
+      }
+    }
+    for (const d of missing)
+      await call<void>((cb) => sftp.mkdir(d, { mode: 0o700 }, (err) => cb(err, undefined))).catch(async (e) => {
+        if (
+          !(await stat(d).then(
+            () => true,
+            () => false,
+          ))
+        )
+          throw e; // made meanwhile by another run: fine
+      });
+  };
+  const wrap = (what: string, key: string) => (e: unknown) => {
+    throw e instanceof DrError ? e : new DrError("failed", `${where}: ${what} ${key}: ${messageOf(e)}`);
+  };
+
+  const store: ObjectStore = {
+    where,
+    async list(prefix) {
+      const out: StoredObject[] = [];
+      const walk = async (dir: string): Promise<void> => {
+        let entries: { filename: string; attrs: Stats }[];
+        try {
+          entries = await call((cb) => sftp.readdir(dir, cb));
+        } catch (e) {
+          if (isMissing(e)) return;
+          throw e;
+        }
+        for (const e of entries) {
+          if (e.filename.startsWith(".")) continue;
+          const path = posix.join(dir, e.filename);
+          if (e.attrs.isDirectory()) await walk(path);
+          else if (e.attrs.isFile()) {
+            const key = posix.relative(repo.path, path);
+            if (key.startsWith(prefix)) out.push({ key, bytes: e.attrs.size });
+          }
+        }
+      };
+      const dirPart = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+      await walk(dirPart ? posix.join(repo.path, dirPart) : repo.path).catch(wrap("cannot list", prefix || "/"));
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
+    async stat(key) {
+      try {
+        const st = await stat(pathOf(key));
+        return st.isFile() ? { key, bytes: st.size } : undefined;
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        return wrap("cannot stat", key)(e);
+      }
+    },
+    async put(key, body): Promise<PutResult> {
+      const path = pathOf(key);
+      const dir = posix.dirname(path);
+      await mkdirs(dir).catch(wrap("cannot create the directory of", key));
+      if (await store.stat(key)) throw existsError(where, key);
+      const tmp = posix.join(dir, `.put-${randomBytes(6).toString("hex")}`);
+      const handle = await call<Buffer>((cb) => sftp.open(tmp, "wx", { mode: 0o600 }, cb)).catch(
+        wrap("cannot create", key),
+      );
+      const hash = createHash("sha256");
+      let bytes = 0;
+      let done = false;
+      try {
+        const inFlight = new Set<Promise<void>>();
+        const chunks: AsyncIterable<Buffer> | Iterable<Buffer> = Buffer.isBuffer(body) ? [body] : (body as Readable);
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          for (let off = 0; off < chunk.length; off += PIECE) {
+            const piece = chunk.subarray(off, off + PIECE);
+            const at = bytes;
+            bytes += piece.length;
+            const w = call<void>((cb) => sftp.write(handle, piece, 0, piece.length, at, (err) => cb(err, undefined)));
+            inFlight.add(w);
+            void w.then(
+              () => inFlight.delete(w),
+              () => {},
+            );
+            if (inFlight.size >= WINDOW) await Promise.race(inFlight);
+          }
+        }
+        await Promise.all(inFlight);
+        await call<void>((cb) => sftp.ext_openssh_fsync(handle, (err) => cb(err, undefined)));
+        await call<void>((cb) => sftp.close(handle, (err) => cb(err, undefined)));
+        await call<void>((cb) => sftp.rename(tmp, path, (err) => cb(err, undefined))).catch(async (e) => {
+          throw (await store.stat(key)) ? existsError(where, key) : e;
+        });
+        done = true;
+      } catch (e) {
+        await call<void>((cb) => sftp.close(handle, (err) => cb(err, undefined))).catch(() => {});
+        return wrap("cannot write", key)(e);
+      } finally {
+        if (!done) await call<void>((cb) => sftp.unlink(tmp, (err) => cb(err, undefined))).catch(() => {});
+      }
+      return { bytes, sha256: hash.digest("hex") };
+    },
+    async get(key) {
+      const path = pathOf(key);
+      await stat(path).catch(wrap("cannot read", key));
+      return sftp.createReadStream(path);
+    },
+    async delete(key) {
+      await call<void>((cb) => sftp.unlink(pathOf(key), (err) => cb(err, undefined))).catch((e) => {
+        if (!isMissing(e)) return wrap("cannot delete", key)(e);
+      });
+    },
+    async close() {
+      client.end();
+    },
+  };
+  return store;
+}

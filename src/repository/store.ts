@@ -1,0 +1,52 @@
+// What every repository kind offers drctl (DESIGN §4, issue 15): objects under keys, written once.
+// A key is a relative POSIX path ("sets/wiki/20261125T182601Z-full-3f9a1c/dump.sql.zst"). An object
+// is visible only once complete, an existing key is never overwritten (a copy on a WORM bucket must
+// stay valid), and only prune deletes. Backends: filesystem.ts, sftp.ts; openStore() picks one.
+
+import type { Readable } from "node:stream";
+import { DrError } from "../errors.js";
+
+export interface StoredObject {
+  key: string;
+  bytes: number;
+}
+
+export interface PutResult {
+  bytes: number;
+  /** Of the bytes sent, hex. */
+  sha256: string;
+}
+
+export interface ObjectStore {
+  /** Where it is, for messages: "/var/backups/drctl", "sftp://backup@vault:22/srv/drctl". */
+  readonly where: string;
+  /** Every complete object whose key starts with `prefix`, sorted by key ("" lists everything). */
+  list(prefix: string): Promise<StoredObject[]>;
+  stat(key: string): Promise<StoredObject | undefined>;
+  /** Write-once: an existing key is refused, and a put that fails leaves nothing under the key. */
+  put(key: string, body: Readable | Buffer): Promise<PutResult>;
+  get(key: string): Promise<Readable>;
+  /** Removing what is not there is no error (a prune that was interrupted runs again). */
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Keys drctl writes are relative paths of plain segments; anything else is a bug or an attack. */
+export function checkKey(key: string): string {
+  const segments = key.split("/");
+  if (
+    key === "" ||
+    key.startsWith("/") ||
+    segments.some((s) => s === "" || s === "." || s === ".." || s.startsWith(".put-")) ||
+    key.includes("\0")
+  )
+    throw new DrError("invalid", `not a repository key drctl writes: ${JSON.stringify(key)}`);
+  return key;
+}
+
+/** The error a put of an existing key gets, the same from every backend. */
+export function existsError(where: string, key: string): DrError {
+  return new DrError("failed", `${where}: ${key} already exists; drctl never overwrites a stored object`, {
+    meta: { key },
+  });
+}

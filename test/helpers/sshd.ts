@@ -1,0 +1,147 @@
+// A real OpenSSH server for the SFTP tests: its own config, host key and authorized key in a temp dir,
+// on a free loopback port. It runs in a private mount namespace with a tmpfs on /run, so the
+// privilege-separation directory it needs (/run/sshd) is its own: nothing of the machine's is
+// touched, and the machine's sshd (if any) neither serves nor sees it.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { join } from "node:path";
+
+export interface Sshd {
+  host: string;
+  port: number;
+  user: string;
+  /** The client's private key (0600) that sshd accepts. */
+  identityFile: string;
+  /** A known_hosts file naming this server's host key as `[127.0.0.1]:PORT`. */
+  knownHosts: string;
+  /** The server's host public key line ("ssh-ed25519 AAAA…"). */
+  hostKey: string;
+  /** Where sshd logs (-E). */
+  log: string;
+  stop(): Promise<void>;
+  /** Stops and starts again on the same port, with a new host key when asked (a changed server). */
+  restart(opts?: { newHostKey?: boolean }): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+const keygen = (file: string) =>
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "drctl-test", "-f", file]);
+
+async function listening(port: number, deadline: number): Promise<void> {
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = createConnection({ host: "127.0.0.1", port }, () => {
+        c.end();
+        resolve(true);
+      });
+      c.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`sshd did not listen on 127.0.0.1:${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startSshd(dir: string): Promise<Sshd> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const hostKeyFile = join(dir, "ssh_host_ed25519_key");
+  const identityFile = join(dir, "id_ed25519");
+  keygen(hostKeyFile);
+  keygen(identityFile);
+  const authorized = join(dir, "authorized_keys");
+  writeFileSync(authorized, readFileSync(`${identityFile}.pub`), { mode: 0o600 });
+  const port = await freePort();
+  const config = join(dir, "sshd_config");
+  const log = join(dir, "sshd.log");
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      "ListenAddress 127.0.0.1",
+      `HostKey ${hostKeyFile}`,
+      `AuthorizedKeysFile ${authorized}`,
+      "PubkeyAuthentication yes",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "PermitRootLogin prohibit-password",
+      "UsePAM no",
+      "StrictModes no",
+      "PidFile none",
+      "Subsystem sftp internal-sftp",
+      "LogLevel VERBOSE",
+      "",
+    ].join("\n"),
+  );
+  const knownHosts = join(dir, "known_hosts");
+  let child: ChildProcess | undefined;
+  const writeKnownHosts = () => {
+    const hostKey = readFileSync(`${hostKeyFile}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
+    writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostKey}\n`, { mode: 0o600 });
+    return hostKey;
+  };
+  const start = async () => {
+    const script = `mount -t tmpfs -o mode=755 drctl-sshd /run && mkdir -m 755 /run/sshd && exec "$@"`;
+    child = spawn(
+      "unshare",
+      [
+        "--mount",
+        "--propagation",
+        "private",
+        "/bin/sh",
+        "-c",
+        script,
+        "sh",
+        "/usr/sbin/sshd",
+        "-D",
+        "-f",
+        config,
+        "-E",
+        log,
+      ],
+      { stdio: "ignore" },
+    );
+    await listening(port, Date.now() + 10_000).catch((e) => {
+      throw new Error(`${(e as Error).message}: ${readFileSync(log, "utf8").slice(-2000)}`);
+    });
+  };
+  const stop = async () => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once("exit", () => resolve());
+      c.kill("SIGTERM");
+    });
+  };
+  const sshd: Sshd = {
+    host: "127.0.0.1",
+    port,
+    user: "root",
+    identityFile,
+    knownHosts,
+    hostKey: writeKnownHosts(),
+    log,
+    stop,
+    async restart(opts = {}) {
+      await stop();
+      if (opts.newHostKey) {
+        execFileSync("rm", ["-f", hostKeyFile, `${hostKeyFile}.pub`]);
+        keygen(hostKeyFile);
+      }
+      await start();
+    },
+  };
+  await start();
+  return sshd;
+}
