@@ -77,19 +77,27 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
     ].join(" "),
   },
   backups: {
-    examples: ["drctl backups", "drctl backups wiki --json"],
+    examples: ["drctl backups", "drctl backups wiki --json", "drctl backups wiki --repository vault"],
     details: [
       "the catalog: every published set (a directory with its manifest) in the spec's filesystem",
       "repositories — id, kind, method, start, duration, stored size, consistent point, whether a drill",
-      "verified it, parent",
+      "verified it, parent. `--repository NAME` lists what that repository holds instead (an offsite copy,",
+      "read from it): a set counts there once its manifest is; objects without one are an interrupted copy",
+      "(listed as a warning, exit 6)",
     ].join(" "),
   },
   verify: {
-    examples: ["drctl verify", "drctl verify --deep 20261125T182601Z-full-3f9a1c"],
+    examples: [
+      "drctl verify",
+      "drctl verify --deep 20261125T182601Z-full-3f9a1c",
+      "drctl verify --repository vault  # the offsite copy, read back",
+    ],
     details: [
       "re-reads every file of the sets (default: all, binlog archives included) and checks size and sha256",
       "against the manifest; `--deep` also decrypts (with `encryption.identityFile`) and decompresses to",
-      'nowhere. Exit 0 all good, 5 naming set and file otherwise ("cannot decrypt" for a wrong identity)',
+      "nowhere. `--repository NAME` checks the sets that repository holds (an offsite copy), each object",
+      "read back from it (with `--deep`, fetched into a private temp dir and decoded). Exit 0 all good, 5",
+      'naming set and file otherwise ("cannot decrypt" for a wrong identity)',
     ].join(" "),
   },
   restore: {
@@ -144,11 +152,20 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
     ].join(" "),
   },
   copy: {
-    examples: ["drctl copy wiki"],
+    examples: ["drctl copy wiki", "drctl copy wiki --to vault", "drctl copy  # every dataset with copies"],
     details: [
-      "copies a dataset's new backup sets to its offsite repositories — **not part of this drctl version",
-      'yet**: the installed schedule runs it and it fails loudly (exit 1, "not part of this drctl version',
-      'yet", journaled) until the offsite issue lands',
+      "what the copy cron line runs (every 15 minutes): every complete set of the dataset and the archived",
+      "binlogs of its server, oldest first, to each repository under its `copies:` (filesystem and sftp in",
+      "this version; s3 is refused). Each object is written once under a temporary name and renamed, its",
+      "sha256 read back from the target and compared with the manifest; the set's manifest goes up last,",
+      "so a set whose copy was interrupted does not exist at the target and the next run completes it,",
+      "sending only what is missing. Stored bytes leave as they are stored (an encrypted set leaves as",
+      "ciphertext). SFTP: key authentication from `identityFile`, the host key checked against",
+      "`knownHosts` (an unknown or changed key is refused with its fingerprint, nothing sent). Holds the",
+      "dataset's sets with a shared lock (prune waits) and a copy lock of its own (a second copy of the",
+      "dataset: exit 4). Exit 0 every target up to date; 6 a target unreachable or failing mid-way",
+      "(offsite pending, everything stays local); 5 an object at a target that is not what the manifest",
+      "says (never overwritten, named) or a local file that no longer matches its manifest (not sent)",
     ].join(" "),
   },
   prune: {

@@ -98,10 +98,6 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     );
 
   // the commands the cron jobs run; each journals its run (see commands/job.ts)
-  const job = (command: string, subject: string, file: string, words: string[]) =>
-    import("./commands/job.js").then(async ({ runJob, notInThisVersion }) =>
-      setCode(await runJob({ specFile: file, command, subject, argv: words }, io, notInThisVersion(command))),
-    );
   program
     .command("backup")
     .description("take a backup of a dataset (what the cron jobs run)")
@@ -127,9 +123,10 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument("[DATASET]")
     .addOption(specOption())
     .option("--json", "as JSON", false)
-    .action(async (ds: string | undefined, opts: { file: string; json: boolean }) => {
+    .option("--repository <NAME>", "list what this repository holds (an offsite copy), read from it")
+    .action(async (ds: string | undefined, opts: { file: string; json: boolean; repository?: string }) => {
       const { backupsCommand } = await import("./commands/backup.js");
-      setCode(await backupsCommand({ file: opts.file, json: opts.json, ...(ds ? { dataset: ds } : {}) }, io));
+      setCode(await backupsCommand({ ...opts, ...(ds ? { dataset: ds } : {}) }, io));
     });
   program
     .command("verify")
@@ -137,17 +134,27 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument("[SET...]", "set ids (default: every set)")
     .addOption(specOption())
     .option("--deep", "also decrypt and decompress every file", false)
-    .action(async (ids: string[], opts: { file: string; deep: boolean }) => {
+    .option("--repository <NAME>", "check the sets this repository holds (an offsite copy), read back from it")
+    .action(async (ids: string[], opts: { file: string; deep: boolean; repository?: string }) => {
       const [{ runJob }, { verifyWork }] = await Promise.all([
         import("./commands/job.js"),
         import("./commands/backup.js"),
       ]);
-      const words = ["verify", "-f", opts.file, ...(opts.deep ? ["--deep"] : []), ...ids];
+      const words = [
+        "verify",
+        "-f",
+        opts.file,
+        ...(opts.deep ? ["--deep"] : []),
+        ...(opts.repository !== undefined ? ["--repository", opts.repository] : []),
+        ...ids,
+      ];
+      const subject = [opts.repository !== undefined ? `repository ${opts.repository}` : "", ids.join(" ") || "all"];
       setCode(
         await runJob(
-          { specFile: opts.file, command: "verify", subject: ids.join(" ") || "all", argv: words },
+          { specFile: opts.file, command: "verify", subject: subject.filter(Boolean).join(": "), argv: words },
           io,
-          (spec) => verifyWork(spec, { ids, deep: opts.deep }, io),
+          (spec) =>
+            verifyWork(spec, { ids, deep: opts.deep, ...(opts.repository ? { repository: opts.repository } : {}) }, io),
         ),
       );
     });
@@ -247,10 +254,26 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     });
   program
     .command("copy")
-    .description("copy a dataset's new backup sets to its offsite repositories")
-    .argument("<DATASET>")
+    .description("copy datasets' sets and archived binlogs to their offsite repositories (what the cron jobs run)")
+    .argument("[DATASET]", "one dataset (default: every dataset with copies)")
     .addOption(specOption())
-    .action(async (ds: string, opts: { file: string }) => job("copy", ds, opts.file, ["copy", "-f", opts.file, ds]));
+    .option("--to <REPO>", "only this one of the dataset's copies")
+    .option("--lock-timeout <DURATION>", "wait this long for a prune or drill of the dataset", "1h")
+    .action(async (ds: string | undefined, opts: { file: string; to?: string; lockTimeout: string }) => {
+      const [{ runJob }, { copyWork }] = await Promise.all([import("./commands/job.js"), import("./commands/copy.js")]);
+      const words = [
+        "copy",
+        "-f",
+        opts.file,
+        ...(ds !== undefined ? [ds] : []),
+        ...(opts.to !== undefined ? ["--to", opts.to] : []),
+      ];
+      setCode(
+        await runJob({ specFile: opts.file, command: "copy", subject: ds ?? "all", argv: words }, io, (spec) =>
+          copyWork(spec, { ...(ds !== undefined ? { dataset: ds } : {}), ...opts }, io),
+        ),
+      );
+    });
   program
     .command("prune")
     .description("apply a dataset's retention policy")

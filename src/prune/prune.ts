@@ -1,9 +1,10 @@
 // `drctl prune <dataset> [--dry-run]`: carries out the pure retention selection (core/retention.ts)
 // — the dry run is the same code, it only stops before deleting. Never after a failed backup, never
 // while a backup of the dataset or the server's binlog archiver holds its lock; binlogs that another
-// dataset on the same server still needs stay. Drills take the dataset's drill lock, which prune holds too. A set is
-// deleted manifest first (it leaves the
-// catalog at once; what remains is debris the next run removes), then its files.
+// dataset on the same server still needs stay, and so does a set one of the dataset's offsite copies
+// does not hold yet (or cannot be asked about). Drills take the dataset's drill lock, which prune
+// holds too. A set is deleted manifest first (it leaves the catalog at once; what remains is debris
+// the next run removes), then its files.
 
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -16,7 +17,7 @@ import { binlogSetsDir, listSets, MANIFEST, setsDir } from "../backup/set-store.
 import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";
 import { selectRetention, type RetentionDecision, type RetentionPolicy } from "../core/retention.js";
-import { DrError } from "../errors.js";
+import { DrError, messageOf } from "../errors.js";
 import type { Dataset, DrSpec } from "../spec/types.generated.js";
 import { readJournal } from "../state/journal.js";
 import { verifiedSets } from "../drill/records.js";
@@ -124,11 +125,12 @@ export async function prune(
       for (const b of binlogs)
         if (!r || r.refused || r.decisions.some((d) => d.set.id === b.id && d.keep)) keptByOthers.set(b.id, name);
     }
-    const decisions = result.decisions.map((d) =>
+    const byOthers = result.decisions.map((d) =>
       !d.keep && keptByOthers.has(d.set.id)
         ? { ...d, keep: true, why: [`needed by dataset ${keptByOthers.get(d.set.id)}`] }
         : d,
     );
+    const decisions = await keepUncopied(spec, dataset, byOthers);
 
     const deleted: string[] = [];
     let bytesFreed = 0;
@@ -148,4 +150,40 @@ export async function prune(
   } finally {
     for (const l of locks.reverse()) await l.release();
   }
+}
+
+/**
+ * A set that one of the dataset's copies does not hold yet stays (issue 15: local retention never
+ * deletes the only copy), and so does every set when a copy cannot be asked (unreachable: unproven).
+ */
+async function keepUncopied(
+  spec: DrSpec,
+  dataset: string,
+  decisions: RetentionDecision[],
+): Promise<RetentionDecision[]> {
+  const ds = datasetOf(spec, dataset);
+  const drop = decisions.filter((d) => !d.keep);
+  if (!ds.copies?.length || !drop.length) return decisions;
+  const missing = new Map<string, string[]>(); // set id → why it stays
+  const note = (id: string, why: string) => missing.set(id, [...(missing.get(id) ?? []), why]);
+  const { openStore } = await import("../repository/open.js");
+  for (const name of ds.copies) {
+    const repo = spec.repositories[name];
+    let store: Awaited<ReturnType<typeof openStore>> | undefined;
+    try {
+      if (!repo) throw new Error("not a repository of the spec");
+      store = await openStore(name, repo);
+      for (const d of drop) {
+        const prefix = d.set.kind === "binlog" ? `binlogs/${ds.server}` : `sets/${dataset}`;
+        if (!(await store.stat(`${prefix}/${d.set.id}/${MANIFEST}`))) note(d.set.id, `not yet copied to ${name}`);
+      }
+    } catch (e) {
+      for (const d of drop) note(d.set.id, `cannot check copy ${name}: ${messageOf(e)}`);
+    } finally {
+      await store?.close();
+    }
+  }
+  return decisions.map((d) =>
+    !d.keep && missing.has(d.set.id) ? { ...d, keep: true, why: missing.get(d.set.id) ?? [] } : d,
+  );
 }

@@ -106,6 +106,7 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
   sftp.on("error", () => {});
 
   const pathOf = (key: string) => posix.join(repo.path, checkKey(key));
+  const reading = new Set<Readable>();
   const stat = (path: string) => call<Stats>((cb) => sftp.stat(path, cb));
   const mkdirs = async (dir: string) => {
     const missing: string[] = [];
@@ -216,7 +217,13 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
     async get(key) {
       const path = pathOf(key);
       await stat(path).catch(wrap("cannot read", key));
-      return sftp.createReadStream(path);
+      const stream = sftp.createReadStream(path);
+      // the stream closes its remote handle after the last byte: close() waits for that, and an
+      // error once the reader has everything (the session ending) is no error of the read
+      reading.add(stream);
+      stream.once("close", () => reading.delete(stream));
+      stream.once("end", () => stream.on("error", () => {}));
+      return stream;
     },
     async delete(key) {
       await call<void>((cb) => sftp.unlink(pathOf(key), (err) => cb(err, undefined))).catch((e) => {
@@ -224,6 +231,17 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
       });
     },
     async close() {
+      await Promise.all(
+        [...reading].map(
+          (r) =>
+            new Promise<void>((resolve) => {
+              r.once("close", () => resolve());
+              r.on("error", () => {});
+              if (!r.readableEnded) r.destroy();
+              setTimeout(resolve, 5000).unref();
+            }),
+        ),
+      );
       client.end();
     },
   };

@@ -78,6 +78,8 @@ export interface DatasetDef {
   retention?: string;
   /** default bronze */
   tier?: string;
+  /** offsite repositories (named under extraRepositories) */
+  copies?: string[];
 }
 
 /** A spec with one server (db1), one filesystem repository (local) and the given datasets, as YAML. */
@@ -95,6 +97,8 @@ export function datasetsSpec(o: {
   encryption?: string;
   /** YAML lines under drills: */
   drills?: string;
+  /** extra YAML lines under repositories: */
+  extraRepositories?: string;
 }): string {
   const q = JSON.stringify; // paths and names may hold anything: a JSON string is a YAML double-quoted scalar
   const ds = Object.entries(o.datasets).map(
@@ -104,6 +108,7 @@ export function datasetsSpec(o: {
       (d.incremental ? `    incremental: { method: ${d.incremental}, schedule: "0 14 * * *" }\n` : "") +
       (d.binlog ? "    binlog: { archive: true, interval: 1m }\n" : "") +
       "    repository: local\n" +
+      (d.copies ? `    copies: ${q(d.copies)}\n` : "") +
       (d.retention ? `    retention: ${d.retention}\n` : ""),
   );
   return `version: 1
@@ -115,7 +120,7 @@ ${o.extraTiers ?? ""}servers:
   db1: { host: 127.0.0.1, port: ${o.server.port}, credentials: ${q(o.server.credentials)} }
 ${o.extraServers ?? ""}repositories:
   local: { type: filesystem, path: ${q(o.repo)} }
-${o.encryption ? `${o.encryption}\n` : ""}datasets:
+${o.extraRepositories ?? ""}${o.encryption ? `${o.encryption}\n` : ""}datasets:
 ${ds.join("")}${o.drills ? `drills:\n${o.drills}\n` : ""}scheduler:
   { type: cron, file: ${q(o.cronFile)}, timezone: UTC }
 `;

@@ -190,11 +190,11 @@ describe("drctl prune", () => {
     expect(again.stdout.split("\n")[0]).toBe("prune ds: 0 set(s) deleted, 8 kept, 0 B freed");
   });
 
-  it("the scheduled command still to come (copy) fails loudly and is journaled", async () => {
+  it("copy of a dataset without copies is refused (exit 3) and journaled as refused", async () => {
     const r = await drctl(["copy", "-f", spec, "ds"]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("`drctl copy` is not part of this drctl version yet");
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("dataset ds has no copies: nothing to copy");
     const job = (await readJournal(state)).filter((j) => j.kind === "job").at(-1)!;
-    expect([job.data.command, job.data.exitCode, job.data.result]).toEqual(["copy", 1, "failed"]);
+    expect([job.data.command, job.data.exitCode, job.data.result]).toEqual(["copy", 3, "refused"]);
   });
 });

@@ -1,7 +1,7 @@
 // drctl backup | backups | verify: take a set, list the catalog, check stored bytes against manifests.
 
 import { runBackup, type BackupKind } from "../../backup/backup.js";
-import { readCatalog, storedBytes, type CatalogSet } from "../../backup/catalog.js";
+import { type Catalog, readCatalog, storedBytes, type CatalogSet } from "../../backup/catalog.js";
 import { checkIdentity } from "../../backup/identity.js";
 import { verifySet, type SetVerification } from "../../backup/verify.js";
 import { parseWaitMs } from "../../core/duration.js";
@@ -79,13 +79,48 @@ export interface BackupsFlags {
   file: string;
   dataset?: string;
   json: boolean;
+  /** List this repository (an offsite copy) instead of the local catalog. */
+  repository?: string;
+}
+
+/** The store of a repository the spec names, for `--repository`; its caller closes it. */
+async function storeOf(spec: DrSpec, name: string) {
+  const repo = spec.repositories[name];
+  if (!repo) throw new DrError("invalid", `--repository ${name}: the spec has no repository ${JSON.stringify(name)}`);
+  const { openStore } = await import("../../repository/open.js");
+  return await openStore(name, repo);
+}
+
+/** The sets one repository holds, read through its store, in the local catalog's shape. */
+async function repositoryCatalog(
+  spec: DrSpec,
+  name: string,
+  opts: { dataset?: string; binlogs?: boolean },
+): Promise<Catalog> {
+  const store = await storeOf(spec, name);
+  try {
+    const { readStoreCatalog } = await import("../../repository/store-sets.js");
+    const c = await readStoreCatalog(store, spec.project, opts);
+    return {
+      sets: c.sets.map((s) => ({ repository: name, dir: `${store.where}/${s.prefix}`, manifest: s.manifest })),
+      problems: c.problems,
+      strays: c.incomplete.map(
+        (p) => `${p}: objects but no manifest (an interrupted copy; the next drctl copy completes it)`,
+      ),
+    };
+  } finally {
+    await store.close();
+  }
 }
 
 export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<number> {
   const { spec } = await loadSpec(flags.file);
   if (flags.dataset && !spec.datasets[flags.dataset])
     throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`);
-  const cat = await readCatalog(spec, flags.dataset ? { dataset: flags.dataset } : {});
+  const scope = flags.dataset ? { dataset: flags.dataset } : {};
+  const cat = flags.repository
+    ? await repositoryCatalog(spec, flags.repository, scope)
+    : await readCatalog(spec, scope);
   for (const p of cat.problems) io.err(`drctl: warning: ${p}`);
   for (const p of cat.strays) io.err(`drctl: warning: stray: ${p}`);
   const attention = cat.problems.length || cat.strays.length ? EXIT.degraded : EXIT.ok;
@@ -177,17 +212,26 @@ function datasetOfSet(sets: CatalogSet[], id: string): { dataset?: string; serve
   return m.kind === "binlog" ? { server: m.server.name } : m.dataset ? { dataset: m.dataset } : {};
 }
 
-export async function verifyWork(spec: DrSpec, opts: { ids: string[]; deep: boolean }, io: Io): Promise<JobResult> {
-  const cat = await readCatalog(spec, { binlogs: true });
+export async function verifyWork(
+  spec: DrSpec,
+  opts: { ids: string[]; deep: boolean; repository?: string },
+  io: Io,
+): Promise<JobResult> {
+  const cat = opts.repository
+    ? await repositoryCatalog(spec, opts.repository, { binlogs: true })
+    : await readCatalog(spec, { binlogs: true });
   for (const p of cat.problems) io.err(`drctl: ${p}`);
   for (const p of cat.strays) io.err(`drctl: warning: stray: ${p}`);
   let chosen = cat.sets;
   if (opts.ids.length) {
     const unknown = opts.ids.filter((id) => !cat.sets.some((s) => s.manifest.id === id));
     if (unknown.length)
-      throw new DrError("invalid", `no published set with id ${unknown.join(", ")} in the spec's repositories`, {
-        hint: "`drctl backups` lists them",
-      });
+      throw new DrError(
+        "invalid",
+        `no published set with id ${unknown.join(", ")} in ` +
+          (opts.repository ? `repository ${opts.repository}` : "the spec's repositories"),
+        { hint: `\`drctl backups${opts.repository ? ` --repository ${opts.repository}` : ""}\` lists them` },
+      );
     chosen = cat.sets.filter((s) => opts.ids.includes(s.manifest.id));
   }
   const results: SetVerification[] = [];
@@ -197,14 +241,24 @@ export async function verifyWork(spec: DrSpec, opts: { ids: string[]; deep: bool
       chosen.map((s) => s.manifest),
       { matchRecipients: false },
     );
-  for (const s of chosen) {
-    const r = await verifySet(s, {
-      deep: opts.deep,
-      ...(spec.encryption?.identityFile ? { identityFile: spec.encryption.identityFile } : {}),
-    });
-    results.push(r);
-    if (r.ok) io.out(`ok      ${r.id}  ${r.files} file(s), ${formatBytes(r.bytes)}${opts.deep ? ", decoded" : ""}`);
-    else for (const p of r.problems) io.out(`FAILED  ${r.id}  ${p.file}: ${p.problem}  (${r.dir})`);
+  const identity = spec.encryption?.identityFile ? { identityFile: spec.encryption.identityFile } : {};
+  const store = opts.repository ? await storeOf(spec, opts.repository) : undefined;
+  try {
+    const { verifyStoredSet } = await import("../../repository/store-sets.js");
+    for (const s of chosen) {
+      const r: SetVerification = store
+        ? await verifyStoredSet(
+            store,
+            { prefix: s.dir.slice(store.where.length + 1), manifest: s.manifest },
+            { deep: opts.deep, ...identity },
+          ).then((v) => ({ ...v, dir: v.where }))
+        : await verifySet(s, { deep: opts.deep, ...identity });
+      results.push(r);
+      if (r.ok) io.out(`ok      ${r.id}  ${r.files} file(s), ${formatBytes(r.bytes)}${opts.deep ? ", decoded" : ""}`);
+      else for (const p of r.problems) io.out(`FAILED  ${r.id}  ${p.file}: ${p.problem}  (${r.dir})`);
+    }
+  } finally {
+    await store?.close();
   }
   const failed = results.filter((r) => !r.ok);
   io.out(

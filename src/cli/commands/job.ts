@@ -136,18 +136,3 @@ async function appendJobRecord(
     throw new DrError("failed", `could not journal ${job.command} ${job.subject}: ${messageOf(e)}`);
   });
 }
-
-/** What a scheduled command does until the release that carries it: fail loudly, journaled. */
-export function notInThisVersion(command: string): () => Promise<number> {
-  return async () => {
-    throw new DrError(
-      "failed",
-      `\`drctl ${command}\` is not part of this drctl version yet; the job ran and did nothing`,
-      {
-        hint:
-          'see "What is not done yet" in drctl\'s README; the schedule is installed so it starts working on ' +
-          "upgrade",
-      },
-    );
-  };
-}

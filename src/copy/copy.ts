@@ -1,0 +1,175 @@
+// `drctl copy`: every complete set of a dataset, and the archived binlogs of its server, sent to each
+// of the dataset's `copies` repositories (DESIGN §4, issue 15), oldest first. Per set: each payload
+// object is uploaded (write-once), its sha256 read back from the target and compared with the
+// manifest, and only then the manifest goes up — a set without its manifest does not exist, so an
+// interrupted copy is never counted, and the next run resumes it: objects already there with the
+// manifest's digest are kept, not sent again. Stored bytes leave as they are stored: an encrypted
+// set leaves the host as ciphertext only. A target that cannot be reached leaves everything local
+// and is reported as pending (exit 6); a target object that differs from the manifest is never
+// overwritten (exit 5).
+
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { join } from "node:path";
+import { DrError, messageOf } from "../errors.js";
+import {
+  binlogSetsDir,
+  type CatalogEntry,
+  listSets,
+  MANIFEST,
+  repositoryPathOf,
+  setsDir,
+} from "../backup/set-store.js";
+import { openStore } from "../repository/open.js";
+import type { ObjectStore } from "../repository/store.js";
+import type { DrSpec } from "../spec/types.generated.js";
+
+interface CopiedSet {
+  id: string;
+  kind: string;
+  /** Bytes sent now (objects already at the target with the right digest are not sent again). */
+  bytesSent: number;
+  objectsSent: number;
+  objectsPresent: number;
+}
+
+export interface TargetOutcome {
+  repository: string;
+  where: string;
+  /** Sets completed by this run. */
+  copied: CopiedSet[];
+  /** Sets that were already complete at the target. */
+  alreadyThere: number;
+  /** Why the target could not be brought up to date (unreachable, a failure mid-way): everything stays local. */
+  pending?: string;
+  /** Objects at the target that are not what the manifest says: named, never overwritten. */
+  mismatches: string[];
+}
+
+/** What a copy sends: the dataset's sets, and its server's archived binlogs when it archives them. */
+async function setsToCopy(spec: DrSpec, dataset: string): Promise<{ entry: CatalogEntry; prefix: string }[]> {
+  const ds = spec.datasets[dataset];
+  if (!ds) throw new DrError("invalid", `no dataset ${dataset} in the spec`);
+  const root = repositoryPathOf(spec.repositories[ds.repository] ?? { type: "?" }, ds.repository);
+  const out: { entry: CatalogEntry; prefix: string }[] = [];
+  for (const entry of (await listSets(setsDir(root, dataset))).sets)
+    if (entry.manifest.project === spec.project) out.push({ entry, prefix: `sets/${dataset}/${entry.manifest.id}/` });
+  if (ds.binlog?.archive)
+    for (const entry of (await listSets(binlogSetsDir(root, ds.server))).sets)
+      if (entry.manifest.kind === "binlog") out.push({ entry, prefix: `binlogs/${ds.server}/${entry.manifest.id}/` });
+  // set ids begin with their UTC time: oldest first, fulls and binlogs in the order they were made
+  return out.sort((a, b) => (a.entry.manifest.id < b.entry.manifest.id ? -1 : 1));
+}
+
+async function remoteSha256(store: ObjectStore, key: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of await store.get(key)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+/** One set to one target; throws on a failure that stops the target (the caller reports it pending). */
+async function copySet(
+  store: ObjectStore,
+  entry: CatalogEntry,
+  prefix: string,
+  mismatches: string[],
+): Promise<CopiedSet | "present" | "mismatch"> {
+  const m = entry.manifest;
+  if (await store.stat(`${prefix}${MANIFEST}`)) return "present";
+  const copied: CopiedSet = { id: m.id, kind: m.kind, bytesSent: 0, objectsSent: 0, objectsPresent: 0 };
+  for (const f of m.files) {
+    const key = `${prefix}${f.name}`;
+    const there = await store.stat(key);
+    if (there) {
+      // a put is all or nothing, so an object under the name is a finished one: ours from an
+      // interrupted run (keep it) or something else (never overwritten, named)
+      if (there.bytes === f.bytes && (await remoteSha256(store, key)) === f.sha256) {
+        copied.objectsPresent++;
+        continue;
+      }
+      mismatches.push(`${store.where}/${key}: ${there.bytes} bytes there, not the manifest's ${f.bytes} B / sha256`);
+      return "mismatch";
+    }
+    const sent = await store.put(key, createReadStream(join(entry.dir, f.name)));
+    if (sent.sha256 !== f.sha256 || sent.bytes !== f.bytes)
+      throw new DrError(
+        "integrity",
+        `set ${m.id}: the local file ${f.name} no longer matches its manifest (sha256 ${sent.sha256}, ` +
+          `${sent.bytes} B): not copied off site`,
+        { hint: "run drctl verify; the uploaded object stays, without a manifest the set does not exist there" },
+      );
+    const back = await remoteSha256(store, key);
+    if (back !== f.sha256)
+      throw new DrError("integrity", `${store.where}/${key}: read back with sha256 ${back}, sent ${f.sha256}`);
+    copied.objectsSent++;
+    copied.bytesSent += sent.bytes;
+  }
+  // the manifest last, and checked like any object: from now on the set exists at the target
+  const manifestPath = join(entry.dir, MANIFEST);
+  const sent = await store.put(`${prefix}${MANIFEST}`, createReadStream(manifestPath));
+  if ((await remoteSha256(store, `${prefix}${MANIFEST}`)) !== sent.sha256)
+    throw new DrError("integrity", `${store.where}/${prefix}${MANIFEST}: read back differs from what was sent`);
+  return copied;
+}
+
+export async function copyDataset(
+  spec: DrSpec,
+  dataset: string,
+  opts: { to?: string; say?: (line: string) => void } = {},
+): Promise<TargetOutcome[]> {
+  const ds = spec.datasets[dataset];
+  if (!ds) throw new DrError("invalid", `no dataset ${dataset} in the spec`);
+  const copies = ds.copies ?? [];
+  if (opts.to !== undefined && !copies.includes(opts.to))
+    throw new DrError(
+      "invalid",
+      `--to ${opts.to}: not one of dataset ${dataset}'s copies (${copies.join(", ") || "none"})`,
+    );
+  const targets = opts.to !== undefined ? [opts.to] : copies;
+  if (!targets.length)
+    throw new DrError("invalid", `dataset ${dataset} has no copies: nothing to copy`, {
+      hint: "name offsite repositories under the dataset's copies:",
+    });
+  const sets = await setsToCopy(spec, dataset);
+  const outcomes: TargetOutcome[] = [];
+  for (const name of targets) {
+    const repo = spec.repositories[name];
+    if (!repo)
+      throw new DrError("invalid", `dataset ${dataset} copies to ${name}, which is not a repository of the spec`);
+    const outcome: TargetOutcome = { repository: name, where: name, copied: [], alreadyThere: 0, mismatches: [] };
+    outcomes.push(outcome);
+    let store: ObjectStore;
+    try {
+      store = await openStore(name, repo);
+    } catch (e) {
+      outcome.pending = messageOf(e);
+      opts.say?.(`${name}: offsite pending: ${outcome.pending}`);
+      continue;
+    }
+    outcome.where = store.where;
+    try {
+      for (const { entry, prefix } of sets) {
+        let r: Awaited<ReturnType<typeof copySet>>;
+        try {
+          r = await copySet(store, entry, prefix, outcome.mismatches);
+        } catch (e) {
+          // a set whose bytes are not what its manifest says is not sent on; the others still are
+          if (!(e instanceof DrError && e.kind === "integrity")) throw e;
+          outcome.mismatches.push(e.message);
+          continue;
+        }
+        if (r === "present") outcome.alreadyThere++;
+        else if (r !== "mismatch") {
+          outcome.copied.push(r);
+          opts.say?.(`${name}: copied ${r.id} (${r.objectsSent} object(s) sent, ${r.objectsPresent} already there)`);
+        }
+      }
+    } catch (e) {
+      outcome.pending = messageOf(e);
+      opts.say?.(`${name}: offsite pending: ${outcome.pending}`);
+    } finally {
+      await store.close();
+    }
+  }
+  return outcomes;
+}

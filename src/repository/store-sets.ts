@@ -1,0 +1,162 @@
+// The sets a store holds (an offsite copy: `drctl backups|verify --repository NAME`), read through
+// the store interface: a set exists where its manifest is; objects under a set's prefix without one
+// are an interrupted copy (the next `drctl copy` completes it), listed, never counted as a set.
+
+import { createHash } from "node:crypto";
+import { mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeFile } from "../adapters/pipeline/stream.js";
+import { encodingProblem } from "../backup/encoding.js";
+import type { BackupManifest } from "../core/manifest.generated.js";
+import { DrError, messageOf, must } from "../errors.js";
+import type { ObjectStore } from "./store.js";
+
+export interface StoredSet {
+  /** "sets/wiki/<id>/" or "binlogs/db1/<id>/". */
+  prefix: string;
+  manifest: BackupManifest;
+}
+
+export interface StoreCatalog {
+  sets: StoredSet[];
+  /** Manifests that cannot be read or are not drctl's for their place. */
+  problems: string[];
+  /** Set prefixes holding objects but no manifest: copies that did not finish. */
+  incomplete: string[];
+}
+
+const SET_OBJECT = /^((?:sets|binlogs)\/[^/]+\/[^/]+\/)([^/]+)$/;
+
+export async function readStoreCatalog(
+  store: ObjectStore,
+  project: string,
+  opts: { dataset?: string; binlogs?: boolean } = {},
+): Promise<StoreCatalog> {
+  const objects = await store.list(opts.dataset && !opts.binlogs ? `sets/${opts.dataset}/` : "");
+  const prefixes = new Map<string, boolean>(); // prefix → has a manifest
+  for (const o of objects) {
+    const m = SET_OBJECT.exec(o.key);
+    if (!m?.[1]) continue;
+    const prefix = m[1];
+    if (prefix.startsWith("binlogs/") && !opts.binlogs) continue;
+    if (opts.dataset && prefix.startsWith("sets/") && !prefix.startsWith(`sets/${opts.dataset}/`)) continue;
+    prefixes.set(prefix, (prefixes.get(prefix) ?? false) || m[2] === "manifest.json");
+  }
+  const out: StoreCatalog = { sets: [], problems: [], incomplete: [] };
+  for (const [prefix, complete] of [...prefixes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!complete) {
+      out.incomplete.push(`${store.where}/${prefix}`);
+      continue;
+    }
+    try {
+      const parts: Buffer[] = [];
+      for await (const c of await store.get(`${prefix}manifest.json`)) parts.push(c as Buffer);
+      const manifest = JSON.parse(Buffer.concat(parts).toString("utf8")) as BackupManifest;
+      if (manifest.formatVersion !== 1 || `${prefix}`.split("/")[2] !== manifest.id)
+        throw new Error("not a drctl manifest for this place");
+      if (manifest.project === project) out.sets.push({ prefix, manifest });
+    } catch (e) {
+      out.problems.push(`${store.where}/${prefix}manifest.json: ${messageOf(e)}`);
+    }
+  }
+  // oldest first, as the local catalog lists them
+  out.sets.sort((a, b) => (a.manifest.id < b.manifest.id ? -1 : 1));
+  return out;
+}
+
+export interface StoredSetVerification {
+  id: string;
+  where: string;
+  ok: boolean;
+  files: number;
+  bytes: number;
+  problems: { file: string; problem: string }[];
+}
+
+/**
+ * Sizes and sha256 of every object of a stored set read back from the store; with `deep`, each is
+ * also fetched into a private temp dir and decrypted and decompressed to nowhere.
+ */
+export async function verifyStoredSet(
+  store: ObjectStore,
+  set: StoredSet,
+  opts: { deep: boolean; identityFile?: string },
+): Promise<StoredSetVerification> {
+  const m = set.manifest;
+  const encrypted = m.encryption.type === "age";
+  if (opts.deep && encrypted && !opts.identityFile)
+    throw new DrError(
+      "invalid",
+      `set ${m.id} is encrypted: --deep needs the age identity (spec encryption.identityFile)`,
+    );
+  const problems: { file: string; problem: string }[] = [];
+  let bytes = 0;
+  const scratch = opts.deep ? await mkdtemp(join(tmpdir(), "drctl-verify-")) : undefined;
+  try {
+    for (const f of m.files) {
+      const key = `${set.prefix}${f.name}`;
+      try {
+        const st = await store.stat(key);
+        if (!st) {
+          problems.push({ file: f.name, problem: "missing" });
+          continue;
+        }
+        if (st.bytes !== f.bytes) {
+          problems.push({ file: f.name, problem: `size ${st.bytes} bytes, manifest says ${f.bytes}` });
+          continue;
+        }
+        const h = createHash("sha256");
+        let head = Buffer.alloc(0);
+        const local = scratch ? join(scratch, "object") : undefined;
+        const out = local ? await open(local, "w", 0o600) : undefined;
+        try {
+          for await (const chunk of await store.get(key)) {
+            const c = chunk as Buffer;
+            h.update(c);
+            if (head.length < 64) head = Buffer.concat([head, c.subarray(0, 64 - head.length)]);
+            if (out) await out.write(c);
+          }
+        } finally {
+          await out?.close();
+        }
+        bytes += f.bytes;
+        const sha = h.digest("hex");
+        if (sha !== f.sha256) {
+          problems.push({
+            file: f.name,
+            problem: `sha256 ${sha.slice(0, 16)}… differs from the manifest's ${f.sha256.slice(0, 16)}…`,
+          });
+          continue;
+        }
+        const wrong = encodingProblem(head, m);
+        if (wrong) {
+          problems.push({ file: f.name, problem: wrong });
+          continue;
+        }
+        if (local)
+          await decodeFile(local, {
+            compressed: m.compression === "zstd",
+            ...(encrypted ? { ageIdentityFile: must(opts.identityFile) } : {}),
+          }).catch((e) => {
+            const what = e instanceof DrError && e.meta.stage === "age" ? "cannot decrypt" : "cannot decompress";
+            problems.push({ file: f.name, problem: `${what}: ${messageOf(e)}` });
+          });
+      } catch (e) {
+        problems.push({ file: f.name, problem: messageOf(e) });
+      } finally {
+        if (scratch) await rm(join(scratch, "object"), { force: true });
+      }
+    }
+  } finally {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
+  return {
+    id: m.id,
+    where: `${store.where}/${set.prefix}`,
+    ok: problems.length === 0,
+    files: m.files.length,
+    bytes,
+    problems,
+  };
+}
