@@ -3,7 +3,7 @@
 // `yaml` alone is ~70 files, so an unbundled `drctl validate` cost 2.15× a bare node start; bundled,
 // start-up is what the command's own code costs (bench/startup.mjs). The modules tsc emitted stay
 // beside it for the tests and benches that import them. The heavy packages only some commands need
-// (mysql2, ink/react, ajv for evidence, ssh2 with its optional native parts) stay external: loaded from
+// (mysql2, ink/react, ajv for evidence, ssh2 with its optional native parts, the AWS SDK) stay external: loaded from
 // node_modules when those run.
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
@@ -23,7 +23,7 @@ await build({
   target: "node20",
   sourcemap: true,
   logLevel: "warning",
-  external: ["mysql2", "ink", "react", "ajv", "ajv-formats", "ssh2"],
+  external: ["mysql2", "ink", "react", "ajv", "ajv-formats", "ssh2", "@aws-sdk/*"],
   // bundled CommonJS (yaml, commander) calls require() for node's built-in modules
   banner: {
     js:

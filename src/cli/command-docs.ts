@@ -155,9 +155,10 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
     examples: ["drctl copy wiki", "drctl copy wiki --to vault", "drctl copy  # every dataset with copies"],
     details: [
       "what the copy cron line runs (every 15 minutes): every complete set of the dataset and the archived",
-      "binlogs of its server, oldest first, to each repository under its `copies:` (filesystem and sftp in",
-      "this version; s3 is refused). Each object is written once under a temporary name and renamed, its",
-      "sha256 read back from the target and compared with the manifest; the set's manifest goes up last,",
+      "binlogs of its server, oldest first, to each repository under its `copies:` (filesystem, sftp, s3).",
+      "Each object is written once (a temporary name renamed into place; on S3 an upload that appears only",
+      "when complete), its sha256 read back from the target and compared with the manifest; the set's",
+      "manifest goes up last,",
       "so a set whose copy was interrupted does not exist at the target and the next run completes it,",
       "sending only what is missing. Stored bytes leave as they are stored (an encrypted set leaves as",
       "ciphertext). SFTP: key authentication from `identityFile`, the host key checked against",

@@ -1,5 +1,5 @@
 // The store behind a repository of the spec. Backends are imported when used: a spec with only
-// filesystem repositories never loads the SSH library.
+// filesystem repositories never loads the SSH library or the AWS SDK.
 
 import { DrError } from "../errors.js";
 import type { Repository } from "../spec/types.generated.js";
@@ -14,10 +14,11 @@ export async function openStore(name: string, repo: Repository): Promise<ObjectS
       const { sftpStore } = await import("./sftp.js");
       return await sftpStore(repo);
     }
+    case "s3": {
+      const { s3Store } = await import("./s3.js");
+      return s3Store(repo);
+    }
     default:
-      throw new DrError(
-        "failed",
-        `repository ${name}: ${repo.type} repositories are not part of this drctl version yet`,
-      );
+      throw new DrError("invalid", `repository ${name}: unknown type ${(repo as { type: string }).type}`);
   }
 }

@@ -11,6 +11,7 @@ import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-s
 import { readJournal } from "../../src/state/journal.js";
 import { drctl } from "../helpers/cli.js";
 import { datasetsSpec } from "../helpers/spec-files.js";
+import { type S3Server, startS3rver } from "../helpers/s3rver.js";
 import { type Sshd, startSshd } from "../helpers/sshd.js";
 import { tempDir } from "../helpers/temp.js";
 
@@ -22,6 +23,7 @@ const vault = join(dir, "vault"); // the SFTP server's directory
 const offsite = join(dir, "offsite"); // a second target: a filesystem repository
 let db: Sandbox;
 let sshd: Sshd;
+let s3: S3Server;
 
 /** Every file under `root` (relative path → sha256), hidden ones too, but the repository marker apply writes. */
 function tree(root: string): Record<string, string> {
@@ -50,6 +52,7 @@ const lastCopyJob = async () =>
 beforeAll(async () => {
   db = await startSandbox({ baseDir: join(dir, "db"), binlog: true });
   sshd = await startSshd(join(dir, "sshd"));
+  s3 = await startS3rver(join(dir, "s3"));
   const q = JSON.stringify;
   writeFileSync(
     spec,
@@ -63,10 +66,13 @@ beforeAll(async () => {
       extraRepositories:
         `  vault: { type: sftp, host: ${sshd.host}, port: ${sshd.port}, user: ${sshd.user}, path: ${q(vault)}, ` +
         `identityFile: ${q(sshd.identityFile)}, knownHosts: ${q(sshd.knownHosts)} }\n` +
-        `  offsite: { type: filesystem, path: ${q(offsite)} }\n`,
+        `  offsite: { type: filesystem, path: ${q(offsite)} }\n` +
+        `  bucket: { type: s3, bucket: ${s3.bucket}, prefix: site-a, endpoint: ${q(s3.endpoint)}, ` +
+        `forcePathStyle: true, credentials: ${q(s3.credentials)} }\n`,
       datasets: {
         uni: { databases: ["uni"], method: "mysqldump", binlog: true, copies: ["vault", "offsite"] },
         shop: { databases: ["shop"], method: "mysqldump", copies: ["vault"], retention: "{ full: { daily: 1 } }" },
+        crm: { databases: ["crm"], method: "mysqldump", copies: ["bucket"] },
       },
     }),
   );
@@ -75,6 +81,9 @@ beforeAll(async () => {
     "CREATE DATABASE uni; CREATE TABLE uni.t (id INT PRIMARY KEY, v TEXT); INSERT INTO uni.t VALUES (1, 'a')",
   );
   await c.query("CREATE DATABASE shop; CREATE TABLE shop.o (id INT PRIMARY KEY)");
+  await c.query(
+    "CREATE DATABASE crm; CREATE TABLE crm.c (id INT PRIMARY KEY, n TEXT); INSERT INTO crm.c VALUES (1, 'x')",
+  );
   await c.end();
   // apply creates the local repository and proves a first restore; it leaves sftp repositories to
   // copy (exit 6 says so), and sets up the filesystem one
@@ -90,6 +99,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await s3?.stop();
   await sshd?.stop();
   await db?.stop();
 });
@@ -270,5 +280,71 @@ describe("drctl copy", () => {
     expect(journal).not.toContain(key.slice(0, 40));
     const apply = await drctl(["plan", "-f", spec, "--no-tui"]);
     expect(apply.stdout).not.toContain(key.slice(0, 40));
+  });
+});
+
+describe("drctl copy to an S3 bucket (s3rver on loopback)", () => {
+  const objects = async () => {
+    const { openStore } = await import("../../src/repository/open.js");
+    const store = await openStore("bucket", {
+      type: "s3",
+      bucket: s3.bucket,
+      prefix: "site-a",
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: s3.credentials,
+    });
+    try {
+      return await store.list("");
+    } finally {
+      await store.close();
+    }
+  };
+
+  it("copies, lists and verifies (--deep) through the S3 API; a second run sends nothing", async () => {
+    expect((await drctl(["backup", "-f", spec, "crm"])).code).toBe(0);
+    const r = await drctl(["copy", "-f", spec, "crm"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^crm → bucket \(s3:\/\/drctl-test\/site-a \(http:\/\/127\.0\.0\.1:\d+\)\): [1-9]\d* set\(s\) copied/m,
+    );
+    const local = readdirSync(join(repo, "sets", "crm")).sort();
+    const list = await drctl(["backups", "-f", spec, "crm", "--repository", "bucket", "--json"]);
+    expect(list.code).toBe(0);
+    expect((JSON.parse(list.stdout) as { sets: { id: string }[] }).sets.map((x) => x.id)).toEqual(local);
+    const v = await drctl(["verify", "-f", spec, "--repository", "bucket", "--deep"]);
+    expect(v.code, v.stdout).toBe(0);
+    // the objects are the local files, byte for byte
+    for (const id of local)
+      for (const f of readdirSync(join(repo, "sets", "crm", id))) {
+        const keys = (await objects()).map((o) => o.key);
+        expect(keys).toContain(`sets/crm/${id}/${f}`);
+      }
+    const before = await objects();
+    const again = await drctl(["copy", "-f", spec, "crm"]);
+    expect(again.stdout).toMatch(/: 0 set\(s\) copied \(0 B sent\), \d+ already there$/m);
+    expect(await objects()).toEqual(before);
+  }, 60_000);
+
+  it("the store down: exit 6, offsite pending; back up: the next run completes it", async () => {
+    expect((await drctl(["backup", "-f", spec, "crm"])).code).toBe(0);
+    await s3.stop();
+    try {
+      const r = await drctl(["copy", "-f", spec, "crm"]);
+      expect(r.code).toBe(6);
+      expect(r.stdout).toMatch(/^crm → bucket .*: offsite pending: s3:\/\/\S+ .*ECONNREFUSED/m);
+    } finally {
+      await s3.start();
+    }
+    expect((await drctl(["copy", "-f", spec, "crm"])).code).toBe(0);
+    expect((await drctl(["verify", "-f", spec, "--repository", "bucket"])).code).toBe(0);
+  }, 60_000);
+
+  it("the key and secret (S3RVER here) appear nowhere drctl writes: journal, cron block, logs", async () => {
+    const written = [join(state, "journal.jsonl"), join(dir, "cron")];
+    for (const f of written) expect(readFileSync(f, "utf8")).not.toContain("S3RVER");
+    const logs = join(state, "logs");
+    if (existsSync(logs))
+      for (const f of readdirSync(logs)) expect(readFileSync(join(logs, f), "utf8")).not.toContain("S3RVER");
   });
 });

@@ -1,0 +1,156 @@
+// A repository in an S3-protocol object store (AWS or any compatible server: `endpoint`,
+// `forcePathStyle`). Credentials come from the repository's `credentials` file (AWS shared-credentials
+// format, its [default] profile) or, without one, the SDK's standard chain — never from the spec.
+// An S3 object appears only when its upload completes (a multipart upload that fails is aborted), so
+// nothing half-written is ever visible; an existing key is refused before the upload (the copy lock
+// keeps two copies of a dataset from racing), and on AWS the put also carries If-None-Match: *.
+// Streams go up in 8 MiB parts, 4 at a time: memory stays bounded whatever the set's size.
+//
+// The SDK (since 3.729) adds CRC32 checksum headers and aws-chunked trailers to every upload by
+// default; several S3-compatible servers reject or mis-store those. drctl checks every object itself
+// (sha256 read back, issue 15), so the SDK's own checksums are asked for only where S3 requires them.
+
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { PassThrough, type Readable } from "node:stream";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { DrError, messageOf } from "../errors.js";
+import type { S3Repository } from "../spec/types.generated.js";
+import { checkKey, existsError, type ObjectStore, type PutResult, type StoredObject } from "./store.js";
+
+/** The [default] profile of an AWS shared-credentials file. */
+function readCredentials(file: string, where: string): NonNullable<S3ClientConfig["credentials"]> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new DrError("failed", `${where}: cannot read credentials ${file}: ${messageOf(e)}`);
+  }
+  const values = new Map<string, string>();
+  let section = "";
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#") || line.startsWith(";")) continue;
+    const s = /^\[\s*(?:profile\s+)?([^\]]+?)\s*\]$/.exec(line);
+    if (s?.[1]) section = s[1];
+    else if (section === "default") {
+      const eq = line.indexOf("=");
+      if (eq > 0) values.set(line.slice(0, eq).trim().toLowerCase(), line.slice(eq + 1).trim());
+    }
+  }
+  const accessKeyId = values.get("aws_access_key_id");
+  const secretAccessKey = values.get("aws_secret_access_key");
+  if (!accessKeyId || !secretAccessKey)
+    throw new DrError(
+      "failed",
+      `${where}: ${file} has no [default] profile with aws_access_key_id and aws_secret_access_key`,
+    );
+  const sessionToken = values.get("aws_session_token");
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
+const status = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
+export function s3Store(repo: S3Repository): ObjectStore {
+  const base = repo.prefix ? `${repo.prefix.replace(/^\/+|\/+$/g, "")}/` : "";
+  const where = `s3://${repo.bucket}/${base}`.replace(/\/$/, "") + (repo.endpoint ? ` (${repo.endpoint})` : "");
+  const client = new S3Client({
+    region: repo.region ?? "us-east-1",
+    ...(repo.endpoint ? { endpoint: repo.endpoint } : {}),
+    ...(repo.forcePathStyle !== undefined ? { forcePathStyle: repo.forcePathStyle } : {}),
+    ...(repo.credentials ? { credentials: readCredentials(repo.credentials, where) } : {}),
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    maxAttempts: 4,
+  });
+  const keyOf = (key: string) => `${base}${checkKey(key)}`;
+  const fail =
+    (what: string, key: string) =>
+    (e: unknown): never => {
+      throw e instanceof DrError ? e : new DrError("failed", `${where}: ${what} ${key}: ${messageOf(e)}`);
+    };
+  const store: ObjectStore = {
+    where,
+    async list(prefix) {
+      const out: StoredObject[] = [];
+      let token: string | undefined;
+      do {
+        const r = await client
+          .send(
+            new ListObjectsV2Command({
+              Bucket: repo.bucket,
+              Prefix: `${base}${prefix}`,
+              ...(token ? { ContinuationToken: token } : {}),
+            }),
+          )
+          .catch(fail("cannot list", prefix || "/"));
+        for (const o of r.Contents ?? [])
+          if (o.Key) out.push({ key: o.Key.slice(base.length), bytes: Number(o.Size ?? 0) });
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
+    async stat(key) {
+      try {
+        const r = await client.send(new HeadObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }));
+        return { key, bytes: Number(r.ContentLength ?? 0) };
+      } catch (e) {
+        if (status(e) === 404) return undefined;
+        return fail("cannot stat", key)(e);
+      }
+    },
+    async put(key, body): Promise<PutResult> {
+      if (await store.stat(key)) throw existsError(where, key);
+      const hash = createHash("sha256");
+      let bytes = 0;
+      const counted = new PassThrough();
+      const source: Readable = Buffer.isBuffer(body) ? PassThrough.from([body]) : body;
+      source.on("data", (c: Buffer) => {
+        hash.update(c);
+        bytes += c.length;
+      });
+      source.once("error", (e) => counted.destroy(e));
+      source.pipe(counted);
+      const upload = new Upload({
+        client,
+        queueSize: 4,
+        partSize: 8 * 1024 * 1024,
+        leavePartsOnError: false,
+        params: {
+          Bucket: repo.bucket,
+          Key: keyOf(key),
+          Body: counted,
+          ...(repo.endpoint ? {} : { IfNoneMatch: "*" }),
+        },
+      });
+      await upload.done().catch((e) => {
+        if (status(e) === 412) throw existsError(where, key);
+        return fail("cannot write", key)(e);
+      });
+      return { bytes, sha256: hash.digest("hex") };
+    },
+    async get(key) {
+      const r = await client
+        .send(new GetObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }))
+        .catch(fail("cannot read", key));
+      return r.Body as Readable;
+    },
+    async delete(key) {
+      await client
+        .send(new DeleteObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }))
+        .catch(fail("cannot delete", key));
+    },
+    async close() {
+      client.destroy();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,63 @@
+// An S3-protocol server for the S3 repository tests: npm's s3rver, in this process, on a free
+// loopback port, its buckets in a temp dir. The credentials file is what an operator would write
+// (AWS shared-credentials format, mode 0600) with s3rver's fixed test key.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+// @ts-expect-error s3rver ships no types
+import S3rver from "s3rver";
+
+export interface S3Server {
+  endpoint: string;
+  bucket: string;
+  /** Where s3rver keeps the bucket's objects (as files of its own layout). */
+  directory: string;
+  credentials: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+export async function startS3rver(dir: string, bucket = "drctl-test"): Promise<S3Server> {
+  const directory = join(dir, "buckets");
+  mkdirSync(directory, { recursive: true });
+  const credentials = join(dir, "credentials");
+  writeFileSync(credentials, "[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n", {
+    mode: 0o600,
+  });
+  const port = await freePort();
+  let server: { run(): Promise<unknown>; close(): Promise<void> } | undefined;
+  const s3: S3Server = {
+    endpoint: `http://127.0.0.1:${port}`,
+    bucket,
+    directory,
+    credentials,
+    async start() {
+      server = new S3rver({
+        port,
+        address: "127.0.0.1",
+        silent: true,
+        directory,
+        vhostBuckets: false,
+        configureBuckets: [{ name: bucket, configs: [] }],
+      });
+      await server?.run();
+    },
+    async stop() {
+      await server?.close();
+      server = undefined;
+    },
+  };
+  await s3.start();
+  return s3;
+}
