@@ -105,8 +105,13 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
       "drctl restore wiki --to latest --keep",
       "drctl restore uni --to '2026-11-25 14:03' --before 'DROP TABLE grades'",
       "drctl restore uni --to latest --tables uni.grades --rename grades=grades_restored --target db1",
+      "drctl restore uni --from vault --to latest --target db2 --yes  # the site is lost",
     ],
     details: [
+      "`--from REPO` restores from one of the dataset's copies when its primary repository is gone: the",
+      "dataset's sets and its server's archived binlogs are fetched into a private directory under the",
+      "state dir (each object checked against its manifest, a damaged one named), restored from exactly as",
+      "from the primary, and removed afterwards. Otherwise it",
       "checks every file it will read against its manifest first and falls back to the newest older image",
       "that reaches the target when one is damaged (exit 5 only when nothing good does); holds the",
       "dataset's sets with a shared lock, so prune never deletes one under it (exit 4 after",

@@ -184,6 +184,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .option("--rename <OLD=NEW...>", "give a restored table a new name on the target (nothing there is overwritten)")
     .option("--yes", "confirm writing to a live server (off a terminal it is required)", false)
+    .option("--from <REPO>", "restore from this copy of the dataset (when its primary repository is gone)")
     .option("--keep", "leave the sandbox running and print how to connect", false)
     .option(
       "--lock-timeout <DURATION>",
@@ -205,6 +206,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
           rename?: string[];
           yes: boolean;
           lockTimeout: string;
+          from?: string;
         },
       ) => {
         const [{ runJob }, { restoreWork }] = await Promise.all([
@@ -225,6 +227,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
           ...(opts.tables ? ["--tables", opts.tables.join(",")] : []),
           ...(opts.rename ?? []).flatMap((r) => ["--rename", r]),
           ...(opts.keep ? ["--keep"] : []),
+          ...(opts.from !== undefined ? ["--from", opts.from] : []),
         ];
         setCode(
           await runJob({ specFile: opts.file, command: "restore", subject: ds, argv: words }, io, (spec) =>

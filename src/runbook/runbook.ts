@@ -179,13 +179,35 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
       ].join("\n"),
     },
     { h: 2, text: "Scenario: the site is lost" },
-    {
-      p: ds.copies?.length
-        ? `Restore from an offsite copy: on a host at the other site with drctl, this spec, the credentials ` +
-          `and the age identity, set the dataset's repository: to one of ${ds.copies.join(", ")} and restore ` +
-          `onto a new server as above.`
-        : "There is no offsite copy of this dataset: configure copies: before this scenario can be survived.",
-    },
+    ...(ds.copies?.length
+      ? [
+          {
+            p:
+              `Restore from an offsite copy: on a host at the other site with drctl, this spec, the ` +
+              `credentials, the copy's access (SSH key, known_hosts, S3 credentials) and the age identity, ` +
+              `add a replacement server to the spec and restore from one of ${ds.copies.join(", ")} (each object ` +
+              `is checked on the way; check the copy first with verify).`,
+          },
+          {
+            code: [
+              cmd("drctl", "verify", ...specArg, "--repository", ds.copies[0] ?? ""),
+              cmd(
+                "drctl",
+                "restore",
+                ...specArg,
+                name,
+                "--from",
+                ds.copies[0] ?? "",
+                "--to",
+                "latest",
+                "--target",
+                "NEW_SERVER",
+                "--yes",
+              ),
+            ].join("\n"),
+          },
+        ]
+      : [{ p: "There is no offsite copy of this dataset: configure copies: before this scenario can be survived." }]),
     { h: 2, text: "After a restore" },
     {
       code: [

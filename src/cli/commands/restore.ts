@@ -2,7 +2,10 @@
 
 import { hasZone, parseInstant } from "../../core/instant.js";
 import { DrError, must } from "../../errors.js";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { formatBytes } from "../../core/units.js";
+import { type Fetched, fetchFromCopy, specReadingFrom } from "../../repository/fetch.js";
 import { parseWaitMs } from "../../core/duration.js";
 import { stateDirOf } from "../../core/desired.js";
 import { acquireLock } from "../../state/lock.js";
@@ -27,6 +30,8 @@ export interface RestoreFlags {
   rename?: string[];
   yes?: boolean;
   lockTimeout?: string;
+  /** Restore from this copy of the dataset (the site of the primary repository is gone). */
+  from?: string;
 }
 
 /** What the restore reached, in UTC: never "latest" when --before stopped it earlier. */
@@ -81,9 +86,17 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
   });
   const progress = progressReporter(io, { verb: "read" });
   let r: RestoreOutcome;
+  let fetched: Fetched | undefined;
   try {
+    if (opts.from !== undefined) {
+      fetched = await fetchFromCopy(spec, dataset, opts.from, join(stateDirOf(spec), "fetch"), (l) => io.err(l));
+      io.err(
+        `fetched ${fetched.sets} set(s), ${formatBytes(fetched.bytes)}, from ${fetched.where}; every object checked` +
+          (fetched.damaged.length ? `, ${fetched.damaged.length} damaged (named above)` : ""),
+      );
+    }
     r = await restore({
-      spec,
+      spec: fetched ? specReadingFrom(spec, dataset, fetched) : spec,
       dataset,
       to: opts.to,
       onProgress: (label, bytes) => progress.update(label, bytes),
@@ -100,9 +113,13 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
     });
   } finally {
     progress.done();
+    if (fetched) await rm(fetched.path, { recursive: true, force: true });
     await lock.release();
   }
-  io.out(`restored ${dataset} to ${describeTarget(opts.to, r)} from ${r.sets.join(" + ")}`);
+  io.out(
+    `restored ${dataset} to ${describeTarget(opts.to, r)} from ${r.sets.join(" + ")}` +
+      (opts.from !== undefined ? ` (the copy in ${opts.from})` : ""),
+  );
   if (r.replay) {
     io.out(
       `  replayed: ${r.replay.transactions} transaction(s) from ${r.replay.from}` +
