@@ -195,7 +195,9 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
       "RTO and RPO against the tier, tears the sandbox down, journals the result (a passed drill marks its",
       "image verified: `backups` shows it, retention keeps it). Exit 0 every check passed and both targets",
       "met; 5 a check failed (the failing checks listed); 7 the data verified but RTO or RPO missed the",
-      "tier (both figures shown); 4 another drill or prune of the dataset runs",
+      "tier (both figures shown); 4 another drill or prune of the dataset runs. A drill with `from: COPY`",
+      "drills the lost site: it fetches the dataset's sets from that copy (checked object by object) and",
+      "restores from them, so its RTO includes the fetch; its record names the copy",
     ].join(" "),
   },
   "drill verify": {

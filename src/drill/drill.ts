@@ -5,7 +5,9 @@
 // newest data that came back; both are judged against the dataset's tier. The sandbox always goes;
 // the result goes to the journal, where a passed drill marks its image verified.
 
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { type Fetched, fetchFromCopy, specReadingFrom } from "../repository/fetch.js";
 import { findMariadbd } from "../adapters/sandbox/mariadb-sandbox.js";
 import { checkRepository } from "../backup/backup.js";
 import { datasetOf } from "../spec/lookup.js";
@@ -49,6 +51,8 @@ type DrillResult = "ok" | "target-missed" | "failed";
 export interface DrillRecord {
   drill: string;
   dataset: string;
+  /** The copy it restored from (a drill of the lost site); absent: the dataset's repository. */
+  from?: string;
   tier: string;
   /** The method of the image restored (what a verification proved). */
   method?: string;
@@ -112,16 +116,25 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
   const ds = datasetOf(spec, drill.dataset);
   const tier = must(spec.tiers[ds.tier]);
   findMariadbd(); // a missing server binary is this host's problem, not the backup's
-  const repoPath = await checkRepository(spec, ds.repository);
+  // a drill of the lost site reads a copy; otherwise the dataset's repository must be there
+  const primary = drill.from === undefined ? await checkRepository(spec, ds.repository) : undefined;
   const lock = await acquireLock(join(stateDirOf(spec), "locks", `dataset.${drill.dataset}.drill.lock`), {
     waitMs: req.lockWaitMs ?? must(parseDuration("1h")) * 1000,
     command: `drctl drill run ${req.name}`,
     purpose: `drills and pruning of dataset ${drill.dataset}`,
     onWait: () => say(`waiting for another drill or prune of ${drill.dataset} to finish`),
   });
+  let fetched: Fetched | undefined;
   try {
     const started = now();
     const t0 = performance.now();
+    // from a copy, fetching it is part of the time to a verified server: the measured RTO includes it
+    if (drill.from !== undefined) {
+      fetched = await fetchFromCopy(spec, drill.dataset, drill.from, join(stateDirOf(spec), "fetch"), say);
+      say(`fetched ${fetched.sets} set(s) from ${fetched.where}`);
+    }
+    const source = fetched ? specReadingFrom(spec, drill.dataset, fetched) : spec;
+    const repoPath = fetched?.path ?? must(primary);
     const catalog = await readRecoveryCatalog(repoPath, drill.dataset, ds);
     const sets = catalog.sets.map((s) => s.manifest);
     const fulls = sets.filter((m) => m.kind === "full");
@@ -160,7 +173,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
     let outcome: RestoreOutcome | undefined;
     try {
       outcome = await restore({
-        spec,
+        spec: source,
         dataset: drill.dataset,
         to: point.to,
         verifyDigests: true,
@@ -260,6 +273,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
     const record: DrillRecord = {
       drill: req.name,
       dataset: drill.dataset,
+      ...(drill.from !== undefined ? { from: drill.from } : {}),
       tier: ds.tier,
       result: "failed",
       verified,
@@ -319,6 +333,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
     await appendJournal(stateDirOf(spec), "drill", record as unknown as Record<string, unknown>);
     return record;
   } finally {
+    if (fetched) await rm(fetched.path, { recursive: true, force: true });
     await lock.release();
   }
 }

@@ -101,8 +101,23 @@ function checkReferences(ctx: Ctx, data: Obj): void {
       refCheck(ctx, ["datasets", name, "copies", i], c, data.repositories, "repository");
     }
   }
-  for (const [name, drill] of entries(data.drills))
-    refCheck(ctx, ["drills", name, "dataset"], drill.dataset, data.datasets, "dataset");
+  for (const [name, drill] of entries(data.drills)) {
+    if (!refCheck(ctx, ["drills", name, "dataset"], drill.dataset, data.datasets, "dataset")) continue;
+    const from = str(drill.from);
+    const ds = isObj(data.datasets) ? data.datasets[str(drill.dataset) ?? ""] : undefined;
+    const copies = isObj(ds) ? list(ds.copies).map(str) : [];
+    if (from !== undefined && !copies.includes(from))
+      ctx.report(
+        "error",
+        ["drills", name, "from"],
+        `"${from}" is not one of dataset "${str(drill.dataset)}"'s copies`,
+        {
+          hint: copies.length
+            ? `its copies: ${copies.join(", ")}`
+            : "the dataset has no copies: list them under copies:",
+        },
+      );
+  }
 }
 
 /** The chain of sources above a server, stopping at a cycle. */

@@ -133,6 +133,10 @@ export type Duration3 = string;
  */
 export type Name7 = string;
 /**
+ * A name drctl uses in cron markers, paths and resource addresses.
+ */
+export type Name8 = string;
+/**
  * When the drill runs (cron).
  */
 export type CronExpression2 = string;
@@ -426,6 +430,7 @@ export interface Retention {
  */
 export interface Drill {
   dataset: Name7;
+  from?: Name8;
   schedule: CronExpression2;
   restoreTo?: RestoreTarget;
   /**

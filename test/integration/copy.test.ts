@@ -74,6 +74,7 @@ beforeAll(async () => {
         shop: { databases: ["shop"], method: "mysqldump", copies: ["vault"], retention: "{ full: { daily: 1 } }" },
         crm: { databases: ["crm"], method: "mysqldump", copies: ["bucket"] },
       },
+      drills: '  lost-site: { dataset: uni, from: offsite, schedule: "0 5 * * 0", restoreTo: latest }',
     }),
   );
   const c = await db.connectRoot();
@@ -396,6 +397,15 @@ describe("the site is lost: restore from a copy", () => {
     expect(r.stderr).toMatch(/cannot restore uni to latest: no full backup set to start from; left out as damaged: /);
     expect(r.code).toBe(5);
     expect(existsSync(join(state, "fetch")) ? readdirSync(join(state, "fetch")) : []).toEqual([]);
+  }, 120_000);
+
+  it("a drill of the lost site (from: offsite) restores from the copy, verifies, and its record says so", async () => {
+    expect(existsSync(repo)).toBe(false); // still gone
+    const r = await drctl(["drill", "run", "-f", spec, "lost-site"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^drill lost-site passed: \S+ restored from the copy in offsite and verified; RTO /m);
+    const record = (await readJournal(state)).filter((j) => j.kind === "drill").at(-1);
+    expect([record?.data.drill, record?.data.from, record?.data.result]).toEqual(["lost-site", "offsite", "ok"]);
   }, 120_000);
 
   it("--from a repository that is not one of the dataset's is refused", async () => {

@@ -81,7 +81,7 @@ export async function drillWork(
       `${formatDuration(must(r.rpo).targetSeconds)}${must(r.rpo).met ? "" : ", MISSED"})`;
     io.out(
       `drill ${name} ${r.result === "ok" ? "passed" : "verified the data but MISSED the tier"}: ${sets} ` +
-        `restored and verified; ${figures}`,
+        `restored${r.from !== undefined ? ` from the copy in ${r.from}` : ""} and verified; ${figures}`,
     );
   }
   return {
