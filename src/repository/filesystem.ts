@@ -8,7 +8,15 @@ import { link, mkdir, open, readdir, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { fsyncDir } from "../adapters/fs/atomic-write.js";
-import { checkKey, existsError, type ObjectStore, type PutResult, type StoredObject } from "./store.js";
+import {
+  byKey,
+  checkKey,
+  existsError,
+  type ObjectStore,
+  type PutResult,
+  prefixDirectory,
+  type StoredObject,
+} from "./store.js";
 
 export function filesystemStore(root: string): ObjectStore {
   const pathOf = (key: string) => join(root, ...checkKey(key).split("/"));
@@ -34,10 +42,9 @@ export function filesystemStore(root: string): ObjectStore {
           }
         }
       };
-      // start at the deepest directory the prefix names
-      const dirPart = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+      const dirPart = prefixDirectory(prefix);
       await walk(dirPart ? join(root, ...dirPart.split("/")) : root);
-      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return byKey(out);
     },
     async stat(key) {
       try {

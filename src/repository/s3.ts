@@ -24,7 +24,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { DrError, messageOf } from "../errors.js";
 import type { S3Repository } from "../spec/types.generated.js";
-import { checkKey, existsError, type ObjectStore, type PutResult, type StoredObject } from "./store.js";
+import { byKey, checkKey, existsError, type ObjectStore, type PutResult, type StoredObject } from "./store.js";
 
 /** The [default] profile of an AWS shared-credentials file. */
 function readCredentials(file: string, where: string): NonNullable<S3ClientConfig["credentials"]> {
@@ -96,7 +96,7 @@ export function s3Store(repo: S3Repository): ObjectStore {
           if (o.Key) out.push({ key: o.Key.slice(base.length), bytes: Number(o.Size ?? 0) });
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);
-      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return byKey(out);
     },
     async stat(key) {
       try {

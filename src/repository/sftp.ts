@@ -15,7 +15,15 @@ import type { SFTPWrapper, Stats } from "ssh2";
 import { DrError, messageOf } from "../errors.js";
 import type { SftpRepository } from "../spec/types.generated.js";
 import { checkHostKey, fingerprint, type HostKeyVerdict, keyType } from "./known-hosts.js";
-import { checkKey, existsError, type ObjectStore, type PutResult, type StoredObject } from "./store.js";
+import {
+  byKey,
+  checkKey,
+  existsError,
+  type ObjectStore,
+  type PutResult,
+  prefixDirectory,
+  type StoredObject,
+} from "./store.js";
 
 const NO_SUCH_FILE = 2; // SSH_FX_NO_SUCH_FILE
 /** Writes in flight per put: SFTP answers each one; waiting for every answer in turn is slow. */
@@ -156,9 +164,9 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
           }
         }
       };
-      const dirPart = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+      const dirPart = prefixDirectory(prefix);
       await walk(dirPart ? posix.join(repo.path, dirPart) : repo.path).catch(wrap("cannot list", prefix || "/"));
-      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return byKey(out);
     },
     async stat(key) {
       try {

@@ -50,3 +50,13 @@ export function existsError(where: string, key: string): DrError {
     meta: { key },
   });
 }
+
+/** Objects in key order (byte order, as S3 lists them), whatever order a backend walked them in. */
+export function byKey(objects: StoredObject[]): StoredObject[] {
+  return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** The deepest directory a listing prefix names ("sets/wiki/" → "sets/wiki", "sets/wi" → "sets"): where a walk starts. */
+export function prefixDirectory(prefix: string): string {
+  return prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+}

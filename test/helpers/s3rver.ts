@@ -2,8 +2,8 @@
 // loopback port, its buckets in a temp dir. The credentials file is what an operator would write
 // (AWS shared-credentials format, mode 0600) with s3rver's fixed test key.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { freePort } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 // @ts-expect-error s3rver ships no types
 import S3rver from "s3rver";
 
@@ -15,17 +15,6 @@ export interface S3Server {
   credentials: string;
   stop(): Promise<void>;
   start(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
 }
 
 export async function startS3rver(dir: string, bucket = "drctl-test"): Promise<S3Server> {

@@ -4,8 +4,9 @@
 // touched, and the machine's sshd (if any) neither serves nor sees it.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { join } from "node:path";
+import { freePort } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 
 export interface Sshd {
   host: string;
@@ -22,17 +23,6 @@ export interface Sshd {
   stop(): Promise<void>;
   /** Stops and starts again on the same port, with a new host key when asked (a changed server). */
   restart(opts?: { newHostKey?: boolean }): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
 }
 
 const keygen = (file: string) =>
