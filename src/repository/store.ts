@@ -56,7 +56,7 @@ export function byKey(objects: StoredObject[]): StoredObject[] {
   return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/** The deepest directory a listing prefix names ("sets/wiki/" → "sets/wiki", "sets/wi" → "sets"): where a walk starts. */
+/** Where a walk for a listing prefix starts: the deepest directory it names ("sets/wi" → "sets"). */
 export function prefixDirectory(prefix: string): string {
   return prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
 }
