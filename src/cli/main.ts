@@ -11,6 +11,7 @@ import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { processIo, type Io } from "./io.js";
 import { VERSION } from "./version.js";
 import { COMMAND_DOCS } from "./command-docs.js";
+import type { PlanFlags } from "./commands/plan.js";
 
 const DEFAULT_SPEC = "./drctl.yaml";
 
@@ -59,19 +60,10 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--detailed-exitcode", "exit 2 when the plan has changes, 0 when none", false)
     .option("--no-tui", "plain text even on a terminal")
     .addOption(new Option("--observed <FILE>", "use a recorded observed state instead of live discovery").hideHelp())
-    .action(
-      async (opts: {
-        file: string;
-        out?: string;
-        json: boolean;
-        detailedExitcode: boolean;
-        tui: boolean;
-        observed?: string;
-      }) => {
-        const { planCommand } = await import("./commands/plan.js");
-        setCode(await planCommand(opts, io));
-      },
-    );
+    .action(async (opts: PlanFlags) => {
+      const { planCommand } = await import("./commands/plan.js");
+      setCode(await planCommand(opts, io));
+    });
 
   program
     .command("apply")

@@ -1,8 +1,8 @@
 // `drctl status` as plain text: one line per dataset, then the reasons behind any state but OK.
 
+import { formatColumns } from "./columns.js";
 import { formatDuration, formatMeasured } from "../core/duration.js";
 import type { DatasetStatus, StatusReport } from "../core/status.js";
-import { must } from "../errors.js";
 
 const short = (iso?: string) => (iso ? iso.replace(/\.\d+Z$/, "Z") : "—");
 
@@ -40,13 +40,7 @@ function drillText(d: DatasetStatus): string {
 
 export function renderStatusText(r: StatusReport): string {
   const rows = statusRows(r);
-  const widths = STATUS_HEAD.map((h, i) => Math.max(h.length, ...rows.map((row) => must(row[i]).length)));
-  const lines = [STATUS_HEAD, ...rows].map((row) =>
-    row
-      .map((c, i) => c.padEnd(must(widths[i])))
-      .join("  ")
-      .trimEnd(),
-  );
+  const lines = formatColumns(STATUS_HEAD, rows);
   for (const d of r.datasets) for (const why of d.reasons) lines.push(`${d.dataset}: ${d.state}: ${why}`);
   lines.push(`overall: ${r.state} (as of ${short(r.now)})`);
   return lines.join("\n");

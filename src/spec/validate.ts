@@ -13,6 +13,28 @@ const require = createRequire(import.meta.url);
 
 let compiled: ValidateFunction | undefined;
 
+/**
+ * The ajv that checks specs — one configuration for the build's precompiled validator
+ * (scripts/gen-validator.mjs), a run from source, and the tests. Loaded only when called.
+ */
+export function specAjv(extra: object = {}): AjvType {
+  const { Ajv } = require("ajv") as { Ajv: new (opts: object) => AjvType };
+  const addFormats = require("ajv-formats") as (a: AjvType) => AjvType;
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    discriminator: true,
+    strict: true,
+    strictTuples: false,
+    allowUnionTypes: true,
+    ...extra,
+  });
+  addFormats(ajv);
+  // a human description of what a schema expects, used in place of ajv's terse wording
+  ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
+  return ajv;
+}
+
 function validator(): ValidateFunction {
   if (!compiled) {
     // the build precompiles the schema (scripts/gen-validator.mjs) into dist/spec/, which this path
@@ -22,19 +44,7 @@ function validator(): ValidateFunction {
       compiled = require(precompiled.pathname) as ValidateFunction;
       return compiled;
     }
-    const { Ajv } = require("ajv") as { Ajv: new (opts: object) => AjvType };
-    const addFormats = require("ajv-formats") as (a: AjvType) => AjvType;
-    const ajv = new Ajv({
-      allErrors: true,
-      verbose: true,
-      discriminator: true,
-      strict: true,
-      strictTuples: false,
-      allowUnionTypes: true,
-    });
-    addFormats(ajv);
-    // a human description of what a schema expects, used in place of ajv's terse wording
-    ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
+    const ajv = specAjv();
     compiled = ajv.compile(JSON.parse(readFileSync(packageFile("schemas/drspec.schema.json"), "utf8")));
   }
   return compiled;

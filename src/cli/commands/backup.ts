@@ -5,8 +5,9 @@ import { type Catalog, readCatalog, storedBytes, type CatalogSet } from "../../b
 import { checkIdentity } from "../../backup/identity.js";
 import { verifySet, type SetVerification } from "../../backup/verify.js";
 import { parseWaitMs } from "../../core/duration.js";
-import { DrError, must } from "../../errors.js";
+import { DrError } from "../../errors.js";
 import { formatBytes } from "../../core/units.js";
+import { formatColumns } from "../../render/columns.js";
 import { loadSpec } from "../../spec/check.js";
 import { stateDirOf } from "../../core/desired.js";
 import { verifiedSets } from "../../drill/records.js";
@@ -171,14 +172,7 @@ export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<numbe
     "VERIFIED",
     "PARENT",
   ];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => must(r[i]).length)));
-  for (const r of [head, ...rows])
-    io.out(
-      r
-        .map((c, i) => c.padEnd(must(widths[i])))
-        .join("  ")
-        .trimEnd(),
-    );
+  for (const line of formatColumns(head, rows)) io.out(line);
   return attention;
 }
 

@@ -1,5 +1,6 @@
 // drctl drill run | list: run a drill (what the drill cron line calls), list drills with their last result.
 
+import { formatColumns } from "../../render/columns.js";
 import { progressReporter } from "../progress.js";
 import { drillOf, runDrill, type DrillRecord } from "../../drill/drill.js";
 import { lastDrills } from "../../drill/records.js";
@@ -124,14 +125,7 @@ export async function drillListCommand(flags: { file: string; json: boolean }, i
     ...lastColumns(r.last),
   ]);
   const head = ["DRILL", "DATASET", "SCHEDULE", "RESTORE TO", "LAST RUN", "RESULT", "RTO", "RPO"];
-  const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => must(r[i]).length)));
-  for (const r of [head, ...table])
-    io.out(
-      r
-        .map((c, i) => c.padEnd(must(widths[i])))
-        .join("  ")
-        .trimEnd(),
-    );
+  for (const line of formatColumns(head, table)) io.out(line);
   return EXIT.ok;
 }
 
