@@ -17,7 +17,7 @@ import { applyBinlog } from "./binlog.js";
 import { applyVerification } from "./verification.js";
 import { existsSync } from "node:fs";
 import { writeCronBlock } from "./cron.js";
-import { ensureFilesystemRepository } from "./repository.js";
+import { ensureFilesystemRepository, ensureRemoteRepository } from "./repository.js";
 
 export interface ApplyInput {
   spec: DrSpec;
@@ -99,8 +99,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyOutcome> {
     const d = must(desired.repositories.find((x) => x.address === r.address));
     const repo = must(spec.repositories[d.name]);
     if (repo.type !== "filesystem") {
-      outcome.skipped.push({ address: r.address, reason: `${repo.type} repositories are not created by apply yet` });
-      await record(r, "skipped", { reason: `${repo.type} repositories are not created by apply yet` });
+      steps.push({ resources: [r], run: () => ensureRemoteRepository({ name: d.name, repo, project: spec.project }) });
       continue;
     }
     steps.push({

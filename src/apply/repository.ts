@@ -1,11 +1,15 @@
-// Creates a filesystem repository: the directory (0700, the job account's) and drctl's marker.
-// An existing directory is adopted only when it is empty; anything else is refused.
+// Creates a repository: for a filesystem one the directory (0700, the job account's) and drctl's
+// marker; for SFTP and S3 the marker object (the SFTP directory is made on the way, an S3 bucket
+// must exist: creating buckets is the store owner's business, with their policies and locks).
+// An existing directory or prefix is adopted only when it is empty; anything else is refused.
 
 import { randomUUID } from "node:crypto";
 import { chmod, mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../adapters/fs/atomic-write.js";
-import { REPOSITORY_MARKER } from "../discover/repositories.js";
+import { readMarker, REPOSITORY_MARKER } from "../discover/repositories.js";
+import { openStore } from "../repository/open.js";
+import type { Repository } from "../spec/types.generated.js";
 import { DrError } from "../errors.js";
 import { handTo, type Account } from "./accounts.js";
 
@@ -52,4 +56,41 @@ export async function ensureFilesystemRepository(opts: {
   }
   await handTo(path, opts.account);
   return done;
+}
+
+export async function ensureRemoteRepository(opts: {
+  name: string;
+  repo: Exclude<Repository, { type: "filesystem" }>;
+  project: string;
+}): Promise<string[]> {
+  const store = await openStore(opts.name, opts.repo);
+  try {
+    const marker = await readMarker(store);
+    if (marker?.project === opts.project) return [];
+    if (marker)
+      throw new DrError(
+        "failed",
+        `repository.${opts.name}: refusing to adopt ${store.where}: ` +
+          (marker.unreadable
+            ? `its marker is unreadable (${marker.unreadable})`
+            : `its marker names "${marker.project}"`),
+      );
+    const objects = await store.list("");
+    if (objects.length)
+      throw new DrError(
+        "failed",
+        `repository.${opts.name}: refusing to adopt ${store.where}: it holds ${objects.length} object(s) that are ` +
+          `not drctl's`,
+      );
+    const marker2 = {
+      project: opts.project,
+      repository: opts.name,
+      id: randomUUID(),
+      createdAt: new Date().toISOString(),
+    };
+    await store.put(REPOSITORY_MARKER, Buffer.from(`${JSON.stringify(marker2, null, 2)}\n`));
+    return [`wrote ${REPOSITORY_MARKER} at ${store.where}`];
+  } finally {
+    await store.close().catch(() => {});
+  }
 }

@@ -20,6 +20,8 @@ import {
   repositoryPathOf,
   setsDir,
 } from "../backup/set-store.js";
+import { pointTime } from "../core/recovery.js";
+import { readMarker } from "../discover/repositories.js";
 import { openStore } from "../repository/open.js";
 import type { ObjectStore } from "../repository/store.js";
 import type { DrSpec } from "../spec/types.generated.js";
@@ -44,7 +46,16 @@ export interface TargetOutcome {
   pending?: string;
   /** Objects at the target that are not what the manifest says: named, never overwritten. */
   mismatches: string[];
+  /**
+   * What the target holds after this run, of what was local: its newest full set, and the newest
+   * point in time its sets and archived binlogs reach (the off-site exposure is measured from it).
+   */
+  newestFull?: string;
+  newestPoint?: string;
 }
+
+/** The time a set brings data back to: its consistent point, or a binlog set's last event. */
+const reachOf = (m: CatalogEntry["manifest"]) => (m.kind === "binlog" ? m.binlog?.lastEventAt : pointTime(m));
 
 /** What a copy sends: the dataset's sets, and its server's archived binlogs when it archives them. */
 async function setsToCopy(spec: DrSpec, dataset: string): Promise<{ entry: CatalogEntry; prefix: string }[]> {
@@ -148,6 +159,18 @@ export async function copyDataset(
     }
     outcome.where = store.where;
     try {
+      // only into a repository apply made (or adopted empty) for this project: never mix into another's
+      const marker = await readMarker(store);
+      if (marker?.project !== spec.project)
+        throw new DrError(
+          "failed",
+          !marker
+            ? `${store.where} has no drctl repository marker: \`drctl apply\` creates it (an empty place is adopted)`
+            : `${store.where} is not this project's repository: ` +
+                (marker.unreadable
+                  ? `its marker is unreadable (${marker.unreadable})`
+                  : `its marker names "${marker.project}"`),
+        );
       for (const { entry, prefix } of sets) {
         let r: Awaited<ReturnType<typeof copySet>>;
         try {
@@ -158,11 +181,18 @@ export async function copyDataset(
           outcome.mismatches.push(e.message);
           continue;
         }
+        if (r === "mismatch") continue;
         if (r === "present") outcome.alreadyThere++;
-        else if (r !== "mismatch") {
+        else {
           outcome.copied.push(r);
           opts.say?.(`${name}: copied ${r.id} (${r.objectsSent} object(s) sent, ${r.objectsPresent} already there)`);
         }
+        const m = entry.manifest;
+        if (m.kind === "full") outcome.newestFull = m.id;
+        const reach = reachOf(m);
+        // binlogs bring nothing back without a full before them
+        if (reach && outcome.newestFull && (!outcome.newestPoint || reach > outcome.newestPoint))
+          outcome.newestPoint = reach;
       }
     } catch (e) {
       outcome.pending = messageOf(e);

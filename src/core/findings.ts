@@ -236,7 +236,15 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
     }
   }
   for (const r of Object.values(observed.repositories)) {
-    if (!r.checked) f("info", "repository-unchecked", `repository.${r.name}`, `repository.${r.name}: ${r.reason}`);
+    if (r.unreachable)
+      f(
+        "warning",
+        "repository-unreachable",
+        `repository.${r.name}`,
+        `repository.${r.name}: ${r.reason ?? r.unreachable} — nothing reaches it until it can be reached ` +
+          "(copies stay pending)",
+      );
+    else if (!r.checked) f("info", "repository-unchecked", `repository.${r.name}`, `repository.${r.name}: ${r.reason}`);
     else if (r.foreign)
       f(
         "error",

@@ -75,6 +75,8 @@ export interface ObservedRepository {
   mode?: number;
   /** Why drctl cannot write there (read-only mount, full disk, permissions), when a write probe failed. */
   unwritable?: string;
+  /** An SFTP or S3 repository that could not be reached or read (host key, credentials, network): why. */
+  unreachable?: string;
 }
 
 export interface ObservedState {

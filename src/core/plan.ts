@@ -182,24 +182,25 @@ function diffRepository(r: DesiredRepository, observed: ObservedState): Resource
     kind: "repository" as const,
     destructive: false,
     restartRequired: false,
-    runsOn: r.type === "filesystem" ? "every host that runs a job writing to it" : r.location,
+    runsOn: r.type === "filesystem" ? "every host that runs a job writing to it" : "any host that reaches it",
   };
   if (!o?.checked) return { ...base, action: "unknown", attributes: [], reason: o?.reason ?? "not inspected" };
   if (o.foreign)
     return { ...base, action: "unknown", attributes: [], reason: `refusing to adopt ${r.location}: ${o.foreign}` };
+  const local = r.type === "filesystem";
   if (!o.exists) {
     return {
       ...base,
       action: "create",
       attributes: [
-        { name: "path", before: null, after: r.location },
-        { name: "mode", before: null, after: "0700" },
+        { name: local ? "path" : "location", before: null, after: r.location },
+        ...(local ? [{ name: "mode", before: null, after: "0700" }] : []),
         { name: "marker", before: null, after: ".drctl-repository.json" },
       ],
     };
   }
   const attributes: AttributeChange[] = [];
-  if (o.mode !== 0o700)
+  if (local && o.mode !== 0o700)
     attributes.push({ name: "mode", before: (o.mode ?? 0).toString(8).padStart(4, "0"), after: "0700" });
   if (!o.owned)
     attributes.push({

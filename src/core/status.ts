@@ -41,6 +41,29 @@ export interface DatasetFacts {
   recovery?: { reaches?: string; missing?: string };
   /** Every drill record of the dataset, oldest first. */
   drills: DrillSummary[];
+  /** Per repository of the dataset's `copies`, what the journal says of the copies sent there. */
+  offsite?: CopyHistory[];
+}
+
+/** What the journal says of a dataset's copies in one repository (copy/records.ts reads it). */
+export interface CopyHistory {
+  repository: string;
+  /** Where the copy is (a path, sftp://…, s3://…), as the last run that reached it said. */
+  where?: string;
+  /** The newest run that tried this target. */
+  lastRun?: { at: string; pending?: string; mismatches: number };
+  /** The newest run that brought the target fully up to date (nothing pending, nothing mismatched). */
+  lastCompleted?: string;
+  /** What the target held after the newest run that reached it. */
+  newestFull?: string;
+  newestPoint?: string;
+  /** The newest `drctl verify --repository` of the whole copy. */
+  lastVerified?: { at: string; ok: boolean; deep: boolean; checked: number; failed: number };
+}
+
+interface OffsiteStatus extends CopyHistory {
+  /** now − the newest point the copy holds: what losing the site would lose. */
+  exposureSeconds?: number;
 }
 
 export interface DatasetStatus {
@@ -55,6 +78,8 @@ export interface DatasetStatus {
   rpoTargetSeconds: number;
   rtoTargetSeconds: number;
   lastDrill?: DrillSummary;
+  /** Each offsite copy: where, how old, the last run's trouble. */
+  offsite?: OffsiteStatus[];
 }
 
 export interface StatusReport {
@@ -130,6 +155,26 @@ export function datasetStatus(
       "no binlog archive run has completed without leaving something behind (see `drctl binlog archive`)",
     );
 
+  // the copies that survive the loss of the site: past the RPO, losing the site loses more than the tier allows
+  const offsite: OffsiteStatus[] = [];
+  for (const c of facts.offsite ?? []) {
+    const age = c.newestPoint ? Math.max(0, (now.getTime() - Date.parse(c.newestPoint)) / 1000) : undefined;
+    offsite.push({ ...c, ...(age !== undefined ? { exposureSeconds: Math.round(age) } : {}) });
+    const trouble = c.lastRun?.pending ? ` (the last copy run, ${c.lastRun.at}, is pending: ${c.lastRun.pending})` : "";
+    if (age === undefined)
+      flag("AT RISK", `no copy at ${c.repository} holds a full set yet: losing the site loses everything${trouble}`);
+    else if (age > rpo)
+      flag(
+        "AT RISK",
+        `the newest copy at ${c.repository} reaches ${c.newestPoint}: ${formatDuration(age)} old, over the RPO ` +
+          `${formatDuration(rpo)} (${ds.tier}) if the site is lost${trouble}`,
+      );
+    if (c.lastRun?.mismatches)
+      flag("AT RISK", `the last copy run to ${c.repository} (${c.lastRun.at}) found objects that differ (exit 5)`);
+    if (c.lastVerified && !c.lastVerified.ok)
+      flag("AT RISK", `the last verify of ${c.repository} (${c.lastVerified.at}) FAILED: the copy is damaged`);
+  }
+
   // proof: the newest drill, and whether each drill ran when its schedule said
   const lastDrill = facts.drills.at(-1);
   const drills = Object.entries(spec.drills ?? {}).filter(([, d]) => d.dataset === name);
@@ -179,6 +224,7 @@ export function datasetStatus(
     rpoTargetSeconds: rpo,
     rtoTargetSeconds: rto,
     ...(lastDrill ? { lastDrill } : {}),
+    ...(offsite.length ? { offsite } : {}),
   };
 }
 

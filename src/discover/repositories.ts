@@ -1,26 +1,22 @@
-// Looks at each repository: does it exist, is it drctl's (its marker names this project), mode.
-// Filesystem repositories are inspected here; SFTP and S3 come with the offsite-copy work.
+// Looks at each repository: does it exist, is it drctl's (its marker names this project), can drctl
+// write there, mode. SFTP and S3 repositories are looked at through their store: reached (host key
+// checked, credentials accepted), the marker read, a probe object written and removed.
 
+import { randomUUID } from "node:crypto";
 import type { Stats } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { writeProbe } from "../adapters/fs/space.js";
 import type { ObservedRepository } from "../core/observed.js";
 import type { Repository } from "../spec/types.generated.js";
+import { messageOf } from "../errors.js";
+import { openStore } from "../repository/open.js";
+import type { ObjectStore } from "../repository/store.js";
 
 export const REPOSITORY_MARKER = ".drctl-repository.json";
 
 export async function discoverRepository(name: string, repo: Repository, project: string): Promise<ObservedRepository> {
-  if (repo.type !== "filesystem") {
-    return {
-      name,
-      type: repo.type,
-      checked: false,
-      reason: `${repo.type} repositories are not inspected yet`,
-      exists: false,
-      owned: false,
-    };
-  }
+  if (repo.type !== "filesystem") return discoverRemote(name, repo, project);
   let st: Stats;
   try {
     st = await stat(repo.path);
@@ -63,4 +59,80 @@ export async function discoverRepository(name: string, repo: Repository, project
     mode: st.mode & 0o7777,
     ...(unwritable ? { unwritable } : {}),
   };
+}
+
+/** What a marker object says: this project's, another's, or unreadable. */
+export async function readMarker(store: ObjectStore): Promise<{ project?: string; unreadable?: string } | undefined> {
+  if (!(await store.stat(REPOSITORY_MARKER))) return undefined;
+  try {
+    const chunks: Buffer[] = [];
+    for await (const c of await store.get(REPOSITORY_MARKER)) chunks.push(c as Buffer);
+    const marker = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { project?: unknown };
+    return typeof marker.project === "string" ? { project: marker.project } : { unreadable: "it names no project" };
+  } catch (e) {
+    return { unreadable: messageOf(e) };
+  }
+}
+
+async function discoverRemote(
+  name: string,
+  repo: Exclude<Repository, { type: "filesystem" }>,
+  project: string,
+): Promise<ObservedRepository> {
+  const base = { name, type: repo.type, owned: false } as const;
+  let store: ObjectStore;
+  try {
+    store = await openStore(name, repo);
+  } catch (e) {
+    return {
+      ...base,
+      checked: false,
+      exists: false,
+      reason: `cannot be reached: ${messageOf(e)}`,
+      unreachable: messageOf(e),
+    };
+  }
+  try {
+    const marker = await readMarker(store);
+    if (marker?.project === project) {
+      // the nightly copy must not be the first to find out that the account lost its write permission
+      const probe = `.drctl-probe-${randomUUID()}`;
+      let unwritable: string | undefined;
+      try {
+        await store.put(probe, Buffer.from("drctl write probe\n"));
+        await store.delete(probe);
+      } catch (e) {
+        unwritable = messageOf(e);
+      }
+      return { ...base, checked: true, exists: true, owned: true, ...(unwritable ? { unwritable } : {}) };
+    }
+    if (marker)
+      return {
+        ...base,
+        checked: true,
+        exists: true,
+        foreign: marker.unreadable
+          ? `its ${REPOSITORY_MARKER} is unreadable: ${marker.unreadable}`
+          : `its marker names project "${marker.project}"`,
+      };
+    const objects = await store.list("");
+    if (objects.length)
+      return {
+        ...base,
+        checked: true,
+        exists: true,
+        foreign: `it holds ${objects.length} object(s) that are not drctl's (e.g. ${objects[0]?.key})`,
+      };
+    return { ...base, checked: true, exists: false };
+  } catch (e) {
+    return {
+      ...base,
+      checked: false,
+      exists: false,
+      reason: `cannot be read: ${messageOf(e)}`,
+      unreachable: messageOf(e),
+    };
+  } finally {
+    await store.close().catch(() => {});
+  }
 }

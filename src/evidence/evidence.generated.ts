@@ -88,6 +88,10 @@ export interface DatasetEvidence {
    * Binlog archive gaps the archiver reported.
    */
   gaps: string[];
+  /**
+   * Each offsite copy the spec names for the dataset: where it is, when last completed and verified.
+   */
+  copies?: CopyEvidence[];
 }
 /**
  * This interface was referenced by `Evidence`'s JSON-Schema
@@ -128,6 +132,10 @@ export interface DrillEvidence {
   verified: boolean;
   sets?: string[];
   /**
+   * The offsite copy (repository) the drill restored from, when not the dataset's own repository.
+   */
+  from?: string;
+  /**
    * What the drill restored to.
    */
   point: string;
@@ -159,6 +167,10 @@ export interface DrillEvidence1 {
   verified: boolean;
   sets?: string[];
   /**
+   * The offsite copy (repository) the drill restored from, when not the dataset's own repository.
+   */
+  from?: string;
+  /**
    * What the drill restored to.
    */
   point: string;
@@ -169,6 +181,58 @@ export interface DrillEvidence1 {
    */
   checks?: number;
   failures: string[];
+}
+/**
+ * One offsite copy of a dataset, as the period's journal shows it.
+ *
+ * This interface was referenced by `Evidence`'s JSON-Schema
+ * via the `definition` "CopyEvidence".
+ */
+export interface CopyEvidence {
+  /**
+   * The repository of the spec the copy is in.
+   */
+  repository: string;
+  /**
+   * Where it is (a path, sftp://user@host:port/path, s3://bucket/prefix); never a credential.
+   */
+  where?: string;
+  /**
+   * When a copy run last brought it fully up to date (nothing pending, nothing differing).
+   */
+  lastCompleted?: string;
+  /**
+   * The newest full set it held after the newest run that reached it.
+   */
+  newestFull?: string;
+  /**
+   * The newest point in time its sets and archived binlogs reach: what survives the loss of the site.
+   */
+  newestPoint?: string;
+  /**
+   * The newest copy run to it.
+   */
+  lastRun?: {
+    at: string;
+    /**
+     * Why it could not be brought up to date.
+     */
+    pending?: string;
+    /**
+     * Objects found differing from their manifest.
+     */
+    mismatches: number;
+  };
+  /**
+   * The newest `drctl verify --repository` of the whole copy.
+   */
+  lastVerified?: {
+    at: string;
+    ok: boolean;
+    deep: boolean;
+    checked: number;
+    failed: number;
+  };
 }
 /**
  * This interface was referenced by `Evidence`'s JSON-Schema

@@ -6,8 +6,16 @@
 import type { DrSpec } from "../spec/types.generated.js";
 import type { JournalRecord } from "../state/journal.js";
 import type { DrillRecord } from "../drill/drill.js";
-import type { ApplyEvidence, DatasetEvidence, DrillEvidence, JobEvidence, Verdict } from "./evidence.generated.js";
+import type {
+  ApplyEvidence,
+  CopyEvidence,
+  DatasetEvidence,
+  DrillEvidence,
+  JobEvidence,
+  Verdict,
+} from "./evidence.generated.js";
 import { must } from "../errors.js";
+import { copyHistory } from "../copy/records.js";
 
 type Data = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -45,6 +53,7 @@ function drill(r: JournalRecord): DrillEvidence {
     result: d.result,
     verified: d.verified,
     ...(d.sets ? { sets: d.sets } : {}),
+    ...(d.from ? { from: d.from } : {}),
     point: d.point.to === "latest" ? "latest" : `${d.point.to} (${d.point.how})`,
     ...(d.rto
       ? { rto: { measuredSeconds: d.rto.measuredSeconds, targetSeconds: d.rto.targetSeconds, met: d.rto.met } }
@@ -105,7 +114,16 @@ export function datasetEvidence(spec: DrSpec, records: JournalRecord[]): Dataset
       (((r.data.details as Data | undefined)?.gaps ?? []) as { detail: string }[]).map((g) => `${r.ts}: ${g.detail}`),
     );
     const backups = jobs.filter((r) => r.data.command === "backup").map(job);
-    const failures = [...jobs, ...archiveJobs]
+    const copies = (ds.copies ?? []).map((repo) => copyHistory(records, name, repo));
+    const copyJobs = records.filter(
+      (r) =>
+        r.kind === "job" &&
+        r.data.command === "copy" &&
+        ((r.data.details as { targets?: { dataset?: string }[] } | undefined)?.targets ?? []).some(
+          (t) => t.dataset === name,
+        ),
+    );
+    const failures = [...jobs, ...archiveJobs, ...copyJobs.filter((r) => !jobs.includes(r))]
       .filter(failedJob)
       .sort((a, b) => a.seq - b.seq)
       .map(job);
@@ -114,13 +132,14 @@ export function datasetEvidence(spec: DrSpec, records: JournalRecord[]): Dataset
       tier: ds.tier,
       server: ds.server,
       method: ds.full.method,
-      verdict: datasetVerdict({ backups, drills, gaps, lastArchive: archiveJobs.at(-1) }),
+      verdict: datasetVerdict({ backups, drills, gaps, lastArchive: archiveJobs.at(-1), copies }),
       backups,
       drills,
       ...(lastOk ? { lastSuccessfulDrill: lastOk } : {}),
       ...(lastDrill ? { lastDrill } : {}),
       failures,
       gaps,
+      ...(copies.length ? { copies } : {}),
     };
   });
 }
@@ -137,6 +156,7 @@ function datasetVerdict(o: {
   drills: DrillEvidence[];
   gaps: string[];
   lastArchive: JournalRecord | undefined;
+  copies: CopyEvidence[];
 }): Verdict {
   const reasons: string[] = [];
   let state: Verdict["state"] = "OK";
@@ -160,6 +180,16 @@ function datasetVerdict(o: {
       `the latest binlog archive run (${o.lastArchive.ts}) ended with exit ${String(o.lastArchive.data.exitCode)}`,
     );
   if (o.gaps.length) flag("AT RISK", `${o.gaps.length} binlog archive gap(s) in the period`);
+  // the site's loss: a copy never completed in the period, or damaged when last verified, does not survive it
+  for (const c of o.copies) {
+    if (!c.newestFull) flag("AT RISK", `no full set reached the offsite copy ${c.repository} in the period`);
+    else if (c.lastRun?.pending)
+      flag("AT RISK", `the latest copy run to ${c.repository} (${c.lastRun.at}) is pending: ${c.lastRun.pending}`);
+    if (c.lastRun?.mismatches)
+      flag("AT RISK", `the latest copy run to ${c.repository} (${c.lastRun.at}) found objects that differ`);
+    if (c.lastVerified && !c.lastVerified.ok)
+      flag("AT RISK", `the latest verify of the copy ${c.repository} (${c.lastVerified.at}) FAILED`);
+  }
   return { state, reasons };
 }
 

@@ -100,7 +100,7 @@ export function reportDoc(e: Evidence): Doc {
               rows: d.drills.map((x) => [
                 x.at,
                 x.drill,
-                (x.sets ?? []).join(" + ") || "—",
+                ((x.sets ?? []).join(" + ") || "—") + (x.from ? ` (from the copy in ${x.from})` : ""),
                 x.point,
                 drillVerdict(x),
                 fig(x.rto),
@@ -134,6 +134,36 @@ export function reportDoc(e: Evidence): Doc {
           }
         : { p: "No backup ran in the period." },
     );
+    if (d.copies?.length) {
+      b.push({ h: 3, text: "Offsite copies (what survives the loss of the site)" });
+      b.push({
+        table: {
+          head: ["repository", "where", "holds up to", "newest full", "last completed", "last run", "last verified"],
+          rows: d.copies.map((c) => [
+            c.repository,
+            c.where ?? "—",
+            c.newestPoint ?? "nothing",
+            c.newestFull ?? "—",
+            c.lastCompleted ?? "never in the period",
+            c.lastRun
+              ? `${c.lastRun.at}${c.lastRun.pending ? ` PENDING: ${c.lastRun.pending}` : ""}` +
+                (c.lastRun.mismatches ? `, ${c.lastRun.mismatches} differing object(s)` : "")
+              : "none",
+            c.lastVerified
+              ? `${c.lastVerified.at} ${c.lastVerified.ok ? "ok" : "FAILED"} (${c.lastVerified.checked} set(s)` +
+                `${c.lastVerified.deep ? ", deep" : ""})`
+              : "never in the period",
+          ]),
+          classes: d.copies.map((c) =>
+            !c.newestFull || c.lastRun?.mismatches || (c.lastVerified && !c.lastVerified.ok)
+              ? "fail"
+              : c.lastRun?.pending
+                ? "warn"
+                : "pass",
+          ),
+        },
+      });
+    }
     b.push({ h: 3, text: "Failures and gaps" });
     b.push(
       d.failures.length || d.gaps.length

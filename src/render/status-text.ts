@@ -42,6 +42,27 @@ export function renderStatusText(r: StatusReport): string {
   const rows = statusRows(r);
   const lines = formatColumns(STATUS_HEAD, rows);
   for (const d of r.datasets) for (const why of d.reasons) lines.push(`${d.dataset}: ${d.state}: ${why}`);
+  const copies = offsiteLines(r);
+  if (copies.length) lines.push("", ...copies);
   lines.push(`overall: ${r.state} (as of ${short(r.now)})`);
   return lines.join("\n");
+}
+
+/** The offsite copies of every dataset, a table (none when no dataset has copies). */
+export function offsiteLines(r: StatusReport): string[] {
+  const copies = r.datasets.flatMap((d) => (d.offsite ?? []).map((c) => ({ d, c })));
+  if (!copies.length) return [];
+  return formatColumns(
+    ["DATASET", "OFFSITE COPY", "REACHES", "AGE/RPO", "LAST COMPLETED", "LAST VERIFIED"],
+    copies.map(({ d, c }) => [
+      d.dataset,
+      c.repository,
+      short(c.newestPoint),
+      c.exposureSeconds === undefined
+        ? "—"
+        : `${formatDuration(c.exposureSeconds)}/${formatDuration(d.rpoTargetSeconds)}`,
+      c.lastRun?.pending ? `${short(c.lastCompleted)} (pending)` : short(c.lastCompleted),
+      c.lastVerified ? `${short(c.lastVerified.at)} ${c.lastVerified.ok ? "ok" : "FAILED"}` : "never",
+    ]),
+  );
 }

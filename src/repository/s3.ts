@@ -62,6 +62,9 @@ const status = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }
 export function s3Store(repo: S3Repository): ObjectStore {
   const base = repo.prefix ? `${repo.prefix.replace(/^\/+|\/+$/g, "")}/` : "";
   const where = `s3://${repo.bucket}/${base}`.replace(/\/$/, "") + (repo.endpoint ? ` (${repo.endpoint})` : "");
+  // the SDK's notice that its 2027 releases need Node 22 says nothing about the user's data, and would
+  // land in every cron mail of a copy job: silenced unless the environment already decides
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const client = new S3Client({
     region: repo.region ?? "us-east-1",
     ...(repo.endpoint ? { endpoint: repo.endpoint } : {}),

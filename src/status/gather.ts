@@ -9,13 +9,15 @@ import { datasetStatus, statusReport, type DatasetFacts, type StatusReport } fro
 import { stateDirOf } from "../core/desired.js";
 import { drillRecords } from "../drill/records.js";
 import type { DrSpec } from "../spec/types.generated.js";
-import { readJournal } from "../state/journal.js";
+import { type JournalRecord, readJournal } from "../state/journal.js";
+import { copyHistory } from "../copy/records.js";
 import { must } from "../errors.js";
 
 async function datasetFacts(
   spec: DrSpec,
   name: string,
   drills: ReturnType<typeof drillRecords>,
+  journal: JournalRecord[],
 ): Promise<DatasetFacts> {
   const ds = must(spec.datasets[name]);
   const repoPath = await checkRepository(spec, ds.repository);
@@ -37,6 +39,7 @@ async function datasetFacts(
         ...(d.rpo ? { rpo: d.rpo } : {}),
       })),
   };
+  if (ds.copies?.length) facts.offsite = ds.copies.map((repo) => copyHistory(journal, name, repo));
   if (ds.binlog?.archive === true) {
     // read once, in the catalog: the last clean archive run (of the server the sets came from) and the
     // newest archived event
@@ -60,10 +63,12 @@ async function datasetFacts(
 }
 
 export async function gatherStatus(spec: DrSpec, now: Date, only?: string): Promise<StatusReport> {
-  const drills = drillRecords(await readJournal(stateDirOf(spec)).catch(() => []));
+  const journal = await readJournal(stateDirOf(spec)).catch(() => []);
+  const drills = drillRecords(journal);
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
   const names = only ? [only] : Object.keys(spec.datasets);
   const out = [];
-  for (const name of names) out.push(datasetStatus(spec, name, await datasetFacts(spec, name, drills), now, tz));
+  for (const name of names)
+    out.push(datasetStatus(spec, name, await datasetFacts(spec, name, drills, journal), now, tz));
   return statusReport(out, now);
 }

@@ -61,17 +61,20 @@ export function observedForExample(spec: DrSpec): ObservedState {
   });
   const repositories: ObservedState["repositories"] = {};
   for (const [name, r] of Object.entries(spec.repositories)) {
+    // a fresh install: nothing made yet; the SFTP vault reached and empty, the S3 store out of reach
+    // from where plan ran (what a CI runner outside the network sees)
     repositories[name] =
-      r.type === "filesystem"
-        ? { name, type: r.type, checked: true, exists: false, owned: false }
-        : {
+      r.type === "s3"
+        ? {
             name,
             type: r.type,
             checked: false,
-            reason: `${r.type} repositories are not inspected yet`,
             exists: false,
             owned: false,
-          };
+            reason: `cannot be reached: s3://${r.bucket}: connect ETIMEDOUT`,
+            unreachable: "connect ETIMEDOUT",
+          }
+        : { name, type: r.type, checked: true, exists: false, owned: false };
   }
   return { formatVersion: 1, servers, cron: { target: "/etc/cron.d/x", readable: true, block: null }, repositories };
 }

@@ -86,8 +86,8 @@ beforeAll(async () => {
     "CREATE DATABASE crm; CREATE TABLE crm.c (id INT PRIMARY KEY, n TEXT); INSERT INTO crm.c VALUES (1, 'x')",
   );
   await c.end();
-  // apply creates the local repository and proves a first restore; it leaves sftp repositories to
-  // copy (exit 6 says so), and sets up the filesystem one
+  // apply creates the repositories (the local one, the offsite directory, drctl's marker in the SFTP
+  // directory and under the bucket's prefix) and proves a first restore
   const applied = await drctl(["apply", "-f", spec, "--auto-approve"]);
   if (applied.code !== 0 && applied.code !== 6) throw new Error(`apply: ${applied.stderr}\n${applied.stdout}`);
   for (const args of [
@@ -129,6 +129,72 @@ describe("drctl copy", () => {
     const after = Object.fromEntries(Object.keys(tree(vault)).map((k) => [k, statSync(join(vault, k)).mtimeMs]));
     expect(after).toEqual(before);
   });
+
+  it("plan: the SFTP and S3 repositories apply made are reached, drctl's and writable: no change", async () => {
+    const p = await drctl(["plan", "-f", spec, "--json"]);
+    const resources = (JSON.parse(p.stdout) as { resources: { address: string; action: string }[] }).resources;
+    const action = (a: string) => resources.find((r) => r.address === a)?.action;
+    expect([action("repository.vault"), action("repository.bucket")]).toEqual(["no-op", "no-op"]);
+    // the write probe leaves nothing behind
+    expect(readdirSync(vault).filter((f) => f.startsWith(".drctl"))).toEqual([".drctl-repository.json"]);
+  }, 60_000);
+
+  it("a place not this project's: plan refuses to adopt it, copy leaves everything local (exit 6)", async () => {
+    const marker = join(vault, ".drctl-repository.json");
+    const saved = readFileSync(marker);
+    try {
+      writeFileSync(marker, JSON.stringify({ project: "someone-else" }));
+      const p = await drctl(["plan", "-f", spec, "--json"]);
+      const vaultPlan = (
+        JSON.parse(p.stdout) as { resources: { address: string; action: string; reason?: string }[] }
+      ).resources.find((r) => r.address === "repository.vault");
+      expect(vaultPlan?.action).toBe("unknown");
+      expect(vaultPlan?.reason).toMatch(/refusing to adopt sftp:.*: its marker names project "someone-else"/);
+      const before = tree(vault);
+      const c = await drctl(["copy", "-f", spec, "uni", "--to", "vault"]);
+      expect(c.code).toBe(6);
+      expect(c.stdout).toMatch(/offsite pending: sftp:\/\/\S+ is not this project's repository: .*"someone-else"/);
+      rmSync(marker);
+      const c2 = await drctl(["copy", "-f", spec, "uni", "--to", "vault"]);
+      expect(c2.code).toBe(6);
+      expect(c2.stdout).toMatch(/has no drctl repository marker: `drctl apply` creates it/);
+      expect(tree(vault)).toEqual(Object.fromEntries(Object.entries(before).filter(([k]) => !k.startsWith(".drctl"))));
+    } finally {
+      writeFileSync(marker, saved);
+    }
+  }, 60_000);
+
+  it("status: each copy, where it reaches and its age against the RPO; past the RPO it is AT RISK", async () => {
+    expect((await drctl(["copy", "-f", spec, "uni"])).code).toBe(0);
+    const s = await drctl(["status", "-f", spec, "uni", "--json"]);
+    type Offsite = { repository: string; newestPoint?: string; lastCompleted?: string; exposureSeconds?: number };
+    const d = (JSON.parse(s.stdout) as { datasets: { reasons: string[]; offsite: Offsite[] }[] }).datasets[0];
+    expect(d?.offsite.map((c) => c.repository)).toEqual(["vault", "offsite"]);
+    for (const c of d?.offsite ?? []) {
+      expect(c.lastCompleted).toBeTruthy();
+      expect(c.exposureSeconds).toBeLessThan(600);
+    }
+    expect(d?.reasons.join("\n")).not.toMatch(/copy at/);
+    const text = await drctl(["status", "-f", spec, "uni", "--no-tui"]);
+    expect(text.stdout).toMatch(/^DATASET +OFFSITE COPY +REACHES +AGE\/RPO +LAST COMPLETED +LAST VERIFIED$/m);
+    expect(text.stdout).toMatch(/^uni +vault +\d{4}-\d\d-\d\dT\S+Z +\S+\/2d +\d{4}-\S+Z +/m);
+    // three days on, with no copy run since: the copies are older than the 2d RPO
+    const point = Date.parse(d?.offsite[0]?.newestPoint ?? "");
+    const later = await drctl([
+      "status",
+      "-f",
+      spec,
+      "uni",
+      "--json",
+      "--now",
+      new Date(point + 3 * 86400e3).toISOString(),
+    ]);
+    const reasons = (JSON.parse(later.stdout) as { datasets: { reasons: string[] }[] }).datasets[0]?.reasons ?? [];
+    expect(reasons).toContainEqual(
+      expect.stringMatching(/^the newest copy at vault reaches \S+: 3d old, over the RPO 2d/),
+    );
+    expect(reasons).toContainEqual(expect.stringMatching(/^the newest copy at offsite reaches /));
+  }, 60_000);
 
   it("backups and verify --repository read the copy itself: every set listed and checked, --deep decoded", async () => {
     const list = await drctl(["backups", "-f", spec, "uni", "--repository", "vault", "--json"]);
@@ -334,6 +400,11 @@ describe("drctl copy to an S3 bucket (s3rver on loopback)", () => {
       const r = await drctl(["copy", "-f", spec, "crm"]);
       expect(r.code).toBe(6);
       expect(r.stdout).toMatch(/^crm → bucket .*: offsite pending: s3:\/\/\S+ .*ECONNREFUSED/m);
+      // plan says so too, before the night's copy finds out
+      const p = await drctl(["plan", "-f", spec, "--no-tui"]);
+      expect(p.stdout + p.stderr).toMatch(
+        /repository\.bucket: cannot be (reached|read): .*ECONNREFUSED.*\(copies stay pending\)/,
+      );
     } finally {
       await s3.start();
     }
@@ -406,6 +477,28 @@ describe("the site is lost: restore from a copy", () => {
     expect(r.stdout).toMatch(/^drill lost-site passed: \S+ restored from the copy in offsite and verified; RTO /m);
     const record = (await readJournal(state)).filter((j) => j.kind === "drill").at(-1);
     expect([record?.data.drill, record?.data.from, record?.data.result]).toEqual(["lost-site", "offsite", "ok"]);
+    // the auditor's view: which copy the drill used, where each copy is, when last completed and verified
+    const bundle = join(dir, "evidence-lost-site");
+    const e = await drctl(["evidence", "export", "-f", spec, "--since", "1d", "--out", bundle]);
+    expect(e.code, e.stderr).not.toBe(1);
+    type Ev = {
+      datasets: {
+        name: string;
+        drills: { drill: string; from?: string }[];
+        copies?: { repository: string; where?: string; lastCompleted?: string; lastVerified?: { ok: boolean } }[];
+      }[];
+    };
+    const uni = (JSON.parse(readFileSync(join(bundle, "evidence.json"), "utf8")) as Ev).datasets.find(
+      (x) => x.name === "uni",
+    );
+    expect(uni?.drills.at(-1)).toMatchObject({ drill: "lost-site", from: "offsite" });
+    const vaultCopy = uni?.copies?.find((c) => c.repository === "vault");
+    expect(vaultCopy?.where).toMatch(/^sftp:\/\/root@127\.0\.0\.1:\d+\//);
+    expect(vaultCopy?.lastCompleted).toBeTruthy();
+    expect(vaultCopy?.lastVerified?.ok).toBe(false); // the byte flipped above: the last whole verify failed
+    const report = readFileSync(join(bundle, "report.md"), "utf8");
+    expect(report).toContain("Offsite copies (what survives the loss of the site)");
+    expect(report).toMatch(/from the copy in offsite/);
   }, 120_000);
 
   it("--from a repository that is not one of the dataset's is refused", async () => {

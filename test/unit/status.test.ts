@@ -118,3 +118,45 @@ describe("datasetStatus", () => {
     ).toBe("AT RISK");
   });
 });
+
+describe("datasetStatus: offsite copies", () => {
+  const withCopy = (offsite: DatasetFacts["offsite"]) => ({ ...facts, offsite });
+  const copy = {
+    repository: "vault",
+    newestFull: "f1",
+    newestPoint: "2026-11-25T11:58:00Z",
+    lastCompleted: "2026-11-25T11:59:00Z",
+    lastRun: { at: "2026-11-25T11:59:00Z", mismatches: 0 },
+  };
+  const when = (iso: string, offsite: DatasetFacts["offsite"]) =>
+    datasetStatus(spec, "shop", withCopy(offsite), new Date(iso), "UTC");
+
+  it("a copy within the RPO adds no reason; its age is the exposure if the site is lost", () => {
+    const s = when("2026-11-25T12:05:00Z", [copy]);
+    expect(s.state).toBe("OK");
+    expect(s.offsite).toEqual([{ ...copy, exposureSeconds: 420 }]);
+  });
+
+  it("the copy older than the RPO while the site is fine: AT RISK, the pending run's cause named", () => {
+    const pending = { ...copy, lastRun: { at: "2026-11-25T12:05:00Z", pending: "ECONNREFUSED", mismatches: 0 } };
+    const s = when("2026-11-25T12:09:00Z", [pending]);
+    expect(s.state).toBe("AT RISK");
+    expect(s.reasons).toContain(
+      "the newest copy at vault reaches 2026-11-25T11:58:00Z: 11m old, over the RPO 10m (gold) if the site is " +
+        "lost (the last copy run, 2026-11-25T12:05:00Z, is pending: ECONNREFUSED)",
+    );
+  });
+
+  it("no full set at a copy, differing objects, a failed verify: each AT RISK, never BREACHED alone", () => {
+    const never = when("2026-11-25T12:05:00Z", [{ repository: "vault" }]);
+    expect([never.state, never.reasons]).toEqual([
+      "AT RISK",
+      ["no copy at vault holds a full set yet: losing the site loses everything"],
+    ]);
+    const damaged = when("2026-11-25T12:05:00Z", [
+      { ...copy, lastVerified: { at: "2026-11-25T12:01:00Z", ok: false, deep: false, checked: 3, failed: 1 } },
+    ]);
+    expect(damaged.reasons).toEqual(["the last verify of vault (2026-11-25T12:01:00Z) FAILED: the copy is damaged"]);
+    expect(damaged.state).toBe("AT RISK");
+  });
+});

@@ -274,6 +274,8 @@ export async function verifyWork(
   return {
     code,
     details: {
+      ...(opts.repository ? { repository: opts.repository } : {}),
+      whole,
       deep: opts.deep,
       checked: results.length,
       failed: failed.map((f) => ({ set: f.id, ...datasetOfSet(chosen, f.id), problems: f.problems })),

@@ -2,7 +2,7 @@
 
 import { Box, Text } from "ink";
 import type { StatusReport, StatusState } from "../../core/status.js";
-import { STATUS_HEAD, statusRows } from "../status-text.js";
+import { offsiteLines, STATUS_HEAD, statusRows } from "../status-text.js";
 import { must } from "../../errors.js";
 
 const colour: Record<StatusState, string> = { OK: "green", "AT RISK": "yellow", BREACHED: "red" };
@@ -38,6 +38,10 @@ export function StatusApp({ report }: { report: StatusReport }) {
           </Text>
         )),
       )}
+      {offsiteLines(report).map((line, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a table line is its position
+        <Text key={`offsite-${i}`}>{line}</Text>
+      ))}
       <Text>
         overall: <Text color={colour[report.state]}>{report.state}</Text>
       </Text>
