@@ -36,5 +36,17 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 } else {
   const [{ tolerateClosedOutput }, { runCli }] = await Promise.all([import("./cli/io.js"), import("./cli/main.js")]);
   tolerateClosedOutput();
+  // node ends a run whose every pending operation was dropped (a peer that vanished without an
+  // answer) silently with exit 13: say so, and fail like any other failure, never look like success
+  let finished = false;
+  process.once("beforeExit", () => {
+    if (finished) return;
+    process.stderr.write(
+      "drctl: bug: the run stopped with work unfinished (an operation was never answered, nor failed); " +
+        "nothing it was doing can be trusted\n",
+    );
+    process.exitCode = 1;
+  });
   process.exitCode = await runCli(args);
+  finished = true;
 }

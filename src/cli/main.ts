@@ -271,12 +271,13 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     });
   program
     .command("prune")
-    .description("apply a dataset's retention policy")
+    .description("apply a dataset's retention policy: in its repository, then at each of its copies")
     .argument("<DATASET>")
     .addOption(specOption())
     .option("--dry-run", "show what would be removed", false)
+    .option("--repository <NAME>", "only this repository (one of the dataset's copies, by its own retention)")
     .addOption(new Option("--now <ISO>", "evaluate the policy as of this time (tests, what-if)").hideHelp())
-    .action(async (ds: string, opts: { file: string; dryRun: boolean; now?: string }) => {
+    .action(async (ds: string, opts: { file: string; dryRun: boolean; now?: string; repository?: string }) => {
       const [{ runJob }, { pruneWork }] = await Promise.all([
         import("./commands/job.js"),
         import("./commands/prune.js"),
@@ -284,10 +285,26 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       const now = opts.now === undefined ? undefined : parseInstant(opts.now);
       if (opts.now !== undefined && !now)
         throw new DrError("invalid", `--now ${opts.now}: expected an ISO time such as 2026-11-25T04:00:00Z`);
-      const words = ["prune", "-f", opts.file, ds, ...(opts.dryRun ? ["--dry-run"] : [])];
+      const words = [
+        "prune",
+        "-f",
+        opts.file,
+        ds,
+        ...(opts.dryRun ? ["--dry-run"] : []),
+        ...(opts.repository !== undefined ? ["--repository", opts.repository] : []),
+      ];
       setCode(
         await runJob({ specFile: opts.file, command: "prune", subject: ds, argv: words }, io, (spec) =>
-          pruneWork(spec, ds, { dryRun: opts.dryRun, ...(now ? { now } : {}) }, io),
+          pruneWork(
+            spec,
+            ds,
+            {
+              dryRun: opts.dryRun,
+              ...(now ? { now } : {}),
+              ...(opts.repository !== undefined ? { repository: opts.repository } : {}),
+            },
+            io,
+          ),
         ),
       );
     });

@@ -11,7 +11,14 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
-import { DrError, messageOf } from "../errors.js";
+import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { DrError, messageOf, must } from "../errors.js";
+import { stateDirOf } from "../core/desired.js";
+import { selectRetention } from "../core/retention.js";
+import { verifiedSets } from "../drill/records.js";
+import { policyOf } from "../prune/policy.js";
+import { type JournalRecord, readJournal } from "../state/journal.js";
 import {
   binlogSetsDir,
   type CatalogEntry,
@@ -24,7 +31,7 @@ import { pointTime } from "../core/recovery.js";
 import { readMarker } from "../discover/repositories.js";
 import { openStore } from "../repository/open.js";
 import type { ObjectStore } from "../repository/store.js";
-import type { DrSpec } from "../spec/types.generated.js";
+import type { DrSpec, Repository } from "../spec/types.generated.js";
 
 interface CopiedSet {
   id: string;
@@ -78,17 +85,48 @@ async function remoteSha256(store: ObjectStore, key: string): Promise<string> {
   return h.digest("hex");
 }
 
-/** One set to one target; throws on a failure that stops the target (the caller reports it pending). */
+/** Runs `work` on every item, at most `limit` at once; the first failure stops new work and is thrown. */
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (failed === undefined && next < items.length) {
+      const item = items[next++] as T;
+      await work(item).catch((e: unknown) => {
+        failed ??= e;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+/** The file's bytes, counted as the store takes them (pulled, never flowing ahead of it), for the progress line. */
+function counted(path: string, onBytes: (n: number) => void): Readable {
+  return Readable.from(
+    (async function* () {
+      for await (const chunk of createReadStream(path)) {
+        onBytes((chunk as Buffer).length);
+        yield chunk as Buffer;
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
+/** One set to one target; throws on a failure that stops the target (the caller retries, then reports it pending). */
 async function copySet(
   store: ObjectStore,
   entry: CatalogEntry,
   prefix: string,
   mismatches: string[],
+  opts: { parallelism: number; onBytes: (n: number) => void },
 ): Promise<CopiedSet | "present" | "mismatch"> {
   const m = entry.manifest;
   if (await store.stat(`${prefix}${MANIFEST}`)) return "present";
   const copied: CopiedSet = { id: m.id, kind: m.kind, bytesSent: 0, objectsSent: 0, objectsPresent: 0 };
-  for (const f of m.files) {
+  let mismatch = false;
+  await inParallel(m.files, opts.parallelism, async (f) => {
     const key = `${prefix}${f.name}`;
     const there = await store.stat(key);
     if (there) {
@@ -96,12 +134,13 @@ async function copySet(
       // interrupted run (keep it) or something else (never overwritten, named)
       if (there.bytes === f.bytes && (await remoteSha256(store, key)) === f.sha256) {
         copied.objectsPresent++;
-        continue;
+        return;
       }
       mismatches.push(`${store.where}/${key}: ${there.bytes} bytes there, not the manifest's ${f.bytes} B / sha256`);
-      return "mismatch";
+      mismatch = true;
+      return;
     }
-    const sent = await store.put(key, createReadStream(join(entry.dir, f.name)));
+    const sent = await store.put(key, counted(join(entry.dir, f.name), opts.onBytes));
     if (sent.sha256 !== f.sha256 || sent.bytes !== f.bytes)
       throw new DrError(
         "integrity",
@@ -114,7 +153,8 @@ async function copySet(
       throw new DrError("integrity", `${store.where}/${key}: read back with sha256 ${back}, sent ${f.sha256}`);
     copied.objectsSent++;
     copied.bytesSent += sent.bytes;
-  }
+  });
+  if (mismatch) return "mismatch";
   // the manifest last, and checked like any object: from now on the set exists at the target
   const manifestPath = join(entry.dir, MANIFEST);
   const sent = await store.put(`${prefix}${MANIFEST}`, createReadStream(manifestPath));
@@ -123,10 +163,15 @@ async function copySet(
   return copied;
 }
 
+/** Attempts per target and run; between them the store is reopened after 1 s, then 4 s. */
+const ATTEMPTS = 3;
+/** A `.put-*` or unfinished upload this old is a killed writer's, not a running one's. */
+const STALE_MS = 6 * 3600_000;
+
 export async function copyDataset(
   spec: DrSpec,
   dataset: string,
-  opts: { to?: string; say?: (line: string) => void } = {},
+  opts: { to?: string; say?: (line: string) => void; onBytes?: (label: string, bytes: number) => void } = {},
 ): Promise<TargetOutcome[]> {
   const ds = spec.datasets[dataset];
   if (!ds) throw new DrError("invalid", `no dataset ${dataset} in the spec`);
@@ -142,6 +187,7 @@ export async function copyDataset(
       hint: "name offsite repositories under the dataset's copies:",
     });
   const sets = await setsToCopy(spec, dataset);
+  const journal = await readJournal(stateDirOf(spec)).catch(() => []);
   const outcomes: TargetOutcome[] = [];
   for (const name of targets) {
     const repo = spec.repositories[name];
@@ -149,57 +195,119 @@ export async function copyDataset(
       throw new DrError("invalid", `dataset ${dataset} copies to ${name}, which is not a repository of the spec`);
     const outcome: TargetOutcome = { repository: name, where: name, copied: [], alreadyThere: 0, mismatches: [] };
     outcomes.push(outcome);
-    let store: ObjectStore;
-    try {
-      store = await openStore(name, repo);
-    } catch (e) {
-      outcome.pending = messageOf(e);
-      opts.say?.(`${name}: offsite pending: ${outcome.pending}`);
-      continue;
-    }
-    outcome.where = store.where;
-    try {
-      // only into a repository apply made (or adopted empty) for this project: never mix into another's
-      const marker = await readMarker(store);
-      if (marker?.project !== spec.project)
-        throw new DrError(
-          "failed",
-          !marker
-            ? `${store.where} has no drctl repository marker: \`drctl apply\` creates it (an empty place is adopted)`
-            : `${store.where} is not this project's repository: ` +
-                (marker.unreadable
-                  ? `its marker is unreadable (${marker.unreadable})`
-                  : `its marker names "${marker.project}"`),
-        );
-      for (const { entry, prefix } of sets) {
-        let r: Awaited<ReturnType<typeof copySet>>;
-        try {
-          r = await copySet(store, entry, prefix, outcome.mismatches);
-        } catch (e) {
-          // a set whose bytes are not what its manifest says is not sent on; the others still are
-          if (!(e instanceof DrError && e.kind === "integrity")) throw e;
-          outcome.mismatches.push(e.message);
-          continue;
-        }
-        if (r === "mismatch") continue;
-        if (r === "present") outcome.alreadyThere++;
-        else {
-          outcome.copied.push(r);
-          opts.say?.(`${name}: copied ${r.id} (${r.objectsSent} object(s) sent, ${r.objectsPresent} already there)`);
-        }
-        const m = entry.manifest;
-        if (m.kind === "full") outcome.newestFull = m.id;
-        const reach = reachOf(m);
-        // binlogs bring nothing back without a full before them
-        if (reach && outcome.newestFull && (!outcome.newestPoint || reach > outcome.newestPoint))
-          outcome.newestPoint = reach;
+    // a copy with its own retention (vault: monthly 12) gets only what that retention keeps: what it
+    // would prune is not sent, so copy and prune do not undo each other every night
+    const wanted = wantedAt(spec, name, sets, journal);
+    let sent = 0;
+    const onBytes = (n: number) => {
+      sent += n;
+      opts.onBytes?.(`${dataset} → ${name}`, sent);
+    };
+    for (let attempt = 1; ; attempt++) {
+      const error = await copyToTarget(spec, name, repo, wanted, outcome, {
+        parallelism: repo.type === "filesystem" ? 4 : (repo.parallelism ?? 4),
+        onBytes,
+        ...(opts.say ? { say: opts.say } : {}),
+      });
+      if (error === undefined) break;
+      if (attempt >= ATTEMPTS || error.final) {
+        outcome.pending = error.message;
+        opts.say?.(`${name}: offsite pending: ${outcome.pending}`);
+        break;
       }
-    } catch (e) {
-      outcome.pending = messageOf(e);
-      opts.say?.(`${name}: offsite pending: ${outcome.pending}`);
-    } finally {
-      await store.close();
+      const wait = 1000 * 4 ** (attempt - 1);
+      opts.say?.(`${name}: ${error.message}; trying again in ${wait / 1000}s (attempt ${attempt + 1} of ${ATTEMPTS})`);
+      await sleep(wait);
     }
   }
   return outcomes;
+}
+
+/** The sets a target should hold: all of them, or what its own `retention` keeps. */
+function wantedAt(
+  spec: DrSpec,
+  repository: string,
+  sets: { entry: CatalogEntry; prefix: string }[],
+  journal: JournalRecord[],
+): { entry: CatalogEntry; prefix: string }[] {
+  const own = spec.repositories[repository]?.retention;
+  if (!own) return sets;
+  const policy = must(policyOf(own));
+  const manifests = sets.map((s) => s.entry.manifest);
+  const r = selectRetention(
+    manifests.filter((m) => m.kind !== "binlog"),
+    manifests.filter((m) => m.kind === "binlog"),
+    policy,
+    new Date(),
+    verifiedSets(journal),
+  );
+  if (r.refused) return sets;
+  const keep = new Set(r.decisions.filter((d) => d.keep).map((d) => d.set.id));
+  return sets.filter((s) => keep.has(s.entry.manifest.id));
+}
+
+/**
+ * One pass over one target. Returns the error that stopped it (undefined when it got through):
+ * `final` when trying again cannot help (not this project's repository).
+ */
+async function copyToTarget(
+  spec: DrSpec,
+  name: string,
+  repo: Repository,
+  sets: { entry: CatalogEntry; prefix: string }[],
+  outcome: TargetOutcome,
+  opts: { parallelism: number; onBytes: (n: number) => void; say?: (line: string) => void },
+): Promise<{ message: string; final?: boolean } | undefined> {
+  let store: ObjectStore;
+  try {
+    store = await openStore(name, repo);
+  } catch (e) {
+    return { message: messageOf(e) };
+  }
+  outcome.where = store.where;
+  try {
+    // only into a repository apply made (or adopted empty) for this project: never mix into another's
+    const marker = await readMarker(store);
+    if (marker?.project !== spec.project)
+      return {
+        final: true,
+        message: !marker
+          ? `${store.where} has no drctl repository marker: \`drctl apply\` creates it (an empty place is adopted)`
+          : `${store.where} is not this project's repository: ` +
+            (marker.unreadable
+              ? `its marker is unreadable (${marker.unreadable})`
+              : `its marker names "${marker.project}"`),
+      };
+    for (const { entry, prefix } of sets) {
+      let r: Awaited<ReturnType<typeof copySet>>;
+      try {
+        r = await copySet(store, entry, prefix, outcome.mismatches, opts);
+      } catch (e) {
+        // a set whose bytes are not what its manifest says is not sent on; the others still are
+        if (!(e instanceof DrError && e.kind === "integrity")) throw e;
+        outcome.mismatches.push(e.message);
+        continue;
+      }
+      if (r === "mismatch") continue;
+      if (r === "present") outcome.alreadyThere++;
+      else {
+        outcome.copied.push(r);
+        opts.say?.(`${name}: copied ${r.id} (${r.objectsSent} object(s) sent, ${r.objectsPresent} already there)`);
+      }
+      const m = entry.manifest;
+      if (m.kind === "full") outcome.newestFull = m.id;
+      const reach = reachOf(m);
+      // binlogs bring nothing back without a full before them
+      if (reach && outcome.newestFull && (!outcome.newestPoint || reach > outcome.newestPoint))
+        outcome.newestPoint = reach;
+    }
+    // what a writer killed mid-put left (here or in an earlier run), once surely nobody's live upload
+    const swept = await store.sweep(STALE_MS).catch(() => 0);
+    if (swept) opts.say?.(`${name}: removed ${swept} unfinished upload(s) older than ${STALE_MS / 3600_000}h`);
+    return undefined;
+  } catch (e) {
+    return { message: messageOf(e) };
+  } finally {
+    await store.close().catch(() => {});
+  }
 }

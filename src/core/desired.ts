@@ -116,6 +116,23 @@ function intervalToCron(interval: string): string {
   return "0 0 * * *";
 }
 
+/** How often the copy job runs when the dataset does not say. */
+export const DEFAULT_COPY_INTERVAL = "15m";
+
+/**
+ * The copy job's cron line: every `interval`, starting at a minute spread per dataset so a hundred
+ * copies do not all connect at :00 (plan measures the real worst gap of whatever this gives).
+ */
+export function copyCron(interval: string, spread: number): string {
+  const minutes = Math.max(1, Math.round((parseDuration(interval) ?? 900) / 60));
+  if (minutes === 1) return "* * * * *";
+  if (minutes < 60) return 60 % minutes === 0 ? `${spread % minutes}-59/${minutes} * * * *` : `*/${minutes} * * * *`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24)
+    return 24 % hours === 0 ? `${spread} ${spread % hours}-23/${hours} * * *` : `${spread} */${hours} * * *`;
+  return `${spread} 3 * * *`;
+}
+
 /** A stable minute for housekeeping jobs, so 100 datasets do not all prune at 04:00 sharp. */
 function spreadMinute(key: string): number {
   let h = 0;
@@ -201,13 +218,13 @@ export function buildDesiredState(spec: DrSpec, rt: Runtime): DesiredState {
       addJob(
         `${base}.copy`,
         "copy",
-        `${spreadMinute(dsName) % 15}-59/15 * * * *`,
+        copyCron(ds.copyInterval ?? DEFAULT_COPY_INTERVAL, spreadMinute(dsName)),
         ["copy", "-f", rt.specFile, dsName],
         "any host that reaches the repositories",
         { dataset: dsName },
       );
     }
-    if (ds.retention) {
+    if (ds.retention || ds.copies?.some((c) => spec.repositories[c]?.retention)) {
       addJob(
         `${base}.prune`,
         "prune",

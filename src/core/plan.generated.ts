@@ -110,6 +110,7 @@ export interface Proof {
   tier: string;
   rpo: Bound;
   rto: Bound;
+  offsiteRpo?: Bound1;
   verdict: "met" | "tight" | "missed" | "unknown";
 }
 /**
@@ -117,6 +118,24 @@ export interface Proof {
  * via the `definition` "Bound".
  */
 export interface Bound {
+  targetSeconds: number;
+  /**
+   * null when it cannot be computed (server unreachable).
+   */
+  worstSeconds: number | null;
+  /**
+   * One line: how the worst case was computed.
+   */
+  basis: string;
+  /**
+   * true when based on documented defaults rather than a measured drill.
+   */
+  estimated: boolean;
+}
+/**
+ * What losing the whole site would lose: the RPO plus the copy job's worst gap (datasets with copies). A warning when over the tier's RPO; it does not change the verdict.
+ */
+export interface Bound1 {
   targetSeconds: number;
   /**
    * null when it cannot be computed (server unreachable).

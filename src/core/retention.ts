@@ -138,3 +138,26 @@ export function selectRetention(
 function imageOf(images: RecoveryImage[], m: BackupManifest): RecoveryImage | undefined {
   return images.find((im) => im.incrementals.some((s) => s.id === m.id));
 }
+
+/**
+ * Archived binlogs belong to the server, not the dataset: one another dataset of the same server (in
+ * the same repository) keeps under its own policy stays, named. A dataset without a policy, or whose
+ * policy is refused, keeps every binlog.
+ */
+export function keepSharedBinlogs(
+  decisions: RetentionDecision[],
+  binlogs: BackupManifest[],
+  others: { name: string; sets: BackupManifest[]; policy: RetentionPolicy | undefined }[],
+  now: Date,
+  verified: ReadonlySet<string>,
+): RetentionDecision[] {
+  const keptBy = new Map<string, string>();
+  for (const o of others) {
+    const r = o.policy ? selectRetention(o.sets, binlogs, o.policy, now, verified) : undefined;
+    for (const b of binlogs)
+      if (!r || r.refused || r.decisions.some((d) => d.set.id === b.id && d.keep)) keptBy.set(b.id, o.name);
+  }
+  return decisions.map((d) =>
+    !d.keep && keptBy.has(d.set.id) ? { ...d, keep: true, why: [`needed by dataset ${keptBy.get(d.set.id)}`] } : d,
+  );
+}

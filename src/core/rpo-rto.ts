@@ -9,7 +9,7 @@ import type { ObservedServer } from "./observed.js";
 import { longestGap } from "./schedule-gaps.js";
 import type { Bound, Finding, Proof } from "./plan.generated.js";
 import type { Dataset, DrSpec } from "../spec/types.generated.js";
-import { DEFAULT_BINLOG_INTERVAL } from "./desired.js";
+import { copyCron, DEFAULT_BINLOG_INTERVAL, DEFAULT_COPY_INTERVAL } from "./desired.js";
 import { formatBytes } from "./units.js";
 import { must } from "../errors.js";
 
@@ -221,9 +221,56 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
       `; a physical method (mariadb-backup) would restore ${fmtBytes(bytes)} in ~${formatDuration(physical)} ` +
       `at ${fmtBytes(must(RESTORE_RATE["mariadb-backup"]))}/s`;
   }
+  const offsiteRpo = ds.copies?.length ? offsiteBound(name, ds, rpo, tz, input.now, findings) : undefined;
   const v1 = judge("RPO", rpo, rpoWhy, rpoFix, rpoFixedByApply);
   const v2 = judge("RTO", rto, rtoWhy, rtoFix);
   const order = ["met", "tight", "unknown", "missed"] as const;
   const verdict = must(order[Math.max(order.indexOf(v1), order.indexOf(v2))]);
-  return { proof: { dataset: name, tier: ds.tier, rpo, rto, verdict }, findings };
+  return {
+    proof: { dataset: name, tier: ds.tier, rpo, rto, ...(offsiteRpo ? { offsiteRpo } : {}), verdict },
+    findings,
+  };
+}
+
+/**
+ * What losing the site loses: a change is off site once it is in a set or an archived binlog (the
+ * RPO) and the next copy run has sent it (the copy schedule's worst gap; the spread minute does not
+ * change the gap). Reported beside the tier's RPO, a warning when over it: the tier is stated for
+ * losing the server, and a site's loss is the rarer case the DBA decides about knowingly.
+ */
+function offsiteBound(name: string, ds: Dataset, rpo: Bound, tz: string, now: Date, findings: Finding[]): Bound {
+  const interval = ds.copyInterval ?? DEFAULT_COPY_INTERVAL;
+  const parsed = parseCron(copyCron(interval, 0));
+  const gap = parsed.ok ? longestGap([parsed.schedule], tz, now.getTime()) : undefined;
+  const copies = must(ds.copies).join(", ");
+  const gapSeconds = gap?.seconds ?? must(parseDuration(interval));
+  const bound: Bound = {
+    targetSeconds: rpo.targetSeconds,
+    worstSeconds: rpo.worstSeconds === null ? null : rpo.worstSeconds + gapSeconds,
+    basis:
+      `RPO ${rpo.worstSeconds === null ? "?" : formatDuration(rpo.worstSeconds)}, then copied to ${copies} ` +
+      `every ${formatDuration(gapSeconds)}`,
+    estimated: rpo.estimated,
+  };
+  // a local RPO already over the tier is reported as such; the copies cannot fix it
+  if (bound.worstSeconds === null || (rpo.worstSeconds ?? 0) > rpo.targetSeconds) return bound;
+  if (bound.worstSeconds > rpo.targetSeconds)
+    findings.push({
+      level: "warning",
+      code: "offsite-rpo-over",
+      subject: name,
+      message:
+        `${name}: losing the whole site loses up to ${formatDuration(bound.worstSeconds)}, over the RPO ` +
+        `${formatDuration(rpo.targetSeconds)} (${bound.basis}): a shorter copyInterval brings it closer`,
+    });
+  else
+    findings.push({
+      level: "info",
+      code: "offsite-rpo-met",
+      subject: name,
+      message:
+        `${name}: losing the whole site loses up to ${formatDuration(bound.worstSeconds)} ≤ RPO ` +
+        `${formatDuration(rpo.targetSeconds)} (${bound.basis})`,
+    });
+  return bound;
 }

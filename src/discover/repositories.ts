@@ -99,7 +99,7 @@ async function discoverRemote(
       const probe = `.drctl-probe-${randomUUID()}`;
       let unwritable: string | undefined;
       try {
-        await store.put(probe, Buffer.from("drctl write probe\n"));
+        await store.put(probe, Buffer.from("drctl write probe\n"), { unlocked: true });
         await store.delete(probe);
       } catch (e) {
         unwritable = messageOf(e);

@@ -15,11 +15,11 @@ import { storedBytes } from "../backup/catalog.js";
 import type { BackupManifest } from "../core/manifest.generated.js";
 import { binlogSetsDir, listSets, MANIFEST, setsDir } from "../backup/set-store.js";
 import { stateDirOf } from "../core/desired.js";
-import { parseDuration } from "../core/duration.js";
-import { selectRetention, type RetentionDecision, type RetentionPolicy } from "../core/retention.js";
-import { DrError, messageOf } from "../errors.js";
-import type { Dataset, DrSpec } from "../spec/types.generated.js";
-import { readJournal } from "../state/journal.js";
+import { keepSharedBinlogs, selectRetention, type RetentionDecision } from "../core/retention.js";
+import { policyOf } from "./policy.js";
+import { DrError, messageOf, must } from "../errors.js";
+import type { DrSpec } from "../spec/types.generated.js";
+import { type JournalRecord, readJournal } from "../state/journal.js";
 import { verifiedSets } from "../drill/records.js";
 import { acquireLock, type Lock } from "../state/lock.js";
 
@@ -31,28 +31,8 @@ export interface PruneOutcome {
   bytesFreed: number;
 }
 
-function policyOf(ds: Dataset): RetentionPolicy | undefined {
-  if (!ds.retention) return undefined;
-  const secs = ds.retention.binlogs ? parseDuration(ds.retention.binlogs) : undefined;
-  return { ...ds.retention.full, ...(secs !== undefined ? { binlogSeconds: secs } : {}) };
-}
-
-export async function prune(
-  spec: DrSpec,
-  dataset: string,
-  opts: { dryRun: boolean; now?: Date },
-): Promise<PruneOutcome> {
-  const ds = datasetOf(spec, dataset);
-  const policy = policyOf(ds);
-  if (!policy)
-    throw new DrError("invalid", `dataset ${dataset} has no retention policy: prune keeps everything`, {
-      hint: "add retention: { full: { daily: 7 }, binlogs: 14d }",
-    });
-  const repoPath = await checkRepository(spec, ds.repository);
-  const stateDir = stateDirOf(spec);
-
-  // DESIGN §8 rule 3: retention never runs after a failed backup (the sets it would drop may be the last good ones)
-  const journal = await readJournal(stateDir).catch(() => []);
+/** DESIGN §8 rule 3, for the local repository and every copy alike. */
+export function refuseAfterFailedBackup(journal: JournalRecord[], dataset: string): void {
   // a refused request (exit 3) or a backup that found the lock busy (exit 4) never ran: it is no failed backup
   const lastBackup = journal
     .filter(
@@ -64,16 +44,32 @@ export async function prune(
         r.data.exitCode !== 4,
     )
     .at(-1);
-  if (lastBackup && lastBackup.data.exitCode !== 0) {
+  if (lastBackup && lastBackup.data.exitCode !== 0)
     throw new DrError(
       "failed",
       `the last backup of ${dataset} failed (${lastBackup.ts}, exit ${String(lastBackup.data.exitCode)}): ` +
         `retention does not run after a failed backup`,
-      {
-        hint: "fix the backup and let it succeed once; prune runs again after that",
-      },
+      { hint: "fix the backup and let it succeed once; prune runs again after that" },
     );
-  }
+}
+
+export async function prune(
+  spec: DrSpec,
+  dataset: string,
+  opts: { dryRun: boolean; now?: Date },
+): Promise<PruneOutcome> {
+  const ds = datasetOf(spec, dataset);
+  const policy = policyOf(ds.retention);
+  if (!policy)
+    throw new DrError("invalid", `dataset ${dataset} has no retention policy: prune keeps everything`, {
+      hint: "add retention: { full: { daily: 7 }, binlogs: 14d }",
+    });
+  const repoPath = await checkRepository(spec, ds.repository);
+  const stateDir = stateDirOf(spec);
+
+  // DESIGN §8 rule 3: retention never runs after a failed backup (the sets it would drop may be the last good ones)
+  const journal = await readJournal(stateDir).catch(() => []);
+  refuseAfterFailedBackup(journal, dataset);
   const verified = verifiedSets(journal);
 
   const locks: Lock[] = [];
@@ -110,27 +106,16 @@ export async function prune(
     if (result.refused) throw new DrError("invalid", `dataset ${dataset}: ${result.refused}`);
 
     // the server's archived binlogs are shared by every dataset on it in this repository
-    const keptByOthers = new Map<string, string>();
-    for (const [name, other] of Object.entries(spec.datasets)) {
-      if (
-        name === dataset ||
-        other.server !== ds.server ||
-        other.repository !== ds.repository ||
-        !other.binlog?.archive
-      )
-        continue;
-      const otherPolicy = policyOf(other);
-      const otherSets = (await listSets(setsDir(repoPath, name))).sets.map((s) => s.manifest);
-      const r = otherPolicy ? selectRetention(otherSets, binlogs, otherPolicy, now, verified) : undefined;
-      for (const b of binlogs)
-        if (!r || r.refused || r.decisions.some((d) => d.set.id === b.id && d.keep)) keptByOthers.set(b.id, name);
-    }
-    const byOthers = result.decisions.map((d) =>
-      !d.keep && keptByOthers.has(d.set.id)
-        ? { ...d, keep: true, why: [`needed by dataset ${keptByOthers.get(d.set.id)}`] }
-        : d,
-    );
-    const decisions = await keepUncopied(spec, dataset, byOthers);
+    const others = [];
+    for (const [name, other] of Object.entries(spec.datasets))
+      if (name !== dataset && other.server === ds.server && other.repository === ds.repository && other.binlog?.archive)
+        others.push({
+          name,
+          sets: (await listSets(setsDir(repoPath, name))).sets.map((s) => s.manifest),
+          policy: policyOf(other.retention),
+        });
+    const byOthers = keepSharedBinlogs(result.decisions, binlogs, others, now, verified);
+    const decisions = await keepUncopied(spec, dataset, byOthers, { now, verified });
 
     const deleted: string[] = [];
     let bytesFreed = 0;
@@ -160,10 +145,26 @@ async function keepUncopied(
   spec: DrSpec,
   dataset: string,
   decisions: RetentionDecision[],
+  ctx: { now: Date; verified: ReadonlySet<string> },
 ): Promise<RetentionDecision[]> {
   const ds = datasetOf(spec, dataset);
   const drop = decisions.filter((d) => !d.keep);
   if (!ds.copies?.length || !drop.length) return decisions;
+  // a copy with its own retention never receives what that retention drops (copy sends it only
+  // what it keeps): such a set is not waited for
+  const manifests = decisions.map((d) => d.set);
+  const keptThere = (name: string): ReadonlySet<string> | undefined => {
+    const own = spec.repositories[name]?.retention;
+    if (!own) return undefined;
+    const r = selectRetention(
+      manifests.filter((m) => m.kind !== "binlog"),
+      manifests.filter((m) => m.kind === "binlog"),
+      must(policyOf(own)),
+      ctx.now,
+      ctx.verified,
+    );
+    return r.refused ? undefined : new Set(r.decisions.filter((d) => d.keep).map((d) => d.set.id));
+  };
   const missing = new Map<string, string[]>(); // set id → why it stays
   const note = (id: string, why: string) => missing.set(id, [...(missing.get(id) ?? []), why]);
   const { openStore } = await import("../repository/open.js");
@@ -173,7 +174,9 @@ async function keepUncopied(
     try {
       if (!repo) throw new Error("not a repository of the spec");
       store = await openStore(name, repo);
+      const wanted = keptThere(name);
       for (const d of drop) {
+        if (wanted && !wanted.has(d.set.id)) continue;
         const prefix = d.set.kind === "binlog" ? `binlogs/${ds.server}` : `sets/${dataset}`;
         if (!(await store.stat(`${prefix}/${d.set.id}/${MANIFEST}`))) note(d.set.id, `not yet copied to ${name}`);
       }

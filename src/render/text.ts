@@ -99,7 +99,9 @@ export function proofLine(p: Plan["proofs"][number]): string {
   const bound = (b: typeof p.rpo) =>
     b.worstSeconds === null ? "?" : `${b.estimated ? "~" : ""}${formatDuration(b.worstSeconds)}`;
   return (
-    `${p.dataset} (${p.tier}): RPO ${bound(p.rpo)} of ${formatDuration(p.rpo.targetSeconds)}, RTO ` +
+    `${p.dataset} (${p.tier}): RPO ${bound(p.rpo)} of ${formatDuration(p.rpo.targetSeconds)}` +
+    (p.offsiteRpo ? ` (site lost: ${bound(p.offsiteRpo)})` : "") +
+    ", RTO " +
     `${bound(p.rto)} of ${formatDuration(p.rto.targetSeconds)}: ${p.verdict.toUpperCase()}`
   );
 }

@@ -4,7 +4,7 @@
 
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { link, mkdir, open, readdir, rm, stat, unlink } from "node:fs/promises";
+import { link, mkdir, open, readdir, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { fsyncDir } from "../adapters/fs/atomic-write.js";
@@ -90,6 +90,25 @@ export function filesystemStore(root: string): ObjectStore {
     },
     async delete(key) {
       await rm(pathOf(key), { force: true });
+      // the set's directory goes with its last object (a prune leaves no empty husks)
+      if (key.includes("/")) await rmdir(dirname(pathOf(key))).catch(() => {});
+    },
+    async sweep(olderThanMs) {
+      let removed = 0;
+      const cutoff = Date.now() - olderThanMs;
+      const walk = async (dir: string): Promise<void> => {
+        const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+        for (const e of entries) {
+          const path = join(dir, e.name);
+          if (e.isDirectory() && !e.name.startsWith(".")) await walk(path);
+          else if (e.isFile() && e.name.startsWith(".put-") && (await stat(path)).mtimeMs < cutoff) {
+            await unlink(path).catch(() => {});
+            removed++;
+          }
+        }
+      };
+      await walk(root);
+      return removed;
     },
     async close() {},
   };

@@ -7,6 +7,13 @@ import { filesystemStore } from "./filesystem.js";
 import type { ObjectStore } from "./store.js";
 
 export async function openStore(name: string, repo: Repository): Promise<ObjectStore> {
+  const store = await openBackend(name, repo);
+  if (repo.type === "filesystem" || !repo.bandwidth) return store;
+  const { parseRate, throttledStore } = await import("./throttle.js");
+  return throttledStore(store, parseRate(repo.bandwidth));
+}
+
+async function openBackend(name: string, repo: Repository): Promise<ObjectStore> {
   switch (repo.type) {
     case "filesystem":
       return filesystemStore(repo.path);

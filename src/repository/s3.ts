@@ -8,15 +8,24 @@
 //
 // The SDK (since 3.729) adds CRC32 checksum headers and aws-chunked trailers to every upload by
 // default; several S3-compatible servers reject or mis-store those. drctl checks every object itself
-// (sha256 read back, issue 15), so the SDK's own checksums are asked for only where S3 requires them.
+// (sha256 read back, issue 15), so the SDK's own checksums are asked for only where S3 requires them
+// — and S3 requires one on every upload that carries Object Lock retention, so a repository with
+// `objectLock` sends them (a store that offers Object Lock takes them).
+//
+// Object Lock (`objectLock: { mode, days }`): every object is uploaded with that retention. Deleting
+// then means deleting the object's version (a plain delete on a versioned bucket only hides it behind
+// a delete marker and frees nothing); while the lock holds, the delete is refused before it is sent,
+// with meta.lockedUntil, which prune reports as expected.
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { PassThrough, type Readable } from "node:stream";
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   S3Client,
   type S3ClientConfig,
@@ -59,6 +68,10 @@ function readCredentials(file: string, where: string): NonNullable<S3ClientConfi
 
 const status = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 
+function lockedError(key: string, until: string): DrError {
+  return new DrError("failed", `${key} is under Object Lock until ${until}`, { meta: { lockedUntil: until } });
+}
+
 export function s3Store(repo: S3Repository): ObjectStore {
   const base = repo.prefix ? `${repo.prefix.replace(/^\/+|\/+$/g, "")}/` : "";
   const where = `s3://${repo.bucket}/${base}`.replace(/\/$/, "") + (repo.endpoint ? ` (${repo.endpoint})` : "");
@@ -70,10 +83,14 @@ export function s3Store(repo: S3Repository): ObjectStore {
     ...(repo.endpoint ? { endpoint: repo.endpoint } : {}),
     ...(repo.forcePathStyle !== undefined ? { forcePathStyle: repo.forcePathStyle } : {}),
     ...(repo.credentials ? { credentials: readCredentials(repo.credentials, where) } : {}),
-    requestChecksumCalculation: "WHEN_REQUIRED",
+    requestChecksumCalculation: repo.objectLock ? "WHEN_SUPPORTED" : "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
+    // the SDK retries throttling and network errors itself (exponential backoff with jitter); a
+    // store that stops answering is given up on rather than waited for forever
     maxAttempts: 4,
+    requestHandler: { connectionTimeout: 15_000, requestTimeout: 120_000 },
   });
+  const lock = repo.objectLock;
   const keyOf = (key: string) => `${base}${checkKey(key)}`;
   const fail =
     (what: string, key: string) =>
@@ -110,7 +127,7 @@ export function s3Store(repo: S3Repository): ObjectStore {
         return fail("cannot stat", key)(e);
       }
     },
-    async put(key, body): Promise<PutResult> {
+    async put(key, body, opts = {}): Promise<PutResult> {
       if (await store.stat(key)) throw existsError(where, key);
       const hash = createHash("sha256");
       let bytes = 0;
@@ -132,6 +149,12 @@ export function s3Store(repo: S3Repository): ObjectStore {
           Key: keyOf(key),
           Body: counted,
           ...(repo.endpoint ? {} : { IfNoneMatch: "*" }),
+          ...(lock && !opts.unlocked
+            ? {
+                ObjectLockMode: lock.mode === "compliance" ? ("COMPLIANCE" as const) : ("GOVERNANCE" as const),
+                ObjectLockRetainUntilDate: new Date(Date.now() + lock.days * 86_400_000),
+              }
+            : {}),
         },
       });
       await upload.done().catch((e) => {
@@ -147,9 +170,67 @@ export function s3Store(repo: S3Repository): ObjectStore {
       return r.Body as Readable;
     },
     async delete(key) {
+      if (!lock) {
+        await client
+          .send(new DeleteObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }))
+          .catch(fail("cannot delete", key));
+        return;
+      }
+      let head: { VersionId?: string; ObjectLockRetainUntilDate?: Date };
+      try {
+        head = await client.send(new HeadObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }));
+      } catch (e) {
+        if (status(e) === 404) return;
+        return fail("cannot stat", key)(e);
+      }
+      const until = head.ObjectLockRetainUntilDate;
+      if (until && until.getTime() > Date.now()) throw lockedError(key, until.toISOString());
       await client
-        .send(new DeleteObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }))
-        .catch(fail("cannot delete", key));
+        .send(
+          new DeleteObjectCommand({
+            Bucket: repo.bucket,
+            Key: keyOf(key),
+            ...(head.VersionId ? { VersionId: head.VersionId } : {}),
+          }),
+        )
+        .catch((e) => {
+          // the lock is the store's to enforce: a refusal it gives is the lock, not a fault
+          if (status(e) === 403) throw lockedError(key, until?.toISOString() ?? "unknown");
+          return fail("cannot delete", key)(e);
+        });
+    },
+    async sweep(olderThanMs) {
+      const cutoff = Date.now() - olderThanMs;
+      let removed = 0;
+      let keyMarker: string | undefined;
+      let idMarker: string | undefined;
+      do {
+        const r = await client
+          .send(
+            new ListMultipartUploadsCommand({
+              Bucket: repo.bucket,
+              Prefix: base,
+              ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+              ...(idMarker ? { UploadIdMarker: idMarker } : {}),
+            }),
+          )
+          .catch((e) => {
+            // a store without multipart listing (some S3-compatible servers): nothing it can show to sweep
+            if (status(e) === 501) return undefined;
+            return fail("cannot list the unfinished uploads under", base || "/")(e);
+          });
+        if (!r) return removed;
+        for (const u of r.Uploads ?? [])
+          if (u.Key && u.UploadId && (u.Initiated?.getTime() ?? Date.now()) < cutoff) {
+            await client
+              .send(new AbortMultipartUploadCommand({ Bucket: repo.bucket, Key: u.Key, UploadId: u.UploadId }))
+              .catch(() => {});
+            removed++;
+          }
+        keyMarker = r.IsTruncated ? r.NextKeyMarker : undefined;
+        idMarker = r.IsTruncated ? r.NextUploadIdMarker : undefined;
+      } while (keyMarker);
+      return removed;
     },
     async close() {
       client.destroy();

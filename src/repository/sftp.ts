@@ -9,7 +9,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { posix } from "node:path";
-import type { Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import ssh2 from "ssh2";
 import type { SFTPWrapper, Stats } from "ssh2";
 import { DrError, messageOf } from "../errors.js";
@@ -29,9 +29,6 @@ const NO_SUCH_FILE = 2; // SSH_FX_NO_SUCH_FILE
 /** Writes in flight per put: SFTP answers each one; waiting for every answer in turn is slow. */
 const WINDOW = 16;
 const PIECE = 32 * 1024;
-
-const call = <T>(fn: (cb: (err: Error | null | undefined, v: T) => void) => void) =>
-  new Promise<T>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
 
 const isMissing = (e: unknown) => (e as { code?: number }).code === NO_SUCH_FILE;
 
@@ -97,7 +94,9 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
         username: repo.user,
         privateKey,
         readyTimeout: 20_000,
+        // a target that dies mid-upload (host gone, no RST) is given up on after ~40 s, not hung on
         keepaliveInterval: 10_000,
+        keepaliveCountMax: 3,
         hostVerifier: (key: Buffer) => {
           const v = checkHostKey(knownHosts, repo.host, port, key);
           if (v.status !== "match") refused = hostKeyError(where, knownHostsFile, key, v);
@@ -109,12 +108,41 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
       reject(new DrError("failed", `${where}: cannot use identity ${repo.identityFile}: ${messageOf(e)}`));
     }
   });
-  // errors after the session is up surface from the operation that meets them
-  client.on("error", () => {});
-  sftp.on("error", () => {});
+  // A server that dies mid-transfer (killed, host gone) closes the connection with requests still
+  // unanswered: ssh2 never calls them back, so each is failed here, and a read stream destroyed —
+  // otherwise the run would wait on nothing until node gave up on it.
+  let lost: DrError | undefined;
+  let ending = false;
+  const pending = new Set<(e: Error) => void>();
+  const reading = new Set<Readable>(); // ssh2's read streams, closing their remote handles
+  const readers = new Set<PassThrough>(); // what get() handed out
+  const connectionLost = (why: string) => {
+    if (lost || ending) return;
+    lost = new DrError("failed", `${where}: the connection was lost: ${why}`, { meta: { unreachable: true } });
+    for (const fail of pending) fail(lost);
+    pending.clear();
+    for (const r of readers) r.destroy(lost);
+    for (const r of reading) {
+      r.on("error", () => {});
+      r.destroy();
+    }
+  };
+  client.on("error", (e: Error) => connectionLost(e.message));
+  client.on("close", () => connectionLost("the server closed it"));
+  sftp.on("error", (e: Error) => connectionLost(e.message));
+  sftp.on("close", () => connectionLost("the SFTP session ended"));
+  const call = <T>(fn: (cb: (err: Error | null | undefined, v: T) => void) => void) =>
+    new Promise<T>((resolve, reject) => {
+      if (lost) return reject(lost);
+      pending.add(reject);
+      fn((err, v) => {
+        pending.delete(reject);
+        if (err) reject(err);
+        else resolve(v);
+      });
+    });
 
   const pathOf = (key: string) => posix.join(repo.path, checkKey(key));
-  const reading = new Set<Readable>();
   const stat = (path: string) => call<Stats>((cb) => sftp.stat(path, cb));
   const mkdirs = async (dir: string) => {
     const missing: string[] = [];
@@ -231,14 +259,43 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
       reading.add(stream);
       stream.once("close", () => reading.delete(stream));
       stream.once("end", () => stream.on("error", () => {}));
-      return stream;
+      // the reader gets a stream of ours: ssh2's waits for an answer to its close request before it
+      // ends, which a lost connection never gives — ours is failed at once (connectionLost)
+      const out = new PassThrough();
+      readers.add(out);
+      out.once("close", () => readers.delete(out));
+      stream.on("error", (e: Error) => out.destroy(e));
+      stream.pipe(out);
+      return out;
     },
     async delete(key) {
       await call<void>((cb) => sftp.unlink(pathOf(key), (err) => cb(err, undefined))).catch((e) => {
         if (!isMissing(e)) return wrap("cannot delete", key)(e);
       });
+      // the set's directory goes with its last object (refused while anything is left in it)
+      if (key.includes("/"))
+        await call<void>((cb) => sftp.rmdir(posix.dirname(pathOf(key)), (err) => cb(err, undefined))).catch(() => {});
+    },
+    async sweep(olderThanMs) {
+      let removed = 0;
+      const cutoff = (Date.now() - olderThanMs) / 1000; // SFTP times are in seconds
+      const walk = async (dir: string): Promise<void> => {
+        const entries = await call<{ filename: string; attrs: Stats }[]>((cb) => sftp.readdir(dir, cb)).catch(() => []);
+        for (const e of entries) {
+          const path = posix.join(dir, e.filename);
+          if (e.attrs.isDirectory() && !e.filename.startsWith(".")) await walk(path);
+          else if (e.attrs.isFile() && e.filename.startsWith(".put-") && e.attrs.mtime < cutoff) {
+            await call<void>((cb) => sftp.unlink(path, (err) => cb(err, undefined))).catch(() => {});
+            removed++;
+          }
+        }
+      };
+      await walk(repo.path);
+      return removed;
     },
     async close() {
+      // after a lost connection no remote handle will ever close: nothing to wait for
+      if (lost) reading.clear();
       await Promise.all(
         [...reading].map(
           (r) =>
@@ -250,6 +307,7 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
             }),
         ),
       );
+      ending = true;
       client.end();
     },
   };

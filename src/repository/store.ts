@@ -23,11 +23,23 @@ export interface ObjectStore {
   /** Every complete object whose key starts with `prefix`, sorted by key ("" lists everything). */
   list(prefix: string): Promise<StoredObject[]>;
   stat(key: string): Promise<StoredObject | undefined>;
-  /** Write-once: an existing key is refused, and a put that fails leaves nothing under the key. */
-  put(key: string, body: Readable | Buffer): Promise<PutResult>;
+  /**
+   * Write-once: an existing key is refused, and a put that fails leaves nothing under the key.
+   * `unlocked`: without the repository's Object Lock retention (plan's write probe, removed at once).
+   */
+  put(key: string, body: Readable | Buffer, opts?: { unlocked?: boolean }): Promise<PutResult>;
   get(key: string): Promise<Readable>;
-  /** Removing what is not there is no error (a prune that was interrupted runs again). */
+  /**
+   * Removing what is not there is no error (a prune that was interrupted runs again). An object an
+   * S3 Object Lock still holds is refused with a DrError whose meta.lockedUntil says until when.
+   */
   delete(key: string): Promise<void>;
+  /**
+   * Removes what a writer killed mid-put left behind (`.put-*` temporaries, unfinished multipart
+   * uploads) once older than `olderThanMs`, so that a put still running elsewhere is left alone.
+   * Returns how many it removed.
+   */
+  sweep(olderThanMs: number): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -43,6 +43,10 @@ export type Repository1 = FilesystemRepository | SftpRepository | S3Repository;
  */
 export type AbsolutePath4 = string;
 /**
+ * How long archived binlogs are kept: the point-in-time recovery window.
+ */
+export type Duration2 = string;
+/**
  * The repository's directory on the SFTP server.
  */
 export type AbsolutePath5 = string;
@@ -112,7 +116,7 @@ export type CronExpression1 = string;
 /**
  * How often archived binlogs are brought up to date (the recovery-point granularity). Default 1m.
  */
-export type Duration2 = string;
+export type Duration3 = string;
 /**
  * A name drctl uses in cron markers, paths and resource addresses.
  */
@@ -125,9 +129,9 @@ export type Name5 = string;
  */
 export type Name6 = string;
 /**
- * How long archived binlogs are kept: the point-in-time recovery window.
+ * How often the copy job runs (default 15m): it adds up to this much to what losing the site loses, which plan shows next to the RPO.
  */
-export type Duration3 = string;
+export type Duration4 = string;
 /**
  * A name drctl uses in cron markers, paths and resource addresses.
  */
@@ -147,7 +151,7 @@ export type RestoreTarget = "latest" | string | RestoreWindow;
 /**
  * A random second (seeded, repeatable) within this time back from the drill's start.
  */
-export type Duration4 = string;
+export type Duration5 = string;
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "VerifyStep".
@@ -161,7 +165,7 @@ export type AbsolutePath10 = string;
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "Duration".
  */
-export type Duration5 = string;
+export type Duration6 = string;
 /**
  * Five cron fields (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly/@yearly. Checked field by field by drctl.
  *
@@ -264,6 +268,30 @@ export interface FilesystemRepository {
    */
   type: "filesystem";
   path: AbsolutePath4;
+  retention?: Retention;
+}
+/**
+ * Retention of the copies this repository holds (when it is a dataset's copy); without it, each dataset's own retention applies here too.
+ */
+export interface Retention {
+  /**
+   * Fulls kept by calendar (grandfather-father-son, UTC): the newest full of each of the last N days, ISO weeks and months.
+   */
+  full?: {
+    /**
+     * Days whose newest full is kept.
+     */
+    daily?: number;
+    /**
+     * ISO weeks whose newest full is kept.
+     */
+    weekly?: number;
+    /**
+     * Months whose newest full is kept.
+     */
+    monthly?: number;
+  };
+  binlogs?: Duration2;
 }
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
@@ -289,6 +317,38 @@ export interface SftpRepository {
   path: AbsolutePath5;
   identityFile: AbsolutePath6;
   knownHosts?: AbsolutePath7;
+  /**
+   * The most a copy sends to (or reads back from) this repository per second, all uploads together. Unlimited by default.
+   */
+  bandwidth?: string;
+  /**
+   * Objects a copy uploads at once. Default 4.
+   */
+  parallelism?: number;
+  retention?: Retention1;
+}
+/**
+ * Retention of the copies this repository holds (when it is a dataset's copy); without it, each dataset's own retention applies here too.
+ */
+export interface Retention1 {
+  /**
+   * Fulls kept by calendar (grandfather-father-son, UTC): the newest full of each of the last N days, ISO weeks and months.
+   */
+  full?: {
+    /**
+     * Days whose newest full is kept.
+     */
+    daily?: number;
+    /**
+     * ISO weeks whose newest full is kept.
+     */
+    weekly?: number;
+    /**
+     * Months whose newest full is kept.
+     */
+    monthly?: number;
+  };
+  binlogs?: Duration2;
 }
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
@@ -320,6 +380,51 @@ export interface S3Repository {
    * Address the bucket in the path (https://host/bucket/key), as most non-AWS stores need.
    */
   forcePathStyle?: boolean;
+  /**
+   * S3 Object Lock: every object drctl uploads carries this retention, so nobody (with compliance mode, not even the bucket's owner) can delete or change it before it ends. The bucket must have Object Lock enabled. A prune refused by the lock is reported, not an error.
+   */
+  objectLock?: {
+    /**
+     * governance (users with s3:BypassGovernanceRetention may still delete) or compliance (no one may).
+     */
+    mode: "governance" | "compliance";
+    /**
+     * How long each object is locked from its upload.
+     */
+    days: number;
+  };
+  /**
+   * The most a copy sends to (or reads back from) this repository per second, all uploads together. Unlimited by default.
+   */
+  bandwidth?: string;
+  /**
+   * Objects a copy uploads at once. Default 4.
+   */
+  parallelism?: number;
+  retention?: Retention2;
+}
+/**
+ * Retention of the copies this repository holds (when it is a dataset's copy); without it, each dataset's own retention applies here too.
+ */
+export interface Retention2 {
+  /**
+   * Fulls kept by calendar (grandfather-father-son, UTC): the newest full of each of the last N days, ISO weeks and months.
+   */
+  full?: {
+    /**
+     * Days whose newest full is kept.
+     */
+    daily?: number;
+    /**
+     * ISO weeks whose newest full is kept.
+     */
+    weekly?: number;
+    /**
+     * Months whose newest full is kept.
+     */
+    monthly?: number;
+  };
+  binlogs?: Duration2;
 }
 export interface Repository2 {
   /**
@@ -375,7 +480,8 @@ export interface Dataset {
    * Offsite repositories the sets are copied to.
    */
   copies?: Name6[];
-  retention?: Retention;
+  copyInterval?: Duration4;
+  retention?: Retention3;
 }
 /**
  * The full backup: method and schedule.
@@ -399,12 +505,12 @@ export interface BinlogArchiving {
    * Archive the server's binary logs: point-in-time recovery between backups.
    */
   archive: boolean;
-  interval?: Duration2;
+  interval?: Duration3;
 }
 /**
  * How long sets and archived binlogs are kept.
  */
-export interface Retention {
+export interface Retention3 {
   /**
    * Fulls kept by calendar (grandfather-father-son, UTC): the newest full of each of the last N days, ISO weeks and months.
    */
@@ -422,7 +528,7 @@ export interface Retention {
      */
     monthly?: number;
   };
-  binlogs?: Duration3;
+  binlogs?: Duration2;
 }
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
@@ -443,7 +549,7 @@ export interface Drill {
  * via the `definition` "RestoreWindow".
  */
 export interface RestoreWindow {
-  randomWithin: Duration4;
+  randomWithin: Duration5;
 }
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
@@ -528,13 +634,13 @@ export interface BinlogArchiving1 {
    * Archive the server's binary logs: point-in-time recovery between backups.
    */
   archive: boolean;
-  interval?: Duration2;
+  interval?: Duration3;
 }
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "Retention".
  */
-export interface Retention1 {
+export interface Retention4 {
   /**
    * Fulls kept by calendar (grandfather-father-son, UTC): the newest full of each of the last N days, ISO weeks and months.
    */
@@ -552,7 +658,7 @@ export interface Retention1 {
      */
     monthly?: number;
   };
-  binlogs?: Duration3;
+  binlogs?: Duration2;
 }
 /**
  * Where the cron jobs go: a cron.d-style file, or a user's crontab through the real crontab command. drctl owns only its marked block.

@@ -3,7 +3,7 @@
 // privilege-separation directory it needs (/run/sshd) is its own: nothing of the machine's is
 // touched, and the machine's sshd (if any) neither serves nor sees it.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { freePort } from "../../src/adapters/sandbox/mariadb-sandbox.js";
@@ -21,6 +21,8 @@ export interface Sshd {
   /** Where sshd logs (-E). */
   log: string;
   stop(): Promise<void>;
+  /** SIGKILL the server and every session it serves: a target that dies mid-transfer. */
+  kill(): Promise<void>;
   /** Stops and starts again on the same port, with a new host key when asked (a changed server). */
   restart(opts?: { newHostKey?: boolean }): Promise<void>;
 }
@@ -114,6 +116,42 @@ export async function startSshd(dir: string): Promise<Sshd> {
       c.kill("SIGTERM");
     });
   };
+  /** Every process below `pid` (the sessions sshd forked), read from /proc. */
+  const descendants = (pid: number): number[] => {
+    const parent = new Map<number, number>();
+    for (const e of readdirSync("/proc")) {
+      if (!/^\d+$/.test(e)) continue;
+      try {
+        const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+        parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const out: number[] = [];
+    const walk = (p: number) => {
+      for (const [c, pp] of parent)
+        if (pp === p) {
+          out.push(c);
+          walk(c);
+        }
+    };
+    walk(pid);
+    return out;
+  };
+  const kill = async () => {
+    const c = child;
+    child = undefined;
+    if (!c?.pid || c.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
+    for (const p of [c.pid, ...descendants(c.pid)])
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    await exited;
+  };
   const sshd: Sshd = {
     host: "127.0.0.1",
     port,
@@ -123,6 +161,7 @@ export async function startSshd(dir: string): Promise<Sshd> {
     hostKey: writeKnownHosts(),
     log,
     stop,
+    kill,
     async restart(opts = {}) {
       await stop();
       if (opts.newHostKey) {

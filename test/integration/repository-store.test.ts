@@ -2,7 +2,7 @@
 // server on loopback (test/helpers/sshd.ts). Every backend keeps the same promises: an object is
 // visible only complete, never overwritten, and a failed put leaves nothing under its key.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -129,6 +129,34 @@ describe.each(backends)("%s store", (_, open, root) => {
     }
   }, 30_000);
 
+  it("sweep removes a killed writer's temporary once stale, never a fresh one (a put in flight)", async () => {
+    if (!root) {
+      // s3rver cannot list unfinished multipart uploads (501): nothing to sweep, and no error
+      const store = await open();
+      try {
+        expect(await store.sweep(0)).toBe(0);
+      } finally {
+        await store.close();
+      }
+      return;
+    }
+    const d = join(root, "sets", "swept", "s1");
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, ".put-stale"), "half");
+    writeFileSync(join(d, ".put-fresh"), "half");
+    const old = new Date(Date.now() - 7 * 3600_000);
+    utimesSync(join(d, ".put-stale"), old, old);
+    const store = await open();
+    try {
+      expect(await store.sweep(6 * 3600_000)).toBe(1);
+      expect(readdirSync(d)).toEqual([".put-fresh"]);
+      expect(await store.sweep(0)).toBe(1);
+      expect(readdirSync(d)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("keys that climb out of the repository are refused", async () => {
     const store = await open();
     try {
@@ -170,6 +198,40 @@ describe("sftp: write-once is the server's rule too", () => {
     expect(err?.message).toMatch(/Failure/);
     expect(readFileSync(join(base, "object"), "utf8")).toBe("old");
   }, 30_000);
+});
+
+describe("sftp: a server that dies mid-transfer", () => {
+  it("fails the read and the write in flight with 'the connection was lost', instead of waiting forever", async () => {
+    // held to 2MB/s, an 8 MB read is still running when the server goes
+    const store = await openStore("vault", sftpRepo({ bandwidth: "2MB/s" }));
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => "finished",
+        (e: unknown) => (e as Error).message,
+      );
+    try {
+      const fast = await openStore("vault", sftpRepo());
+      await fast.put("sets/lost/s1/big", randomBytes(8 * 1024 * 1024));
+      await fast.close();
+      const reading = outcome(store.get("sets/lost/s1/big").then(readAll));
+      // a source that never ends: the put is mid-way when the server goes
+      const endless = new Readable({
+        read() {
+          this.push(randomBytes(64 * 1024));
+        },
+      });
+      const writing = outcome(store.put("sets/lost/s1/other", endless));
+      await new Promise((r) => setTimeout(r, 500));
+      const t0 = Date.now();
+      await sshd.kill();
+      expect(await writing).toMatch(/the connection was lost/);
+      expect(await reading).toMatch(/the connection was lost/);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      await store.close();
+      await sshd.restart();
+    }
+  }, 60_000);
 });
 
 describe("sftp: the server must be the one knownHosts names", () => {

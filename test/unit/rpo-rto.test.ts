@@ -1,6 +1,7 @@
 // The RPO/RTO proof, table-driven: schedules × binlog archiving × live binlog state × drill data,
 // each asserting the computed worst case and the finding it produces.
 import { describe, expect, it } from "vitest";
+import { copyCron } from "../../src/core/desired.js";
 import { proveDataset, type DrillMeasurement } from "../../src/core/rpo-rto.js";
 import type { ObservedServer } from "../../src/core/observed.js";
 import type { Dataset } from "../../src/spec/types.generated.js";
@@ -271,5 +272,52 @@ describe("RPO/RTO proof", () => {
       expect(rtoFinding.level).toBe(c.rtoLevel);
       expect(rtoFinding.message).toMatch(c.rtoMessage!);
     }
+  });
+});
+
+describe("RPO/RTO proof: losing the site (copies)", () => {
+  const prove = (ds: Partial<Dataset>, tier = { rpo: "10m", rto: "1h" }) => {
+    const spec = specWith({ binlog: { archive: true, interval: "1m" }, copies: ["vault"], ...ds }, tier);
+    return proveDataset("shop", spec.datasets.shop!, {
+      spec,
+      servers: { db1: server() },
+      now: NOW,
+      defaultTimeZone: "UTC",
+    });
+  };
+
+  it("adds the copy job's worst gap (15m by default) to the RPO; over the tier: a warning, not the verdict", () => {
+    const { proof, findings } = prove({});
+    expect(proof.rpo.worstSeconds).toBe(60);
+    expect(proof.offsiteRpo).toMatchObject({ worstSeconds: 60 + 15 * 60, targetSeconds: 600 });
+    expect(proof.verdict).toBe("met");
+    expect(findings.find((f) => f.code === "offsite-rpo-over")?.message).toBe(
+      "shop: losing the whole site loses up to 16m, over the RPO 10m (RPO 1m, then copied to vault every 15m): " +
+        "a shorter copyInterval brings it closer",
+    );
+  });
+
+  it("a copyInterval within the tier: met, said as info", () => {
+    const { proof, findings } = prove({ copyInterval: "5m" });
+    expect(proof.offsiteRpo?.worstSeconds).toBe(6 * 60);
+    expect(findings.find((f) => f.code === "offsite-rpo-met")?.message).toMatch(/loses up to 6m ≤ RPO 10m/);
+    expect(findings.some((f) => f.code === "offsite-rpo-over")).toBe(false);
+  });
+
+  it("an interval cron cannot keep evenly (7m) is measured as the schedule runs: its longest gap", () => {
+    // */7 fires at :00, :07 … :56, then :00 again (4m): the longest gap is 7m
+    expect(prove({ copyInterval: "7m" }).proof.offsiteRpo?.worstSeconds).toBe(60 + 7 * 60);
+  });
+
+  it("the copy job's cron line: spread per dataset, even where the interval divides the hour or day", () => {
+    expect(copyCron("15m", 37)).toBe("7-59/15 * * * *");
+    expect(copyCron("7m", 37)).toBe("*/7 * * * *");
+    expect(copyCron("1m", 37)).toBe("* * * * *");
+    expect(copyCron("6h", 37)).toBe("37 1-23/6 * * *");
+    expect(copyCron("1d", 37)).toBe("37 3 * * *");
+  });
+
+  it("no copies: no site-loss bound", () => {
+    expect(prove({ copies: [] }).proof.offsiteRpo).toBeUndefined();
   });
 });

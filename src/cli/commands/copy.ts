@@ -9,6 +9,7 @@ import { DrError } from "../../errors.js";
 import type { DrSpec } from "../../spec/types.generated.js";
 import { acquireLock, type Lock } from "../../state/lock.js";
 import { EXIT } from "../exit-codes.js";
+import { progressReporter } from "../progress.js";
 import type { Io } from "../io.js";
 import type { JobResult } from "./job.js";
 import { parseWaitMs } from "../../core/duration.js";
@@ -50,10 +51,15 @@ export async function copyWork(
           onWait: () => io.err(`waiting for a prune or drill of ${dataset} to finish`),
         }),
       );
+      const progress = progressReporter(io, { verb: "sent" });
       const targets = await copyDataset(spec, dataset, {
         ...(opts.to !== undefined ? { to: opts.to } : {}),
-        say: (l) => io.err(l),
-      });
+        say: (l) => {
+          progress.done();
+          io.err(l);
+        },
+        onBytes: (label, bytes) => progress.update(label, bytes),
+      }).finally(() => progress.done());
       results.push({ dataset, targets });
       for (const t of targets) {
         const bytes = t.copied.reduce((n, c) => n + c.bytesSent, 0);

@@ -132,6 +132,7 @@ export function proofRows(plan: Plan, expanded: ReadonlySet<string>): Row[] {
     rows.push({ item: i, lead: true, text: `${expanded.has(p.dataset) ? "▾" : "▸"} ${proofLine(p)}`, tone: p.verdict });
     if (expanded.has(p.dataset)) {
       rows.push({ item: i, text: `    RPO: ${p.rpo.basis}`, tone: "note" });
+      if (p.offsiteRpo) rows.push({ item: i, text: `    site lost: ${p.offsiteRpo.basis}`, tone: "note" });
       rows.push({ item: i, text: `    RTO: ${p.rto.basis}`, tone: "note" });
     }
   });
