@@ -5,11 +5,11 @@
 // drctl does more (reference row counts in their own snapshot, SHOW CREATE of the objects, the
 // manifest, the completeness check); the target is that all of it costs ≤ 10 %, with drctl's own
 // peak RSS ≤ 200 MB (the data never sits in its memory).
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyBenchSpec, cli, median, writeResult } from "./lib.mjs";
+import { applyBenchSpec, median, runDrctlWithPeakRss, writeResult } from "./lib.mjs";
 
 const { startSandbox } = await import("../dist/adapters/sandbox/mariadb-sandbox.js");
 const { dumpArgs, physicalArgs } = await import("../dist/backup/methods.js");
@@ -93,39 +93,19 @@ try {
     rmSync(lsn, { recursive: true, force: true });
   };
   /** drctl backup, with its peak RSS (VmHWM) polled from /proc while it runs. */
-  const drctlBackup = (dataset) =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [cli, "backup", "-f", spec, dataset], {
-        stdio: ["ignore", "ignore", "pipe"],
-        env: { ...process.env, DRCTL_TRACE: "1" },
-      });
-      let err = "";
-      child.stderr.on("data", (d) => (err += d));
-      let hwm = 0;
-      const poll = setInterval(() => {
-        try {
-          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
-          if (m) hwm = Math.max(hwm, Number(m[1]) * 1024);
-        } catch {
-          /* exited */
-        }
-      }, 20);
-      child.once("exit", (code) => {
-        clearInterval(poll);
-        if (code !== 0) reject(new Error(`drctl backup ${dataset} exited ${code}: ${err}`));
-        else {
-          if (process.env.BENCH_TRACE)
-            console.error(
-              err
-                .split("\n")
-                .filter((l) => l.startsWith("trace"))
-                .join("\n"),
-            );
-          rmSync(join(repo, "sets", dataset), { recursive: true, force: true });
-          resolve(hwm);
-        }
-      });
-    });
+  const drctlBackup = async (dataset) => {
+    const r = await runDrctlWithPeakRss(["backup", "-f", spec, dataset], { ...process.env, DRCTL_TRACE: "1" });
+    if (r.code !== 0) throw new Error(`drctl backup ${dataset} exited ${r.code}: ${r.out}`);
+    if (process.env.BENCH_TRACE)
+      console.error(
+        r.out
+          .split("\n")
+          .filter((l) => l.startsWith("trace"))
+          .join("\n"),
+      );
+    rmSync(join(repo, "sets", dataset), { recursive: true, force: true });
+    return r.hwm;
+  };
   const time = async (fn) => {
     const t0 = process.hrtime.bigint();
     const r = await fn();

@@ -1,7 +1,7 @@
 // Shared by the benchmarks: time a command, and report drctl's median beside the bare `node`
 // start-up measured in the same run (these machines are noisy; a ratio travels better than ms).
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -74,4 +74,30 @@ ${datasets}scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC
   );
   execFileSync(process.execPath, [cli, "apply", "-f", spec, "--auto-approve"], { stdio: "pipe" });
   return spec;
+}
+
+/**
+ * Runs drctl with `args` and resolves with its exit code, what it wrote (stdout and stderr together)
+ * and its peak RSS (VmHWM) polled from /proc every 20 ms while it runs.
+ */
+export function runDrctlWithPeakRss(args, env = process.env) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    let hwm = 0;
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+        if (m) hwm = Math.max(hwm, Number(m[1]) * 1024);
+      } catch {
+        /* exited */
+      }
+    }, 20);
+    child.once("exit", (code) => {
+      clearInterval(poll);
+      resolve({ code, out, hwm });
+    });
+  });
 }

@@ -2,7 +2,8 @@
 # Installs what drctl's demo and tests need, only when it is missing: Debian packages (MariaDB
 # server, client and backup tools, mydumper, zstd, age, cron; faketime, for the clock fault cases;
 # chromium, which renders the evidence report in the tests; openssh-server, whose sshd the SFTP
-# repository tests start on a loopback port), then node modules with `npm ci`.
+# repository tests start on a loopback port; rclone, the bare tool the copy benchmark compares
+# drctl copy with), then node modules with `npm ci`.
 # Safe to run again: a machine that has everything is left as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,7 @@ declare -A PROVIDES=(
   [chromium]=chromium
   [sshd]=openssh-server
   [ssh-keygen]=openssh-client
+  [rclone]=rclone
 )
 missing=()
 for cmd in "${!PROVIDES[@]}"; do

@@ -4,7 +4,7 @@
 // removes the attempt and fails loudly; a killed run leaves debris the next run removes.
 
 import { datasetOf } from "../spec/lookup.js";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { runTool } from "../adapters/process/run.js";
@@ -13,7 +13,7 @@ import { addressOf, connectServer } from "../adapters/mysql/connect.js";
 import { fileProducer, streamToFile, type Stage } from "../adapters/pipeline/stream.js";
 import { stateDirOf } from "../core/desired.js";
 import { parseDuration } from "../core/duration.js";
-import { REPOSITORY_MARKER } from "../discover/repositories.js";
+import { checkRepository } from "../repository/local.js";
 import { DrError, interruptedError, messageOf, must } from "../errors.js";
 import { freeBytes, writeProbe } from "../adapters/fs/space.js";
 import { formatBytes } from "../core/units.js";
@@ -33,16 +33,7 @@ import {
   type CatalogTables,
   type DatasetScope,
 } from "./server-facts.js";
-import {
-  beginSet,
-  cleanDebris,
-  listSets,
-  publishSet,
-  repositoryPathOf,
-  setsDir,
-  stagingDir,
-  newSetId,
-} from "./set-store.js";
+import { beginSet, cleanDebris, listSets, publishSet, setsDir, stagingDir, newSetId } from "../repository/set-store.js";
 
 export type BackupKind = "full" | "incremental";
 const PHYSICAL = new Set(["mariadb-backup", "xtrabackup"]);
@@ -87,26 +78,6 @@ export async function preflightRepository(path: string, name: string, needBytes:
       },
     );
   }
-}
-
-export async function checkRepository(spec: DrSpec, name: string): Promise<string> {
-  const repo = spec.repositories[name];
-  if (!repo) throw new DrError("invalid", `the spec has no repository ${name}`);
-  const path = repositoryPathOf(repo, name);
-  let marker: { project?: string };
-  try {
-    marker = JSON.parse(await readFile(join(path, REPOSITORY_MARKER), "utf8")) as { project?: string };
-  } catch {
-    throw new DrError("invalid", `repository ${name} (${path}) is not set up`, {
-      hint: "run `drctl apply` to create it",
-    });
-  }
-  if (marker.project !== spec.project)
-    throw new DrError(
-      "invalid",
-      `repository ${name} (${path}) belongs to project ${JSON.stringify(marker.project)}, not ${spec.project}`,
-    );
-  return path;
 }
 
 async function toolVersion(cmd: string): Promise<string> {

@@ -4,7 +4,7 @@
 
 import type { DrSpec } from "../spec/types.generated.js";
 import type { BackupManifest } from "../core/manifest.generated.js";
-import { binlogSetsDir, listSets, setsDir } from "./set-store.js";
+import { binlogSetsDir, listSets, setsDir } from "../repository/set-store.js";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 

@@ -18,7 +18,8 @@ import { fileProducer, streamToFile } from "../adapters/pipeline/stream.js";
 import { stateDirOf } from "../core/desired.js";
 import { DrError, interruptedError, messageOf, must } from "../errors.js";
 import { throwIfInterrupted } from "../adapters/process/interrupt.js";
-import { checkRepository, preflightRepository } from "../backup/backup.js";
+import { preflightRepository } from "../backup/backup.js";
+import { checkRepository } from "../repository/local.js";
 import type { BackupManifest, BinlogFileFacts } from "../core/manifest.generated.js";
 import { clientConnectionArgs } from "../backup/methods.js";
 import { encodingProblem, setEncoding, type SetEncoding } from "../backup/encoding.js";
@@ -30,7 +31,7 @@ import {
   newSetId,
   publishSet,
   stagingDir,
-} from "../backup/set-store.js";
+} from "../repository/set-store.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { acquireLock } from "../state/lock.js";
 import {

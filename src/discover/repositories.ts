@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { writeProbe } from "../adapters/fs/space.js";
 import type { ObservedRepository } from "../core/observed.js";
 import type { Repository } from "../spec/types.generated.js";
+import { parseWaitMs } from "../core/duration.js";
 import { messageOf } from "../errors.js";
 import { openStore } from "../repository/open.js";
 import type { ObjectStore } from "../repository/store.js";
@@ -74,15 +75,56 @@ export async function readMarker(store: ObjectStore): Promise<{ project?: string
   }
 }
 
+/**
+ * How long plan waits for one SFTP or S3 repository to answer before calling it unreachable: 60 s,
+ * or DRCTL_INSPECT_TIMEOUT (a duration such as 10s).
+ */
+const inspectTimeoutMs = () =>
+  (process.env.DRCTL_INSPECT_TIMEOUT && parseWaitMs(process.env.DRCTL_INSPECT_TIMEOUT)) || 60_000;
+
 async function discoverRemote(
   name: string,
   repo: Exclude<Repository, { type: "filesystem" }>,
   project: string,
 ): Promise<ObservedRepository> {
+  // a store that accepts the connection and then never answers must not hold the plan (or CI) forever:
+  // given up on, its connection closed
+  let timer: NodeJS.Timeout | undefined;
+  const opened: { store?: ObjectStore } = {};
+  const timeout = new Promise<ObservedRepository>((resolve) => {
+    const ms = inspectTimeoutMs();
+    timer = setTimeout(() => {
+      void opened.store?.close().catch(() => {});
+      const why = `no answer within ${ms / 1000}s`;
+      resolve({
+        name,
+        type: repo.type,
+        owned: false,
+        checked: false,
+        exists: false,
+        reason: `cannot be reached: ${why}`,
+        unreachable: why,
+      });
+    }, ms);
+  });
+  try {
+    return await Promise.race([inspectRemote(name, repo, project, opened), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function inspectRemote(
+  name: string,
+  repo: Exclude<Repository, { type: "filesystem" }>,
+  project: string,
+  opened: { store?: ObjectStore },
+): Promise<ObservedRepository> {
   const base = { name, type: repo.type, owned: false } as const;
   let store: ObjectStore;
   try {
     store = await openStore(name, repo);
+    opened.store = store;
   } catch (e) {
     return {
       ...base,

@@ -9,7 +9,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Fetched, fetchFromCopy, specReadingFrom } from "../repository/fetch.js";
 import { findMariadbd } from "../adapters/sandbox/mariadb-sandbox.js";
-import { checkRepository } from "../backup/backup.js";
+import { checkRepository } from "../repository/local.js";
 import { datasetOf } from "../spec/lookup.js";
 import type { BackupManifest } from "../core/manifest.generated.js";
 import { planFromCatalog, readRecoveryCatalog } from "../restore/recovery-catalog.js";

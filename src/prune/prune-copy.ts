@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { stateDirOf } from "../core/desired.js";
 import { keepSharedBinlogs, type RetentionDecision, selectRetention } from "../core/retention.js";
 import { storedBytes } from "../backup/catalog.js";
-import { MANIFEST } from "../backup/set-store.js";
+import { MANIFEST } from "../repository/set-store.js";
 import { copyHistory } from "../copy/records.js";
 import { readMarker } from "../discover/repositories.js";
 import { verifiedSets } from "../drill/records.js";

@@ -9,11 +9,11 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir } from "../adapters/fs/atomic-write.js";
-import { checkRepository } from "../backup/backup.js";
+import { checkRepository } from "../repository/local.js";
 import { datasetOf } from "../spec/lookup.js";
 import { storedBytes } from "../backup/catalog.js";
 import type { BackupManifest } from "../core/manifest.generated.js";
-import { binlogSetsDir, listSets, MANIFEST, setsDir } from "../backup/set-store.js";
+import { binlogSetsDir, listSets, MANIFEST, setsDir } from "../repository/set-store.js";
 import { stateDirOf } from "../core/desired.js";
 import { keepSharedBinlogs, selectRetention, type RetentionDecision } from "../core/retention.js";
 import { policyOf } from "./policy.js";

@@ -93,21 +93,23 @@ export function filesystemStore(root: string): ObjectStore {
       // the set's directory goes with its last object (a prune leaves no empty husks)
       if (key.includes("/")) await rmdir(dirname(pathOf(key))).catch(() => {});
     },
-    async sweep(olderThanMs) {
+    async sweep(olderThanMs, prefixes) {
       let removed = 0;
       const cutoff = Date.now() - olderThanMs;
-      const walk = async (dir: string): Promise<void> => {
+      const walk = async (dir: string, deep: boolean): Promise<void> => {
         const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
         for (const e of entries) {
           const path = join(dir, e.name);
-          if (e.isDirectory() && !e.name.startsWith(".")) await walk(path);
-          else if (e.isFile() && e.name.startsWith(".put-") && (await stat(path)).mtimeMs < cutoff) {
+          if (e.isDirectory() && !e.name.startsWith(".")) {
+            if (deep) await walk(path, deep);
+          } else if (e.isFile() && e.name.startsWith(".put-") && (await stat(path)).mtimeMs < cutoff) {
             await unlink(path).catch(() => {});
             removed++;
           }
         }
       };
-      await walk(root);
+      if (prefixes) for (const p of prefixes) await walk(join(root, ...p.split("/").filter(Boolean)), false);
+      else await walk(root, true);
       return removed;
     },
     async close() {},

@@ -68,6 +68,40 @@ function readCredentials(file: string, where: string): NonNullable<S3ClientConfi
 
 const status = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 
+const PART_SIZE = 8 * 1024 * 1024;
+
+/**
+ * The ETag an S3 store gives an object it holds exactly as sent: the MD5 of the bytes for a single
+ * PUT, the MD5 of the parts' MD5s and "-N" for a multipart upload (lib-storage cuts PART_SIZE parts).
+ * A store whose ETag is something else (SSE-KMS, some compatible servers) never matches: the copy
+ * then reads the object back instead.
+ */
+class EtagOfSent {
+  private readonly whole = createHash("md5");
+  private part = createHash("md5");
+  private inPart = 0;
+  private readonly parts: Buffer[] = [];
+  update(chunk: Buffer): void {
+    this.whole.update(chunk);
+    for (let off = 0; off < chunk.length; ) {
+      const take = Math.min(PART_SIZE - this.inPart, chunk.length - off);
+      this.part.update(chunk.subarray(off, off + take));
+      this.inPart += take;
+      off += take;
+      if (this.inPart === PART_SIZE) {
+        this.parts.push(this.part.digest());
+        this.part = createHash("md5");
+        this.inPart = 0;
+      }
+    }
+  }
+  matches(etag: string): boolean {
+    const parts = this.inPart ? [...this.parts, this.part.copy().digest()] : this.parts;
+    const multipart = `${createHash("md5").update(Buffer.concat(parts)).digest("hex")}-${parts.length}`;
+    return etag === this.whole.copy().digest("hex") || etag === multipart;
+  }
+}
+
 function lockedError(key: string, until: string): DrError {
   return new DrError("failed", `${key} is under Object Lock until ${until}`, { meta: { lockedUntil: until } });
 }
@@ -88,9 +122,12 @@ export function s3Store(repo: S3Repository): ObjectStore {
     // the SDK retries throttling and network errors itself (exponential backoff with jitter); a
     // store that stops answering is given up on rather than waited for forever
     maxAttempts: 4,
-    requestHandler: { connectionTimeout: 15_000, requestTimeout: 120_000 },
+    requestHandler: { connectionTimeout: 15_000, requestTimeout: 60_000 },
   });
   const lock = repo.objectLock;
+  // close() aborts whatever is still in flight: a store that stopped answering holds no socket open
+  const aborter = new AbortController();
+  const sig = { abortSignal: aborter.signal };
   const keyOf = (key: string) => `${base}${checkKey(key)}`;
   const fail =
     (what: string, key: string) =>
@@ -110,6 +147,7 @@ export function s3Store(repo: S3Repository): ObjectStore {
               Prefix: `${base}${prefix}`,
               ...(token ? { ContinuationToken: token } : {}),
             }),
+            sig,
           )
           .catch(fail("cannot list", prefix || "/"));
         for (const o of r.Contents ?? [])
@@ -120,7 +158,7 @@ export function s3Store(repo: S3Repository): ObjectStore {
     },
     async stat(key) {
       try {
-        const r = await client.send(new HeadObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }));
+        const r = await client.send(new HeadObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }), sig);
         return { key, bytes: Number(r.ContentLength ?? 0) };
       } catch (e) {
         if (status(e) === 404) return undefined;
@@ -130,19 +168,22 @@ export function s3Store(repo: S3Repository): ObjectStore {
     async put(key, body, opts = {}): Promise<PutResult> {
       if (await store.stat(key)) throw existsError(where, key);
       const hash = createHash("sha256");
+      const etag = new EtagOfSent();
       let bytes = 0;
       const counted = new PassThrough();
       const source: Readable = Buffer.isBuffer(body) ? PassThrough.from([body]) : body;
       source.on("data", (c: Buffer) => {
         hash.update(c);
+        etag.update(c);
         bytes += c.length;
       });
       source.once("error", (e) => counted.destroy(e));
       source.pipe(counted);
       const upload = new Upload({
         client,
+        abortController: aborter,
         queueSize: 4,
-        partSize: 8 * 1024 * 1024,
+        partSize: PART_SIZE,
         leavePartsOnError: false,
         params: {
           Bucket: repo.bucket,
@@ -157,28 +198,33 @@ export function s3Store(repo: S3Repository): ObjectStore {
             : {}),
         },
       });
-      await upload.done().catch((e) => {
+      const done = await upload.done().catch((e) => {
         if (status(e) === 412) throw existsError(where, key);
         return fail("cannot write", key)(e);
       });
-      return { bytes, sha256: hash.digest("hex") };
+      const stored = (done as { ETag?: string }).ETag?.replaceAll('"', "");
+      return {
+        bytes,
+        sha256: hash.digest("hex"),
+        ...(stored && etag.matches(stored) ? { checkedByServer: `ETag ${stored} = MD5 of the bytes sent` } : {}),
+      };
     },
     async get(key) {
       const r = await client
-        .send(new GetObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }))
+        .send(new GetObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }), sig)
         .catch(fail("cannot read", key));
       return r.Body as Readable;
     },
     async delete(key) {
       if (!lock) {
         await client
-          .send(new DeleteObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }))
+          .send(new DeleteObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }), sig)
           .catch(fail("cannot delete", key));
         return;
       }
       let head: { VersionId?: string; ObjectLockRetainUntilDate?: Date };
       try {
-        head = await client.send(new HeadObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }));
+        head = await client.send(new HeadObjectCommand({ Bucket: repo.bucket, Key: keyOf(key) }), sig);
       } catch (e) {
         if (status(e) === 404) return;
         return fail("cannot stat", key)(e);
@@ -192,6 +238,7 @@ export function s3Store(repo: S3Repository): ObjectStore {
             Key: keyOf(key),
             ...(head.VersionId ? { VersionId: head.VersionId } : {}),
           }),
+          sig,
         )
         .catch((e) => {
           // the lock is the store's to enforce: a refusal it gives is the lock, not a fault
@@ -213,6 +260,7 @@ export function s3Store(repo: S3Repository): ObjectStore {
               ...(keyMarker ? { KeyMarker: keyMarker } : {}),
               ...(idMarker ? { UploadIdMarker: idMarker } : {}),
             }),
+            sig,
           )
           .catch((e) => {
             // a store without multipart listing (some S3-compatible servers): nothing it can show to sweep
@@ -223,7 +271,7 @@ export function s3Store(repo: S3Repository): ObjectStore {
         for (const u of r.Uploads ?? [])
           if (u.Key && u.UploadId && (u.Initiated?.getTime() ?? Date.now()) < cutoff) {
             await client
-              .send(new AbortMultipartUploadCommand({ Bucket: repo.bucket, Key: u.Key, UploadId: u.UploadId }))
+              .send(new AbortMultipartUploadCommand({ Bucket: repo.bucket, Key: u.Key, UploadId: u.UploadId }), sig)
               .catch(() => {});
             removed++;
           }
@@ -233,6 +281,7 @@ export function s3Store(repo: S3Repository): ObjectStore {
       return removed;
     },
     async close() {
+      aborter.abort();
       client.destroy();
     },
   };

@@ -15,6 +15,11 @@ export interface PutResult {
   bytes: number;
   /** Of the bytes sent, hex. */
   sha256: string;
+  /**
+   * How the store itself proved it holds exactly the bytes sent, when it could (S3: its ETag is the
+   * MD5 of what it stored, equal to the MD5 of what was sent); absent, only reading back proves it.
+   */
+  checkedByServer?: string;
 }
 
 export interface ObjectStore {
@@ -36,10 +41,10 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /**
    * Removes what a writer killed mid-put left behind (`.put-*` temporaries, unfinished multipart
-   * uploads) once older than `olderThanMs`, so that a put still running elsewhere is left alone.
-   * Returns how many it removed.
+   * uploads) once older than `olderThanMs`, so that a put still running elsewhere is left alone:
+   * in the directories of `prefixes` ("sets/wiki/<id>/"), or everywhere. Returns how many.
    */
-  sweep(olderThanMs: number): Promise<number>;
+  sweep(olderThanMs: number, prefixes?: string[]): Promise<number>;
   close(): Promise<void>;
 }
 

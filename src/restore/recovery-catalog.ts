@@ -3,8 +3,8 @@
 // refused). The dataset's sets, its server's archived binlogs and the archive's last clean run,
 // grouped into recovery images by the pure core.
 
-import type { CatalogEntry } from "../backup/set-store.js";
-import { binlogSetsDir, listSets, setsDir } from "../backup/set-store.js";
+import type { CatalogEntry } from "../repository/set-store.js";
+import { binlogSetsDir, listSets, setsDir } from "../repository/set-store.js";
 import { readProgress } from "../binlog/archive.js";
 import {
   planRecovery,

@@ -16,7 +16,7 @@ import {
   type SandboxInfo,
   type SandboxOptions,
 } from "../adapters/sandbox/mariadb-sandbox.js";
-import { checkRepository } from "../backup/backup.js";
+import { checkRepository } from "../repository/local.js";
 import { datasetOf } from "../spec/lookup.js";
 import type { BackupManifest } from "../core/manifest.generated.js";
 import { checkIdentity } from "../backup/identity.js";

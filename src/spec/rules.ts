@@ -278,6 +278,19 @@ function checkMethods(ctx: Ctx, data: Obj): void {
 function checkCopies(ctx: Ctx, data: Obj): void {
   for (const [name, ds] of entries(data.datasets)) {
     const primary = str(ds.repository);
+    // backups stream into a directory on this host (kernel pipes, fsync, one rename); SFTP and S3
+    // repositories receive copies of what is there
+    const primaryRepo = isObj(data.repositories) ? data.repositories[primary ?? ""] : undefined;
+    const kind = isObj(primaryRepo) ? str(primaryRepo.type) : undefined;
+    if (kind === "sftp" || kind === "s3")
+      ctx.report(
+        "error",
+        ["datasets", name, "repository"],
+        `"${primary}" is an ${kind} repository: backups are written to a filesystem repository on this host`,
+        {
+          hint: `keep a filesystem repository here and list "${primary}" under copies: (copy sends sets there)`,
+        },
+      );
     list(ds.copies).forEach((c, i) => {
       if (c === primary) {
         ctx.report(

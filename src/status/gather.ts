@@ -2,7 +2,7 @@
 // archived binlogs and the last clean archive run, read as restore reads them) and the journal's
 // drill records — handed to the pure core (core/status.ts).
 
-import { checkRepository } from "../backup/backup.js";
+import { checkRepository } from "../repository/local.js";
 import { pointTime } from "../core/recovery.js";
 import { planFromCatalog, readRecoveryCatalog } from "../restore/recovery-catalog.js";
 import { datasetStatus, statusReport, type DatasetFacts, type StatusReport } from "../core/status.js";

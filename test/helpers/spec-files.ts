@@ -125,3 +125,31 @@ ${ds.join("")}${o.drills ? `drills:\n${o.drills}\n` : ""}scheduler:
   { type: cron, file: ${q(o.cronFile)}, timezone: UTC }
 `;
 }
+
+/** A `repositories:` line for an SFTP repository on a test sshd (`extra`: more keys, e.g. "bandwidth: 1MB/s"). */
+export function sftpRepositoryYaml(
+  name: string,
+  sshd: { host: string; port: number; user: string; identityFile: string; knownHosts: string },
+  path: string,
+  extra = "",
+): string {
+  const q = JSON.stringify;
+  return (
+    `  ${name}: { type: sftp, host: ${sshd.host}, port: ${sshd.port}, user: ${sshd.user}, path: ${q(path)}, ` +
+    `identityFile: ${q(sshd.identityFile)}, knownHosts: ${q(sshd.knownHosts)}${extra ? `, ${extra}` : ""} }\n`
+  );
+}
+
+/** A `repositories:` line for an S3 repository on a loopback store (s3rver, or a front of it). */
+export function s3RepositoryYaml(
+  name: string,
+  s3: { bucket: string; endpoint: string; credentials: string },
+  prefix: string,
+  extra = "",
+): string {
+  const q = JSON.stringify;
+  return (
+    `  ${name}: { type: s3, bucket: ${s3.bucket}, prefix: ${q(prefix)}, endpoint: ${q(s3.endpoint)}, ` +
+    `forcePathStyle: true, credentials: ${q(s3.credentials)}${extra ? `, ${extra}` : ""} }\n`
+  );
+}

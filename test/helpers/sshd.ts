@@ -45,7 +45,8 @@ async function listening(port: number, deadline: number): Promise<void> {
   }
 }
 
-export async function startSshd(dir: string): Promise<Sshd> {
+/** `extraConfig`: more sshd_config lines (e.g. "ForceCommand internal-sftp": an SFTP-only account). */
+export async function startSshd(dir: string, opts: { extraConfig?: string[] } = {}): Promise<Sshd> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const hostKeyFile = join(dir, "ssh_host_ed25519_key");
   const identityFile = join(dir, "id_ed25519");
@@ -72,6 +73,7 @@ export async function startSshd(dir: string): Promise<Sshd> {
       "PidFile none",
       "Subsystem sftp internal-sftp",
       "LogLevel VERBOSE",
+      ...(opts.extraConfig ?? []),
       "",
     ].join("\n"),
   );

@@ -11,7 +11,7 @@ import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import { drctl } from "../helpers/cli.js";
-import { datasetsSpec } from "../helpers/spec-files.js";
+import { datasetsSpec, s3RepositoryYaml, sftpRepositoryYaml } from "../helpers/spec-files.js";
 import { type S3Server, startS3rver } from "../helpers/s3rver.js";
 import { type Sshd, startSshd } from "../helpers/sshd.js";
 import { tempDir } from "../helpers/temp.js";
@@ -42,7 +42,7 @@ async function sql(s: string): Promise<unknown[]> {
 
 const checksums = async (tables: readonly string[], query: (q: string) => Promise<string>) =>
   Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await query(`CHECKSUM TABLE ${t} EXTENDED`)])));
-const liveChecksum = async (q: string) => String((((await sql(q)) as { Checksum: unknown }[])[0] ?? {}).Checksum);
+const liveChecksum = async (q: string) => String(((await sql(q)) as { Checksum: unknown }[])[0]?.Checksum);
 
 const ok = async (args: string[]) => {
   const r = await drctl(args, { env });
@@ -107,7 +107,7 @@ beforeAll(async () => {
   db = await startSandbox({ baseDir: join(dir, "db"), binlog: true });
   sshd = await startSshd(join(dir, "sshd"));
   s3 = await startS3rver(join(dir, "s3"));
-  const q = JSON.stringify;
+  const _q = JSON.stringify;
   writeFileSync(
     spec,
     datasetsSpec({
@@ -117,11 +117,7 @@ beforeAll(async () => {
       server: { port: db.port, credentials: db.clientOptionFile },
       cronFile: join(dir, "cron"),
       tier: "{ rpo: 2d, rto: 4h }",
-      extraRepositories:
-        `  vault: { type: sftp, host: ${sshd.host}, port: ${sshd.port}, user: ${sshd.user}, path: ${q(vault)}, ` +
-        `identityFile: ${q(sshd.identityFile)}, knownHosts: ${q(sshd.knownHosts)} }\n` +
-        `  bucket: { type: s3, bucket: ${s3.bucket}, prefix: site-a, endpoint: ${q(s3.endpoint)}, ` +
-        `forcePathStyle: true, credentials: ${q(s3.credentials)} }\n`,
+      extraRepositories: sftpRepositoryYaml("vault", sshd, vault) + s3RepositoryYaml("bucket", s3, "site-a"),
       datasets: {
         logic: { databases: ["uni"], method: "mysqldump", binlog: true, copies: ["vault", "bucket"] },
         phys: { databases: ["lab"], method: "mariadb-backup", binlog: true, copies: ["vault", "bucket"] },

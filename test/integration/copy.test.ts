@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import { readJournal } from "../../src/state/journal.js";
 import { drctl } from "../helpers/cli.js";
-import { datasetsSpec } from "../helpers/spec-files.js";
+import { datasetsSpec, s3RepositoryYaml, sftpRepositoryYaml } from "../helpers/spec-files.js";
 import { type S3Server, startS3rver } from "../helpers/s3rver.js";
 import { type Sshd, startSshd } from "../helpers/sshd.js";
 import { tempDir } from "../helpers/temp.js";
@@ -64,11 +64,9 @@ beforeAll(async () => {
       cronFile: join(dir, "cron"),
       tier: "{ rpo: 2d, rto: 4h }",
       extraRepositories:
-        `  vault: { type: sftp, host: ${sshd.host}, port: ${sshd.port}, user: ${sshd.user}, path: ${q(vault)}, ` +
-        `identityFile: ${q(sshd.identityFile)}, knownHosts: ${q(sshd.knownHosts)} }\n` +
+        sftpRepositoryYaml("vault", sshd, vault) +
         `  offsite: { type: filesystem, path: ${q(offsite)} }\n` +
-        `  bucket: { type: s3, bucket: ${s3.bucket}, prefix: site-a, endpoint: ${q(s3.endpoint)}, ` +
-        `forcePathStyle: true, credentials: ${q(s3.credentials)} }\n`,
+        s3RepositoryYaml("bucket", s3, "site-a"),
       datasets: {
         uni: { databases: ["uni"], method: "mysqldump", binlog: true, copies: ["vault", "offsite"] },
         shop: { databases: ["shop"], method: "mysqldump", copies: ["vault"], retention: "{ full: { daily: 1 } }" },

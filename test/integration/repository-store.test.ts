@@ -60,7 +60,7 @@ const backends: [string, () => Promise<ObjectStore>, string | undefined][] = [
   ["s3", () => openStore("bucket", s3Repo()), undefined],
 ];
 
-describe.each(backends)("%s store", (_, open, root) => {
+describe.each(backends)("%s store", (kind, open, root) => {
   it("put, stat, list, get and delete round-trip; bytes and sha256 are what was sent", async () => {
     const store = await open();
     try {
@@ -69,7 +69,16 @@ describe.each(backends)("%s store", (_, open, root) => {
         "sets/wiki/s1/dump.sql.zst",
         Readable.from([big.subarray(0, 1000), big.subarray(1000)]),
       );
-      expect(put).toEqual({ bytes: big.length, sha256: sha(big) });
+      expect(put).toMatchObject({ bytes: big.length, sha256: sha(big) });
+      // the remote stores prove what they stored (S3: its ETag is the MD5 of the bytes sent; SFTP: the
+      // server's sha256sum); a local directory is read back
+      expect(put.checkedByServer ?? "").toMatch(
+        {
+          filesystem: /^$/,
+          sftp: /^sha256 computed on the server$/,
+          s3: /^ETag [0-9a-f]{32}(-\d+)? = MD5 of the bytes sent$/,
+        }[kind] ?? /never/,
+      );
       await store.put("sets/wiki/s1/manifest.json", Buffer.from("{}\n"));
       await store.put("binlogs/db1/b1/mariadb-bin.000001.zst", Buffer.from("x"));
       // a name as hostile as a mydumper file of a unicode table
@@ -148,9 +157,10 @@ describe.each(backends)("%s store", (_, open, root) => {
     utimesSync(join(d, ".put-stale"), old, old);
     const store = await open();
     try {
-      expect(await store.sweep(6 * 3600_000)).toBe(1);
+      expect(await store.sweep(6 * 3600_000, ["sets/elsewhere/s9/"])).toBe(0); // only where it is asked to
+      expect(await store.sweep(6 * 3600_000, ["sets/swept/s1/"])).toBe(1);
       expect(readdirSync(d)).toEqual([".put-fresh"]);
-      expect(await store.sweep(0)).toBe(1);
+      expect(await store.sweep(0)).toBe(1); // everywhere
       expect(readdirSync(d)).toEqual([]);
     } finally {
       await store.close();
@@ -198,6 +208,33 @@ describe("sftp: write-once is the server's rule too", () => {
     expect(err?.message).toMatch(/Failure/);
     expect(readFileSync(join(base, "object"), "utf8")).toBe("old");
   }, 30_000);
+});
+
+describe("sftp: who checks what was stored", () => {
+  it("the server's sha256sum where the account may run it; an SFTP-only account's objects are read back", async () => {
+    const store = await openStore("vault", sftpRepo());
+    try {
+      const put = await store.put("sets/sum/s1/it's $(x)", randomBytes(100_000));
+      expect(put.checkedByServer).toBe("sha256 computed on the server");
+    } finally {
+      await store.close();
+    }
+    const only = await startSshd(join(dir, "sshd-sftp-only"), { extraConfig: ["ForceCommand internal-sftp"] });
+    const sftpOnly = await openStore("vault", {
+      ...sftpRepo(),
+      port: only.port,
+      identityFile: only.identityFile,
+      knownHosts: only.knownHosts,
+      path: join(dir, "remote-sftp-only"),
+    });
+    try {
+      const put = await sftpOnly.put("sets/sum/s1/f", randomBytes(100_000));
+      expect(put.checkedByServer).toBeUndefined();
+    } finally {
+      await sftpOnly.close();
+      await only.stop();
+    }
+  }, 60_000);
 });
 
 describe("sftp: a server that dies mid-transfer", () => {

@@ -18,7 +18,7 @@ import {
   tablesInDumpLog,
 } from "../../src/backup/methods.js";
 import { inScope, likeToRegExp, scopeOf, splitDefiner } from "../../src/backup/server-facts.js";
-import { newSetId, writerGone } from "../../src/backup/set-store.js";
+import { newSetId, writerGone } from "../../src/repository/set-store.js";
 
 const server = { host: "127.0.0.1", port: 3307, credentials: "/etc/drctl/db1 it's.cnf" };
 

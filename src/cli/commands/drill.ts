@@ -9,9 +9,9 @@ import { formatDuration, formatMeasured, parseWaitMs } from "../../core/duration
 import { DrError, must } from "../../errors.js";
 import { loadSpec } from "../../spec/check.js";
 import type { Drill, DrSpec } from "../../spec/types.generated.js";
-import { checkRepository } from "../../backup/backup.js";
+import { checkRepository } from "../../repository/local.js";
 import { datasetOf } from "../../spec/lookup.js";
-import { listSets, setsDir } from "../../backup/set-store.js";
+import { listSets, setsDir } from "../../repository/set-store.js";
 import { pointTime } from "../../core/recovery.js";
 import { readJournal } from "../../state/journal.js";
 import { EXIT } from "../exit-codes.js";
