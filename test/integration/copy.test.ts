@@ -499,6 +499,13 @@ describe("the site is lost: restore from a copy", () => {
     expect(vaultCopy?.lastVerified?.ok).toBe(false); // the byte flipped above: the last whole verify failed
     const report = readFileSync(join(bundle, "report.md"), "utf8");
     expect(report).toContain("Offsite copies (what survives the loss of the site)");
+    // where each copy is, never how to get in: no key material, no S3 secret in any file of the bundle
+    const key = readFileSync(sshd.identityFile, "utf8").split("\n").slice(1, 3).join("");
+    for (const f of Object.keys(tree(bundle))) {
+      const text = readFileSync(join(bundle, f), "utf8");
+      expect(text, f).not.toContain(key.slice(0, 40));
+      expect(text, f).not.toContain("S3RVER");
+    }
     expect(report).toMatch(/from the copy in offsite/);
   }, 120_000);
 
