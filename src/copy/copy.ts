@@ -136,16 +136,20 @@ async function copySet(
         copied.objectsPresent++;
         return;
       }
-      mismatches.push(`${store.where}/${key}: ${there.bytes} bytes there, not the manifest's ${f.bytes} B / sha256`);
+      mismatches.push(
+        `${store.where}/${key}: ${there.bytes} bytes there, not the manifest's ${f.bytes} B / sha256 (its set has ` +
+          "no manifest there, so it does not exist yet: remove that object there to send it again)",
+      );
       mismatch = true;
       return;
     }
-    const sent = await store.put(key, counted(join(entry.dir, f.name), opts.onBytes));
+    const sent = await store.put(key, counted(join(entry.dir, f.name), opts.onBytes), { expectSha256: f.sha256 });
     if (sent.sha256 !== f.sha256 || sent.bytes !== f.bytes)
       throw new DrError(
         "integrity",
-        `set ${m.id}: the local file ${f.name} no longer matches its manifest (sha256 ${sent.sha256}, ` +
-          `${sent.bytes} B): not copied off site`,
+        `set ${m.id}: ${f.name} sent as ${sent.bytes} B with sha256 ${sent.sha256}` +
+          `${sent.checkedByServer ? ` (${sent.checkedByServer})` : ""}, not the manifest's ${f.bytes} B / ` +
+          `${f.sha256}: the local file changed, or the bytes did on the way; the set is not copied off site`,
         { hint: "run drctl verify; the uploaded object stays, without a manifest the set does not exist there" },
       );
     // the store's own proof (S3's MD5 ETag) or, without one, the bytes read back

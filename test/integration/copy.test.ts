@@ -323,6 +323,42 @@ describe("drctl copy", () => {
     for (const id of pending) expect(sets()).not.toContain(id);
   }, 120_000);
 
+  it("a local file changed since its manifest: not copied (exit 5), the server's sha256 says so", async () => {
+    const backup = async () => expect((await drctl(["backup", "-f", spec, "shop"])).code).toBe(0);
+    await backup();
+    await backup();
+    // the newer set goes second: by then the server has shown it hashes, and it alone checks
+    const id =
+      readdirSync(join(repo, "sets", "shop"))
+        .sort()
+        .at(-1) ?? "?";
+    const file = readdirSync(join(repo, "sets", "shop", id)).find((f) => f.startsWith("dump")) ?? "?";
+    const path = join(repo, "sets", "shop", id, file);
+    const original = readFileSync(path);
+    const flipped = Buffer.from(original);
+    flipped[flipped.length >> 1] = (flipped[flipped.length >> 1] ?? 0) ^ 0x20;
+    writeFileSync(path, flipped);
+    try {
+      const r = await drctl(["copy", "-f", spec, "shop", "--to", "vault"]);
+      expect(r.code, r.stderr).toBe(5);
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `NOT COPIED: set ${id}: ${file} sent as \\d+ B with sha256 [0-9a-f]{64} \\(sha256 computed on the ` +
+            "server\\), not the manifest's",
+        ),
+      );
+      expect(existsSync(join(vault, "sets", "shop", id, "manifest.json"))).toBe(false);
+      // the next run will not overwrite what is there: it names it, and what to do
+      const again = await drctl(["copy", "-f", spec, "shop", "--to", "vault"]);
+      expect(again.code).toBe(5);
+      expect(again.stdout).toMatch(/bytes there, not the manifest's .*: remove that object there to send it again/);
+    } finally {
+      writeFileSync(path, original);
+    }
+    rmSync(join(vault, "sets", "shop", id, file));
+    expect((await drctl(["copy", "-f", spec, "shop", "--to", "vault"])).code).toBe(0);
+  }, 60_000);
+
   it("one byte flipped in the copy: verify --repository exits 5 naming the set and the file", async () => {
     const sets = readdirSync(join(vault, "sets", "uni")).filter((d) =>
       existsSync(join(vault, "sets", "uni", d, "manifest.json")),
