@@ -143,7 +143,7 @@ async function copySet(
       mismatch = true;
       return;
     }
-    const sent = await store.put(key, counted(join(entry.dir, f.name), opts.onBytes), { expectSha256: f.sha256 });
+    const sent = await store.put(key, counted(join(entry.dir, f.name), opts.onBytes));
     if (sent.sha256 !== f.sha256 || sent.bytes !== f.bytes)
       throw new DrError(
         "integrity",

@@ -250,10 +250,7 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
         return wrap("cannot stat", key)(e);
       }
     },
-    async put(key, body, opts = {}): Promise<PutResult> {
-      // once the server has shown it hashes, the digest the caller expects is checked there alone:
-      // hashing every byte here too costs this (busy, single) thread a second per GB
-      const serverOnly = opts.expectSha256 !== undefined && canHash === true;
+    async put(key, body): Promise<PutResult> {
       const path = pathOf(key);
       const dir = posix.dirname(path);
       await mkdirs(dir).catch(wrap("cannot create the directory of", key));
@@ -269,7 +266,7 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
         const inFlight = new Set<Promise<void>>();
         const chunks: AsyncIterable<Buffer> | Iterable<Buffer> = Buffer.isBuffer(body) ? [body] : (body as Readable);
         for await (const chunk of chunks) {
-          if (!serverOnly) hash.update(chunk);
+          hash.update(chunk);
           for (let off = 0; off < chunk.length; off += PIECE) {
             const piece = chunk.subarray(off, off + PIECE);
             const at = bytes;
@@ -296,20 +293,10 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
       } finally {
         if (!done) await call<void>((cb) => sftp.unlink(tmp, (err) => cb(err, undefined))).catch(() => {});
       }
+      const sha256 = hash.digest("hex");
       // the server hashing what it stored spares reading it all back over the wire (rclone asks
       // md5sum the same way); an account that may not run commands is read back instead
       const there = await serverSha256(path, bytes);
-      if (serverOnly) {
-        // what is stored, as the server or (if it could not hash this time) a read-back says
-        let stored = there;
-        if (stored === undefined) {
-          const h = createHash("sha256");
-          for await (const c of await store.get(key)) h.update(c as Buffer);
-          stored = h.digest("hex");
-        }
-        return { bytes, sha256: stored, checkedByServer: "sha256 computed on the server" };
-      }
-      const sha256 = hash.digest("hex");
       return { bytes, sha256, ...(there === sha256 ? { checkedByServer: "sha256 computed on the server" } : {}) };
     },
     async get(key) {

@@ -31,11 +31,8 @@ export interface ObjectStore {
   /**
    * Write-once: an existing key is refused, and a put that fails leaves nothing under the key.
    * `unlocked`: without the repository's Object Lock retention (plan's write probe, removed at once).
-   * `expectSha256`: what the caller knows the bytes must hash to (a manifest's digest): a store that
-   * has the server hash what it stored may then spare hashing the bytes on their way out — the
-   * result's sha256 is then the server's.
    */
-  put(key: string, body: Readable | Buffer, opts?: { unlocked?: boolean; expectSha256?: string }): Promise<PutResult>;
+  put(key: string, body: Readable | Buffer, opts?: { unlocked?: boolean }): Promise<PutResult>;
   get(key: string): Promise<Readable>;
   /**
    * Removing what is not there is no error (a prune that was interrupted runs again). An object an

@@ -323,11 +323,11 @@ describe("drctl copy", () => {
     for (const id of pending) expect(sets()).not.toContain(id);
   }, 120_000);
 
-  it("a local file changed since its manifest: not copied (exit 5), the server's sha256 says so", async () => {
+  it("a local file changed since its manifest: not copied (exit 5), named with what the server holds", async () => {
     const backup = async () => expect((await drctl(["backup", "-f", spec, "shop"])).code).toBe(0);
     await backup();
     await backup();
-    // the newer set goes second: by then the server has shown it hashes, and it alone checks
+    // the newer set goes second, after one that copies cleanly
     const id =
       readdirSync(join(repo, "sets", "shop"))
         .sort()
