@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyBenchSpec, median, runDrctlWithPeakRss, writeResult } from "./lib.mjs";
+import { applyBenchSpec, median, runDrctlWithPeakRss, timeAsync as time, writeResult } from "./lib.mjs";
 
 const { startSandbox } = await import("../dist/adapters/sandbox/mariadb-sandbox.js");
 const { dumpArgs, physicalArgs } = await import("../dist/backup/methods.js");
@@ -105,11 +105,6 @@ try {
       );
     rmSync(join(repo, "sets", dataset), { recursive: true, force: true });
     return r.hwm;
-  };
-  const time = async (fn) => {
-    const t0 = process.hrtime.bigint();
-    const r = await fn();
-    return { ms: Number(process.hrtime.bigint() - t0) / 1e6, r };
   };
 
   const results = {};

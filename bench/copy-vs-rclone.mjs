@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, median, runDrctlWithPeakRss, writeResult } from "./lib.mjs";
+import { cli, median, runDrctlWithPeakRss, timeAsync as time, writeResult } from "./lib.mjs";
 import { startS3rver, startSshd } from "./servers.mjs";
 
 const { startSandbox } = await import("../dist/adapters/sandbox/mariadb-sandbox.js");
@@ -124,11 +124,6 @@ force_path_style = true
     if (r.code !== 0 || !/ [01] set\(s\) copied/.test(r.out))
       throw new Error(`drctl copy --to ${to}: exit ${r.code}: ${r.out}`);
     return r.hwm;
-  };
-  const time = async (fn) => {
-    const t0 = process.hrtime.bigint();
-    const r = await fn();
-    return { ms: Number(process.hrtime.bigint() - t0) / 1e6, r };
   };
 
   const results = {};

@@ -101,3 +101,10 @@ export function runDrctlWithPeakRss(args, env = process.env) {
     });
   });
 }
+
+/** Wall ms of an async `fn`, and what it returned. */
+export async function timeAsync(fn) {
+  const t0 = process.hrtime.bigint();
+  const r = await fn();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, r };
+}
