@@ -20,7 +20,7 @@ import { DrError, messageOf, must } from "../errors.js";
 import { restore, type RestoreOutcome } from "../restore/restore.js";
 import type { Drill, DrSpec } from "../spec/types.generated.js";
 import { appendJournal } from "../state/journal.js";
-import { acquireLock } from "../state/lock.js";
+import { acquireLock, setsLockPath } from "../state/lock.js";
 import {
   compareGtids,
   compareObjects,
@@ -118,7 +118,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
   findMariadbd(); // a missing server binary is this host's problem, not the backup's
   // a drill of the lost site reads a copy; otherwise the dataset's repository must be there
   const primary = drill.from === undefined ? await checkRepository(spec, ds.repository) : undefined;
-  const lock = await acquireLock(join(stateDirOf(spec), "locks", `dataset.${drill.dataset}.drill.lock`), {
+  const lock = await acquireLock(setsLockPath(stateDirOf(spec), drill.dataset), {
     waitMs: req.lockWaitMs ?? must(parseDuration("1h")) * 1000,
     command: `drctl drill run ${req.name}`,
     purpose: `drills and pruning of dataset ${drill.dataset}`,

@@ -21,7 +21,7 @@ import { readStoreCatalog } from "../repository/store-sets.js";
 import { datasetOf } from "../spec/lookup.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { readJournal } from "../state/journal.js";
-import { acquireLock, type Lock } from "../state/lock.js";
+import { acquireLock, type Lock, setsLockPath } from "../state/lock.js";
 import { retentionAt } from "./policy.js";
 import { refuseAfterFailedBackup } from "./prune.js";
 
@@ -76,12 +76,10 @@ export async function pruneCopy(
   const locks: Lock[] = [];
   try {
     for (const [lock, purpose] of [
-      [`dataset.${dataset}.copy.lock`, `copies of dataset ${dataset}`],
-      [`dataset.${dataset}.drill.lock`, `drills of dataset ${dataset}`],
+      [join(stateDir, "locks", `dataset.${dataset}.copy.lock`), `copies of dataset ${dataset}`],
+      [setsLockPath(stateDir, dataset), `drills of dataset ${dataset}`],
     ] as const)
-      locks.push(
-        await acquireLock(join(stateDir, "locks", lock), { waitMs: 0, command: `drctl prune ${dataset}`, purpose }),
-      );
+      locks.push(await acquireLock(lock, { waitMs: 0, command: `drctl prune ${dataset}`, purpose }));
     const store = await openStore(repository, repo);
     try {
       const marker = await readMarker(store);

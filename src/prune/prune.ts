@@ -21,7 +21,7 @@ import { DrError, messageOf, must } from "../errors.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { type JournalRecord, readJournal } from "../state/journal.js";
 import { verifiedSets } from "../drill/records.js";
-import { acquireLock, type Lock } from "../state/lock.js";
+import { acquireLock, type Lock, setsLockPath } from "../state/lock.js";
 
 export interface PruneOutcome {
   dataset: string;
@@ -91,7 +91,7 @@ export async function prune(
     );
     // drills of the dataset take this lock while they restore (a set must not vanish under them)
     locks.push(
-      await acquireLock(join(stateDir, "locks", `dataset.${dataset}.drill.lock`), {
+      await acquireLock(setsLockPath(stateDir, dataset), {
         waitMs: 0,
         command: `drctl prune ${dataset}`,
         purpose: `drills of dataset ${dataset}`,

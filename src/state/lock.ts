@@ -9,7 +9,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { DrError, interruptedError } from "../errors.js";
 import { interruptedBy, registerChild } from "../adapters/process/interrupt.js";
 import { writeFileAtomic } from "../adapters/fs/atomic-write.js";
@@ -164,4 +164,26 @@ export async function withLock<T>(path: string, opts: LockOptions, fn: () => Pro
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The lock that keeps a dataset's sets from vanishing: prune and drills hold it whole, readers of
+ * the sets (copy, restore) share it.
+ */
+export const setsLockPath = (stateDir: string, dataset: string) =>
+  join(stateDir, "locks", `dataset.${dataset}.drill.lock`);
+
+/** A reader's share of setsLockPath, waiting up to `waitMs` for a prune or drill to finish. */
+export function shareDatasetSets(
+  stateDir: string,
+  dataset: string,
+  opts: { waitMs: number; command: string; onWait: () => void },
+): Promise<Lock> {
+  return acquireLock(setsLockPath(stateDir, dataset), {
+    shared: true,
+    waitMs: opts.waitMs,
+    command: opts.command,
+    purpose: `the sets of dataset ${dataset} (prune or a drill is using them)`,
+    onWait: opts.onWait,
+  });
 }

@@ -7,7 +7,7 @@ import { stateDirOf } from "../../core/desired.js";
 import { formatBytes } from "../../core/units.js";
 import { DrError } from "../../errors.js";
 import type { DrSpec } from "../../spec/types.generated.js";
-import { acquireLock, type Lock } from "../../state/lock.js";
+import { acquireLock, type Lock, shareDatasetSets } from "../../state/lock.js";
 import { EXIT } from "../exit-codes.js";
 import { progressReporter } from "../progress.js";
 import type { Io } from "../io.js";
@@ -43,11 +43,9 @@ export async function copyWork(
       );
       // prune takes this lock whole: no set vanishes while it is being sent
       locks.push(
-        await acquireLock(join(dir, `dataset.${dataset}.drill.lock`), {
-          shared: true,
+        await shareDatasetSets(stateDirOf(spec), dataset, {
           waitMs,
           command: `drctl copy ${dataset}`,
-          purpose: `the sets of dataset ${dataset} (prune or a drill is using them)`,
           onWait: () => io.err(`waiting for a prune or drill of ${dataset} to finish`),
         }),
       );

@@ -8,7 +8,7 @@ import { formatBytes } from "../../core/units.js";
 import { type Fetched, fetchFromCopy, specReadingFrom } from "../../repository/fetch.js";
 import { parseWaitMs } from "../../core/duration.js";
 import { stateDirOf } from "../../core/desired.js";
-import { acquireLock } from "../../state/lock.js";
+import { shareDatasetSets } from "../../state/lock.js";
 import type { RestoreOutcome } from "../../restore/restore.js";
 import { parseTableCopies, type TableCopy } from "../../restore/copy-tables.js";
 import { restore } from "../../restore/restore.js";
@@ -77,11 +77,9 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
   const waitMs = parseWaitMs(opts.lockTimeout ?? "1h");
   if (waitMs === undefined)
     throw new DrError("invalid", `--lock-timeout ${opts.lockTimeout}: expected a duration such as 0s, 30s, 5m or 1h`);
-  const lock = await acquireLock(join(stateDirOf(spec), "locks", `dataset.${dataset}.drill.lock`), {
-    shared: true,
+  const lock = await shareDatasetSets(stateDirOf(spec), dataset, {
     waitMs,
     command: `drctl restore ${dataset}`,
-    purpose: `the sets of dataset ${dataset} (prune or a drill is using them)`,
     onWait: () => io.err(`waiting for a prune or drill of ${dataset} to finish`),
   });
   const progress = progressReporter(io, { verb: "read" });
