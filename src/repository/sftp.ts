@@ -26,9 +26,13 @@ import {
 } from "./store.js";
 
 const NO_SUCH_FILE = 2; // SSH_FX_NO_SUCH_FILE
-/** Writes in flight per put: SFTP answers each one; waiting for every answer in turn is slow. */
+/**
+ * Writes in flight per put: SFTP answers each one; waiting for every answer in turn is slow. 16 × 128 KiB
+ * fills OpenSSH's 2 MiB channel window; a piece stays under its 255 KiB write limit, which ssh2 would
+ * otherwise split into requests sent one after another.
+ */
 const WINDOW = 16;
-const PIECE = 32 * 1024;
+const PIECE = 128 * 1024;
 /** Reads in flight per get, and their size (OpenSSH answers up to 255 KiB; ssh2 splits to its packet size). */
 const READ_WINDOW = 16;
 const READ_PIECE = 64 * 1024;
