@@ -3,19 +3,17 @@
 // while a backup of the dataset or the server's binlog archiver holds its lock; binlogs that another
 // dataset on the same server still needs stay, and so does a set one of the dataset's offsite copies
 // does not hold yet (or cannot be asked about). Drills take the dataset's drill lock, which prune
-// holds too. A set is deleted manifest first (it leaves the catalog at once; what remains is debris
-// the next run removes), then its files.
+// holds too. The selection and the deletes are at-store.ts's, the same as at a copy: through the
+// repository's store, manifest first (the set leaves the catalog at once), then its files.
 
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { fsyncDir } from "../adapters/fs/atomic-write.js";
 import { checkRepository } from "../repository/local.js";
+import { filesystemStore } from "../repository/filesystem.js";
 import { datasetOf } from "../spec/lookup.js";
-import { storedBytes } from "../backup/catalog.js";
-import type { BackupManifest } from "../core/manifest.generated.js";
-import { binlogSetsDir, listSets, MANIFEST, setsDir } from "../repository/set-store.js";
+import { MANIFEST } from "../repository/set-store.js";
 import { stateDirOf } from "../core/desired.js";
-import { keepSharedBinlogs, selectRetention, type RetentionDecision } from "../core/retention.js";
+import { selectRetention, type RetentionDecision } from "../core/retention.js";
+import { pruneAtStore, type StorePruneOutcome } from "./at-store.js";
 import { policyOf } from "./policy.js";
 import { DrError, messageOf, must } from "../errors.js";
 import type { DrSpec } from "../spec/types.generated.js";
@@ -23,12 +21,9 @@ import { type JournalRecord, readJournal } from "../state/journal.js";
 import { verifiedSets } from "../drill/records.js";
 import { acquireLock, type Lock, setsLockPath } from "../state/lock.js";
 
-export interface PruneOutcome {
+export interface PruneOutcome extends StorePruneOutcome {
   dataset: string;
   dryRun: boolean;
-  decisions: RetentionDecision[];
-  deleted: string[];
-  bytesFreed: number;
 }
 
 /** DESIGN §8 rule 3, for the local repository and every copy alike. */
@@ -98,40 +93,19 @@ export async function prune(
       }),
     );
     const now = opts.now ?? new Date();
-    const { sets } = await listSets(setsDir(repoPath, dataset));
-    const { sets: binlogSets } = await listSets(binlogSetsDir(repoPath, ds.server));
-    const own = sets.map((s) => s.manifest);
-    const binlogs = binlogSets.map((s) => s.manifest).filter((m) => m.kind === "binlog");
-    const result = selectRetention(own, binlogs, policy, now, verified);
-    if (result.refused) throw new DrError("invalid", `dataset ${dataset}: ${result.refused}`);
-
-    // the server's archived binlogs are shared by every dataset on it in this repository
-    const others = [];
-    for (const [name, other] of Object.entries(spec.datasets))
-      if (name !== dataset && other.server === ds.server && other.repository === ds.repository && other.binlog?.archive)
-        others.push({
-          name,
-          sets: (await listSets(setsDir(repoPath, name))).sets.map((s) => s.manifest),
-          policy: policyOf(other.retention),
-        });
-    const byOthers = keepSharedBinlogs(result.decisions, binlogs, others, now, verified);
-    const decisions = await keepUncopied(spec, dataset, byOthers, { now, verified });
-
-    const deleted: string[] = [];
-    let bytesFreed = 0;
-    const dirOf = (m: BackupManifest) =>
-      join(m.kind === "binlog" ? binlogSetsDir(repoPath, ds.server) : setsDir(repoPath, dataset), m.id);
-    for (const d of decisions) {
-      if (d.keep) continue;
-      bytesFreed += storedBytes(d.set);
-      if (opts.dryRun) continue;
-      const dir = dirOf(d.set);
-      await rm(join(dir, MANIFEST), { force: true });
-      await fsyncDir(dir);
-      await rm(dir, { recursive: true, force: true });
-      deleted.push(d.set.id);
-    }
-    return { dataset, dryRun: opts.dryRun, decisions, deleted, bytesFreed };
+    const r = await pruneAtStore(filesystemStore(repoPath), {
+      spec,
+      dataset,
+      label: `dataset ${dataset}`,
+      policy,
+      // the server's archived binlogs are shared by every dataset on it in this repository
+      sharing: (_name, other) => other.repository === ds.repository && policyOf(other.retention),
+      verified,
+      now,
+      dryRun: opts.dryRun,
+      review: (decisions) => keepUncopied(spec, dataset, decisions, { now, verified }),
+    });
+    return { dataset, dryRun: opts.dryRun, ...r };
   } finally {
     for (const l of locks.reverse()) await l.release();
   }

@@ -38,7 +38,12 @@ export function filesystemStore(root: string): ObjectStore {
           if (e.isDirectory()) await walk(path);
           else if (e.isFile()) {
             const key = relative(root, path).split(sep).join("/");
-            if (key.startsWith(prefix)) out.push({ key, bytes: (await stat(path)).size });
+            if (!key.startsWith(prefix)) continue;
+            const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
+              if (err.code === "ENOENT") return undefined; // removed since readdir (a prune, a sweep)
+              throw err;
+            });
+            if (st) out.push({ key, bytes: st.size });
           }
         }
       };
@@ -89,9 +94,19 @@ export function filesystemStore(root: string): ObjectStore {
       return createReadStream(path);
     },
     async delete(key) {
-      await rm(pathOf(key), { force: true });
-      // the set's directory goes with its last object (a prune leaves no empty husks)
-      if (key.includes("/")) await rmdir(dirname(pathOf(key))).catch(() => {});
+      const path = pathOf(key);
+      await rm(path, { force: true });
+      await fsyncDir(dirname(path)).catch(() => {}); // a manifest's removal is durable before its files go
+      // the set's directories go with its last object (a prune leaves no empty husks), never the
+      // first two levels (sets/<dataset>): a backup may be creating its set directory there
+      const segments = key.split("/").slice(0, -1);
+      for (; segments.length > 2; segments.pop()) {
+        const removed = await rmdir(join(root, ...segments)).then(
+          () => true,
+          () => false, // not empty (or gone): what is above it is not empty either
+        );
+        if (!removed) break;
+      }
     },
     async sweep(olderThanMs, prefixes) {
       let removed = 0;

@@ -33,7 +33,11 @@ export async function readStoreCatalog(
   project: string,
   opts: { dataset?: string; binlogs?: boolean } = {},
 ): Promise<StoreCatalog> {
-  const objects = await store.list(opts.dataset && !opts.binlogs ? `sets/${opts.dataset}/` : "");
+  // only where sets live: a local repository's staging/ holds files appearing and vanishing
+  const objects = [
+    ...(await store.list(opts.dataset ? `sets/${opts.dataset}/` : "sets/")),
+    ...(opts.binlogs ? await store.list("binlogs/") : []),
+  ];
   const prefixes = new Map<string, boolean>(); // prefix → has a manifest
   for (const o of objects) {
     const m = SET_OBJECT.exec(o.key);

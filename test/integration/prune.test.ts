@@ -25,6 +25,11 @@ function put(
   const d = join(parent, m.id);
   mkdirSync(d, { recursive: true });
   writeFileSync(join(d, "payload.zst"), "");
+  // a full also carries a file one level down, as a mydumper set does: its directory goes with it
+  const nested =
+    m.kind === "full" ? [{ name: "mydumper/ds.t.00000.sql.zst", role: "mydumper", bytes: 0, sha256: EMPTY }] : [];
+  if (nested.length) mkdirSync(join(d, "mydumper"));
+  for (const f of nested) writeFileSync(join(d, f.name), "");
   const manifest = {
     formatVersion: 1,
     project: "prune",
@@ -32,7 +37,10 @@ function put(
     server: { name: "db1", version: "10.11", flavor: "mariadb", serverId: "7", binlogBasename: "b" },
     host: "h",
     finishedAt: m.startedAt,
-    files: [{ name: "payload.zst", role: m.kind === "binlog" ? "binlog" : "xbstream", bytes: 0, sha256: EMPTY }],
+    files: [
+      { name: "payload.zst", role: m.kind === "binlog" ? "binlog" : "xbstream", bytes: 0, sha256: EMPTY },
+      ...nested,
+    ],
     compression: "zstd",
     encryption: { type: "none", recipientFingerprints: [] },
     tools: {},
@@ -172,6 +180,8 @@ describe("drctl prune", () => {
   );
 
   it("the real run deletes exactly what the dry run listed and journals it", async () => {
+    // a file the manifest does not name, inside a set that goes: the set's directory goes whole
+    writeFileSync(join(repo, "sets", "ds", "20261120T020000Z-full-000000", "core.12345"), "x");
     const r = await drctl(["prune", "-f", spec, "ds", "--now", now]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split("\n")[0]).toBe("prune ds: 8 set(s) deleted, 8 kept, 0 B freed");
@@ -183,6 +193,10 @@ describe("drctl prune", () => {
     ]);
     expect(existsSync(join(repo, "binlogs", "db1", "20261121T235959Z-binlog-00000043"))).toBe(false);
     expect(existsSync(join(repo, "binlogs", "db1", "20261122T115959Z-binlog-00000044"))).toBe(true);
+    expect(readdirSync(join(repo, "sets", "ds", "20261122T020000Z-full-000002", "mydumper"))).toHaveLength(1);
+    // nothing half-removed is left for the catalog to call a stray
+    const listed = await drctl(["backups", "-f", spec]);
+    expect([listed.code, listed.stderr]).toEqual([0, ""]);
     const job = (await readJournal(state)).filter((j) => j.kind === "job" && j.data.command === "prune").at(-1)!;
     expect(job.data.exitCode).toBe(0);
     expect((job.data.details as { deleted: string[] }).deleted).toHaveLength(8);

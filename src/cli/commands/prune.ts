@@ -5,7 +5,7 @@
 
 import { prune } from "../../prune/prune.js";
 import { formatBytes } from "../../core/units.js";
-import type { RetentionDecision } from "../../core/retention.js";
+import type { StorePruneOutcome } from "../../prune/at-store.js";
 import { DrError, messageOf } from "../../errors.js";
 import { retentionAt } from "../../prune/policy.js";
 import { datasetOf } from "../../spec/lookup.js";
@@ -14,7 +14,8 @@ import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import type { JobResult } from "./job.js";
 
-function report(io: Io, title: string, decisions: RetentionDecision[], dryRun: boolean, bytesFreed: number): void {
+function report(io: Io, title: string, r: StorePruneOutcome & { dryRun: boolean }): void {
+  const { decisions, dryRun, bytesFreed } = r;
   const drop = decisions.filter((d) => !d.keep);
   const keep = decisions.filter((d) => d.keep);
   const would = dryRun ? "would be " : "";
@@ -27,6 +28,20 @@ function report(io: Io, title: string, decisions: RetentionDecision[], dryRun: b
     io.out(
       `  ${d.keep ? "keep  " : "delete"}  ${d.set.id.padEnd(width)}  ${d.set.kind.padEnd(11)}  ${d.why.join("; ")}`,
     );
+  for (const l of r.locked) io.out(`  (${l.id} stays: its Object Lock holds until ${l.until})`);
+  for (const l of r.leftovers) io.err(`drctl: warning: left in the repository (no longer a set): ${l}`);
+}
+
+/** What the journal keeps of one repository's prune. */
+function outcomeDetails(r: StorePruneOutcome & { dryRun: boolean }): Record<string, unknown> {
+  return {
+    deleted: r.deleted,
+    wouldDelete: r.dryRun ? r.decisions.filter((d) => !d.keep).map((d) => d.set.id) : [],
+    kept: r.decisions.filter((d) => d.keep).length,
+    bytesFreed: r.bytesFreed,
+    ...(r.locked.length ? { locked: r.locked } : {}),
+    ...(r.leftovers.length ? { leftovers: r.leftovers } : {}),
+  };
 }
 
 export async function pruneWork(
@@ -47,13 +62,8 @@ export async function pruneWork(
   // the scheduled run of a dataset with retention only at its copies prunes just those
   if (local && (ds.retention || opts.repository !== undefined || !copies.length)) {
     const r = await prune(spec, dataset, opts);
-    report(io, `prune ${dataset}`, r.decisions, r.dryRun, r.bytesFreed);
-    Object.assign(details, {
-      deleted: r.deleted,
-      wouldDelete: r.dryRun ? r.decisions.filter((d) => !d.keep).map((d) => d.set.id) : [],
-      kept: r.decisions.filter((d) => d.keep).length,
-      bytesFreed: r.bytesFreed,
-    });
+    report(io, `prune ${dataset}`, r);
+    Object.assign(details, outcomeDetails(r));
   }
   const problems: string[] = [];
   const atCopies: Record<string, unknown>[] = [];
@@ -62,18 +72,8 @@ export async function pruneWork(
     for (const name of copies) {
       try {
         const r = await pruneCopy(spec, dataset, name, opts);
-        report(io, `prune ${dataset} at ${name} (${r.where})`, r.decisions, r.dryRun, r.bytesFreed);
-        for (const l of r.locked) io.out(`  (${l.id} stays: its Object Lock holds until ${l.until})`);
-        for (const l of r.leftovers) io.err(`drctl: warning: left at the copy (no longer a set): ${l}`);
-        atCopies.push({
-          repository: name,
-          deleted: r.deleted,
-          wouldDelete: r.dryRun ? r.decisions.filter((d) => !d.keep).map((d) => d.set.id) : [],
-          kept: r.decisions.filter((d) => d.keep).length,
-          bytesFreed: r.bytesFreed,
-          ...(r.locked.length ? { locked: r.locked } : {}),
-          ...(r.leftovers.length ? { leftovers: r.leftovers } : {}),
-        });
+        report(io, `prune ${dataset} at ${name} (${r.where})`, r);
+        atCopies.push({ repository: name, ...outcomeDetails(r) });
       } catch (e) {
         // asked for by name, a refusal is the answer; in the scheduled run one copy must not stop the others
         if (opts.repository !== undefined || !(e instanceof DrError) || e.kind === "invalid") throw e;
