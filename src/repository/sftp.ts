@@ -33,6 +33,8 @@ const NO_SUCH_FILE = 2; // SSH_FX_NO_SUCH_FILE
  */
 const WINDOW = 16;
 const PIECE = 128 * 1024;
+/** Below this, reading an object back is cheaper than asking the server to hash it. */
+const SERVER_HASH_MIN_BYTES = 1024 * 1024;
 /** Reads in flight per get, and their size (OpenSSH answers up to 255 KiB; ssh2 splits to its packet size). */
 const READ_WINDOW = 16;
 const READ_PIECE = 64 * 1024;
@@ -299,7 +301,9 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
       }
       const sha256 = hash.digest("hex");
       // the server hashing what it stored spares reading it all back over the wire (rclone asks
-      // md5sum the same way); an account that may not run commands is read back instead
+      // md5sum the same way); an account that may not run commands is read back instead, and so is
+      // a small object: a remote command costs a login shell (0.6 s where root's rc files run pyenv)
+      if (bytes < SERVER_HASH_MIN_BYTES) return { bytes, sha256 };
       const there = await serverSha256(path, bytes);
       return { bytes, sha256, ...(there === sha256 ? { checkedByServer: "sha256 computed on the server" } : {}) };
     },

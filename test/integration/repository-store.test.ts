@@ -214,8 +214,10 @@ describe("sftp: who checks what was stored", () => {
   it("the server's sha256sum where the account may run it; an SFTP-only account's objects are read back", async () => {
     const store = await openStore("vault", sftpRepo());
     try {
-      const put = await store.put("sets/sum/s1/it's $(x)", randomBytes(100_000));
+      const put = await store.put("sets/sum/s1/it's $(x)", randomBytes(1_500_000));
       expect(put.checkedByServer).toBe("sha256 computed on the server");
+      // under 1 MiB reading back is cheaper than a remote command (a login shell each)
+      expect((await store.put("sets/sum/s1/manifest.json", randomBytes(100_000))).checkedByServer).toBeUndefined();
     } finally {
       await store.close();
     }
@@ -228,7 +230,7 @@ describe("sftp: who checks what was stored", () => {
       path: join(dir, "remote-sftp-only"),
     });
     try {
-      const put = await sftpOnly.put("sets/sum/s1/f", randomBytes(100_000));
+      const put = await sftpOnly.put("sets/sum/s1/f", randomBytes(1_500_000));
       expect(put.checkedByServer).toBeUndefined();
     } finally {
       await sftpOnly.close();
