@@ -2,39 +2,13 @@
 // every file, and with --deep each file decrypted and decompressed to nowhere — without restoring.
 // (Whether the data restores is a drill's question, DESIGN §8 rule 2.)
 
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { createHash } from "node:crypto";
-import { join } from "node:path";
-import { decodeFile } from "../adapters/pipeline/stream.js";
-import { DrError, messageOf, must } from "../errors.js";
+import { filesystemStore } from "../repository/filesystem.js";
+import { type StoredSetVerification, verifyStoredSet } from "../repository/store-sets.js";
 import type { CatalogSet } from "./catalog.js";
-import { encodingProblem } from "./encoding.js";
 
-interface FileProblem {
-  file: string;
-  problem: string;
-}
-
-export interface SetVerification {
-  id: string;
+export interface SetVerification extends Omit<StoredSetVerification, "where"> {
+  /** The set's directory, or where a copy's set is ("sftp://…/sets/wiki/<id>/"). */
   dir: string;
-  ok: boolean;
-  files: number;
-  bytes: number;
-  problems: FileProblem[];
-}
-
-async function hashFile(path: string): Promise<{ bytes: number; sha256: string; head: Buffer }> {
-  const h = createHash("sha256");
-  let bytes = 0;
-  let head = Buffer.alloc(0);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    h.update(chunk);
-    if (head.length < 64) head = Buffer.concat([head, chunk.subarray(0, 64 - head.length)]);
-    bytes += chunk.length;
-  }
-  return { bytes, sha256: h.digest("hex"), head };
 }
 
 /**
@@ -52,60 +26,11 @@ export async function damagedNewestFulls(catalog: CatalogSet[], dataset: string)
   return damaged;
 }
 
+/** A set of the local catalog, checked through the store of its own directory (repository/store-sets.ts). */
 export async function verifySet(
   set: CatalogSet,
   opts: { deep: boolean; identityFile?: string },
 ): Promise<SetVerification> {
-  const m = set.manifest;
-  const problems: FileProblem[] = [];
-  let bytes = 0;
-  const encrypted = m.encryption.type === "age";
-  if (opts.deep && encrypted && !opts.identityFile) {
-    throw new DrError(
-      "invalid",
-      `set ${m.id} is encrypted: --deep needs the age identity (spec encryption.identityFile)`,
-    );
-  }
-  for (const f of m.files) {
-    const path = join(set.dir, f.name);
-    try {
-      const st = await stat(path);
-      if (st.size !== f.bytes) {
-        problems.push({ file: f.name, problem: `size ${st.size} bytes, manifest says ${f.bytes}` });
-        continue;
-      }
-      const h = await hashFile(path);
-      bytes += h.bytes;
-      if (h.sha256 !== f.sha256) {
-        problems.push({
-          file: f.name,
-          problem: `sha256 ${h.sha256.slice(0, 16)}… differs from the manifest's ${f.sha256.slice(0, 16)}…`,
-        });
-        continue;
-      }
-      // digests match what was written; was what was written what the manifest says it is?
-      const wrong = encodingProblem(h.head, m);
-      if (wrong) {
-        problems.push({ file: f.name, problem: wrong });
-        continue;
-      }
-      if (opts.deep) {
-        try {
-          await decodeFile(path, {
-            compressed: m.compression === "zstd",
-            ...(encrypted ? { ageIdentityFile: must(opts.identityFile) } : {}),
-          });
-        } catch (e) {
-          const what = e instanceof DrError && e.meta.stage === "age" ? "cannot decrypt" : "cannot decompress";
-          problems.push({ file: f.name, problem: `${what}: ${messageOf(e)}` });
-        }
-      }
-    } catch (e) {
-      problems.push({
-        file: f.name,
-        problem: (e as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : messageOf(e),
-      });
-    }
-  }
-  return { id: m.id, dir: set.dir, ok: problems.length === 0, files: m.files.length, bytes, problems };
+  const { where, ...r } = await verifyStoredSet(filesystemStore(set.dir), { prefix: "", manifest: set.manifest }, opts);
+  return { ...r, dir: where };
 }

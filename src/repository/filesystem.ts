@@ -91,8 +91,9 @@ export function filesystemStore(root: string): ObjectStore {
     async get(key) {
       const path = pathOf(key);
       await stat(path); // a missing object fails here, with its name, rather than on the first read
-      return createReadStream(path);
+      return createReadStream(path, { highWaterMark: 1 << 20 });
     },
+    localPath: pathOf,
     async delete(key) {
       const path = pathOf(key);
       await rm(path, { force: true });

@@ -80,7 +80,8 @@ export interface StoredSetVerification {
 
 /**
  * Sizes and sha256 of every object of a stored set read back from the store; with `deep`, each is
- * also fetched into a private temp dir and decrypted and decompressed to nowhere.
+ * also decrypted and decompressed to nowhere — in place where the store is on this host, else
+ * fetched into a private temp dir first. The one verifier of every repository, local or a copy.
  */
 export async function verifyStoredSet(
   store: ObjectStore,
@@ -96,7 +97,7 @@ export async function verifyStoredSet(
     );
   const problems: { file: string; problem: string }[] = [];
   let bytes = 0;
-  const scratch = opts.deep ? await mkdtemp(join(tmpdir(), "drctl-verify-")) : undefined;
+  const scratch = opts.deep && !store.localPath ? await mkdtemp(join(tmpdir(), "drctl-verify-")) : undefined;
   try {
     for (const f of m.files) {
       const key = `${set.prefix}${f.name}`;
@@ -138,8 +139,9 @@ export async function verifyStoredSet(
           problems.push({ file: f.name, problem: wrong });
           continue;
         }
-        if (local)
-          await decodeFile(local, {
+        const decode = opts.deep ? (store.localPath?.(key) ?? local) : undefined;
+        if (decode)
+          await decodeFile(decode, {
             compressed: m.compression === "zstd",
             ...(encrypted ? { ageIdentityFile: must(opts.identityFile) } : {}),
           }).catch((e) => {
@@ -147,7 +149,8 @@ export async function verifyStoredSet(
             problems.push({ file: f.name, problem: `${what}: ${messageOf(e)}` });
           });
       } catch (e) {
-        problems.push({ file: f.name, problem: messageOf(e) });
+        const missing = (e as NodeJS.ErrnoException).code === "ENOENT"; // gone between stat and read
+        problems.push({ file: f.name, problem: missing ? "missing" : messageOf(e) });
       } finally {
         if (scratch) await rm(join(scratch, "object"), { force: true });
       }
@@ -157,7 +160,7 @@ export async function verifyStoredSet(
   }
   return {
     id: m.id,
-    where: `${store.where}/${set.prefix}`,
+    where: set.prefix ? `${store.where}/${set.prefix}` : store.where,
     ok: problems.length === 0,
     files: m.files.length,
     bytes,
