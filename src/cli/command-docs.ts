@@ -268,10 +268,16 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
     examples: ["drctl sandbox up --binlog --name demo"],
   },
   "sandbox up": {
-    examples: ["drctl sandbox up --binlog --name demo", "drctl sandbox up --json"],
+    examples: [
+      "drctl sandbox up --binlog --name demo",
+      "drctl sandbox up --replica-of demo --name demo-replica",
+      "drctl sandbox up --json",
+    ],
     details: [
       "a throwaway MariaDB on a fresh datadir, a free loopback port and its own socket; prints a ready-made",
-      "0600 option file",
+      "0600 option file. `--replica-of NAME` starts a replica of that sandbox (which needs `--binlog`):",
+      "GTID replication from the start of its binlogs, read_only, log_slave_updates and gtid_strict_mode",
+      "on, a server_id of its own; `drctl sandbox down` of the source leaves the replica to be stopped too",
     ].join(" "),
   },
   "sandbox down": {

@@ -12,6 +12,7 @@ import { processIo, type Io } from "./io.js";
 import { VERSION } from "./version.js";
 import { COMMAND_DOCS } from "./command-docs.js";
 import type { PlanFlags } from "./commands/plan.js";
+import type { SandboxUpFlags } from "./commands/sandbox.js";
 
 const DEFAULT_SPEC = "./drctl.yaml";
 
@@ -423,8 +424,9 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--binlog", "turn binary logging on (ROW)", false)
     .option("--port <N>", "TCP port (default: a free one)", parsePort)
     .option("--extra-config <FILE...>", "option files the server reads after drctl's settings")
+    .option("--replica-of <NAME>", "a replica of that sandbox (GTID, read-only; its binlog must be on)")
     .option("--json", "print the connection details as JSON", false)
-    .action(async (opts: { name: string; binlog: boolean; port?: number; extraConfig?: string[]; json: boolean }) => {
+    .action(async (opts: SandboxUpFlags) => {
       const { sandboxUpCommand } = await import("./commands/sandbox.js");
       setCode(await sandboxUpCommand(opts, io));
     });

@@ -10,6 +10,7 @@ import {
   startSandbox,
   type SandboxInfo,
 } from "../../adapters/sandbox/mariadb-sandbox.js";
+import { replicateFrom, TOPOLOGY_OPTIONS } from "../../adapters/sandbox/replication.js";
 import { writeFileAtomic } from "../../adapters/fs/atomic-write.js";
 import { DrError, must } from "../../errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -61,6 +62,35 @@ export function freeSandboxName(base: string): string {
   }
 }
 
+/** The running sandbox a replica is to follow. */
+function runningSource(name: string, replica: string): SandboxInfo {
+  checkName(name);
+  if (name === replica) throw new DrError("invalid", `sandbox "${replica}" cannot be a replica of itself`);
+  const info = readRegistry(name);
+  if (!info || !isOurServer(info.pid, info.dir))
+    throw new DrError("invalid", `--replica-of ${name}: no sandbox "${name}" is up`, {
+      hint: `start it first: drctl sandbox up --binlog --name ${name}`,
+    });
+  if (!info.binlog)
+    throw new DrError(
+      "invalid",
+      `--replica-of ${name}: sandbox "${name}" has binary logging off: nothing to replicate`,
+      {
+        hint: `start it with --binlog (drctl sandbox down --name ${name}; drctl sandbox up --binlog --name ${name})`,
+      },
+    );
+  return info;
+}
+
+/** A server_id no running sandbox of this user's has (a duplicate breaks replication). */
+function replicaServerId(source: SandboxInfo): number {
+  const taken = new Set(listNames().map((n) => readRegistry(n)?.serverId));
+  taken.add(source.serverId);
+  let id = source.serverId + 1;
+  while (taken.has(id)) id++;
+  return id;
+}
+
 function checkName(name: string): void {
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(name))
     throw new DrError("invalid", `sandbox name "${name}" must be lowercase letters, digits, '_' and '-'`);
@@ -71,6 +101,8 @@ export interface SandboxUpFlags {
   binlog: boolean;
   port?: number;
   extraConfig?: string[];
+  /** Start a replica of this sandbox. */
+  replicaOf?: string;
   json: boolean;
 }
 
@@ -87,16 +119,29 @@ export async function sandboxUpCommand(flags: SandboxUpFlags, io: Io): Promise<n
       },
     );
   }
+  const source = flags.replicaOf === undefined ? undefined : runningSource(flags.replicaOf, flags.name);
   if (existing) await destroySandboxDir(existing.dir); // a stale entry from a crashed machine
   await mkdir(sandboxHome(), { recursive: true, mode: 0o700 });
-  if (!flags.json) io.err(`starting sandbox "${flags.name}" (mariadbd on a fresh datadir)…`);
+  if (!flags.json)
+    io.err(
+      `starting sandbox "${flags.name}" (mariadbd on a fresh datadir` +
+        `${flags.replicaOf ? `, a replica of "${flags.replicaOf}"` : ""})…`,
+    );
   const s = await startSandbox({
     persistent: true,
-    binlog: flags.binlog,
+    binlog: flags.binlog || source !== undefined,
     baseDir: sandboxHome(),
     ...(flags.port !== undefined ? { port: flags.port } : {}),
     ...(flags.extraConfig ? { extraOptionFiles: flags.extraConfig } : {}),
+    ...(source ? { serverId: replicaServerId(source), serverOptions: [...TOPOLOGY_OPTIONS, "read-only=ON"] } : {}),
   });
+  if (source)
+    try {
+      await replicateFrom(s, source);
+    } catch (e) {
+      await destroySandboxDir(s.dir); // a replica that does not replicate is not left running
+      throw e;
+    }
   await writeFileAtomic(registryFile(flags.name), `${JSON.stringify(pick(s), null, 2)}\n`, { mode: 0o600 });
   if (flags.json) {
     io.out(JSON.stringify({ name: flags.name, ...pick(s) }, null, 2));
@@ -107,6 +152,7 @@ export async function sandboxUpCommand(flags: SandboxUpFlags, io: Io): Promise<n
   io.out(`  option file: ${s.clientOptionFile}   (mode 0600, user drctl; use it as a server's credentials)`);
   io.out(`  connect:     mariadb --defaults-file=${s.clientOptionFile}`);
   io.out(`  binlog:      ${s.binlog ? "ON (ROW)" : "OFF"}, server_id ${s.serverId}`);
+  if (source) io.out(`  replicates:  from "${flags.replicaOf}" (127.0.0.1:${source.port}), GTID, read_only ON`);
   io.out(`  datadir:     ${s.datadir}`);
   io.out(`  stop with:   drctl sandbox down${flags.name === "default" ? "" : ` --name ${flags.name}`}`);
   return EXIT.ok;
