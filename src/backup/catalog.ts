@@ -1,12 +1,11 @@
 // The catalog: every published set (manifest present) in the spec's filesystem repositories —
-// dataset sets and archived binlogs — read from the repositories themselves, so what is listed is
-// what a restore would find.
+// dataset sets and archived binlogs — read from the repositories themselves, through their stores,
+// so what is listed is what a restore would find.
 
 import type { DrSpec } from "../spec/types.generated.js";
 import type { BackupManifest } from "../core/manifest.generated.js";
 import { binlogSetsDir, listSets, setsDir } from "../repository/set-store.js";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { filesystemStore } from "../repository/filesystem.js";
 
 export interface CatalogSet {
   repository: string;
@@ -37,13 +36,13 @@ export async function readCatalog(spec: DrSpec, opts: { dataset?: string; binlog
   const problems: string[] = [];
   const strays: string[] = [];
   for (const [repoName, path] of filesystemRepos(spec)) {
+    const store = filesystemStore(path);
+    const below = async (top: string) =>
+      (await store.children(top)).flatMap((n) => (n.endsWith("/") ? [n.slice(0, -1)] : []));
     const parents: string[] = [];
     if (opts.dataset) parents.push(setsDir(path, opts.dataset));
-    else
-      for (const ds of await readdir(join(path, "sets")).catch(() => [] as string[])) parents.push(setsDir(path, ds));
-    if (opts.binlogs)
-      for (const srv of await readdir(join(path, "binlogs")).catch(() => [] as string[]))
-        parents.push(binlogSetsDir(path, srv));
+    else for (const ds of await below("sets/")) parents.push(setsDir(path, ds));
+    if (opts.binlogs) for (const srv of await below("binlogs/")) parents.push(binlogSetsDir(path, srv));
     for (const parent of parents) {
       const r = await listSets(parent);
       problems.push(...r.problems);

@@ -9,8 +9,6 @@
 // overwritten (exit 5).
 
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { join } from "node:path";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DrError, messageOf, must } from "../errors.js";
@@ -19,17 +17,12 @@ import { selectRetention } from "../core/retention.js";
 import { verifiedSets } from "../drill/records.js";
 import { policyOf } from "../prune/policy.js";
 import { type JournalRecord, readJournal } from "../state/journal.js";
-import {
-  binlogSetsDir,
-  type CatalogEntry,
-  listSets,
-  MANIFEST,
-  repositoryPathOf,
-  setsDir,
-} from "../repository/set-store.js";
+import { binlogSetsDir, type CatalogEntry, listSets, repositoryPathOf, setsDir } from "../repository/set-store.js";
 import { pointTime } from "../core/recovery.js";
 import { readMarker } from "../discover/repositories.js";
+import { filesystemStore } from "../repository/filesystem.js";
 import { openStore } from "../repository/open.js";
+import { MANIFEST } from "../repository/store.js";
 import type { ObjectStore } from "../repository/store.js";
 import type { DrSpec, Repository } from "../spec/types.generated.js";
 
@@ -65,7 +58,10 @@ export interface TargetOutcome {
 const reachOf = (m: CatalogEntry["manifest"]) => (m.kind === "binlog" ? m.binlog?.lastEventAt : pointTime(m));
 
 /** What a copy sends: the dataset's sets, and its server's archived binlogs when it archives them. */
-async function setsToCopy(spec: DrSpec, dataset: string): Promise<{ entry: CatalogEntry; prefix: string }[]> {
+async function setsToCopy(
+  spec: DrSpec,
+  dataset: string,
+): Promise<{ source: ObjectStore; sets: { entry: CatalogEntry; prefix: string }[] }> {
   const ds = spec.datasets[dataset];
   if (!ds) throw new DrError("invalid", `no dataset ${dataset} in the spec`);
   const root = repositoryPathOf(spec.repositories[ds.repository] ?? { type: "?" }, ds.repository);
@@ -76,7 +72,11 @@ async function setsToCopy(spec: DrSpec, dataset: string): Promise<{ entry: Catal
     for (const entry of (await listSets(binlogSetsDir(root, ds.server))).sets)
       if (entry.manifest.kind === "binlog") out.push({ entry, prefix: `binlogs/${ds.server}/${entry.manifest.id}/` });
   // set ids begin with their UTC time: oldest first, fulls and binlogs in the order they were made
-  return out.sort((a, b) => (a.entry.manifest.id < b.entry.manifest.id ? -1 : 1));
+  // the local repository is read through its store, under the same keys the copy gets
+  return {
+    source: filesystemStore(root),
+    sets: out.sort((a, b) => (a.entry.manifest.id < b.entry.manifest.id ? -1 : 1)),
+  };
 }
 
 async function remoteSha256(store: ObjectStore, key: string): Promise<string> {
@@ -101,12 +101,11 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
   if (failed !== undefined) throw failed;
 }
 
-/** The file's bytes, counted as the store takes them (pulled, never flowing ahead of it), for the progress line. */
-function counted(path: string, onBytes: (n: number) => void): Readable {
+/** The object's bytes, counted as the store takes them (pulled, never flowing ahead of it), for the progress line. */
+function counted(source: Readable, onBytes: (n: number) => void): Readable {
   return Readable.from(
     (async function* () {
-      // 1 MiB reads: at the default 64 KiB a 1 GB copy spent twice the garbage collection and read calls
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      for await (const chunk of source) {
         onBytes((chunk as Buffer).length);
         yield chunk as Buffer;
       }
@@ -118,6 +117,7 @@ function counted(path: string, onBytes: (n: number) => void): Readable {
 /** One set to one target; throws on a failure that stops the target (the caller retries, then reports it pending). */
 async function copySet(
   store: ObjectStore,
+  source: ObjectStore,
   entry: CatalogEntry,
   prefix: string,
   mismatches: string[],
@@ -144,7 +144,7 @@ async function copySet(
       mismatch = true;
       return;
     }
-    const sent = await store.put(key, counted(join(entry.dir, f.name), opts.onBytes));
+    const sent = await store.put(key, counted(await source.get(key), opts.onBytes));
     if (sent.sha256 !== f.sha256 || sent.bytes !== f.bytes)
       throw new DrError(
         "integrity",
@@ -164,8 +164,7 @@ async function copySet(
   });
   if (mismatch) return "mismatch";
   // the manifest last, and checked like any object: from now on the set exists at the target
-  const manifestPath = join(entry.dir, MANIFEST);
-  const sent = await store.put(`${prefix}${MANIFEST}`, createReadStream(manifestPath));
+  const sent = await store.put(`${prefix}${MANIFEST}`, await source.get(`${prefix}${MANIFEST}`));
   if (!sent.checkedByServer && (await remoteSha256(store, `${prefix}${MANIFEST}`)) !== sent.sha256)
     throw new DrError("integrity", `${store.where}/${prefix}${MANIFEST}: read back differs from what was sent`);
   return copied;
@@ -194,7 +193,7 @@ export async function copyDataset(
     throw new DrError("invalid", `dataset ${dataset} has no copies: nothing to copy`, {
       hint: "name offsite repositories under the dataset's copies:",
     });
-  const sets = await setsToCopy(spec, dataset);
+  const { source, sets } = await setsToCopy(spec, dataset);
   const journal = await readJournal(stateDirOf(spec)).catch(() => []);
   const outcomes: TargetOutcome[] = [];
   for (const name of targets) {
@@ -213,6 +212,7 @@ export async function copyDataset(
     };
     for (let attempt = 1; ; attempt++) {
       const error = await copyToTarget(spec, name, repo, wanted, outcome, {
+        source,
         parallelism: repo.type === "filesystem" ? 4 : (repo.parallelism ?? 4),
         onBytes,
         ...(opts.say ? { say: opts.say } : {}),
@@ -264,7 +264,7 @@ async function copyToTarget(
   repo: Repository,
   sets: { entry: CatalogEntry; prefix: string }[],
   outcome: TargetOutcome,
-  opts: { parallelism: number; onBytes: (n: number) => void; say?: (line: string) => void },
+  opts: { source: ObjectStore; parallelism: number; onBytes: (n: number) => void; say?: (line: string) => void },
 ): Promise<{ message: string; final?: boolean } | undefined> {
   let store: ObjectStore;
   try {
@@ -289,7 +289,7 @@ async function copyToTarget(
     for (const { entry, prefix } of sets) {
       let r: Awaited<ReturnType<typeof copySet>>;
       try {
-        r = await copySet(store, entry, prefix, outcome.mismatches, opts);
+        r = await copySet(store, opts.source, entry, prefix, outcome.mismatches, opts);
       } catch (e) {
         // a set whose bytes are not what its manifest says is not sent on; the others still are
         if (!(e instanceof DrError && e.kind === "integrity")) throw e;

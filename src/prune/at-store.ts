@@ -8,8 +8,7 @@ import type { BackupManifest } from "../core/manifest.generated.js";
 import { keepSharedBinlogs, type RetentionDecision, type RetentionPolicy, selectRetention } from "../core/retention.js";
 import { storedBytes } from "../backup/catalog.js";
 import { DrError, messageOf } from "../errors.js";
-import { MANIFEST } from "../repository/set-store.js";
-import type { ObjectStore } from "../repository/store.js";
+import { MANIFEST, type ObjectStore } from "../repository/store.js";
 import { readStoreCatalog } from "../repository/store-sets.js";
 import type { Dataset, DrSpec } from "../spec/types.generated.js";
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { checkRepository } from "../repository/local.js";
 import { filesystemStore } from "../repository/filesystem.js";
 import { datasetOf } from "../spec/lookup.js";
-import { MANIFEST } from "../repository/set-store.js";
+import { MANIFEST } from "../repository/store.js";
 import { stateDirOf } from "../core/desired.js";
 import { selectRetention, type RetentionDecision } from "../core/retention.js";
 import { pruneAtStore, type StorePruneOutcome } from "./at-store.js";

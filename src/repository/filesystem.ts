@@ -11,10 +11,12 @@ import { fsyncDir } from "../adapters/fs/atomic-write.js";
 import {
   byKey,
   checkKey,
+  checkPrefix,
   existsError,
   type ObjectStore,
   type PutResult,
   prefixDirectory,
+  sortedNames,
   type StoredObject,
 } from "./store.js";
 
@@ -50,6 +52,18 @@ export function filesystemStore(root: string): ObjectStore {
       const dirPart = prefixDirectory(prefix);
       await walk(dirPart ? join(root, ...dirPart.split("/")) : root);
       return byKey(out);
+    },
+    async children(prefix) {
+      const dir = checkPrefix(prefix) ? join(root, ...prefix.slice(0, -1).split("/")) : root;
+      const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === "ENOENT" || e.code === "ENOTDIR") return [];
+        throw e;
+      });
+      return sortedNames(
+        entries.flatMap((e) =>
+          e.name.startsWith(".") ? [] : e.isDirectory() ? [`${e.name}/`] : e.isFile() ? [e.name] : [],
+        ),
+      );
     },
     async stat(key) {
       try {
@@ -91,6 +105,7 @@ export function filesystemStore(root: string): ObjectStore {
     async get(key) {
       const path = pathOf(key);
       await stat(path); // a missing object fails here, with its name, rather than on the first read
+      // 1 MiB reads: at the default 64 KiB a 1 GB copy spent twice the garbage collection and read calls
       return createReadStream(path, { highWaterMark: 1 << 20 });
     },
     localPath: pathOf,

@@ -33,7 +33,16 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { DrError, messageOf } from "../errors.js";
 import type { S3Repository } from "../spec/types.generated.js";
-import { byKey, checkKey, existsError, type ObjectStore, type PutResult, type StoredObject } from "./store.js";
+import {
+  byKey,
+  checkKey,
+  checkPrefix,
+  existsError,
+  type ObjectStore,
+  type PutResult,
+  sortedNames,
+  type StoredObject,
+} from "./store.js";
 
 /** The [default] profile of an AWS shared-credentials file. */
 function readCredentials(file: string, where: string): NonNullable<S3ClientConfig["credentials"]> {
@@ -155,6 +164,29 @@ export function s3Store(repo: S3Repository): ObjectStore {
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);
       return byKey(out);
+    },
+    async children(prefix) {
+      const names = new Set<string>();
+      let token: string | undefined;
+      do {
+        const r = await client
+          .send(
+            new ListObjectsV2Command({
+              Bucket: repo.bucket,
+              Prefix: `${base}${checkPrefix(prefix)}`,
+              Delimiter: "/",
+              ...(token ? { ContinuationToken: token } : {}),
+            }),
+            sig,
+          )
+          .catch(fail("cannot list", prefix || "/"));
+        const skip = base.length + prefix.length;
+        for (const p of r.CommonPrefixes ?? []) if (p.Prefix) names.add(p.Prefix.slice(skip));
+        for (const o of r.Contents ?? []) if (o.Key) names.add(o.Key.slice(skip));
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+      names.delete(""); // a "directory marker" object some tools leave at the prefix itself
+      return sortedNames([...names].filter((n) => !n.startsWith(".")));
     },
     async stat(key) {
       try {

@@ -12,12 +12,14 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, type Stats } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fsyncDir, writeFileAtomic } from "../adapters/fs/atomic-write.js";
-import { DrError, messageOf } from "../errors.js";
+import { DrError } from "../errors.js";
 import type { BackupManifest } from "../core/manifest.generated.js";
+import { filesystemStore } from "./filesystem.js";
+import { MANIFEST } from "./store.js";
+import { readSetsAt, type StoreCatalog } from "./store-sets.js";
 
-export const MANIFEST = "manifest.json";
 const IN_PROGRESS = ".in-progress.json";
 /** The binlog archive keeps its progress beside its sets (binlog/archive.ts). */
 const PROGRESS_FILE = "progress.json";
@@ -87,9 +89,12 @@ export async function beginSet(parent: string, id: string, command: string): Pro
   return dir;
 }
 
-/** Publishes a set: manifest written last (temp + fsync + rename), then the marker goes. */
+/**
+ * Publishes a set: its manifest put last, write-once, through the store of its directory (a
+ * temporary, fsync, link: never half-written, never replacing one), then the marker goes.
+ */
 export async function publishSet(dir: string, manifest: BackupManifest): Promise<void> {
-  await writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+  await filesystemStore(dir).put(MANIFEST, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
   await rm(join(dir, IN_PROGRESS), { force: true });
   await fsyncDir(dir);
 }
@@ -169,51 +174,41 @@ export interface CatalogEntry {
   manifest: BackupManifest;
 }
 
-/** Published sets under `parent`, oldest first. Unreadable manifests are problems, never skipped silently; a
- * directory that is neither a set nor an attempt in progress is a stray (reported, never deleted). */
+/**
+ * Published sets under `parent` (`<repo>/sets/<dataset>` or `<repo>/binlogs/<server>`), oldest
+ * first, read through the repository's filesystem store like any other repository's catalog.
+ * Unreadable manifests are problems, never skipped silently; a directory that is neither a set nor
+ * an attempt in progress, or a file among the sets, is a stray (reported, never deleted).
+ */
 export async function listSets(
   parent: string,
 ): Promise<{ sets: CatalogEntry[]; problems: string[]; strays: string[] }> {
-  const sets: CatalogEntry[] = [];
-  const problems: string[] = [];
+  const root = dirname(dirname(parent));
+  const at = `${basename(dirname(parent))}/${basename(parent)}/`;
+  const store = filesystemStore(root);
+  const found: StoreCatalog = { sets: [], problems: [], incomplete: [], loose: [] };
+  await readSetsAt(store, at, undefined, found);
   const strays: string[] = [];
-  let names: string[];
-  try {
-    names = (await readdir(parent)).sort();
-  } catch {
-    return { sets, problems, strays };
+  for (const prefix of found.incomplete) {
+    // a set being written carries its marker until its manifest is there
+    if (await store.stat(`${prefix}${IN_PROGRESS}`)) continue;
+    strays.push(
+      `${join(parent, basename(prefix))}: no ${MANIFEST} and no in-progress marker (not a set; drctl leaves it alone)`,
+    );
   }
-  for (const name of names) {
-    // a set being born, an atomic write's temp dir, the archive's progress
-    if (name.startsWith(".") || name === PROGRESS_FILE) continue;
-    const dir = join(parent, name);
-    let text: string;
-    try {
-      text = await readFile(join(dir, MANIFEST), "utf8");
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") {
-        if (!(await readdir(dir).catch(() => [] as string[])).includes(IN_PROGRESS))
-          strays.push(`${dir}: no ${MANIFEST} and no in-progress marker (not a set; drctl leaves it alone)`);
-        continue;
-      }
-      if (code === "ENOTDIR") {
-        strays.push(`${dir}: a file where only set directories belong`);
-        continue;
-      }
-      problems.push(`${dir}: cannot read ${MANIFEST}: ${messageOf(e)}`);
-      continue;
-    }
-    try {
-      const manifest = JSON.parse(text) as BackupManifest;
-      if (manifest.formatVersion !== 1 || manifest.id !== name)
-        throw new Error("not a drctl manifest for this directory");
-      sets.push({ dir, manifest });
-    } catch (e) {
-      problems.push(`${dir}: ${MANIFEST} is damaged: ${messageOf(e)}`);
-    }
-  }
-  return { sets, problems, strays };
+  for (const key of found.loose)
+    if (basename(key) !== PROGRESS_FILE)
+      strays.push(`${join(parent, basename(key))}: a file where only set directories belong`);
+  return {
+    sets: found.sets
+      .sort((a, b) => (a.manifest.id < b.manifest.id ? -1 : 1))
+      .map((s) => ({
+        dir: join(parent, s.manifest.id),
+        manifest: s.manifest,
+      })),
+    problems: found.problems,
+    strays,
+  };
 }
 
 export function repositoryPathOf(repo: { type: string; path?: string }, name: string): string {

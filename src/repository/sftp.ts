@@ -18,10 +18,12 @@ import { checkHostKey, fingerprint, type HostKeyVerdict, keyType } from "./known
 import {
   byKey,
   checkKey,
+  checkPrefix,
   existsError,
   type ObjectStore,
   type PutResult,
   prefixDirectory,
+  sortedNames,
   type StoredObject,
 } from "./store.js";
 
@@ -246,6 +248,27 @@ export async function sftpStore(repo: SftpRepository): Promise<ObjectStore> {
       const dirPart = prefixDirectory(prefix);
       await walk(dirPart ? posix.join(repo.path, dirPart) : repo.path).catch(wrap("cannot list", prefix || "/"));
       return byKey(out);
+    },
+    async children(prefix) {
+      const dir = checkPrefix(prefix) ? posix.join(repo.path, prefix.slice(0, -1)) : repo.path;
+      let entries: { filename: string; attrs: Stats }[];
+      try {
+        entries = await call((cb) => sftp.readdir(dir, cb));
+      } catch (e) {
+        if (isMissing(e)) return [];
+        return wrap("cannot list", prefix || "/")(e);
+      }
+      return sortedNames(
+        entries.flatMap((e) =>
+          e.filename.startsWith(".")
+            ? []
+            : e.attrs.isDirectory()
+              ? [`${e.filename}/`]
+              : e.attrs.isFile()
+                ? [e.filename]
+                : [],
+        ),
+      );
     },
     async stat(key) {
       try {

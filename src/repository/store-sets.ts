@@ -10,7 +10,7 @@ import { decodeFile } from "../adapters/pipeline/stream.js";
 import { encodingProblem } from "../backup/encoding.js";
 import type { BackupManifest } from "../core/manifest.generated.js";
 import { DrError, messageOf, must } from "../errors.js";
-import type { ObjectStore } from "./store.js";
+import { MANIFEST, type ObjectStore } from "./store.js";
 
 export interface StoredSet {
   /** "sets/wiki/<id>/" or "binlogs/db1/<id>/". */
@@ -22,48 +22,70 @@ export interface StoreCatalog {
   sets: StoredSet[];
   /** Manifests that cannot be read or are not drctl's for their place. */
   problems: string[];
-  /** Set prefixes holding objects but no manifest: copies that did not finish. */
+  /** Set prefixes ("sets/wiki/<id>/") holding objects but no manifest: copies that did not finish, sets being written. */
   incomplete: string[];
+  /** Objects where only set prefixes belong ("sets/wiki/notes.txt"): not drctl's, never read. */
+  loose: string[];
 }
 
-const SET_OBJECT = /^((?:sets|binlogs)\/[^/]+\/[^/]+\/)([^/]+)$/;
+/**
+ * The sets directly under `parent` ("sets/wiki/", "binlogs/db1/"), one level at a time: each set's
+ * manifest is read, never the objects of every set. `project` undefined: every drctl manifest.
+ */
+export async function readSetsAt(
+  store: ObjectStore,
+  parent: string,
+  project: string | undefined,
+  out: StoreCatalog,
+): Promise<void> {
+  for (const name of await store.children(parent)) {
+    if (!name.endsWith("/")) {
+      out.loose.push(`${parent}${name}`);
+      continue;
+    }
+    const prefix = `${parent}${name}`;
+    const place = `${store.where}/${prefix.slice(0, -1)}`;
+    if (!(await store.stat(`${prefix}${MANIFEST}`))) {
+      if ((await store.children(prefix)).length) out.incomplete.push(prefix);
+      continue;
+    }
+    let text: string;
+    try {
+      const parts: Buffer[] = [];
+      for await (const c of await store.get(`${prefix}${MANIFEST}`)) parts.push(c as Buffer);
+      text = Buffer.concat(parts).toString("utf8");
+    } catch (e) {
+      out.problems.push(`${place}: cannot read ${MANIFEST}: ${messageOf(e)}`);
+      continue;
+    }
+    try {
+      const manifest = JSON.parse(text) as BackupManifest;
+      if (manifest.formatVersion !== 1 || name.slice(0, -1) !== manifest.id)
+        throw new Error("not a drctl manifest for this place");
+      if (project === undefined || manifest.project === project) out.sets.push({ prefix, manifest });
+    } catch (e) {
+      out.problems.push(`${place}: ${MANIFEST} is damaged: ${messageOf(e)}`);
+    }
+  }
+}
 
+/** The sets under `sets/` (one dataset's, with `dataset`) and, with `binlogs`, under `binlogs/`. */
 export async function readStoreCatalog(
   store: ObjectStore,
   project: string,
   opts: { dataset?: string; binlogs?: boolean } = {},
 ): Promise<StoreCatalog> {
-  // only where sets live: a local repository's staging/ holds files appearing and vanishing
-  const objects = [
-    ...(await store.list(opts.dataset ? `sets/${opts.dataset}/` : "sets/")),
-    ...(opts.binlogs ? await store.list("binlogs/") : []),
-  ];
-  const prefixes = new Map<string, boolean>(); // prefix → has a manifest
-  for (const o of objects) {
-    const m = SET_OBJECT.exec(o.key);
-    if (!m?.[1]) continue;
-    const prefix = m[1];
-    if (prefix.startsWith("binlogs/") && !opts.binlogs) continue;
-    if (opts.dataset && prefix.startsWith("sets/") && !prefix.startsWith(`sets/${opts.dataset}/`)) continue;
-    prefixes.set(prefix, (prefixes.get(prefix) ?? false) || m[2] === "manifest.json");
-  }
-  const out: StoreCatalog = { sets: [], problems: [], incomplete: [] };
-  for (const [prefix, complete] of [...prefixes].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!complete) {
-      out.incomplete.push(`${store.where}/${prefix}`);
-      continue;
-    }
-    try {
-      const parts: Buffer[] = [];
-      for await (const c of await store.get(`${prefix}manifest.json`)) parts.push(c as Buffer);
-      const manifest = JSON.parse(Buffer.concat(parts).toString("utf8")) as BackupManifest;
-      if (manifest.formatVersion !== 1 || `${prefix}`.split("/")[2] !== manifest.id)
-        throw new Error("not a drctl manifest for this place");
-      if (manifest.project === project) out.sets.push({ prefix, manifest });
-    } catch (e) {
-      out.problems.push(`${store.where}/${prefix}manifest.json: ${messageOf(e)}`);
-    }
-  }
+  const out: StoreCatalog = { sets: [], problems: [], incomplete: [], loose: [] };
+  const parents: string[] = [];
+  const under = async (top: string) => {
+    for (const name of await store.children(top))
+      if (name.endsWith("/")) parents.push(`${top}${name}`);
+      else out.loose.push(`${top}${name}`);
+  };
+  if (opts.dataset) parents.push(`sets/${opts.dataset}/`);
+  else await under("sets/");
+  if (opts.binlogs) await under("binlogs/");
+  for (const parent of parents) await readSetsAt(store, parent, project, out);
   // oldest first, as the local catalog lists them
   out.sets.sort((a, b) => (a.manifest.id < b.manifest.id ? -1 : 1));
   return out;

@@ -6,6 +6,9 @@
 import type { Readable } from "node:stream";
 import { DrError } from "../errors.js";
 
+/** The object that makes a set exist, written last (DESIGN §8 rule 1). */
+export const MANIFEST = "manifest.json";
+
 export interface StoredObject {
   key: string;
   bytes: number;
@@ -27,6 +30,12 @@ export interface ObjectStore {
   readonly where: string;
   /** Every complete object whose key starts with `prefix`, sorted by key ("" lists everything). */
   list(prefix: string): Promise<StoredObject[]>;
+  /**
+   * One level under `prefix` ("" or ending in "/"): the names of the objects there and of the deeper
+   * prefixes (ending in "/"), sorted — a catalog reads its sets' manifests without walking every
+   * object of every set.
+   */
+  children(prefix: string): Promise<string[]>;
   stat(key: string): Promise<StoredObject | undefined>;
   /**
    * Write-once: an existing key is refused, and a put that fails leaves nothing under the key.
@@ -81,4 +90,17 @@ export function byKey(objects: StoredObject[]): StoredObject[] {
 /** Where a walk for a listing prefix starts: the deepest directory it names ("sets/wi" → "sets"). */
 export function prefixDirectory(prefix: string): string {
   return prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+}
+
+/** The one-level listing every backend returns: names sorted in byte order, deeper prefixes ending in "/". */
+export function sortedNames(names: Iterable<string>): string[] {
+  return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A prefix a one-level listing takes: "" or ending in "/", made of keys' segments. */
+export function checkPrefix(prefix: string): string {
+  if (prefix === "") return prefix;
+  if (!prefix.endsWith("/")) throw new DrError("invalid", `not a repository prefix: ${JSON.stringify(prefix)}`);
+  checkKey(prefix.slice(0, -1));
+  return prefix;
 }

@@ -40,6 +40,7 @@ export async function startS3rver(dir: string, bucket = "drctl-test"): Promise<S
         vhostBuckets: false,
         configureBuckets: [{ name: bucket, configs: [] }],
       });
+      listLikeS3((server as unknown as { store: ListingStore }).store);
       await server?.run();
     },
     async stop() {
@@ -49,4 +50,35 @@ export async function startS3rver(dir: string, bucket = "drctl-test"): Promise<S
   };
   await s3.start();
   return s3;
+}
+
+interface ListingStore {
+  listObjects(
+    bucket: string,
+    options: { delimiter?: string; prefix?: string; startAfter?: string; maxKeys?: number },
+  ): Promise<{ objects: { key: string }[]; commonPrefixes: string[]; isTruncated: boolean }>;
+}
+
+/**
+ * s3rver prunes the directories beneath a common prefix before it has found their keys, so with a
+ * delimiter a prefix two levels down ("binlogs/" → "db1/" when the keys are "binlogs/db1/<id>/…")
+ * is never listed; S3 (and MinIO, Ceph) list it. Its listing with a delimiter is rebuilt here from
+ * its listing without one, as S3 defines it.
+ */
+function listLikeS3(store: ListingStore): void {
+  const original = store.listObjects.bind(store);
+  store.listObjects = async (bucket, options) => {
+    const delimiter = options.delimiter;
+    if (!delimiter) return original(bucket, options);
+    const prefix = options.prefix ?? "";
+    const all = await original(bucket, { ...options, delimiter: "", maxKeys: Number.POSITIVE_INFINITY });
+    const commonPrefixes = new Set<string>();
+    const objects = all.objects.filter((o) => {
+      const at = o.key.slice(prefix.length).indexOf(delimiter);
+      if (at === -1) return true;
+      commonPrefixes.add(o.key.slice(0, prefix.length + at + delimiter.length));
+      return false;
+    });
+    return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated: false };
+  };
 }

@@ -105,6 +105,23 @@ describe.each(backends)("%s store", (kind, open, root) => {
     }
   }, 60_000);
 
+  it("children: one level under a prefix, objects by name and deeper prefixes ending in '/'", async () => {
+    const store = await open();
+    try {
+      for (const key of ["cat/wiki/s1/manifest.json", "cat/wiki/s1/mydumper/t.sql", "cat/wiki/s2/x", "cat/wiki/loose"])
+        await store.put(key, Buffer.from(key));
+      expect(await store.children("cat/")).toEqual(["wiki/"]);
+      expect(await store.children("cat/wiki/")).toEqual(["loose", "s1/", "s2/"]);
+      expect(await store.children("cat/wiki/s1/")).toEqual(["manifest.json", "mydumper/"]);
+      expect(await store.children("cat/nowhere/")).toEqual([]);
+      expect((await store.children("")).includes("cat/")).toBe(true);
+      await expect(store.children("cat/wiki")).rejects.toThrow(/not a repository prefix/);
+      await expect(store.children("../")).rejects.toThrow(/not a repository key/);
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
+
   it("never overwrites: a put of an existing key is refused and the object stays as it was", async () => {
     const store = await open();
     try {

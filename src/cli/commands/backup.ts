@@ -105,9 +105,12 @@ async function repositoryCatalog(
     return {
       sets: c.sets.map((s) => ({ repository: name, dir: `${store.where}/${s.prefix}`, manifest: s.manifest })),
       problems: c.problems,
-      strays: c.incomplete.map(
-        (p) => `${p}: objects but no manifest (an interrupted copy; the next drctl copy completes it)`,
-      ),
+      strays: [
+        ...c.incomplete.map(
+          (p) => `${store.where}/${p}: objects but no manifest (an interrupted copy; the next drctl copy completes it)`,
+        ),
+        ...c.loose.map((k) => `${store.where}/${k}: an object where only sets belong (not drctl's; left alone)`),
+      ],
     };
   } finally {
     await store.close();
