@@ -33,7 +33,16 @@ import {
   type CatalogTables,
   type DatasetScope,
 } from "./server-facts.js";
-import { beginSet, cleanDebris, listSets, publishSet, setsDir, stagingDir, newSetId } from "../repository/set-store.js";
+import {
+  beginSet,
+  cleanDebris,
+  listSets,
+  newSetId,
+  publishSet,
+  setObjectPath,
+  setsDir,
+  stagingDir,
+} from "../repository/set-store.js";
 
 export type BackupKind = "full" | "incremental";
 const PHYSICAL = new Set(["mariadb-backup", "xtrabackup"]);
@@ -330,8 +339,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     const ext = encoding.ext;
     const files: SetFile[] = [];
     const store = async (name: string, role: SetFile["role"], producer: Stage, source?: string) => {
-      if (name.includes("/")) await mkdir(dirname(join(must(setDir), name)), { recursive: true, mode: 0o700 });
-      const r = await streamToFile(join(must(setDir), name), {
+      const path = setObjectPath(must(setDir), name);
+      if (name.includes("/")) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      const r = await streamToFile(path, {
         producer,
         ...encoding.stream,
         onProgress: (b) => req.onProgress?.(name, b),

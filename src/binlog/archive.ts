@@ -30,6 +30,7 @@ import {
   listSets,
   newSetId,
   publishSet,
+  setObjectPath,
   stagingDir,
 } from "../repository/set-store.js";
 import type { DrSpec } from "../spec/types.generated.js";
@@ -378,7 +379,10 @@ async function archiveInto(
       try {
         const started = new Date();
         const name = `binlog${encoding.ext}`;
-        const r = await streamToFile(join(setDir, name), { producer: fileProducer(staged), ...encoding.stream });
+        const r = await streamToFile(setObjectPath(setDir, name), {
+          producer: fileProducer(staged),
+          ...encoding.stream,
+        });
         const wrong = encodingProblem(r.head, encoding.manifest);
         if (wrong) throw new DrError("failed", `${log.name}: ${wrong}; nothing is published`);
         const manifest = binlogManifest({

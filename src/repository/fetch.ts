@@ -1,17 +1,17 @@
 // Restoring when the site is gone (issue 15 §7): a dataset's sets and its server's archived binlogs
-// are brought from an offsite copy into a private local directory laid out as a filesystem
-// repository, every object checked against its manifest (size and sha256) on the way and a damaged
-// one named, and restore and drills then read that directory exactly as they read the primary
+// are brought from an offsite copy, store to store, into a private local directory laid out as a
+// filesystem repository, every object checked against its manifest (size and sha256) on the way and
+// a damaged one named, and restore and drills then read that directory exactly as they read the primary
 // repository (their own checks and fallbacks included). Nothing in the copy is changed.
 
-import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, open, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REPOSITORY_MARKER } from "../discover/repositories.js";
 import { DrError, messageOf } from "../errors.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { openStore } from "./open.js";
-import type { ObjectStore } from "./store.js";
+import { filesystemStore } from "./filesystem.js";
+import { MANIFEST, type ObjectStore } from "./store.js";
 import { readStoreCatalog, type StoredSet } from "./store-sets.js";
 
 export interface Fetched {
@@ -24,28 +24,14 @@ export interface Fetched {
   damaged: string[];
 }
 
-/** Copies one object to `file`; returns its bytes and whether they are what the manifest says. */
+/** One object from the copy put into the local store: its bytes, and whether they are what the manifest says. */
 async function fetchObject(
   store: ObjectStore,
+  local: ObjectStore,
   key: string,
-  file: string,
   want: { bytes: number; sha256: string },
 ): Promise<{ bytes: number; problem?: string }> {
-  const h = createHash("sha256");
-  let bytes = 0;
-  const out = await open(file, "wx", 0o600);
-  try {
-    for await (const chunk of await store.get(key)) {
-      const c = chunk as Buffer;
-      h.update(c);
-      bytes += c.length;
-      await out.write(c);
-    }
-    await out.sync();
-  } finally {
-    await out.close();
-  }
-  const sha = h.digest("hex");
+  const { bytes, sha256: sha } = await local.put(key, await store.get(key));
   return bytes === want.bytes && sha === want.sha256
     ? { bytes }
     : {
@@ -95,20 +81,19 @@ export async function fetchFromCopy(
     let bytes = 0;
     const damaged: string[] = [];
     say(`fetching ${sets.length} set(s) of ${dataset} from ${store.where}`);
+    const local = filesystemStore(path);
     for (const s of sets) {
-      const dir = join(path, ...s.prefix.split("/").filter(Boolean));
-      await mkdir(dir, { recursive: true, mode: 0o700 });
       for (const f of s.manifest.files) {
         // a damaged object is fetched as it is: restore checks every file and falls back to an older
         // image that reaches the target (drills refuse), exactly as with the primary repository
-        const got = await fetchObject(store, `${s.prefix}${f.name}`, join(dir, f.name), f);
+        const got = await fetchObject(store, local, `${s.prefix}${f.name}`, f);
         bytes += got.bytes;
         if (got.problem) {
           damaged.push(got.problem);
           say(`damaged in the copy: ${got.problem}`);
         }
       }
-      await writeFile(join(dir, "manifest.json"), `${JSON.stringify(s.manifest, null, 2)}\n`, { mode: 0o600 });
+      await local.put(`${s.prefix}${MANIFEST}`, Buffer.from(`${JSON.stringify(s.manifest, null, 2)}\n`));
     }
     return { path, sets: sets.length, bytes, where: store.where, damaged };
   } catch (e) {

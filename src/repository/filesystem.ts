@@ -20,7 +20,10 @@ import {
   type StoredObject,
 } from "./store.js";
 
-export function filesystemStore(root: string): ObjectStore {
+/** A directory's store; it always knows where an object lies, so tools can read and write in place. */
+export type FilesystemStore = ObjectStore & { localPath(key: string): string };
+
+export function filesystemStore(root: string): FilesystemStore {
   const pathOf = (key: string) => join(root, ...checkKey(key).split("/"));
   return {
     where: root,

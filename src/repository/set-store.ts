@@ -78,6 +78,15 @@ async function readMarker(dir: string): Promise<InProgress | undefined> {
 /** A set directory being born: made under this prefix, marker written, then renamed to its id. */
 const BIRTH_PREFIX = ".begin-";
 
+/**
+ * Where a set's object lies (its payload written or read in place by the tools: streaming a
+ * gigabyte through this process would cost ~2 s), as the store of the set's directory says — a
+ * name that would climb out of the set is refused there.
+ */
+export function setObjectPath(setDir: string, name: string): string {
+  return filesystemStore(setDir).localPath(name);
+}
+
 /** Creates the set directory (0700) with its in-progress marker already inside (never one without). */
 export async function beginSet(parent: string, id: string, command: string): Promise<string> {
   await mkdir(parent, { recursive: true, mode: 0o700 });

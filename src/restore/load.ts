@@ -5,6 +5,7 @@
 
 import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { setObjectPath } from "../repository/set-store.js";
 import { describeExit, runTool } from "../adapters/process/run.js";
 import { decodeStages, runPipeline, type Stage } from "../adapters/pipeline/stream.js";
 import type { RowDataPacket } from "mysql2/promise";
@@ -35,7 +36,7 @@ function decodeFor(set: StoredSet, f: SetFile, keys: DecodeKeys): Stage[] {
       "invalid",
       `set ${set.manifest.id} is encrypted: its restore needs the age identity (spec encryption.identityFile)`,
     );
-  return decodeStages(join(set.dir, f.name), {
+  return decodeStages(setObjectPath(set.dir, f.name), {
     compressed: set.manifest.compression === "zstd",
     ...(encrypted ? { ageIdentityFile: must(keys.identityFile) } : {}),
   });

@@ -7,6 +7,7 @@
 import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { setObjectPath } from "../repository/set-store.js";
 import { decodeStages, runPipeline } from "../adapters/pipeline/stream.js";
 import {
   destroySandboxDir,
@@ -681,7 +682,7 @@ async function decodeBinlog(
   const parser = new BinlogParser({ index: true, ...(match ? { match } : {}) });
   try {
     await runPipeline(
-      decodeStages(join(f.dir, payload.name), {
+      decodeStages(setObjectPath(f.dir, payload.name), {
         compressed: f.manifest.compression === "zstd",
         ...(f.manifest.encryption.type === "age" ? { ageIdentityFile: must(keys.identityFile) } : {}),
       }),
