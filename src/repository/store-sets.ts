@@ -22,7 +22,7 @@ export interface StoreCatalog {
   sets: StoredSet[];
   /** Manifests that cannot be read or are not drctl's for their place. */
   problems: string[];
-  /** Set prefixes ("sets/wiki/<id>/") holding objects but no manifest: copies that did not finish, sets being written. */
+  /** Set prefixes ("sets/wiki/<id>/") with objects but no manifest: copies that did not finish, sets being written. */
   incomplete: string[];
   /** Objects where only set prefixes belong ("sets/wiki/notes.txt"): not drctl's, never read. */
   loose: string[];
