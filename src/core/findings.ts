@@ -8,6 +8,7 @@ import { COMFORTABLE_EXPIRY_SECONDS, DEFAULT_BINLOG_INTERVAL, expirySeconds, typ
 import { formatDuration, parseDuration } from "./duration.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { must } from "../errors.js";
+import { errantTransactions } from "./topology.js";
 
 /** Global privileges each job needs (DESIGN §9, MariaDB names). */
 const REQUIRED_PRIVILEGES: Record<string, string[]> = {
@@ -89,6 +90,64 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
             `${r.sqlRunning ? "running" : "stopped"})${err ? `: ${err}` : ""}`,
         );
       }
+    }
+    if (want && r) {
+      const vars = live.variables ?? {};
+      const sourceLive = observed.servers[want];
+      const errant = sourceLive?.reachable
+        ? errantTransactions({
+            binlogPos: vars.gtid_binlog_pos ?? "",
+            slavePos: vars.gtid_slave_pos ?? "",
+            serverId: Number(vars.server_id ?? 0),
+            sourceBinlogPos: sourceLive.variables?.gtid_binlog_pos ?? "",
+          })
+        : undefined;
+      if (errant?.length)
+        f(
+          "error",
+          "replica-errant-transactions",
+          name,
+          `${name} has transactions its source ${want} does not: ${errant.join(", ")} (written on the replica): ` +
+            "a failover to it would carry them, and gtid_strict_mode stops replication on them",
+        );
+      if (vars.read_only !== undefined && vars.read_only !== "ON")
+        f(
+          "warning",
+          "replica-writable",
+          name,
+          `${name} is a replica with read_only ${vars.read_only}: a write there forks it from ${want}`,
+        );
+      // a replica that is not in drctl's binlog resources gets the topology's settings checked here
+      const managed = desired.binlogs.some((b) => b.server === name);
+      if (!managed && live.flavor === "mariadb" && vars.gtid_strict_mode === "OFF")
+        f(
+          "warning",
+          "replica-gtid-not-strict",
+          name,
+          `${name}: gtid_strict_mode is OFF: out-of-order GTIDs (an errant write) are applied silently`,
+        );
+      const updates = vars.log_slave_updates ?? vars.log_replica_updates;
+      if (!managed && updates === "OFF")
+        f(
+          "warning",
+          "replica-no-log-updates",
+          name,
+          `${name}: log_slave_updates is OFF: promoted after a failover, its binlogs would not continue the ` +
+            `chain of ${want}, and a backup taken on it cannot name the source's GTID`,
+        );
+      const rpos = Object.values(spec.datasets)
+        .filter((d) => d.server === want)
+        .map((d) => parseDuration(spec.tiers[d.tier]?.rpo ?? "") ?? Infinity);
+      const rpo = Math.min(...rpos);
+      const backupSource = Object.values(spec.datasets).some((d) => d.backupFrom === name); // its own error below
+      if (!backupSource && r.lagSeconds !== null && r.lagSeconds > rpo)
+        f(
+          "warning",
+          "replica-lag",
+          name,
+          `${name} lags ${formatDuration(r.lagSeconds)} behind ${want}, more than the RPO ${formatDuration(rpo)} ` +
+            `of the datasets there: failing over to it now loses more than the tier allows`,
+        );
     } else if (!want && r) {
       f(
         "warning",

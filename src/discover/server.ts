@@ -21,6 +21,7 @@ const WATCHED_VARIABLES = [
   "gtid_strict_mode",
   "gtid_domain_id",
   "gtid_binlog_pos",
+  "gtid_slave_pos",
   "gtid_mode",
   "enforce_gtid_consistency",
   "log_slave_updates",

@@ -76,12 +76,9 @@ async function waitForReplication(replica: SandboxInfo, timeoutMs: number): Prom
     for (;;) {
       const s = await oneRow<ReplicaStatus>(conn, "SHOW SLAVE STATUS");
       if (s?.Slave_IO_Running === "Yes" && s.Slave_SQL_Running === "Yes") return;
-      const why = s?.Last_IO_Error || s?.Last_SQL_Error;
-      if (why || Date.now() > deadline)
-        throw new DrError(
-          "failed",
-          `the replica on port ${replica.port} does not replicate: ${why || `IO ${s?.Slave_IO_Running}, SQL ${s?.Slave_SQL_Running}`}`,
-        );
+      const why = s?.Last_IO_Error || s?.Last_SQL_Error || `IO ${s?.Slave_IO_Running}, SQL ${s?.Slave_SQL_Running}`;
+      if (s?.Last_IO_Error || s?.Last_SQL_Error || Date.now() > deadline)
+        throw new DrError("failed", `the replica on port ${replica.port} does not replicate: ${why}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
@@ -124,21 +121,30 @@ export interface Topology {
  * A source and `replicas` replicas of it, replicating and caught up; each member gets server-id
  * 1, 2, 3… so that a duplicate is a deliberate act of the test. Always torn down on failure.
  */
-export async function startTopology(opts: { replicas: number; baseDir?: string } & SandboxOptions): Promise<Topology> {
-  const { replicas: count, ...base } = opts;
+export async function startTopology(
+  opts: { replicas: number; baseDir?: string; sourceOptions?: SandboxOptions } & SandboxOptions,
+): Promise<Topology> {
+  const { replicas: count, sourceOptions, ...base } = opts;
   const members: Sandbox[] = [];
   const stop = async () => {
     for (const m of [...members].reverse()) await m.stop().catch(() => {});
   };
   try {
-    const start = (serverId: number, readOnly: boolean) =>
+    const start = (serverId: number, readOnly: boolean, own: SandboxOptions = {}) =>
       startSandbox({
         ...base,
+        ...own,
         binlog: true,
         serverId,
-        serverOptions: [...TOPOLOGY_OPTIONS, ...(readOnly ? ["read-only=ON"] : []), ...(base.serverOptions ?? [])],
+        serverOptions: [
+          ...TOPOLOGY_OPTIONS,
+          ...(readOnly ? ["read-only=ON"] : []),
+          ...(base.serverOptions ?? []),
+          ...(own.serverOptions ?? []),
+        ],
       });
-    const source = await start(1, false);
+    // the source's own options (a drop-in apply writes) are its alone
+    const source = await start(1, false, sourceOptions);
     members.push(source);
     for (let i = 0; i < count; i++) {
       const replica = await start(i + 2, true);
