@@ -3,6 +3,8 @@
 // the server's catalog lists for the dataset, and the manifest was written last. Anything less
 // removes the attempt and fails loudly; a killed run leaves debris the next run removes.
 
+import { backupReplica, lagGate } from "../core/backup-source.js";
+import { replicaLag } from "./lag-gate.js";
 import { datasetOf } from "../spec/lookup.js";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -12,7 +14,7 @@ import type { Connection, RowDataPacket } from "mysql2/promise";
 import { addressOf, connectServer } from "../adapters/mysql/connect.js";
 import { fileProducer, streamToFile, type Stage } from "../adapters/pipeline/stream.js";
 import { stateDirOf } from "../core/desired.js";
-import { parseDuration } from "../core/duration.js";
+import { formatDuration, parseDuration } from "../core/duration.js";
 import { checkRepository } from "../repository/local.js";
 import { DrError, interruptedError, messageOf, must } from "../errors.js";
 import { freeBytes, writeProbe } from "../adapters/fs/space.js";
@@ -262,6 +264,43 @@ function factNotes(
   return notes;
 }
 
+/**
+ * The server a backup runs on: the dataset's `backupFrom` replica, unless its lag gate says no —
+ * over `maxLag` (stopped replication counts as unknown, over it) the backup refuses with the measured
+ * lag, or runs on the source with `fallback: source`. What the replica's lag was goes in the manifest.
+ */
+async function gateOnLag(
+  spec: DrSpec,
+  dataset: string,
+  say: (line: string) => void,
+): Promise<{ server: string; replication?: NonNullable<BackupManifest["replication"]>; note?: string }> {
+  const ds = datasetOf(spec, dataset);
+  const replica = backupReplica(ds);
+  const gate = lagGate(ds);
+  if (!replica || replica === ds.server) return { server: ds.server };
+  if (!gate) return { server: replica };
+  const [r, s] = [spec.servers[replica], spec.servers[ds.server]];
+  if (!r || !s) return { server: replica }; // the spec's own checks name a missing server
+  const lag = await replicaLag(r, replica, s, ds.server).catch((e: unknown) => {
+    throw new DrError("failed", `backup of ${dataset}: cannot measure the lag of ${replica}: ${messageOf(e)}`);
+  });
+  const replication = {
+    replicaOf: ds.server,
+    lagSeconds: lag.seconds ?? null,
+    ...(lag.detail ? { detail: lag.detail } : {}),
+  };
+  if (lag.seconds !== undefined && lag.seconds <= gate.maxLagSeconds) return { server: replica, replication };
+  const measured = lag.seconds === undefined ? `lag unknown: ${lag.detail}` : `lags ${formatDuration(lag.seconds)}`;
+  const over = `${replica} ${measured} (maxLag ${formatDuration(gate.maxLagSeconds)})`;
+  if (gate.fallback === "fail")
+    throw new DrError("failed", `backup of ${dataset} refused: ${over}`, {
+      hint: `fix replication on ${replica}, or set backupFrom.fallback: source to take it on ${ds.server} meanwhile`,
+      meta: { lagGate: "refused" },
+    });
+  say(`${over}: taking the backup on the source ${ds.server} instead (backupFrom.fallback: source)`);
+  return { server: ds.server, note: `taken on the source ${ds.server}: ${over}` };
+}
+
 export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
   const { spec } = req;
   const say = req.say ?? (() => {});
@@ -284,7 +323,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
         `not ${method}`,
     );
   }
-  const serverName = ds.backupFrom ?? ds.server;
+  const gated = await gateOnLag(spec, req.dataset, say);
+  const serverName = gated.server;
   const server = spec.servers[serverName];
   if (!server)
     throw new DrError("invalid", `dataset ${req.dataset} names server ${serverName}, which the spec does not define`);
@@ -455,7 +495,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       tools,
       rebuild: rebuild.facts,
       reference: ref,
-      ...(notes.length ? { notes } : {}),
+      ...(gated.replication ? { replication: gated.replication } : {}),
+      ...(notes.length || gated.note ? { notes: [...notes, ...(gated.note ? [gated.note] : [])] } : {}),
     };
     // the last step that can still be undone: a signal that came during the figures stops it here
     throwIfInterrupted((signal) => interruptedError(signal, `backing up ${req.dataset}`));

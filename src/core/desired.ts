@@ -2,6 +2,7 @@
 // Pure: the runtime facts it needs (where node and drctl live, the spec's absolute path, the cron
 // user) are passed in.
 
+import { backupReplica, backupServer } from "./backup-source.js";
 import { parseDuration } from "./duration.js";
 import type { DrSpec, Dataset, Server } from "../spec/types.generated.js";
 import { renderCronLine } from "./cron-line.js";
@@ -170,7 +171,7 @@ export function buildDesiredState(spec: DrSpec, rt: Runtime): DesiredState {
 
   const binlogNeeds = new Map<string, { interval: number; replicaUpdates: boolean }>();
   for (const [dsName, ds] of Object.entries(spec.datasets)) {
-    const source = ds.backupFrom ?? ds.server;
+    const source = backupServer(ds);
     const full = ds.full;
     const physical = PHYSICAL.has(full.method);
     const where = physical
@@ -208,10 +209,11 @@ export function buildDesiredState(spec: DrSpec, rt: Runtime): DesiredState {
         interval: Math.min(prev?.interval ?? Infinity, secs),
         replicaUpdates: prev?.replicaUpdates ?? false,
       });
-      if (ds.backupFrom && ds.backupFrom !== ds.server) {
+      const replica = backupReplica(ds);
+      if (replica && replica !== ds.server) {
         // backups taken on the replica record its binlog/GTID position: it must log what it replicates
-        const r = binlogNeeds.get(ds.backupFrom);
-        binlogNeeds.set(ds.backupFrom, { interval: Math.min(r?.interval ?? Infinity, secs), replicaUpdates: true });
+        const r = binlogNeeds.get(replica);
+        binlogNeeds.set(replica, { interval: Math.min(r?.interval ?? Infinity, secs), replicaUpdates: true });
       }
     }
     if (ds.copies && ds.copies.length > 0) {

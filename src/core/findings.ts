@@ -2,6 +2,7 @@
 // disagrees with the spec, lag, missing privileges, methods a server cannot run, binlog expiry
 // that could outrun the archiver, identifiers a tool is known to break on. Pure.
 
+import { backupReplica, backupServer } from "./backup-source.js";
 import type { Finding } from "./plan.generated.js";
 import type { ObservedState } from "./observed.js";
 import { COMFORTABLE_EXPIRY_SECONDS, DEFAULT_BINLOG_INTERVAL, expirySeconds, type DesiredState } from "./desired.js";
@@ -139,7 +140,7 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
         .filter((d) => d.server === want)
         .map((d) => parseDuration(spec.tiers[d.tier]?.rpo ?? "") ?? Infinity);
       const rpo = Math.min(...rpos);
-      const backupSource = Object.values(spec.datasets).some((d) => d.backupFrom === name); // its own error below
+      const backupSource = Object.values(spec.datasets).some((d) => backupReplica(d) === name); // its own error below
       if (!backupSource && r.lagSeconds !== null && r.lagSeconds > rpo)
         f(
           "warning",
@@ -159,10 +160,10 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
   }
 
   for (const [dsName, ds] of Object.entries(spec.datasets)) {
-    const sourceName = ds.backupFrom ?? ds.server;
+    const sourceName = backupServer(ds);
     const source = observed.servers[sourceName];
     const tierRpo = parseDuration(spec.tiers[ds.tier]?.rpo ?? "") ?? Infinity;
-    if (ds.backupFrom && ds.backupFrom !== ds.server && source?.reachable && source.replica) {
+    if (sourceName !== ds.server && source?.reachable && source.replica) {
       const lag = source.replica.lagSeconds;
       if (lag === null)
         f(

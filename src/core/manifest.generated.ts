@@ -59,6 +59,23 @@ export interface BackupManifest {
   rebuild?: RebuildFacts;
   reference?: ReferenceFigures;
   binlog?: BinlogFileFacts;
+  /**
+   * A set taken on a replica (the dataset's backupFrom with a lag gate): its source and how far behind it was when the backup started.
+   */
+  replication?: {
+    /**
+     * The spec's name of the server it replicates from.
+     */
+    replicaOf: string;
+    /**
+     * Seconds_Behind_Master when the backup started; null: unknown.
+     */
+    lagSeconds: number | null;
+    /**
+     * Transactions behind the source, as counted from GTIDs.
+     */
+    detail?: string;
+  };
   notes?: string[];
 }
 /**

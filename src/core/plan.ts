@@ -1,6 +1,7 @@
 // DESIRED × CURRENT → PLAN. Pure and synchronous: the same spec and the same observed state
 // always give the same plan (the clock is passed in), which is what makes apply idempotent.
 
+import { backupServer } from "./backup-source.js";
 import { createHash } from "node:crypto";
 import { parseBlock } from "./cron-line.js";
 import { dropInSets, isDrctlDropIn, logBinOptionValue, parseDropInOptions, renderDropIn } from "./drop-in.js";
@@ -226,7 +227,7 @@ function diffVerification(v: DesiredVerification, observed: ObservedState, spec:
     runsOn: "a host with mariadbd that reaches the server and the repository",
   };
   const ds = must(spec.datasets[v.dataset]);
-  const source = ds.backupFrom ?? ds.server;
+  const source = backupServer(ds);
   if (!o && observed.servers[source]?.reachable === false)
     return {
       ...base,

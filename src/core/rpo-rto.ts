@@ -3,6 +3,7 @@
 // bounds and one-line findings out. The defaults below are conservative readings of DESIGN §9's
 // measurements (2 cores, MariaDB 10.11); a drill's measured restore rate replaces them.
 
+import { backupServer } from "./backup-source.js";
 import { parseCron } from "./cron.js";
 import { formatDuration, formatMeasured, parseDuration } from "./duration.js";
 import type { ObservedServer } from "./observed.js";
@@ -65,7 +66,7 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
   const rpoTarget = must(parseDuration(tier.rpo));
   const rtoTarget = must(parseDuration(tier.rto));
   const tz = spec.scheduler?.timezone ?? input.defaultTimeZone;
-  const source = input.servers[ds.backupFrom ?? ds.server];
+  const source = input.servers[backupServer(ds)];
   const origin = input.servers[ds.server];
   const method = ds.full.method;
 
@@ -139,7 +140,7 @@ export function proveDataset(name: string, ds: Dataset, input: ProofInput): { pr
     rto = {
       targetSeconds: rtoTarget,
       worstSeconds: null,
-      basis: `size unknown: server ${ds.backupFrom ?? ds.server} is unreachable`,
+      basis: `size unknown: server ${backupServer(ds)} is unreachable`,
       estimated: true,
     };
     rtoWhy = rto.basis;

@@ -1,6 +1,7 @@
 // Discovers the CURRENT state for a spec: every server in parallel, the cron block, the repositories,
 // and (from the journal) which datasets a drill has verified.
 
+import { backupServer } from "../core/backup-source.js";
 import type { ObservedState, ObservedVerification } from "../core/observed.js";
 import { cronTargetOf, stateDirOf } from "../core/desired.js";
 import { lastVerifiedDrill } from "../drill/records.js";
@@ -14,7 +15,7 @@ import { discoverServer } from "./server.js";
 export async function discoverState(spec: DrSpec): Promise<ObservedState> {
   const dbsByServer = new Map<string, Set<string>>();
   for (const ds of Object.values(spec.datasets)) {
-    for (const s of new Set([ds.server, ds.backupFrom ?? ds.server])) {
+    for (const s of new Set([ds.server, backupServer(ds)])) {
       const set = dbsByServer.get(s) ?? new Set();
       for (const d of ds.databases) set.add(d);
       dbsByServer.set(s, set);

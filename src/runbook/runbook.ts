@@ -2,6 +2,7 @@
 // offsite): where the backups are, the exact drctl commands for each scenario, the targets and
 // what the last drill measured. Pure: spec and facts in, a document out (render/document.ts).
 
+import { backupReplica } from "../core/backup-source.js";
 import type { CatalogSet } from "../backup/catalog.js";
 import { formatDuration, formatMeasured, parseDuration } from "../core/duration.js";
 import { pointTime } from "../core/recovery.js";
@@ -76,7 +77,7 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
     {
       ul: [
         `Server: ${ds.server} (${addr}); credentials in ${server.credentials} (an option file, mode 0600)` +
-          (ds.backupFrom ? `; backups are taken from ${ds.backupFrom}` : "") +
+          (backupReplica(ds) ? `; backups are taken from ${backupReplica(ds)}` : "") +
           ".",
         `Databases: ${ds.databases.join(", ")}${ds.exclude?.length ? ` (excluding ${ds.exclude.join(", ")})` : ""}.`,
         `Full backups: ${ds.full.method}, cron "${ds.full.schedule}"` +

@@ -86,6 +86,16 @@ function refCheck(ctx: Ctx, path: SpecPath, value: unknown, pool: unknown, what:
   return false;
 }
 
+/** `backupFrom`'s server, in its short form (a name) or its long one ({ server: NAME, … }). */
+function backupFromName(ds: Obj): string | undefined {
+  return isObj(ds.backupFrom) ? str(ds.backupFrom.server) : str(ds.backupFrom);
+}
+
+/** Where an error about `backupFrom`'s server points: the name itself. */
+function backupFromPath(name: string, ds: Obj): string[] {
+  return isObj(ds.backupFrom) ? ["datasets", name, "backupFrom", "server"] : ["datasets", name, "backupFrom"];
+}
+
 function checkReferences(ctx: Ctx, data: Obj): void {
   for (const [name, server] of entries(data.servers)) {
     if (server.replicaOf !== undefined)
@@ -94,7 +104,7 @@ function checkReferences(ctx: Ctx, data: Obj): void {
   for (const [name, ds] of entries(data.datasets)) {
     refCheck(ctx, ["datasets", name, "server"], ds.server, data.servers, "server");
     if (ds.backupFrom !== undefined)
-      refCheck(ctx, ["datasets", name, "backupFrom"], ds.backupFrom, data.servers, "server");
+      refCheck(ctx, backupFromPath(name, ds), backupFromName(ds), data.servers, "server");
     refCheck(ctx, ["datasets", name, "tier"], ds.tier, data.tiers, "tier");
     refCheck(ctx, ["datasets", name, "repository"], ds.repository, data.repositories, "repository");
     for (const [i, c] of list(ds.copies).entries()) {
@@ -152,14 +162,14 @@ function checkReplicationTopology(ctx: Ctx, data: Obj): void {
     }
   }
   for (const [name, ds] of entries(data.datasets)) {
-    const from = str(ds.backupFrom);
+    const from = backupFromName(ds);
     const src = str(ds.server);
     if (!from || !src || from === src || !isObj(servers[from]) || !isObj(servers[src])) continue;
     const { chain } = sourcesOf(servers, from);
     if (!chain.slice(1).includes(src)) {
       ctx.report(
         "error",
-        ["datasets", name, "backupFrom"],
+        backupFromPath(name, ds),
         `"${from}" is not a replica of "${src}", so its data is not this dataset's`,
         {
           hint: `set servers.${from}.replicaOf: ${src}, or back up from "${src}" itself`,

@@ -71,9 +71,33 @@ export type AbsolutePath9 = string;
  */
 export type Name2 = string;
 /**
+ * A replica of `server` to take backups from, so the source never feels them; plan gates on its lag, and so does each backup with `maxLag`.
+ */
+export type BackupSource =
+  | Name3
+  | {
+      server: Name4;
+      maxLag?: Duration3;
+      /**
+       * Over `maxLag`: `fail` (the default) refuses the backup; `source` takes it from the dataset's server instead. Either way journaled.
+       */
+      fallback?: "source" | "fail";
+    };
+/**
  * A name drctl uses in cron markers, paths and resource addresses.
+ *
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "Name".
  */
 export type Name3 = string;
+/**
+ * A name drctl uses in cron markers, paths and resource addresses.
+ */
+export type Name4 = string;
+/**
+ * The most the replica may lag its source when a backup starts (stopped replication counts as unknown, over it); above it the backup refuses with the measured lag, or runs on the source (`fallback: source`).
+ */
+export type Duration3 = string;
 /**
  * A database name exactly as the server knows it: any BMP character (MariaDB identifiers are utf8mb3).
  *
@@ -96,7 +120,7 @@ export type TableFilter =
 /**
  * A name drctl uses in cron markers, paths and resource addresses.
  */
-export type Name4 = string;
+export type Name5 = string;
 /**
  * The tool that takes the full backup: mysqldump/mariadb-dump (logical), mydumper (logical, parallel), mariadb-backup/xtrabackup (physical).
  */
@@ -116,22 +140,15 @@ export type CronExpression1 = string;
 /**
  * How often archived binlogs are brought up to date (the recovery-point granularity). Default 1m.
  */
-export type Duration3 = string;
+export type Duration4 = string;
 /**
  * A name drctl uses in cron markers, paths and resource addresses.
- */
-export type Name5 = string;
-/**
- * A name drctl uses in cron markers, paths and resource addresses.
- *
- * This interface was referenced by `DrSpec`'s JSON-Schema
- * via the `definition` "Name".
  */
 export type Name6 = string;
 /**
  * How often the copy job runs (default 15m): it adds up to this much to what losing the site loses, which plan shows next to the RPO.
  */
-export type Duration4 = string;
+export type Duration5 = string;
 /**
  * A name drctl uses in cron markers, paths and resource addresses.
  */
@@ -151,7 +168,7 @@ export type RestoreTarget = "latest" | string | RestoreWindow;
 /**
  * A random second (seeded, repeatable) within this time back from the drill's start.
  */
-export type Duration5 = string;
+export type Duration6 = string;
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "VerifyStep".
@@ -165,7 +182,7 @@ export type AbsolutePath10 = string;
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "Duration".
  */
-export type Duration6 = string;
+export type Duration7 = string;
 /**
  * Five cron fields (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly/@yearly. Checked field by field by drctl.
  *
@@ -183,6 +200,20 @@ export type AbsolutePath11 = string;
  * via the `definition` "BackupMethod".
  */
 export type BackupMethod2 = "mysqldump" | "mariadb-dump" | "mydumper" | "mariadb-backup" | "xtrabackup";
+/**
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "BackupSource".
+ */
+export type BackupSource1 =
+  | Name3
+  | {
+      server: Name4;
+      maxLag?: Duration3;
+      /**
+       * Over `maxLag`: `fail` (the default) refuses the backup; `source` takes it from the dataset's server instead. Either way journaled.
+       */
+      fallback?: "source" | "fail";
+    };
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "RestoreTarget".
@@ -450,7 +481,7 @@ export interface Encryption {
  */
 export interface Dataset {
   server: Name2;
-  backupFrom?: Name3;
+  backupFrom?: BackupSource;
   /**
    * The databases of the dataset, exactly as the server names them.
    *
@@ -467,7 +498,7 @@ export interface Dataset {
    * @minItems 1
    */
   tables?: [TableFilter, ...TableFilter[]];
-  tier: Name4;
+  tier: Name5;
   full: FullBackup;
   incremental?: IncrementalBackup;
   binlog?: BinlogArchiving;
@@ -475,12 +506,12 @@ export interface Dataset {
    * zstd (default) or none.
    */
   compression?: "zstd" | "none";
-  repository: Name5;
+  repository: Name6;
   /**
    * Offsite repositories the sets are copied to.
    */
-  copies?: Name6[];
-  copyInterval?: Duration4;
+  copies?: Name3[];
+  copyInterval?: Duration5;
   retention?: Retention3;
 }
 /**
@@ -505,7 +536,7 @@ export interface BinlogArchiving {
    * Archive the server's binary logs: point-in-time recovery between backups.
    */
   archive: boolean;
-  interval?: Duration3;
+  interval?: Duration4;
 }
 /**
  * How long sets and archived binlogs are kept.
@@ -549,7 +580,7 @@ export interface Drill {
  * via the `definition` "RestoreWindow".
  */
 export interface RestoreWindow {
-  randomWithin: Duration5;
+  randomWithin: Duration6;
 }
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
@@ -634,7 +665,7 @@ export interface BinlogArchiving1 {
    * Archive the server's binary logs: point-in-time recovery between backups.
    */
   archive: boolean;
-  interval?: Duration3;
+  interval?: Duration4;
 }
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema

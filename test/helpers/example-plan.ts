@@ -1,5 +1,6 @@
 // A plan for one of examples/*.yaml against a fixed observed state, runtime and clock: the input of
 // the renderer tests (text golden files and the TUI).
+import { backupReplica } from "../../src/core/backup-source.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildDesiredState } from "../../src/core/desired.js";
@@ -25,7 +26,7 @@ export function observedForExample(spec: DrSpec): ObservedState {
   Object.entries(spec.servers).forEach(([name, s], i) => {
     const dbs: Record<string, number> = {};
     for (const ds of Object.values(spec.datasets))
-      if (ds.server === name || ds.backupFrom === name) for (const db of ds.databases) dbs[db] = 2_000_000_000;
+      if (ds.server === name || backupReplica(ds) === name) for (const db of ds.databases) dbs[db] = 2_000_000_000;
     servers[name] = {
       name,
       reachable: true,

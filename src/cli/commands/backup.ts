@@ -50,6 +50,12 @@ export async function backupWork(
     io.out(`  consistent point: ${describePoint(m.consistentPoint)}`);
     if (m.parent) io.out(`  parent: ${m.parent}`);
     io.out(`  set: ${r.dir}`);
+    if (m.replication)
+      io.out(
+        `  taken on ${m.server.name}, a replica of ${m.replication.replicaOf}: lag ` +
+          `${m.replication.lagSeconds === null ? "unknown" : `${m.replication.lagSeconds}s`}` +
+          `${m.replication.detail ? ` (${m.replication.detail})` : ""}`,
+      );
     for (const n of m.notes ?? []) io.out(`  note: ${n}`);
     return {
       code: EXIT.ok,
@@ -61,6 +67,9 @@ export async function backupWork(
         files: m.files.length,
         consistentPoint: m.consistentPoint,
         ...(m.parent ? { parent: m.parent } : {}),
+        server: m.server.name,
+        ...(m.replication ? { replication: m.replication } : {}),
+        ...(m.notes?.length ? { notes: m.notes } : {}),
         debrisRemoved: r.debrisRemoved.length,
       },
     };

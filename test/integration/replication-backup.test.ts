@@ -1,0 +1,126 @@
+// Backups from a replica behind a lag gate (issue 16 §3), on a real source and replica: at lag 0
+// the set is the replica's and says how far behind it was; with its SQL thread stopped and writes
+// on the source the gate refuses (exit 1, the measured lag named, journaled), or, with
+// `fallback: source`, the backup runs on the source and says why.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTopology, type Topology, waitForCatchUp } from "../../src/adapters/sandbox/replication.js";
+import type { BackupManifest } from "../../src/core/manifest.generated.js";
+import { readJournal } from "../../src/state/journal.js";
+import { drctl } from "../helpers/cli.js";
+import { writeSpecFile } from "../helpers/spec-files.js";
+import { tempDir } from "../helpers/temp.js";
+
+const dir = tempDir("drctl-replication-backup-");
+let t: Topology;
+
+const specWith = (name: string, backupFrom: string) => {
+  const replica = t.replicas[0]!;
+  const s = writeSpecFile({
+    project: name,
+    root: join(dir, name),
+    sandbox: t.source,
+    extraServers: [
+      "  db2:",
+      "    host: 127.0.0.1",
+      `    port: ${replica.port}`,
+      `    credentials: ${JSON.stringify(replica.clientOptionFile)}`,
+      "    replicaOf: db1",
+      "",
+    ].join("\n"),
+    dataset: `    backupFrom: ${backupFrom}\n`,
+  });
+  // the repository as apply leaves it (apply has its own tests)
+  mkdirSync(s.repo, { recursive: true, mode: 0o700 });
+  writeFileSync(join(s.repo, ".drctl-repository.json"), JSON.stringify({ project: name, repository: "local" }));
+  return s;
+};
+
+const manifestOf = (repo: string, stdout: string): BackupManifest => {
+  const id = /^backup (\S+):/m.exec(stdout)?.[1] ?? "?";
+  return JSON.parse(readFileSync(join(repo, "sets", "university", id, "manifest.json"), "utf8")) as BackupManifest;
+};
+
+const onReplica = async (sql: string) => {
+  const c = await t.replicas[0]!.connectRoot();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+};
+
+beforeAll(async () => {
+  t = await startTopology({ replicas: 1, baseDir: dir });
+  const c = await t.source.connectRoot();
+  await c.query("CREATE DATABASE university");
+  await c.query("CREATE TABLE university.grades (id INT PRIMARY KEY, grade CHAR(2)) ENGINE=InnoDB");
+  await c.query("INSERT INTO university.grades VALUES (1, 'A'), (2, 'B')");
+  await c.end();
+  await waitForCatchUp(t.replicas[0]!, t.source);
+}, 120_000);
+
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe("backupFrom a replica with maxLag", () => {
+  it("at lag 0: taken on the replica, its lag in the manifest and the journal", async () => {
+    const s = specWith("lag0", "{ server: db2, maxLag: 1m }");
+    const r = await drctl(["backup", "-f", s.file, "university"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}taken on db2, a replica of db1: lag 0s \(0 transaction\(s\) behind db1\)$/m);
+    const m = manifestOf(s.repo, r.stdout);
+    expect(m.server.name).toBe("db2");
+    expect(m.server.serverId).toBe("2");
+    expect(m.replication).toEqual({ replicaOf: "db1", lagSeconds: 0, detail: "0 transaction(s) behind db1" });
+    const job = (await readJournal(s.stateDir)).filter((j) => j.kind === "job").at(-1)!;
+    expect(job.data.details).toMatchObject({ server: "db2", replication: { lagSeconds: 0 } });
+  }, 60_000);
+
+  it("SQL thread stopped, writes on the source: refused with the measured lag (exit 1, journaled)", async () => {
+    await onReplica("STOP SLAVE SQL_THREAD");
+    try {
+      const c = await t.source.connectRoot();
+      await c.query("INSERT INTO university.grades VALUES (3, 'C')");
+      await c.query("INSERT INTO university.grades VALUES (4, 'D')");
+      await c.end();
+      const s = specWith("refused", "{ server: db2, maxLag: 1m }");
+      const r = await drctl(["backup", "-f", s.file, "university"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        "backup of university refused: db2 lag unknown: replication stopped (IO running, SQL stopped); " +
+          "2 transaction(s) behind db1 (maxLag 1m)",
+      );
+      expect(r.stderr).toContain("backupFrom.fallback: source");
+      const job = (await readJournal(s.stateDir)).filter((j) => j.kind === "job").at(-1)!;
+      expect([job.data.command, job.data.exitCode]).toEqual(["backup", 1]);
+      expect(String(job.data.error)).toContain("2 transaction(s) behind db1");
+
+      // fallback: source — the same moment, taken on db1 instead, and the set says why
+      const f = specWith("fallback", "{ server: db2, maxLag: 1m, fallback: source }");
+      const ok = await drctl(["backup", "-f", f.file, "university"]);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stderr).toContain("taking the backup on the source db1 instead (backupFrom.fallback: source)");
+      const m = manifestOf(f.repo, ok.stdout);
+      expect(m.server.name).toBe("db1");
+      expect(m.replication).toBeUndefined();
+      expect(m.notes).toContain(
+        "taken on the source db1: db2 lag unknown: replication stopped (IO running, SQL stopped); " +
+          "2 transaction(s) behind db1 (maxLag 1m)",
+      );
+    } finally {
+      await onReplica("START SLAVE SQL_THREAD");
+    }
+  }, 90_000);
+
+  it("the short form (backupFrom: db2) is not gated: taken on the replica as before", async () => {
+    await waitForCatchUp(t.replicas[0]!, t.source);
+    const s = specWith("short", "db2");
+    const r = await drctl(["backup", "-f", s.file, "university"]);
+    expect(r.code, r.stderr).toBe(0);
+    const m = manifestOf(s.repo, r.stdout);
+    expect([m.server.name, m.replication]).toEqual(["db2", undefined]);
+  }, 60_000);
+});
