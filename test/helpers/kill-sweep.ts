@@ -18,12 +18,18 @@ export interface KillSweep {
 export async function killAtSpreadMoments(k: KillSweep): Promise<Set<string>> {
   const seen = new Set<string>();
   const minRuns = k.minRuns ?? 12;
+  let scale = 1;
   for (let i = 0; i < (k.maxRuns ?? 40) && (i < minRuns || !(seen.has(k.old) && seen.has(k.fresh))); i++) {
     k.reset();
     const child = spawn(k.argv[0]!, k.argv.slice(1), { stdio: "ignore" });
     const exited = new Promise((r) => child.once("exit", r)); // it may finish before the kill
-    // golden-ratio steps cover 10%..140% of a run evenly, whatever the count
-    const at = k.typicalMs * (0.1 + 1.3 * ((i * 0.618034) % 1));
+    // golden-ratio steps cover 0..140% of a run evenly, whatever the count. typicalMs is measured
+    // once, and the machine's load changes under a parallel suite: past minRuns, a sweep that has
+    // seen only one side stretches (only the old text: the write comes later now) or shrinks (only
+    // the new one) its window, rather than spending its timeout on kills that test nothing new
+    if (i >= minRuns && !seen.has(k.fresh)) scale *= 1.5;
+    if (i >= minRuns && !seen.has(k.old)) scale /= 1.5;
+    const at = k.typicalMs * scale * (1.4 * ((i * 0.618034) % 1));
     await new Promise((r) => setTimeout(r, at));
     child.kill("SIGKILL");
     await exited;
