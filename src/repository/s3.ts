@@ -143,48 +143,41 @@ export function s3Store(repo: S3Repository): ObjectStore {
     (e: unknown): never => {
       throw e instanceof DrError ? e : new DrError("failed", `${where}: ${what} ${key}: ${messageOf(e)}`);
     };
+  /** Every page of a listing under `prefix` (with `delimiter`: one level, deeper prefixes folded). */
+  async function* pages(prefix: string, delimiter?: string) {
+    let token: string | undefined;
+    do {
+      const r = await client
+        .send(
+          new ListObjectsV2Command({
+            Bucket: repo.bucket,
+            Prefix: `${base}${prefix}`,
+            ...(delimiter ? { Delimiter: delimiter } : {}),
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+          sig,
+        )
+        .catch(fail("cannot list", prefix || "/"));
+      yield r;
+      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (token);
+  }
   const store: ObjectStore = {
     where,
     async list(prefix) {
       const out: StoredObject[] = [];
-      let token: string | undefined;
-      do {
-        const r = await client
-          .send(
-            new ListObjectsV2Command({
-              Bucket: repo.bucket,
-              Prefix: `${base}${prefix}`,
-              ...(token ? { ContinuationToken: token } : {}),
-            }),
-            sig,
-          )
-          .catch(fail("cannot list", prefix || "/"));
+      for await (const r of pages(prefix))
         for (const o of r.Contents ?? [])
           if (o.Key) out.push({ key: o.Key.slice(base.length), bytes: Number(o.Size ?? 0) });
-        token = r.IsTruncated ? r.NextContinuationToken : undefined;
-      } while (token);
       return byKey(out);
     },
     async children(prefix) {
       const names = new Set<string>();
-      let token: string | undefined;
-      do {
-        const r = await client
-          .send(
-            new ListObjectsV2Command({
-              Bucket: repo.bucket,
-              Prefix: `${base}${checkPrefix(prefix)}`,
-              Delimiter: "/",
-              ...(token ? { ContinuationToken: token } : {}),
-            }),
-            sig,
-          )
-          .catch(fail("cannot list", prefix || "/"));
-        const skip = base.length + prefix.length;
+      const skip = base.length + checkPrefix(prefix).length;
+      for await (const r of pages(prefix, "/")) {
         for (const p of r.CommonPrefixes ?? []) if (p.Prefix) names.add(p.Prefix.slice(skip));
         for (const o of r.Contents ?? []) if (o.Key) names.add(o.Key.slice(skip));
-        token = r.IsTruncated ? r.NextContinuationToken : undefined;
-      } while (token);
+      }
       names.delete(""); // a "directory marker" object some tools leave at the prefix itself
       return sortedNames([...names].filter((n) => !n.startsWith(".")));
     },

@@ -11,6 +11,7 @@ import { readJournal } from "../../src/state/journal.js";
 import { drctl } from "../helpers/cli.js";
 import { writeSpecFile } from "../helpers/spec-files.js";
 import { tempDir } from "../helpers/temp.js";
+import { replicaServerYaml, runAs } from "../helpers/topology.js";
 
 const dir = tempDir("drctl-replication-backup-");
 let t: Topology;
@@ -21,14 +22,7 @@ const specWith = (name: string, backupFrom: string) => {
     project: name,
     root: join(dir, name),
     sandbox: t.source,
-    extraServers: [
-      "  db2:",
-      "    host: 127.0.0.1",
-      `    port: ${replica.port}`,
-      `    credentials: ${JSON.stringify(replica.clientOptionFile)}`,
-      "    replicaOf: db1",
-      "",
-    ].join("\n"),
+    extraServers: replicaServerYaml(replica),
     dataset: `    backupFrom: ${backupFrom}\n`,
   });
   // the repository as apply leaves it (apply has its own tests)
@@ -42,14 +36,7 @@ const manifestOf = (repo: string, stdout: string): BackupManifest => {
   return JSON.parse(readFileSync(join(repo, "sets", "university", id, "manifest.json"), "utf8")) as BackupManifest;
 };
 
-const onReplica = async (sql: string) => {
-  const c = await t.replicas[0]!.connectRoot();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-};
+const onReplica = (sql: string) => runAs(t.replicas[0]!, sql);
 
 beforeAll(async () => {
   t = await startTopology({ replicas: 1, baseDir: dir });

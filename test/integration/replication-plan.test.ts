@@ -9,6 +9,7 @@ import type { Plan } from "../../src/core/plan.generated.js";
 import { drctl } from "../helpers/cli.js";
 import { writeSpecFile } from "../helpers/spec-files.js";
 import { tempDir } from "../helpers/temp.js";
+import { replicaServerYaml, runAs } from "../helpers/topology.js";
 
 const dir = tempDir("drctl-replication-plan-");
 const root = join(dir, "topo");
@@ -31,14 +32,7 @@ beforeAll(async () => {
     project: "topo",
     root,
     sandbox: t.source,
-    extraServers: [
-      "  db2:",
-      "    host: 127.0.0.1",
-      `    port: ${replica.port}`,
-      `    credentials: ${JSON.stringify(replica.clientOptionFile)}`,
-      "    replicaOf: db1",
-      "",
-    ].join("\n"),
+    extraServers: replicaServerYaml(replica),
   }).file;
 }, 120_000);
 
@@ -52,14 +46,7 @@ const findings = async () => {
   return plan.findings.filter((f) => f.subject === "db2" || f.code.startsWith("replica"));
 };
 
-const onReplica = async (sql: string) => {
-  const c = await t.replicas[0]!.connectRoot();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-};
+const onReplica = (sql: string) => runAs(t.replicas[0]!, sql);
 
 const untilReplica = async (ok: (f: Awaited<ReturnType<typeof findings>>) => boolean) => {
   for (let i = 0; i < 100; i++) {
