@@ -80,10 +80,10 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
     examples: ["drctl backups", "drctl backups wiki --json", "drctl backups wiki --repository vault"],
     details: [
       "the catalog: every published set (a directory with its manifest) in the spec's filesystem",
-      "repositories — id, kind, method, start, duration, stored size, consistent point, whether a drill",
-      "verified it, parent. `--repository NAME` lists what that repository holds instead (an offsite copy,",
-      "read from it): a set counts there once its manifest is; objects without one are an interrupted copy",
-      "(listed as a warning, exit 6)",
+      "repositories — id, kind, method, the server it was taken on (a gated replica's lag then), start,",
+      "duration, stored size, consistent point, whether a drill verified it, parent. `--repository NAME`",
+      "lists what that repository holds instead (an offsite copy, read from it): a set counts there once its",
+      "manifest is; objects without one are an interrupted copy (listed as a warning, exit 6)",
     ].join(" "),
   },
   verify: {

@@ -148,6 +148,8 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
       at: pointTime(s.manifest),
       bytes: storedBytes(s.manifest),
       verified: verified.has(s.manifest.id),
+      server: s.manifest.server.name,
+      ...(s.manifest.replication ? { replicaLagSeconds: s.manifest.replication.lagSeconds } : {}),
     })),
     journal: {
       file: JOURNAL_COPY,

@@ -38,6 +38,14 @@ export interface Evidence {
     at: string;
     bytes: number;
     verified: boolean;
+    /**
+     * The spec's server the set was taken on.
+     */
+    server?: string;
+    /**
+     * A set taken on a replica behind a lag gate: how far behind its source it was (null: unknown).
+     */
+    replicaLagSeconds?: number | null;
   }[];
   journal: {
     file: string;

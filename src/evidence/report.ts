@@ -181,12 +181,13 @@ export function reportDoc(e: Evidence): Doc {
     e.catalog?.length
       ? {
           table: {
-            head: ["dataset", "set", "kind", "method", "point", "size", "proven restorable"],
+            head: ["dataset", "set", "kind", "method", "taken on", "point", "size", "proven restorable"],
             rows: e.catalog.map((c) => [
               c.dataset,
               c.id,
               c.kind,
               c.method,
+              takenOn(c),
               c.at,
               bytes(c.bytes),
               c.verified ? "yes" : "no",
@@ -214,4 +215,10 @@ export function reportDoc(e: Evidence): Doc {
   b.push({ h: 2, text: "Files of this bundle" });
   b.push({ table: { head: ["file", "sha256"], rows: Object.entries(e.files).map(([f, h]) => [f, h]) } });
   return { title: `DR evidence: ${e.project}`, blocks: b };
+}
+
+/** The server a set was taken on, and a gated replica's lag then. */
+function takenOn(c: { server?: string; replicaLagSeconds?: number | null }): string {
+  if (c.replicaLagSeconds === undefined) return c.server ?? "";
+  return `${c.server ?? ""} (replica, lag ${c.replicaLagSeconds === null ? "unknown" : `${c.replicaLagSeconds}s`})`;
 }

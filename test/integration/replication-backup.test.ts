@@ -64,6 +64,17 @@ describe("backupFrom a replica with maxLag", () => {
     expect(m.replication).toEqual({ replicaOf: "db1", lagSeconds: 0, detail: "0 transaction(s) behind db1" });
     const job = (await readJournal(s.stateDir)).filter((j) => j.kind === "job").at(-1)!;
     expect(job.data.details).toMatchObject({ server: "db2", replication: { lagSeconds: 0 } });
+    // where each set came from: the catalog listing and the auditor's bundle
+    const listed = await drctl(["backups", "-f", s.file]);
+    expect(listed.stdout.split("\n")[0]).toMatch(/ FROM /);
+    expect(listed.stdout).toContain(" db2 (replica, lag 0s) ");
+    const out = join(dir, "lag0-evidence");
+    const ev = await drctl(["evidence", "export", "-f", s.file, "--out", out]);
+    expect(ev.code, ev.stderr).toBe(0);
+    const bundle = JSON.parse(readFileSync(join(out, "evidence.json"), "utf8")) as {
+      catalog: { id: string; server: string; replicaLagSeconds?: number | null }[];
+    };
+    expect(bundle.catalog.find((c) => c.id === m.id)).toMatchObject({ server: "db2", replicaLagSeconds: 0 });
   }, 60_000);
 
   it("SQL thread stopped, writes on the source: refused with the measured lag (exit 1, journaled)", async () => {

@@ -164,6 +164,7 @@ export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<numbe
       m.id,
       m.kind,
       m.method,
+      fromOf(m),
       m.startedAt.replace(/\.\d+Z$/, "Z"),
       `${((Date.parse(m.finishedAt) - Date.parse(m.startedAt)) / 1000).toFixed(1)} s`,
       formatBytes(storedBytes(m)),
@@ -177,6 +178,7 @@ export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<numbe
     "SET",
     "KIND",
     "METHOD",
+    "FROM",
     "STARTED",
     "TOOK",
     "SIZE",
@@ -188,6 +190,13 @@ export async function backupsCommand(flags: BackupsFlags, io: Io): Promise<numbe
   return attention;
 }
 
+/** The server a set was taken on, and a replica's lag then ("db2 (replica, lag 3s)"). */
+function fromOf(m: CatalogSet["manifest"]): string {
+  if (!m.replication) return m.server.name;
+  const lag = m.replication.lagSeconds === null ? "lag unknown" : `lag ${m.replication.lagSeconds}s`;
+  return `${m.server.name} (replica, ${lag})`;
+}
+
 function entryJson(s: CatalogSet) {
   const m = s.manifest;
   return {
@@ -196,6 +205,7 @@ function entryJson(s: CatalogSet) {
     kind: m.kind,
     method: m.method,
     server: m.server.name,
+    ...(m.replication ? { replication: m.replication } : {}),
     repository: s.repository,
     dir: s.dir,
     startedAt: m.startedAt,
