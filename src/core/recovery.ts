@@ -208,8 +208,35 @@ function binlogsFrom(
   return { files };
 }
 
+/**
+ * A set taken on a replica (issue 16 §3) has its consistent point in the replica's own binlog, which
+ * is not archived; its GTID position, though, names transactions of the source, whose binlogs are.
+ * Placed in the source's archive: the file holding that GTID position (the last whose starting GTID
+ * state it has reached), with no byte position — the replay starts after the set's GTIDs instead.
+ * A set of a server whose own binlogs are archived, or without a GTID, stays as it is (a replica set
+ * then finds no binlogs and is refused loudly, never replayed from the wrong place).
+ */
+export function inSourceBinlogs(set: BackupManifest, binlogs: BackupManifest[]): BackupManifest {
+  const gtid = set.consistentPoint.gtid;
+  if (!gtid || binlogs.some((b) => b.server.serverId === set.server.serverId)) return set;
+  const have = gtidSeqs(gtid);
+  const files = binlogs
+    .filter((b) => b.binlog?.gtidListAtStart !== undefined)
+    .sort((a, b) => timelineOf(a) - timelineOf(b) || seqOf(a) - seqOf(b));
+  const reached = (b: BackupManifest) =>
+    [...gtidSeqs(b.binlog?.gtidListAtStart)].every(([d, n]) => (have.get(d) ?? -1n) >= n);
+  const holding = files.filter(reached).at(-1);
+  if (!holding?.binlog) return set;
+  return {
+    ...set,
+    server: { ...set.server, serverId: holding.server.serverId },
+    consistentPoint: { file: holding.binlog.file, gtid },
+  };
+}
+
 /** Groups a dataset's sets and its server's archived binlogs into recovery images, oldest first. */
 export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[], open?: OpenBinlog): RecoveryImage[] {
+  sets = sets.map((s) => inSourceBinlogs(s, binlogs));
   const currentTimeline = Math.max(open?.timeline ?? 0, ...binlogs.map(timelineOf));
   const seriesOf = (m: BackupManifest) =>
     binlogs.filter(

@@ -28,6 +28,7 @@ import { planFromCatalog, readRecoveryCatalog } from "./recovery-catalog.js";
 import {
   BinlogParser,
   formatGtid,
+  parseGtidList,
   normalizeStatement,
   stopAt,
   type BinlogSummary,
@@ -373,6 +374,27 @@ async function damagedSets(sets: StoredSet[]): Promise<Map<string, string[]>> {
   return bad;
 }
 
+/** "mysql-bin.000042:1234 (GTID 0-1-99)", or "mysql-bin.000042 after GTID 0-1-99" for a set placed by GTID. */
+function describeFrom(from: { file?: string; position?: number; gtid?: string }): string {
+  if (from.position === undefined && from.gtid) return `${from.file} after GTID ${from.gtid}`;
+  return `${from.file}:${from.position}${from.gtid ? ` (GTID ${from.gtid})` : ""}`;
+}
+
+/**
+ * Whether a transaction of the first file comes after the point replay starts from: at or past its
+ * byte position, or — a set placed by GTID — not among the set's GTIDs (its domain's sequence past
+ * the set's; a domain the set has not seen at all is new).
+ */
+function startsAfter(
+  g: { position: number; gtid?: { domain: number; seq: bigint } },
+  from: { position?: number; gtid?: string },
+): boolean {
+  if (from.position !== undefined || !from.gtid) return g.position >= (from.position ?? 0);
+  if (!g.gtid) return false; // between the set's transactions and the next: nothing of its own
+  const seen = parseGtidList(from.gtid).get(g.gtid.domain);
+  return seen === undefined || g.gtid.seq > seen.seq;
+}
+
 /** Decodes the binlog files, finds where to stop, and pipes `mysqlbinlog` into the sandbox's client. */
 async function replay(
   files: StoredSet[],
@@ -397,11 +419,14 @@ async function replay(
   let stopFile = files.length - 1;
   const targetSeconds = target === "latest" ? Infinity : Math.floor(Date.parse(target) / 1000);
   const collected: ReplayedGroup[] | undefined = pause ? [] : undefined;
+  let start = from.position;
   for (const [i, f] of files.entries()) {
     const path = join(scratch, must(f.manifest.binlog).file);
     const summary = await decodeBinlog(f, path, keys, before ?? (skip && !skipAt ? skip.pattern : undefined));
     paths.push(path);
-    let groups = (summary.groups ?? []).filter((g) => i > 0 || g.position >= (from.position ?? 0));
+    let groups = (summary.groups ?? []).filter((g) => i > 0 || startsAfter(g, from));
+    // a set placed in its source's binlogs by GTID (taken on a replica) starts at its first later transaction
+    if (i === 0) start = from.position ?? groups[0]?.position ?? summary.size;
     if (skip) {
       // --skip: the first matching transaction at or before the target is left out; later matches are ordinary
       const hit = skipAt ? -1 : groups.findIndex((g) => g.matched !== undefined && g.timestamp <= targetSeconds);
@@ -448,13 +473,13 @@ async function replay(
   if (skip && !skipAt)
     throw new DrError(
       "invalid",
-      `no transaction after ${from.file}:${from.position} up to the target matches /${skip.pattern.source}/: ` +
+      `no transaction after ${describeFrom(from)} up to the target matches /${skip.pattern.source}/: ` +
         `nothing to skip`,
     );
   // the ranges replayed: [start, stop), or with --skip [start, skipped) and [after it, stop)
   const ranges: { first: number; start: number; last: number; stop?: number }[] = skipAt
     ? [
-        { first: 0, start: from.position ?? 4, last: skipAt.file, stop: skipAt.position },
+        { first: 0, start: start ?? 4, last: skipAt.file, stop: skipAt.position },
         {
           first: skipAt.file,
           start: skipAt.next,
@@ -465,7 +490,7 @@ async function replay(
     : [
         {
           first: 0,
-          start: from.position ?? 4,
+          start: start ?? 4,
           last: stopFile,
           ...(stopPosition !== undefined ? { stop: stopPosition } : {}),
         },
@@ -475,7 +500,7 @@ async function replay(
   if (pause) {
     const at = pause.at;
     const fileIdx = at ? files.findIndex((f) => must(f.manifest.binlog).file === at.file) : -1;
-    const startPos = from.position ?? 4;
+    const startPos = start ?? 4;
     const stopFileIdx = stopFile;
     const beforeStop = (fi: number, pos: number) =>
       fi < stopFileIdx || (fi === stopFileIdx && (stopPosition === undefined || pos <= stopPosition));
@@ -543,7 +568,7 @@ async function replay(
     if (pauseRun && pauseRun.afterRange === ri) await must(pause).run(true);
   }
   return {
-    from: `${from.file}:${from.position}${from.gtid ? ` (GTID ${from.gtid})` : ""}`,
+    from: describeFrom(from),
     ...(last.gtid || last.at
       ? {
           to: (

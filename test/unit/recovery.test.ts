@@ -4,6 +4,7 @@ import type { BackupManifest } from "../../src/core/manifest.generated.js";
 import {
   clockDisagreements,
   inPointOrder,
+  inSourceBinlogs,
   planRecovery,
   recoveryImages,
   timelineOfPoint,
@@ -334,4 +335,41 @@ describe("binlog timelines after a RESET MASTER (issue 13, defect 8)", () => {
       expect(timelineOfPoint(at("b", "2026-11-21T10:00:07Z", 2, "0-1-1"), files, 1)).toBe(1);
     },
   );
+});
+
+describe("a set taken on a replica, placed in its source's binlogs by GTID", () => {
+  const source = (n: number, startGtid: string) => {
+    const b = binlog(n, `2026-11-2${n}T00:00:00.000Z`, `2026-11-2${n}T23:00:00.000Z`);
+    return { ...b, binlog: { ...b.binlog!, gtidListAtStart: startGtid } } as BackupManifest;
+  };
+  const archive = [source(1, "0-1-0"), source(2, "0-1-40"), source(3, "0-1-60")];
+  const onReplica = (gtid?: string) =>
+    ({
+      ...set("r", "full", "2026-11-22T12:00:00.000Z", 7, 555),
+      server: { ...server, name: "db2", serverId: "2" },
+      consistentPoint: { file: "r.000007", position: 555, ...(gtid ? { gtid } : {}) },
+    }) as BackupManifest;
+
+  it("lands in the file holding its GTID position, with no byte position (replay starts after its GTIDs)", () => {
+    const placed = inSourceBinlogs(onReplica("0-1-50"), archive);
+    expect(placed.consistentPoint).toEqual({ file: bin(2), gtid: "0-1-50" });
+    expect(placed.server.serverId).toBe("1");
+    expect(inSourceBinlogs(onReplica("0-1-60"), archive).consistentPoint.file).toBe(bin(3));
+  });
+  it("and its image replays the source's files from there", () => {
+    const [image] = recoveryImages([onReplica("0-1-50")], archive);
+    expect(image?.binlogs.map((b) => b.binlog?.file)).toEqual([bin(2), bin(3)]);
+    expect(image?.gap).toBeUndefined();
+  });
+  it("stays as it is without a GTID, before the archive's first file, or when its own server is archived", () => {
+    expect(inSourceBinlogs(onReplica(), archive).consistentPoint.file).toBe("r.000007");
+    expect(inSourceBinlogs(onReplica("0-1-50"), []).consistentPoint.file).toBe("r.000007");
+    const late = archive.map((b) => ({ ...b, binlog: { ...b.binlog!, gtidListAtStart: "0-1-100" } }));
+    expect(inSourceBinlogs(onReplica("0-1-50"), late as BackupManifest[]).consistentPoint.file).toBe("r.000007");
+    const own = set("s", "full", "2026-11-22T12:00:00.000Z", 2, 900);
+    expect(inSourceBinlogs({ ...own, consistentPoint: { ...own.consistentPoint, gtid: "0-1-50" } }, archive)).toEqual({
+      ...own,
+      consistentPoint: { ...own.consistentPoint, gtid: "0-1-50" },
+    });
+  });
 });
