@@ -260,7 +260,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     const refAt = must(plan.sets.at(-1)).reference?.at;
     const pause = inspect && {
       ...(refAt?.file !== undefined && refAt.position !== undefined
-        ? { at: { file: refAt.file, position: refAt.position } }
+        ? { at: { file: refAt.file, position: refAt.position, ...(refAt.gtid ? { gtid: refAt.gtid } : {}) } }
         : {}),
       run: (reached: boolean) => inspect.atSetPoint(sb, plan.sets, reached),
     };
@@ -407,7 +407,7 @@ async function replay(
   wholeInstance: boolean,
   before?: RegExp,
   skip?: { pattern: RegExp; force: boolean; say: (l: string) => void },
-  pause?: { at?: { file: string; position: number }; run: (reached: boolean) => Promise<void> },
+  pause?: { at?: { file: string; position: number; gtid?: string }; run: (reached: boolean) => Promise<void> },
 ): Promise<NonNullable<RestoreOutcome["replay"]>> {
   await mkdir(scratch, { recursive: true, mode: 0o700 });
   const paths: string[] = [];
@@ -420,10 +420,20 @@ async function replay(
   const targetSeconds = target === "latest" ? Infinity : Math.floor(Date.parse(target) / 1000);
   const collected: ReplayedGroup[] | undefined = pause ? [] : undefined;
   let start = from.position;
+  // a set placed in its source's binlogs by GTID (taken on a replica): its reference snapshot's file and
+  // position are the replica's, meaningless here (the same file names may exist on the source) — the
+  // pause goes before the first transaction after the snapshot's GTIDs instead, or is not reached
+  const byGtid = from.position === undefined && from.gtid !== undefined;
+  const refGtid = byGtid ? pause?.at?.gtid : undefined;
+  let pauseAt = byGtid ? undefined : pause?.at;
   for (const [i, f] of files.entries()) {
     const path = join(scratch, must(f.manifest.binlog).file);
     const summary = await decodeBinlog(f, path, keys, before ?? (skip && !skipAt ? skip.pattern : undefined));
     paths.push(path);
+    if (refGtid && !pauseAt) {
+      const first = (summary.groups ?? []).find((g) => startsAfter(g, { gtid: refGtid }));
+      if (first) pauseAt = { file: must(f.manifest.binlog).file, position: first.position };
+    }
     let groups = (summary.groups ?? []).filter((g) => i > 0 || startsAfter(g, from));
     // a set placed in its source's binlogs by GTID (taken on a replica) starts at its first later transaction
     if (i === 0) start = from.position ?? groups[0]?.position ?? summary.size;
@@ -498,13 +508,16 @@ async function replay(
   // a drill pauses at its reference point: the range is cut there (when the replay reaches it at all)
   let pauseRun: { afterRange: number; reached: boolean } | undefined;
   if (pause) {
-    const at = pause.at;
+    const at = pauseAt;
     const fileIdx = at ? files.findIndex((f) => must(f.manifest.binlog).file === at.file) : -1;
     const startPos = start ?? 4;
     const stopFileIdx = stopFile;
     const beforeStop = (fi: number, pos: number) =>
       fi < stopFileIdx || (fi === stopFileIdx && (stopPosition === undefined || pos <= stopPosition));
-    if (!at || (fileIdx === 0 && at.position === startPos)) pauseRun = { afterRange: -1, reached: true };
+    // placed by GTID with a reference point that no replayed transaction follows: not reached (never
+    // "at the start", which is where a set without any reference point is compared)
+    if (byGtid && pause.at && !at) pauseRun = { afterRange: -1, reached: false };
+    else if (!at || (fileIdx === 0 && at.position === startPos)) pauseRun = { afterRange: -1, reached: true };
     else if (fileIdx < 0 || (fileIdx === 0 && at.position < startPos) || !beforeStop(fileIdx, at.position) || skipAt)
       pauseRun = { afterRange: -1, reached: false };
     else {

@@ -1,6 +1,7 @@
 // drctl apply against a real MariaDB, real files and the real crontab(1): the world after apply,
 // idempotence (plan says "No changes", also after a restart with the drop-in), saved plans that
 // went stale, the apply lock, failures midway, and cron lines run the way cron runs them.
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -252,10 +253,26 @@ describe("drctl apply", () => {
         new RegExp(`apply for project locked is locked by pid ${process.pid} .*a test holding the lock`),
       );
       expect(existsSync(s.cronFile)).toBe(false);
-      setTimeout(() => void lock.release(), 1500);
-      const waited = await drctl(["apply", "-f", s.file, "--auto-approve", "--lock-timeout", "30s"]);
-      expect(waited.code, waited.stderr).toBe(0);
-      expect(waited.stderr).toContain("waiting up to 30s for the apply lock held by pid");
+      // the lock goes once the second apply says it waits (a fixed delay raced a loaded machine's start-up)
+      const waiter = spawn(process.execPath, [
+        distCli,
+        "apply",
+        "-f",
+        s.file,
+        "--auto-approve",
+        "--lock-timeout",
+        "30s",
+      ]);
+      let stderr = "";
+      waiter.stdout.resume();
+      waiter.stderr.on("data", (c: Buffer) => {
+        stderr += c.toString();
+        if (stderr.includes("waiting up to 30s for the apply lock held by pid")) void lock.release();
+      });
+      const code = await new Promise((r) => waiter.once("exit", r));
+      await lock.release();
+      expect(code, stderr).toBe(0);
+      expect(stderr).toContain("waiting up to 30s for the apply lock held by pid");
 
       // two versions of the spec applied at once: the lock orders them; the file is one or the other
       const other = join(dir, "locked", "other.yaml");
