@@ -24,9 +24,18 @@ interface DrillSummary {
   rpo?: { measuredSeconds: number; targetSeconds: number; met: boolean };
 }
 
+/** A set as status shows it; `takenOn` only when it came from another server than the dataset's (a replica). */
+interface SetFacts {
+  id: string;
+  at: string;
+  takenOn?: string;
+  /** A gated replica's lag when the set was taken (null: unknown). */
+  replicaLagSeconds?: number | null;
+}
+
 export interface DatasetFacts {
   /** The newest full set and the newest set of any kind (their consistent points' times). */
-  newestFull?: { id: string; at: string };
+  newestFull?: SetFacts;
   newestSet?: { id: string; at: string };
   /**
    * Binlog archiving: the last archive run that reached the server's position (nothing left behind), and the newest
@@ -71,7 +80,7 @@ export interface DatasetStatus {
   tier: string;
   state: StatusState;
   reasons: string[];
-  newestFull?: { id: string; at: string };
+  newestFull?: SetFacts;
   /** Up to when a restore brings data back; now − this is the exposure. */
   recoverableUntil?: string;
   exposureSeconds?: number;

@@ -11,7 +11,7 @@ export function statusRows(r: StatusReport): string[][] {
     d.dataset,
     d.tier,
     d.state,
-    short(d.newestFull?.at),
+    newestFullText(d),
     short(d.recoverableUntil),
     d.exposureSeconds === undefined
       ? "—"
@@ -29,6 +29,15 @@ export const STATUS_HEAD = [
   "EXPOSURE/RPO",
   "LAST DRILL",
 ];
+
+/** When the newest full's data stands, and the replica it came from (with its lag then) when it did. */
+function newestFullText(d: DatasetStatus): string {
+  const f = d.newestFull;
+  if (!f?.takenOn) return short(f?.at);
+  const lag =
+    f.replicaLagSeconds === undefined ? "" : `, lag ${f.replicaLagSeconds === null ? "?" : `${f.replicaLagSeconds}s`}`;
+  return `${short(f.at)} on ${f.takenOn}${lag}`;
+}
 
 function drillText(d: DatasetStatus): string {
   const l = d.lastDrill;

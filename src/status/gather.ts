@@ -27,7 +27,16 @@ async function datasetFacts(
   const newestFull = newestImage?.full;
   const newestSet = newestImage ? (newestImage.incrementals.at(-1) ?? newestImage.full) : undefined;
   const facts: DatasetFacts = {
-    ...(newestFull ? { newestFull: { id: newestFull.id, at: pointTime(newestFull) } } : {}),
+    ...(newestFull
+      ? {
+          newestFull: {
+            id: newestFull.id,
+            at: pointTime(newestFull),
+            ...(newestFull.server.name !== ds.server ? { takenOn: newestFull.server.name } : {}),
+            ...(newestFull.replication ? { replicaLagSeconds: newestFull.replication.lagSeconds } : {}),
+          },
+        }
+      : {}),
     ...(newestSet ? { newestSet: { id: newestSet.id, at: pointTime(newestSet) } } : {}),
     drills: drills
       .filter((d) => d.dataset === name)

@@ -76,6 +76,8 @@ describe("backupFrom a replica with maxLag", () => {
       catalog: { id: string; server: string; replicaLagSeconds?: number | null }[];
     };
     expect(bundle.catalog.find((c) => c.id === m.id)).toMatchObject({ server: "db2", replicaLagSeconds: 0 });
+    const status = await drctl(["status", "-f", s.file]);
+    expect(status.stdout).toMatch(/^university .* on db2, lag 0s /m);
   }, 60_000);
 
   it("SQL thread stopped, writes on the source: refused with the measured lag (exit 1, journaled)", async () => {
