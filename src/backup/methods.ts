@@ -116,7 +116,13 @@ export function mydumperUnsafe(t: TableName): boolean {
   return /[`'"]/.test(t.table) || /[`'"]/.test(t.database);
 }
 
-export function physicalArgs(server: Server, lsnDir: string, incrementalLsn?: string, parallel = 2): string[] {
+export function physicalArgs(
+  server: Server,
+  lsnDir: string,
+  incrementalLsn?: string,
+  parallel = 2,
+  onReplica = false,
+): string[] {
   return [
     ...clientConnectionArgs(server),
     "--backup",
@@ -125,6 +131,9 @@ export function physicalArgs(server: Server, lsnDir: string, incrementalLsn?: st
     `--extra-lsndir=${lsnDir}`,
     `--parallel=${parallel}`,
     ...(incrementalLsn ? [`--incremental-lsn=${incrementalLsn}`] : []),
+    // on a replica: its source's coordinates recorded beside its own, and the SQL thread paused while
+    // non-InnoDB files are copied (no half-applied statement in them)
+    ...(onReplica ? ["--slave-info", "--safe-slave-backup"] : []),
   ];
 }
 

@@ -167,7 +167,7 @@ export async function physicalPayload(ctx: PayloadContext): Promise<Payload> {
   const r = await ctx.store(`backup.xbstream${ctx.ext}`, "xbstream", {
     name: cmd,
     command: cmd,
-    args: physicalArgs(ctx.server, lsnDir, ctx.parent?.lsn?.to),
+    args: physicalArgs(ctx.server, lsnDir, ctx.parent?.lsn?.to, 2, ctx.server.replicaOf !== undefined),
   });
   if (!/completed OK!\s*$/.test(r.stderr[cmd] ?? ""))
     throw new DrError("failed", `${cmd} exited 0 without "completed OK!": ${tailOf(r.stderr[cmd] ?? "")}`);

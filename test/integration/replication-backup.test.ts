@@ -17,7 +17,7 @@ import { replicaServerYaml, runAs } from "../helpers/topology.js";
 const dir = tempDir("drctl-replication-backup-");
 let t: Topology;
 
-const specWith = (name: string, backupFrom: string) => {
+const specWith = (name: string, backupFrom: string, method = "mysqldump") => {
   const replica = t.replicas[0]!;
   const s = writeSpecFile({
     project: name,
@@ -26,6 +26,8 @@ const specWith = (name: string, backupFrom: string) => {
     extraServers: replicaServerYaml(replica),
     dataset: `    backupFrom: ${backupFrom}\n`,
   });
+  if (method !== "mysqldump")
+    writeFileSync(s.file, readFileSync(s.file, "utf8").replace("method: mysqldump", `method: ${method}`));
   // the repository as apply leaves it (apply has its own tests)
   mkdirSync(s.repo, { recursive: true, mode: 0o700 });
   writeFileSync(join(s.repo, ".drctl-repository.json"), JSON.stringify({ project: name, repository: "local" }));
@@ -116,47 +118,59 @@ describe("backupFrom a replica with maxLag", () => {
     }
   }, 90_000);
 
-  it("a replica's set restores and replays the SOURCE's archived binlogs from its GTID: exact rows", async () => {
-    await waitForCatchUp(t.replicas[0]!, t.source);
-    const s = specWith("pitr", "{ server: db2, maxLag: 1m }");
-    const env = { DRCTL_SANDBOX_HOME: join(dir, "pitr-sandboxes") };
-    const archive = async () => expect((await drctl(["binlog", "archive", "-f", s.file, "db1"])).code).toBe(0);
-    await archive();
-    const backup = await drctl(["backup", "-f", s.file, "university"]);
-    expect(backup.code, backup.stderr).toBe(0);
-    const m = manifestOf(s.repo, backup.stdout);
-    expect([m.server.name, m.consistentPoint.gtid]).toEqual(["db2", expect.stringMatching(/^0-1-\d+$/)]);
-    const c = await t.source.connectRoot();
-    const [rows] = (await c.query("SELECT id FROM university.grades ORDER BY id")) as unknown as [{ id: number }[]];
-    await c.end();
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    await sleep(1100);
-    await runAs(t.source, "INSERT INTO university.grades VALUES (10, 'X')");
-    await sleep(1100);
-    const between = new Date().toISOString();
-    await sleep(1100);
-    await runAs(t.source, "INSERT INTO university.grades VALUES (11, 'Y')");
-    await archive();
-    const r = await drctl(["restore", "-f", s.file, "university", "--to", between, "--keep"], { env });
-    expect(r.code, r.stderr + r.stdout).toBe(0);
-    try {
-      expect(r.stdout).toMatch(/after GTID 0-1-\d+/);
-      const cnf = /mariadb --defaults-file=(\S+)/.exec(r.stdout)?.[1] ?? "?";
-      const ids = execFileSync(
-        "mariadb",
-        [`--defaults-file=${cnf}`, "-N", "-e", "SELECT id FROM university.grades ORDER BY id"],
-        { encoding: "utf8" },
-      );
-      // everything the replica's set held, the source's row before the target, not the one after
-      expect(ids.trim().split("\n").map(Number)).toEqual([...rows.map((r) => r.id), 10]);
-    } finally {
-      await drctl(["sandbox", "down", "--all"], { env });
-    }
-    // a drill of the replica's set compares the row figures at its reference snapshot, found by GTID
-    const drill = await drctl(["drill", "verify", "-f", s.file, "university"], { env });
-    expect(drill.code, drill.stdout + drill.stderr).toBe(0);
-    expect(drill.stdout + drill.stderr).not.toContain("not compared");
-  }, 120_000);
+  it.each([
+    ["mysqldump", 10],
+    ["mariadb-backup", 20],
+  ] as const)(
+    "a replica's %s set restores and replays the SOURCE's archived binlogs from its GTID: exact rows",
+    async (method, row) => {
+      await waitForCatchUp(t.replicas[0]!, t.source);
+      const s = specWith(`pitr-${method}`, "{ server: db2, maxLag: 1m }", method);
+      const env = { DRCTL_SANDBOX_HOME: join(dir, `pitr-${method}-sandboxes`) };
+      const archive = async () => expect((await drctl(["binlog", "archive", "-f", s.file, "db1"])).code).toBe(0);
+      await archive();
+      const backup = await drctl(["backup", "-f", s.file, "university"]);
+      expect(backup.code, backup.stderr).toBe(0);
+      const m = manifestOf(s.repo, backup.stdout);
+      expect([m.server.name, m.consistentPoint.gtid]).toEqual(["db2", expect.stringMatching(/^0-1-\d+$/)]);
+      // replication runs after the backup (a physical copy pauses the SQL thread, --safe-slave-backup, and restarts it)
+      const rc = await t.replicas[0]!.connectRoot();
+      const [[st]] = (await rc.query("SHOW SLAVE STATUS")) as unknown as [[Record<string, string>]];
+      await rc.end();
+      expect([st?.Slave_IO_Running, st?.Slave_SQL_Running]).toEqual(["Yes", "Yes"]);
+      const c = await t.source.connectRoot();
+      const [rows] = (await c.query("SELECT id FROM university.grades ORDER BY id")) as unknown as [{ id: number }[]];
+      await c.end();
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      await sleep(1100);
+      await runAs(t.source, `INSERT INTO university.grades VALUES (${row}, 'X')`);
+      await sleep(1100);
+      const between = new Date().toISOString();
+      await sleep(1100);
+      await runAs(t.source, `INSERT INTO university.grades VALUES (${row + 1}, 'Y')`);
+      await archive();
+      const r = await drctl(["restore", "-f", s.file, "university", "--to", between, "--keep"], { env });
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      try {
+        expect(r.stdout).toMatch(/after GTID 0-1-\d+/);
+        const cnf = /mariadb --defaults-file=(\S+)/.exec(r.stdout)?.[1] ?? "?";
+        const ids = execFileSync(
+          "mariadb",
+          [`--defaults-file=${cnf}`, "-N", "-e", "SELECT id FROM university.grades ORDER BY id"],
+          { encoding: "utf8" },
+        );
+        // everything the replica's set held, the source's row before the target, not the one after
+        expect(ids.trim().split("\n").map(Number)).toEqual([...rows.map((r) => r.id), row]);
+      } finally {
+        await drctl(["sandbox", "down", "--all"], { env });
+      }
+      // a drill of the replica's set compares the row figures at its reference snapshot, found by GTID
+      const drill = await drctl(["drill", "verify", "-f", s.file, "university"], { env });
+      expect(drill.code, drill.stdout + drill.stderr).toBe(0);
+      expect(drill.stdout + drill.stderr).not.toContain("not compared");
+    },
+    120_000,
+  );
 
   it("the short form (backupFrom: db2) is not gated: taken on the replica as before", async () => {
     await waitForCatchUp(t.replicas[0]!, t.source);

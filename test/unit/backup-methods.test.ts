@@ -161,6 +161,8 @@ describe("tool argv", () => {
       expect.arrayContaining(["--backup", "--stream=xbstream", "--extra-lsndir=/r/staging/lsn"]),
     );
     expect(physicalArgs(server, "/l", "44404")).toContain("--incremental-lsn=44404");
+    expect(physicalArgs(server, "/l")).not.toContain("--slave-info");
+    expect(physicalArgs(server, "/l", undefined, 2, true).slice(-2)).toEqual(["--slave-info", "--safe-slave-backup"]);
   });
 });
 
