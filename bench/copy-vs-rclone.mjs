@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, median, runDrctlWithPeakRss, timeAsync as time, writeResult } from "./lib.mjs";
+import { cli, median, runDrctlWithPeakRss, timeAsync as time, writeBenchSpec, writeResult } from "./lib.mjs";
 import { startS3rver, startSshd } from "./servers.mjs";
 
 const { startSandbox } = await import("../dist/adapters/sandbox/mariadb-sandbox.js");
@@ -32,19 +32,10 @@ try {
   await c.end();
 
   const vault = join(dir, "vault");
-  const spec = join(dir, "drctl.yaml");
   const q = JSON.stringify;
-  writeFileSync(
-    spec,
-    `version: 1
-project: bench
-state: ${q(join(dir, "state"))}
-tiers: { bronze: { rpo: 2d, rto: 8h } }
-servers:
-  db1: { host: 127.0.0.1, port: ${db.port}, credentials: ${q(db.clientOptionFile)} }
-repositories:
-  local: { type: filesystem, path: ${q(join(dir, "repo"))} }
-  vault:
+  const spec = writeBenchSpec(dir, db, {
+    tiers: "{ bronze: { rpo: 2d, rto: 8h } }",
+    repositories: `  vault:
     type: sftp
     host: 127.0.0.1
     port: ${sshd.port}
@@ -59,17 +50,17 @@ repositories:
     endpoint: ${q(s3.endpoint)}
     forcePathStyle: true
     credentials: ${q(s3.credentials)}
-datasets:
-  bench:
+`,
+    datasets: `  bench:
     server: db1
     databases: [bench]
     tier: bronze
     repository: local
     full: { method: mariadb-backup, schedule: "0 3 * * *" }
     copies: [vault, bucket]
-scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
 `,
-  );
+  });
+  // s3rver answers from this process: the apply runs asynchronously (not applyBenchSpec's execFileSync)
   // apply creates the repositories (markers at both targets) and takes the one set it proves restorable
   await run(process.execPath, [cli, "apply", "-f", spec, "--auto-approve"]);
   const setsDir = join(dir, "repo", "sets", "bench");

@@ -53,9 +53,9 @@ export function writeResult(name, result) {
 
 /**
  * Writes a spec for project "bench" on one sandbox (server db1, repository local, a cron.d file, all
- * under `dir`) with the given tiers and datasets (YAML text), applies it, and returns its path.
+ * under `dir`) with the given tiers, datasets and further repositories (YAML text); returns its path.
  */
-export function applyBenchSpec(dir, db, { tiers, datasets }) {
+export function writeBenchSpec(dir, db, { tiers, datasets, repositories = "" }) {
   const spec = join(dir, "drctl.yaml");
   const q = JSON.stringify;
   writeFileSync(
@@ -68,10 +68,16 @@ servers:
   db1: { host: 127.0.0.1, port: ${db.port}, credentials: ${q(db.clientOptionFile)} }
 repositories:
   local: { type: filesystem, path: ${q(join(dir, "repo"))} }
-datasets:
+${repositories}datasets:
 ${datasets}scheduler: { type: cron, file: ${q(join(dir, "cron"))}, timezone: UTC }
 `,
   );
+  return spec;
+}
+
+/** writeBenchSpec, then `drctl apply` of it; returns the spec's path. */
+export function applyBenchSpec(dir, db, opts) {
+  const spec = writeBenchSpec(dir, db, opts);
   execFileSync(process.execPath, [cli, "apply", "-f", spec, "--auto-approve"], { stdio: "pipe" });
   return spec;
 }
