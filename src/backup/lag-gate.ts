@@ -5,6 +5,7 @@
 
 import type { RowDataPacket } from "mysql2/promise";
 import { connectServer } from "../adapters/mysql/connect.js";
+import { transactionsBehind } from "../core/topology.js";
 import { messageOf } from "../errors.js";
 import type { Server } from "../spec/types.generated.js";
 
@@ -23,22 +24,6 @@ async function binlogPos(server: Server): Promise<string | undefined> {
   } finally {
     await conn.end().catch(() => {});
   }
-}
-
-/** Transactions of the source's binlog position the replica has not applied ("0-1-40" vs "0-1-28": 12). */
-function behind(sourcePos: string, appliedPos: string): number | undefined {
-  const parse = (t: string) =>
-    new Map(
-      t
-        .split(",")
-        .map((p) => /^(\d+)-\d+-(\d+)$/.exec(p.trim()))
-        .flatMap((m) => (m?.[1] && m[2] ? [[m[1], BigInt(m[2])] as const] : [])),
-    );
-  const src = parse(sourcePos);
-  const applied = parse(appliedPos);
-  let n = 0n;
-  for (const [domain, seq] of src) n += seq > (applied.get(domain) ?? 0n) ? seq - (applied.get(domain) ?? 0n) : 0n;
-  return Number(n);
 }
 
 export async function replicaLag(
@@ -60,7 +45,8 @@ export async function replicaLag(
   const sourcePos = await binlogPos(source).catch((e) => {
     throw new Error(`cannot ask ${sourceName} how far ${replicaName} is behind: ${messageOf(e)}`);
   });
-  const count = sourcePos !== undefined && appliedPos !== undefined ? behind(sourcePos, appliedPos) : undefined;
+  const count =
+    sourcePos !== undefined && appliedPos !== undefined ? transactionsBehind(sourcePos, appliedPos) : undefined;
   const txns = count === undefined ? "" : `${count} transaction(s) behind ${sourceName}`;
   const io = status.Slave_IO_Running === "Yes";
   const sql = status.Slave_SQL_Running === "Yes";

@@ -55,3 +55,16 @@ export function errantTransactions(replica: {
   }
   return out;
 }
+
+/** Transactions of the source's binlog position a replica has not applied ("0-1-40" vs "0-1-28": 12). */
+export function transactionsBehind(sourceBinlogPos: string, appliedPos: string): number | undefined {
+  const source = parsePositions(sourceBinlogPos);
+  const applied = parsePositions(appliedPos);
+  if (!source || !applied) return undefined;
+  let n = 0n;
+  for (const s of source.values()) {
+    const a = applied.get(s.domain)?.seq ?? 0n;
+    if (s.seq > a) n += s.seq - a;
+  }
+  return Number(n);
+}

@@ -381,18 +381,21 @@ function describeFrom(from: { file?: string; position?: number; gtid?: string })
 }
 
 /**
- * Whether a transaction of the first file comes after the point replay starts from: at or past its
- * byte position, or — a set placed by GTID — not among the set's GTIDs (its domain's sequence past
- * the set's; a domain the set has not seen at all is new).
+ * Which transactions of the first file come after the point replay starts from: at or past its byte
+ * position, or — a set placed by GTID — not among the set's GTIDs (its domain's sequence past the
+ * set's; a domain the set has not seen at all is new). The GTID list is read once, not per transaction.
  */
-function startsAfter(
-  g: { position: number; gtid?: { domain: number; seq: bigint } },
-  from: { position?: number; gtid?: string },
-): boolean {
-  if (from.position !== undefined || !from.gtid) return g.position >= (from.position ?? 0);
-  if (!g.gtid) return false; // between the set's transactions and the next: nothing of its own
-  const seen = parseGtidList(from.gtid).get(g.gtid.domain);
-  return seen === undefined || g.gtid.seq > seen.seq;
+function startsAfter(from: {
+  position?: number;
+  gtid?: string;
+}): (g: { position: number; gtid?: { domain: number; seq: bigint } }) => boolean {
+  if (from.position !== undefined || !from.gtid) return (g) => g.position >= (from.position ?? 0);
+  const seen = parseGtidList(from.gtid);
+  return (g) => {
+    if (!g.gtid) return false; // between the set's transactions and the next: nothing of its own
+    const s = seen.get(g.gtid.domain);
+    return s === undefined || g.gtid.seq > s.seq;
+  };
 }
 
 /** Decodes the binlog files, finds where to stop, and pipes `mysqlbinlog` into the sandbox's client. */
@@ -425,16 +428,18 @@ async function replay(
   // pause goes before the first transaction after the snapshot's GTIDs instead, or is not reached
   const byGtid = from.position === undefined && from.gtid !== undefined;
   const refGtid = byGtid ? pause?.at?.gtid : undefined;
+  const afterRef = refGtid ? startsAfter({ gtid: refGtid }) : undefined;
+  const afterFrom = startsAfter(from);
   let pauseAt = byGtid ? undefined : pause?.at;
   for (const [i, f] of files.entries()) {
     const path = join(scratch, must(f.manifest.binlog).file);
     const summary = await decodeBinlog(f, path, keys, before ?? (skip && !skipAt ? skip.pattern : undefined));
     paths.push(path);
-    if (refGtid && !pauseAt) {
-      const first = (summary.groups ?? []).find((g) => startsAfter(g, { gtid: refGtid }));
+    if (afterRef && !pauseAt) {
+      const first = (summary.groups ?? []).find(afterRef);
       if (first) pauseAt = { file: must(f.manifest.binlog).file, position: first.position };
     }
-    let groups = (summary.groups ?? []).filter((g) => i > 0 || startsAfter(g, from));
+    let groups = (summary.groups ?? []).filter((g) => i > 0 || afterFrom(g));
     // a set placed in its source's binlogs by GTID (taken on a replica) starts at its first later transaction
     if (i === 0) start = from.position ?? groups[0]?.position ?? summary.size;
     if (skip) {

@@ -1,6 +1,6 @@
 // Errant transactions from GTID positions alone (core/topology.ts).
 import { describe, expect, it } from "vitest";
-import { errantTransactions } from "../../src/core/topology.js";
+import { errantTransactions, transactionsBehind } from "../../src/core/topology.js";
 
 const at = (binlogPos: string, slavePos: string, sourceBinlogPos: string, serverId = 2) =>
   errantTransactions({ binlogPos, slavePos, sourceBinlogPos, serverId });
@@ -26,5 +26,15 @@ describe("errantTransactions", () => {
   });
   it("positions it cannot read (MySQL UUID sets) are not judged", () => {
     expect(at("3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5", "", "0-1-1")).toBeUndefined();
+  });
+});
+
+describe("transactionsBehind", () => {
+  it("counts per domain what the source has and the replica has not applied", () => {
+    expect(transactionsBehind("0-1-40", "0-1-28")).toBe(12);
+    expect(transactionsBehind("0-1-40,1-1-5", "0-1-40")).toBe(5);
+    expect(transactionsBehind("0-1-40", "0-1-40")).toBe(0);
+    expect(transactionsBehind("0-1-40", "")).toBe(40);
+    expect(transactionsBehind("uuid:1-5", "0-1-1")).toBeUndefined();
   });
 });
