@@ -15,7 +15,8 @@ import type { Connection, RowDataPacket } from "mysql2/promise";
 import { writeFileAtomic } from "../adapters/fs/atomic-write.js";
 import { addressOf, connectServer } from "../adapters/mysql/connect.js";
 import { fileProducer, streamToFile } from "../adapters/pipeline/stream.js";
-import { stateDirOf } from "../core/desired.js";
+import { failoverGroup, stateDirOf } from "../core/desired.js";
+import { failoverHole } from "../core/recovery.js";
 import { DrError, interruptedError, messageOf, must } from "../errors.js";
 import { throwIfInterrupted } from "../adapters/process/interrupt.js";
 import { preflightRepository } from "../backup/backup.js";
@@ -63,7 +64,7 @@ export interface ArchiveProgress {
 }
 
 export interface Gap {
-  kind: "purged" | "server-changed" | "gtid" | "content-changed" | "unreadable" | "reset";
+  kind: "purged" | "server-changed" | "gtid" | "content-changed" | "unreadable" | "reset" | "failover";
   detail: string;
 }
 
@@ -147,28 +148,97 @@ function isArchivedBinlog(m: BackupManifest): m is ArchivedBinlog {
   return m.kind === "binlog" && m.binlog !== undefined;
 }
 
-/** The datasets that archive this server's binlogs, and so the repositories the files go to. */
-function archiveTargets(spec: DrSpec, server: string): string[] {
+/**
+ * The datasets that archive this server's binlogs — as their server or one of its failover candidates —
+ * and so the repositories the files go to, and the failover group they name (the server first).
+ */
+function archiveTargets(spec: DrSpec, server: string): { repos: string[]; group: string[] } {
   const repos = new Set<string>();
-  for (const ds of Object.values(spec.datasets))
-    if (ds.server === server && ds.binlog?.archive) repos.add(ds.repository);
-  return [...repos].sort();
+  const group = new Set<string>();
+  for (const ds of Object.values(spec.datasets)) {
+    const members = failoverGroup(ds);
+    if (!ds.binlog?.archive || !members.includes(server)) continue;
+    repos.add(ds.repository);
+    for (const m of members) group.add(m);
+  }
+  return { repos: [...repos].sort(), group: [...group] };
+}
+
+/** How a member of a failover group stands: writable and replicating from nobody is a source. */
+interface MemberState {
+  name: string;
+  source: boolean;
+  why: string;
+}
+
+async function memberState(spec: DrSpec, name: string): Promise<MemberState> {
+  let conn: Connection;
+  try {
+    conn = await connectServer(must(spec.servers[name]));
+  } catch (e) {
+    return { name, source: false, why: `unreachable (${messageOf(e)})` };
+  }
+  try {
+    const [replica] = await rowsOf(conn, "SHOW SLAVE STATUS");
+    const [ro] = await rowsOf(conn, "SELECT @@GLOBAL.read_only AS ro");
+    const readOnly = Number(ro?.ro) === 1;
+    // a stopped replica whose threads ended on an error is still a replica, not a promoted server
+    const replicating =
+      replica !== undefined &&
+      (replica.Slave_IO_Running !== "No" ||
+        replica.Slave_SQL_Running !== "No" ||
+        !!replica.Last_IO_Error ||
+        !!replica.Last_SQL_Error);
+    const why = replicating
+      ? `a replica of ${String(replica?.Master_Host)}:${String(replica?.Master_Port)}`
+      : readOnly
+        ? "read-only"
+        : "writable, replicating from nobody";
+    return { name, source: !replicating && !readOnly, why };
+  } finally {
+    await conn.end().catch(() => {});
+  }
+}
+
+/**
+ * The member of a failover group that is the source now (issue 16 §4): the one writable server that
+ * replicates from nobody. None, or two at once (split brain), is refused — archiving the wrong server
+ * would file another history under the dataset.
+ */
+async function currentSource(spec: DrSpec, group: string[], say: (l: string) => void): Promise<string> {
+  const states = await Promise.all(group.map((m) => memberState(spec, m)));
+  const sources = states.filter((s) => s.source);
+  const all = states.map((s) => `${s.name}: ${s.why}`).join("; ");
+  if (sources.length !== 1)
+    throw new DrError(
+      "failed",
+      sources.length
+        ? `failover group ${group.join(", ")} has ${sources.length} writable sources (${all}): refusing to archive ` +
+            "either (split brain?)"
+        : `no server of failover group ${group.join(", ")} is a writable source (${all}): nothing to archive`,
+      { hint: "promote exactly one (read_only OFF, no replication configured), or demote the others" },
+    );
+  const source = must(sources[0]).name;
+  if (source !== group[0]) say(`archiving ${source}, the source of failover group ${group.join(", ")} now (${all})`);
+  return source;
 }
 
 export async function archiveBinlogs(
   spec: DrSpec,
-  serverName: string,
+  requested: string,
   opts: { say?: (line: string) => void; lockWaitMs?: number } = {},
 ): Promise<ArchiveOutcome[]> {
   const say = opts.say ?? (() => {});
-  const server = spec.servers[serverName];
-  if (!server)
-    throw new DrError("invalid", `the spec has no server ${JSON.stringify(serverName)}`, {
+  if (!spec.servers[requested])
+    throw new DrError("invalid", `the spec has no server ${JSON.stringify(requested)}`, {
       hint: `servers: ${Object.keys(spec.servers).join(", ")}`,
     });
-  const targets = archiveTargets(spec, serverName);
+  const { repos: targets, group } = archiveTargets(spec, requested);
   if (!targets.length)
-    throw new DrError("invalid", `no dataset archives the binlogs of server ${serverName} (binlog: { archive: true })`);
+    throw new DrError("invalid", `no dataset archives the binlogs of server ${requested} (binlog: { archive: true })`);
+  // a failover group: archive the member that is the source now; a lone server is its own source
+  const serverName = group.length > 1 ? await currentSource(spec, group, say) : requested;
+  const server = must(spec.servers[serverName]);
   const repos = await Promise.all(targets.map(async (name) => ({ name, path: await checkRepository(spec, name) })));
   for (const r of repos) await preflightRepository(r.path, r.name, 0, "");
 
@@ -201,7 +271,13 @@ export async function archiveBinlogs(
     // closed files archived now; a transaction that slipped in after the flush makes the next run rotate again
     for (const repo of repos)
       outcomes.push(
-        await archiveInto(spec, serverName, server, repo, state, { checkedAt, rotated, say, gtidBefore: start.gtid }),
+        await archiveInto(spec, serverName, server, repo, state, {
+          checkedAt,
+          rotated,
+          say,
+          gtidBefore: start.gtid,
+          group,
+        }),
       );
     return outcomes;
   } finally {
@@ -292,7 +368,7 @@ async function archiveInto(
   server: DrSpec["servers"][string],
   repo: { name: string; path: string },
   state: ServerBinlogState,
-  ctx: { checkedAt: string; rotated: boolean; say: (l: string) => void; gtidBefore: string },
+  ctx: { checkedAt: string; rotated: boolean; say: (l: string) => void; gtidBefore: string; group: string[] },
 ): Promise<ArchiveOutcome> {
   const parent = binlogSetsDir(repo.path, serverName);
   await cleanDebris([parent, join(repo.path, "staging")]);
@@ -414,6 +490,7 @@ async function archiveInto(
   } finally {
     if (staging) await rm(staging, { recursive: true, force: true });
   }
+  gaps.push(...(await failoverGaps(repo.path, serverName, before, ctx.group)));
   const progress: ArchiveProgress = {
     server: serverName,
     serverId: state.serverId,
@@ -427,6 +504,31 @@ async function archiveInto(
   await mkdir(parent, { recursive: true, mode: 0o700 });
   await writeFileAtomic(join(parent, PROGRESS), `${JSON.stringify(progress, null, 2)}\n`, { mode: 0o600 });
   return { repository: repo.name, rotated: ctx.rotated, archived: done, gaps, progress };
+}
+
+/**
+ * The first run on a server after another member of its failover group was archived (issue 16 §4):
+ * its archive must carry on by GTID where the previous source's ends, or the transactions between
+ * were never archived — a gap like any other. Each server keeps its own archive, so none of the old
+ * source's files is ever overwritten by the new one's of the same name.
+ */
+async function failoverGaps(
+  repoPath: string,
+  serverName: string,
+  before: ArchiveProgress | undefined,
+  group: string[],
+): Promise<Gap[]> {
+  const others = (
+    await Promise.all(group.filter((m) => m !== serverName).map(async (m) => readProgress(binlogSetsDir(repoPath, m))))
+  )
+    .filter((p) => p !== undefined)
+    .sort((a, b) => a.checkedAt.localeCompare(b.checkedAt));
+  const previous = others.at(-1);
+  if (!previous || (before && before.checkedAt > previous.checkedAt)) return [];
+  const files = async (m: string) =>
+    (await listSets(binlogSetsDir(repoPath, m))).sets.map((s) => s.manifest).filter(isArchivedBinlog);
+  const hole = failoverHole(await files(previous.server), await files(serverName));
+  return hole ? [{ kind: "failover", detail: hole }] : [];
 }
 
 /** The manifest of one archived binlog: its facts as read from its events. */

@@ -39,7 +39,11 @@ export function formatGtid(g: Gtid): string {
   return `${g.domain}-${g.server}-${g.seq}`;
 }
 
-/** "0-1-5,1-2-9" → per-domain map (MariaDB's gtid_binlog_pos form). */
+/**
+ * "0-1-5,1-2-9" → per-domain map (MariaDB's gtid_binlog_pos form). A binlog state (a Gtid_list
+ * event, gtid_binlog_state) lists one GTID per domain AND server — after a failover "0-1-5,0-2-7" —
+ * and the position in a domain is its newest: the highest sequence.
+ */
 export function parseGtidList(text: string): Map<number, Gtid> {
   const out = new Map<number, Gtid>();
   for (const part of text
@@ -48,7 +52,9 @@ export function parseGtidList(text: string): Map<number, Gtid> {
     .filter(Boolean)) {
     const m = /^(\d+)-(\d+)-(\d+)$/.exec(part);
     if (!m) throw new Error(`not a MariaDB GTID: ${part}`);
-    out.set(Number(m[1]), { domain: Number(m[1]), server: Number(m[2]), seq: BigInt(must(m[3])) });
+    const g = { domain: Number(m[1]), server: Number(m[2]), seq: BigInt(must(m[3])) };
+    const have = out.get(g.domain);
+    if (!have || have.seq < g.seq) out.set(g.domain, g);
   }
   return out;
 }
@@ -309,10 +315,11 @@ export class BinlogParser {
  * domain, exactly where `prev` started plus what `prev` holds. Returns what is missing, if anything.
  */
 export function gtidContinuity(prevStart: Gtid[], prevLast: Map<number, Gtid>, nextStart: Gtid[]): string | undefined {
-  const expected = new Map<number, Gtid>();
-  for (const g of prevStart) expected.set(g.domain, g);
-  for (const [d, g] of prevLast) expected.set(d, g);
-  for (const g of nextStart) {
+  // per domain the newest of a state's entries (one per server after a failover) is its position
+  const newest = (list: Iterable<Gtid>) => parseGtidList([...list].map(formatGtid).join(","));
+  const expected = newest(prevStart);
+  for (const [d, g] of prevLast) if ((expected.get(d)?.seq ?? -1n) <= g.seq) expected.set(d, g);
+  for (const g of newest(nextStart).values()) {
     const e = expected.get(g.domain);
     if (!e) {
       if (g.seq > 0n) return `domain ${g.domain} starts at ${formatGtid(g)} but the previous binlog never reached it`;

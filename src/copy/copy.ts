@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DrError, messageOf, must } from "../errors.js";
-import { stateDirOf } from "../core/desired.js";
+import { failoverGroup, stateDirOf } from "../core/desired.js";
 import { selectRetention } from "../core/retention.js";
 import { verifiedSets } from "../drill/records.js";
 import { policyOf } from "../prune/policy.js";
@@ -68,9 +68,11 @@ async function setsToCopy(
   const out: { entry: CatalogEntry; prefix: string }[] = [];
   for (const entry of (await listSets(setsDir(root, dataset))).sets)
     if (entry.manifest.project === spec.project) out.push({ entry, prefix: `sets/${dataset}/${entry.manifest.id}/` });
+  // the archives of every member of the failover group (each promoted server keeps its own)
   if (ds.binlog?.archive)
-    for (const entry of (await listSets(binlogSetsDir(root, ds.server))).sets)
-      if (entry.manifest.kind === "binlog") out.push({ entry, prefix: `binlogs/${ds.server}/${entry.manifest.id}/` });
+    for (const member of failoverGroup(ds))
+      for (const entry of (await listSets(binlogSetsDir(root, member))).sets)
+        if (entry.manifest.kind === "binlog") out.push({ entry, prefix: `binlogs/${member}/${entry.manifest.id}/` });
   // set ids begin with their UTC time: oldest first, fulls and binlogs in the order they were made
   // the local repository is read through its store, under the same keys the copy gets
   return {

@@ -88,6 +88,14 @@ export function stateDirOf(spec: DrSpec): string {
   return spec.state ?? `/var/lib/drctl/${spec.project}`;
 }
 
+/**
+ * The servers whose binlogs hold a dataset's history: its server, then the failover candidates that
+ * may be promoted in its place (issue 16 §4). Each keeps an archive of its own; a restore joins them by GTID.
+ */
+export function failoverGroup(ds: Pick<Dataset, "server" | "failover">): string[] {
+  return [ds.server, ...(ds.failover ?? []).filter((m) => m !== ds.server)];
+}
+
 export function cronTargetOf(spec: DrSpec): string {
   const s = spec.scheduler;
   if (s?.user) return `crontab:${s.user}`;

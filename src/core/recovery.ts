@@ -13,6 +13,12 @@ export interface RecoveryImage {
   binlogs: BackupManifest[];
   /** The first binlog the image needs that the archive does not have (the chain stops before it). */
   gap?: { missing: string; reachableUntil?: string };
+  /**
+   * Where the chain crosses to another server's archive (a failover, issue 16 §4): the binlog set it
+   * continues with, and the GTID position reached before it — that file's transactions up to it were
+   * already replayed from the previous server's files.
+   */
+  joins?: { at: string; after: string }[];
   /** The binlog timeline the full's point lies in (BinlogFileFacts.timeline). */
   timeline: number;
 }
@@ -86,7 +92,7 @@ export interface OpenBinlog {
 
 const timelineOf = (m: BackupManifest) => m.binlog?.timeline ?? 0;
 
-/** "0-1-5,1-1-9" → domain → sequence. */
+/** "0-1-5,1-1-9" → domain → sequence (the newest, when a domain is listed per server). */
 function gtidSeqs(text: string | undefined): Map<number, bigint> {
   const out = new Map<number, bigint>();
   for (const part of (text ?? "")
@@ -94,7 +100,8 @@ function gtidSeqs(text: string | undefined): Map<number, bigint> {
     .map((x) => x.trim())
     .filter(Boolean)) {
     const m = /^(\d+)-\d+-(\d+)$/.exec(part);
-    if (m) out.set(Number(m[1]), BigInt(must(m[2])));
+    // a binlog state lists a GTID per domain and server (after a failover): the domain is at its newest
+    if (m && (out.get(Number(m[1])) ?? -1n) < BigInt(must(m[2]))) out.set(Number(m[1]), BigInt(must(m[2])));
   }
   return out;
 }
@@ -234,6 +241,148 @@ export function inSourceBinlogs(set: BackupManifest, binlogs: BackupManifest[]):
   };
 }
 
+/** The chain's position after `files`, from the set's GTIDs on: per domain its newest GTID, server id kept. */
+function reachedAfter(
+  start: string | undefined,
+  files: BackupManifest[],
+): Map<number, { server: string; seq: bigint }> {
+  const pos = new Map<number, { server: string; seq: bigint }>();
+  for (const text of [start, ...files.map((f) => f.binlog?.lastGtid)])
+    for (const part of (text ?? "").split(",")) {
+      const m = /^\s*(\d+)-(\d+)-(\d+)\s*$/.exec(part);
+      if (!m) continue;
+      const [d, g] = [Number(m[1]), { server: must(m[2]), seq: BigInt(must(m[3])) }];
+      if ((pos.get(d)?.seq ?? -1n) < g.seq) pos.set(d, g);
+    }
+  return pos;
+}
+
+/** A position as a GTID list ("0-1-104,1-2-7"). */
+function positionText(pos: Map<number, { server: string; seq: bigint }>): string {
+  return [...pos]
+    .sort(([a], [b]) => a - b)
+    .map(([d, g]) => `${d}-${g.server}-${g.seq}`)
+    .join(",");
+}
+
+const seriesKey = (m: BackupManifest) => `${m.server.serverId}/${m.binlog?.basename ?? ""}/${timelineOf(m)}`;
+
+/**
+ * The archived file of another binlog series that carries the chain on from `pos` (a failover, issue
+ * 16 §4): in each series, the last file that starts at or before `pos` (per GTID domain) — nothing
+ * between is missing — if it holds transactions after `pos`. Of several such series (a failback, two
+ * promoted servers) the one written most recently. Undefined when none continues; `hole` then names
+ * the first archived file holding later transactions, which would be past a real gap.
+ */
+function continuation(
+  pos: Map<number, { server: string; seq: bigint }>,
+  binlogs: BackupManifest[],
+  used: ReadonlySet<string>,
+): { next?: BackupManifest; hole?: BackupManifest } {
+  const startsBy = (b: BackupManifest) =>
+    [...gtidSeqs(b.binlog?.gtidListAtStart)].every(([d, n]) => (pos.get(d)?.seq ?? 0n) >= n);
+  const holdsLater = (b: BackupManifest) =>
+    [...gtidSeqs(b.binlog?.lastGtid)].some(([d, n]) => n > (pos.get(d)?.seq ?? 0n));
+  const series = new Map<string, BackupManifest[]>();
+  for (const b of binlogs)
+    if (b.binlog?.gtidListAtStart !== undefined && !used.has(b.id))
+      series.set(seriesKey(b), [...(series.get(seriesKey(b)) ?? []), b]);
+  const found: BackupManifest[] = [];
+  let hole: BackupManifest | undefined;
+  for (const files of series.values()) {
+    files.sort((a, b) => seqOf(a) - seqOf(b));
+    const from = files.filter(startsBy).at(-1);
+    if (from && holdsLater(from)) found.push(from);
+    else {
+      const later = files.find((b) => !startsBy(b) && holdsLater(b));
+      if (later && (!hole || (later.binlog?.firstEventAt ?? "") < (hole.binlog?.firstEventAt ?? ""))) hole = later;
+    }
+  }
+  const newest = (b: BackupManifest) =>
+    (series.get(seriesKey(b)) ?? [])
+      .map((f) => f.binlog?.lastEventAt ?? "")
+      .sort()
+      .at(-1) ?? "";
+  const next = found.sort((a, b) => newest(b).localeCompare(newest(a)))[0];
+  return next ? { next } : hole ? { hole } : {};
+}
+
+/**
+ * The chain from `from` through `own` (one server's series), carried on by GTID into other series
+ * whenever it ends or breaks (issue 16 §4: a promoted replica's binlogs continue the source's). A gap
+ * stays a gap when no archive continues past it; archived transactions past a point no file reaches
+ * from the chain are a gap too (the files between were never archived).
+ */
+function chainAcross(
+  binlogs: BackupManifest[],
+  own: BackupManifest[],
+  from: BinlogPoint,
+  until: BinlogPoint | undefined,
+  open: OpenBinlog | undefined,
+): {
+  files: BackupManifest[];
+  gap?: { missing: string; reachableUntil?: string };
+  joins: { at: string; after: string }[];
+} {
+  const first = binlogsFrom(own, from, until, open);
+  const files = [...first.files];
+  let gap = first.gap;
+  const joins: { at: string; after: string }[] = [];
+  if ((until && !gap) || (!from.gtid && !files.length)) return { files, ...(gap ? { gap } : {}), joins };
+  const used = new Set(own.map((b) => b.id));
+  for (let step = 0; step < binlogs.length; step++) {
+    const pos = reachedAfter(from.gtid, files);
+    if (!pos.size) break;
+    const { next, hole } = continuation(pos, binlogs, used);
+    if (!next) {
+      if (hole && !gap) {
+        const prev = files.at(-1);
+        gap = {
+          missing:
+            `transactions after GTID ${positionText(pos)} (the archive of ${hole.server.name}, server_id ` +
+            `${hole.server.serverId}, resumes at ${must(hole.binlog).file})`,
+          ...(prev?.binlog?.lastEventAt ? { reachableUntil: prev.binlog.lastEventAt } : {}),
+        };
+      }
+      break;
+    }
+    const series = binlogs.filter((b) => seriesKey(b) === seriesKey(next));
+    for (const b of series) used.add(b.id);
+    const seg = binlogsFrom(series, { file: must(next.binlog).file }, undefined, undefined);
+    joins.push({ at: next.id, after: positionText(pos) });
+    files.push(...seg.files);
+    gap = seg.gap;
+  }
+  return { files, ...(gap ? { gap } : {}), joins };
+}
+
+/**
+ * After a failover: does the newly archived server's archive (`next`) carry on where the previous
+ * source's (`prev`) ends — one of its files starting at or before that GTID position? The hole when
+ * its archived transactions start later, undefined when it continues or holds nothing newer.
+ */
+export function failoverHole(prev: BackupManifest[], next: BackupManifest[]): string | undefined {
+  const pos = reachedAfter(undefined, prev);
+  if (!pos.size) return undefined;
+  const { next: joined, hole } = continuation(pos, next, new Set());
+  if (joined || !hole) return undefined;
+  return (
+    `the archive of ${prev[0]?.server.name ?? "?"} ends at GTID ${positionText(pos)}; ${hole.server.name}'s ` +
+    `archived binlogs start later (${must(hole.binlog).file}, after GTID ${hole.binlog?.gtidListAtStart || "?"}): ` +
+    "the transactions between were never archived"
+  );
+}
+
+/** How a gap reads in messages: a missing file is "binlog NAME", a hole between archives says itself. */
+export function describeMissing(missing: string): string {
+  return missing.includes(" ") ? missing : `binlog ${missing}`;
+}
+
+/** "binlog NAME is missing" / "transactions after GTID … are missing". */
+export function missingText(missing: string): string {
+  return `${describeMissing(missing)} ${missing.includes(" ") ? "are" : "is"} missing`;
+}
+
 /** Groups a dataset's sets and its server's archived binlogs into recovery images, oldest first. */
 export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[], open?: OpenBinlog): RecoveryImage[] {
   sets = sets.map((s) => inSourceBinlogs(s, binlogs));
@@ -270,8 +419,15 @@ export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[]
     const sameTimelineNext = nextFull && timelines.get(nextFull.id) === timeline ? nextFull.consistentPoint : undefined;
     const openHere =
       open && open.serverId === full.server.serverId && (open.timeline ?? 0) === timeline ? open : undefined;
-    const chain = binlogsFrom(own, full.consistentPoint, sameTimelineNext, openHere);
-    return { full, incrementals, binlogs: chain.files, timeline, ...(chain.gap ? { gap: chain.gap } : {}) };
+    const chain = chainAcross(binlogs, own, full.consistentPoint, sameTimelineNext, openHere);
+    return {
+      full,
+      incrementals,
+      binlogs: chain.files,
+      timeline,
+      ...(chain.gap ? { gap: chain.gap } : {}),
+      ...(chain.joins.length ? { joins: chain.joins } : {}),
+    };
   });
 }
 
@@ -298,7 +454,7 @@ export type RecoveryPlan =
 export function planRecovery(
   images: RecoveryImage[],
   target: string | "latest",
-  opts: { binlogs?: boolean; coveredUntil?: string; coveredTimeline?: number } = {},
+  opts: { binlogs?: boolean; coveredUntil?: string; coveredTimeline?: number; coveredServerId?: string } = {},
 ): RecoveryPlan {
   // a dataset that does not archive binlogs restores to its sets' own points only
   if (opts.binlogs === false) images = images.map(({ gap: _g, ...im }) => ({ ...im, binlogs: [] }));
@@ -327,15 +483,22 @@ export function planRecovery(
     }
     return { ok: true, image, sets: applied, binlogs: [], from, reaches: pointTime(top) };
   }
-  const files = image.binlogs.filter((b) => seqOf(b) >= start[0]);
+  // from the file holding the last applied set's point on (after a failover the chain goes on in
+  // another server's files, whose numbers say nothing about this one's)
+  const own = image.binlogs.findIndex((b) => b.server.serverId === top.server.serverId && seqOf(b) >= start[0]);
+  // or, the set's own file never archived, from the start of the archive that carries it on
+  const at = own < 0 && image.joins?.some((j) => j.at === image.binlogs[0]?.id) ? 0 : own;
+  const files = at < 0 ? [] : image.binlogs.slice(at);
   const lastEvent = files.at(-1)?.binlog?.lastEventAt ?? pointTime(top);
+  const lastFile = files.at(-1);
   // the newest image's archive reaches as far as the last archive run that found nothing left behind:
   // an idle server's quiet time after its last event is covered too
   // (and only on the timeline that run saw: an image of the binlogs before a RESET MASTER ends with them)
   const covered =
     image === images.at(-1) &&
     !image.gap &&
-    image.timeline === (opts.coveredTimeline ?? 0) &&
+    (lastFile ? timelineOf(lastFile) : image.timeline) === (opts.coveredTimeline ?? 0) &&
+    (opts.coveredServerId === undefined || (lastFile ?? top).server.serverId === opts.coveredServerId) &&
     opts.coveredUntil !== undefined &&
     opts.coveredUntil > lastEvent
       ? opts.coveredUntil
@@ -345,7 +508,7 @@ export function planRecovery(
   if (image.gap && (target === "latest" || target > newest)) {
     return {
       ok: false,
-      reason: `binlog ${image.gap.missing} is missing from the archive`,
+      reason: `${missingText(image.gap.missing)} from the archive`,
       missing: image.gap.missing,
       newestReachable: image.gap.reachableUntil ?? newest,
     };

@@ -113,7 +113,14 @@ export function selectRetention(
       if (
         b.binlog &&
         !why.has(b.id) &&
-        b.binlog.sequence > Math.max(-1, ...anchor.binlogs.map((x) => must(x.binlog).sequence)) &&
+        // (after a failover the chain holds other servers' files: numbers compare within one server only)
+        b.binlog.sequence >
+          Math.max(
+            -1,
+            ...anchor.binlogs
+              .filter((x) => x.server.serverId === b.server.serverId)
+              .map((x) => must(x.binlog).sequence),
+          ) &&
         (b.binlog.lastEventAt ?? b.finishedAt) >= must(windowStart)
       )
         keep(b, "PITR window");

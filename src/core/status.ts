@@ -8,6 +8,7 @@ import { parseCron } from "./cron.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import { fireInstants } from "./schedule-gaps.js";
 import { must } from "../errors.js";
+import { describeMissing, missingText } from "./recovery.js";
 
 export type StatusState = "OK" | "AT RISK" | "BREACHED";
 
@@ -133,7 +134,7 @@ export function datasetStatus(
         : (facts.newestSet?.at ?? facts.newestFull.at);
   const exposure = recoverableUntil ? Math.max(0, (now.getTime() - Date.parse(recoverableUntil)) / 1000) : undefined;
   const basis = facts.recovery?.missing
-    ? `the archive up to the missing binlog ${facts.recovery.missing}`
+    ? `the archive up to the missing ${describeMissing(facts.recovery.missing)}`
     : archiving
       ? facts.archivedUntil && recoverableUntil === facts.archivedUntil
         ? "the last complete binlog archive run"
@@ -155,7 +156,7 @@ export function datasetStatus(
   if (facts.recovery?.missing)
     flag(
       "AT RISK",
-      `binlog ${facts.recovery.missing} is missing from the archive: a restore reaches only ` +
+      `${missingText(facts.recovery.missing)} from the archive: a restore reaches only ` +
         `${recoverableUntil ?? "the sets' own points"} (take a new full backup to start a new chain)`,
     );
   if (archiving && facts.newestFull && !facts.archivedUntil)

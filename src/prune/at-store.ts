@@ -5,6 +5,7 @@
 // dataset's repository, prune-copy.ts for a copy).
 
 import type { BackupManifest } from "../core/manifest.generated.js";
+import { failoverGroup } from "../core/desired.js";
 import { keepSharedBinlogs, type RetentionDecision, type RetentionPolicy, selectRetention } from "../core/retention.js";
 import { storedBytes } from "../backup/catalog.js";
 import { DrError, messageOf } from "../errors.js";
@@ -44,7 +45,11 @@ export async function pruneAtStore(store: ObjectStore, rules: StorePruneRules): 
   const setsOf = (name: string) =>
     catalog.sets.filter((s) => s.prefix.startsWith(`sets/${name}/`) && s.manifest.kind !== "binlog");
   const own = setsOf(dataset);
-  const binlogs = catalog.sets.filter((s) => s.prefix.startsWith(`binlogs/${server}/`) && s.manifest.kind === "binlog");
+  // the archives of the whole failover group: one chain, joined by GTID
+  const group = failoverGroup(spec.datasets[dataset] ?? { server });
+  const binlogs = catalog.sets.filter(
+    (s) => group.some((m) => s.prefix.startsWith(`binlogs/${m}/`)) && s.manifest.kind === "binlog",
+  );
   const manifests = (sets: typeof own): BackupManifest[] => sets.map((s) => s.manifest);
   const result = selectRetention(manifests(own), manifests(binlogs), rules.policy, rules.now, rules.verified);
   if (result.refused) throw new DrError("invalid", `${rules.label}: ${result.refused}`);

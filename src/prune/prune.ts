@@ -11,7 +11,7 @@ import { checkRepository } from "../repository/local.js";
 import { filesystemStore } from "../repository/filesystem.js";
 import { datasetOf } from "../spec/lookup.js";
 import { MANIFEST } from "../repository/store.js";
-import { stateDirOf } from "../core/desired.js";
+import { failoverGroup, stateDirOf } from "../core/desired.js";
 import { selectRetention, type RetentionDecision } from "../core/retention.js";
 import { pruneAtStore, type StorePruneOutcome } from "./at-store.js";
 import { policyOf } from "./policy.js";
@@ -77,13 +77,14 @@ export async function prune(
         purpose: `backups of dataset ${dataset}`,
       }),
     );
-    locks.push(
-      await acquireLock(join(stateDir, "locks", `binlog.${ds.server}.lock`), {
-        waitMs: 0,
-        command: `drctl prune ${dataset}`,
-        purpose: `binlog archiving of server ${ds.server}`,
-      }),
-    );
+    for (const member of failoverGroup(ds))
+      locks.push(
+        await acquireLock(join(stateDir, "locks", `binlog.${member}.lock`), {
+          waitMs: 0,
+          command: `drctl prune ${dataset}`,
+          purpose: `binlog archiving of server ${member}`,
+        }),
+      );
     // drills of the dataset take this lock while they restore (a set must not vanish under them)
     locks.push(
       await acquireLock(setsLockPath(stateDir, dataset), {
@@ -151,7 +152,7 @@ async function keepUncopied(
       const wanted = keptThere(name);
       for (const d of drop) {
         if (wanted && !wanted.has(d.set.id)) continue;
-        const prefix = d.set.kind === "binlog" ? `binlogs/${ds.server}` : `sets/${dataset}`;
+        const prefix = d.set.kind === "binlog" ? `binlogs/${d.set.server.name}` : `sets/${dataset}`;
         if (!(await store.stat(`${prefix}/${d.set.id}/${MANIFEST}`))) note(d.set.id, `not yet copied to ${name}`);
       }
     } catch (e) {

@@ -7,6 +7,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REPOSITORY_MARKER } from "../discover/repositories.js";
+import { failoverGroup } from "../core/desired.js";
 import { DrError, messageOf } from "../errors.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { openStore } from "./open.js";
@@ -67,7 +68,8 @@ export async function fetchFromCopy(
   try {
     const cat = await readStoreCatalog(store, spec.project, { dataset, binlogs: ds.binlog?.archive === true });
     const sets: StoredSet[] = cat.sets.filter(
-      (s) => s.prefix.startsWith(`sets/${dataset}/`) || s.prefix.startsWith(`binlogs/${ds.server}/`),
+      (s) =>
+        s.prefix.startsWith(`sets/${dataset}/`) || failoverGroup(ds).some((m) => s.prefix.startsWith(`binlogs/${m}/`)),
     );
     if (!sets.some((s) => s.prefix.startsWith("sets/")))
       throw new DrError("failed", `${store.where} holds no complete set of dataset ${dataset}`, {

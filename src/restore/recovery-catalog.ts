@@ -14,13 +14,14 @@ import {
   type RecoveryPlan,
 } from "../core/recovery.js";
 import type { Dataset } from "../spec/types.generated.js";
+import { failoverGroup } from "../core/desired.js";
 
 export interface RecoveryCatalog {
   sets: CatalogEntry[];
   binlogs: CatalogEntry[];
   images: RecoveryImage[];
   /** What planRecovery needs besides the images. */
-  options: { binlogs: boolean; coveredUntil?: string; coveredTimeline?: number };
+  options: { binlogs: boolean; coveredUntil?: string; coveredTimeline?: number; coveredServerId?: string };
   /** Where each set (dataset or binlog) lies. */
   dirOf: Map<string, string>;
   open?: OpenBinlog;
@@ -28,13 +29,18 @@ export interface RecoveryCatalog {
 
 export async function readRecoveryCatalog(repoPath: string, dataset: string, ds: Dataset): Promise<RecoveryCatalog> {
   const sets = (await listSets(setsDir(repoPath, dataset))).sets;
-  const binlogs = (await listSets(binlogSetsDir(repoPath, ds.server))).sets;
+  // every member of the failover group keeps its own archive; the core joins them by GTID
+  const group = failoverGroup(ds);
+  const binlogs = (await Promise.all(group.map(async (m) => (await listSets(binlogSetsDir(repoPath, m))).sets))).flat();
   const archiving = ds.binlog?.archive === true;
-  const newestFull = sets.filter((s) => s.manifest.kind === "full").at(-1)?.manifest;
-  const progress = archiving ? await readProgress(binlogSetsDir(repoPath, ds.server)) : undefined;
-  // the last archive run counts only when it left nothing behind, on the server the sets came from
-  const clean =
-    progress?.complete && (!newestFull || progress.serverId === newestFull.server.serverId) ? progress : undefined;
+  // the last archive run of the group (whichever member it archived) counts when it left nothing behind;
+  // planRecovery takes it only for a chain that ends in that server's files
+  const progresses = archiving ? await Promise.all(group.map((m) => readProgress(binlogSetsDir(repoPath, m)))) : [];
+  const progress = progresses
+    .filter((p) => p !== undefined)
+    .sort((a, b) => a.checkedAt.localeCompare(b.checkedAt))
+    .at(-1);
+  const clean = progress?.complete ? progress : undefined;
   const open: OpenBinlog | undefined = clean
     ? { serverId: clean.serverId, file: clean.serverAt.file, gtid: clean.serverAt.gtid, timeline: clean.timeline ?? 0 }
     : undefined;
@@ -49,7 +55,9 @@ export async function readRecoveryCatalog(repoPath: string, dataset: string, ds:
     images,
     options: {
       binlogs: archiving,
-      ...(clean ? { coveredUntil: clean.checkedAt, coveredTimeline: clean.timeline ?? 0 } : {}),
+      ...(clean
+        ? { coveredUntil: clean.checkedAt, coveredTimeline: clean.timeline ?? 0, coveredServerId: clean.serverId }
+        : {}),
     },
     dirOf: new Map([...sets, ...binlogs].map((s) => [s.manifest.id, s.dir])),
     ...(open ? { open } : {}),

@@ -266,9 +266,12 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     };
     if (plan.binlogs.length && pointKey(plan.from)) {
       const physical = full.method === "mariadb-backup" || full.method === "xtrabackup";
+      // a chain that starts in another server's archive (the set's own file never archived before a
+      // failover) starts there by GTID, as a set placed in its source's binlogs does
+      const join0 = plan.image.joins?.find((j) => j.at === plan.binlogs[0]?.id);
       outcome.replay = await replay(
         plan.binlogs.map(stored),
-        plan.from,
+        join0 ? { file: must(must(plan.binlogs[0]).binlog).file, gtid: join0.after } : plan.from,
         target,
         sandbox,
         join(work, "binlogs"),
@@ -278,6 +281,11 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
         before,
         skip && { pattern: skip, force: req.force === true, say },
         pause,
+        new Map(
+          (plan.image.joins ?? [])
+            .map((j) => [plan.binlogs.findIndex((b) => b.id === j.at), j.after] as const)
+            .filter(([i]) => i > 0),
+        ),
       );
       if (before && !outcome.replay.stoppedBefore)
         throw new DrError(
@@ -398,6 +406,59 @@ function startsAfter(from: {
   };
 }
 
+/** Bytes of the replayed files: from file `first` at `start` through file `last` up to `stop` (or its end). */
+interface ByteRange {
+  first: number;
+  start: number;
+  last: number;
+  stop?: number;
+}
+
+/**
+ * The ranges with the one holding (file, position) split in two there; `endingAt` is the index of the
+ * piece that ends at the point, -1 when no range holds it (the point is not replayed).
+ */
+function cutRanges(
+  ranges: ByteRange[],
+  file: number,
+  position: number,
+): { ranges: ByteRange[]; endingAt: number } {
+  const holds = (r: ByteRange) =>
+    (file > r.first || (file === r.first && position >= r.start)) &&
+    (file < r.last || (file === r.last && (r.stop === undefined || position <= r.stop)));
+  const i = ranges.findIndex(holds);
+  if (i < 0) return { ranges, endingAt: -1 };
+  const r = must(ranges[i]);
+  const left = { first: r.first, start: r.start, last: file, stop: position };
+  const right = { first: file, start: position, last: r.last, ...(r.stop !== undefined ? { stop: r.stop } : {}) };
+  return { ranges: [...ranges.slice(0, i), left, right, ...ranges.slice(i + 1)], endingAt: i };
+}
+
+/**
+ * A failover join (issue 16 §4) continues the chain in another server's file after the GTID reached:
+ * the transaction at that GTID must be the very one the chain applied — the same server id — or
+ * the two histories diverged there (a source's transactions lost in the failover, or an unrelated
+ * server) and nothing may be replayed across.
+ */
+function divergence(
+  after: string,
+  groups: { gtid?: { domain: number; server: number; seq: bigint } }[],
+  startList: string | undefined,
+  file: string,
+): string | undefined {
+  const atStart = parseGtidList(startList ?? "");
+  for (const want of parseGtidList(after).values()) {
+    const here = groups.find((g) => g.gtid?.domain === want.domain && g.gtid.seq === want.seq)?.gtid;
+    const have = here ?? atStart.get(want.domain);
+    if (have && have.seq === want.seq && have.server !== want.server)
+      return (
+        `${file} has GTID ${formatGtid(have)} where the chain applied ${formatGtid(want)}: the two servers' ` +
+        "histories diverge there (transactions lost in a failover?)"
+      );
+  }
+  return undefined;
+}
+
 /** Decodes the binlog files, finds where to stop, and pipes `mysqlbinlog` into the sandbox's client. */
 async function replay(
   files: StoredSet[],
@@ -411,7 +472,15 @@ async function replay(
   before?: RegExp,
   skip?: { pattern: RegExp; force: boolean; say: (l: string) => void },
   pause?: { at?: { file: string; position: number; gtid?: string }; run: (reached: boolean) => Promise<void> },
+  joins?: ReadonlyMap<number, string>,
 ): Promise<NonNullable<RestoreOutcome["replay"]>> {
+  const joinStart = new Map<number, number>();
+  // after a failover the chain holds two servers' files, maybe of the same names: each is told by its server
+  const servers = new Set(files.map((f) => f.manifest.server.name));
+  const label = (i: number) => {
+    const m = must(files[i]).manifest;
+    return servers.size > 1 ? `${m.server.name}:${must(m.binlog).file}` : must(m.binlog).file;
+  };
   await mkdir(scratch, { recursive: true, mode: 0o700 });
   const paths: string[] = [];
   let transactions = 0;
@@ -432,16 +501,27 @@ async function replay(
   const afterFrom = startsAfter(from);
   let pauseAt = byGtid ? undefined : pause?.at;
   for (const [i, f] of files.entries()) {
-    const path = join(scratch, must(f.manifest.binlog).file);
+    const path = join(scratch, `${String(i).padStart(4, "0")}-${must(f.manifest.binlog).file}`);
     const summary = await decodeBinlog(f, path, keys, before ?? (skip && !skipAt ? skip.pattern : undefined));
     paths.push(path);
     if (afterRef && !pauseAt) {
       const first = (summary.groups ?? []).find(afterRef);
       if (first) pauseAt = { file: must(f.manifest.binlog).file, position: first.position };
     }
-    let groups = (summary.groups ?? []).filter((g) => i > 0 || afterFrom(g));
-    // a set placed in its source's binlogs by GTID (taken on a replica) starts at its first later transaction
+    const joinAfter = i > 0 ? joins?.get(i) : undefined;
+    if (joinAfter) {
+      const diverged = divergence(joinAfter, summary.groups ?? [], f.manifest.binlog?.gtidListAtStart, label(i));
+      if (diverged)
+        throw new DrError("invalid", `binlog chain of ${label(0)} … ${label(i)}: ${diverged}`, {
+          hint: "restore to a time before the failover, or take a new full backup on the new source",
+        });
+    }
+    const after = i === 0 ? afterFrom : joinAfter ? startsAfter({ gtid: joinAfter }) : undefined;
+    let groups = (summary.groups ?? []).filter((g) => !after || after(g));
+    // a set placed in its source's binlogs by GTID (taken on a replica) starts at its first later transaction;
+    // a failover join at the first transaction after the GTID the chain reached
     if (i === 0) start = from.position ?? groups[0]?.position ?? summary.size;
+    else if (joinAfter) joinStart.set(i, groups[0]?.position ?? summary.size);
     if (skip) {
       // --skip: the first matching transaction at or before the target is left out; later matches are ordinary
       const hit = skipAt ? -1 : groups.findIndex((g) => g.matched !== undefined && g.timestamp <= targetSeconds);
@@ -491,53 +571,48 @@ async function replay(
       `no transaction after ${describeFrom(from)} up to the target matches /${skip.pattern.source}/: ` +
         `nothing to skip`,
     );
-  // the ranges replayed: [start, stop), or with --skip [start, skipped) and [after it, stop)
-  const ranges: { first: number; start: number; last: number; stop?: number }[] = skipAt
-    ? [
-        { first: 0, start: start ?? 4, last: skipAt.file, stop: skipAt.position },
-        {
-          first: skipAt.file,
-          start: skipAt.next,
-          last: stopFile,
-          ...(stopPosition !== undefined ? { stop: stopPosition } : {}),
-        },
-      ]
-    : [
-        {
-          first: 0,
-          start: start ?? 4,
-          last: stopFile,
-          ...(stopPosition !== undefined ? { stop: stopPosition } : {}),
-        },
-      ];
+  // the ranges replayed: one per server's run of files (a failover joins another server's archive
+  // after the GTID reached, issue 16 §4), the last cut at the stop; --skip cuts the skipped
+  // transaction out, a drill's pause cuts where it inspects
+  const bounds = [0, ...[...joinStart.keys()].filter((j) => j > 0 && j <= stopFile).sort((a, b) => a - b)];
+  let ranges: ByteRange[] = bounds.map((b, k) => {
+    const lastOne = k === bounds.length - 1;
+    return {
+      first: b,
+      start: k === 0 ? (start ?? 4) : must(joinStart.get(b)),
+      last: lastOne ? stopFile : must(bounds[k + 1]) - 1,
+      ...(lastOne && stopPosition !== undefined ? { stop: stopPosition } : {}),
+    };
+  });
+  let afterSkip: ByteRange[] = [];
+  if (skipAt) {
+    const cut = cutRanges(cutRanges(ranges, skipAt.file, skipAt.position).ranges, skipAt.file, skipAt.next).ranges;
+    const skipped = (r: ByteRange) =>
+      r.first === skipAt?.file && r.start === skipAt.position && r.last === skipAt.file && r.stop === skipAt.next;
+    const at = cut.findIndex(skipped);
+    afterSkip = cut.slice(at + 1);
+    ranges = cut.filter((r) => !skipped(r));
+  }
   // a drill pauses at its reference point: the range is cut there (when the replay reaches it at all)
   let pauseRun: { afterRange: number; reached: boolean } | undefined;
   if (pause) {
     const at = pauseAt;
     const fileIdx = at ? files.findIndex((f) => must(f.manifest.binlog).file === at.file) : -1;
-    const startPos = start ?? 4;
-    const stopFileIdx = stopFile;
-    const beforeStop = (fi: number, pos: number) =>
-      fi < stopFileIdx || (fi === stopFileIdx && (stopPosition === undefined || pos <= stopPosition));
+    const first = must(ranges[0]);
     // placed by GTID with a reference point that no replayed transaction follows: not reached (never
     // "at the start", which is where a set without any reference point is compared)
     if (byGtid && pause.at && !at) pauseRun = { afterRange: -1, reached: false };
-    else if (!at || (fileIdx === 0 && at.position === startPos)) pauseRun = { afterRange: -1, reached: true };
-    else if (fileIdx < 0 || (fileIdx === 0 && at.position < startPos) || !beforeStop(fileIdx, at.position) || skipAt)
-      pauseRun = { afterRange: -1, reached: false };
+    else if (!at || (fileIdx === first.first && at.position === first.start))
+      pauseRun = { afterRange: -1, reached: true };
+    else if (fileIdx < 0 || skipAt) pauseRun = { afterRange: -1, reached: false };
     else {
-      const r = must(ranges[0]);
-      ranges.splice(
-        0,
-        1,
-        { first: 0, start: r.start, last: fileIdx, stop: at.position },
-        { first: fileIdx, start: at.position, last: r.last, ...(r.stop !== undefined ? { stop: r.stop } : {}) },
-      );
-      pauseRun = { afterRange: 0, reached: true };
+      const cut = cutRanges(ranges, fileIdx, at.position);
+      ranges = cut.ranges;
+      pauseRun = { afterRange: cut.endingAt, reached: cut.endingAt >= 0 };
     }
     if (pauseRun.afterRange < 0) await pause.run(pauseRun.reached);
   }
-  const rangeArgs = (r: (typeof ranges)[number]) => [
+  const rangeArgs = (r: ByteRange) => [
     `--start-position=${r.start}`,
     ...(r.stop !== undefined ? [`--stop-position=${r.stop}`] : []),
     "--",
@@ -545,7 +620,7 @@ async function replay(
   ];
   let conflicts: string[] | undefined;
   if (skipAt && skip) {
-    conflicts = await laterChangesToSkippedRows(sandbox, must(paths[skipAt.file]), skipAt, rangeArgs(must(ranges[1])));
+    conflicts = await laterChangesToSkippedRows(sandbox, must(paths[skipAt.file]), skipAt, afterSkip.map(rangeArgs));
     if (conflicts.length && !skip.force) {
       throw new DrError(
         "invalid",
@@ -567,8 +642,8 @@ async function replay(
   // several databases replays each in turn (each database's transactions stay in order; the
   // interleaving between databases does not, which only matters for cross-database statements)
   for (const [ri, r] of ranges.entries()) {
-    if (r.stop !== undefined && r.first === r.last && r.stop <= r.start) continue; // an empty range
-    for (const db of wholeInstance ? [undefined] : databases) {
+    const empty = r.stop !== undefined && r.first === r.last && r.stop <= r.start;
+    for (const db of empty ? [] : wholeInstance ? [undefined] : databases) {
       const args = rangeArgs(r);
       if (db !== undefined) args.unshift(`--database=${db}`);
       await runPipeline(
@@ -598,7 +673,7 @@ async function replay(
           ).trim(),
         }
       : {}),
-    files: files.slice(0, paths.length).map((f) => must(f.manifest.binlog).file),
+    files: files.slice(0, paths.length).map((_, i) => label(i)),
     transactions,
     ...(wholeInstance ? {} : { databases }),
     ...(stoppedBefore ? { stoppedBefore } : {}),
@@ -610,12 +685,12 @@ async function replay(
   };
 }
 
-/** Later transactions (in the range after the skipped one) that change a row the skipped one touched. */
+/** Later transactions (in the ranges after the skipped one) that change a row the skipped one touched. */
 async function laterChangesToSkippedRows(
   sandbox: Sandbox,
   skippedFile: string,
   skipAt: { position: number; next: number },
-  laterArgs: string[],
+  laterArgs: string[][],
 ): Promise<string[]> {
   const keyCols = await primaryKeyColumns(sandbox);
   const decode = ["--base64-output=decode-rows", "--verbose"];
@@ -643,9 +718,10 @@ async function laterChangesToSkippedRows(
           `${hits.map((h) => `${h.table} ${h.key}`).join("; ")}`,
       );
   });
-  await runPipeline([{ name: "mysqlbinlog", command: "mysqlbinlog", args: [...decode, ...laterArgs] }], async (c) =>
-    laterReader.push(c),
-  );
+  for (const args of laterArgs)
+    await runPipeline([{ name: "mysqlbinlog", command: "mysqlbinlog", args: [...decode, ...args] }], async (c) =>
+      laterReader.push(c),
+    );
   laterReader.finish();
   return conflicts;
 }

@@ -105,6 +105,8 @@ function checkReferences(ctx: Ctx, data: Obj): void {
     refCheck(ctx, ["datasets", name, "server"], ds.server, data.servers, "server");
     if (ds.backupFrom !== undefined)
       refCheck(ctx, backupFromPath(name, ds), backupFromName(ds), data.servers, "server");
+    for (const [i, member] of list(ds.failover).entries())
+      refCheck(ctx, ["datasets", name, "failover", i], member, data.servers, "server");
     refCheck(ctx, ["datasets", name, "tier"], ds.tier, data.tiers, "tier");
     refCheck(ctx, ["datasets", name, "repository"], ds.repository, data.repositories, "repository");
     for (const [i, c] of list(ds.copies).entries()) {
@@ -162,8 +164,28 @@ function checkReplicationTopology(ctx: Ctx, data: Obj): void {
     }
   }
   for (const [name, ds] of entries(data.datasets)) {
-    const from = backupFromName(ds);
     const src = str(ds.server);
+    // a failover candidate holds the dataset's data only when it replicates (through any chain) from its server
+    for (const [i, member] of list(ds.failover).entries()) {
+      const m = str(member);
+      if (!m || !src || !isObj(servers[m]) || !isObj(servers[src])) continue;
+      if (m === src)
+        ctx.report(
+          "error",
+          ["datasets", name, "failover", i],
+          `"${m}" is the dataset's own server, not a failover candidate`,
+        );
+      else if (!sourcesOf(servers, m).chain.slice(1).includes(src))
+        ctx.report(
+          "error",
+          ["datasets", name, "failover", i],
+          `"${m}" is not a replica of "${src}": it cannot take over`,
+          {
+            hint: `set servers.${m}.replicaOf: ${src}`,
+          },
+        );
+    }
+    const from = backupFromName(ds);
     if (!from || !src || from === src || !isObj(servers[from]) || !isObj(servers[src])) continue;
     const { chain } = sourcesOf(servers, from);
     if (!chain.slice(1).includes(src)) {

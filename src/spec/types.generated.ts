@@ -483,6 +483,12 @@ export interface Dataset {
   server: Name2;
   backupFrom?: BackupSource;
   /**
+   * Replicas of `server` that may be promoted in its place (a failover group): binlog archiving follows whichever of them is the writable source now, into an archive of its own, and a restore joins all their archived binlogs into one chain by GTID.
+   *
+   * @minItems 1
+   */
+  failover?: [Name3, ...Name3[]];
+  /**
    * The databases of the dataset, exactly as the server names them.
    *
    * @minItems 1

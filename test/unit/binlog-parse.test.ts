@@ -7,6 +7,7 @@ import {
   EVENT,
   formatGtid,
   gtidContinuity,
+  gtidListText,
   normalizeStatement,
   parseGtidList,
   stopAt,
@@ -89,6 +90,14 @@ describe("GTID continuity", () => {
       "GTID state jumps from 0-1-15 to 0-1-18 in domain 0",
     );
     expect(gtidContinuity([], new Map(), list("3-1-4"))).toMatch(/domain 3 starts at 3-1-4/);
+  });
+  it("after a failover a binlog state lists a domain once per server: its position is the newest", () => {
+    // db2, promoted at 0-1-5, wrote 0-2-6 and 0-2-7; its next file's Gtid_list holds both servers' entries
+    expect(gtidListText(parseGtidList("0-2-7,0-1-5").values())).toBe("0-2-7");
+    expect(gtidContinuity(list("0-1-5"), parseGtidList("0-2-7"), [...list("0-1-5"), ...list("0-2-7")])).toBeUndefined();
+    expect(gtidContinuity(list("0-1-5"), parseGtidList("0-2-7"), [...list("0-1-5"), ...list("0-2-9")])).toBe(
+      "GTID state jumps from 0-2-7 to 0-2-9 in domain 0",
+    );
   });
   it("rejects text that is not a MariaDB GTID list", () => {
     expect(() => parseGtidList("3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5")).toThrow(/not a MariaDB GTID/);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { BackupManifest } from "../../src/core/manifest.generated.js";
 import {
   clockDisagreements,
+  failoverHole,
   inPointOrder,
   inSourceBinlogs,
   planRecovery,
@@ -373,3 +374,69 @@ describe("a set taken on a replica, placed in its source's binlogs by GTID", () 
     });
   });
 });
+
+describe("one chain across a failover (issue 16 §4): joined by GTID, not by file names", () => {
+  // db1 (server_id 1) archived b.000001-2; db2 (server_id 2, log_slave_updates) was promoted at 0-1-60
+  // and wrote 0-2-61 on; its archive holds its own b.000001-3, the same names as db1's
+  const file = (serverId: string, n: number, day: number, start: string, last: string) => {
+    const b = binlog(n, `2026-11-${day}T00:00:00.000Z`, `2026-11-${day}T23:00:00.000Z`, serverId);
+    return {
+      ...b,
+      id: `s${serverId}-${n}`,
+      server: { ...b.server, name: `db${serverId}` },
+      binlog: { ...b.binlog!, gtidListAtStart: start, lastGtid: last },
+    } as BackupManifest;
+  };
+  const db1 = [file("1", 1, 20, "", "0-1-40"), file("1", 2, 21, "0-1-40", "0-1-55")];
+  const db2 = [
+    file("2", 1, 20, "", "0-1-50"),
+    file("2", 2, 22, "0-1-50", "0-2-70"),
+    file("2", 3, 23, "0-2-70", "0-2-90"),
+  ];
+  const full = {
+    ...set("f", "full", "2026-11-20T12:00:00.000Z", 1, 300),
+    consistentPoint: { file: bin(1), position: 300, gtid: "0-1-20" },
+  };
+
+  it("continues from db1's last file in the db2 file holding the next transaction, after the GTID reached", () => {
+    const [image] = recoveryImages([full as BackupManifest], [...db1, ...db2]);
+    expect(image?.binlogs.map((b) => b.id)).toEqual(["s1-1", "s1-2", "s2-2", "s2-3"]);
+    expect(image?.joins).toEqual([{ at: "s2-2", after: "0-1-55" }]);
+    expect(image?.gap).toBeUndefined();
+    const plan = planRecovery(image ? [image] : [], "2026-11-23T12:00:00.000Z");
+    expect(plan.ok && plan.binlogs.map((b) => b.id)).toEqual(["s1-1", "s1-2", "s2-2", "s2-3"]);
+  });
+
+  it("a file of db1 never archived (the source died) is carried by db2's copy of those transactions", () => {
+    const [image] = recoveryImages([full as BackupManifest], [must1(db1[0]), ...db2]);
+    expect(image?.binlogs.map((b) => b.id)).toEqual(["s1-1", "s2-1", "s2-2", "s2-3"]);
+    expect(image?.joins).toEqual([{ at: "s2-1", after: "0-1-40" }]);
+  });
+
+  it("a real hole stays a gap: db2's archive starts after the last GTID db1's reached", () => {
+    const late = [file("2", 3, 23, "0-2-70", "0-2-90")];
+    const [image] = recoveryImages([full as BackupManifest], [...db1, ...late]);
+    expect(image?.binlogs.map((b) => b.id)).toEqual(["s1-1", "s1-2"]);
+    expect(image?.gap?.missing).toMatch(
+      /^transactions after GTID 0-1-55 \(the archive of db2, server_id 2, resumes at b\.000003\)$/,
+    );
+    const plan = planRecovery(image ? [image] : [], "latest");
+    expect(plan.ok).toBe(false);
+    expect(!plan.ok && plan.reason).toContain("transactions after GTID 0-1-55");
+    expect(!plan.ok && plan.reason).toContain("are missing from the archive");
+    expect(failoverHole(db1, late)).toContain("the archive of db1 ends at GTID 0-1-55");
+    expect(failoverHole(db1, db2)).toBeUndefined();
+  });
+
+  it("a lone server's chain is untouched: no joins, a purged file still a gap", () => {
+    const [image] = recoveryImages([full as BackupManifest], db1);
+    expect(image?.joins).toBeUndefined();
+    const [gapped] = recoveryImages([full as BackupManifest], [must1(db1[0]), file("1", 3, 22, "0-1-70", "0-1-80")]);
+    expect(gapped?.gap?.missing).toBe(bin(2));
+  });
+});
+
+function must1<T>(x: T | undefined): T {
+  if (x === undefined) throw new Error("missing");
+  return x;
+}
