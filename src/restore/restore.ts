@@ -418,11 +418,7 @@ interface ByteRange {
  * The ranges with the one holding (file, position) split in two there; `endingAt` is the index of the
  * piece that ends at the point, -1 when no range holds it (the point is not replayed).
  */
-function cutRanges(
-  ranges: ByteRange[],
-  file: number,
-  position: number,
-): { ranges: ByteRange[]; endingAt: number } {
+function cutRanges(ranges: ByteRange[], file: number, position: number): { ranges: ByteRange[]; endingAt: number } {
   const holds = (r: ByteRange) =>
     (file > r.first || (file === r.first && position >= r.start)) &&
     (file < r.last || (file === r.last && (r.stop === undefined || position <= r.stop)));
