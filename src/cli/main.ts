@@ -176,6 +176,11 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       (v: string, prev: string[] = []) => [...prev, ...splitList(v)],
     )
     .option("--rename <OLD=NEW...>", "give a restored table a new name on the target (nothing there is overwritten)")
+    .option(
+      "--reseed-replicas",
+      "with --target SOURCE: then rebuild each of its replicas from a fresh dump and restart replication at its GTID",
+      false,
+    )
     .option("--yes", "confirm writing to a live server (off a terminal it is required)", false)
     .option("--from <REPO>", "restore from this copy of the dataset (when its primary repository is gone)")
     .option("--keep", "leave the sandbox running and print how to connect", false)
@@ -197,6 +202,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
           target: string;
           tables?: string[];
           rename?: string[];
+          reseedReplicas: boolean;
           yes: boolean;
           lockTimeout: string;
           from?: string;
@@ -219,6 +225,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
           ...(opts.target !== "sandbox" ? ["--target", opts.target] : []),
           ...(opts.tables ? ["--tables", opts.tables.join(",")] : []),
           ...(opts.rename ?? []).flatMap((r) => ["--rename", r]),
+          ...(opts.reseedReplicas ? ["--reseed-replicas"] : []),
           ...(opts.keep ? ["--keep"] : []),
           ...(opts.from !== undefined ? ["--from", opts.from] : []),
         ];

@@ -68,6 +68,8 @@ export interface RestoreRequest {
    * replication source.
    */
   force?: boolean;
+  /** --reseed-replicas: the target is a source whose replicas are rebuilt after the restore (issue 16 §5). */
+  reseedReplicas?: boolean;
   /**
    * Copy these tables (restored to the point in a sandbox) into this live server, under their new names; without
    * tables, the whole dataset.
@@ -164,7 +166,8 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   };
   const before = statementPattern("--before", req.before);
   const skip = statementPattern("--skip", req.skip);
-  if (req.into) await checkTarget(req.spec, req.into.server, req.force === true);
+  // a source's replicas get what is restored there: refused unless forced, or rebuilt after it (--reseed-replicas)
+  if (req.into) await checkTarget(req.spec, req.into.server, req.force === true || req.reseedReplicas === true);
   // a name that exists on the target is refused now, not after the whole restore
   if (req.into?.tables)
     await checkTargetNames(req.into.tables, must(req.spec.servers[req.into.server]), req.into.server);

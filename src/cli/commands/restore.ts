@@ -12,6 +12,7 @@ import { shareDatasetSets } from "../../state/lock.js";
 import type { RestoreOutcome } from "../../restore/restore.js";
 import { parseTableCopies, type TableCopy } from "../../restore/copy-tables.js";
 import { restore } from "../../restore/restore.js";
+import { checkReseed, type ReseededReplica, replicasOf, reseedReplicas } from "../../restore/reseed.js";
 import type { DrSpec } from "../../spec/types.generated.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -29,6 +30,8 @@ export interface RestoreFlags {
   tables?: string[];
   rename?: string[];
   yes?: boolean;
+  /** After the restore onto a source: rebuild its replicas from it (issue 16 §5). */
+  reseedReplicas?: boolean;
   lockTimeout?: string;
   /** Restore from this copy of the dataset (the site of the primary repository is gone). */
   from?: string;
@@ -50,13 +53,26 @@ function describeTarget(to: string, r: RestoreOutcome): string {
 export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFlags, io: Io): Promise<JobResult> {
   const name = opts.keep ? freeSandboxName(`restore-${dataset}`) : `restore-${dataset}`;
   let into: { server: string; tables?: TableCopy[] } | undefined;
+  let replicas: string[] = [];
+  if (opts.reseedReplicas) {
+    if (opts.target === undefined || opts.target === "sandbox" || opts.tables?.length)
+      throw new DrError("invalid", "--reseed-replicas goes with --target SOURCE and a whole dataset (no --tables)");
+    replicas = replicasOf(spec, opts.target);
+    // before anything is written: every replica reachable and replicating by GTID
+    await checkReseed(spec, opts.target, replicas);
+  }
   if (opts.target !== undefined && opts.target !== "sandbox") {
     const tables = opts.tables?.length ? parseTableCopies(opts.tables, opts.rename ?? []) : undefined;
     into = { server: opts.target, ...(tables ? { tables } : {}) };
     const dsDef = spec.datasets[dataset];
-    const what = tables
-      ? `creating ${tables.map((t) => `${t.database}.${t.as}`).join(", ")}`
-      : `REPLACING the tables of ${(dsDef?.databases ?? []).join(", ")} with the restored ones`;
+    const what =
+      (tables
+        ? `creating ${tables.map((t) => `${t.database}.${t.as}`).join(", ")}`
+        : `REPLACING the tables of ${(dsDef?.databases ?? []).join(", ")} with the restored ones`) +
+      (replicas.length
+        ? `, then REBUILDING ${(dsDef?.databases ?? []).join(", ")} on its replica(s) ${replicas.join(", ")} ` +
+          "from it and restarting their replication"
+        : "");
     if (!opts.yes) {
       if (!io.interactive || !io.ask)
         throw new DrError(
@@ -103,6 +119,7 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
       ...(opts.before !== undefined ? { before: opts.before } : {}),
       ...(opts.skip !== undefined ? { skip: opts.skip } : {}),
       force: opts.force === true,
+      ...(replicas.length ? { reseedReplicas: true } : {}),
       ...(opts.keep ? { keepIn: sandboxHome() } : {}),
       say: (l) => {
         progress.done();
@@ -113,6 +130,18 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
     progress.done();
     if (fetched) await rm(fetched.path, { recursive: true, force: true });
     await lock.release();
+  }
+  let reseeded: ReseededReplica[] | undefined;
+  if (replicas.length && into) {
+    const dsDef = must(spec.datasets[dataset]);
+    reseeded = await reseedReplicas({
+      spec,
+      target: into.server,
+      replicas,
+      databases: dsDef.databases.filter((d) => !(dsDef.exclude ?? []).includes(d)),
+      scratch: join(stateDirOf(spec), "reseed"),
+      say: (l) => io.err(l),
+    });
   }
   io.out(
     `restored ${dataset} to ${describeTarget(opts.to, r)} from ${r.sets.join(" + ")}` +
@@ -144,6 +173,11 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
   if (r.copied?.tables)
     for (const t of r.copied.tables)
       io.out(`  copied:   ${t.database}.${t.table} → ${r.copied.server} as ${t.database}.${t.as}`);
+  for (const rep of reseeded ?? [])
+    io.out(
+      `  reseeded: ${rep.server} from ${into?.server} at GTID ${rep.gtid}; replication runs, ` +
+        `${rep.tablesCompared} table(s) equal (CHECKSUM TABLE)`,
+    );
   if (only) io.out(`  sandbox holds only: ${only.map((t) => `${t.database}.${t.as}`).join(", ")}`);
   if (r.sandbox) {
     await registerSandbox(name, r.sandbox);
@@ -157,6 +191,7 @@ export async function restoreWork(spec: DrSpec, dataset: string, opts: RestoreFl
       sets: r.sets,
       ...(r.replay ? { replay: r.replay } : {}),
       ...(r.copied ? { copied: r.copied } : {}),
+      ...(reseeded ? { reseeded } : {}),
       kept: r.sandbox !== undefined,
     },
   };
