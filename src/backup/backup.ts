@@ -454,7 +454,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       onPoint: () => onPoint(),
       ...(parent ? { parent } : {}),
     };
-    const { point, inSet, lsn } =
+    const { point, inSet, lsn, sourcePoint } =
       fullMethod === "mysqldump" || fullMethod === "mariadb-dump"
         ? await dumpPayload(ctx)
         : fullMethod === "mydumper"
@@ -490,6 +490,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       ...(parent && kind === "incremental" ? { parent: parent.id } : {}),
       ...(lsn ? { lsn } : {}),
       consistentPoint: point,
+      ...(sourcePoint ? { sourcePoint } : {}),
       files,
       ...encoding.manifest,
       tools,

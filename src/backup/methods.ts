@@ -33,7 +33,7 @@ export function dumpArgs(
   server: Server,
   flavor: Flavor,
   databases: string[],
-  opts: { binlog: boolean; ignore?: TableName[] },
+  opts: { binlog: boolean; ignore?: TableName[]; replica?: boolean },
 ): string[] {
   const ignore = opts.ignore ?? [];
   // without binary logging there are no coordinates to record (and asking for them fails the dump)
@@ -42,10 +42,13 @@ export function dumpArgs(
     : flavor === "mariadb"
       ? ["--master-data=2", "--gtid"]
       : ["--source-data=2", "--set-gtid-purged=COMMENTED"];
+  // on a replica: its source's coordinates too (the SQL thread pauses for the dump's snapshot)
+  const source = opts.binlog && opts.replica ? [flavor === "mariadb" ? "--dump-slave=2" : "--dump-replica=2"] : [];
   return [
     ...clientConnectionArgs(server),
     "--single-transaction",
     ...coordinates,
+    ...source,
     "--routines",
     "--triggers",
     "--events",
@@ -187,12 +190,53 @@ export function parseMydumperMetadata(text: string): { point: BinlogPoint; finis
  * (`-- CHANGE MASTER TO …` with --master-data=2); once a CREATE DATABASE or USE shows up they
  * would have been there.
  */
-export function dumpHeadComplete(head: Buffer): boolean {
+export function dumpHeadComplete(head: Buffer, replica = false): boolean {
   const text = head.toString("latin1");
   return (
-    /\n-- CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE=[^\n]*\n/.test(text) ||
+    // a replica's dump writes its source's coordinates after its own: only the first database ends the head
+    (!replica && /\n-- CHANGE (?:MASTER|REPLICATION SOURCE) TO (?:MASTER|SOURCE)_LOG_FILE=[^\n]*\n/.test(text)) ||
     /\n(?:CREATE DATABASE|USE) /.test(text)
   );
+}
+
+/**
+ * Where a replica's source stood, from a dump's head with --dump-slave=2: `-- CHANGE MASTER '' TO
+ * MASTER_LOG_FILE='…', MASTER_LOG_POS=…;` and the gtid_slave_pos printed after "the dump-slave
+ * CHANGE-MASTER follows". Undefined when the head has neither.
+ */
+export function dumpHeadSourcePoint(head: Buffer): BinlogPoint | undefined {
+  const text = head.toString("utf8");
+  const m =
+    /^-- CHANGE (?:MASTER '[^']*' TO MASTER|REPLICATION SOURCE TO SOURCE)_LOG_FILE='([^']*)', (?:MASTER|SOURCE)_LOG_POS=(\d+)/m.exec(
+      text,
+    );
+  const after = text.indexOf("dump-slave CHANGE-MASTER follows");
+  const g = after < 0 ? undefined : /^-- SET GLOBAL gtid_slave_pos='([^']*)';$/m.exec(text.slice(after))?.[1];
+  if (!m && g === undefined) return undefined;
+  return {
+    ...(m ? { file: must(m[1]), position: Number(m[2]) } : {}),
+    ...(g !== undefined ? { gtid: g } : {}),
+    source: "dump header (--dump-slave)",
+  };
+}
+
+/**
+ * Where a replica's source stood at a physical backup's point, from mariadb-backup --slave-info's
+ * log line: "MySQL slave binlog position: gtid_slave_pos '0-1-3'; master '' …" (GTID replication) or
+ * "master host '…', filename '…', position '…'" (file and position).
+ */
+export function slaveInfoPoint(log: string): BinlogPoint | undefined {
+  const line = /MySQL slave binlog position: (.*)$/m.exec(log)?.[1];
+  if (!line) return undefined;
+  const gtid = /gtid_slave_pos '([^']*)'/.exec(line)?.[1];
+  const file = /filename '([^']*)'/.exec(line)?.[1];
+  const pos = /position '?(\d+)'?/.exec(line)?.[1];
+  return {
+    ...(file ? { file } : {}),
+    ...(pos ? { position: Number(pos) } : {}),
+    ...(gtid !== undefined ? { gtid } : {}),
+    source: "mariadb-backup --slave-info",
+  };
 }
 
 /** The binlog coordinates a dump wrote into its head (MariaDB and MySQL 8 spellings). */

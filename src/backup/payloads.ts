@@ -17,6 +17,8 @@ import {
   dumpCommand,
   dumpHeadComplete,
   dumpHeadPoint,
+  dumpHeadSourcePoint,
+  slaveInfoPoint,
   mydumperArgs,
   parseKeyValues,
   parseMydumperMetadata,
@@ -63,6 +65,8 @@ export interface PayloadContext {
 
 export interface Payload {
   point: BinlogPoint;
+  /** Taken on a replica: where its source stood at the point. */
+  sourcePoint?: BinlogPoint;
   /** Base tables the set holds, for the completeness check. */
   inSet: TableName[];
   lsn?: BackupManifest["lsn"];
@@ -74,6 +78,7 @@ export async function dumpPayload(ctx: PayloadContext): Promise<Payload> {
   const cmd = dumpCommand(facts.flavor);
   const ignore = ignoredTables(catalog);
   const headFile = join(ctx.staging, "dump-head.sql");
+  const onReplica = server.replicaOf !== undefined && facts.binlog;
   const log: Buffer[] = [];
   // the consistent point's GTID is looked up while the rest of the dump streams
   // (BINLOG_GTID_POS reads the binlog up to the position: not free on a large binlog)
@@ -87,8 +92,8 @@ export async function dumpPayload(ctx: PayloadContext): Promise<Payload> {
   await ctx.store(`dump.sql${ctx.ext}`, "dump", {
     name: cmd,
     command: cmd,
-    args: dumpArgs(server, facts.flavor, scope.databases, { binlog: facts.binlog, ignore }),
-    peel: { file: headFile, enough: dumpHeadComplete, maxBytes: 1 << 20, onHead },
+    args: dumpArgs(server, facts.flavor, scope.databases, { binlog: facts.binlog, ignore, replica: onReplica }),
+    peel: { file: headFile, enough: (h) => dumpHeadComplete(h, onReplica), maxBytes: 1 << 20, onHead },
     onStderr: (c) => log.push(c),
   });
   const head = await readFile(headFile);
@@ -113,7 +118,10 @@ export async function dumpPayload(ctx: PayloadContext): Promise<Payload> {
   }
   const inSet = tablesInDumpLog(said, scope.databases, catalog.base);
   await ctx.storeAccounts();
-  return { point, inSet };
+  const sourcePoint = onReplica ? dumpHeadSourcePoint(head) : undefined;
+  if (onReplica && !sourcePoint)
+    throw new DrError("failed", `${cmd} --dump-slave wrote no source coordinates at the head of the dump`);
+  return { point, inSet, ...(sourcePoint ? { sourcePoint } : {}) };
 }
 
 /** mydumper 0.10 cannot stream: it writes to staging, then each file goes through the pipeline under a slug. */
@@ -164,10 +172,11 @@ export async function mydumperPayload(ctx: PayloadContext): Promise<Payload> {
 export async function physicalPayload(ctx: PayloadContext): Promise<Payload> {
   const cmd = physicalCommand(ctx.facts.flavor);
   const lsnDir = join(ctx.staging, "lsn");
+  const onReplica = ctx.server.replicaOf !== undefined;
   const r = await ctx.store(`backup.xbstream${ctx.ext}`, "xbstream", {
     name: cmd,
     command: cmd,
-    args: physicalArgs(ctx.server, lsnDir, ctx.parent?.lsn?.to, 2, ctx.server.replicaOf !== undefined),
+    args: physicalArgs(ctx.server, lsnDir, ctx.parent?.lsn?.to, 2, onReplica),
   });
   if (!/completed OK!\s*$/.test(r.stderr[cmd] ?? ""))
     throw new DrError("failed", `${cmd} exited 0 without "completed OK!": ${tailOf(r.stderr[cmd] ?? "")}`);
@@ -181,7 +190,16 @@ export async function physicalPayload(ctx: PayloadContext): Promise<Payload> {
   };
   if (!lsn.to) throw new DrError("failed", `${cmd} wrote no to_lsn in xtrabackup_checkpoints`);
   // a physical set is the whole instance: every table the catalog lists is in it
-  return { point: parseXtrabackupBinlogPos(info.binlog_pos), inSet: ctx.catalog.base, lsn };
+  // --slave-info writes its file into the stream only; its log line says the same
+  const sourcePoint = onReplica ? slaveInfoPoint(r.stderr[cmd] ?? "") : undefined;
+  if (onReplica && !sourcePoint)
+    throw new DrError("failed", `${cmd} --slave-info logged no "MySQL slave binlog position" line`);
+  return {
+    point: parseXtrabackupBinlogPos(info.binlog_pos),
+    inSet: ctx.catalog.base,
+    lsn,
+    ...(sourcePoint ? { sourcePoint } : {}),
+  };
 }
 
 /**

@@ -59,6 +59,7 @@ export interface BackupManifest {
   rebuild?: RebuildFacts;
   reference?: ReferenceFigures;
   binlog?: BinlogFileFacts;
+  sourcePoint?: BinlogPoint2;
   /**
    * A set taken on a replica (the dataset's backupFrom with a lag gate): its source and how far behind it was when the backup started.
    */
@@ -230,4 +231,19 @@ export interface BinlogFileFacts {
    * Which numbering of the server's binlogs the file belongs to: 0 until a RESET MASTER restarts the numbering (and the GTID state), then 1, 2… Absent means 0.
    */
   timeline?: number;
+}
+/**
+ * A set taken on a replica: where its SOURCE stood at the set's point — file and position (mariadb-dump --dump-slave) and GTID position (gtid_slave_pos) — beside the replica's own in consistentPoint.
+ */
+export interface BinlogPoint2 {
+  file?: string;
+  position?: number;
+  /**
+   * GTID set (MariaDB: gtid_binlog_pos form) of the last transaction in the set.
+   */
+  gtid?: string;
+  /**
+   * Where drctl read it (dump header, xtrabackup_info, mydumper metadata, snapshot status).
+   */
+  source?: string;
 }

@@ -150,6 +150,7 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
       verified: verified.has(s.manifest.id),
       server: s.manifest.server.name,
       ...(s.manifest.replication ? { replicaLagSeconds: s.manifest.replication.lagSeconds } : {}),
+      ...(s.manifest.sourcePoint?.gtid ? { sourceGtid: s.manifest.sourcePoint.gtid } : {}),
     })),
     journal: {
       file: JOURNAL_COPY,

@@ -46,6 +46,10 @@ export interface Evidence {
      * A set taken on a replica behind a lag gate: how far behind its source it was (null: unknown).
      */
     replicaLagSeconds?: number | null;
+    /**
+     * A set taken on a replica: its source's GTID position at the set's point (PITR replays the source's binlogs after it).
+     */
+    sourceGtid?: string;
   }[];
   journal: {
     file: string;

@@ -65,6 +65,13 @@ describe("backupFrom a replica with maxLag", () => {
     expect(m.server.name).toBe("db2");
     expect(m.server.serverId).toBe("2");
     expect(m.replication).toEqual({ replicaOf: "db1", lagSeconds: 0, detail: "0 transaction(s) behind db1" });
+    // the replica's own point and its source's (mariadb-dump --dump-slave): at lag 0 the same GTID position
+    expect(m.sourcePoint).toEqual({
+      file: expect.stringMatching(/^mariadb-bin\.\d{6}$/),
+      position: expect.any(Number),
+      gtid: m.consistentPoint.gtid,
+      source: "dump header (--dump-slave)",
+    });
     const job = (await readJournal(s.stateDir)).filter((j) => j.kind === "job").at(-1)!;
     expect(job.data.details).toMatchObject({ server: "db2", replication: { lagSeconds: 0 } });
     // where each set came from: the catalog listing and the auditor's bundle
@@ -77,7 +84,11 @@ describe("backupFrom a replica with maxLag", () => {
     const bundle = JSON.parse(readFileSync(join(out, "evidence.json"), "utf8")) as {
       catalog: { id: string; server: string; replicaLagSeconds?: number | null }[];
     };
-    expect(bundle.catalog.find((c) => c.id === m.id)).toMatchObject({ server: "db2", replicaLagSeconds: 0 });
+    expect(bundle.catalog.find((c) => c.id === m.id)).toMatchObject({
+      server: "db2",
+      replicaLagSeconds: 0,
+      sourceGtid: m.consistentPoint.gtid,
+    });
     const status = await drctl(["status", "-f", s.file]);
     expect(status.stdout).toMatch(/^university .* on db2, lag 0s /m);
   }, 60_000);
@@ -133,6 +144,8 @@ describe("backupFrom a replica with maxLag", () => {
       expect(backup.code, backup.stderr).toBe(0);
       const m = manifestOf(s.repo, backup.stdout);
       expect([m.server.name, m.consistentPoint.gtid]).toEqual(["db2", expect.stringMatching(/^0-1-\d+$/)]);
+      // the source's GTID position at the set's point, recorded by the tool on the replica
+      expect(m.sourcePoint?.gtid).toBe(m.consistentPoint.gtid);
       // replication runs after the backup (a physical copy pauses the SQL thread, --safe-slave-backup, and restarts it)
       const rc = await t.replicas[0]!.connectRoot();
       const [[st]] = (await rc.query("SHOW SLAVE STATUS")) as unknown as [[Record<string, string>]];

@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { missingTables } from "../../src/backup/backup.js";
 import { ignoredTables } from "../../src/backup/payloads.js";
 import {
+  dumpHeadSourcePoint,
+  slaveInfoPoint,
   dumpArgs,
   dumpHeadComplete,
   dumpHeadPoint,
@@ -163,6 +165,45 @@ describe("tool argv", () => {
     expect(physicalArgs(server, "/l", "44404")).toContain("--incremental-lsn=44404");
     expect(physicalArgs(server, "/l")).not.toContain("--slave-info");
     expect(physicalArgs(server, "/l", undefined, 2, true).slice(-2)).toEqual(["--slave-info", "--safe-slave-backup"]);
+  });
+});
+
+describe("a replica's source coordinates (issue 16 §3)", () => {
+  it("read from a dump head written with --master-data=2 --dump-slave=2 --gtid (MariaDB 10.11's text)", () => {
+    const head = Buffer.from(
+      [
+        "-- CHANGE MASTER TO MASTER_LOG_FILE='mariadb-bin.000007', MASTER_LOG_POS=805;",
+        "-- A corresponding to the below dump-slave CHANGE-MASTER settings to the slave gtid state is printed later.",
+        "-- CHANGE MASTER '' TO MASTER_USE_GTID=slave_pos;",
+        "-- CHANGE MASTER '' TO MASTER_LOG_FILE='mariadb-bin.000003', MASTER_LOG_POS=344;",
+        "-- The deferred gtid setting for slave corresponding to the master-data CHANGE-MASTER follows",
+        "-- SET GLOBAL gtid_slave_pos='0-2-9';",
+        "-- The deferred gtid setting for slave corresponding to the dump-slave CHANGE-MASTER follows",
+        "-- GTID position to start replication:",
+        "-- SET GLOBAL gtid_slave_pos='0-1-3';",
+        "",
+      ].join("\n"),
+    );
+    expect(dumpHeadSourcePoint(head)).toEqual({
+      file: "mariadb-bin.000003",
+      position: 344,
+      gtid: "0-1-3",
+      source: "dump header (--dump-slave)",
+    });
+    expect(
+      dumpHeadSourcePoint(Buffer.from("-- CHANGE MASTER TO MASTER_LOG_FILE='b.000001', MASTER_LOG_POS=4;\n")),
+    ).toBe(undefined);
+  });
+  it("read from mariadb-backup --slave-info's log line, GTID or file and position", () => {
+    const log =
+      "[00] 2026-12-01 19:39:46 MySQL slave binlog position: gtid_slave_pos '0-1-3'; master '' master_use_gtid = slave_pos";
+    expect(slaveInfoPoint(log)).toEqual({ gtid: "0-1-3", source: "mariadb-backup --slave-info" });
+    expect(
+      slaveInfoPoint(
+        "MySQL slave binlog position: master host '127.0.0.1', filename 'mariadb-bin.000002', position '771'",
+      ),
+    ).toEqual({ file: "mariadb-bin.000002", position: 771, source: "mariadb-backup --slave-info" });
+    expect(slaveInfoPoint("[00] completed OK!")).toBeUndefined();
   });
 });
 
