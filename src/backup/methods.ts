@@ -206,10 +206,11 @@ export function dumpHeadComplete(head: Buffer, replica = false): boolean {
  */
 export function dumpHeadSourcePoint(head: Buffer): BinlogPoint | undefined {
   const text = head.toString("utf8");
-  const m =
-    /^-- CHANGE (?:MASTER '[^']*' TO MASTER|REPLICATION SOURCE TO SOURCE)_LOG_FILE='([^']*)', (?:MASTER|SOURCE)_LOG_POS=(\d+)/m.exec(
-      text,
-    );
+  const m = new RegExp(
+    "^-- CHANGE (?:MASTER '[^']*' TO MASTER|REPLICATION SOURCE TO SOURCE)_LOG_FILE='([^']*)', " +
+      "(?:MASTER|SOURCE)_LOG_POS=(\\d+)",
+    "m",
+  ).exec(text);
   const after = text.indexOf("dump-slave CHANGE-MASTER follows");
   const g = after < 0 ? undefined : /^-- SET GLOBAL gtid_slave_pos='([^']*)';$/m.exec(text.slice(after))?.[1];
   if (!m && g === undefined) return undefined;

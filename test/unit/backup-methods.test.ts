@@ -196,7 +196,8 @@ describe("a replica's source coordinates (issue 16 §3)", () => {
   });
   it("read from mariadb-backup --slave-info's log line, GTID or file and position", () => {
     const log =
-      "[00] 2026-12-01 19:39:46 MySQL slave binlog position: gtid_slave_pos '0-1-3'; master '' master_use_gtid = slave_pos";
+      "[00] 2026-12-01 19:39:46 MySQL slave binlog position: gtid_slave_pos '0-1-3'; " +
+      "master '' master_use_gtid = slave_pos";
     expect(slaveInfoPoint(log)).toEqual({ gtid: "0-1-3", source: "mariadb-backup --slave-info" });
     expect(
       slaveInfoPoint(
