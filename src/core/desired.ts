@@ -217,11 +217,13 @@ export function buildDesiredState(spec: DrSpec, rt: Runtime): DesiredState {
         interval: Math.min(prev?.interval ?? Infinity, secs),
         replicaUpdates: prev?.replicaUpdates ?? false,
       });
+      // backups taken on the replica record its binlog/GTID position, and a failover candidate's binlogs
+      // continue the chain once it is promoted (issue 16 §4): each must log what it replicates
       const replica = backupReplica(ds);
-      if (replica && replica !== ds.server) {
-        // backups taken on the replica record its binlog/GTID position: it must log what it replicates
-        const r = binlogNeeds.get(replica);
-        binlogNeeds.set(replica, { interval: Math.min(r?.interval ?? Infinity, secs), replicaUpdates: true });
+      for (const member of [...(replica ? [replica] : []), ...failoverGroup(ds).slice(1)]) {
+        if (member === ds.server) continue;
+        const r = binlogNeeds.get(member);
+        binlogNeeds.set(member, { interval: Math.min(r?.interval ?? Infinity, secs), replicaUpdates: true });
       }
     }
     if (ds.copies && ds.copies.length > 0) {

@@ -1,6 +1,8 @@
 // Replication facts that are pure comparisons of GTID positions (MariaDB's "domain-server-seq"
 // lists, one GTID per domain: the last event group of that domain). Pure.
 
+import type { DrSpec } from "../spec/types.generated.js";
+
 interface Position {
   domain: number;
   server: number;
@@ -67,4 +69,12 @@ export function transactionsBehind(sourceBinlogPos: string, appliedPos: string):
     if (s.seq > a) n += s.seq - a;
   }
   return Number(n);
+}
+
+/** The spec's servers that replicate directly from `source` (their replicaOf). */
+export function replicasOf(spec: Pick<DrSpec, "servers">, source: string): string[] {
+  return Object.entries(spec.servers)
+    .filter(([, s]) => s.replicaOf === source)
+    .map(([name]) => name)
+    .sort();
 }

@@ -27,14 +27,6 @@ export interface ReseededReplica {
   steps: string[];
 }
 
-/** The spec's servers that replicate directly from `target`. */
-export function replicasOf(spec: DrSpec, target: string): string[] {
-  return Object.entries(spec.servers)
-    .filter(([, s]) => s.replicaOf === target)
-    .map(([name]) => name)
-    .sort();
-}
-
 async function rows(conn: Connection, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
   const [r] = await conn.query<RowDataPacket[]>(sql, params);
   return r;

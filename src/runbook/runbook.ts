@@ -8,7 +8,9 @@ import { formatDuration, formatMeasured, parseDuration } from "../core/duration.
 import { pointTime } from "../core/recovery.js";
 import type { DrillRecord } from "../drill/drill.js";
 import type { Block, Doc } from "../render/document.js";
-import type { DrSpec } from "../spec/types.generated.js";
+import type { Dataset, DrSpec } from "../spec/types.generated.js";
+import { failoverGroup } from "../core/desired.js";
+import { replicasOf } from "../core/topology.js";
 import { must } from "../errors.js";
 
 export interface RunbookFacts {
@@ -87,7 +89,16 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
           ? `Binary logs archived every ${ds.binlog.interval ?? "1m"}: point-in-time recovery to any second in ` +
             `the archive.`
           : "No binary log archiving: restores reach a backup's own point only.",
-        `Repository: ${ds.repository} (${where(repo)}); sets under sets/${name}/, binlogs under binlogs/${ds.server}/.`,
+        `Repository: ${ds.repository} (${where(repo)}); sets under sets/${name}/, binlogs under ` +
+          `${failoverGroup(ds)
+            .map((m) => `binlogs/${m}/`)
+            .join(", ")}.`,
+        ...(ds.failover?.length
+          ? [
+              `Failover group: ${failoverGroup(ds).join(", ")}: binlog archiving follows whichever is the writable ` +
+                "source, each into its own archive; restores join them by GTID.",
+            ]
+          : []),
         ...(ds.copies?.length
           ? [`Offsite copies: ${ds.copies.map((c) => `${c} (${where(must(spec.repositories[c]))})`).join("; ")}.`]
           : ["No offsite copies are configured: losing the site loses the backups."]),
@@ -179,6 +190,7 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
         cmd("drctl", "apply", ...specArg),
       ].join("\n"),
     },
+    ...replicationScenarios(spec, name, ds, specArg),
     { h: 2, text: "Scenario: the site is lost" },
     ...(ds.copies?.length
       ? [
@@ -223,6 +235,74 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
     },
   ];
   return { title: `DR runbook: ${spec.project} / ${name}`, blocks: b };
+}
+
+/**
+ * With replicas (issue 16 §6): a mistake that replicated is undone on the source and the replicas
+ * rebuilt from it; a failover is followed by the archiver when the dataset names a failover group.
+ */
+function replicationScenarios(spec: DrSpec, name: string, ds: Dataset, specArg: string[]): Block[] {
+  const replicas = replicasOf(spec, ds.server);
+  if (!replicas.length) return [];
+  const out: Block[] = [
+    { h: 2, text: `Scenario: a mistake has replicated (${ds.server} → ${replicas.join(", ")})` },
+    {
+      p:
+        `A DROP TABLE or a bad UPDATE on ${ds.server} has reached ${replicas.join(", ")} too. Look first in a ` +
+        `sandbox; then restore ${ds.server} to just before it and rebuild ${replicas.join(", ")} from the restored ` +
+        "source: each applies everything up to a fresh dump's GTID, gets the dataset's databases from it, " +
+        "restarts replication there and is compared table by table. The confirmation lists every server " +
+        "rewritten; a replica whose replication stopped on an error is refused before anything is written.",
+    },
+    {
+      code: [
+        cmd("drctl", "restore", ...specArg, name, "--to", "latest", "--before", "DROP TABLE grades", "--keep"),
+        cmd(
+          "drctl",
+          "restore",
+          ...specArg,
+          name,
+          "--to",
+          "latest",
+          "--before",
+          "DROP TABLE grades",
+          "--target",
+          ds.server,
+          "--reseed-replicas",
+        ),
+      ].join("\n"),
+    },
+  ];
+  const candidates = failoverGroup(ds).slice(1);
+  out.push({ h: 2, text: `Scenario: failover from ${ds.server}` });
+  if (!candidates.length) {
+    out.push({
+      p:
+        `The dataset names no failover group: after a promotion of ${replicas.join(" or ")} the archiver keeps ` +
+        `reading ${ds.server} only. Add failover: [${replicas.join(", ")}] to the dataset and run apply ` +
+        "before a failover is needed.",
+    });
+    return out;
+  }
+  out.push(
+    {
+      p:
+        `Promote ${candidates.join(" or ")} with your failover tooling (drctl never runs CHANGE MASTER or ` +
+        `changes read_only): the archiver follows the one writable source of ${failoverGroup(ds).join(", ")} ` +
+        "on its next run and names it; its archive continues the chain by GTID (a hole is reported, exit 6). " +
+        "Check, then restore to any time after the switch as usual. Once settled, make the new source the " +
+        "dataset's server in the spec (and the old one its replica) and run apply.",
+    },
+    {
+      code: [
+        cmd("drctl", "binlog", "archive", ...specArg, ds.server),
+        cmd("drctl", "status", ...specArg, name),
+        cmd("drctl", "restore", ...specArg, name, "--to", "latest", "--keep"),
+        cmd("drctl", "apply", ...specArg),
+      ].join("\n"),
+    },
+  );
+  return out;
 }
 
 /** The runbook facts of a dataset from the catalog and the drills' records: its newest full, its newest drill. */

@@ -110,6 +110,16 @@ describe("a failover group: archiving follows the source, restore joins the arch
       const shared = [...one.keys()].filter((f) => two.has(f));
       expect(shared.length).toBeGreaterThan(0);
       expect([...one.values()].every((id) => id === "1") && [...two.values()].every((id) => id === "2")).toBe(true);
+      // status reads the joined chain: recoverable up to db2's last archive run, nothing missing
+      // (AT RISK only because the spec has no drill)
+      const st = await drctl(["status", "-f", s.file]);
+      // exposure: seconds since db2's archive run just now, not since db1's last one before the switch
+      const exposure = /^university +bronze +AT RISK .* (\d+)s\/2d /m.exec(st.stdout)?.[1];
+      expect(Number(exposure ?? "NaN")).toBeLessThan(60);
+      expect(st.stdout + st.stderr).not.toMatch(/missing|gap/i);
+      expect(st.stdout.split("\n").filter((l) => l.startsWith("university: "))).toEqual([
+        "university: AT RISK: no drill in the spec: recoverability is never proven",
+      ]);
     }
   }, 120_000);
 
@@ -133,6 +143,22 @@ describe("a failover group: archiving follows the source, restore joins the arch
     },
     180_000,
   );
+
+  it("the runbook gives the failover and replicated-error scenarios with their exact commands", async () => {
+    const s = specs.get("mysqldump")!;
+    const out = join(dir, "runbooks");
+    const r = await drctl(["runbook", "-f", s.file, "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    const md = readFileSync(join(out, "university.md"), "utf8");
+    expect(md).toContain("binlogs under binlogs/db1/, binlogs/db2/");
+    expect(md).toContain("## Scenario: a mistake has replicated (db1 → db2)");
+    expect(md).toContain(
+      `drctl restore -f ${s.file} university --to latest --before 'DROP TABLE grades' --target db1 --reseed-replicas`,
+    );
+    expect(md).toContain("## Scenario: failover from db1");
+    expect(md).toContain("the archiver follows the one writable source of db1, db2");
+    expect(md).toContain(`drctl binlog archive -f ${s.file} db1`);
+  }, 60_000);
 
   it("a hole between the archives (db2's binlogs purged before they were archived) is a gap: exit 6", async () => {
     await runAs(t.replicas[0]!, "FLUSH BINARY LOGS");

@@ -122,6 +122,31 @@ describe("drop-in", () => {
   });
 });
 
+describe("server.<name>.binlog for a failover candidate (issue 16 §4)", () => {
+  it("logs binlogs with log_slave_updates and gtid_strict_mode: once promoted, its binlogs continue the chain", () => {
+    const spec = specWith({ binlog: { archive: true, interval: "5m" }, failover: ["db2"] });
+    spec.servers.db2 = { host: "127.0.0.2", credentials: "/etc/drctl/db2.cnf", replicaOf: "db1" };
+    const desired = buildDesiredState(spec, {
+      node: "/usr/bin/node",
+      drctl: "/opt/drctl/cli.js",
+      flock: "/usr/bin/flock",
+      specFile: "/etc/drctl/spec.yaml",
+      cronUser: "root",
+    });
+    const db2 = desired.binlogs.find((b) => b.server === "db2");
+    expect(db2?.variables.map((v) => [v.name, v.value])).toEqual(
+      expect.arrayContaining([
+        ["log_bin", "ON"],
+        ["log_slave_updates", "ON"],
+        ["gtid_strict_mode", "ON"],
+      ]),
+    );
+    expect(db2?.archiveIntervalSeconds).toBe(300);
+    // one archive job for the group: it follows whichever member is the source
+    expect(desired.schedules.filter((j) => j.job === "binlog").map((j) => j.argv.at(-1))).toEqual(["db1"]);
+  });
+});
+
 describe("verification.<dataset> (a dataset is applied once a restore of it was proven)", () => {
   const spec = specWith({ full: { method: "mariadb-backup", schedule: "0 2 * * *" } });
   const runtime = {
