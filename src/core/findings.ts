@@ -5,7 +5,13 @@
 import { backupReplica, backupServer } from "./backup-source.js";
 import type { Finding } from "./plan.generated.js";
 import type { ObservedState } from "./observed.js";
-import { COMFORTABLE_EXPIRY_SECONDS, DEFAULT_BINLOG_INTERVAL, expirySeconds, type DesiredState } from "./desired.js";
+import {
+  COMFORTABLE_EXPIRY_SECONDS,
+  DEFAULT_BINLOG_INTERVAL,
+  expirySeconds,
+  failoverGroup,
+  type DesiredState,
+} from "./desired.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { must } from "../errors.js";
@@ -62,13 +68,38 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
       );
   }
 
+  // a failover candidate that is a writable source now: promoted (issue 16 §4). The archive follows it;
+  // the spec still names the old topology, which is said once here instead of as a missing replica
+  const promoted = new Map<string, { dataset: string; server: string }>();
+  for (const [dsName, ds] of Object.entries(spec.datasets))
+    for (const member of failoverGroup(ds).slice(1)) {
+      const live = observed.servers[member];
+      if (live?.reachable && !live.replica && live.variables?.read_only === "OFF")
+        promoted.set(member, { dataset: dsName, server: ds.server });
+    }
+  for (const [member, { dataset, server }] of promoted) {
+    const old = observed.servers[server];
+    const was = !old?.reachable ? "is unreachable" : old.replica ? "replicates" : "is still writable (split brain?)";
+    f(
+      old?.reachable && !old.replica ? "error" : "warning",
+      "failover-promoted",
+      member,
+      `${member} is the writable source of dataset ${dataset}'s failover group now; ${server} ${was}: ` +
+        `binlog archiving follows ${member}. Update the spec: datasets.${dataset}.server: ${member}, ` +
+        `servers.${server}.replicaOf: ${member}, servers.${member} without replicaOf, failover: [${server}]`,
+    );
+  }
+  const demoted = new Set([...promoted.values()].map((p) => p.server));
+
   // topology: the spec's replicaOf against live replica status
   for (const [name, server] of Object.entries(spec.servers)) {
     const live = observed.servers[name];
     if (!live?.reachable) continue;
     const want = server.replicaOf;
     const r = live.replica;
-    if (want && !r) {
+    if (want && !r && promoted.has(name)) {
+      // said above (failover-promoted)
+    } else if (want && !r) {
       f("error", "replica-missing", name, `${name} should replicate from ${want} (replicaOf) but is not a replica`);
     } else if (want && r) {
       const src = must(spec.servers[want]);
@@ -149,7 +180,7 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
           `${name} lags ${formatDuration(r.lagSeconds)} behind ${want}, more than the RPO ${formatDuration(rpo)} ` +
             `of the datasets there: failing over to it now loses more than the tier allows`,
         );
-    } else if (!want && r) {
+    } else if (!want && r && !demoted.has(name)) {
       f(
         "warning",
         "replica-unexpected",

@@ -277,7 +277,7 @@ const seriesKey = (m: BackupManifest) => `${m.server.serverId}/${m.binlog?.basen
 function continuation(
   pos: Map<number, { server: string; seq: bigint }>,
   binlogs: BackupManifest[],
-  used: ReadonlySet<string>,
+  eligible: (b: BackupManifest) => boolean,
 ): { next?: BackupManifest; hole?: BackupManifest } {
   const startsBy = (b: BackupManifest) =>
     [...gtidSeqs(b.binlog?.gtidListAtStart)].every(([d, n]) => (pos.get(d)?.seq ?? 0n) >= n);
@@ -285,7 +285,7 @@ function continuation(
     [...gtidSeqs(b.binlog?.lastGtid)].some(([d, n]) => n > (pos.get(d)?.seq ?? 0n));
   const series = new Map<string, BackupManifest[]>();
   for (const b of binlogs)
-    if (b.binlog?.gtidListAtStart !== undefined && !used.has(b.id))
+    if (b.binlog?.gtidListAtStart !== undefined && eligible(b))
       series.set(seriesKey(b), [...(series.get(seriesKey(b)) ?? []), b]);
   const found: BackupManifest[] = [];
   let hole: BackupManifest | undefined;
@@ -319,6 +319,7 @@ function chainAcross(
   from: BinlogPoint,
   until: BinlogPoint | undefined,
   open: OpenBinlog | undefined,
+  start: { serverId: string; timeline: number },
 ): {
   files: BackupManifest[];
   gap?: { missing: string; reachableUntil?: string };
@@ -329,11 +330,23 @@ function chainAcross(
   let gap = first.gap;
   const joins: { at: string; after: string }[] = [];
   if ((until && !gap) || (!from.gtid && !files.length)) return { files, ...(gap ? { gap } : {}), joins };
-  const used = new Set(own.map((b) => b.id));
+  // only ANOTHER server's archive continues a chain: the same server's other timeline is the history
+  // after a RESET MASTER (its GTIDs start over), never a continuation; a server already visited (a
+  // failback) only with later files of the timeline the chain used
+  const startSeq = pointKey(from)?.[0] ?? 0;
+  const visited = new Map<string, { timeline: number; seq: number }>();
+  const visit = (serverId: string, timeline: number, seq: number) => visited.set(serverId, { timeline, seq });
+  visit(start.serverId, start.timeline, Math.max(startSeq - 1, ...files.map(seqOf)));
+  let current = start.serverId;
+  const eligible = (b: BackupManifest) => {
+    if (b.server.serverId === current) return false;
+    const v = visited.get(b.server.serverId);
+    return !v || (timelineOf(b) === v.timeline && seqOf(b) > v.seq);
+  };
   for (let step = 0; step < binlogs.length; step++) {
     const pos = reachedAfter(from.gtid, files);
     if (!pos.size) break;
-    const { next, hole } = continuation(pos, binlogs, used);
+    const { next, hole } = continuation(pos, binlogs, eligible);
     if (!next) {
       if (hole && !gap) {
         const prev = files.at(-1);
@@ -347,11 +360,12 @@ function chainAcross(
       break;
     }
     const series = binlogs.filter((b) => seriesKey(b) === seriesKey(next));
-    for (const b of series) used.add(b.id);
     const seg = binlogsFrom(series, { file: must(next.binlog).file }, undefined, undefined);
     joins.push({ at: next.id, after: positionText(pos) });
     files.push(...seg.files);
     gap = seg.gap;
+    current = next.server.serverId;
+    visit(current, timelineOf(next), Math.max(...seg.files.map(seqOf), seqOf(next)));
   }
   return { files, ...(gap ? { gap } : {}), joins };
 }
@@ -364,7 +378,7 @@ function chainAcross(
 export function failoverHole(prev: BackupManifest[], next: BackupManifest[]): string | undefined {
   const pos = reachedAfter(undefined, prev);
   if (!pos.size) return undefined;
-  const { next: joined, hole } = continuation(pos, next, new Set());
+  const { next: joined, hole } = continuation(pos, next, () => true);
   if (joined || !hole) return undefined;
   return (
     `the archive of ${prev[0]?.server.name ?? "?"} ends at GTID ${positionText(pos)}; ${hole.server.name}'s ` +
@@ -419,7 +433,10 @@ export function recoveryImages(sets: BackupManifest[], binlogs: BackupManifest[]
     const sameTimelineNext = nextFull && timelines.get(nextFull.id) === timeline ? nextFull.consistentPoint : undefined;
     const openHere =
       open && open.serverId === full.server.serverId && (open.timeline ?? 0) === timeline ? open : undefined;
-    const chain = chainAcross(binlogs, own, full.consistentPoint, sameTimelineNext, openHere);
+    const chain = chainAcross(binlogs, own, full.consistentPoint, sameTimelineNext, openHere, {
+      serverId: full.server.serverId,
+      timeline,
+    });
     return {
       full,
       incrementals,

@@ -110,6 +110,14 @@ describe("a failover group: archiving follows the source, restore joins the arch
       const shared = [...one.keys()].filter((f) => two.has(f));
       expect(shared.length).toBeGreaterThan(0);
       expect([...one.values()].every((id) => id === "1") && [...two.values()].every((id) => id === "2")).toBe(true);
+      // plan says the failover once, with the spec change it implies, instead of "db2 is not a replica"
+      const plan = await drctl(["plan", "-f", s.file]);
+      expect(plan.stdout + plan.stderr).toContain(
+        "db2 is the writable source of dataset university's failover group now; db1 replicates: binlog " +
+          "archiving follows db2. Update the spec: datasets.university.server: db2",
+      );
+      expect(plan.stdout + plan.stderr).not.toContain("should replicate from db1 but is not a replica");
+      expect(plan.stdout + plan.stderr).not.toContain("but the spec gives it no replicaOf");
       // status reads the joined chain: recoverable up to db2's last archive run, nothing missing
       // (AT RISK only because the spec has no drill)
       const st = await drctl(["status", "-f", s.file]);

@@ -428,6 +428,21 @@ describe("one chain across a failover (issue 16 §4): joined by GTID, not by fil
     expect(failoverHole(db1, db2)).toBeUndefined();
   });
 
+  it("the same server's history before a RESET MASTER (another timeline) never continues a chain", () => {
+    const tl = (m: BackupManifest, timeline: number) =>
+      ({ ...m, id: `${m.id}-t${timeline}`, binlog: { ...m.binlog!, timeline } }) as BackupManifest;
+    const before = [tl(file("1", 1, 20, "", "0-1-40"), 0), tl(file("1", 2, 21, "0-1-40", "0-1-55"), 0)];
+    const after = [tl(file("1", 1, 22, "", "0-1-3"), 1)];
+    const newFull = {
+      ...set("g", "full", "2026-11-22T12:00:00.000Z", 1, 300),
+      consistentPoint: { file: bin(1), position: 300, gtid: "0-1-1" },
+    } as BackupManifest;
+    const images = recoveryImages([newFull], [...before, ...after], undefined);
+    const image = images.find((im) => im.full.id === "g");
+    expect(image?.binlogs.map((b) => b.id)).toEqual(["s1-1-t1"]);
+    expect(image?.joins).toBeUndefined();
+  });
+
   it("a lone server's chain is untouched: no joins, a purged file still a gap", () => {
     const [image] = recoveryImages([full as BackupManifest], db1);
     expect(image?.joins).toBeUndefined();
