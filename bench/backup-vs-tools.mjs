@@ -20,7 +20,9 @@ const dir = mkdtempSync(join(tmpdir(), "drctl-bench-backup-"));
 const db = await startSandbox({
   baseDir: dir,
   binlog: true,
-  serverOptions: ["innodb-buffer-pool-size=1G", "innodb-log-file-size=512M"],
+  // ROW binlogs, as apply sets them for any dataset that archives binlogs (a physical backup's
+  // reference figures are then counted while the copy runs, issue 17 §1)
+  serverOptions: ["innodb-buffer-pool-size=1G", "innodb-log-file-size=512M", "binlog-format=ROW"],
 });
 try {
   const c = await db.connectRoot();
@@ -108,10 +110,11 @@ try {
   };
 
   const results = {};
+  const only = process.env.BENCH_ONLY; // "mysqldump" or "mariadb-backup": one method, for a quick look
   for (const [name, bare, dataset] of [
     ["mysqldump", bareDump, "logical"],
     ["mariadb-backup", bareBackup, "physical"],
-  ]) {
+  ].filter(([n]) => !only || n === only)) {
     const ours = [];
     const tool = [];
     const rss = [];

@@ -22,11 +22,12 @@ import { formatBytes } from "../core/units.js";
 import { throwIfInterrupted } from "../adapters/process/interrupt.js";
 import type { DrSpec, Server } from "../spec/types.generated.js";
 import { acquireLock } from "../state/lock.js";
-import type { BackupManifest, SetFile, TableName } from "../core/manifest.generated.js";
+import type { BackupManifest, BinlogPoint, ReferenceFigures, SetFile, TableName } from "../core/manifest.generated.js";
 import { mydumperNamesDatabase } from "../core/findings.js";
 import { dumpCommand, mydumperUnsafe, physicalCommand, type Flavor } from "./methods.js";
 import { encodingProblem, setEncoding } from "./encoding.js";
 import { dumpPayload, mydumperPayload, physicalPayload, type PayloadContext, type ServerFacts } from "./payloads.js";
+import { printedTable, rowDelta } from "./row-delta.js";
 import {
   catalogTables,
   rebuildFacts,
@@ -112,7 +113,7 @@ async function serverFacts(conn: Connection, databases: string[]): Promise<Serve
       await rowsOf(
         conn,
         "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version', 'version_comment', 'server_id', 'log_bin', " +
-          "'log_bin_basename')",
+          "'log_bin_basename', 'binlog_format')",
       )
     ).map((r) => [String(r.Variable_name), String(r.Value)]),
   );
@@ -128,6 +129,7 @@ async function serverFacts(conn: Connection, databases: string[]): Promise<Serve
     serverId: v.server_id ?? "",
     ...(v.log_bin_basename ? { binlogBasename: must(v.log_bin_basename.split("/").pop()) } : {}),
     binlog: v.log_bin === "ON",
+    ...(v.binlog_format ? { binlogFormat: v.binlog_format } : {}),
     datadirBytes: Number(b?.n ?? 0),
   };
 }
@@ -148,6 +150,39 @@ async function physicalParent(parentDir: string, serverId: string): Promise<Back
     .map((s) => s.manifest)
     .filter((m) => PHYSICAL.has(m.method) && m.lsn && m.server.serverId === serverId)
     .at(-1);
+}
+
+/**
+ * Reference figures counted in a snapshot before the set's point, carried to it by the row events
+ * between (row-delta.ts): the same figures a count at the set's point would give.
+ */
+async function carryToPoint(
+  server: Server,
+  ref: ReferenceFigures,
+  point: BinlogPoint,
+): Promise<{ ok: true; figures: ReferenceFigures } | { ok: false; why: string }> {
+  const d = await rowDelta(server, ref.at, point);
+  if (!d.ok) return d;
+  const tables = ref.tables.map((t) => ({
+    ...t,
+    rows: t.rows + (d.delta.get(printedTable(t.database, t.table)) ?? 0),
+  }));
+  const negative = tables.find((t) => t.rows < 0);
+  if (negative) return { ok: false, why: `${negative.database}.${negative.table} would have ${negative.rows} rows` };
+  return {
+    ok: true,
+    figures: {
+      at: {
+        ...(point.file ? { file: point.file } : {}),
+        ...(point.position !== undefined ? { position: point.position } : {}),
+        ...(point.gtid ? { gtid: point.gtid } : {}),
+        source:
+          `counted in a snapshot at ${ref.at.file}:${ref.at.position} while the copy ran, carried to the set's ` +
+          "point by the binlog's row events",
+      },
+      tables,
+    },
+  };
 }
 
 /** The reference figures, on their own connection and snapshot. */
@@ -414,6 +449,16 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     const wantChecksums = Object.values(spec.drills ?? {}).some(
       (d) => d.dataset === req.dataset && (d.verify ?? []).some((v) => v === "checksums"),
     );
+    // A physical copy on a MariaDB logging ROW binlogs counts them while it copies instead (issue 17
+    // §1): the snapshot opened now is carried to the set's point by the row events between (row-delta.ts)
+    const early =
+      PHYSICAL.has(fullMethod) &&
+      facts.flavor === "mariadb" &&
+      facts.binlog &&
+      // MIXED logs most DML as rows too (a statement-logged one makes the figures be counted again);
+      // STATEMENT logs none: counting early would only be wasted
+      facts.binlogFormat !== "STATEMENT" &&
+      !wantChecksums;
     let onPoint = () => {};
     const reference = new Promise<Awaited<ReturnType<typeof referenceSnapshot>>>((resolve, reject) => {
       onPoint = () => {
@@ -425,6 +470,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       };
     });
     reference.catch(() => {}); // awaited below; must not be an unhandled rejection meanwhile
+    if (early) onPoint();
 
     const tools: Record<string, string> = {};
     // the tools' versions go in the manifest; asked while the payload streams, not before it
@@ -465,7 +511,16 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     trace("payload stored");
     checkComplete(catalog, inSet, req.dataset);
     onPoint(); // a payload that never reported its point (none today): the figures come after it
-    const ref = await reference;
+    let ref = await reference;
+    if (early) {
+      const carried = await carryToPoint(server, ref, point);
+      if (carried.ok) ref = carried.figures;
+      else {
+        // not exact: counted again now, after the copy, as for every other method
+        trace(`reference figures counted again after the copy: ${carried.why}`);
+        ref = await referenceSnapshot(server, catalog.base, { checksums: false, flavor: facts.flavor });
+      }
+    }
     trace("reference figures ready");
     const finished = new Date();
     const manifest: BackupManifest = {

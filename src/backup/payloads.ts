@@ -36,6 +36,8 @@ export interface ServerFacts {
   serverId: string;
   binlogBasename?: string;
   binlog: boolean;
+  /** ROW, MIXED or STATEMENT (the global default). */
+  binlogFormat?: string;
   datadirBytes: number;
 }
 
