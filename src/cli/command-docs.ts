@@ -118,7 +118,7 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
       "dataset's sets with a shared lock, so prune never deletes one under it (exit 4 after",
       "`--lock-timeout`); `--to` is UTC unless a zone is given; restores into a throwaway harmless sandbox",
       "(by default): picks the recovery image, restores the full (mariadb client / myloader / prepare +",
-      "copy-back with the incrementals in order), then replays the archived binlogs from the last set's",
+      "move-back with the incrementals in order), then replays the archived binlogs from the last set's",
       "exact position up to the last transaction written at or before TIME — a GTID-group boundary read",
       "from the binlog's own events, never `--stop-datetime` — and says what was replayed (from/to position",
       "and GTID, transactions). `--before 'DROP TABLE grades'` stops just before the first transaction",

@@ -32,7 +32,7 @@ export interface SandboxOptions {
   harmless?: boolean;
   startTimeoutMs?: number;
   /**
-   * Fill the datadir from a restored image (e.g. mariadb-backup --copy-back) instead of a fresh
+   * Fill the datadir from a restored image (e.g. mariadb-backup --move-back) instead of a fresh
    * one. The image carries production's accounts, whose passwords drctl does not know: an
    * init-file gives the throwaway copy its own socket-only admin account (--skip-grant-tables
    * would hide events and disable definer checks, so verification could not see them). Use
