@@ -30,6 +30,10 @@ function shQuote(s: string): string {
 
 const cmd = (...words: string[]) => words.map(shQuote).join(" ");
 
+/** `drctl restore [-f SPEC] DATASET --to latest …`: every scenario's restore starts alike. */
+const restoreLatest = (specArg: string[], name: string, ...rest: string[]): string =>
+  cmd("drctl", "restore", ...specArg, name, "--to", "latest", ...rest);
+
 export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
   const ds = must(spec.datasets[name]);
   const tier = must(spec.tiers[ds.tier]);
@@ -131,14 +135,10 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
     },
     {
       code: [
-        cmd("drctl", "restore", ...specArg, name, "--to", "latest", "--before", "DROP TABLE grades", "--keep"),
-        cmd(
-          "drctl",
-          "restore",
-          ...specArg,
+        restoreLatest(specArg, name, "--before", "DROP TABLE grades", "--keep"),
+        restoreLatest(
+          specArg,
           name,
-          "--to",
-          "latest",
           "--before",
           "DROP TABLE grades",
           "--target",
@@ -158,13 +158,9 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
     },
     {
       code: [
-        cmd(
-          "drctl",
-          "restore",
-          ...specArg,
+        restoreLatest(
+          specArg,
           name,
-          "--to",
-          "latest",
           "--before",
           "UPDATE grades SET",
           "--target",
@@ -175,7 +171,7 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
           "grades=grades_before_update",
           "--yes",
         ),
-        cmd("drctl", "restore", ...specArg, name, "--to", "latest", "--skip", "UPDATE grades SET", "--keep"),
+        restoreLatest(specArg, name, "--skip", "UPDATE grades SET", "--keep"),
       ].join("\n"),
     },
     { h: 2, text: `Scenario: server ${ds.server} is lost` },
@@ -185,10 +181,9 @@ export function runbookDoc(spec: DrSpec, name: string, f: RunbookFacts): Doc {
         `newest archived point, point the applications at it, and run apply so backups and archiving follow it.`,
     },
     {
-      code: [
-        cmd("drctl", "restore", ...specArg, name, "--to", "latest", "--target", "NEW_SERVER", "--yes"),
-        cmd("drctl", "apply", ...specArg),
-      ].join("\n"),
+      code: [restoreLatest(specArg, name, "--target", "NEW_SERVER", "--yes"), cmd("drctl", "apply", ...specArg)].join(
+        "\n",
+      ),
     },
     ...replicationScenarios(spec, name, ds, specArg),
     { h: 2, text: "Scenario: the site is lost" },
@@ -256,20 +251,8 @@ function replicationScenarios(spec: DrSpec, name: string, ds: Dataset, specArg: 
     },
     {
       code: [
-        cmd("drctl", "restore", ...specArg, name, "--to", "latest", "--before", "DROP TABLE grades", "--keep"),
-        cmd(
-          "drctl",
-          "restore",
-          ...specArg,
-          name,
-          "--to",
-          "latest",
-          "--before",
-          "DROP TABLE grades",
-          "--target",
-          ds.server,
-          "--reseed-replicas",
-        ),
+        restoreLatest(specArg, name, "--before", "DROP TABLE grades", "--keep"),
+        restoreLatest(specArg, name, "--before", "DROP TABLE grades", "--target", ds.server, "--reseed-replicas"),
       ].join("\n"),
     },
   ];
@@ -297,7 +280,7 @@ function replicationScenarios(spec: DrSpec, name: string, ds: Dataset, specArg: 
       code: [
         cmd("drctl", "binlog", "archive", ...specArg, ds.server),
         cmd("drctl", "status", ...specArg, name),
-        cmd("drctl", "restore", ...specArg, name, "--to", "latest", "--keep"),
+        restoreLatest(specArg, name, "--keep"),
         cmd("drctl", "apply", ...specArg),
       ].join("\n"),
     },

@@ -18,6 +18,19 @@ import { replicaServerYaml, runAs } from "../helpers/topology.js";
 const dir = tempDir("drctl-replication-reseed-");
 let t: Topology;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** `drctl restore -f FILE university --to latest … --target db1 --reseed-replicas` */
+const reseed = (file: string, ...more: string[]) => [
+  "restore",
+  "-f",
+  file,
+  "university",
+  "--to",
+  "latest",
+  ...more,
+  "--target",
+  "db1",
+  "--reseed-replicas",
+];
 
 const specFor = (name: string, method: string) => {
   const s = writeSpecFile({
@@ -58,17 +71,7 @@ afterAll(async () => {
 describe("restore --reseed-replicas after a replicated DROP TABLE", () => {
   it("refuses without confirmation off a terminal, naming the servers it would rewrite (nothing written)", async () => {
     const s = specFor("confirm", "mysqldump");
-    const r = await drctl([
-      "restore",
-      "-f",
-      s.file,
-      "university",
-      "--to",
-      "latest",
-      "--target",
-      "db1",
-      "--reseed-replicas",
-    ]);
+    const r = await drctl(reseed(s.file));
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("writing to the live server db1 needs confirmation: add --yes");
     expect(r.stderr).toContain("then REBUILDING university on its replica(s) db2");
@@ -87,10 +90,9 @@ describe("restore --reseed-replicas after a replicated DROP TABLE", () => {
       }
       expect((await drctl(["binlog", "archive", "-f", s.file, "db1"])).code).toBe(0);
       expect((await drctl(["backup", "-f", s.file, "university"])).code).toBe(0);
-      const r = await drctl(
-        ["restore", "-f", s.file, "university", "--to", "latest", "--target", "db1", "--reseed-replicas", "--yes"],
-        { env: { DRCTL_SANDBOX_HOME: join(dir, "sandboxes-broken") } },
-      );
+      const r = await drctl([...reseed(s.file), "--yes"], {
+        env: { DRCTL_SANDBOX_HOME: join(dir, "sandboxes-broken") },
+      });
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(/--reseed-replicas: db2's replication stopped on an error: .*Duplicate entry '50'/);
       expect(r.stderr).toContain("nothing was written");
@@ -123,23 +125,9 @@ describe("restore --reseed-replicas after a replicated DROP TABLE", () => {
       // drift only a rebuild removes (replication of the restore would leave it): a table the source never had
       await runAs(t.replicas[0]!, `SET SESSION sql_log_bin = 0; CREATE TABLE university.drift_${table} (id INT)`);
 
-      const r = await drctl(
-        [
-          "restore",
-          "-f",
-          s.file,
-          "university",
-          "--to",
-          "latest",
-          "--before",
-          `DROP TABLE ${table}`,
-          "--target",
-          "db1",
-          "--reseed-replicas",
-          "--yes",
-        ],
-        { env: { DRCTL_SANDBOX_HOME: join(dir, `sandboxes-${method}`) } },
-      );
+      const r = await drctl([...reseed(s.file, "--before", `DROP TABLE ${table}`), "--yes"], {
+        env: { DRCTL_SANDBOX_HOME: join(dir, `sandboxes-${method}`) },
+      });
       expect(r.code, r.stderr + r.stdout).toBe(0);
       // each step said as it happened, and the result
       expect(r.stderr).toMatch(/^dumped university from db1 at GTID 0-1-\d+$/m);
