@@ -77,6 +77,8 @@ export interface DrillRecord {
   restoreBytes?: number;
   restoreBytesPerSecond?: number;
   replay?: { transactions: number; lastGtid?: string; files: string[] };
+  /** Where the time went, in order (a phase the drill did not reach is left out). */
+  phases?: { name: string; seconds: number }[];
   checks: Check[];
   failures: string[];
   notes: string[];
@@ -170,6 +172,8 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
     let verifiedAt: number | undefined;
     let bytes = 0;
 
+    // where the time goes (issue 17 §4): each phase's end, from the restore's start
+    const marks: PhaseMarks = {};
     let outcome: RestoreOutcome | undefined;
     try {
       outcome = await restore({
@@ -185,6 +189,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
             image = sets;
           },
           atSetPoint: async (sandbox, sets, reached) => {
+            marks.setPoint = performance.now();
             image = sets;
             setPointDone = true;
             const last = must(sets.at(-1));
@@ -234,8 +239,10 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
               await conn.end();
             }
             say(`  at the set's point: ${summary(checks)}`);
+            marks.setChecked = performance.now();
           },
           atTarget: async (sandbox, out) => {
+            marks.target = performance.now();
             const conn = await sandbox.connectRoot();
             const before = checks.length;
             try {
@@ -257,6 +264,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
               await conn.end();
             }
             verifiedAt = performance.now();
+            marks.targetChecked = verifiedAt;
             if (checks.length > before) say(`  at the drill's point: ${summary(checks.slice(before))}`);
           },
         },
@@ -267,6 +275,9 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
       checks.push({ step: setPointDone ? "target" : "set point", name: "restore", ok: false, detail: messageOf(e) });
     }
 
+    marks.done = performance.now();
+    const phases = drillPhases(t0, marks);
+    if (phases.length) say(`  phases: ${phases.map((p) => `${p.name} ${p.seconds.toFixed(2)} s`).join(" · ")}`);
     const finished = now();
     const failures = checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     const verified = failures.length === 0 && verifiedAt !== undefined;
@@ -284,6 +295,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
       checks,
       failures,
       notes,
+      ...(phases.length ? { phases } : {}),
     };
     if (outcome?.replay)
       record.replay = {
@@ -339,6 +351,33 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
 }
 
 const round = (s: number) => Math.round(s * 1000) / 1000;
+
+/** performance.now() at the end of each phase of a drill. */
+interface PhaseMarks {
+  setPoint?: number;
+  setChecked?: number;
+  target?: number;
+  targetChecked?: number;
+  done?: number;
+}
+
+/**
+ * The phases between consecutive marks: restoring to the set's point (fetch, digests, load or
+ * prepare + start, the replay to the reference point), its checks, the replay to the drill's
+ * point, its checks, and the teardown. A phase whose ends were not both reached is left out.
+ */
+export function drillPhases(t0: number, m: PhaseMarks): { name: string; seconds: number }[] {
+  const steps: [string, number | undefined, number | undefined][] = [
+    ["restore to the set's point", t0, m.setPoint],
+    ["checks at the set's point", m.setPoint, m.setChecked],
+    ["replay to the drill's point", m.setChecked, m.target],
+    ["checks at the drill's point", m.target, m.targetChecked],
+    ["teardown", m.targetChecked, m.done],
+  ];
+  return steps.flatMap(([name, a, b]) =>
+    a !== undefined && b !== undefined ? [{ name, seconds: round(Math.max(0, b - a) / 1000) }] : [],
+  );
+}
 
 function summary(checks: Check[]): string {
   const bad = checks.filter((c) => !c.ok);

@@ -257,6 +257,29 @@ describe("drctl drill run", () => {
     expect(recs[0]!.point.seed).toBe("fixed");
     expect(recs[0]!.point.how).toContain("random within 1h");
     expect(recs[0]!.checks.filter((c) => !c.ok)).toEqual([]);
+    // where the time went, said and recorded (issue 17 §4)
+    const phase = (name: string) => `${name} [\\d.]+ s`;
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^ {2}phases: ${[
+          "restore to the set's point",
+          "checks at the set's point",
+          "replay to the drill's point",
+          "checks at the drill's point",
+          "teardown",
+        ]
+          .map(phase)
+          .join(" · ")}$`,
+        "m",
+      ),
+    );
+    expect(recs[0]!.phases?.map((p) => p.name)).toEqual([
+      "restore to the set's point",
+      "checks at the set's point",
+      "replay to the drill's point",
+      "checks at the drill's point",
+      "teardown",
+    ]);
     // the window is cut at the oldest full: both runs land inside [that set's point, now]
     const [a, b] = recs.map((x) => Date.parse(x.point.to));
     expect(Math.abs(a! - b!)).toBeLessThan(60_000);

@@ -9,6 +9,7 @@ import {
   measuredRpoSeconds,
 } from "../../src/drill/compare.js";
 import { drillPoint, seededFraction } from "../../src/drill/point.js";
+import { drillPhases } from "../../src/drill/drill.js";
 
 const now = new Date("2026-11-25T12:00:00Z");
 
@@ -155,4 +156,22 @@ describe("drill comparisons", () => {
       expect(measuredRpoSeconds("2026-11-25T12:00:00Z", undefined, "2026-11-25T11:00:00Z")).toBe(3600);
     },
   );
+});
+
+describe("drill phases (issue 17 §4)", () => {
+  it("between consecutive marks, in seconds; a phase not reached is left out", () => {
+    const all = { setPoint: 9000, setChecked: 9400, target: 9500, targetChecked: 9600, done: 10_200 };
+    expect(drillPhases(1000, all)).toEqual([
+      { name: "restore to the set's point", seconds: 8 },
+      { name: "checks at the set's point", seconds: 0.4 },
+      { name: "replay to the drill's point", seconds: 0.1 },
+      { name: "checks at the drill's point", seconds: 0.1 },
+      { name: "teardown", seconds: 0.6 },
+    ]);
+    // the restore failed before the set's point: only what happened
+    expect(drillPhases(1000, { done: 3000 })).toEqual([]);
+    expect(drillPhases(1000, { setPoint: 2000, done: 3000 }).map((p) => p.name)).toEqual([
+      "restore to the set's point",
+    ]);
+  });
 });
