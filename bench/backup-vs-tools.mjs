@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyBenchSpec, median, runDrctlWithPeakRss, timeAsync as time, writeResult } from "./lib.mjs";
+import { applyBenchSpec, fillBench, median, runDrctlWithPeakRss, timeAsync as time, writeResult } from "./lib.mjs";
 
 const { startSandbox } = await import("../dist/adapters/sandbox/mariadb-sandbox.js");
 const { dumpArgs, physicalArgs } = await import("../dist/backup/methods.js");
@@ -26,29 +26,7 @@ const db = await startSandbox({
 });
 try {
   const c = await db.connectRoot();
-  await c.query("CREATE DATABASE bench");
-  // four tables of ~1 KB rows with varied text (dump-like, compressible about as real data is)
-  const perTable = Math.ceil(TARGET_BYTES / 4 / 1100);
-  for (let t = 1; t <= 4; t++) {
-    await c.query(
-      `CREATE TABLE bench.t${t} (id BIGINT AUTO_INCREMENT PRIMARY KEY, n INT, d DATETIME, s VARCHAR(1024)) ` +
-        `ENGINE=InnoDB`,
-    );
-    await c.query(`INSERT INTO bench.t${t} (n, d, s) VALUES (1, NOW(), REPEAT(MD5(RAND()), 30))`);
-    while (true) {
-      const [[{ n }]] = await c.query(`SELECT COUNT(*) AS n FROM bench.t${t}`);
-      if (Number(n) >= perTable) break;
-      await c.query(
-        `INSERT INTO bench.t${t} (n, d, s) SELECT FLOOR(RAND() * 1e9), NOW() - INTERVAL FLOOR(RAND() * 1e6) ` +
-          `SECOND, CONCAT(MD5(RAND()), REPEAT(MD5(RAND()), 29)) FROM bench.t${t} LIMIT ` +
-          `${Math.max(1, perTable - Number(n))}`,
-      );
-    }
-  }
-  await c.query("ANALYZE TABLE bench.t1, bench.t2, bench.t3, bench.t4");
-  const [[{ bytes }]] = await c.query(
-    "SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench'",
-  );
+  const bytes = await fillBench(c, TARGET_BYTES);
   await c.end();
 
   const repo = join(dir, "repo");

@@ -114,3 +114,39 @@ export async function timeAsync(fn) {
   const r = await fn();
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, r };
 }
+
+/**
+ * Database `bench`: four tables of ~1 KB rows with varied text (dump-like, compressible about as
+ * real data is), `bytes` in all; resolves with their data + index bytes.
+ */
+export async function fillBench(c, bytes) {
+  await c.query("CREATE DATABASE bench");
+  const perTable = Math.ceil(bytes / 4 / 1100);
+  for (let t = 1; t <= 4; t++) {
+    await c.query(
+      `CREATE TABLE bench.t${t} (id BIGINT AUTO_INCREMENT PRIMARY KEY, n INT, d DATETIME, s VARCHAR(1024)) ` +
+        `ENGINE=InnoDB`,
+    );
+    await c.query(`INSERT INTO bench.t${t} (n, d, s) VALUES (1, NOW(), REPEAT(MD5(RAND()), 30))`);
+    while (true) {
+      const [[{ n }]] = await c.query(`SELECT COUNT(*) AS n FROM bench.t${t}`);
+      if (Number(n) >= perTable) break;
+      await c.query(
+        `INSERT INTO bench.t${t} (n, d, s) SELECT FLOOR(RAND() * 1e9), NOW() - INTERVAL FLOOR(RAND() * 1e6) ` +
+          `SECOND, CONCAT(MD5(RAND()), REPEAT(MD5(RAND()), 29)) FROM bench.t${t} LIMIT ` +
+          `${Math.max(1, perTable - Number(n))}`,
+      );
+    }
+  }
+  await c.query("ANALYZE TABLE bench.t1, bench.t2, bench.t3, bench.t4");
+  const [[{ total }]] = await c.query(
+    "SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS total FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench'",
+  );
+  return Number(total);
+}
+
+/** CHECKSUM TABLE of bench.t1..t4, as one comparable string. */
+export async function benchChecksums(c) {
+  const [rows] = await c.query("CHECKSUM TABLE bench.t1, bench.t2, bench.t3, bench.t4");
+  return rows.map((r) => `${r.Table}=${r.Checksum}`).join(",");
+}
