@@ -9,7 +9,15 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyBenchSpec, fillBench, median, runDrctlWithPeakRss, timeAsync as time, writeResult } from "./lib.mjs";
+import {
+  applyBenchSpec,
+  BENCH_DATASETS,
+  fillBench,
+  median,
+  runDrctlWithPeakRss,
+  timeAsync as time,
+  writeResult,
+} from "./lib.mjs";
 
 const { startSandbox } = await import("../dist/adapters/sandbox/mariadb-sandbox.js");
 const { dumpArgs, physicalArgs } = await import("../dist/backup/methods.js");
@@ -30,22 +38,7 @@ try {
   await c.end();
 
   const repo = join(dir, "repo");
-  const spec = applyBenchSpec(dir, db, {
-    tiers: "{ bronze: { rpo: 2d, rto: 8h } }", // daily fulls, no binlog archiving: a 1d RPO could not be met
-    datasets: `  logical:
-    server: db1
-    databases: [bench]
-    tier: bronze
-    repository: local
-    full: { method: mysqldump, schedule: "0 2 * * *" }
-  physical:
-    server: db1
-    databases: [bench]
-    tier: bronze
-    repository: local
-    full: { method: mariadb-backup, schedule: "0 3 * * *" }
-`,
-  });
+  const spec = applyBenchSpec(dir, db, BENCH_DATASETS);
   const server = { host: "127.0.0.1", port: db.port, credentials: db.clientOptionFile };
   const sh = (args) => args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
 

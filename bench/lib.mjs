@@ -150,3 +150,24 @@ export async function benchChecksums(c) {
   const [rows] = await c.query("CHECKSUM TABLE bench.t1, bench.t2, bench.t3, bench.t4");
   return rows.map((r) => `${r.Table}=${r.Checksum}`).join(",");
 }
+
+/**
+ * The `bench` database as two datasets of db1 — mysqldump and mariadb-backup — with daily fulls and
+ * no binlog archiving (a 1d RPO could not be met): what the backup and restore benchmarks apply.
+ */
+export const BENCH_DATASETS = {
+  tiers: "{ bronze: { rpo: 2d, rto: 8h } }",
+  datasets: `  logical:
+    server: db1
+    databases: [bench]
+    tier: bronze
+    repository: local
+    full: { method: mysqldump, schedule: "0 2 * * *" }
+  physical:
+    server: db1
+    databases: [bench]
+    tier: bronze
+    repository: local
+    full: { method: mariadb-backup, schedule: "0 3 * * *" }
+`,
+};

@@ -11,7 +11,16 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyBenchSpec, benchChecksums, cli, fillBench, median, runDrctlWithPeakRss, writeResult } from "./lib.mjs";
+import {
+  applyBenchSpec,
+  BENCH_DATASETS,
+  benchChecksums,
+  cli,
+  fillBench,
+  median,
+  runDrctlWithPeakRss,
+  writeResult,
+} from "./lib.mjs";
 
 const { startSandbox } = await import("../dist/adapters/sandbox/mariadb-sandbox.js");
 
@@ -32,22 +41,7 @@ try {
   const source = await benchChecksums(c);
   await c.end();
   const repo = join(dir, "repo");
-  const spec = applyBenchSpec(dir, db, {
-    tiers: "{ bronze: { rpo: 2d, rto: 8h } }",
-    datasets: `  logical:
-    server: db1
-    databases: [bench]
-    tier: bronze
-    repository: local
-    full: { method: mysqldump, schedule: "0 2 * * *" }
-  physical:
-    server: db1
-    databases: [bench]
-    tier: bronze
-    repository: local
-    full: { method: mariadb-backup, schedule: "0 3 * * *" }
-`,
-  });
+  const spec = applyBenchSpec(dir, db, BENCH_DATASETS);
   // apply's verification took one backup of each: the newest set is what both sides restore
   const setOf = (dataset) => {
     const ids = readdirSync(join(repo, "sets", dataset)).sort();
