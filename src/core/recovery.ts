@@ -92,18 +92,28 @@ export interface OpenBinlog {
 
 const timelineOf = (m: BackupManifest) => m.binlog?.timeline ?? 0;
 
+/** A GTID position per domain: its newest GTID, the server id kept. */
+type Position = Map<number, { server: string; seq: bigint }>;
+
+/**
+ * GTID lists → per domain the newest GTID. A binlog state lists a GTID per domain AND server (after
+ * a failover "0-1-5,0-2-7"): the domain is at its newest, the highest sequence.
+ */
+function gtidPosition(...texts: (string | undefined)[]): Position {
+  const pos: Position = new Map();
+  for (const text of texts)
+    for (const part of (text ?? "").split(",")) {
+      const m = /^\s*(\d+)-(\d+)-(\d+)\s*$/.exec(part);
+      if (!m) continue;
+      const [d, g] = [Number(m[1]), { server: must(m[2]), seq: BigInt(must(m[3])) }];
+      if ((pos.get(d)?.seq ?? -1n) < g.seq) pos.set(d, g);
+    }
+  return pos;
+}
+
 /** "0-1-5,1-1-9" → domain → sequence (the newest, when a domain is listed per server). */
 function gtidSeqs(text: string | undefined): Map<number, bigint> {
-  const out = new Map<number, bigint>();
-  for (const part of (text ?? "")
-    .split(",")
-    .map((x) => x.trim())
-    .filter(Boolean)) {
-    const m = /^(\d+)-\d+-(\d+)$/.exec(part);
-    // a binlog state lists a GTID per domain and server (after a failover): the domain is at its newest
-    if (m && (out.get(Number(m[1])) ?? -1n) < BigInt(must(m[2]))) out.set(Number(m[1]), BigInt(must(m[2])));
-  }
-  return out;
+  return new Map([...gtidPosition(text)].map(([d, g]) => [d, g.seq]));
 }
 
 /**
@@ -241,24 +251,12 @@ export function inSourceBinlogs(set: BackupManifest, binlogs: BackupManifest[]):
   };
 }
 
-/** The chain's position after `files`, from the set's GTIDs on: per domain its newest GTID, server id kept. */
-function reachedAfter(
-  start: string | undefined,
-  files: BackupManifest[],
-): Map<number, { server: string; seq: bigint }> {
-  const pos = new Map<number, { server: string; seq: bigint }>();
-  for (const text of [start, ...files.map((f) => f.binlog?.lastGtid)])
-    for (const part of (text ?? "").split(",")) {
-      const m = /^\s*(\d+)-(\d+)-(\d+)\s*$/.exec(part);
-      if (!m) continue;
-      const [d, g] = [Number(m[1]), { server: must(m[2]), seq: BigInt(must(m[3])) }];
-      if ((pos.get(d)?.seq ?? -1n) < g.seq) pos.set(d, g);
-    }
-  return pos;
-}
+/** The chain's position after `files`, from the set's GTIDs on. */
+const reachedAfter = (start: string | undefined, files: BackupManifest[]): Position =>
+  gtidPosition(start, ...files.map((f) => f.binlog?.lastGtid));
 
 /** A position as a GTID list ("0-1-104,1-2-7"). */
-function positionText(pos: Map<number, { server: string; seq: bigint }>): string {
+function positionText(pos: Position): string {
   return [...pos]
     .sort(([a], [b]) => a - b)
     .map(([d, g]) => `${d}-${g.server}-${g.seq}`)
@@ -275,7 +273,7 @@ const seriesKey = (m: BackupManifest) => `${m.server.serverId}/${m.binlog?.basen
  * the first archived file holding later transactions, which would be past a real gap.
  */
 function continuation(
-  pos: Map<number, { server: string; seq: bigint }>,
+  pos: Position,
   binlogs: BackupManifest[],
   eligible: (b: BackupManifest) => boolean,
 ): { next?: BackupManifest; hole?: BackupManifest } {
