@@ -91,11 +91,26 @@ export async function dumpPayload(ctx: PayloadContext): Promise<Payload> {
     gtid.catch(() => {});
     ctx.onPoint();
   };
+  // mariadb-dump prints the source's GTID (gtid_slave_pos) only at the END of the dump, which never
+  // passes through this process. It read it with the SQL thread paused for the dump; while that pause
+  // lasts the server still says the same. If the thread runs again the dump has finished (restarting
+  // it is its last act), so the rest sits in the pipe, short: read it and the tail is in the head.
+  let pausedSourceGtid: string | undefined;
+  const readRest =
+    onReplica && facts.flavor === "mariadb"
+      ? async (head: Buffer) => {
+          if (dumpHeadSourcePoint(head)?.gtid !== undefined) return false;
+          const paused = await slavePosWhilePaused(server).catch(() => null); // null: cannot tell
+          if (paused === undefined) return true;
+          if (paused !== null) pausedSourceGtid = paused;
+          return false;
+        }
+      : undefined;
   await ctx.store(`dump.sql${ctx.ext}`, "dump", {
     name: cmd,
     command: cmd,
     args: dumpArgs(server, facts.flavor, scope.databases, { binlog: facts.binlog, ignore, replica: onReplica }),
-    peel: { file: headFile, enough: (h) => dumpHeadComplete(h, onReplica), maxBytes: 1 << 20, onHead },
+    peel: { file: headFile, enough: (h) => dumpHeadComplete(h, onReplica), maxBytes: 1 << 20, onHead, readRest },
     onStderr: (c) => log.push(c),
   });
   const head = await readFile(headFile);
@@ -120,7 +135,9 @@ export async function dumpPayload(ctx: PayloadContext): Promise<Payload> {
   }
   const inSet = tablesInDumpLog(said, scope.databases, catalog.base);
   await ctx.storeAccounts();
-  const sourcePoint = onReplica ? dumpHeadSourcePoint(head) : undefined;
+  let sourcePoint = onReplica ? dumpHeadSourcePoint(head) : undefined;
+  if (sourcePoint && sourcePoint.gtid === undefined && pausedSourceGtid !== undefined)
+    sourcePoint = { ...sourcePoint, gtid: pausedSourceGtid };
   if (onReplica && !sourcePoint)
     throw new DrError("failed", `${cmd} --dump-slave wrote no source coordinates at the head of the dump`);
   return { point, inSet, ...(sourcePoint ? { sourcePoint } : {}) };
@@ -242,6 +259,21 @@ async function gtidAt(server: Server, file: string, position: number): Promise<s
   try {
     const [rows] = await conn.query<RowDataPacket[]>("SELECT BINLOG_GTID_POS(?, ?) AS g", [file, position]);
     return String(rows[0]?.g ?? "");
+  } finally {
+    await conn.end().catch(() => {});
+  }
+}
+
+/**
+ * gtid_slave_pos, when the replica's SQL thread is (still) stopped after the reading: then nothing was
+ * applied since the dump read it. Undefined when the thread runs.
+ */
+async function slavePosWhilePaused(server: Server): Promise<string | undefined> {
+  const conn = await connectServer(server);
+  try {
+    const [pos] = await conn.query<RowDataPacket[]>("SELECT @@GLOBAL.gtid_slave_pos AS p");
+    const [status] = await conn.query<RowDataPacket[]>("SHOW SLAVE STATUS");
+    return status.some((r) => r.Slave_SQL_Running === "Yes") ? undefined : String(pos[0]?.p ?? "");
   } finally {
     await conn.end().catch(() => {});
   }

@@ -93,6 +93,28 @@ describe("backupFrom a replica with maxLag", () => {
     expect(status.stdout).toMatch(/^university .* on db2, lag 0s /m);
   }, 60_000);
 
+  it("a replica's dump longer than a pipe buffer still records the source's GTID (printed at its END)", async () => {
+    const c = await t.source.connectRoot();
+    await c.query("CREATE TABLE university.bulk (id INT PRIMARY KEY, pad TEXT) ENGINE=InnoDB");
+    // ~6 MB of incompressible-ish text: many pipe buffers, so the dump is mid-stream when its head is read
+    await c.query("INSERT INTO university.bulk SELECT seq, REPEAT(MD5(seq), 12) FROM university.seq_1_to_16000");
+    const [rows] = await c.query("SELECT @@GLOBAL.gtid_binlog_pos AS g");
+    const sourceGtid = String((rows as { g: string }[])[0]!.g);
+    await waitForCatchUp(t.replicas[0]!, t.source);
+    try {
+      const s = specWith("bulk", "{ server: db2, maxLag: 1m }");
+      const r = await drctl(["backup", "-f", s.file, "university"]);
+      expect(r.code, r.stderr).toBe(0);
+      const m = manifestOf(s.repo, r.stdout);
+      expect(m.server.name).toBe("db2");
+      expect(m.sourcePoint?.gtid).toBe(sourceGtid);
+    } finally {
+      await c.query("DROP TABLE university.bulk");
+      await c.end();
+      await waitForCatchUp(t.replicas[0]!, t.source);
+    }
+  }, 60_000);
+
   it("SQL thread stopped, writes on the source: refused with the measured lag (exit 1, journaled)", async () => {
     await onReplica("STOP SLAVE SQL_THREAD");
     try {

@@ -73,6 +73,45 @@ describe("streamToFile", () => {
   }, 120_000);
 
   it(
+    "readRest: a producer known to have finished has its short rest read into the head (its tail seen); " +
+      "false leaves the rest to the pipe",
+    async () => {
+      const input = join(dir, "rest-in");
+      execFileSync("sh", ["-c", `head -c 30000 /dev/urandom > '${input}'`]);
+      const want = readFileSync(input);
+      for (const rest of [true, false]) {
+        const headFile = join(dir, `rest-${rest}.head`);
+        const file = join(dir, `rest-${rest}.zst`);
+        let exitedFirst = false;
+        await streamToFile(file, {
+          producer: {
+            name: "sh",
+            command: "sh",
+            // two writes: the head, then (a moment later) the rest
+            args: ["-c", 'head -c 5000 "$1"; sleep 0.2; tail -c +5001 "$1"', "sh", input],
+            peel: {
+              file: headFile,
+              enough: (h) => h.length >= 4096,
+              maxBytes: 1 << 20,
+              // the whole input fits the pipe: by now the producer has written everything and exited
+              readRest: async () => {
+                await new Promise((r) => setTimeout(r, 600));
+                exitedFirst = true;
+                return rest;
+              },
+            },
+          },
+        });
+        expect(exitedFirst).toBe(true);
+        const head = readFileSync(headFile);
+        expect(head.length, `readRest ${rest}`).toBe(rest ? want.length : 5000);
+        expect(want.subarray(0, head.length).equals(head)).toBe(true);
+        expect(await decodeFile(file)).toEqual({ rawBytes: want.length, rawSha256: sha(want) });
+      }
+    },
+  );
+
+  it(
     "compression: none stores the producer's bytes as they are (with a peeled head too), and " + "decodes back",
     async () => {
       const plain = join(dir, "plain.raw");

@@ -40,6 +40,11 @@ interface HeadPeel {
   maxBytes: number;
   /** Called with the head as soon as it is read, while the rest still streams. */
   onHead?: (head: Buffer) => void;
+  /**
+   * Awaited with the head before the next stage starts (the producer waits on a full pipe meanwhile).
+   * true: the producer is known to have finished, so the rest is short — read it into the head too.
+   */
+  readRest?: (head: Buffer) => Promise<boolean>;
 }
 
 export interface StreamResult {
@@ -65,6 +70,8 @@ export interface StreamOptions {
 }
 
 const STDERR_TAIL = 8 * 1024;
+/** At most this much of a finished producer's rest is read into its head (a pipe buffer holds far less). */
+const REST_MAX = 16 << 20;
 const NO_SPACE = /No space left on device|ENOSPC|Disk quota exceeded|Read-only file system/i;
 
 /** Bytes a process has read (rchar of /proc/PID/io), or undefined once it is gone. */
@@ -115,10 +122,16 @@ function filterStages(
 }
 
 /**
- * Reads from `stream` until `peel.enough` says so, `maxBytes`, or the end — then stops reading
+ * Reads from `stream` until `peel.enough` (when given) says so, `maxBytes`, or the end — then stops reading
  * (nothing more is taken from the kernel) and returns every byte taken, buffered ones included.
  */
-function readHead(stream: Readable, peel: HeadPeel): Promise<{ head: Buffer; ended: boolean }> {
+/** Streams whose handle readHead stopped (node still believes them reading, so a later read must restart them). */
+const stopped = new WeakSet<Readable>();
+
+function readHead(
+  stream: Readable,
+  peel: { enough?: (head: Buffer) => boolean; maxBytes: number },
+): Promise<{ head: Buffer; ended: boolean }> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let n = 0;
@@ -138,18 +151,21 @@ function readHead(stream: Readable, peel: HeadPeel): Promise<{ head: Buffer; end
         return;
       }
       handle?.readStop?.();
+      if (handle) stopped.add(stream);
       for (let c = stream.read() as Buffer | null; c !== null; c = stream.read() as Buffer | null) parts.push(c);
       resolve({ head: Buffer.concat(parts), ended: ended || stream.readableEnded || !handle });
     };
     const onData = (c: Buffer) => {
       parts.push(c);
       n += c.length;
-      if (n >= peel.maxBytes || peel.enough(Buffer.concat(parts))) finish();
+      if (n >= peel.maxBytes || peel.enough?.(Buffer.concat(parts))) finish();
     };
     const onEnd = () => {
       ended = true;
       finish();
     };
+    if (stopped.delete(stream))
+      (stream as unknown as { _handle?: { readStart?: () => number } })._handle?.readStart?.();
     stream.on("data", onData);
     stream.once("end", onEnd);
     stream.once("error", (e) => (done ? undefined : reject(e)));
@@ -191,7 +207,12 @@ export async function runPipeline(
     const peel = stages[i - 1]?.peel;
     let stdin: "ignore" | Readable = prev ? must(prev.stdout) : "ignore";
     if (prev && peel) {
-      const { head, ended } = await readHead(must(prev.stdout), peel);
+      let { head, ended } = await readHead(must(prev.stdout), peel);
+      if (!ended && (await peel.readRest?.(head))) {
+        const rest = await readHead(must(prev.stdout), { maxBytes: REST_MAX });
+        head = Buffer.concat([head, rest.head]);
+        ended = rest.ended;
+      }
       await writeFile(peel.file, head, { mode: 0o600 });
       peel.onHead?.(head);
       if (ended) stdin = "ignore"; // everything was in the head: the next stage reads the file, then EOF
