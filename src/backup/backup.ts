@@ -3,6 +3,7 @@
 // the server's catalog lists for the dataset, and the manifest was written last. Anything less
 // removes the attempt and fails loudly; a killed run leaves debris the next run removes.
 
+import { tracer } from "../trace.js";
 import { backupReplica, lagGate } from "../core/backup-source.js";
 import { replicaLag } from "./lag-gate.js";
 import { datasetOf } from "../spec/lookup.js";
@@ -339,9 +340,7 @@ async function gateOnLag(
 export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
   const { spec } = req;
   const say = req.say ?? (() => {});
-  // DRCTL_TRACE=1: how long each phase took (where a slow backup spends its time)
-  const t0 = Date.now();
-  const trace = process.env.DRCTL_TRACE ? (what: string) => say(`trace +${Date.now() - t0} ms: ${what}`) : () => {};
+  const trace = tracer(say);
   trace(`started ${Math.round(process.uptime() * 1000)} ms after the process`);
   const ds = datasetOf(spec, req.dataset);
   let kind = req.kind;

@@ -13,6 +13,9 @@ import { connectServer } from "../adapters/mysql/connect.js";
 import { DrError, must } from "../errors.js";
 import type { AccountRecipe } from "../backup/server-facts.js";
 import type { BackupManifest, SetFile } from "../core/manifest.generated.js";
+import { DumpShapeError } from "./dump-split.js";
+import { quoteIdent } from "../adapters/mysql/sql.js";
+import { loadDumpInParallel } from "./parallel-load.js";
 
 export interface StoredSet {
   dir: string;
@@ -44,6 +47,13 @@ function decodeFor(set: StoredSet, f: SetFile, keys: DecodeKeys): Stage[] {
 
 const discard = async () => {};
 
+const clientArgs = (clientOptionFile: string, binlog: boolean) => [
+  `--defaults-extra-file=${clientOptionFile}`,
+  "--default-character-set=utf8mb4",
+  "--batch",
+  ...(binlog ? [] : ["--init-command=SET SESSION sql_log_bin = 0"]),
+];
+
 /** Runs a SQL file of the set through the mariadb client of the target. */
 async function runSqlFile(
   set: StoredSet,
@@ -52,12 +62,7 @@ async function runSqlFile(
   keys: DecodeKeys,
   binlog = true,
 ): Promise<void> {
-  const args = [
-    `--defaults-extra-file=${clientOptionFile}`,
-    "--default-character-set=utf8mb4",
-    "--batch",
-    ...(binlog ? [] : ["--init-command=SET SESSION sql_log_bin = 0"]),
-  ];
+  const args = clientArgs(clientOptionFile, binlog);
   await runPipeline(
     [...decodeFor(set, f, keys), { name: "mariadb", command: "mariadb", args }],
     discard,
@@ -105,18 +110,52 @@ async function loadDefinerAccounts(
   return created;
 }
 
-/** mysqldump/mariadb-dump sets: the DEFINER accounts first, then the dump. */
-/** `binlog: false`: the load stays out of the target's binlog (a drill's sandbox logs only what the replay applies). */
+/**
+ * mysqldump/mariadb-dump sets: the DEFINER accounts first, then the dump. `binlog: false`: the load
+ * stays out of the target's binlog (a drill's sandbox logs only what the replay applies).
+ * `loaders` > 1 (a throwaway server only): the dump's rows load over that many connections, with the
+ * server's redo log flushed once a second instead of at every commit while they do (a crash would
+ * lose the sandbox, which is discarded or verified anyway); a dump whose shape the parallel path does
+ * not know is loaded again in one piece (`say` tells why).
+ */
 export async function loadLogicalSet(
   set: StoredSet,
   target: { clientOptionFile: string },
   keys: DecodeKeys = {},
-  opts: { binlog?: boolean } = {},
+  opts: { binlog?: boolean; loaders?: number; say?: (line: string) => void } = {},
 ): Promise<void> {
   await loadDefinerAccounts(set, target, keys);
   const dump = set.manifest.files.find((f) => f.role === "dump");
   if (!dump) throw new DrError("failed", `set ${set.manifest.id} has no dump file in its manifest`);
-  await runSqlFile(set, dump, target.clientOptionFile, keys, opts.binlog !== false);
+  const binlog = opts.binlog !== false;
+  if ((opts.loaders ?? 1) > 1) {
+    const conn = await connectServer({ credentials: target.clientOptionFile });
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>("SELECT @@GLOBAL.innodb_flush_log_at_trx_commit AS f");
+      await conn.query("SET GLOBAL innodb_flush_log_at_trx_commit = 0");
+      try {
+        const read = reading(dump, keys);
+        await loadDumpInParallel({
+          decode: decodeFor(set, dump, keys),
+          clientArgs: clientArgs(target.clientOptionFile, binlog),
+          clientOptionFile: target.clientOptionFile,
+          binlog,
+          loaders: must(opts.loaders),
+          ...(read.onRead ? { onRead: read.onRead } : {}),
+        });
+        return;
+      } catch (e) {
+        if (!(e instanceof DumpShapeError)) throw e;
+        opts.say?.(`the dump cannot be split for a parallel load (${e.message}): loading it in one piece`);
+        for (const db of set.manifest.databases ?? []) await conn.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)}`);
+      } finally {
+        await conn.query("SET GLOBAL innodb_flush_log_at_trx_commit = ?", [Number(rows[0]?.f ?? 1)]);
+      }
+    } finally {
+      await conn.end().catch(() => {});
+    }
+  }
+  await runSqlFile(set, dump, target.clientOptionFile, keys, binlog);
 }
 
 /** mydumper sets: files decoded back under their own names into a 0700 scratch dir, then myloader. */
@@ -203,6 +242,7 @@ export async function restorePhysicalChain(
   work: string,
   datadir: string,
   keys: DecodeKeys = {},
+  trace: (what: string) => void = () => {},
 ): Promise<void> {
   const [full, ...incs] = chain;
   if (full?.manifest.kind !== "full") throw new DrError("failed", "a physical restore starts from a full set");
@@ -216,7 +256,9 @@ export async function restorePhysicalChain(
   });
   const fullDir = join(work, "full");
   await extractPhysicalSet(full, fullDir, keys);
+  trace(`${full.manifest.id} extracted`);
   await backupTool(["--prepare", `--target-dir=${fullDir}`], `--prepare of ${full.manifest.id}`);
+  trace(`${full.manifest.id} prepared`);
   for (const [i, inc] of incs.entries()) {
     const incDir = join(work, `inc-${i + 1}`);
     await extractPhysicalSet(inc, incDir, keys);
@@ -225,8 +267,10 @@ export async function restorePhysicalChain(
       `--prepare of ${inc.manifest.id}`,
     );
     await rm(incDir, { recursive: true, force: true });
+    trace(`${inc.manifest.id} applied`);
   }
   // the prepared image is this restore's own scratch: moved into the sandbox's datadir (a rename on
   // the same filesystem) rather than copied — a GB less to write before the server starts (issue 17 §2)
   await backupTool(["--move-back", `--target-dir=${fullDir}`, `--datadir=${datadir}`], "--move-back");
+  trace("image moved into the datadir");
 }

@@ -4,8 +4,9 @@
 // a GTID-group boundary found by reading the binlog's events, never mysqlbinlog's 1-second,
 // local-time --stop-datetime.
 
+import { tracer } from "../trace.js";
 import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { availableParallelism, hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setObjectPath } from "../repository/set-store.js";
 import { decodeStages, runPipeline } from "../adapters/pipeline/stream.js";
@@ -110,6 +111,15 @@ interface ReplayedGroup {
   databases: string[];
 }
 
+/**
+ * Connections a dump set loads over in the throwaway server: one per core, at least two (the ordered
+ * DDL runs beside them). DRCTL_RESTORE_LOADERS overrides it (1: the serial load through one client).
+ */
+function restoreLoaders(): number {
+  const n = Number(process.env.DRCTL_RESTORE_LOADERS);
+  return Number.isInteger(n) && n >= 1 ? n : Math.max(2, availableParallelism());
+}
+
 export interface RestoreOutcome {
   sets: string[];
   /**
@@ -140,6 +150,8 @@ export interface RestoreOutcome {
 
 export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const say = req.say ?? (() => {});
+  const trace = tracer(say);
+  trace(`started ${Math.round(process.uptime() * 1000)} ms after the process`);
   const ds = datasetOf(req.spec, req.dataset);
   const instant = req.to === "latest" ? undefined : parseInstant(req.to);
   if (req.to !== "latest" && !instant)
@@ -173,6 +185,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     await checkTargetNames(req.into.tables, must(req.spec.servers[req.into.server]), req.into.server);
   const repoPath = await checkRepository(req.spec, ds.repository);
   const catalog = await readRecoveryCatalog(repoPath, req.dataset, ds);
+  trace("recovery catalog read");
   const dirOf = catalog.dirOf;
   const stored = (m: BackupManifest): StoredSet => ({ dir: must(dirOf.get(m.id)), manifest: m });
   const timelineOfSet = (m: BackupManifest) => catalog.images.find((im) => im.full.id === m.id)?.timeline ?? 0;
@@ -200,6 +213,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       );
     }
     const bad = await damagedSets([...plan.sets, ...plan.binlogs].map(stored));
+    trace("stored files checked against their manifests");
     if (!bad.size) break;
     // a drill tests THIS image: a damaged file is its finding, never hidden by a fallback
     if (req.verifyDigests) {
@@ -250,12 +264,15 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       sandbox = await startSandbox({
         ...where,
         harmless: true,
-        populate: (datadir) => restorePhysicalChain(plan.sets.map(stored), join(work, "prepare"), datadir, keys),
+        populate: (datadir) => restorePhysicalChain(plan.sets.map(stored), join(work, "prepare"), datadir, keys, trace),
       });
+      trace("sandbox started on the prepared image");
     } else {
       sandbox = await startSandbox({ ...where, harmless: true });
+      trace("sandbox started");
       if (full.method === "mydumper") await loadMydumperSet(stored(full), sandbox, join(work, "scratch"), keys);
-      else await loadLogicalSet(stored(full), sandbox, keys, { binlog: logLoad });
+      else await loadLogicalSet(stored(full), sandbox, keys, { binlog: logLoad, loaders: restoreLoaders(), say });
+      trace("set loaded");
     }
     const outcome: RestoreOutcome = { sets: plan.sets.map((s) => s.id) };
     const sb = sandbox;
@@ -306,7 +323,9 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       const samePoint = !pause.at || (pause.at.file === plan.from.file && pause.at.position === plan.from.position);
       await pause.run(samePoint);
     }
+    if (plan.binlogs.length) trace("binlogs replayed");
     if (inspect) await inspect.atTarget(sandbox, outcome);
+    if (inspect) trace("verified at the target point");
     if (req.only)
       await keepOnlyTables(
         sandbox,
@@ -334,6 +353,7 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       const { stop: _s, restart: _r, connectRoot: _c, ...info } = sandbox;
       outcome.sandbox = info;
     }
+    trace("restore done");
     return outcome;
   } catch (e) {
     await sandbox?.stop().catch(() => {});

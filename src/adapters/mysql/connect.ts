@@ -5,7 +5,16 @@ import mysql from "mysql2/promise";
 import type { Server } from "../../spec/types.generated.js";
 import { clientOptions } from "./option-file.js";
 
-export async function connectServer(server: Server, opts: { timeoutMs?: number } = {}): Promise<mysql.Connection> {
+/**
+ * `verbatim`: for a dump's own statements — each query's latin1 string goes out as exactly those
+ * bytes (charset BINARY; the dump's header sets the session's real character set), several
+ * statements may share a query (the header), and nothing is scanned for `?` placeholders (that scan
+ * alone cost more CPU than the load's own work on a megabyte of rows).
+ */
+export async function connectServer(
+  server: Server,
+  opts: { timeoutMs?: number; verbatim?: boolean } = {},
+): Promise<mysql.Connection> {
   const client = clientOptions(server.credentials);
   // the spec's address wins; without one, the option file's (socket before host, as the client does)
   const socket = server.socket ?? (server.host === undefined && server.port === undefined ? client.socket : undefined);
@@ -17,7 +26,8 @@ export async function connectServer(server: Server, opts: { timeoutMs?: number }
     user: client.user,
     password: client.password,
     connectTimeout: opts.timeoutMs ?? 5000,
-    charset: "utf8mb4_general_ci",
+    charset: opts.verbatim ? "BINARY" : "utf8mb4_general_ci",
+    ...(opts.verbatim ? { multipleStatements: true, queryFormat: (sql: string) => sql } : {}),
     supportBigNumbers: true,
     bigNumberStrings: true,
     dateStrings: true,
