@@ -104,7 +104,9 @@ describe("streamToFile", () => {
         });
         expect(exitedFirst).toBe(true);
         const head = readFileSync(headFile);
-        expect(head.length, `readRest ${rest}`).toBe(rest ? want.length : 5000);
+        // false: the head is what had come when it was enough (head(1) writes 4 KiB at a time), never the rest
+        if (rest) expect(head.length).toBe(want.length);
+        else expect([4096, 5000]).toContain(head.length);
         expect(want.subarray(0, head.length).equals(head)).toBe(true);
         expect(await decodeFile(file)).toEqual({ rawBytes: want.length, rawSha256: sha(want) });
       }
