@@ -6,8 +6,8 @@
 //             is for physical images) against a bare `SELECT COUNT(*)` of every table on a server
 //             restored the same way (`drctl restore --keep`), alternated: bound ≤ 1.5×
 // Every drill must pass (its row counts equal the reference figures).
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyBenchSpec, cli, fillBench, median, writeResult } from "./lib.mjs";
@@ -18,16 +18,19 @@ const BYTES = Number(process.env.BENCH_BYTES ?? 1.3 * 1024 ** 3);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const dir = mkdtempSync(join(tmpdir(), "drctl-bench-drill-"));
 const sandboxes = join(dir, "sandboxes");
+mkdirSync(sandboxes);
 const env = { ...process.env, DRCTL_SANDBOX_HOME: sandboxes, TMPDIR: sandboxes };
 const db = await startSandbox({
   baseDir: dir,
   binlog: true,
   serverOptions: ["innodb-buffer-pool-size=1G", "innodb-log-file-size=512M", "binlog-format=ROW"],
 });
+/** drctl's wall time and everything it wrote (its phases and trace go to stderr). */
 const drctl = (args) => {
   const t0 = process.hrtime.bigint();
-  const out = execFileSync(process.execPath, [cli, ...args], { env, encoding: "utf8", maxBuffer: 1 << 26 });
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, out };
+  const r = spawnSync(process.execPath, [cli, ...args], { env, encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`drctl ${args.join(" ")} exited ${r.status}: ${r.stdout}${r.stderr}`);
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, out: `${r.stdout}${r.stderr}` };
 };
 try {
   const c = await db.connectRoot();

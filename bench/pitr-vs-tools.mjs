@@ -32,7 +32,7 @@ try {
   const c = await db.connectRoot();
   await fillBench(c, BASE_BYTES);
   const spec = applyBenchSpec(dir, db, {
-    tiers: "{ silver: { rpo: 1h, rto: 8h } }",
+    tiers: "{ silver: { rpo: 1h, rto: 30d } }",
     datasets: `  pitr:
     server: db1
     databases: [bench]
@@ -47,14 +47,21 @@ try {
   const setDir = join(sets, readdirSync(sets).sort().at(-1));
   const manifest = JSON.parse(readFileSync(join(setDir, "manifest.json"), "utf8"));
   const from = manifest.consistentPoint;
-  // writes after the set: UPDATEs of whole tables (a ROW event carries each row twice) until the range is big enough
+  // writes after the set: UPDATEs of 2,000 rows each (a ROW event carries each row twice), as an
+  // application's transactions would come, until the range is big enough
   const binlogBytes = async () => {
     const [rows] = await c.query("SHOW BINARY LOGS");
     const i = rows.findIndex((r) => r.Log_name === from.file);
     return rows.slice(i).reduce((n, r) => n + Number(r.File_size), 0) - from.position;
   };
+  const [[{ top }]] = await c.query("SELECT MAX(id) AS top FROM bench.t1");
   for (let round = 0; (await binlogBytes()) < REPLAY_BYTES; round++)
-    await c.query(`UPDATE bench.t${1 + (round % 4)} SET n = n + 1, d = d + INTERVAL 1 SECOND`);
+    for (let k = 0; k < 50; k++) {
+      const lo = ((round * 50 + k) * 2000) % Number(top);
+      await c.query(
+        `UPDATE bench.t${1 + (k % 4)} SET n = n + 1, d = d + INTERVAL 1 SECOND WHERE id > ${lo} AND id <= ${lo + 2000}`,
+      );
+    }
   await c.query("FLUSH BINARY LOGS");
   const replayBytes = await binlogBytes();
   const source = await benchChecksums(c);
@@ -97,7 +104,8 @@ try {
         "-o",
         "pipefail",
         "-c",
-        `mysqlbinlog --start-position=${from.position} ${sh(files)} | mariadb --defaults-file=${cnf}`,
+        `mysqlbinlog --start-position=${from.position} ${sh(files)} | mariadb --defaults-file=${cnf} ` +
+          `2> ${sh([join(dir, "bare.err")])} || { tail -c 600 ${sh([join(dir, "bare.err")])} >&2; exit 1; }`,
       ]);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       equal(s.clientOptionFile, "bare replay");
