@@ -145,6 +145,19 @@ export async function fillBench(c, bytes) {
   return Number(total);
 }
 
+/** CHECKSUM TABLE of bench.t1..t4 through the mariadb client of an option file, as benchChecksums says it. */
+export function benchChecksumsVia(optionFile) {
+  return execFileSync(
+    "mariadb",
+    [`--defaults-file=${optionFile}`, "-N", "-e", "CHECKSUM TABLE bench.t1, bench.t2, bench.t3, bench.t4"],
+    { encoding: "utf8" },
+  )
+    .trim()
+    .split("\n")
+    .map((l) => l.split("\t").join("="))
+    .join(",");
+}
+
 /** CHECKSUM TABLE of bench.t1..t4, as one comparable string. */
 export async function benchChecksums(c) {
   const [rows] = await c.query("CHECKSUM TABLE bench.t1, bench.t2, bench.t3, bench.t4");

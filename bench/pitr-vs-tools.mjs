@@ -12,7 +12,16 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyBenchSpec, benchChecksums, cli, fillBench, median, runDrctlWithPeakRss, writeResult } from "./lib.mjs";
+import {
+  applyBenchSpec,
+  benchChecksums,
+  benchChecksumsVia,
+  cli,
+  fillBench,
+  median,
+  runDrctlWithPeakRss,
+  writeResult,
+} from "./lib.mjs";
 
 const { startSandbox } = await import("../dist/adapters/sandbox/mariadb-sandbox.js");
 
@@ -83,15 +92,7 @@ try {
   );
 
   const equal = (cnf, what) => {
-    const sums = execFileSync(
-      "mariadb",
-      [`--defaults-file=${cnf}`, "-N", "-e", "CHECKSUM TABLE bench.t1, bench.t2, bench.t3, bench.t4"],
-      { encoding: "utf8" },
-    )
-      .trim()
-      .split("\n")
-      .map((l) => l.split("\t").join("="))
-      .join(",");
+    const sums = benchChecksumsVia(cnf);
     if (sums !== source) throw new Error(`${what}: restored data differs from the source (${sums} vs ${source})`);
   };
   const bare = async () => {

@@ -15,6 +15,7 @@ import {
   applyBenchSpec,
   BENCH_DATASETS,
   benchChecksums,
+  benchChecksumsVia,
   cli,
   fillBench,
   median,
@@ -123,15 +124,7 @@ try {
     const took = ms(t0);
     if (r.code !== 0) throw new Error(`drctl restore ${dataset} exited ${r.code}: ${r.out}`);
     const cnf = /mariadb --defaults-file=(\S+)/.exec(r.out)?.[1];
-    const sums = execFileSync(
-      "mariadb",
-      [`--defaults-file=${cnf}`, "-N", "-e", "CHECKSUM TABLE bench.t1, bench.t2, bench.t3, bench.t4"],
-      { encoding: "utf8" },
-    )
-      .trim()
-      .split("\n")
-      .map((l) => l.split("\t").join("="))
-      .join(",");
+    const sums = benchChecksumsVia(cnf);
     execFileSync(process.execPath, [cli, "sandbox", "down", "--all"], { env, stdio: "ignore" });
     if (sums !== source)
       throw new Error(`drctl ${dataset}: restored data differs from the source (${sums} vs ${source})`);

@@ -10,6 +10,7 @@ import type { RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeStages, fileProducer, runPipeline } from "../../src/adapters/pipeline/stream.js";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
+import { dumpArgs } from "../../src/backup/methods.js";
 import { loadDumpInParallel } from "../../src/restore/parallel-load.js";
 import { tempDir } from "../helpers/temp.js";
 
@@ -89,21 +90,11 @@ beforeAll(async () => {
   await c.query(`CREATE PROCEDURE ${d}.p() BEGIN INSERT INTO ${d}.audited VALUES (0, 'from p'); END`);
   await c.query(`CREATE EVENT ${d}.e ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM ${d}.audited`);
   await c.end();
+  // drctl's own production flags (the server has binary logging, so the head carries its coordinates)
   const dump = execFileSync(
     "mariadb-dump",
-    [
-      `--defaults-extra-file=${source.clientOptionFile}`,
-      "--single-transaction",
-      "--routines",
-      "--triggers",
-      "--events",
-      "--hex-blob",
-      "--default-character-set=utf8mb4",
-      "--databases",
-      "--",
-      DB,
-    ],
-    { maxBuffer: 1 << 30 },
+    dumpArgs({ credentials: source.clientOptionFile }, "mariadb", [DB], { binlog: true }),
+    { maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] },
   );
   expect(dump.toString("latin1").match(/^INSERT INTO /gm)?.length).toBeGreaterThan(6);
   writeFileSync(join(dir, "dump.sql"), dump);
