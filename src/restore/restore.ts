@@ -113,6 +113,16 @@ interface ReplayedGroup {
 }
 
 /**
+ * Server options for a sandbox a large dump loads into: a 1 GiB redo log instead of the default 96 MiB,
+ * so the load is not throttled by checkpoints flushing pages (measured on 1 GB: the server's CPU for the
+ * same load 18.5 → 15.5 s). Only for dumps of 32 MB and more stored; the file costs its size on disk.
+ */
+function loadOptions(set: BackupManifest): string[] {
+  const stored = set.files.filter((f) => f.role === "dump" || f.role === "mydumper").reduce((n, f) => n + f.bytes, 0);
+  return stored >= 32 * 1024 ** 2 ? ["innodb-log-file-size=1G"] : [];
+}
+
+/**
  * Connections a dump set loads over in the throwaway server: one per core, at least two (the ordered
  * DDL runs beside them). DRCTL_RESTORE_LOADERS overrides it (1: the serial load through one client).
  */
@@ -269,7 +279,11 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       });
       trace("sandbox started on the prepared image");
     } else {
-      sandbox = await startSandbox({ ...where, harmless: true });
+      sandbox = await startSandbox({
+        ...where,
+        harmless: true,
+        serverOptions: [...(where.serverOptions ?? []), ...loadOptions(full)],
+      });
       trace("sandbox started");
       if (full.method === "mydumper") await loadMydumperSet(stored(full), sandbox, join(work, "scratch"), keys);
       else await loadLogicalSet(stored(full), sandbox, keys, { binlog: logLoad, loaders: restoreLoaders(), say });
