@@ -15,7 +15,7 @@ import type { AccountRecipe } from "../backup/server-facts.js";
 import type { BackupManifest, SetFile } from "../core/manifest.generated.js";
 import { DumpShapeError } from "./dump-split.js";
 import { quoteIdent } from "../adapters/mysql/sql.js";
-import { loadDumpInParallel } from "./parallel-load.js";
+import { loadClientArgs, loadDumpInParallel } from "./parallel-load.js";
 
 export interface StoredSet {
   dir: string;
@@ -47,13 +47,6 @@ function decodeFor(set: StoredSet, f: SetFile, keys: DecodeKeys): Stage[] {
 
 const discard = async () => {};
 
-const clientArgs = (clientOptionFile: string, binlog: boolean) => [
-  `--defaults-extra-file=${clientOptionFile}`,
-  "--default-character-set=utf8mb4",
-  "--batch",
-  ...(binlog ? [] : ["--init-command=SET SESSION sql_log_bin = 0"]),
-];
-
 /** Runs a SQL file of the set through the mariadb client of the target. */
 async function runSqlFile(
   set: StoredSet,
@@ -62,7 +55,7 @@ async function runSqlFile(
   keys: DecodeKeys,
   binlog = true,
 ): Promise<void> {
-  const args = clientArgs(clientOptionFile, binlog);
+  const args = loadClientArgs(clientOptionFile, binlog);
   await runPipeline(
     [...decodeFor(set, f, keys), { name: "mariadb", command: "mariadb", args }],
     discard,
@@ -137,7 +130,6 @@ export async function loadLogicalSet(
         const read = reading(dump, keys);
         await loadDumpInParallel({
           decode: decodeFor(set, dump, keys),
-          clientArgs: clientArgs(target.clientOptionFile, binlog),
           clientOptionFile: target.clientOptionFile,
           binlog,
           loaders: must(opts.loaders),

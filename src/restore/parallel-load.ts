@@ -1,7 +1,7 @@
 // A dump set loaded over several connections into a throwaway server (issue 17 §3). The dump is one
 // stream in table order, so parallelism comes from its INSERT lines: each goes to whichever loader
-// (a `mariadb` client) has the least waiting, while every other line goes, in order, to one ordered
-// client. Order is kept where it matters: rows go out only after the ordered client has run what
+// (a connection, see Loader) has the least waiting, while every other line goes, in order, to one
+// ordered `mariadb` client. Order is kept where it matters: rows go out only after the ordered client has run what
 // came before them (the table exists), and a statement that may read or change loaded rows (a
 // trigger, a routine, ENABLE KEYS, anything not known to be harmless — see dump-split.ts) runs only
 // after every loader has loaded every row sent before it. The loaders replay the dump's header (its
@@ -17,6 +17,16 @@ import { runPipeline, type Stage } from "../adapters/pipeline/stream.js";
 import { DumpShapeError, DumpSplitter, type DumpItem } from "./dump-split.js";
 import { quoteIdent } from "../adapters/mysql/sql.js";
 
+/** The mariadb client's arguments for loading a dump into the server of `clientOptionFile`. */
+export function loadClientArgs(clientOptionFile: string, binlog: boolean): string[] {
+  return [
+    `--defaults-extra-file=${clientOptionFile}`,
+    "--default-character-set=utf8mb4",
+    "--batch",
+    ...(binlog ? [] : ["--init-command=SET SESSION sql_log_bin = 0"]),
+  ];
+}
+
 /** Above this much waiting in a client's pipe, the reader waits for it to drain. */
 const HIGH_WATER = 8 << 20;
 
@@ -27,7 +37,6 @@ interface Client {
   exited: Promise<void>;
   stdout: string;
   stderr: string;
-  db?: string;
   /** Bytes written since the last sync (the ordered client: whether a sync is needed before rows). */
   unsynced: number;
 }
@@ -150,11 +159,9 @@ function sqlError(e: unknown): string {
 export interface ParallelLoadOptions {
   /** The stages that turn the stored dump back into SQL (age → zstd). */
   decode: Stage[];
-  /** mariadb client arguments for the target (option file, character set, batch, init command). */
-  clientArgs: string[];
-  /** The target's client option file (the loaders' connections). */
+  /** The target's client option file (the ordered client's and the loaders' connections). */
   clientOptionFile: string;
-  /** false: the loaders stay out of the target's binlog. */
+  /** false: the load stays out of the target's binlog. */
   binlog: boolean;
   loaders: number;
   onRead?: (bytes: number) => void;
@@ -166,7 +173,7 @@ export interface ParallelLoadOptions {
  */
 export async function loadDumpInParallel(opts: ParallelLoadOptions): Promise<void> {
   const splitter = new DumpSplitter();
-  const ordered = startClient("ordered client", opts.clientArgs);
+  const ordered = startClient("ordered client", loadClientArgs(opts.clientOptionFile, opts.binlog));
   const loaders: Loader[] = [];
   const header: Buffer[] = [];
   // any client that fails stops the whole load (the others are stopped; the failure is the error)

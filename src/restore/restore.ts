@@ -339,8 +339,10 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       await pause.run(samePoint);
     }
     if (plan.binlogs.length) trace("binlogs replayed");
-    if (inspect) await inspect.atTarget(sandbox, outcome);
-    if (inspect) trace("verified at the target point");
+    if (inspect) {
+      await inspect.atTarget(sandbox, outcome);
+      trace("verified at the target point");
+    }
     if (req.only)
       await keepOnlyTables(
         sandbox,

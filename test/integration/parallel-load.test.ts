@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeStages, fileProducer, runPipeline } from "../../src/adapters/pipeline/stream.js";
 import { startSandbox, type Sandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
 import { dumpArgs } from "../../src/backup/methods.js";
-import { loadDumpInParallel } from "../../src/restore/parallel-load.js";
+import { loadClientArgs, loadDumpInParallel } from "../../src/restore/parallel-load.js";
 import { tempDir } from "../helpers/temp.js";
 
 const dir = tempDir("drctl-parallel-load-");
@@ -19,12 +19,6 @@ const DB = "par `db` ü;$(x)";
 const q = (s: string) => `\`${s.replaceAll("`", "``")}\``;
 let source: Sandbox;
 const dumpFile = join(dir, "dump.sql.zst");
-
-const clientArgs = (s: Sandbox) => [
-  `--defaults-extra-file=${s.clientOptionFile}`,
-  "--default-character-set=utf8mb4",
-  "--batch",
-];
 
 async function state(s: Sandbox): Promise<Record<string, unknown>> {
   const c = await s.connectRoot();
@@ -114,13 +108,15 @@ describe("loadDumpInParallel", () => {
     try {
       await loadDumpInParallel({
         decode: decodeStages(dumpFile),
-        clientArgs: clientArgs(parallel),
         clientOptionFile: parallel.clientOptionFile,
         binlog: true,
         loaders: 3,
       });
       await runPipeline(
-        [...decodeStages(dumpFile), { name: "mariadb", command: "mariadb", args: clientArgs(serial) }],
+        [
+          ...decodeStages(dumpFile),
+          { name: "mariadb", command: "mariadb", args: loadClientArgs(serial.clientOptionFile, true) },
+        ],
         async () => {},
       );
       expect(await state(parallel)).toEqual(want);
@@ -142,7 +138,6 @@ describe("loadDumpInParallel", () => {
     try {
       const err = await loadDumpInParallel({
         decode: [fileProducer(bad)],
-        clientArgs: clientArgs(target),
         clientOptionFile: target.clientOptionFile,
         binlog: true,
         loaders: 2,
