@@ -259,19 +259,37 @@ export function longestGapMinutes(s: CronSchedule, fromYear = 2025, years = 4): 
   const last = must(times[times.length - 1]);
   let withinDay = 0;
   for (let i = 1; i < times.length; i++) withinDay = Math.max(withinDay, must(times[i]) - must(times[i - 1]));
+  const days = longestDayGap(s, fromYear, years);
+  if (days === undefined) return Infinity;
+  // between two fire days the wait runs from the day's last time to the next fire day's first
+  return days === 0 ? withinDay : Math.max(withinDay, days * 1440 - last + first);
+}
+
+/**
+ * The most days between consecutive fire days (0 if it fires on one day only; undefined if never),
+ * walking on past the window until the next fire so the gap after the window's last fire counts (Feb 29
+ * schedules can wait 8 years across a skipped leap year such as 2100). It depends on the day fields
+ * only, which a fleet's schedules share: memoized (a 500-dataset spec walked 4 years 250 times).
+ */
+const dayGapMemo = new Map<string, number | undefined>();
+function longestDayGap(s: CronSchedule, fromYear: number, years: number): number | undefined {
+  const bits = (a: boolean[]): string => a.map((b) => (b ? 1 : 0)).join("");
+  const days = `${bits(s.daysOfMonth)}/${bits(s.months)}/${bits(s.daysOfWeek)}`;
+  const key = `${fromYear}/${years}/${s.domStar}/${s.dowStar}/${days}`;
+  if (dayGapMemo.has(key)) return dayGapMemo.get(key);
   const cal = dayFacts();
   const from = dayIndex(fromYear);
   const windowEnd = dayIndex(fromYear + years);
-  // walk on past the window until the next fire, so the gap after the window's last fire counts
-  // (Feb 29 schedules can wait 8 years across a skipped leap year such as 2100)
   const limit = Math.min(CAL_DAYS, windowEnd + 9 * 366);
   let prevDay: number | undefined;
-  let gap = withinDay;
+  let gap = 0;
   for (let day = from; day < limit; day++) {
     if (!firesOnIndex(s, cal, day)) continue;
-    if (prevDay !== undefined) gap = Math.max(gap, (day - prevDay) * 1440 - last + first);
-    if (day >= windowEnd) return gap;
+    if (prevDay !== undefined) gap = Math.max(gap, day - prevDay);
     prevDay = day;
+    if (day >= windowEnd) break;
   }
-  return prevDay === undefined ? Infinity : gap;
+  const result = prevDay === undefined ? undefined : gap;
+  dayGapMemo.set(key, result);
+  return result;
 }
