@@ -66,7 +66,22 @@ class FieldError extends Error {
   }
 }
 
+/**
+ * Parsed once per expression: rules, desired state and the proofs each parse every schedule of a fleet
+ * again. Results are shared: callers must not change them.
+ */
+const parsed = new Map<string, CronParseResult>();
 export function parseCron(expression: string): CronParseResult {
+  let result = parsed.get(expression);
+  if (!result) {
+    if (parsed.size > 10_000) parsed.clear();
+    result = parseCronOnce(expression);
+    parsed.set(expression, result);
+  }
+  return result;
+}
+
+function parseCronOnce(expression: string): CronParseResult {
   const trimmed = expression.trim();
   const lead = expression.indexOf(trimmed);
   if (trimmed.startsWith("@")) {
@@ -81,9 +96,8 @@ export function parseCron(expression: string): CronParseResult {
     if (!expanded) {
       return fail(`unknown cron macro "${trimmed}"`, lead, `use one of ${Object.keys(MACROS).join(", ")}`);
     }
-    const result = parseCron(expanded);
-    if (result.ok) result.schedule.source = expression;
-    return result;
+    const result = parseCronOnce(expanded);
+    return result.ok ? { ok: true, schedule: { ...result.schedule, source: expression } } : result;
   }
   if (/[\r\n]/.test(expression)) return fail("a cron expression must be one line", expression.search(/[\r\n]/));
   const fields: { text: string; offset: number }[] = [];

@@ -12,16 +12,8 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
+    // the offset itself ("2025, GMT+01:00"): 6x cheaper than formatting the local time into parts
+    f = new Intl.DateTimeFormat("en-US", { timeZone: tz, timeZoneName: "longOffset", year: "numeric" });
     formatters.set(tz, f);
   }
   return f;
@@ -91,10 +83,12 @@ function offsetTable(tz: string, utcMs: number): OffsetTable {
 }
 
 function intlOffset(tz: string, utcMs: number): number {
-  const parts = formatter(tz).formatToParts(new Date(utcMs));
-  const get = (t: string) => Number(must(parts.find((p) => p.type === t)).value);
-  const local = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
-  return local - Math.floor(utcMs / 1000) * 1000;
+  const text = formatter(tz).format(new Date(utcMs));
+  const m = /GMT(?:([+-])(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(text);
+  if (!m) throw new Error(`cannot read the UTC offset of ${tz} from "${text}"`);
+  if (!m[1]) return 0;
+  const seconds = Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4] ?? 0);
+  return (m[1] === "-" ? -1 : 1) * seconds * 1000;
 }
 
 /**
@@ -120,24 +114,62 @@ function wallToUtc(tz: string, wallMs: number): number {
   return hi;
 }
 
+/** Per local calendar day of a span: its date fields and the zone's offset at its start and end. */
+interface Days {
+  month: Uint8Array;
+  dom: Uint8Array;
+  dow: Uint8Array;
+  offStart: Float64Array;
+  offEnd: Float64Array;
+}
+
+/**
+ * Built once per zone and span: every dataset of a plan walks the same days (a 1,000-dataset plan
+ * made 130,000 Dates and twice as many offset lookups for them).
+ */
+const dayTables = new Map<string, Days>();
+function daysOf(tz: string, firstDay: number, count: number): Days {
+  const key = `${tz}|${firstDay}|${count}`;
+  let days = dayTables.get(key);
+  if (!days) {
+    days = {
+      month: new Uint8Array(count),
+      dom: new Uint8Array(count),
+      dow: new Uint8Array(count),
+      offStart: new Float64Array(count),
+      offEnd: new Float64Array(count),
+    };
+    for (let i = 0; i < count; i++) {
+      const day = firstDay + i * DAY;
+      const d = new Date(day);
+      days.month[i] = d.getUTCMonth() + 1;
+      days.dom[i] = d.getUTCDate();
+      days.dow[i] = d.getUTCDay();
+      days.offStart[i] = tzOffset(tz, day - tzOffset(tz, day));
+      days.offEnd[i] = tzOffset(tz, day + DAY - tzOffset(tz, day + DAY));
+    }
+    dayTables.set(key, days);
+  }
+  return days;
+}
+
 /** Every run of any of `schedules` from `fromMs` to `toMs` (UTC), sorted, deduplicated. */
 export function fireInstants(schedules: CronSchedule[], tz: string, fromMs: number, toMs: number): Float64Array {
   const out: number[] = [];
   const perSchedule = schedules.map((s) => ({ s, minutes: minutesOfDay(s) }));
   // walk local calendar days; a day without an offset change maps wall → UTC by one subtraction
   const startWall = fromMs + tzOffset(tz, fromMs);
-  let day = Math.floor(startWall / DAY) * DAY;
+  const firstDay = Math.floor(startWall / DAY) * DAY;
   const endWall = toMs + tzOffset(tz, toMs) + DAY;
-  for (; day < endWall; day += DAY) {
-    const d = new Date(day);
-    const month = d.getUTCMonth() + 1;
-    const dom = d.getUTCDate();
-    const dow = d.getUTCDay();
-    const offStart = tzOffset(tz, day - tzOffset(tz, day));
-    const offEnd = tzOffset(tz, day + DAY - tzOffset(tz, day + DAY));
+  const count = Math.ceil((endWall - firstDay) / DAY);
+  const days = daysOf(tz, firstDay, count);
+  for (let i = 0; i < count; i++) {
+    const day = firstDay + i * DAY;
+    const offStart = must(days.offStart[i]);
+    const offEnd = must(days.offEnd[i]);
     const steady = offStart === offEnd;
     for (const { s, minutes } of perSchedule) {
-      if (!firesOnDay(s, month, dom, dow)) continue;
+      if (!firesOnDay(s, must(days.month[i]), must(days.dom[i]), must(days.dow[i]))) continue;
       for (const m of minutes) {
         const wall = day + m * MINUTE;
         const t = steady ? wall - offStart : wallToUtc(tz, wall);
@@ -182,7 +214,11 @@ export function longestGap(schedules: CronSchedule[], tz: string, fromMs: number
 
 function computeLongestGap(schedules: CronSchedule[], tz: string, fromMs: number): Gap | undefined {
   const year = 366 * DAY;
-  const runs = fireInstants(schedules, tz, fromMs, fromMs + 2 * year);
+  // the gaps that start within the year end at the first run after it: a year and a month holds it for
+  // all but rare schedules (those get the two years) — half the runs to generate for a plan's datasets
+  let runs = fireInstants(schedules, tz, fromMs, fromMs + year + 32 * DAY);
+  if (!(runs.length > 0 && must(runs[runs.length - 1]) >= fromMs + year))
+    runs = fireInstants(schedules, tz, fromMs, fromMs + 2 * year);
   let best: Gap | undefined;
   for (let i = 1; i < runs.length; i++) {
     if (must(runs[i - 1]) >= fromMs + year) break;

@@ -1,7 +1,7 @@
 // Connections to the spec's servers: the address comes from the spec, the account and password
 // only from the server's option file (never argv, never the spec).
 
-import mysql from "mysql2/promise";
+import type { Connection } from "mysql2/promise";
 import type { Server } from "../../spec/types.generated.js";
 import { clientOptions } from "./option-file.js";
 
@@ -14,13 +14,15 @@ import { clientOptions } from "./option-file.js";
 export async function connectServer(
   server: Server,
   opts: { timeoutMs?: number; verbatim?: boolean } = {},
-): Promise<mysql.Connection> {
+): Promise<Connection> {
   const client = clientOptions(server.credentials);
   // the spec's address wins; without one, the option file's (socket before host, as the client does)
   const socket = server.socket ?? (server.host === undefined && server.port === undefined ? client.socket : undefined);
   const where = socket
     ? { socketPath: socket }
     : { host: server.host ?? client.host ?? "127.0.0.1", port: server.port ?? client.port ?? 3306 };
+  // loaded on the first connection: `plan --observed`, validate and the renderers never pay for mysql2
+  const mysql = (await import("mysql2/promise")).default;
   return await mysql.createConnection({
     ...where,
     user: client.user,
