@@ -215,17 +215,27 @@ function checkComplete(catalog: CatalogTables, inSet: TableName[], dataset: stri
 /**
  * Everything the backup reads from the server before it starts: identity, the dataset's tables, what a rebuild needs.
  */
-async function readServer(server: Server, serverName: string, scope: DatasetScope, method: string, dataset: string) {
+async function readServer(
+  server: Server,
+  serverName: string,
+  scope: DatasetScope,
+  method: string,
+  dataset: string,
+  trace: (what: string) => void,
+) {
   let conn: Connection;
   try {
     conn = await connectServer(server);
+    trace("connected");
   } catch (e) {
     if (e instanceof DrError) throw e;
     throw new DrError("failed", `cannot connect to server ${serverName} (${addressOf(server)}): ${messageOf(e)}`);
   }
   try {
     const facts = await serverFacts(conn, scope.databases);
+    trace("server variables read");
     const catalog = await catalogTables(conn, scope);
+    trace("tables listed");
     if (method === "mydumper") {
       if (!mydumperNamesDatabase(scope.databases)) {
         // several (or non-ASCII) databases go through --regex, and mydumper 0.10 then reads every
@@ -391,7 +401,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       previous ? previous.files.reduce((n, f) => n + f.bytes, 0) : 0,
       previous ? `the last ${kind} set of ${req.dataset} (${previous.id})` : "",
     );
-    const { facts, catalog, rebuild } = await readServer(server, serverName, scope, method, req.dataset);
+    trace("repository checked");
+    const { facts, catalog, rebuild } = await readServer(server, serverName, scope, method, req.dataset, trace);
     trace("server facts read");
     const notes = factNotes(scope, facts, catalog, rebuild.missingAccounts);
 

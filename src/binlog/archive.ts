@@ -6,7 +6,6 @@
 // before it was archived, another server or basename, a hole in the GTID sequence, a file that
 // reappeared with other content — are reported and make the run exit 6 (DESIGN §8 rule 4).
 
-import { createReadStream } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -45,6 +44,7 @@ import {
   type BinlogSummary,
   type Gtid,
 } from "./parse.js";
+import { readBinlogFile } from "./read-file.js";
 
 const PROGRESS = "progress.json";
 
@@ -607,8 +607,6 @@ async function fetchBinlog(server: DrSpec["servers"][string], file: string, dir:
     );
 }
 
-async function parseFile(path: string): Promise<BinlogSummary> {
-  const p = new BinlogParser();
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) p.push(chunk);
-  return p.finish();
+function parseFile(path: string): Promise<BinlogSummary> {
+  return readBinlogFile(path, new BinlogParser());
 }

@@ -145,10 +145,34 @@ export function normalizeStatement(sql: string): string {
     .trim();
 }
 
-/** Incremental parser: push chunks in file order, then `finish()`. Keeps at most one event in memory. */
+/**
+ * Events whose body the reader looks at; every other (row images above all: most of a ROW binlog's
+ * bytes) is read by its header alone and its body passed over without being copied.
+ */
+const READ_BODY = new Set<number>([
+  EVENT.FORMAT_DESCRIPTION,
+  EVENT.QUERY,
+  EVENT.ANNOTATE_ROWS,
+  EVENT.GTID_LIST,
+  EVENT.GTID,
+  EVENT.MYSQL_GTID,
+  EVENT.MYSQL_ANONYMOUS_GTID,
+  EVENT.MYSQL_GTID_TAGGED,
+  EVENT.TABLE_MAP,
+]);
+
+/**
+ * Incremental parser: push chunks in file order, then `finish()`. Keeps at most one event in memory
+ * (the start of one that continues in the next chunk), and copies only the events it reads: a row
+ * event of megabytes spanning many chunks was once joined chunk by chunk (1.1 s of copying per 700 MB).
+ */
 export class BinlogParser {
-  private buf: Buffer = Buffer.alloc(0);
-  private offset = 0; // file offset of buf[0]
+  /** The start of an event that continues in the next chunk (or of the file, before its magic). */
+  private pending: Buffer = Buffer.alloc(0);
+  /** Bytes of the current event still to pass over (a body nothing reads). */
+  private skip = 0;
+  private skipping = 0; // file offset of the event being passed over
+  private offset = 0; // file offset of the next event
   private started = false;
   private inTransaction = false;
   /** The statements of the transaction being read (kept only while matching). */
@@ -169,29 +193,109 @@ export class BinlogParser {
   push(chunk: Buffer): void {
     if (this.s.error) return;
     this.s.size += chunk.length;
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    let data = chunk;
     if (!this.started) {
-      if (this.buf.length < 4) return;
-      if (!this.buf.subarray(0, 4).equals(BINLOG_MAGIC)) {
+      const head = Buffer.concat([this.pending, data]);
+      if (head.length < 4) {
+        this.pending = head;
+        return;
+      }
+      if (!head.subarray(0, 4).equals(BINLOG_MAGIC)) {
         this.s.error = "not a binlog file (bad magic number)";
         return;
       }
       this.started = true;
-      this.buf = this.buf.subarray(4);
+      this.pending = Buffer.alloc(0);
+      data = head.subarray(4);
       this.offset = 4;
     }
-    while (this.buf.length >= HEADER) {
-      const size = this.buf.readUInt32LE(9);
-      if (size < HEADER) {
-        this.s.error = `event at ${this.offset} has an impossible size ${size}`;
-        return;
+    for (;;) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, data.length);
+        this.skip -= n;
+        data = data.subarray(n);
+        if (this.skip > 0) return;
       }
-      if (this.buf.length < size) return;
-      this.event(this.buf.subarray(0, size), this.offset);
-      if (this.s.error) return;
-      this.buf = this.buf.subarray(size);
-      this.offset += size;
+      if (this.pending.length > 0) {
+        // complete the pending start with only the bytes it lacks: its header, then (if read) its body
+        const need = this.needs(this.pending);
+        const take = Math.min(need - this.pending.length, data.length);
+        this.pending = Buffer.concat([this.pending, data.subarray(0, take)]);
+        data = data.subarray(take);
+        if (this.pending.length < this.needs(this.pending)) {
+          if (data.length === 0) return;
+          continue; // the header just completed names a body to read: take it too
+        }
+        const start = this.pending;
+        this.pending = Buffer.alloc(0);
+        if (this.take(start) < 0) return;
+        continue;
+      }
+      // whole events straight from the chunk, by offset: no copy, and no view made of an unread body
+      let at = 0;
+      while (data.length - at >= HEADER) {
+        const size = data.readUInt32LE(at + 9);
+        const type = must(data[at + 4]);
+        if (size < HEADER) {
+          this.s.error = `event at ${this.offset} has an impossible size ${size}`;
+          return;
+        }
+        if (!READ_BODY.has(type)) {
+          this.header(type, data.readUInt32LE(at));
+          const here = Math.min(size, data.length - at);
+          if (here < size) {
+            this.skip = size - here;
+            this.skipping = this.offset;
+          }
+          this.offset += size;
+          at += here;
+          continue;
+        }
+        if (data.length - at < size) break;
+        this.event(data.subarray(at, at + size), this.offset);
+        if (this.s.error) return;
+        this.offset += size;
+        at += size;
+      }
+      if (this.skip > 0) {
+        data = data.subarray(at);
+        continue;
+      }
+      // the start of an event that continues in the next chunk: copied, so the caller may reuse the chunk
+      if (at < data.length) this.pending = Buffer.from(data.subarray(at));
+      return;
     }
+  }
+
+  /** How many bytes of an event's start are needed before it can be taken: its header, or all of it. */
+  private needs(start: Buffer): number {
+    if (start.length < HEADER) return HEADER;
+    return READ_BODY.has(must(start[4])) ? Math.max(HEADER, start.readUInt32LE(9)) : HEADER;
+  }
+
+  /**
+   * Takes the event at the start of `buf`: the bytes used (an unread body beyond them is passed over
+   * as the next chunks come), 0 when more are needed, -1 on an error.
+   */
+  private take(buf: Buffer): number {
+    const size = buf.readUInt32LE(9);
+    if (size < HEADER) {
+      this.s.error = `event at ${this.offset} has an impossible size ${size}`;
+      return -1;
+    }
+    const position = this.offset;
+    if (buf.length >= size) {
+      if (READ_BODY.has(must(buf[4]))) this.event(buf.subarray(0, size), position);
+      else this.header(must(buf[4]), buf.readUInt32LE(0));
+      this.offset += size;
+      return this.s.error ? -1 : size;
+    }
+    if (READ_BODY.has(must(buf[4]))) return 0;
+    this.header(must(buf[4]), buf.readUInt32LE(0));
+    this.offset += size;
+    this.skip = size - buf.length;
+    this.skipping = position;
+    return this.s.error ? -1 : buf.length;
   }
 
   /** A known event whose body is too short to be what it says: the file is refused, never half-read. */
@@ -201,8 +305,10 @@ export class BinlogParser {
   }
 
   finish(): BinlogSummary {
-    if (!this.s.error && this.buf.length)
-      this.s.error = `the file ends inside an event at offset ${this.offset} (${this.buf.length} bytes)`;
+    if (!this.s.error && this.skip > 0)
+      this.s.error = `the file ends inside an event at offset ${this.skipping} (${this.skip} bytes short)`;
+    else if (!this.s.error && this.pending.length > 0)
+      this.s.error = `the file ends inside an event at offset ${this.offset} (${this.pending.length} bytes)`;
     return this.s;
   }
 
@@ -296,6 +402,14 @@ export class BinlogParser {
         if (group && body.length > 9) addDatabase(group, body.subarray(9, 9 + must(body[8])).toString("utf8"));
         return;
       }
+      default:
+        this.header(type, ts);
+    }
+  }
+
+  /** An event read by its header alone (its type and time): row images, XIDs, rotations, the rest. */
+  private header(type: number, ts: number): void {
+    switch (type) {
       case EVENT.MYSQL_TRANSACTION_PAYLOAD:
         if (this.inTransaction && ts) this.s.lastEventAt = ts;
         this.s.opaqueTransactions = (this.s.opaqueTransactions ?? 0) + 1;

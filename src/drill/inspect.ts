@@ -2,7 +2,6 @@
 // figures, views, the GTIDs the replay really applied (from the sandbox's own binlog), and the
 // drill's queries. Reading only; the comparisons are in compare.ts.
 
-import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import type { Sandbox } from "../adapters/sandbox/mariadb-sandbox.js";
@@ -10,6 +9,7 @@ import { qualified } from "../adapters/mysql/sql.js";
 import type { TableName } from "../core/manifest.generated.js";
 import { contentChecksum, schemaObjects } from "../backup/server-facts.js";
 import { BinlogParser, formatGtid } from "../binlog/parse.js";
+import { readBinlogFile } from "../binlog/read-file.js";
 import { messageOf, must } from "../errors.js";
 
 async function rows(conn: Connection, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
@@ -113,12 +113,8 @@ export async function appliedGtids(sandbox: Sandbox, conn: Connection): Promise<
   const logs = (await rows(conn, "SHOW BINARY LOGS")).map((r) => String(r.Log_name));
   const out: string[] = [];
   for (const name of logs) {
-    const parser = new BinlogParser({ index: true });
-    for await (const chunk of createReadStream(join(sandbox.datadir, name), {
-      highWaterMark: 1 << 20,
-    }) as AsyncIterable<Buffer>)
-      parser.push(chunk);
-    for (const g of parser.finish().groups ?? [])
+    const summary = await readBinlogFile(join(sandbox.datadir, name), new BinlogParser({ index: true }));
+    for (const g of summary.groups ?? [])
       if (g.gtid && g.gtid.server !== sandbox.serverId) out.push(formatGtid(g.gtid));
   }
   return out;

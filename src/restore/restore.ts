@@ -5,7 +5,6 @@
 // local-time --stop-datetime.
 
 import { tracer } from "../trace.js";
-import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +26,7 @@ import { verifySet } from "../backup/verify.js";
 import { parseInstant } from "../core/instant.js";
 import { clockDisagreements, pointKey } from "../core/recovery.js";
 import { planFromCatalog, readRecoveryCatalog } from "./recovery-catalog.js";
+import { readBinlogFile } from "../binlog/read-file.js";
 import {
   BinlogParser,
   formatGtid,
@@ -848,10 +848,7 @@ async function decodeBinlog(
   } finally {
     await fh.close();
   }
-  const parser = new BinlogParser({ index: true, ...(match ? { match } : {}) });
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)
-    parser.push(chunk);
-  const summary = parser.finish();
+  const summary = await readBinlogFile(path, new BinlogParser({ index: true, ...(match ? { match } : {}) }));
   const name = f.manifest.binlog?.file ?? f.manifest.id;
   // a file the reader cannot read through is never replayed half-understood
   if (summary.error)

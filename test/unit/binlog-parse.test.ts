@@ -69,6 +69,51 @@ describe("BinlogParser", () => {
     }
   });
 
+  it("indexes the same groups and databases whichever way big row events are cut into chunks", () => {
+    // a Table_map (read: it names the database) and row events of many kilobytes (passed over unread)
+    const tableMap = (db: string) => {
+      const name = Buffer.from(db);
+      return event(
+        EVENT.TABLE_MAP,
+        500,
+        7,
+        Buffer.concat([Buffer.alloc(8), Buffer.from([name.length]), name, Buffer.from([0, 1, 0x74, 0])]),
+      );
+    };
+    const rows = (n: number) => event(31, 501, 7, Buffer.alloc(n, 0xab)); // UPDATE_ROWS, an opaque body
+    const big = Buffer.concat([
+      BINLOG_MAGIC,
+      event(EVENT.FORMAT_DESCRIPTION, 100, 7, Buffer.alloc(40)),
+      gtidEvent(500, 7, 0, 1n),
+      tableMap("shop"),
+      rows(70_000),
+      rows(3),
+      event(EVENT.XID, 502, 7, Buffer.alloc(8)),
+      gtidEvent(600, 7, 0, 2n),
+      tableMap("données"),
+      rows(150_000),
+      event(EVENT.XID, 603, 7, Buffer.alloc(8)),
+    ]);
+    const whole = new BinlogParser({ index: true });
+    whole.push(big);
+    const expected = whole.finish();
+    expect(expected.error).toBeUndefined();
+    expect(expected.groups!.map((g) => [g.position, g.timestamp, g.databases])).toEqual([
+      [4 + 19 + 40, 500, ["shop"]],
+      [expect.any(Number), 600, ["données"]],
+    ]);
+    expect(expected.lastEventAt).toBe(603);
+    for (const size of [1, 7, 19, 20, 1000, 65_536, 70_100]) {
+      const p = new BinlogParser({ index: true });
+      for (let i = 0; i < big.length; i += size) p.push(big.subarray(i, i + size));
+      expect(p.finish(), `chunks of ${size}`).toEqual(expected);
+    }
+    // cut inside a body that is passed over: still a file that ends inside an event
+    const cut = new BinlogParser({ index: true });
+    cut.push(big.subarray(0, big.length - 100_000));
+    expect(cut.finish().error).toMatch(/ends inside an event at offset \d+ \(\d+ bytes short\)/);
+  });
+
   it("says what is wrong with bytes that are not a whole binlog", () => {
     const bad = new BinlogParser();
     bad.push(Buffer.from("hello world"));
