@@ -3,7 +3,9 @@
 # server, client and backup tools, mydumper, zstd, age, cron; faketime, for the clock fault cases;
 # chromium, which renders the evidence report in the tests; openssh-server, whose sshd the SFTP
 # repository tests start on a loopback port; rclone, the bare tool the copy benchmark compares
-# drctl copy with), then node modules with `npm ci`.
+# drctl copy with; node_exporter, which the metrics test starts to serve drctl's textfile, and
+# promtool, from the prometheus package, which checks the metrics and the documented alert rules),
+# then node modules with `npm ci`.
 # Safe to run again: a machine that has everything is left as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,8 @@ declare -A PROVIDES=(
   [sshd]=openssh-server
   [ssh-keygen]=openssh-client
   [rclone]=rclone
+  [prometheus-node-exporter]=prometheus-node-exporter
+  [promtool]=prometheus
 )
 missing=()
 for cmd in "${!PROVIDES[@]}"; do

@@ -232,7 +232,7 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
     details: ["the spec's drills with their last run: when, result, measured/target RTO and RPO"].join(" "),
   },
   status: {
-    examples: ["drctl status", "drctl status wiki --json"],
+    examples: ["drctl status", "drctl status wiki --json", "drctl status --prometheus"],
     details: [
       "per dataset: newest full, how far the data is recoverable (the last binlog archive run that reached",
       'the server\'s position — an idle server is not "behind" — or the newest set without archiving), the',
@@ -240,7 +240,8 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
       "exposure passes 80 % of the RPO, a drill is overdue by its schedule (an hour's grace), the dataset",
       "was never drilled or has no drill, or no archive run completed cleanly; **BREACHED** when the",
       "exposure passes the RPO, there is no full set, or the last drill failed or missed its tier. Exit 0 /",
-      "6 / 7, for monitoring. Ink table on a terminal",
+      "6 / 7, for monitoring. Ink table on a terminal. `--prometheus`: the same in the Prometheus text",
+      "format, as the `metrics: { textfile: DIR }` file holds it after every job (docs/metrics.md)",
     ].join(" "),
   },
   evidence: {

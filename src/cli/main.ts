@@ -377,12 +377,18 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument("[DATASET]")
     .addOption(specOption())
     .option("--json", "as JSON", false)
+    .option("--prometheus", "in the Prometheus text format (what the metrics file holds)", false)
     .option("--no-tui", "plain text even on a terminal")
     .addOption(new Option("--now <ISO>", "evaluate as of this time (tests, what-if)").hideHelp())
-    .action(async (ds: string | undefined, opts: { file: string; json: boolean; tui: boolean; now?: string }) => {
-      const { statusCommand } = await import("./commands/status.js");
-      setCode(await statusCommand({ ...opts, ...(ds ? { dataset: ds } : {}) }, io));
-    });
+    .action(
+      async (
+        ds: string | undefined,
+        opts: { file: string; json: boolean; prometheus: boolean; tui: boolean; now?: string },
+      ) => {
+        const { statusCommand } = await import("./commands/status.js");
+        setCode(await statusCommand({ ...opts, ...(ds ? { dataset: ds } : {}) }, io));
+      },
+    );
 
   const evidence = program
     .command("evidence")

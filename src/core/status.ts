@@ -53,6 +53,8 @@ export interface DatasetFacts {
   drills: DrillSummary[];
   /** Per repository of the dataset's `copies`, what the journal says of the copies sent there. */
   offsite?: CopyHistory[];
+  /** Bytes the dataset's repository holds: its sets, and its server's archived binlogs. */
+  storedBytes?: { sets: number; binlogs: number };
 }
 
 /** What the journal says of a dataset's copies in one repository (copy/records.ts reads it). */
@@ -88,8 +90,13 @@ export interface DatasetStatus {
   rpoTargetSeconds: number;
   rtoTargetSeconds: number;
   lastDrill?: DrillSummary;
+  /** Each drill of the spec for this dataset: its last run, and since when a run is overdue. */
+  drills?: { drill: string; lastStartedAt?: string; overdueSince?: string }[];
+  /** Binlog archiving: how far the archive reaches, how far behind now, and a hole in it. */
+  binlog?: { archivedUntil?: string; newestArchivedEvent?: string; lagSeconds?: number; missing?: string };
   /** Each offsite copy: where, how old, the last run's trouble. */
   offsite?: OffsiteStatus[];
+  storedBytes?: { sets: number; binlogs: number };
 }
 
 export interface StatusReport {
@@ -204,8 +211,10 @@ export function datasetStatus(
     flag("BREACHED", `the last drill (${lastDrill.drill}, ${lastDrill.startedAt}) measured ${missed.join(" and ")}`);
   }
   const tz = spec.scheduler?.timezone ?? defaultTimeZone;
+  const drillRuns: NonNullable<DatasetStatus["drills"]> = [];
   for (const [drillName, d] of drills) {
     const last = facts.drills.filter((r) => r.drill === drillName).at(-1);
+    drillRuns.push({ drill: drillName, ...(last ? { lastStartedAt: last.startedAt } : {}) });
     if (!last) continue;
     const parsed = parseCron(d.schedule);
     if (!parsed.ok) continue;
@@ -216,13 +225,30 @@ export function datasetStatus(
       Date.parse(last.startedAt) + 60_000,
       now.getTime() - DRILL_GRACE_SECONDS * 1000,
     );
-    if (due.length)
+    if (due.length) {
+      must(drillRuns.at(-1)).overdueSince = new Date(must(due[0])).toISOString();
       flag(
         "AT RISK",
         `drill ${drillName} is overdue: its schedule (${d.schedule}) ran it at ` +
           `${new Date(must(due[0])).toISOString()}, but the last run is from ${last.startedAt}`,
       );
+    }
   }
+  // the archive's own reach, beside the exposure (which also counts the sets)
+  const newestArchived = [facts.archivedUntil, facts.newestArchivedEvent]
+    .filter((t): t is string => !!t)
+    .sort()
+    .at(-1);
+  const binlog = archiving
+    ? {
+        ...(facts.archivedUntil ? { archivedUntil: facts.archivedUntil } : {}),
+        ...(facts.newestArchivedEvent ? { newestArchivedEvent: facts.newestArchivedEvent } : {}),
+        ...(newestArchived
+          ? { lagSeconds: Math.round(Math.max(0, (now.getTime() - Date.parse(newestArchived)) / 1000)) }
+          : {}),
+        ...(facts.recovery?.missing ? { missing: facts.recovery.missing } : {}),
+      }
+    : undefined;
   return {
     dataset: name,
     tier: ds.tier,
@@ -234,7 +260,10 @@ export function datasetStatus(
     rpoTargetSeconds: rpo,
     rtoTargetSeconds: rto,
     ...(lastDrill ? { lastDrill } : {}),
+    ...(drillRuns.length ? { drills: drillRuns } : {}),
+    ...(binlog ? { binlog } : {}),
     ...(offsite.length ? { offsite } : {}),
+    ...(facts.storedBytes ? { storedBytes: facts.storedBytes } : {}),
   };
 }
 

@@ -175,9 +175,13 @@ export type Duration6 = string;
  */
 export type VerifyStep = ("rowCounts" | "checksums") | QueryCheck;
 /**
- * A cron.d-style file for the block (default /etc/cron.d/drctl-<project>); ignored with `user`.
+ * The textfile collector's directory (node_exporter --collector.textfile.directory).
  */
 export type AbsolutePath10 = string;
+/**
+ * A cron.d-style file for the block (default /etc/cron.d/drctl-<project>); ignored with `user`.
+ */
+export type AbsolutePath11 = string;
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "Duration".
@@ -194,7 +198,7 @@ export type CronExpression3 = string;
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "AbsolutePath".
  */
-export type AbsolutePath11 = string;
+export type AbsolutePath12 = string;
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "BackupMethod".
@@ -261,6 +265,7 @@ export interface DrSpec {
   drills?: {
     [k: string]: Drill;
   };
+  metrics?: Metrics;
   scheduler?: Scheduler;
 }
 /**
@@ -616,6 +621,12 @@ export interface QueryCheck {
   };
 }
 /**
+ * Prometheus metrics: after every job drctl writes its status and job results in the text format, atomically, as drctl_<project>.prom in this directory (node_exporter's textfile collector reads it). `drctl status --prometheus` prints the same.
+ */
+export interface Metrics {
+  textfile: AbsolutePath10;
+}
+/**
  * Where the cron jobs go: a cron.d-style file, or a user's crontab through the real crontab command. drctl owns only its marked block.
  */
 export interface Scheduler {
@@ -623,7 +634,7 @@ export interface Scheduler {
    * cron: the only scheduler so far.
    */
   type: "cron";
-  file?: AbsolutePath10;
+  file?: AbsolutePath11;
   /**
    * Install the block in this user's crontab (through crontab -u); the jobs run as that user.
    */
@@ -708,7 +719,7 @@ export interface Scheduler1 {
    * cron: the only scheduler so far.
    */
   type: "cron";
-  file?: AbsolutePath10;
+  file?: AbsolutePath11;
   /**
    * Install the block in this user's crontab (through crontab -u); the jobs run as that user.
    */
@@ -717,4 +728,13 @@ export interface Scheduler1 {
    * IANA time zone the cron daemon runs in (default: this machine's).
    */
   timezone?: string;
+}
+/**
+ * Prometheus metrics: after every job drctl writes its status and job results in the text format, atomically, as drctl_<project>.prom in this directory (node_exporter's textfile collector reads it). `drctl status --prometheus` prints the same.
+ *
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "Metrics".
+ */
+export interface Metrics1 {
+  textfile: AbsolutePath10;
 }

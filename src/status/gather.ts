@@ -26,7 +26,10 @@ async function datasetFacts(
   const newestImage = catalog.images.at(-1);
   const newestFull = newestImage?.full;
   const newestSet = newestImage ? (newestImage.incrementals.at(-1) ?? newestImage.full) : undefined;
+  const bytes = (entries: { manifest: { files: { bytes: number }[] } }[]) =>
+    entries.reduce((n, e) => n + e.manifest.files.reduce((m, f) => m + f.bytes, 0), 0);
   const facts: DatasetFacts = {
+    storedBytes: { sets: bytes(catalog.sets), binlogs: bytes(catalog.binlogs) },
     ...(newestFull
       ? {
           newestFull: {

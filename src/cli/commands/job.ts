@@ -10,6 +10,7 @@ import { DrError, interruptedError, messageOf } from "../../errors.js";
 import { loadSpec } from "../../spec/check.js";
 import type { DrSpec } from "../../spec/types.generated.js";
 import { appendJournal } from "../../state/journal.js";
+import { writeMetricsFile } from "../../status/metrics-file.js";
 import { exitCodeFor, EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
@@ -59,6 +60,7 @@ export async function runJob(
         signal,
         ...(e === err ? {} : { cause: messageOf(e) }),
       });
+      await publishMetrics(spec, io);
       throw err;
     }
     // a bug is journaled too: a scheduled run that crashed must not look like one that never ran
@@ -72,12 +74,26 @@ export async function runJob(
         e.meta.details as Record<string, unknown> | undefined,
       );
     else await appendJobRecord(spec, job, started, EXIT.failed, `internal error: ${messageOf(e)}`);
+    await publishMetrics(spec, io);
     throw e;
   }
   // a signal that came after the last step that could be stopped: the work is done, and says so
   stopWatching();
   await appendJobRecord(spec, job, started, result.code, result.error, result.details);
+  await publishMetrics(spec, io);
   return result.code;
+}
+
+/**
+ * The metrics file, after the job's record: a failure to write it is said on stderr and leaves the
+ * job's exit code alone (the file's timestamp metric going stale is what monitoring alerts on).
+ */
+async function publishMetrics(spec: DrSpec, io: Io): Promise<void> {
+  try {
+    await writeMetricsFile(spec);
+  } catch (e) {
+    io.err(`drctl: warning: metrics not written to ${spec.metrics?.textfile}: ${messageOf(e)}`);
+  }
 }
 
 function watchdog(io: Io): void {

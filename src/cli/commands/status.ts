@@ -5,11 +5,12 @@ import { DrError } from "../../errors.js";
 import { renderStatusText } from "../../render/status-text.js";
 import { loadSpec } from "../../spec/check.js";
 import { gatherStatus } from "../../status/gather.js";
+import { prometheusText } from "../../status/metrics-file.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
 export async function statusCommand(
-  flags: { file: string; json: boolean; tui: boolean; now?: string; dataset?: string },
+  flags: { file: string; json: boolean; prometheus?: boolean; tui: boolean; now?: string; dataset?: string },
   io: Io,
 ): Promise<number> {
   const { spec } = await loadSpec(flags.file);
@@ -19,8 +20,11 @@ export async function statusCommand(
     throw new DrError("invalid", `the spec has no dataset ${JSON.stringify(flags.dataset)}`, {
       hint: `datasets: ${Object.keys(spec.datasets).join(", ")}`,
     });
+  if (flags.json && flags.prometheus) throw new DrError("invalid", "--json and --prometheus: choose one");
   const report = await gatherStatus(spec, now, flags.dataset);
-  if (flags.json) io.out(JSON.stringify(report, null, 2));
+  if (flags.prometheus) {
+    io.out((await prometheusText(spec, report)).trimEnd());
+  } else if (flags.json) io.out(JSON.stringify(report, null, 2));
   else if (flags.tui && io.interactive) {
     const { showStatusTui } = await import("../../render/tui/StatusApp.js");
     await showStatusTui(report);
