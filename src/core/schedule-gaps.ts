@@ -4,6 +4,7 @@
 
 import { firesOnDay, minutesOfDay, type CronSchedule } from "./cron.js";
 import { must } from "../errors.js";
+import { lastAtOrBefore } from "./sorted.js";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -67,16 +68,7 @@ function offsetTable(tz: string, utcMs: number): OffsetTable {
     to,
     starts,
     offsets,
-    at(ms: number) {
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (must(starts[mid]) <= ms) lo = mid;
-        else hi = mid - 1;
-      }
-      return must(offsets[lo]);
-    },
+    at: (ms: number) => must(offsets[lastAtOrBefore(starts, ms)]),
   };
   tables.set(tz, table);
   return table;

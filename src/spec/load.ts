@@ -13,6 +13,7 @@ import {
 } from "js-yaml";
 import { createRequire } from "node:module";
 import type { Document, Node } from "yaml";
+import { lastAtOrBefore } from "../core/sorted.js";
 import { DrError, type Diagnostic, type SourcePosition, must } from "../errors.js";
 
 export type SpecPath = (string | number)[];
@@ -355,14 +356,8 @@ function positionAt(spec: LoadedSpec, offset: number): SourcePosition {
     lineStarts.set(spec, starts);
   }
   const at = Math.max(0, Math.min(offset, spec.text.length));
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (must(starts[mid]) <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, col: at - must(starts[lo]) + 1 };
+  const line = lastAtOrBefore(starts, at);
+  return { line: line + 1, col: at - must(starts[line]) + 1 };
 }
 
 /**
