@@ -67,6 +67,7 @@ try {
   };
   /** drctl backup, with its peak RSS (VmHWM) polled from /proc while it runs. */
   const drctlBackup = async (dataset) => {
+    const t0 = Date.now();
     const r = await runDrctlWithPeakRss(["backup", "-f", spec, dataset], { ...process.env, DRCTL_TRACE: "1" });
     if (r.code !== 0) throw new Error(`drctl backup ${dataset} exited ${r.code}: ${r.out}`);
     if (process.env.BENCH_TRACE)
@@ -74,6 +75,7 @@ try {
         r.out
           .split("\n")
           .filter((l) => l.startsWith("trace"))
+          .concat(`total ${Date.now() - t0} ms`)
           .join("\n"),
       );
     rmSync(join(repo, "sets", dataset), { recursive: true, force: true });

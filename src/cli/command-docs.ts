@@ -244,6 +244,20 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
       "format, as the `metrics: { textfile: DIR }` file holds it after every job (docs/metrics.md)",
     ].join(" "),
   },
+  notify: {
+    examples: ["drctl notify test"],
+  },
+  "notify test": {
+    examples: ["drctl notify test -f drctl.yaml"],
+    details: [
+      "sends one test message to each `notify:` target (a webhook's JSON with a Slack-compatible `text`, or",
+      "an email through the SMTP server its settings file names), three attempts each; every delivery is",
+      "journaled. Exit 0 when all were delivered, 1 otherwise. After every job drctl sends what changed:",
+      "a job that failed or succeeded again, a dataset turned AT RISK or BREACHED or OK again, a binlog gap —",
+      "one message per job run and target, again after the target's reminder interval (24h) while it stays",
+      "bad; a delivery that fails is kept for the next message and never changes the job's exit code",
+    ].join(" "),
+  },
   evidence: {
     examples: ["drctl evidence export --out evidence-2026q4"],
   },

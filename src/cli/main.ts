@@ -390,6 +390,16 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       },
     );
 
+  const notify = program.command("notify").description("the spec's notification targets (webhooks, email)");
+  notify
+    .command("test")
+    .description("send a test message to each notify: target (exit 1 if one could not be reached)")
+    .addOption(specOption())
+    .action(async (opts: { file: string }) => {
+      const { notifyTestCommand } = await import("./commands/notify.js");
+      setCode(await notifyTestCommand(opts, io));
+    });
+
   const evidence = program
     .command("evidence")
     .description("audit evidence: export a tamper-evident bundle, verify one");

@@ -103,6 +103,8 @@ export interface StatusReport {
   now: string;
   state: StatusState;
   datasets: DatasetStatus[];
+  /** Notification targets whose newest delivery failed (the journal's notify records). */
+  notifications?: { target: string; at: string; error: string }[];
 }
 
 const worse = (a: StatusState, b: StatusState): StatusState =>

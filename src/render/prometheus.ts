@@ -29,7 +29,7 @@ export interface JobFacts {
  * The job a journal record stands for: the command, a backup's kind ("backup_full"), underscores for
  * spaces ("binlog_archive", "drill_run").
  */
-function jobName(data: Record<string, unknown>): string {
+export function jobName(data: Record<string, unknown>): string {
   const command = String(data.command ?? "unknown");
   const argv = Array.isArray(data.argv) ? data.argv.map(String) : [];
   const kind = command === "backup" ? (argv[argv.indexOf("--kind") + 1] ?? "full") : undefined;

@@ -53,6 +53,8 @@ export function renderStatusText(r: StatusReport): string {
   for (const d of r.datasets) for (const why of d.reasons) lines.push(`${d.dataset}: ${d.state}: ${why}`);
   const copies = offsiteLines(r);
   if (copies.length) lines.push("", ...copies);
+  for (const n of r.notifications ?? [])
+    lines.push(`notify: the last message to ${n.target} (${short(n.at)}) could not be delivered: ${n.error}`);
   lines.push(`overall: ${r.state} (as of ${short(r.now)})`);
   return lines.join("\n");
 }

@@ -68,7 +68,21 @@ const RULES: ((ctx: Ctx, data: Obj) => void)[] = [
   checkScheduler,
   checkDrills,
   checkSecretFiles,
+  checkNotify,
 ];
+
+/** A webhook names its endpoint once: in the spec, or in a file when the URL is a secret. */
+function checkNotify(ctx: Ctx, data: Obj): void {
+  const targets = Array.isArray(data.notify) ? data.notify : [];
+  for (const [i, t] of targets.entries()) {
+    if (!isObj(t) || t.type !== "webhook") continue;
+    if ((t.url === undefined) === (t.urlFile === undefined))
+      ctx.report("error", ["notify", i], "a webhook needs url or urlFile (one of them)", {
+        key: true,
+        hint: "urlFile for a URL that carries a token (a Slack hook), url otherwise",
+      });
+  }
+}
 
 function refCheck(ctx: Ctx, path: SpecPath, value: unknown, pool: unknown, what: string): boolean {
   const name = str(value);
@@ -474,5 +488,10 @@ function checkSecretFiles(ctx: Ctx, data: Obj): void {
   }
   if (isObj(data.encryption) && data.encryption.identityFile !== undefined) {
     check(["encryption", "identityFile"], data.encryption.identityFile, "age identity file");
+  }
+  for (const [i, t] of (Array.isArray(data.notify) ? data.notify : []).entries()) {
+    if (!isObj(t)) continue;
+    if (t.type === "webhook" && t.urlFile !== undefined) check(["notify", i, "urlFile"], t.urlFile, "webhook URL file");
+    if (t.type === "email") check(["notify", i, "smtp"], t.smtp, "SMTP settings file");
   }
 }

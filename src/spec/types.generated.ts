@@ -179,14 +179,37 @@ export type VerifyStep = ("rowCounts" | "checksums") | QueryCheck;
  */
 export type AbsolutePath10 = string;
 /**
- * A cron.d-style file for the block (default /etc/cron.d/drctl-<project>); ignored with `user`.
+ * A webhook (a JSON body with a Slack-compatible `text`) or an email through an SMTP server.
+ *
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "NotifyTarget".
+ */
+export type NotifyTarget = WebhookTarget | EmailTarget;
+/**
+ * A file (mode 0600) holding the endpoint's URL: for URLs that carry a token. Only the host is ever printed or journaled.
  */
 export type AbsolutePath11 = string;
+/**
+ * While a job keeps failing or a dataset stays AT RISK or BREACHED, the message again after this long (default 24h).
+ */
+export type Duration7 = string;
+/**
+ * The SMTP server's settings, one `key = value` per line: host, port (default 587), from, user and password (then the file must be mode 0600), tls = starttls | implicit | none (default starttls; none only for a server on loopback).
+ */
+export type AbsolutePath12 = string;
+/**
+ * While a job keeps failing or a dataset stays AT RISK or BREACHED, the message again after this long (default 24h).
+ */
+export type Duration8 = string;
+/**
+ * A cron.d-style file for the block (default /etc/cron.d/drctl-<project>); ignored with `user`.
+ */
+export type AbsolutePath13 = string;
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "Duration".
  */
-export type Duration7 = string;
+export type Duration9 = string;
 /**
  * Five cron fields (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly/@yearly. Checked field by field by drctl.
  *
@@ -198,7 +221,7 @@ export type CronExpression3 = string;
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "AbsolutePath".
  */
-export type AbsolutePath12 = string;
+export type AbsolutePath14 = string;
 /**
  * This interface was referenced by `DrSpec`'s JSON-Schema
  * via the `definition` "BackupMethod".
@@ -266,6 +289,10 @@ export interface DrSpec {
     [k: string]: Drill;
   };
   metrics?: Metrics;
+  /**
+   * Where drctl sends a message when something changes: a job failed or recovered, a binlog gap, a dataset's status turned AT RISK or BREACHED or back to OK. One message per job run and target (a digest of what changed), a reminder while it stays bad, bounded retries; a delivery that fails is journaled and shown by status, and never fails the job. `drctl notify test` sends a test message to each.
+   */
+  notify?: NotifyTarget[];
   scheduler?: Scheduler;
 }
 /**
@@ -627,6 +654,56 @@ export interface Metrics {
   textfile: AbsolutePath10;
 }
 /**
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "WebhookTarget".
+ */
+export interface WebhookTarget {
+  /**
+   * An HTTP(S) POST of a JSON body: `text` (what Slack, Mattermost and Teams-style hooks show) and the events, structured.
+   */
+  type: "webhook";
+  /**
+   * The endpoint, when it holds no secret (a Slack hook URL is a secret: use urlFile).
+   */
+  url?: string;
+  urlFile?: AbsolutePath11;
+  /**
+   * What this target hears about (default: all): failure — a job failed, was refused or missed its target; gap — a binlog is missing from the archive; at-risk, breached — a dataset's status turned so; recovered — a failed job succeeded again or a dataset is OK again.
+   *
+   * @minItems 1
+   */
+  on?: [
+    "failure" | "gap" | "at-risk" | "breached" | "recovered",
+    ...("failure" | "gap" | "at-risk" | "breached" | "recovered")[]
+  ];
+  reminder?: Duration7;
+}
+/**
+ * This interface was referenced by `DrSpec`'s JSON-Schema
+ * via the `definition` "EmailTarget".
+ */
+export interface EmailTarget {
+  /**
+   * A plain-text email through an SMTP server.
+   */
+  type: "email";
+  /**
+   * Who gets it.
+   */
+  to: string;
+  smtp: AbsolutePath12;
+  /**
+   * What this target hears about (default: all): failure — a job failed, was refused or missed its target; gap — a binlog is missing from the archive; at-risk, breached — a dataset's status turned so; recovered — a failed job succeeded again or a dataset is OK again.
+   *
+   * @minItems 1
+   */
+  on?: [
+    "failure" | "gap" | "at-risk" | "breached" | "recovered",
+    ...("failure" | "gap" | "at-risk" | "breached" | "recovered")[]
+  ];
+  reminder?: Duration8;
+}
+/**
  * Where the cron jobs go: a cron.d-style file, or a user's crontab through the real crontab command. drctl owns only its marked block.
  */
 export interface Scheduler {
@@ -634,7 +711,7 @@ export interface Scheduler {
    * cron: the only scheduler so far.
    */
   type: "cron";
-  file?: AbsolutePath11;
+  file?: AbsolutePath13;
   /**
    * Install the block in this user's crontab (through crontab -u); the jobs run as that user.
    */
@@ -719,7 +796,7 @@ export interface Scheduler1 {
    * cron: the only scheduler so far.
    */
   type: "cron";
-  file?: AbsolutePath11;
+  file?: AbsolutePath13;
   /**
    * Install the block in this user's crontab (through crontab -u); the jobs run as that user.
    */

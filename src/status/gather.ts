@@ -82,5 +82,12 @@ export async function gatherStatus(spec: DrSpec, now: Date, only?: string): Prom
   const out = [];
   for (const name of names)
     out.push(datasetStatus(spec, name, await datasetFacts(spec, name, drills, journal), now, tz));
-  return statusReport(out, now);
+  const report = statusReport(out, now);
+  // a notification target whose newest delivery failed: nobody hears from drctl there
+  const newest = new Map<string, JournalRecord>();
+  for (const r of journal) if (r.kind === "notify") newest.set(String(r.data.target), r);
+  const failed = [...newest.values()]
+    .filter((r) => r.data.ok === false)
+    .map((r) => ({ target: String(r.data.target), at: r.ts, error: String(r.data.error ?? "") }));
+  return failed.length ? { ...report, notifications: failed } : report;
 }

@@ -8,7 +8,6 @@ import { stateDirOf } from "../core/desired.js";
 import { jobFacts, renderPrometheus } from "../render/prometheus.js";
 import type { DrSpec } from "../spec/types.generated.js";
 import { readJournal } from "../state/journal.js";
-import { gatherStatus } from "./gather.js";
 import type { StatusReport } from "../core/status.js";
 
 /** The metrics text of a status report and the journal's job results: the file, and `status --prometheus`. */
@@ -22,10 +21,10 @@ function metricsFileOf(spec: DrSpec, dir: string): string {
   return join(dir, `drctl_${spec.project.replace(/[^A-Za-z0-9_.-]/g, "_")}.prom`);
 }
 
-/** Writes the metrics file when the spec asks for one; undefined when it does not. */
-export async function writeMetricsFile(spec: DrSpec, now = new Date()): Promise<string | undefined> {
+/** Writes the metrics file of a status report when the spec asks for one; undefined when it does not. */
+export async function writeMetricsFile(spec: DrSpec, report: StatusReport): Promise<string | undefined> {
   if (!spec.metrics) return undefined;
   const file = metricsFileOf(spec, spec.metrics.textfile);
-  await writeFileAtomic(file, await prometheusText(spec, await gatherStatus(spec, now)), { mode: 0o644 });
+  await writeFileAtomic(file, await prometheusText(spec, report), { mode: 0o644 });
   return file;
 }

@@ -62,7 +62,7 @@ beforeAll(async () => {
   specFile = join(dir, "drctl.yaml");
   writeFileSync(
     specFile,
-    datasetsSpec({
+    `${datasetsSpec({
       project: "metrics",
       state: join(dir, "state"),
       repo: join(dir, "repo"),
@@ -71,7 +71,7 @@ beforeAll(async () => {
       tier: "{ rpo: 1d, rto: 4h }",
       datasets: { [dataset]: { databases: [database], method: "mysqldump", binlog: true } },
       drills: `  weekly: { dataset: ${dataset}, schedule: "30 5 * * 0", verify: [rowCounts] }`,
-    }) + `metrics: { textfile: ${JSON.stringify(textfiles)} }\n`,
+    })}metrics: { textfile: ${JSON.stringify(textfiles)} }\n`,
   );
   exporterPort = await freePort();
   exporter = spawn(

@@ -11,6 +11,11 @@ import { loadSpec } from "../../spec/check.js";
 import type { DrSpec } from "../../spec/types.generated.js";
 import { appendJournal } from "../../state/journal.js";
 import { writeMetricsFile } from "../../status/metrics-file.js";
+import { gatherStatus } from "../../status/gather.js";
+import type { StatusReport } from "../../core/status.js";
+import { jobName } from "../../render/prometheus.js";
+import { notifyAfterJob } from "../../notify/notify.js";
+import { tracer } from "../../trace.js";
 import { exitCodeFor, EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
@@ -39,7 +44,10 @@ export async function runJob(
   io: Io,
   work: (spec: DrSpec) => Promise<number | JobResult>,
 ): Promise<number> {
+  // DRCTL_TRACE: where a job's time goes around its work (the spec, the journal, the metrics, the exit)
+  const trace = tracer((l) => io.err(`${l} (${Math.round(process.uptime() * 1000)} ms after the process)`));
   const { spec } = await loadSpec(job.specFile);
+  trace("job: spec loaded");
   const started = new Date();
   // a signal stops the work's children; the work unwinds through its own cleanup and lands below
   installInterruptHandlers();
@@ -60,7 +68,7 @@ export async function runJob(
         signal,
         ...(e === err ? {} : { cause: messageOf(e) }),
       });
-      await publishMetrics(spec, io);
+      await afterJob(spec, io, job, exitCodeFor("interrupted", signal), err.message);
       throw err;
     }
     // a bug is journaled too: a scheduled run that crashed must not look like one that never ran
@@ -74,25 +82,51 @@ export async function runJob(
         e.meta.details as Record<string, unknown> | undefined,
       );
     else await appendJobRecord(spec, job, started, EXIT.failed, `internal error: ${messageOf(e)}`);
-    await publishMetrics(spec, io);
+    const code = e instanceof DrError ? exitCodeFor(e.kind, e.meta.signal) : EXIT.failed;
+    await afterJob(spec, io, job, code, messageOf(e));
     throw e;
   }
   // a signal that came after the last step that could be stopped: the work is done, and says so
   stopWatching();
+  trace("job: work done");
   await appendJobRecord(spec, job, started, result.code, result.error, result.details);
-  await publishMetrics(spec, io);
+  trace("job: journaled");
+  await afterJob(spec, io, job, result.code, result.error);
+  if (spec.metrics || spec.notify) trace("job: metrics and notifications done");
   return result.code;
 }
 
 /**
- * The metrics file, after the job's record: a failure to write it is said on stderr and leaves the
- * job's exit code alone (the file's timestamp metric going stale is what monitoring alerts on).
+ * After the job's record: the metrics file and the notifications, from one status report. Neither may
+ * change the job's exit code: a problem is said on stderr (and a failed delivery is journaled; a stale
+ * metrics file is what monitoring alerts on).
  */
-async function publishMetrics(spec: DrSpec, io: Io): Promise<void> {
+async function afterJob(spec: DrSpec, io: Io, job: JobRun, exitCode: number, error?: string): Promise<void> {
+  if (!spec.metrics && !spec.notify?.length) return;
+  const now = new Date();
+  let report: StatusReport | undefined;
   try {
-    await writeMetricsFile(spec);
+    report = await gatherStatus(spec, now);
   } catch (e) {
-    io.err(`drctl: warning: metrics not written to ${spec.metrics?.textfile}: ${messageOf(e)}`);
+    // the job's own failure is still news: it goes out without the datasets' status
+    io.err(`drctl: warning: no status for metrics and notifications: ${messageOf(e)}`);
+  }
+  if (report && spec.metrics) {
+    try {
+      await writeMetricsFile(spec, report);
+    } catch (e) {
+      io.err(`drctl: warning: metrics not written to ${spec.metrics.textfile}: ${messageOf(e)}`);
+    }
+  }
+  if (!spec.notify?.length) return;
+  report ??= { now: now.toISOString(), state: "OK", datasets: [] };
+  try {
+    const outcome = { job: jobName({ command: job.command, argv: job.argv }), subject: job.subject, exitCode };
+    const sent = await notifyAfterJob(spec, report, { ...outcome, ...(error ? { error } : {}) });
+    for (const d of sent.filter((x) => !x.ok))
+      io.err(`drctl: warning: notification to ${d.target} failed after ${d.attempts} attempts: ${d.error}`);
+  } catch (e) {
+    io.err(`drctl: warning: notifications not sent: ${messageOf(e)}`);
   }
 }
 
