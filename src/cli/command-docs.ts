@@ -244,6 +244,21 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
       "format, as the `metrics: { textfile: DIR }` file holds it after every job (docs/metrics.md)",
     ].join(" "),
   },
+  init: {
+    examples: [
+      "drctl init --server /etc/drctl/db1.cnf --out drctl.yaml",
+      "drctl init --server ~/.my.cnf --project shop --name db1",
+    ],
+    details: [
+      "connects with the option file, reads the server's user databases with their sizes and engines, its",
+      "binlog settings, its replication (source, registered replicas) and the account's privileges, and",
+      "writes a commented spec that validates: one dataset with the server's databases, a dump below 5 GiB",
+      "and a physical copy (mariadb-backup, xtrabackup) above, binlog archiving and tier gold when the",
+      "server logs ROW binlogs, a weekly drill. Comments name what to review: TODO placeholders (project,",
+      "repository path), tables that are not transactional (MyISAM, Aria: a dump copies them without a",
+      "consistent snapshot), missing privileges with the GRANT to run, replicas to back up from",
+    ].join(" "),
+  },
   notify: {
     examples: ["drctl notify test"],
   },

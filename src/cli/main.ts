@@ -390,6 +390,22 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       },
     );
 
+  program
+    .command("init")
+    .description("write a first spec from a live server: its databases, sizes, engines, binlogs, replicas")
+    .requiredOption("--server <OPTIONFILE>", "a client option file ([client] user, password, host/port or socket)")
+    .option("--out <FILE>", "write the spec here (never over an existing file without --force); default stdout")
+    .option("--project <NAME>", "the spec's project name", "main")
+    .option("--name <NAME>", "the server's (and its dataset's) name in the spec", "db1")
+    .option("--repository <DIR>", "the backup repository's path (default /var/backups/drctl/PROJECT)")
+    .option("--state <DIR>", "drctl's state directory (default /var/lib/drctl/PROJECT)")
+    .option("--cron-file <FILE>", "the cron.d file for the jobs (default /etc/cron.d/drctl-PROJECT)")
+    .option("--force", "replace --out if it exists", false)
+    .action(async (opts: import("./commands/init.js").InitFlags) => {
+      const { initCommand } = await import("./commands/init.js");
+      setCode(await initCommand(opts, io));
+    });
+
   const notify = program.command("notify").description("the spec's notification targets (webhooks, email)");
   notify
     .command("test")

@@ -27,6 +27,15 @@ const REQUIRED_PRIVILEGES: Record<string, string[]> = {
   "binlog archiving": ["REPLICATION SLAVE", "RELOAD"],
 };
 
+/** The global privileges `jobs` (methods, or "binlog archiving") need that `held` lacks. */
+export function privilegesMissingFor(
+  held: string[],
+  jobs: string[],
+  flavor: "mariadb" | "mysql" | undefined,
+): string[] {
+  return [...new Set(jobs.flatMap((j) => missingPrivileges(held, REQUIRED_PRIVILEGES[j] ?? [], flavor)))];
+}
+
 function missingPrivileges(held: string[], needed: string[], flavor: "mariadb" | "mysql" | undefined): string[] {
   if (held.includes("ALL PRIVILEGES")) return [];
   const translate = (p: string) => (flavor === "mysql" && p === "BINLOG MONITOR" ? "REPLICATION CLIENT" : p);
