@@ -425,8 +425,12 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(specOption())
     .requiredOption("--out <DIR>", "a new directory for the bundle")
     .option("--since <WHEN>", "the period: a duration back from now (90d) or an ISO time", "90d")
+    .option(
+      "--controls <LIST>",
+      "add a section per control of these frameworks, met or not, from the evidence: soc2,iso27001,nist,dora",
+    )
     .addOption(new Option("--now <ISO>", "as of this time (tests)").hideHelp())
-    .action(async (opts: { file: string; out: string; since: string; now?: string }) => {
+    .action(async (opts: { file: string; out: string; since: string; now?: string; controls?: string }) => {
       const { evidenceExportCommand } = await import("./commands/evidence.js");
       setCode(await evidenceExportCommand(opts, io));
     });

@@ -36,6 +36,7 @@ import {
   type JournalRecord,
 } from "../state/journal.js";
 import type { Evidence } from "./evidence.generated.js";
+import { controlsFor, type FrameworkKey } from "./controls.js";
 import { applyEvidence, datasetEvidence, projectVerdict, tiersOf } from "./model.js";
 import { reportDoc } from "./report.js";
 
@@ -52,6 +53,8 @@ export interface ExportRequest {
   out: string;
   since: Date;
   now?: Date;
+  /** Frameworks whose controls the report reads the evidence against. */
+  controls?: FrameworkKey[];
 }
 
 export interface ExportOutcome {
@@ -161,6 +164,9 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
     },
     files,
   };
+  // the controls are read from the evidence above, so they can never say more than it does
+  if (req.controls?.length)
+    base.controls = controlsFor(req.controls, base, { encrypted: spec.encryption !== undefined });
   const { md, html } = reports(base);
   const evidence: Evidence = { ...base, files: { ...files, "report.md": digest(md), "report.html": digest(html) } };
 

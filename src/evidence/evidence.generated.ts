@@ -28,6 +28,10 @@ export interface Evidence {
   datasets: DatasetEvidence[];
   applies: ApplyEvidence[];
   /**
+   * With `evidence export --controls`: per control of the frameworks asked for, the requirement in one line, the facts of the period that bear on it, and whether they meet it — computed from the sections above, never written by hand.
+   */
+  controls?: Control[];
+  /**
    * The backup sets in the repositories when the bundle was made (read from the repositories, not from the journal).
    */
   catalog?: {
@@ -262,6 +266,27 @@ export interface ApplyEvidence {
     result: string;
     diff: string[];
   }[];
+}
+/**
+ * This interface was referenced by `Evidence`'s JSON-Schema
+ * via the `definition` "Control".
+ */
+export interface Control {
+  framework: "SOC 2" | "ISO 27001:2022" | "NIST SP 800-53" | "DORA";
+  /**
+   * The control's identifier in its framework (A1.2, A.8.13, CP-9, Art. 12).
+   */
+  id: string;
+  title: string;
+  /**
+   * What the control asks, in one line.
+   */
+  requirement: string;
+  status: "met" | "not met" | "not applicable";
+  /**
+   * The facts that decide it, per dataset where they differ.
+   */
+  facts: string[];
 }
 /**
  * This interface was referenced by `Evidence`'s JSON-Schema

@@ -4,6 +4,7 @@
 
 import { formatDuration, formatMeasured } from "../core/duration.js";
 import type { Block, Doc } from "../render/document.js";
+import { calendar, drillChart } from "./charts.js";
 import type { DrillEvidence, Evidence, Figure } from "./evidence.generated.js";
 
 const fig = (f?: Figure) =>
@@ -84,12 +85,44 @@ export function reportDoc(e: Evidence): Doc {
       },
     },
   ];
+  if (e.controls?.length) {
+    b.push(
+      { h: 2, text: "Controls", id: "controls" },
+      {
+        p:
+          "Each control's status is computed from the evidence of the period above (backups, restore tests " +
+          "with their measured RTO/RPO, archive gaps, offsite copies, encryption); the facts that decided it " +
+          "are listed beside it.",
+      },
+      {
+        table: {
+          head: ["framework", "control", "requirement", "status", "facts"],
+          rows: e.controls.map((c) => [
+            c.framework,
+            `${c.id} ${c.title}`,
+            c.requirement,
+            c.status,
+            c.facts.join(" · "),
+          ]),
+          classes: e.controls.map((c) => (c.status === "met" ? "pass" : c.status === "not met" ? "fail" : undefined)),
+        },
+      },
+    );
+  }
   for (const d of e.datasets) {
     b.push({ h: 2, text: `Dataset ${d.name}`, id: `dataset-${d.name}` });
     b.push({
       p:
         `Verdict: ${d.verdict.state}${d.verdict.reasons.length ? ` — ${d.verdict.reasons.join("; ")}` : ""}. ` +
         `Tier ${d.tier}, server ${d.server}, full backups with ${d.method}.`,
+    });
+    b.push({
+      svg: [
+        drillChart(d, "rto", e.since, e.generatedAt),
+        drillChart(d, "rpo", e.since, e.generatedAt),
+        calendar(d, e.since, e.generatedAt),
+      ],
+      alt: `charts of ${d.name}: measured RTO and RPO per drill against the target, and a calendar of the period`,
     });
     b.push({ h: 3, text: "Drills (restores into a throwaway server, data checked, RTO/RPO measured)" });
     b.push(

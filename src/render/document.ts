@@ -7,7 +7,9 @@ export type Block =
   | { p: string }
   | { ul: string[] }
   | { code: string }
-  | { table: { head: string[]; rows: string[][]; classes?: (string | undefined)[] } };
+  | { table: { head: string[]; rows: string[][]; classes?: (string | undefined)[] } }
+  /** A picture drctl drew itself (inline SVG, trusted: its text is escaped where it is made); `alt` for Markdown. */
+  | { svg: string[]; alt: string };
 
 export interface Doc {
   title: string;
@@ -23,6 +25,7 @@ export function toMarkdown(doc: Doc): string {
     if ("h" in b) out.push(`${"#".repeat(b.h)} ${b.text}`, "");
     else if ("p" in b) out.push(b.p, "");
     else if ("ul" in b) out.push(...b.ul.map((i) => `- ${i.replace(/\r?\n/g, " ")}`), "");
+    else if ("svg" in b) out.push(`*(${b.alt}: see report.html)*`, "");
     else if ("code" in b) {
       // a fence longer than any backtick run inside, so no content can close it
       const fence = "`".repeat(Math.max(3, ...[...b.code.matchAll(/`+/g)].map((m) => m[0].length + 1)));
@@ -54,7 +57,9 @@ h1{border-bottom:2px solid #333}h2{margin-top:2rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:.5rem 0 1rem}
 th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f0f0f0}tr.fail td{background:#fde2e2}tr.warn td{background:#fff4d6}tr.pass td{background:#e6f6e6}
-pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}code{font-family:ui-monospace,monospace}`;
+pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}code{font-family:ui-monospace,monospace}
+figure.charts{margin:.5rem 0 1rem;display:flex;flex-wrap:wrap;gap:1rem}figure.charts svg{max-width:100%;height:auto}
+@media print{figure.charts{break-inside:avoid}}`;
 
 /** Self-contained HTML (no scripts, no external resources): readable offline, printable, archivable. */
 export function toHtml(doc: Doc): string {
@@ -64,6 +69,7 @@ export function toHtml(doc: Doc): string {
     else if ("p" in b) body.push(`<p>${escapeHtml(b.p)}</p>`);
     else if ("ul" in b) body.push(`<ul>${b.ul.map((i) => `<li>${escapeHtml(i)}</li>`).join("")}</ul>`);
     else if ("code" in b) body.push(`<pre><code>${escapeHtml(b.code)}</code></pre>`);
+    else if ("svg" in b) body.push(`<figure class="charts">${b.svg.join("")}</figure>`);
     else {
       const { head, rows, classes } = b.table;
       body.push(

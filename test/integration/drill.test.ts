@@ -614,4 +614,79 @@ describe("drctl evidence export / verify (on the drills above)", () => {
       expect(readFileSync(join(out, "logical.html"), "utf8")).toContain("<h2>Scenario: a table was dropped</h2>");
     },
   );
+
+  it("--controls: a failed latest drill shows BREACHED and the restore-test controls not met; the report draws each " +
+    "drill's RTO/RPO against the target and a calendar (headless Chromium: DOM and a screenshot)", async () => {
+    const bad = await drctl(["evidence", "export", "-f", spec, "--out", join(dir, "nope"), "--controls", "soc2,pci"]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain(
+      "--controls soc2,pci: unknown framework(s) pci: choose from soc2, iso27001, nist, dora",
+    );
+    // the newest drill of dataset logical fails (its query expects 999 rows)
+    expect((await drctl(["drill", "run", "-f", spec, "wrong-query"], { env })).code).toBe(5);
+    const out = join(dir, "evidence-controls");
+    const r = await drctl([
+      "evidence",
+      "export",
+      "-f",
+      spec,
+      "--since",
+      "1d",
+      "--out",
+      out,
+      "--controls",
+      "soc2,iso27001,nist,dora",
+    ]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await drctl(["evidence", "verify", out])).code).toBe(0);
+    const e = JSON.parse(readFileSync(join(out, "evidence.json"), "utf8")) as {
+      datasets: { name: string; verdict: { state: string } }[];
+      controls: { framework: string; id: string; status: string; facts: string[] }[];
+    };
+    expect(e.datasets.find((d) => d.name === "logical")!.verdict.state).toBe("BREACHED");
+    const ctl = (id: string) => e.controls.find((c) => c.id === id)!;
+    for (const id of ["A1.3", "A.8.13", "CP-4", "CP-10", "Art. 11"]) {
+      expect(ctl(id).status, id).toBe("not met");
+    }
+    expect(ctl("CP-4").facts.join(" ")).toMatch(
+      /logical: \d+ drill\(s\), \d+ passed; the latest \(wrong-query, .*\) FAILED: /,
+    );
+    expect(ctl("CP-9").facts.join(" ")).toContain("NOT encrypted"); // this spec has no encryption
+    expect(ctl("Art. 12").facts.join(" ")).toContain("no offsite copy in the spec");
+
+    const page = `file://${join(out, "report.html")}`;
+    const chromium = ["--headless", "--no-sandbox", "--disable-gpu"];
+    const dom = execFileSync("chromium", [...chromium, "--dump-dom", page], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 60_000,
+    });
+    const rows = [...dom.matchAll(/<tr(?: class="(\w+)")?>([\s\S]*?)<\/tr>/g)].map((m) => ({
+      cls: m[1],
+      cells: [...m[2]!.matchAll(/<t[dh]>([\s\S]*?)<\/t[dh]>/g)].map((c) => c[1]!),
+    }));
+    const summary = rows.find((x) => x.cells[0] === "logical" && x.cells[1] === "BREACHED")!;
+    expect(summary.cls).toBe("fail");
+    for (const id of ["A1.3 Recovery plan testing", "CP-4 Contingency plan testing"]) {
+      const row = rows.find((x) => x.cells[1] === id)!;
+      expect(row.cls, id).toBe("fail");
+      expect(row.cells[3]).toBe("not met");
+    }
+    expect(rows.find((x) => x.cells[1] === "A1.2 Backup and recovery infrastructure")!.cells[3]).toBe("met");
+    // the pictures: the failed drill is a red mark on logical's RTO chart; the calendar marks today's drills
+    const rto = /<svg[^>]*class="chart drill-rto" data-dataset="logical"[\s\S]*?<\/svg>/.exec(dom)![0];
+    expect(rto).toMatch(/data-drill="wrong-query" data-at="[^"]+" data-result="failed"/);
+    expect(rto).toMatch(/class="target" data-target="14400"/);
+    const cal = /<svg[^>]*class="chart calendar" data-dataset="logical"[\s\S]*?<\/svg>/.exec(dom)![0];
+    expect(cal).toMatch(/data-row="drills" data-day="[\d-]+" data-mark="failed"/);
+    expect(cal).toMatch(/data-row="backups" data-day="[\d-]+" data-mark="ok"/);
+    const shot = join(out, "..", "report.png");
+    execFileSync("chromium", [...chromium, "--window-size=1280,4000", `--screenshot=${shot}`, page], {
+      stdio: "ignore",
+      timeout: 60_000,
+    });
+    const png = readFileSync(shot);
+    expect(png.subarray(1, 4).toString()).toBe("PNG");
+    expect(png.length).toBeGreaterThan(20_000);
+  }, 180_000);
 });

@@ -14,6 +14,7 @@ import { DrError } from "../../errors.js";
 import { toHtml, toMarkdown } from "../../render/document.js";
 import { runbookDoc, runbookFacts } from "../../runbook/runbook.js";
 import { loadSpec } from "../../spec/check.js";
+import { parseFrameworks } from "../../evidence/controls.js";
 import { readJournal, sha256 } from "../../state/journal.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -41,9 +42,11 @@ function parseSince(text: string, now: Date): Date {
 const shellWord = (s: string) => (/^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
 
 export async function evidenceExportCommand(
-  flags: { file: string; out: string; since: string; now?: string },
+  flags: { file: string; out: string; since: string; now?: string; controls?: string },
   io: Io,
 ): Promise<number> {
+  const frameworks = flags.controls === undefined ? undefined : parseFrameworks(flags.controls);
+  if (typeof frameworks === "string") throw new DrError("invalid", `--controls ${flags.controls}: ${frameworks}`);
   const { spec } = await loadSpec(flags.file);
   const specText = await readFile(flags.file, "utf8");
   const now = parseNow(flags.now);
@@ -54,6 +57,7 @@ export async function evidenceExportCommand(
     out: flags.out,
     since: parseSince(flags.since, now),
     now,
+    ...(frameworks ? { controls: frameworks } : {}),
   });
   const e = r.evidence;
   io.out(`evidence of ${e.project} from ${e.since} written to ${r.dir}`);
