@@ -262,6 +262,15 @@ export const COMMAND_DOCS: Record<string, CommandDoc> = {
   notify: {
     examples: ["drctl notify test"],
   },
+  report: {
+    examples: ["drctl report --out report.html", "drctl report --since 30d --controls soc2,nist --out q4.html"],
+    details: [
+      "the evidence report for the period, on its own: the verdict per dataset and for the project, each",
+      "drill's measured RTO and RPO against the target over time and a calendar of backups, copies, drills",
+      "and gaps (inline SVG, printable, no network), the controls with --controls. For a look between",
+      "audits: no bundle, nothing journaled — `drctl evidence export` makes the tamper-evident bundle",
+    ].join(" "),
+  },
   "notify test": {
     examples: ["drctl notify test -f drctl.yaml"],
     details: [

@@ -416,6 +416,19 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await notifyTestCommand(opts, io));
     });
 
+  program
+    .command("report")
+    .description("write the evidence report alone (HTML, or Markdown for a .md name): verdicts, charts, controls")
+    .addOption(specOption())
+    .requiredOption("--out <FILE>", "where to write it (report.html, or report.md)")
+    .option("--since <WHEN>", "the period: a duration back from now (90d) or an ISO time", "90d")
+    .option("--controls <LIST>", "add the controls of these frameworks: soc2,iso27001,nist,dora")
+    .addOption(new Option("--now <ISO>", "as of this time (tests)").hideHelp())
+    .action(async (opts: { file: string; out: string; since: string; now?: string; controls?: string }) => {
+      const { reportCommand } = await import("./commands/evidence.js");
+      setCode(await reportCommand(opts, io));
+    });
+
   const evidence = program
     .command("evidence")
     .description("audit evidence: export a tamper-evident bundle, verify one");

@@ -72,7 +72,6 @@ function reports(e: Evidence): { md: string; html: string } {
 
 export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome> {
   const { spec } = req;
-  const now = req.now ?? new Date();
   const stateDir = stateDirOf(spec);
   const out = resolve(req.out);
   if (existsSync(out) && (await readdir(out)).length)
@@ -81,94 +80,7 @@ export async function exportEvidence(req: ExportRequest): Promise<ExportOutcome>
       `--out ${req.out} exists and is not empty: an evidence bundle is never written over another`,
       { hint: "name a new directory" },
     );
-
-  // the evidence is only as good as the chain it comes from
-  const chain = await verifyJournal(stateDir);
-  if (!chain.ok) {
-    throw new DrError(
-      "integrity",
-      `the journal in ${stateDir} fails its chain check: ${chain.problems.map((p) => p.message).join("; ")}`,
-      { hint: "the journal was altered: keep it as it is and investigate; no evidence is exported from it" },
-    );
-  }
-  const text = existsSync(journalFile(stateDir)) ? await readFile(journalFile(stateDir), "utf8") : "";
-  const lines = text.split("\n").filter((l) => l !== "");
-  const records = lines.map((l) => JSON.parse(l) as JournalRecord);
-  const first = records.findIndex((r) => r.ts >= req.since.toISOString());
-  const range = first < 0 ? [] : records.slice(first);
-  const rangeLines = first < 0 ? [] : lines.slice(first);
-  const anchor =
-    first < 0
-      ? chain.head
-      : first === 0
-        ? { seq: 0, sha256: GENESIS }
-        : { seq: must(records[first - 1]).seq, sha256: sha256(must(lines[first - 1])) };
-  const journalCopy = rangeLines.map((l) => `${l}\n`).join("");
-  const copyHead = range.length ? { seq: must(range.at(-1)).seq, sha256: sha256(must(rangeLines.at(-1))) } : anchor;
-
-  const cat = await readCatalog(spec);
-  const verified = verifiedSets(records);
-  const drills = lastDrills(records);
-  const generatedAt = now.toISOString();
-  const specSha = digest(req.specText);
-
-  const files: Record<string, string> = { [JOURNAL_COPY]: digest(journalCopy), [SPEC_COPY]: digest(req.specText) };
-  const runbooks: [string, string][] = [];
-  for (const name of Object.keys(spec.datasets)) {
-    const doc = runbookDoc(
-      spec,
-      name,
-      runbookFacts(name, {
-        specFile: req.specFile,
-        specSha256: specSha,
-        generatedAt,
-        drills: [...drills.values()],
-        catalog: cat.sets,
-        damaged: await damagedNewestFulls(cat.sets, name),
-      }),
-    );
-    runbooks.push([`runbook/${name}.md`, toMarkdown(doc)], [`runbook/${name}.html`, toHtml(doc)]);
-  }
-  for (const [f, body] of runbooks) files[f] = digest(body);
-
-  const base: Evidence = {
-    formatVersion: 1,
-    project: spec.project,
-    generatedAt,
-    since: req.since.toISOString(),
-    spec: { file: SPEC_COPY, sha256: specSha },
-    tiers: tiersOf(spec, parseDuration),
-    ...(() => {
-      const datasets = datasetEvidence(spec, range);
-      return { verdict: projectVerdict(datasets), datasets };
-    })(),
-    applies: applyEvidence(range),
-    catalog: cat.sets.map((s) => ({
-      dataset: s.manifest.dataset ?? "",
-      id: s.manifest.id,
-      kind: s.manifest.kind,
-      method: s.manifest.method,
-      at: pointTime(s.manifest),
-      bytes: storedBytes(s.manifest),
-      verified: verified.has(s.manifest.id),
-      server: s.manifest.server.name,
-      ...(s.manifest.replication ? { replicaLagSeconds: s.manifest.replication.lagSeconds } : {}),
-      ...(s.manifest.sourcePoint?.gtid ? { sourceGtid: s.manifest.sourcePoint.gtid } : {}),
-    })),
-    journal: {
-      file: JOURNAL_COPY,
-      firstSeq: range[0]?.seq ?? anchor.seq + 1,
-      lastSeq: range.at(-1)?.seq ?? anchor.seq,
-      anchor: anchor.sha256,
-      head: copyHead,
-    },
-    files,
-  };
-  // the controls are read from the evidence above, so they can never say more than it does
-  if (req.controls?.length)
-    base.controls = controlsFor(req.controls, base, { encrypted: spec.encryption !== undefined });
-  const { md, html } = reports(base);
-  const evidence: Evidence = { ...base, files: { ...files, "report.md": digest(md), "report.html": digest(html) } };
+  const { evidence, md, html, journalCopy, runbooks, copyHead } = await assembleEvidence(req);
 
   // written into a temp dir beside the target and renamed into place: no half bundle under its name
   await mkdir(dirname(out), { recursive: true });
@@ -339,4 +251,103 @@ export async function verifyEvidence(dir: string, expectHead?: string): Promise<
     }
   }
   return { ok: problems.length === 0, problems, head: chain.head, records: lines.length };
+}
+
+/**
+ * The evidence of the period from the journal (its chain checked first), with its reports and
+ * runbooks: what the bundle holds, and what `drctl report` draws.
+ */
+export async function assembleEvidence(req: Omit<ExportRequest, "out">) {
+  const { spec } = req;
+  const now = req.now ?? new Date();
+  const stateDir = stateDirOf(spec);
+  // the evidence is only as good as the chain it comes from
+  const chain = await verifyJournal(stateDir);
+  if (!chain.ok) {
+    throw new DrError(
+      "integrity",
+      `the journal in ${stateDir} fails its chain check: ${chain.problems.map((p) => p.message).join("; ")}`,
+      { hint: "the journal was altered: keep it as it is and investigate; no evidence is exported from it" },
+    );
+  }
+  const text = existsSync(journalFile(stateDir)) ? await readFile(journalFile(stateDir), "utf8") : "";
+  const lines = text.split("\n").filter((l) => l !== "");
+  const records = lines.map((l) => JSON.parse(l) as JournalRecord);
+  const first = records.findIndex((r) => r.ts >= req.since.toISOString());
+  const range = first < 0 ? [] : records.slice(first);
+  const rangeLines = first < 0 ? [] : lines.slice(first);
+  const anchor =
+    first < 0
+      ? chain.head
+      : first === 0
+        ? { seq: 0, sha256: GENESIS }
+        : { seq: must(records[first - 1]).seq, sha256: sha256(must(lines[first - 1])) };
+  const journalCopy = rangeLines.map((l) => `${l}\n`).join("");
+  const copyHead = range.length ? { seq: must(range.at(-1)).seq, sha256: sha256(must(rangeLines.at(-1))) } : anchor;
+
+  const cat = await readCatalog(spec);
+  const verified = verifiedSets(records);
+  const drills = lastDrills(records);
+  const generatedAt = now.toISOString();
+  const specSha = digest(req.specText);
+
+  const files: Record<string, string> = { [JOURNAL_COPY]: digest(journalCopy), [SPEC_COPY]: digest(req.specText) };
+  const runbooks: [string, string][] = [];
+  for (const name of Object.keys(spec.datasets)) {
+    const doc = runbookDoc(
+      spec,
+      name,
+      runbookFacts(name, {
+        specFile: req.specFile,
+        specSha256: specSha,
+        generatedAt,
+        drills: [...drills.values()],
+        catalog: cat.sets,
+        damaged: await damagedNewestFulls(cat.sets, name),
+      }),
+    );
+    runbooks.push([`runbook/${name}.md`, toMarkdown(doc)], [`runbook/${name}.html`, toHtml(doc)]);
+  }
+  for (const [f, body] of runbooks) files[f] = digest(body);
+
+  const base: Evidence = {
+    formatVersion: 1,
+    project: spec.project,
+    generatedAt,
+    since: req.since.toISOString(),
+    spec: { file: SPEC_COPY, sha256: specSha },
+    tiers: tiersOf(spec, parseDuration),
+    ...(() => {
+      const datasets = datasetEvidence(spec, range);
+      return { verdict: projectVerdict(datasets), datasets };
+    })(),
+    applies: applyEvidence(range),
+    catalog: cat.sets.map((s) => ({
+      dataset: s.manifest.dataset ?? "",
+      id: s.manifest.id,
+      kind: s.manifest.kind,
+      method: s.manifest.method,
+      at: pointTime(s.manifest),
+      bytes: storedBytes(s.manifest),
+      verified: verified.has(s.manifest.id),
+      server: s.manifest.server.name,
+      ...(s.manifest.replication ? { replicaLagSeconds: s.manifest.replication.lagSeconds } : {}),
+      ...(s.manifest.sourcePoint?.gtid ? { sourceGtid: s.manifest.sourcePoint.gtid } : {}),
+    })),
+    journal: {
+      file: JOURNAL_COPY,
+      firstSeq: range[0]?.seq ?? anchor.seq + 1,
+      lastSeq: range.at(-1)?.seq ?? anchor.seq,
+      anchor: anchor.sha256,
+      head: copyHead,
+    },
+    files,
+  };
+  // the controls are read from the evidence above, so they can never say more than it does
+  if (req.controls?.length)
+    base.controls = controlsFor(req.controls, base, { encrypted: spec.encryption !== undefined });
+  const { md, html } = reports(base);
+  const evidence: Evidence = { ...base, files: { ...files, "report.md": digest(md), "report.html": digest(html) } };
+
+  return { evidence, md, html, journalCopy, runbooks, copyHead };
 }

@@ -688,5 +688,17 @@ describe("drctl evidence export / verify (on the drills above)", () => {
     const png = readFileSync(shot);
     expect(png.subarray(1, 4).toString()).toBe("PNG");
     expect(png.length).toBeGreaterThan(20_000);
+
+    // drctl report: the same report on its own, nothing journaled
+    const before = (await readJournal(state)).length;
+    const lone = join(dir, "lone-report.html");
+    const rep = await drctl(["report", "-f", spec, "--since", "1d", "--out", lone, "--controls", "soc2"]);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.stdout).toMatch(/^report of drill from .*: BREACHED — written to .*lone-report\.html$/m);
+    const html = readFileSync(lone, "utf8");
+    expect(html).toContain('class="chart drill-rto" data-dataset="logical"');
+    expect(html).toContain("<td>A1.3 Recovery plan testing</td>");
+    expect(html).not.toContain("CP-4");
+    expect((await readJournal(state)).length).toBe(before);
   }, 180_000);
 });

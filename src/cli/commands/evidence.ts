@@ -9,7 +9,7 @@ import { readCatalog } from "../../backup/catalog.js";
 import { stateDirOf } from "../../core/desired.js";
 import { parseDuration } from "../../core/duration.js";
 import { lastDrills } from "../../drill/records.js";
-import { exportEvidence, verifyEvidence } from "../../evidence/bundle.js";
+import { assembleEvidence, exportEvidence, verifyEvidence } from "../../evidence/bundle.js";
 import { DrError } from "../../errors.js";
 import { toHtml, toMarkdown } from "../../render/document.js";
 import { runbookDoc, runbookFacts } from "../../runbook/runbook.js";
@@ -132,5 +132,32 @@ export async function runbookCommand(flags: { file: string; out: string; dataset
     await writeFileAtomic(join(flags.out, `${name}.html`), toHtml(doc));
     io.out(`runbook of ${name}: ${join(flags.out, `${name}.md`)} and .html`);
   }
+  return EXIT.ok;
+}
+
+/**
+ * drctl report: the evidence report alone (report.html, or Markdown for a .md name) for the period,
+ * with its verdicts, charts and, with --controls, the controls — for a look, not an audit: no bundle,
+ * no journal copy, nothing journaled.
+ */
+export async function reportCommand(
+  flags: { file: string; out: string; since: string; now?: string; controls?: string },
+  io: Io,
+): Promise<number> {
+  const frameworks = flags.controls === undefined ? undefined : parseFrameworks(flags.controls);
+  if (typeof frameworks === "string") throw new DrError("invalid", `--controls ${flags.controls}: ${frameworks}`);
+  const { spec } = await loadSpec(flags.file);
+  const now = parseNow(flags.now);
+  const { evidence, md, html } = await assembleEvidence({
+    spec,
+    specFile: resolve(flags.file),
+    specText: await readFile(flags.file, "utf8"),
+    since: parseSince(flags.since, now),
+    now,
+    ...(frameworks ? { controls: frameworks } : {}),
+  });
+  const out = resolve(flags.out);
+  await writeFileAtomic(out, out.endsWith(".md") ? md : html, { mode: 0o644 });
+  io.out(`report of ${evidence.project} from ${evidence.since}: ${evidence.verdict.state} — written to ${out}`);
   return EXIT.ok;
 }
