@@ -41,24 +41,27 @@ function parseSince(text: string, now: Date): Date {
 /** A path as one word for sh: single-quoted unless it is plain. */
 const shellWord = (s: string) => (/^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
 
+/** The spec, its text, the period and the frameworks an export or a report reads the journal for. */
+async function evidenceRequest(flags: { file: string; since: string; now?: string; controls?: string }) {
+  const frameworks = flags.controls === undefined ? undefined : parseFrameworks(flags.controls);
+  if (typeof frameworks === "string") throw new DrError("invalid", `--controls ${flags.controls}: ${frameworks}`);
+  const { spec } = await loadSpec(flags.file);
+  const now = parseNow(flags.now);
+  return {
+    spec,
+    specFile: resolve(flags.file),
+    specText: await readFile(flags.file, "utf8"),
+    since: parseSince(flags.since, now),
+    now,
+    ...(frameworks ? { controls: frameworks } : {}),
+  };
+}
+
 export async function evidenceExportCommand(
   flags: { file: string; out: string; since: string; now?: string; controls?: string },
   io: Io,
 ): Promise<number> {
-  const frameworks = flags.controls === undefined ? undefined : parseFrameworks(flags.controls);
-  if (typeof frameworks === "string") throw new DrError("invalid", `--controls ${flags.controls}: ${frameworks}`);
-  const { spec } = await loadSpec(flags.file);
-  const specText = await readFile(flags.file, "utf8");
-  const now = parseNow(flags.now);
-  const r = await exportEvidence({
-    spec,
-    specFile: resolve(flags.file),
-    specText,
-    out: flags.out,
-    since: parseSince(flags.since, now),
-    now,
-    ...(frameworks ? { controls: frameworks } : {}),
-  });
+  const r = await exportEvidence({ ...(await evidenceRequest(flags)), out: flags.out });
   const e = r.evidence;
   io.out(`evidence of ${e.project} from ${e.since} written to ${r.dir}`);
   io.out(`  report: ${join(r.dir, "report.html")} (and report.md)`);
@@ -144,18 +147,7 @@ export async function reportCommand(
   flags: { file: string; out: string; since: string; now?: string; controls?: string },
   io: Io,
 ): Promise<number> {
-  const frameworks = flags.controls === undefined ? undefined : parseFrameworks(flags.controls);
-  if (typeof frameworks === "string") throw new DrError("invalid", `--controls ${flags.controls}: ${frameworks}`);
-  const { spec } = await loadSpec(flags.file);
-  const now = parseNow(flags.now);
-  const { evidence, md, html } = await assembleEvidence({
-    spec,
-    specFile: resolve(flags.file),
-    specText: await readFile(flags.file, "utf8"),
-    since: parseSince(flags.since, now),
-    now,
-    ...(frameworks ? { controls: frameworks } : {}),
-  });
+  const { evidence, md, html } = await assembleEvidence(await evidenceRequest(flags));
   const out = resolve(flags.out);
   await writeFileAtomic(out, out.endsWith(".md") ? md : html, { mode: 0o644 });
   io.out(`report of ${evidence.project} from ${evidence.since}: ${evidence.verdict.state} — written to ${out}`);
