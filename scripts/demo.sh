@@ -47,6 +47,9 @@ mariadb --defaults-file="$cnf" --table -e "
   SELECT @@gtid_binlog_pos AS gtid_after_writes;
   SHOW BINARY LOGS;"
 
+step "4b. drctl init: a first spec read from the live sandbox (its databases, engines, binlogs, privileges)"
+drctl init --server "$cnf" --project tour | sed -n '1,40p'
+
 step "5. a second sandbox with binary logging OFF; it includes an empty option file drctl may own"
 demo="$DRCTL_SANDBOX_HOME/project"
 mkdir -p "$demo"
@@ -161,8 +164,11 @@ drctl status -f "$demo/drctl.yaml" --no-tui
 echo "exit code: $?  (university is AT RISK: log_bin waits for a restart, so nothing of it is archived)"
 set -e
 
+step "19b. drctl status --prometheus: the same, as the metrics file node_exporter serves after every job (abridged)"
+drctl status -f "$demo/drctl.yaml" --prometheus | grep -E '^drctl_(dataset_state|dataset_rpo_exposure_seconds|dataset_last_drill_rto_seconds)' || true
+
 step "20. drctl evidence export + verify: the auditor's bundle, tamper-evident"
-drctl evidence export -f "$demo/drctl.yaml" --since 1d --out "$demo/evidence"
+drctl evidence export -f "$demo/drctl.yaml" --since 1d --out "$demo/evidence" --controls soc2,iso27001,nist,dora
 drctl evidence verify "$demo/evidence"
 ls -l "$demo/evidence" "$demo/evidence/runbook"
 

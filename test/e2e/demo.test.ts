@@ -21,6 +21,7 @@ describe("npm run demo", () => {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's escape sequences
     const plain = stdout.replace(/\x1b\[[0-9;]*m/g, "");
     for (const step of [
+      "4b. drctl init",
       "6. drctl plan",
       "7. drctl apply",
       "10. drctl backup",
@@ -28,11 +29,16 @@ describe("npm run demo", () => {
       "15. drctl restore",
       "17. drctl drill run",
       "19. drctl status",
+      "19b. drctl status --prometheus",
       "20. drctl evidence export",
     ])
       expect(plain).toContain(`== ${step}`);
     expect(plain).toMatch(/drill unicode-weekly passed: \S+ restored and verified; RTO \d+\.\ds \(target 4h\)/);
     expect(plain).toMatch(/drill university-nightly passed/);
+    expect(plain).toMatch(/^# drctl spec written by `drctl init` from /m);
+    expect(plain).toMatch(
+      /^drctl_dataset_rpo_exposure_seconds\{project="demo",dataset="unicode",tier="bronze"\} \d+$/m,
+    );
     expect(plain).toMatch(/^unicode\s+bronze\s+OK\s/m);
     expect(plain).toMatch(/^ok: .*every file matches evidence\.json/m);
     const report = /== the report: (\S+report\.html)/.exec(plain)?.[1];
