@@ -228,34 +228,16 @@ export class BinlogParser {
         }
         const start = this.pending;
         this.pending = Buffer.alloc(0);
-        if (this.take(start) < 0) return;
+        if (this.take(start, 0) < 0) return;
         continue;
       }
       // whole events straight from the chunk, by offset: no copy, and no view made of an unread body
       let at = 0;
-      while (data.length - at >= HEADER) {
-        const size = data.readUInt32LE(at + 9);
-        const type = must(data[at + 4]);
-        if (size < HEADER) {
-          this.s.error = `event at ${this.offset} has an impossible size ${size}`;
-          return;
-        }
-        if (!READ_BODY.has(type)) {
-          this.header(type, data.readUInt32LE(at));
-          const here = Math.min(size, data.length - at);
-          if (here < size) {
-            this.skip = size - here;
-            this.skipping = this.offset;
-          }
-          this.offset += size;
-          at += here;
-          continue;
-        }
-        if (data.length - at < size) break;
-        this.event(data.subarray(at, at + size), this.offset);
-        if (this.s.error) return;
-        this.offset += size;
-        at += size;
+      while (data.length - at >= HEADER && this.skip === 0) {
+        const used = this.take(data, at);
+        if (used < 0) return;
+        if (used === 0) break;
+        at += used;
       }
       if (this.skip > 0) {
         data = data.subarray(at);
@@ -274,28 +256,30 @@ export class BinlogParser {
   }
 
   /**
-   * Takes the event at the start of `buf`: the bytes used (an unread body beyond them is passed over
+   * Takes the event at `at` in `buf`: the bytes used (an unread body beyond them is passed over
    * as the next chunks come), 0 when more are needed, -1 on an error.
    */
-  private take(buf: Buffer): number {
-    const size = buf.readUInt32LE(9);
+  private take(buf: Buffer, at: number): number {
+    const size = buf.readUInt32LE(at + 9);
     if (size < HEADER) {
       this.s.error = `event at ${this.offset} has an impossible size ${size}`;
       return -1;
     }
-    const position = this.offset;
-    if (buf.length >= size) {
-      if (READ_BODY.has(must(buf[4]))) this.event(buf.subarray(0, size), position);
-      else this.header(must(buf[4]), buf.readUInt32LE(0));
+    const type = must(buf[at + 4]);
+    const here = buf.length - at;
+    if (READ_BODY.has(type)) {
+      if (here < size) return 0;
+      this.event(buf.subarray(at, at + size), this.offset);
       this.offset += size;
       return this.s.error ? -1 : size;
     }
-    if (READ_BODY.has(must(buf[4]))) return 0;
-    this.header(must(buf[4]), buf.readUInt32LE(0));
+    this.header(type, buf.readUInt32LE(at));
+    if (here < size) {
+      this.skip = size - here;
+      this.skipping = this.offset;
+    }
     this.offset += size;
-    this.skip = size - buf.length;
-    this.skipping = position;
-    return this.s.error ? -1 : buf.length;
+    return Math.min(size, here);
   }
 
   /** A known event whose body is too short to be what it says: the file is refused, never half-read. */

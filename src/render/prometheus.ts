@@ -32,10 +32,9 @@ export interface JobFacts {
 export function jobName(data: Record<string, unknown>): string {
   const command = String(data.command ?? "unknown");
   const argv = Array.isArray(data.argv) ? data.argv.map(String) : [];
-  const kind = command === "backup" ? (argv[argv.indexOf("--kind") + 1] ?? "full") : undefined;
-  return (kind && argv.includes("--kind") ? `${command} ${kind}` : command === "backup" ? "backup full" : command)
-    .replaceAll(" ", "_")
-    .replaceAll("-", "_");
+  const k = argv.indexOf("--kind");
+  const name = command === "backup" ? `backup ${(k >= 0 ? argv[k + 1] : undefined) ?? "full"}` : command;
+  return name.replaceAll(" ", "_").replaceAll("-", "_");
 }
 
 /**

@@ -74,8 +74,14 @@ async function datasetFacts(
   return facts;
 }
 
-export async function gatherStatus(spec: DrSpec, now: Date, only?: string): Promise<StatusReport> {
-  const journal = await readJournal(stateDirOf(spec)).catch(() => []);
+/** `journal`: the caller's reading of it, when it needs the journal too (read once, not twice). */
+export async function gatherStatus(
+  spec: DrSpec,
+  now: Date,
+  only?: string,
+  journal?: JournalRecord[],
+): Promise<StatusReport> {
+  journal ??= await readJournal(stateDirOf(spec)).catch(() => []);
   const drills = drillRecords(journal);
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
   const names = only ? [only] : Object.keys(spec.datasets);

@@ -4,15 +4,13 @@
 
 import { join } from "node:path";
 import { writeFileAtomic } from "../adapters/fs/atomic-write.js";
-import { stateDirOf } from "../core/desired.js";
 import { jobFacts, renderPrometheus } from "../render/prometheus.js";
 import type { DrSpec } from "../spec/types.generated.js";
-import { readJournal } from "../state/journal.js";
+import type { JournalRecord } from "../state/journal.js";
 import type { StatusReport } from "../core/status.js";
 
 /** The metrics text of a status report and the journal's job results: the file, and `status --prometheus`. */
-export async function prometheusText(spec: DrSpec, report: StatusReport): Promise<string> {
-  const journal = await readJournal(stateDirOf(spec)).catch(() => []);
+export function prometheusText(spec: DrSpec, report: StatusReport, journal: JournalRecord[]): string {
   return renderPrometheus(spec.project, report, jobFacts(journal));
 }
 
@@ -22,9 +20,13 @@ function metricsFileOf(spec: DrSpec, dir: string): string {
 }
 
 /** Writes the metrics file of a status report when the spec asks for one; undefined when it does not. */
-export async function writeMetricsFile(spec: DrSpec, report: StatusReport): Promise<string | undefined> {
+export async function writeMetricsFile(
+  spec: DrSpec,
+  report: StatusReport,
+  journal: JournalRecord[],
+): Promise<string | undefined> {
   if (!spec.metrics) return undefined;
   const file = metricsFileOf(spec, spec.metrics.textfile);
-  await writeFileAtomic(file, await prometheusText(spec, report), { mode: 0o644 });
+  await writeFileAtomic(file, prometheusText(spec, report, journal), { mode: 0o644 });
   return file;
 }

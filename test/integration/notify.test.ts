@@ -211,6 +211,30 @@ describe("notify", () => {
     expect(mails[4]!.raw).toMatch(/Subject: \[drctl shopdr\] test message/);
   }, 300_000);
 
+  it("a job that fails before any status can be read (no repository) is still news", async () => {
+    const hook = readFileSync(join(dir, "hook.url"), "utf8").trim();
+    const norepo = join(dir, "norepo.yaml");
+    writeFileSync(
+      norepo,
+      readFileSync(good.file, "utf8")
+        .replace(/notify:\n[\s\S]*$/, `notify:\n  - { type: webhook, url: ${JSON.stringify(hook)} }\n`)
+        .replace(JSON.stringify(join(dir, "state")), JSON.stringify(join(dir, "state-norepo")))
+        .replace(JSON.stringify(join(dir, "repo")), JSON.stringify(join(dir, "no-such-repo"))),
+    );
+    const before = posts.length;
+    const r = await drctl(["backup", "-f", norepo, "shop"]);
+    expect(r.code).toBe(3); // the repository is not set up: refused, as without notifications
+    expect(r.stderr).toMatch(/drctl: warning: no status for metrics and notifications: repository local/);
+    expect(posts.length).toBe(before + 1);
+    expect(posts.at(-1)!.body.events).toEqual([
+      expect.objectContaining({
+        kind: "failure",
+        subject: "backup_full shop",
+        text: expect.stringMatching(/FAILED \(exit 3\)/),
+      }),
+    ]);
+  });
+
   it("an unreachable target: the job's exit code unchanged, the failure journaled and shown by status", async () => {
     const closed = await freePort();
     const lost = join(dir, "lost.yaml");

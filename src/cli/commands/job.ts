@@ -9,7 +9,7 @@ import { installInterruptHandlers, interruptedBy, onInterrupt } from "../../adap
 import { DrError, interruptedError, messageOf } from "../../errors.js";
 import { loadSpec } from "../../spec/check.js";
 import type { DrSpec } from "../../spec/types.generated.js";
-import { appendJournal } from "../../state/journal.js";
+import { appendJournal, readJournal } from "../../state/journal.js";
 import { writeMetricsFile } from "../../status/metrics-file.js";
 import { gatherStatus } from "../../status/gather.js";
 import type { StatusReport } from "../../core/status.js";
@@ -104,16 +104,18 @@ export async function runJob(
 async function afterJob(spec: DrSpec, io: Io, job: JobRun, exitCode: number, error?: string): Promise<void> {
   if (!spec.metrics && !spec.notify?.length) return;
   const now = new Date();
+  // read once for the status, the metrics' job results and nothing else
+  const journal = await readJournal(stateDirOf(spec)).catch(() => []);
   let report: StatusReport | undefined;
   try {
-    report = await gatherStatus(spec, now);
+    report = await gatherStatus(spec, now, undefined, journal);
   } catch (e) {
     // the job's own failure is still news: it goes out without the datasets' status
     io.err(`drctl: warning: no status for metrics and notifications: ${messageOf(e)}`);
   }
   if (report && spec.metrics) {
     try {
-      await writeMetricsFile(spec, report);
+      await writeMetricsFile(spec, report, journal);
     } catch (e) {
       io.err(`drctl: warning: metrics not written to ${spec.metrics.textfile}: ${messageOf(e)}`);
     }

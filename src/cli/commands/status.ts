@@ -6,6 +6,8 @@ import { renderStatusText } from "../../render/status-text.js";
 import { loadSpec } from "../../spec/check.js";
 import { gatherStatus } from "../../status/gather.js";
 import { prometheusText } from "../../status/metrics-file.js";
+import { stateDirOf } from "../../core/desired.js";
+import { readJournal } from "../../state/journal.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
@@ -21,9 +23,10 @@ export async function statusCommand(
       hint: `datasets: ${Object.keys(spec.datasets).join(", ")}`,
     });
   if (flags.json && flags.prometheus) throw new DrError("invalid", "--json and --prometheus: choose one");
-  const report = await gatherStatus(spec, now, flags.dataset);
+  const journal = await readJournal(stateDirOf(spec)).catch(() => []);
+  const report = await gatherStatus(spec, now, flags.dataset, journal);
   if (flags.prometheus) {
-    io.out((await prometheusText(spec, report)).trimEnd());
+    io.out(prometheusText(spec, report, journal).trimEnd());
   } else if (flags.json) io.out(JSON.stringify(report, null, 2));
   else if (flags.tui && io.interactive) {
     const { showStatusTui } = await import("../../render/tui/StatusApp.js");
