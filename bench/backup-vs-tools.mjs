@@ -6,7 +6,7 @@
 // manifest, the completeness check); the target is that all of it costs ≤ 10 %, with drctl's own
 // peak RSS ≤ 200 MB (the data never sits in its memory).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -78,7 +78,10 @@ try {
           .concat(`total ${Date.now() - t0} ms`)
           .join("\n"),
       );
-    rmSync(join(repo, "sets", dataset), { recursive: true, force: true });
+    // the newest set stays, as a nightly backup always finds the last one (what a physical copy's tool
+    // follows, and what the free-space check measures); older ones go, for the disk's sake
+    const sets = readdirSync(join(repo, "sets", dataset)).sort();
+    for (const old of sets.slice(0, -1)) rmSync(join(repo, "sets", dataset, old), { recursive: true, force: true });
     return r.hwm;
   };
 

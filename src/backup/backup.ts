@@ -27,7 +27,14 @@ import type { BackupManifest, BinlogPoint, ReferenceFigures, SetFile, TableName 
 import { mydumperNamesDatabase } from "../core/findings.js";
 import { dumpCommand, mydumperUnsafe, physicalCommand, type Flavor } from "./methods.js";
 import { encodingProblem, setEncoding } from "./encoding.js";
-import { dumpPayload, mydumperPayload, physicalPayload, type PayloadContext, type ServerFacts } from "./payloads.js";
+import {
+  dumpPayload,
+  mydumperPayload,
+  physicalPayload,
+  type PayloadContext,
+  type PhysicalContext,
+  type ServerFacts,
+} from "./payloads.js";
 import { printedTable, rowDelta } from "./row-delta.js";
 import {
   catalogTables,
@@ -347,6 +354,12 @@ async function gateOnLag(
   return { server: ds.server, note: `taken on the source ${ds.server}: ${over}` };
 }
 
+/** Stops a copy (a no-op once it has finished) and waits for its processes to be gone. */
+async function discardCopy(copy: Promise<unknown>, stop: AbortController): Promise<void> {
+  stop.abort();
+  await copy.catch(() => {});
+}
+
 export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
   const { spec } = req;
   const say = req.say ?? (() => {});
@@ -384,6 +397,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
   let staging: string | undefined;
   let setDir: string | undefined;
   let published = false;
+  // a physical copy started before the server was read, and how to stop it (see below)
+  let copy: ReturnType<typeof physicalPayload> | undefined;
+  let stopCopy = new AbortController();
   try {
     trace("locked");
     const parentDir = setsDir(repoPath, req.dataset);
@@ -391,10 +407,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     for (const d of debris.removed) say(`removed an interrupted attempt: ${d}`);
     for (const k of debris.kept) say(`left alone: ${k.path} (${k.why})`);
 
-    const previous = (await listSets(parentDir)).sets
-      .map((s) => s.manifest)
-      .filter((m) => m.kind === kind)
-      .at(-1);
+    const catalogued = (await listSets(parentDir)).sets.map((s) => s.manifest);
+    const previous = catalogued.filter((m) => m.kind === kind).at(-1);
     await preflightRepository(
       repoPath,
       ds.repository,
@@ -402,8 +416,85 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       previous ? `the last ${kind} set of ${req.dataset} (${previous.id})` : "",
     );
     trace("repository checked");
+
+    let started = new Date();
+    let id = "";
+    let encoding: Awaited<ReturnType<typeof setEncoding>> | undefined;
+    const files: SetFile[] = [];
+    const openSet = async (k: BackupKind) => {
+      started = new Date();
+      id = newSetId(k, started);
+      setDir = await beginSet(parentDir, id, `drctl backup ${req.dataset} --kind ${k}`);
+      staging = await stagingDir(repoPath, `drctl backup ${req.dataset}`);
+      encoding = await setEncoding(spec, ds.compression, staging);
+    };
+    const store = async (name: string, role: SetFile["role"], producer: Stage, source?: string) => {
+      const enc = must(encoding);
+      const path = setObjectPath(must(setDir), name);
+      if (name.includes("/")) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      const r = await streamToFile(path, {
+        producer,
+        ...enc.stream,
+        signal: stopCopy.signal,
+        onProgress: (b) => req.onProgress?.(name, b),
+      });
+      const wrong = encodingProblem(r.head, enc.manifest);
+      if (wrong)
+        throw new DrError(
+          "failed",
+          `${name}: ${wrong} — every stage exited 0, yet its output is not what the set would claim; nothing ` +
+            `is published`,
+          {
+            hint: ((tool) => `check the ${tool} found first on PATH (\`${tool} --version\`)`)(
+              enc.manifest.encryption.type === "age" ? "age" : "zstd",
+            ),
+          },
+        );
+      files.push({ name, role, ...(source !== undefined ? { source } : {}), bytes: r.bytes, sha256: r.sha256 });
+      return r;
+    };
+    // the set's consistent point exists once the payload says so; the reference figures key off it
+    let pointReached = false;
+    let onPoint = () => {};
+    const physicalContext = (flavor: Flavor, parent?: BackupManifest): PhysicalContext => ({
+      server,
+      flavor,
+      staging: must(staging),
+      ext: must(encoding).ext,
+      store,
+      onPoint: () => {
+        pointReached = true;
+        onPoint();
+      },
+      ...(parent ? { parent } : {}),
+    });
+
+    // A full physical copy starts before the server is read (issue 17 §1: connecting and reading the
+    // catalog is ~0.15 s of a backup the bare tool starts at once): its tool follows the flavor of this
+    // server's last set, which the facts read meanwhile confirm — or that copy is stopped and thrown away.
+    const guessed =
+      kind === "full" && PHYSICAL.has(ds.full.method)
+        ? catalogued.filter((m) => m.server.name === serverName).at(-1)?.server.flavor
+        : undefined;
+    if (guessed) {
+      await openSet("full");
+      say(`backing up ${req.dataset} from ${serverName} with ${ds.full.method} (full) into ${setDir}`);
+      copy = physicalPayload(physicalContext(guessed));
+      copy.catch(() => {}); // awaited below; must not be an unhandled rejection meanwhile
+      trace("copy started");
+    }
     const { facts, catalog, rebuild } = await readServer(server, serverName, scope, method, req.dataset, trace);
     trace("server facts read");
+    if (copy !== undefined && facts.flavor !== guessed) {
+      say(`${serverName} is ${facts.flavor} now (its last set was ${guessed}): copying again with its own tool`);
+      await discardCopy(copy, stopCopy);
+      copy = undefined;
+      stopCopy = new AbortController();
+      await rm(must(setDir), { recursive: true, force: true });
+      await rm(must(staging), { recursive: true, force: true });
+      setDir = undefined;
+      staging = undefined;
+    }
     const notes = factNotes(scope, facts, catalog, rebuild.missingAccounts);
 
     // incrementals start from the newest physical set's to_lsn (kept in its manifest: the parent is never unpacked)
@@ -416,36 +507,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     const fullMethod = kind === "full" ? ds.full.method : method;
 
     trace("catalog read");
-    const started = new Date();
-    const id = newSetId(kind, started);
-    setDir = await beginSet(parentDir, id, `drctl backup ${req.dataset} --kind ${kind}`);
-    staging = await stagingDir(repoPath, `drctl backup ${req.dataset}`);
-    const encoding = await setEncoding(spec, ds.compression, staging);
-    const ext = encoding.ext;
-    const files: SetFile[] = [];
-    const store = async (name: string, role: SetFile["role"], producer: Stage, source?: string) => {
-      const path = setObjectPath(must(setDir), name);
-      if (name.includes("/")) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      const r = await streamToFile(path, {
-        producer,
-        ...encoding.stream,
-        onProgress: (b) => req.onProgress?.(name, b),
-      });
-      const wrong = encodingProblem(r.head, encoding.manifest);
-      if (wrong)
-        throw new DrError(
-          "failed",
-          `${name}: ${wrong} — every stage exited 0, yet its output is not what the set would claim; nothing ` +
-            `is published`,
-          {
-            hint: ((tool) => `check the ${tool} found first on PATH (\`${tool} --version\`)`)(
-              encoding.manifest.encryption.type === "age" ? "age" : "zstd",
-            ),
-          },
-        );
-      files.push({ name, role, ...(source !== undefined ? { source } : {}), bytes: r.bytes, sha256: r.sha256 });
-      return r;
-    };
+    if (copy === undefined) await openSet(kind);
+    const enc = must(encoding);
+    const ext = enc.ext;
 
     const storeAccounts = async () => {
       const file = join(must(staging), "accounts.json");
@@ -462,6 +526,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     // A physical copy on a MariaDB logging ROW binlogs counts them while it copies instead (issue 17
     // §1): the snapshot opened now is carried to the set's point by the row events between (row-delta.ts)
     const early =
+      !pointReached &&
       PHYSICAL.has(fullMethod) &&
       facts.flavor === "mariadb" &&
       facts.binlog &&
@@ -469,7 +534,6 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       // STATEMENT logs none: counting early would only be wasted
       facts.binlogFormat !== "STATEMENT" &&
       !wantChecksums;
-    let onPoint = () => {};
     const reference = new Promise<Awaited<ReturnType<typeof referenceSnapshot>>>((resolve, reject) => {
       onPoint = () => {
         onPoint = () => {};
@@ -490,19 +554,20 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
         : PHYSICAL.has(fullMethod)
           ? physicalCommand(facts.flavor)
           : dumpCommand(facts.flavor),
-      ...(encoding.stream.compress ? ["zstd"] : []),
+      ...(enc.stream.compress ? ["zstd"] : []),
       ...(spec.encryption ? ["age"] : []),
     ];
     const versions = Promise.all(toolNames.map(async (t) => [t, await toolVersion(t)] as const)).then((pairs) =>
       Object.fromEntries(pairs),
     );
-    say(`backing up ${req.dataset} from ${serverName} with ${fullMethod} (${kind}) into ${setDir}`);
+    if (copy === undefined)
+      say(`backing up ${req.dataset} from ${serverName} with ${fullMethod} (${kind}) into ${setDir}`);
     const ctx: PayloadContext = {
       server,
       facts,
       catalog,
       scope,
-      staging,
+      staging: must(staging),
       repoPath,
       ext,
       store,
@@ -511,11 +576,13 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       ...(parent ? { parent } : {}),
     };
     const { point, inSet, lsn, sourcePoint } =
-      fullMethod === "mysqldump" || fullMethod === "mariadb-dump"
-        ? await dumpPayload(ctx)
-        : fullMethod === "mydumper"
-          ? await mydumperPayload(ctx)
-          : await physicalPayload(ctx);
+      copy !== undefined
+        ? { ...(await copy), inSet: catalog.base }
+        : fullMethod === "mysqldump" || fullMethod === "mariadb-dump"
+          ? await dumpPayload(ctx)
+          : fullMethod === "mydumper"
+            ? await mydumperPayload(ctx)
+            : { ...(await physicalPayload(physicalContext(facts.flavor, parent))), inSet: catalog.base };
     Object.assign(tools, await versions);
 
     trace("payload stored");
@@ -557,7 +624,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
       consistentPoint: point,
       ...(sourcePoint ? { sourcePoint } : {}),
       files,
-      ...encoding.manifest,
+      ...enc.manifest,
       tools,
       rebuild: rebuild.facts,
       reference: ref,
@@ -566,11 +633,14 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     };
     // the last step that can still be undone: a signal that came during the figures stops it here
     throwIfInterrupted((signal) => interruptedError(signal, `backing up ${req.dataset}`));
-    await publishSet(setDir, manifest);
+    const dir = must(setDir);
+    await publishSet(dir, manifest);
     trace("published");
     published = true;
-    return { manifest, dir: setDir, debrisRemoved: debris.removed };
+    return { manifest, dir, debrisRemoved: debris.removed };
   } finally {
+    // a copy still running (the server could not be read) ends before its files are removed
+    if (copy !== undefined) await discardCopy(copy, stopCopy);
     if (staging) await rm(staging, { recursive: true, force: true }).catch(() => {});
     if (setDir && !published) await rm(setDir, { recursive: true, force: true }).catch(() => {});
     await lock.release();

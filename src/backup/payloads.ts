@@ -187,9 +187,17 @@ export async function mydumperPayload(ctx: PayloadContext): Promise<Payload> {
   };
 }
 
-/** mariadb-backup / xtrabackup: xbstream streamed; incrementals from the parent's to_lsn. */
-export async function physicalPayload(ctx: PayloadContext): Promise<Payload> {
-  const cmd = physicalCommand(ctx.facts.flavor);
+/** What a physical copy needs: it can start before the server's catalog is read (its tool follows the flavor). */
+export type PhysicalContext = Pick<PayloadContext, "server" | "staging" | "ext" | "store" | "onPoint" | "parent"> & {
+  flavor: Flavor;
+};
+
+/**
+ * mariadb-backup / xtrabackup: xbstream streamed (incrementals from the parent's to_lsn); the whole
+ * instance, so every table the catalog lists is in it.
+ */
+export async function physicalPayload(ctx: PhysicalContext): Promise<Omit<Payload, "inSet">> {
+  const cmd = physicalCommand(ctx.flavor);
   const lsnDir = join(ctx.staging, "lsn");
   const onReplica = ctx.server.replicaOf !== undefined;
   const r = await ctx.store(`backup.xbstream${ctx.ext}`, "xbstream", {
@@ -208,14 +216,12 @@ export async function physicalPayload(ctx: PayloadContext): Promise<Payload> {
     ...(checkpoints.last_lsn ? { last: checkpoints.last_lsn } : {}),
   };
   if (!lsn.to) throw new DrError("failed", `${cmd} wrote no to_lsn in xtrabackup_checkpoints`);
-  // a physical set is the whole instance: every table the catalog lists is in it
   // --slave-info writes its file into the stream only; its log line says the same
   const sourcePoint = onReplica ? slaveInfoPoint(r.stderr[cmd] ?? "") : undefined;
   if (onReplica && !sourcePoint)
     throw new DrError("failed", `${cmd} --slave-info logged no "MySQL slave binlog position" line`);
   return {
     point: parseXtrabackupBinlogPos(info.binlog_pos),
-    inSet: ctx.catalog.base,
     lsn,
     ...(sourcePoint ? { sourcePoint } : {}),
   };

@@ -4,8 +4,9 @@
 // carried figures equal what the restored copy holds (drill verify passes); a set that lost rows —
 // its payload swapped for an older copy's and re-hashed, so only the restored data can tell — fails
 // its drill, exit 5, the table and both counts named.
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../src/adapters/sandbox/mariadb-sandbox.js";
@@ -107,6 +108,43 @@ describe("physical reference figures counted during the copy", () => {
       );
     } finally {
       writeFileSync(file, original);
+      writeFileSync(join(setDir(newer), "manifest.json"), manifestText);
+    }
+  }, 180_000);
+
+  it("the copy starts before the server is read; a server whose flavor changed is copied again with its own tool", async () => {
+    // the last set says the server was MySQL: the copy starts at once with xtrabackup — here a stand-in
+    // that writes and then waits (no XtraBackup in reach) — and the facts read meanwhile say MariaDB
+    const m = manifestOf(newer);
+    const manifestText = readFileSync(join(setDir(newer), "manifest.json"), "utf8");
+    writeFileSync(
+      join(setDir(newer), "manifest.json"),
+      JSON.stringify({ ...m, server: { ...m.server, flavor: "mysql" } }, null, 2),
+    );
+    const bin = join(dir, "bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "xtrabackup"), "#!/bin/sh\nhead -c 300000 /dev/urandom\nexec sleep 60\n");
+    chmodSync(join(bin, "xtrabackup"), 0o755);
+    const before = readdirSync(join(s.repo, "sets", "university"));
+    try {
+      const t0 = Date.now();
+      const r = await drctl(["backup", "-f", s.file, "university"], {
+        env: { PATH: `${bin}:${process.env.PATH}`, DRCTL_TRACE: "1" },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(50_000); // the stand-in was stopped, not waited for
+      const said = r.stderr;
+      expect(said.indexOf("copy started")).toBeGreaterThan(-1);
+      expect(said.indexOf("copy started")).toBeLessThan(said.indexOf("connected"));
+      expect(said).toContain("db1 is mariadb now (its last set was mysql): copying again with its own tool");
+      // one new set, taken by mariadb-backup, whole; no stand-in process left
+      const id = /^backup (\S+):/m.exec(r.stdout)?.[1] ?? "?";
+      expect(readdirSync(join(s.repo, "sets", "university")).filter((d) => !before.includes(d))).toEqual([id]);
+      expect(Object.keys(manifestOf(id).tools)).toContain("mariadb-backup");
+      const v = await drctl(["verify", "-f", s.file, "--deep", id]);
+      expect(v.code, v.stdout + v.stderr).toBe(0);
+      expect(spawnSync("pgrep", ["-f", join(bin, "xtrabackup")], { encoding: "utf8" }).stdout.trim()).toBe("");
+    } finally {
       writeFileSync(join(setDir(newer), "manifest.json"), manifestText);
     }
   }, 180_000);

@@ -67,6 +67,8 @@ export interface StreamOptions {
   ageRecipientsFile?: string;
   /** Called with the stored byte count as data flows (for progress). */
   onProgress?: (bytes: number) => void;
+  /** Aborted: every stage is sent SIGTERM (the stream then fails; the caller discards the file). */
+  signal?: AbortSignal;
 }
 
 const STDERR_TAIL = 8 * 1024;
@@ -179,8 +181,9 @@ function readHead(
 export async function runPipeline(
   stages: Stage[],
   sink: ((chunk: Buffer) => Promise<void>) | { fd: number },
-  opts: { onRead?: (bytes: number) => void } = {},
+  opts: { onRead?: (bytes: number) => void; signal?: AbortSignal } = {},
 ): Promise<{ stderr: Record<string, string> }> {
+  opts.signal?.throwIfAborted();
   // a tool that is not installed is named before anything starts (it used to surface as the dump's broken pipe)
   for (const stage of stages) {
     if (!onPath(stage.command)) {
@@ -235,6 +238,11 @@ export async function runPipeline(
     );
     children.push(child);
   }
+  const abort = () => {
+    for (const c of children) c.kill("SIGTERM");
+  };
+  if (opts.signal?.aborted) abort();
+  else opts.signal?.addEventListener("abort", abort, { once: true });
   // progress of a pipeline whose first stage reads a stored file itself: the bytes that process has read so far
   const first = children[0];
   const watch =
@@ -249,7 +257,10 @@ export async function runPipeline(
     sinkError = e as Error;
     for (const c of children) c.kill("SIGTERM");
   }
-  const results = await Promise.all(exits).finally(() => watch && clearInterval(watch));
+  const results = await Promise.all(exits).finally(() => {
+    if (watch) clearInterval(watch);
+    opts.signal?.removeEventListener("abort", abort);
+  });
   const failed = results.filter(
     (r) => !(r.code !== null && (r.stage.okCodes ?? [0]).includes(r.code)) && !(sinkError && r.signal === "SIGTERM"),
   );
@@ -292,6 +303,8 @@ export async function streamToFile(file: string, opts: StreamOptions): Promise<S
   const hash = createHash("sha256");
   let bytes = 0;
   let finished = false;
+  // the follower sleeps between reads of a file that has not grown; the writers' end wakes it at once
+  let wake = () => {};
   let head = Buffer.alloc(0);
   const block = Buffer.allocUnsafe(4 << 20);
   const follow = (async () => {
@@ -306,15 +319,28 @@ export async function streamToFile(file: string, opts: StreamOptions): Promise<S
         continue;
       }
       if (done) return;
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 25);
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
     }
   })();
   try {
     let r: { stderr: Record<string, string> };
     try {
-      r = await runPipeline([opts.producer, ...filterStages(opts, opts.producer.peel?.file)], { fd: fh.fd });
+      r = await runPipeline(
+        [opts.producer, ...filterStages(opts, opts.producer.peel?.file)],
+        { fd: fh.fd },
+        {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        },
+      );
     } finally {
       finished = true;
+      wake();
     }
     await follow;
     await fh.sync();
@@ -323,6 +349,7 @@ export async function streamToFile(file: string, opts: StreamOptions): Promise<S
     return { bytes, sha256: hash.digest("hex"), head, stderr: r.stderr };
   } catch (e) {
     finished = true;
+    wake();
     await follow.catch(() => {});
     if (e instanceof DrError) throw e;
     const cause = storageCause(e);
