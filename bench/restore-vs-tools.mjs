@@ -142,8 +142,13 @@ try {
     const tool = [];
     const rss = [];
     await bare(); // warm the page cache once before measuring
+    // each side starts with nothing of the other's left to write back: the previous run's gigabyte of
+    // dirty pages otherwise lands in whichever run comes next (spreads of 1.06-1.65 were seen without it)
+    const settle = () => execFileSync("sync");
     for (let i = 0; i < runs; i++) {
+      settle();
       tool.push((await bare()).ms);
+      settle();
       const d = await drctlRestore(dataset);
       ours.push(d.ms);
       rss.push(d.hwm);

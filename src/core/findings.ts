@@ -156,7 +156,9 @@ export function liveFindings(spec: DrSpec, desired: DesiredState, observed: Obse
           "warning",
           "replica-writable",
           name,
-          `${name} is a replica with read_only ${vars.read_only}: a write there forks it from ${want}`,
+          `${name} is a replica with read_only ${vars.read_only}: a write there forks it from ${want} ` +
+            "(drctl leaves read_only to whoever fails over: SET GLOBAL read_only = ON there, and read-only in its " +
+            "option file)",
         );
       // a replica that is not in drctl's binlog resources gets the topology's settings checked here
       const managed = desired.binlogs.some((b) => b.server === name);

@@ -5,6 +5,7 @@
 // local-time --stop-datetime.
 
 import { tracer } from "../trace.js";
+import { interruptedBy } from "../adapters/process/interrupt.js";
 import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -159,7 +160,41 @@ export interface RestoreOutcome {
   sandbox?: SandboxInfo;
 }
 
+/** Damaged stored files found while a physical image was being extracted (the server never started on it). */
+class DamagedDuringExtraction extends Error {
+  constructor(readonly bad: Map<string, string[]>) {
+    super("stored files differ from their manifests");
+  }
+}
+
+const PHYSICAL_METHODS = new Set(["mariadb-backup", "xtrabackup"]);
+
 export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
+  const say = req.say ?? (() => {});
+  try {
+    return await restoreOnce(req, new Map());
+  } catch (e) {
+    if (!(e instanceof DamagedDuringExtraction)) throw e;
+    // as if found before the extraction: a drill's finding, or the image left out and an older one used
+    if (req.verifyDigests) throw damagedImage(e.bad);
+    for (const [id, problems] of e.bad) say(damagedSay(id, problems, req.to));
+    return await restoreOnce(req, e.bad);
+  }
+}
+
+function damagedImage(bad: Map<string, string[]>): DrError {
+  const problems = [...bad].flatMap(([id, ps]) => ps.map((p) => `set ${id} ${p}`));
+  return new DrError("integrity", `the stored bytes differ from their manifests: ${problems.join("; ")}`, {
+    meta: { problems },
+  });
+}
+
+const damagedSay = (id: string, problems: string[], to: string) =>
+  `set ${id} fails its check against its manifest (${problems.join("; ")}): looking for an older image ` +
+  `that reaches ${to}`;
+
+/** One attempt, with the sets already known to be damaged left out. */
+async function restoreOnce(req: RestoreRequest, known: Map<string, string[]>): Promise<RestoreOutcome> {
   const say = req.say ?? (() => {});
   const trace = tracer(say);
   trace(`started ${Math.round(process.uptime() * 1000)} ms after the process`);
@@ -207,8 +242,11 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
     say(`warning: ${w}`);
   // every file the restore will read is checked against its manifest first (issue 13, defect 10); a
   // damaged set is left out and the newest older image that still reaches the target is used instead
-  const damaged = new Map<string, string[]>();
-  let plan = planFromCatalog(catalog, target);
+  const damaged = new Map(known);
+  let plan = planFromCatalog(catalog, target, new Set(damaged.keys()));
+  // a physical image's files are checked while its tools extract them (issue 17 §2): the server starts
+  // on it only once they passed (see populate below); a damaged one restarts the restore without it
+  let checking: Promise<Map<string, string[]>> | undefined;
   for (;;) {
     if (!plan.ok) {
       const why = damaged.size
@@ -223,22 +261,20 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
         },
       );
     }
-    const bad = await damagedSets([...plan.sets, ...plan.binlogs].map(stored));
+    const check = damagedSets([...plan.sets, ...plan.binlogs].map(stored));
+    if (!damaged.size && PHYSICAL_METHODS.has(must(plan.sets[0]).method)) {
+      checking = check;
+      checking.catch(() => {}); // awaited in populate; must not be an unhandled rejection meanwhile
+      break;
+    }
+    const bad = await check;
     trace("stored files checked against their manifests");
     if (!bad.size) break;
     // a drill tests THIS image: a damaged file is its finding, never hidden by a fallback
-    if (req.verifyDigests) {
-      const problems = [...bad].flatMap(([id, ps]) => ps.map((p) => `set ${id} ${p}`));
-      throw new DrError("integrity", `the stored bytes differ from their manifests: ${problems.join("; ")}`, {
-        meta: { problems },
-      });
-    }
+    if (req.verifyDigests) throw damagedImage(bad);
     for (const [id, problems] of bad) {
       damaged.set(id, problems);
-      say(
-        `set ${id} fails its check against its manifest (${problems.join("; ")}): looking for an older image ` +
-          `that reaches ${req.to}`,
-      );
+      say(damagedSay(id, problems, req.to));
     }
     plan = planFromCatalog(catalog, target, new Set(damaged.keys()));
   }
@@ -275,7 +311,23 @@ export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
       sandbox = await startSandbox({
         ...where,
         harmless: true,
-        populate: (datadir) => restorePhysicalChain(plan.sets.map(stored), join(work, "prepare"), datadir, keys, trace),
+        populate: async (datadir) => {
+          // a damaged file may fail its tools first (zstd: corrupt input): the check's verdict is what is said
+          const extracted = await restorePhysicalChain(
+            plan.sets.map(stored),
+            join(work, "prepare"),
+            datadir,
+            keys,
+            trace,
+          )
+            .then(() => undefined)
+            .catch((e: unknown) => ({ error: e }));
+          if (extracted && interruptedBy()) throw extracted.error;
+          const bad = await checking;
+          if (checking) trace("stored files checked against their manifests");
+          if (bad?.size) throw new DamagedDuringExtraction(bad);
+          if (extracted) throw extracted.error;
+        },
       });
       trace("sandbox started on the prepared image");
     } else {
@@ -407,7 +459,6 @@ async function sweepAbandoned(parent: string): Promise<{ dir: string; pid: numbe
   return gone;
 }
 
-/** The stored bytes of every set the restore reads, against their manifests: named when they differ. */
 /** The sets whose stored files differ from their manifests, with what is wrong ("file F: problem"). */
 async function damagedSets(sets: StoredSet[]): Promise<Map<string, string[]>> {
   const bad = new Map<string, string[]>();

@@ -50,6 +50,33 @@ describe("restore checks what it reads first", () => {
     await sql("DELETE FROM shop.orders WHERE id > 1");
   }, 180_000);
 
+  it("damaged-physical-falls-back: the newest mariadb-backup full damaged → found while it was extracted (its " +
+    "server never started), the older image + binlogs used, every row back", async () => {
+    const p = faultProject(dir, "fallback-physical", server.reach(), {
+      ds: { databases: ["shop"], method: "mariadb-backup", binlog: true },
+    });
+    const older = idOf(await ok(p, ["backup", "ds"]));
+    await sql("INSERT INTO shop.orders VALUES (2, 'between the fulls')");
+    await ok(p, ["binlog", "archive", "db1"]);
+    const newer = idOf(await ok(p, ["backup", "ds"]));
+    await sql("INSERT INTO shop.orders VALUES (3, 'after the newest full')");
+    await ok(p, ["binlog", "archive", "db1"]);
+    flipByte(join(p.repo, "sets", "ds", newer, "backup.xbstream.zst"));
+    const scratch = join(p.root, "scratch");
+    mkdirSync(scratch, { mode: 0o700 });
+    const r = await p.run(["restore", "ds", "--to", "latest", "--keep"], { TMPDIR: scratch });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`set ${newer} fails its check against its manifest (file backup.xbstream.zst: sha256`);
+    expect(r.stderr).toContain(`restoring from ${older} instead`);
+    expect(r.stdout).toContain(`from ${older}`);
+    // the attempt on the damaged image left nothing behind: one kept sandbox, no scratch
+    expect(readdirSync(scratch).filter((n) => n.startsWith("drctl-restore-"))).toEqual([]);
+    const env = { DRCTL_SANDBOX_HOME: join(p.root, "sandboxes") };
+    expect((await drctl(["sandbox", "list"], { env })).stdout.match(/\tup\t/g)).toHaveLength(1);
+    expect(await queryKeptSandbox(p, r.stdout, "SELECT GROUP_CONCAT(id ORDER BY id) FROM shop.orders")).toBe("1,2,3");
+    await sql("DELETE FROM shop.orders WHERE id > 1");
+  }, 180_000);
+
   it("damaged-nothing-reaches: the only set damaged and no binlogs to fall back on → exit 5 naming set and " +
     "file, no sandbox started", async () => {
     const p = faultProject(dir, "no-fallback", server.reach(), { ds: { databases: ["shop"], method: "mysqldump" } });

@@ -79,6 +79,23 @@ describe("plan on a live source and replica", () => {
     }
   }, 60_000);
 
+  it("read_only OFF on the replica: a warning with the command (drctl does not flip the failover switch)", async () => {
+    await onReplica("SET GLOBAL read_only = OFF");
+    try {
+      const f = await findings();
+      expect(f.map((x) => [x.level, x.code])).toEqual([["warning", "replica-writable"]]);
+      expect(f[0]?.message).toContain("db2 is a replica with read_only OFF: a write there forks it from db1");
+      expect(f[0]?.message).toContain("SET GLOBAL read_only = ON there");
+      // apply leaves it to the DBA: no change in the plan
+      const r = await drctl(["plan", "-f", spec, "--json"]);
+      const plan = JSON.parse(r.stdout) as Plan;
+      expect(plan.hasChanges).toBe(false);
+      expect(JSON.stringify(plan.resources)).not.toContain("read_only");
+    } finally {
+      await onReplica("SET GLOBAL read_only = ON");
+    }
+  }, 60_000);
+
   it("a duplicate key breaks replication: Last_SQL_Error quoted", async () => {
     // a row the replica has and the source does not (outside the replica's binlog: not errant)
     await onReplica("SET SESSION sql_log_bin = 0; INSERT INTO university.grades VALUES (3, 'Z')");

@@ -5,6 +5,18 @@ import type { Connection } from "mysql2/promise";
 import type { Server } from "../../spec/types.generated.js";
 import { clientOptions } from "./option-file.js";
 
+type Driver = typeof import("mysql2/promise");
+let driver: Promise<Driver> | undefined;
+
+/**
+ * mysql2, loaded on first use (~90 ms of CommonJS): `plan --observed`, validate and the renderers never
+ * pay for it, and a restore asks for it early so it loads while its tools extract.
+ */
+export function mysqlDriver(): Promise<Driver> {
+  driver ??= import("mysql2/promise").then((m) => m.default as unknown as Driver);
+  return driver;
+}
+
 /**
  * `verbatim`: for a dump's own statements — each query's latin1 string goes out as exactly those
  * bytes (charset BINARY; the dump's header sets the session's real character set), several
@@ -21,8 +33,7 @@ export async function connectServer(
   const where = socket
     ? { socketPath: socket }
     : { host: server.host ?? client.host ?? "127.0.0.1", port: server.port ?? client.port ?? 3306 };
-  // loaded on the first connection: `plan --observed`, validate and the renderers never pay for mysql2
-  const mysql = (await import("mysql2/promise")).default;
+  const mysql = await mysqlDriver();
   return await mysql.createConnection({
     ...where,
     user: client.user,

@@ -9,7 +9,8 @@ import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { describeExit, runTool } from "../process/run.js";
-import mysql from "mysql2/promise";
+import type mysql from "mysql2/promise";
+import { mysqlDriver } from "../mysql/connect.js";
 import { DrError, must } from "../../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { quoteOptionValue } from "../mysql/option-file.js";
@@ -243,6 +244,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   try {
     await mkdir(tmpDir, { mode: 0o700 });
     if (opts.populate) {
+      // the driver the start-up check connects with loads while populate's tools run, not after them
+      mysqlDriver().catch(() => {});
       await opts.populate(datadir);
       const lit = (v: string) => `'${v.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
       const init = [
@@ -329,8 +332,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         mode: 0o600,
       });
     },
-    connectRoot: () =>
-      mysql.createConnection({ socketPath: socket, ...admin, multipleStatements: true, charset: "utf8mb4_general_ci" }),
+    connectRoot: async () =>
+      (await mysqlDriver()).createConnection({
+        socketPath: socket,
+        ...admin,
+        multipleStatements: true,
+        charset: "utf8mb4_general_ci",
+      }),
   };
   return sandbox;
 }
@@ -369,7 +377,11 @@ async function launch(
     }
     if (existsSync(socket)) {
       try {
-        const conn = await mysql.createConnection({ socketPath: socket, ...admin, connectTimeout: 2000 });
+        const conn = await (await mysqlDriver()).createConnection({
+          socketPath: socket,
+          ...admin,
+          connectTimeout: 2000,
+        });
         await conn.query("SELECT 1");
         await conn.end();
         return pid;
@@ -390,7 +402,11 @@ async function launch(
 }
 
 async function setUpAccounts(socket: string, password: string): Promise<void> {
-  const conn = await mysql.createConnection({ socketPath: socket, user: "root", multipleStatements: true });
+  const conn = await (await mysqlDriver()).createConnection({
+    socketPath: socket,
+    user: "root",
+    multipleStatements: true,
+  });
   try {
     // drctl's own bookkeeping stays out of the sandbox's binlog: it is not the user's data
     await conn.query("SET SESSION sql_log_bin = 0");

@@ -5,7 +5,8 @@
 // in the replica's master.info inside its 0700 datadir — never on a command line.
 
 import { randomBytes } from "node:crypto";
-import mysql from "mysql2/promise";
+import type mysql from "mysql2/promise";
+import { mysqlDriver } from "../mysql/connect.js";
 import { DrError, messageOf } from "../../errors.js";
 import { type Sandbox, type SandboxInfo, type SandboxOptions, startSandbox } from "./mariadb-sandbox.js";
 
@@ -27,8 +28,8 @@ async function oneRow<T>(conn: mysql.Connection, sql: string): Promise<T | undef
 }
 
 /** Root over the socket of a sandbox on a fresh datadir (one `drctl sandbox up` started, too). */
-function connectRoot(s: SandboxInfo): Promise<mysql.Connection> {
-  return mysql.createConnection({ socketPath: s.socket, user: "root" });
+async function connectRoot(s: SandboxInfo): Promise<mysql.Connection> {
+  return (await mysqlDriver()).createConnection({ socketPath: s.socket, user: "root" });
 }
 
 /** The source's replication account (created outside its binlog, so that nothing replicates it), and its password. */
