@@ -147,15 +147,28 @@ function daysOf(tz: string, firstDay: number, count: number): Days {
 
 /** Every run of any of `schedules` from `fromMs` to `toMs` (UTC), sorted, deduplicated. */
 export function fireInstants(schedules: CronSchedule[], tz: string, fromMs: number, toMs: number): Float64Array {
-  const out: number[] = [];
-  const perSchedule = schedules.map((s) => ({ s, minutes: minutesOfDay(s) }));
   // walk local calendar days; a day without an offset change maps wall → UTC by one subtraction
   const startWall = fromMs + tzOffset(tz, fromMs);
   const firstDay = Math.floor(startWall / DAY) * DAY;
   const endWall = toMs + tzOffset(tz, toMs) + DAY;
   const count = Math.ceil((endWall - firstDay) / DAY);
-  const days = daysOf(tz, firstDay, count);
-  for (let i = 0; i < count; i++) {
+  return runsOfDays(schedules, tz, firstDay, daysOf(tz, firstDay, count), 0, count, fromMs, toMs);
+}
+
+/** The runs on local days `from` to `to` (exclusive) of a day table, within [fromMs, toMs), sorted, deduplicated. */
+function runsOfDays(
+  schedules: CronSchedule[],
+  tz: string,
+  firstDay: number,
+  days: Days,
+  from: number,
+  to: number,
+  fromMs: number,
+  toMs: number,
+): Float64Array {
+  const out: number[] = [];
+  const perSchedule = schedules.map((s) => ({ s, minutes: minutesOfDay(s) }));
+  for (let i = from; i < to; i++) {
     const day = firstDay + i * DAY;
     const offStart = must(days.offStart[i]);
     const offEnd = must(days.offEnd[i]);
@@ -205,15 +218,20 @@ export function longestGap(schedules: CronSchedule[], tz: string, fromMs: number
 }
 
 function computeLongestGap(schedules: CronSchedule[], tz: string, fromMs: number): Gap | undefined {
+  if (schedules.length > 0 && schedules.every(firesEveryDay)) return everyDayGap(schedules, tz, fromMs);
   const year = 366 * DAY;
   // the gaps that start within the year end at the first run after it: a year and a month holds it for
   // all but rare schedules (those get the two years) — half the runs to generate for a plan's datasets
   let runs = fireInstants(schedules, tz, fromMs, fromMs + year + 32 * DAY);
   if (!(runs.length > 0 && must(runs[runs.length - 1]) >= fromMs + year))
     runs = fireInstants(schedules, tz, fromMs, fromMs + 2 * year);
-  let best: Gap | undefined;
+  return widest(runs, fromMs + year, undefined);
+}
+
+/** The longest gap between consecutive runs that starts before `before`; ties: the earliest. */
+function widest(runs: Float64Array, before: number, best: Gap | undefined): Gap | undefined {
   for (let i = 1; i < runs.length; i++) {
-    if (must(runs[i - 1]) >= fromMs + year) break;
+    if (must(runs[i - 1]) >= before) break;
     const g = (must(runs[i]) - must(runs[i - 1])) / 1000;
     if (!best || g > best.seconds)
       best = {
@@ -221,6 +239,45 @@ function computeLongestGap(schedules: CronSchedule[], tz: string, fromMs: number
         fromIso: new Date(must(runs[i - 1])).toISOString(),
         toIso: new Date(must(runs[i])).toISOString(),
       };
+  }
+  return best;
+}
+
+function firesEveryDay(s: CronSchedule): boolean {
+  for (let m = 1; m <= 12; m++) if (!s.months[m]) return false;
+  for (let d = 1; d <= 31; d++) if (!s.daysOfMonth[d]) return false;
+  for (let d = 0; d < 7; d++) if (!s.daysOfWeek[d]) return false;
+  return true;
+}
+
+/**
+ * Schedules that fire every day (nearly every fleet's): a day's runs depend only on the zone's offsets
+ * that day, so between two offset changes every day repeats the one before, shifted by a day. Only the
+ * first two days of each such stretch are walked, with the days around each change and at both ends of
+ * the year — a dozen days instead of 400 per schedule. Ties go to the earliest gap, as the full walk's.
+ */
+function everyDayGap(schedules: CronSchedule[], tz: string, fromMs: number): Gap | undefined {
+  const end = fromMs + 366 * DAY;
+  const firstDay = Math.floor((fromMs + tzOffset(tz, fromMs)) / DAY) * DAY;
+  // two days past the year's end: the run that closes its last gap
+  const count = Math.ceil((end + tzOffset(tz, end) + 2 * DAY - firstDay) / DAY);
+  const days = daysOf(tz, firstDay, count);
+  const keep = new Uint8Array(count);
+  const mark = (i: number) => {
+    if (i >= 0 && i < count) keep[i] = 1;
+  };
+  for (const i of [0, 1, 2, count - 4, count - 3, count - 2, count - 1]) mark(i);
+  for (let i = 0; i < count; i++) if (days.offStart[i] !== days.offEnd[i]) for (let j = i - 1; j <= i + 2; j++) mark(j); // ± a day, and the next stretch's first pair
+  let best: Gap | undefined;
+  for (let a = 0; a < count; ) {
+    if (!keep[a]) {
+      a++;
+      continue;
+    }
+    let b = a;
+    while (b < count && keep[b]) b++;
+    best = widest(runsOfDays(schedules, tz, firstDay, days, a, b, fromMs, Infinity), end, best);
+    a = b;
   }
   return best;
 }
