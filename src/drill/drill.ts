@@ -203,6 +203,21 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
               // backup (a physical image); a logical load has just built every table on this server, and
               // what it can get wrong — a missing table, missing rows — the table and row checks catch
               const physicalImage = sets[0]?.method === "mariadb-backup" || sets[0]?.method === "xtrabackup";
+              // each reads every page: the row figures are counted on a second connection while CHECK TABLE
+              // runs (two server threads instead of one after the other: ~40 % of a physical drill's checks)
+              const reference = last.reference;
+              const counting =
+                physicalImage && wantCounts && reference && reached
+                  ? (async () => {
+                      const c2 = await sandbox.connectRoot();
+                      try {
+                        return await tableFigures(c2, reference.tables, wantChecksums);
+                      } finally {
+                        await c2.end();
+                      }
+                    })()
+                  : undefined;
+              counting?.catch(() => {}); // awaited below; must not be an unhandled rejection meanwhile
               checks.push(
                 physicalImage
                   ? judgeCheckTable(await checkTables(conn, expected))
@@ -245,7 +260,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
                   checks.push(
                     ...compareReference(
                       last.reference.tables,
-                      await tableFigures(conn, last.reference.tables, wantChecksums),
+                      (await counting) ?? (await tableFigures(conn, last.reference.tables, wantChecksums)),
                       { checksums: wantChecksums },
                     ),
                   );

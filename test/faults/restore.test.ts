@@ -29,19 +29,23 @@ const idOf = (r: { stdout: string }) => /^backup (\S+):/m.exec(r.stdout)![1]!;
 
 const AGE_KEY = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
 
+/** Two fulls of shop with binlogs archived after each (rows 2 and 3), a byte of the newer one's payload flipped. */
+async function newestFullDamaged(name: string, method: "mysqldump" | "mariadb-backup", payload: string) {
+  const p = faultProject(dir, name, server.reach(), { ds: { databases: ["shop"], method, binlog: true } });
+  const older = idOf(await ok(p, ["backup", "ds"]));
+  await sql("INSERT INTO shop.orders VALUES (2, 'between the fulls')");
+  await ok(p, ["binlog", "archive", "db1"]);
+  const newer = idOf(await ok(p, ["backup", "ds"]));
+  await sql("INSERT INTO shop.orders VALUES (3, 'after the newest full')");
+  await ok(p, ["binlog", "archive", "db1"]);
+  flipByte(join(p.repo, "sets", "ds", newer, payload));
+  return { p, older, newer };
+}
+
 describe("restore checks what it reads first", () => {
   it("damaged-newest-falls-back: a flipped byte in the newest full → restore uses the older image + binlogs, " +
     "says so, every row back", async () => {
-    const p = faultProject(dir, "fallback", server.reach(), {
-      ds: { databases: ["shop"], method: "mysqldump", binlog: true },
-    });
-    const older = idOf(await ok(p, ["backup", "ds"]));
-    await sql("INSERT INTO shop.orders VALUES (2, 'between the fulls')");
-    await ok(p, ["binlog", "archive", "db1"]);
-    const newer = idOf(await ok(p, ["backup", "ds"]));
-    await sql("INSERT INTO shop.orders VALUES (3, 'after the newest full')");
-    await ok(p, ["binlog", "archive", "db1"]);
-    flipByte(join(p.repo, "sets", "ds", newer, "dump.sql.zst"));
+    const { p, older, newer } = await newestFullDamaged("fallback", "mysqldump", "dump.sql.zst");
     const r = await ok(p, ["restore", "ds", "--to", "latest", "--keep"]);
     expect(r.stderr).toContain(`set ${newer} fails its check against its manifest (file dump.sql.zst: sha256`);
     expect(r.stderr).toContain(`restoring from ${older} instead`);
@@ -52,16 +56,7 @@ describe("restore checks what it reads first", () => {
 
   it("damaged-physical-falls-back: the newest mariadb-backup full damaged → found while it was extracted (its " +
     "server never started), the older image + binlogs used, every row back", async () => {
-    const p = faultProject(dir, "fallback-physical", server.reach(), {
-      ds: { databases: ["shop"], method: "mariadb-backup", binlog: true },
-    });
-    const older = idOf(await ok(p, ["backup", "ds"]));
-    await sql("INSERT INTO shop.orders VALUES (2, 'between the fulls')");
-    await ok(p, ["binlog", "archive", "db1"]);
-    const newer = idOf(await ok(p, ["backup", "ds"]));
-    await sql("INSERT INTO shop.orders VALUES (3, 'after the newest full')");
-    await ok(p, ["binlog", "archive", "db1"]);
-    flipByte(join(p.repo, "sets", "ds", newer, "backup.xbstream.zst"));
+    const { p, older, newer } = await newestFullDamaged("fallback-physical", "mariadb-backup", "backup.xbstream.zst");
     const scratch = join(p.root, "scratch");
     mkdirSync(scratch, { mode: 0o700 });
     const r = await p.run(["restore", "ds", "--to", "latest", "--keep"], { TMPDIR: scratch });
