@@ -18,6 +18,7 @@ import { DrError } from "../../errors.js";
 import { renderPlanText } from "../../render/text.js";
 import { loadSpec } from "../../spec/check.js";
 import type { DrSpec } from "../../spec/types.generated.js";
+import { tracer } from "../../trace.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
@@ -45,12 +46,15 @@ export function runtimeFor(specFile: string): Runtime {
 
 async function makePlan(
   file: string,
+  trace: (what: string) => void,
   observedFile?: string,
   now = new Date(),
 ): Promise<{ plan: Plan; cronTarget: string }> {
   const { spec, check } = await loadSpec(file);
+  trace(`spec loaded and checked (${Math.round(process.uptime() * 1000)} ms after the process)`);
   const runtime = runtimeFor(file);
   const desired = buildDesiredState(spec, runtime);
+  trace("desired state built");
   let observed: ObservedState;
   if (observedFile) {
     try {
@@ -61,10 +65,11 @@ async function makePlan(
   } else {
     observed = await discoverState(spec);
   }
-  return {
-    plan: planAgainst(spec, check.loaded.text, runtime, desired, observed, now, await measuredDrills(spec)),
-    cronTarget: desired.cronTarget,
-  };
+  trace(observedFile ? "recorded state read" : "live state discovered");
+  const drills = await measuredDrills(spec);
+  const plan = planAgainst(spec, check.loaded.text, runtime, desired, observed, now, drills);
+  trace("plan built (diff, findings, RPO/RTO proofs)");
+  return { plan, cronTarget: desired.cronTarget };
 }
 
 /**
@@ -101,7 +106,9 @@ function planExitCode(plan: Plan, detailed: boolean): number {
 }
 
 export async function planCommand(flags: PlanFlags, io: Io): Promise<number> {
-  const { plan, cronTarget } = await makePlan(flags.file, flags.observed);
+  // DRCTL_TRACE: where a fleet's plan spends its time
+  const trace = tracer((l) => io.err(l));
+  const { plan, cronTarget } = await makePlan(flags.file, trace, flags.observed);
   if (flags.out) await writeFileAtomic(resolve(flags.out), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
   if (flags.json) {
     io.out(JSON.stringify(plan, null, 2));
@@ -113,5 +120,6 @@ export async function planCommand(flags: PlanFlags, io: Io): Promise<number> {
     io.out(renderPlanText(plan, { cronTarget }));
     if (flags.out) io.out(`\nSaved the plan to ${flags.out}; apply it with: drctl apply ${flags.out}`);
   }
+  trace("plan written");
   return planExitCode(plan, flags.detailedExitcode);
 }
