@@ -267,7 +267,11 @@ function everyDayGap(schedules: CronSchedule[], tz: string, fromMs: number): Gap
     if (i >= 0 && i < count) keep[i] = 1;
   };
   for (const i of [0, 1, 2, count - 4, count - 3, count - 2, count - 1]) mark(i);
-  for (let i = 0; i < count; i++) if (days.offStart[i] !== days.offEnd[i]) for (let j = i - 1; j <= i + 2; j++) mark(j); // ± a day, and the next stretch's first pair
+  // a change: the day before, the day, and the next stretch's first pair
+  for (let i = 0; i < count; i++) {
+    if (days.offStart[i] === days.offEnd[i]) continue;
+    for (let j = i - 1; j <= i + 2; j++) mark(j);
+  }
   let best: Gap | undefined;
   for (let a = 0; a < count; ) {
     if (!keep[a]) {

@@ -112,7 +112,8 @@ describe("physical reference figures counted during the copy", () => {
     }
   }, 180_000);
 
-  it("the copy starts before the server is read; a server whose flavor changed is copied again with its own tool", async () => {
+  it("the copy starts before the server is read; a server whose flavor changed is copied again with its own " +
+    "tool", async () => {
     // the last set says the server was MySQL: the copy starts at once with xtrabackup — here a stand-in
     // that writes and then waits (no XtraBackup in reach) — and the facts read meanwhile say MariaDB
     const m = manifestOf(newer);
