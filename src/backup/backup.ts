@@ -54,9 +54,9 @@ import {
   setsDir,
   stagingDir,
 } from "../repository/set-store.js";
+import { isPhysical } from "../core/methods.js";
 
 export type BackupKind = "full" | "incremental";
-const PHYSICAL = new Set(["mariadb-backup", "xtrabackup"]);
 
 export interface BackupRequest {
   spec: DrSpec;
@@ -156,7 +156,7 @@ async function physicalParent(parentDir: string, serverId: string): Promise<Back
   const { sets } = await listSets(parentDir);
   return sets
     .map((s) => s.manifest)
-    .filter((m) => PHYSICAL.has(m.method) && m.lsn && m.server.serverId === serverId)
+    .filter((m) => isPhysical(m.method) && m.lsn && m.server.serverId === serverId)
     .at(-1);
 }
 
@@ -373,7 +373,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     });
   }
   const method = kind === "incremental" ? must(ds.incremental).method : ds.full.method;
-  if (kind === "incremental" && !PHYSICAL.has(method)) {
+  if (kind === "incremental" && !isPhysical(method)) {
     throw new DrError(
       "invalid",
       `dataset ${req.dataset}: incremental backups need a physical method (mariadb-backup or xtrabackup), ` +
@@ -473,7 +473,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     // catalog is ~0.15 s of a backup the bare tool starts at once): its tool follows the flavor of this
     // server's last set, which the facts read meanwhile confirm — or that copy is stopped and thrown away.
     const guessed =
-      kind === "full" && PHYSICAL.has(ds.full.method)
+      kind === "full" && isPhysical(ds.full.method)
         ? catalogued.filter((m) => m.server.name === serverName).at(-1)?.server.flavor
         : undefined;
     if (guessed) {
@@ -527,7 +527,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     // §1): the snapshot opened now is carried to the set's point by the row events between (row-delta.ts)
     const early =
       !pointReached &&
-      PHYSICAL.has(fullMethod) &&
+      isPhysical(fullMethod) &&
       facts.flavor === "mariadb" &&
       facts.binlog &&
       // MIXED logs most DML as rows too (a statement-logged one makes the figures be counted again);
@@ -551,7 +551,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupOutcome> {
     const toolNames = [
       fullMethod === "mydumper"
         ? "mydumper"
-        : PHYSICAL.has(fullMethod)
+        : isPhysical(fullMethod)
           ? physicalCommand(facts.flavor)
           : dumpCommand(facts.flavor),
       ...(enc.stream.compress ? ["zstd"] : []),

@@ -6,6 +6,7 @@ import { backupReplica, backupServer } from "./backup-source.js";
 import { parseDuration } from "./duration.js";
 import type { DrSpec, Dataset, Server } from "../spec/types.generated.js";
 import { renderCronLine } from "./cron-line.js";
+import { isPhysical } from "./methods.js";
 
 export interface Runtime {
   /** Absolute path of the node binary cron should run. */
@@ -82,7 +83,6 @@ export interface DesiredVerification {
 export const DEFAULT_BINLOG_INTERVAL = "1m";
 export const COMFORTABLE_EXPIRY_SECONDS = 86400;
 const DEFAULT_EXPIRY_SECONDS = 7 * 86400;
-const PHYSICAL = new Set(["mariadb-backup", "xtrabackup"]);
 
 export function stateDirOf(spec: DrSpec): string {
   return spec.state ?? `/var/lib/drctl/${spec.project}`;
@@ -181,7 +181,7 @@ export function buildDesiredState(spec: DrSpec, rt: Runtime): DesiredState {
   for (const [dsName, ds] of Object.entries(spec.datasets)) {
     const source = backupServer(ds);
     const full = ds.full;
-    const physical = PHYSICAL.has(full.method);
+    const physical = isPhysical(full.method);
     const where = physical
       ? `the database host of ${hostOf(source, spec.servers[source])} (physical backups read the datadir)`
       : `any host that reaches ${hostOf(source, spec.servers[source])}`;

@@ -4,6 +4,7 @@
 
 import type { BackupManifest, BinlogPoint } from "./manifest.generated.js";
 import { must } from "../errors.js";
+import { isPhysical } from "./methods.js";
 
 export interface RecoveryImage {
   full: BackupManifest;
@@ -35,7 +36,7 @@ export function pointKey(p: BinlogPoint): [number, number] | undefined {
  * consistent point is reached at its end.
  */
 export function pointTime(m: BackupManifest): string {
-  return m.method === "mariadb-backup" || m.method === "xtrabackup" ? m.finishedAt : m.startedAt;
+  return isPhysical(m.method) ? m.finishedAt : m.startedAt;
 }
 
 const seqOf = (m: BackupManifest) => must(m.binlog).sequence;

@@ -44,6 +44,7 @@ import {
   tableFigures,
 } from "./inspect.js";
 import { drillPoint, type DrillPoint } from "./point.js";
+import { isPhysical } from "../core/methods.js";
 
 type DrillResult = "ok" | "target-missed" | "failed";
 
@@ -202,7 +203,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
               // CHECK TABLE reads every page and index of a table: worth it where the pages came from the
               // backup (a physical image); a logical load has just built every table on this server, and
               // what it can get wrong — a missing table, missing rows — the table and row checks catch
-              const physicalImage = sets[0]?.method === "mariadb-backup" || sets[0]?.method === "xtrabackup";
+              const physicalImage = isPhysical(sets[0]?.method);
               // each reads every page: the row figures are counted on a second connection while CHECK TABLE
               // runs (two server threads instead of one after the other: ~40 % of a physical drill's checks)
               const reference = last.reference;
@@ -278,7 +279,7 @@ export async function runDrill(req: DrillRequest): Promise<DrillRecord> {
             const before = checks.length;
             try {
               if (out.replay?.groups) {
-                const physical = image[0]?.method === "mariadb-backup" || image[0]?.method === "xtrabackup";
+                const physical = isPhysical(image[0]?.method);
                 const dbs = new Set(out.replay.databases ?? []);
                 const all = out.replay.groups.flatMap((g) => (g.gtid ? [g.gtid] : []));
                 const mine = out.replay.groups

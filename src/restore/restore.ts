@@ -51,6 +51,7 @@ import {
 } from "./copy-tables.js";
 import { connectServer, addressOf } from "../adapters/mysql/connect.js";
 import { loadLogicalSet, loadMydumperSet, restorePhysicalChain, type StoredSet } from "./load.js";
+import { isPhysical } from "../core/methods.js";
 
 export interface RestoreRequest {
   spec: DrSpec;
@@ -167,8 +168,6 @@ class DamagedDuringExtraction extends Error {
   }
 }
 
-const PHYSICAL_METHODS = new Set(["mariadb-backup", "xtrabackup"]);
-
 export async function restore(req: RestoreRequest): Promise<RestoreOutcome> {
   const say = req.say ?? (() => {});
   try {
@@ -262,7 +261,7 @@ async function restoreOnce(req: RestoreRequest, known: Map<string, string[]>): P
       );
     }
     const check = damagedSets([...plan.sets, ...plan.binlogs].map(stored));
-    if (!damaged.size && PHYSICAL_METHODS.has(must(plan.sets[0]).method)) {
+    if (!damaged.size && isPhysical(plan.sets[0]?.method)) {
       checking = check;
       checking.catch(() => {}); // awaited in populate; must not be an unhandled rejection meanwhile
       break;
@@ -307,7 +306,7 @@ async function restoreOnce(req: RestoreRequest, known: Map<string, string[]>): P
     // a drill keeps the load out of the sandbox's binlog: only what the replay applies is logged there
     const logLoad = req.inspect === undefined;
     say(`restoring ${plan.sets.map((s) => s.id).join(" + ")} into a sandbox`);
-    if (full.method === "mariadb-backup" || full.method === "xtrabackup") {
+    if (isPhysical(full.method)) {
       sandbox = await startSandbox({
         ...where,
         harmless: true,
@@ -352,7 +351,7 @@ async function restoreOnce(req: RestoreRequest, known: Map<string, string[]>): P
       run: (reached: boolean) => inspect.atSetPoint(sb, plan.sets, reached),
     };
     if (plan.binlogs.length && pointKey(plan.from)) {
-      const physical = full.method === "mariadb-backup" || full.method === "xtrabackup";
+      const physical = isPhysical(full.method);
       // a chain that starts in another server's archive (the set's own file never archived before a
       // failover) starts there by GTID, as a set placed in its source's binlogs does
       const join0 = plan.image.joins?.find((j) => j.at === plan.binlogs[0]?.id);

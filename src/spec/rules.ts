@@ -9,6 +9,7 @@ import type { Diagnostic } from "../errors.js";
 import { formatPath, locate, type LoadedSpec, type SpecPath } from "./load.js";
 import { didYouMean } from "./suggest.js";
 import { must } from "../errors.js";
+import { isPhysical } from "../core/methods.js";
 
 export interface FileFacts {
   /** undefined when the file does not exist; mode is the permission bits. */
@@ -32,8 +33,6 @@ const entries = (v: unknown): [string, Obj][] =>
   isObj(v) ? Object.entries(v).filter((e): e is [string, Obj] => isObj(e[1])) : [];
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-const PHYSICAL = new Set(["mariadb-backup", "xtrabackup"]);
 
 export function checkRules(spec: LoadedSpec, files: FileFacts): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -296,7 +295,7 @@ function checkMethods(ctx: Ctx, data: Obj): void {
   for (const [name, ds] of entries(data.datasets)) {
     const full = isObj(ds.full) ? str(ds.full.method) : undefined;
     const inc = isObj(ds.incremental) ? str(ds.incremental.method) : undefined;
-    if (inc !== undefined && !PHYSICAL.has(inc)) {
+    if (inc !== undefined && !isPhysical(inc)) {
       ctx.report("error", ["datasets", name, "incremental", "method"], `${inc} cannot take incremental backups`, {
         hint:
           "archive binlogs for the changes between logical fulls (binlog: { archive: true }), or use " +
@@ -312,7 +311,7 @@ function checkMethods(ctx: Ctx, data: Obj): void {
         },
       );
     }
-    if (full !== undefined && PHYSICAL.has(full) && ds.tables !== undefined) {
+    if (full !== undefined && isPhysical(full) && ds.tables !== undefined) {
       ctx.report(
         "warning",
         ["datasets", name, "tables"],
