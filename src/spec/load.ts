@@ -14,6 +14,7 @@ import {
 import { createRequire } from "node:module";
 import type { Document, Node } from "yaml";
 import { lastAtOrBefore } from "../core/sorted.js";
+import { readBlockYaml } from "./block-yaml.js";
 import { DrError, type Diagnostic, type SourcePosition, must } from "../errors.js";
 
 export type SpecPath = (string | number)[];
@@ -23,8 +24,11 @@ export interface LoadedSpec {
   text: string;
   /** The plain JS value of the document (undefined for an empty file). */
   data: unknown;
-  /** Which reader read it: js-yaml's events for plain YAML, the `yaml` library for anything else. */
-  reader: "plain" | "full";
+  /**
+   * Which reader read it: the block reader for a spec's usual shape, js-yaml's events for other plain
+   * YAML, the `yaml` library for anything else.
+   */
+  reader: "block" | "plain" | "full";
   /** Where a path's nodes start in `text` (looked up only when a diagnostic needs a position). */
   find: (path: SpecPath) => Found;
 }
@@ -116,8 +120,28 @@ export function decodeUtf8(bytes: Buffer, file: string): string {
  * drctl has always used: the fast path never decides that a spec is wrong.
  */
 export function parseSpecText(text: string, file: string, opts: { full?: boolean } = {}): LoadResult {
-  const fast = opts.full ? undefined : readPlainYaml(text, file);
+  const fast = opts.full ? undefined : (readBlockSpec(text, file) ?? readPlainYaml(text, file));
   return fast ? { loaded: fast, diagnostics: [] } : readFullYaml(text, file);
+}
+
+/**
+ * The spec's usual shape (src/spec/block-yaml.ts): read in one pass; positions, which only a diagnostic
+ * asks for, come from js-yaml's events of the same text then.
+ */
+function readBlockSpec(text: string, file: string): LoadedSpec | undefined {
+  const data = readBlockYaml(text);
+  if (data === undefined) return undefined;
+  let find: ((path: SpecPath) => Found) | undefined;
+  return {
+    file,
+    text,
+    data,
+    reader: "block",
+    find: (path) => {
+      find ??= readPlainYaml(text, file)?.find ?? readFullYaml(text, file).loaded.find;
+      return find(path);
+    },
+  };
 }
 
 function readPlainYaml(text: string, file: string): LoadedSpec | undefined {

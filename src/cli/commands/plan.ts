@@ -15,6 +15,7 @@ import type { Plan } from "../../core/plan.generated.js";
 import { buildPlan } from "../../core/plan.js";
 import { discoverState } from "../../discover/discover.js";
 import { DrError } from "../../errors.js";
+import { prettyJsonPieces } from "../../render/json-pieces.js";
 import { renderPlanText } from "../../render/text.js";
 import { loadSpec } from "../../spec/check.js";
 import type { DrSpec } from "../../spec/types.generated.js";
@@ -111,7 +112,7 @@ export async function planCommand(flags: PlanFlags, io: Io): Promise<number> {
   const { plan, cronTarget } = await makePlan(flags.file, trace, flags.observed);
   if (flags.out) await writeFileAtomic(resolve(flags.out), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
   if (flags.json) {
-    io.out(JSON.stringify(plan, null, 2));
+    for (const piece of prettyJsonPieces(plan)) io.out(piece);
   } else if (flags.tui && io.interactive) {
     const { showPlanTui } = await import("../../render/tui/show.js");
     await showPlanTui(plan);
