@@ -4,10 +4,9 @@
 // same data: 6 ms) and left 49,000 event objects for the garbage collector; this reads it in a pass
 // over the text. Anything outside that shape, and anything it is not sure of, is left to the general
 // readers (it answers undefined): it never decides that a spec is wrong, and what it does read it reads
-// exactly as js-yaml does (scalars are typed by js-yaml's own core-schema resolver; differential tests
-// against js-yaml and the `yaml` library in test/unit/spec-fast-yaml.test.ts).
-
-import { CORE_SCHEMA } from "js-yaml";
+// exactly as js-yaml does (differential tests against js-yaml and the `yaml` library, the scalar types
+// against js-yaml's core-schema resolver: test/unit/spec-fast-yaml.test.ts). It does not load js-yaml:
+// only a spec outside the subset, or a diagnostic's position, does.
 
 /** Thrown to leave: the text is not in the shape this reader knows (which does not make it wrong). */
 const OUTSIDE = new Error("outside the block subset");
@@ -376,7 +375,55 @@ class BlockReader {
   }
 }
 
-/** A plain scalar's value as js-yaml's core schema types it (null, booleans, numbers, strings). */
-function resolvePlain(text: string): unknown {
-  return CORE_SCHEMA.resolveImplicitScalarTag(text).value;
+const CORE_INT = /^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+)$/;
+const CORE_FLOAT = new RegExp(
+  "^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?" +
+    "|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$",
+);
+
+/**
+ * A plain scalar's value under YAML 1.2's core schema, as js-yaml types it: null, booleans, then
+ * integers (decimal, 0o, 0x), then floats (.inf, .nan), else the text itself. Same order, patterns and
+ * arithmetic as js-yaml's tags (`-0` is -0; a number too big to be finite stays text).
+ */
+export function resolvePlain(text: string): unknown {
+  switch (text) {
+    case "":
+    case "~":
+    case "null":
+    case "Null":
+    case "NULL":
+      return null;
+    case "true":
+    case "True":
+    case "TRUE":
+      return true;
+    case "false":
+    case "False":
+    case "FALSE":
+      return false;
+  }
+  const c = text.charCodeAt(0);
+  // only a sign, a dot or a digit can start a number
+  if (!(c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57))) return text;
+  if (CORE_INT.test(text)) {
+    const sign = c === 45 ? -1 : 1;
+    const digits = c === 43 || c === 45 ? text.slice(1) : text;
+    const n = digits.startsWith("0o")
+      ? sign * Number.parseInt(digits.slice(2), 8)
+      : digits.startsWith("0x")
+        ? sign * Number.parseInt(digits.slice(2), 16)
+        : sign * Number.parseInt(digits, 10);
+    if (Number.isFinite(n)) return n;
+  }
+  if (CORE_FLOAT.test(text)) {
+    let value = text.toLowerCase();
+    const sign = value[0] === "-" ? -1 : 1;
+    if (value[0] === "+" || value[0] === "-") value = value.slice(1);
+    if (value === ".inf") return sign * Number.POSITIVE_INFINITY;
+    if (value === ".nan") return Number.NaN;
+    const n = sign * Number.parseFloat(value);
+    if (Number.isFinite(n)) return n;
+  }
+  return text;
 }

@@ -2,15 +2,7 @@
 // diagnostic — from the YAML parser, the schema or a semantic rule — can name FILE:LINE:COL.
 
 import { readFile } from "node:fs/promises";
-import {
-  CORE_SCHEMA,
-  constructFromEvents,
-  EVENT_ID,
-  getScalarValue,
-  parseEvents,
-  SCALAR_STYLE,
-  type Event,
-} from "js-yaml";
+import type { Event } from "js-yaml";
 import { createRequire } from "node:module";
 import type { Document, Node } from "yaml";
 import { lastAtOrBefore } from "../core/sorted.js";
@@ -147,6 +139,7 @@ function readBlockSpec(text: string, file: string): LoadedSpec | undefined {
 function readPlainYaml(text: string, file: string): LoadedSpec | undefined {
   // an object-backed map would treat a `__proto__` key specially: leave such a spec to the full reader
   if (text.includes("__proto__")) return undefined;
+  const { CORE_SCHEMA, constructFromEvents, EVENT_ID, parseEvents } = jsYaml();
   let events: Event[];
   let docs: unknown[];
   try {
@@ -188,6 +181,7 @@ function readPlainYaml(text: string, file: string): LoadedSpec | undefined {
 
 /** For each collection event, the index of the event that closes it (one pass, no objects). */
 function collectionEnds(events: Event[]): Int32Array {
+  const { EVENT_ID } = jsYaml();
   const ends = new Int32Array(events.length);
   const open: number[] = [];
   for (let i = 0; i < events.length; i++) {
@@ -206,6 +200,7 @@ function collectionEnds(events: Event[]): Int32Array {
  * building a node tree instead costs more than the parse itself on a large spec.
  */
 function findInEvents(text: string, events: Event[], ends: Int32Array, path: SpecPath): Found {
+  const { EVENT_ID, SCALAR_STYLE, getScalarValue } = jsYaml();
   const next = (i: number): number => {
     const type = must(events[i]).type;
     return type === EVENT_ID.MAPPING || type === EVENT_ID.SEQUENCE ? must(ends[i]) + 1 : i + 1;
@@ -266,6 +261,16 @@ function findInEvents(text: string, events: Event[], ends: Int32Array, path: Spe
     else if (key) deepest = key;
   }
   return { deepest, key };
+}
+
+/**
+ * js-yaml, loaded only when the block reader cannot read a spec or a diagnostic needs a position:
+ * compiling it was ~20 ms of every start. Required, not imported: parsing stays synchronous.
+ */
+let jsYamlLibrary: typeof import("js-yaml") | undefined;
+function jsYaml(): typeof import("js-yaml") {
+  jsYamlLibrary ??= createRequire(import.meta.url)("js-yaml") as typeof import("js-yaml");
+  return jsYamlLibrary;
 }
 
 /**

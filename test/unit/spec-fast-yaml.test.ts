@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { CORE_SCHEMA, load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { readBlockYaml } from "../../src/spec/block-yaml.js";
+import { readBlockYaml, resolvePlain } from "../../src/spec/block-yaml.js";
 import { locate, parseSpecText, type SpecPath } from "../../src/spec/load.js";
 
 const root = join(import.meta.dirname, "../..");
@@ -450,6 +450,34 @@ describe("block reader on generated documents", () => {
         if (readBlockYaml(text) !== undefined) expect(agree(text, "generated.yaml")).toBe("block");
       }),
       { numRuns: 300, seed: 7 },
+    );
+  });
+});
+
+describe("plain scalar types (core schema)", () => {
+  /** js-yaml's own answer. */
+  const reference = (s: string) => CORE_SCHEMA.resolveImplicitScalarTag(s).value;
+
+  it("agree with js-yaml's resolver on named cases (-0 and NaN included)", () => {
+    const cases = [
+      ...["", "~", "null", "Null", "NULL", "nULL", "true", "True", "TRUE", "tRUE", "false", "False", "FALSE", "yes"],
+      ...["0", "-0", "+0", "00", "007", "03306", "1", "-1", "+1", "0x1F", "0X1F", "-0x1F", "0o17", "-0o17", "0o8"],
+      ...["0b101", "1_000", "1.5", "-1.5", "+1.5", "1.", "-1.", ".5", "-.5", "+.5", "1e3", "1E3", "1e+3", "1e-3"],
+      ...["1.5e3", ".5e3", "1e", "e3", ".inf", ".Inf", ".INF", "-.inf", "+.inf", ".iNf", ".nan", ".NaN", ".NAN"],
+      ...["-.nan", "+.nan", `1${"0".repeat(400)}`, `0x${"f".repeat(300)}`, `1${"0".repeat(400)}.5`, "12:30"],
+      ...["-", "+", ".", "..", "-.", "1.2.3", "1e3e3", " 1", "1 ", "٣", "１", "Infinity", "NaN", "0.0", "-0.0"],
+    ];
+    for (const s of cases) expect(Object.is(resolvePlain(s), reference(s)), JSON.stringify(s)).toBe(true);
+  });
+
+  it("agree with js-yaml's resolver on generated number-like text", () => {
+    const char = fc.constantFrom(..."0123456789+-.eExXoObB_:~nNaAiIfFtTrRuUlLsS ");
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 9 }), (chars) => {
+        const s = chars.join("");
+        expect(Object.is(resolvePlain(s), reference(s)), JSON.stringify(s)).toBe(true);
+      }),
+      { numRuns: 20000, seed: 3 },
     );
   });
 });
