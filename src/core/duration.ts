@@ -18,18 +18,14 @@ export function formatDuration(totalSeconds: number): string {
   if (rest === 0) return "0s";
   const sign = rest < 0 ? "-" : "";
   rest = Math.abs(rest);
-  const parts: string[] = [];
-  for (const [unit, size] of [
-    ["d", 86400],
-    ["h", 3600],
-    ["m", 60],
-    ["s", 1],
-  ] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) parts.push(`${n}${unit}`);
-    rest -= n * size;
-  }
-  return sign + parts.join("");
+  // plain arithmetic: a plan of 1,000 datasets formats ~8,000 durations
+  const d = Math.floor(rest / 86400);
+  rest -= d * 86400;
+  const h = Math.floor(rest / 3600);
+  rest -= h * 3600;
+  const m = Math.floor(rest / 60);
+  const s = rest - m * 60;
+  return `${sign}${d ? `${d}d` : ""}${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s ? `${s}s` : ""}`;
 }
 
 /** A --lock-timeout value in ms: a spec duration or zero ("0", "0s"); undefined when it is neither. */

@@ -20,6 +20,10 @@ describe("durations", () => {
     expect(formatDuration(90)).toBe("1m30s");
     expect(formatDuration(93600)).toBe("1d2h");
     expect(formatDuration(604800)).toBe("7d");
+    expect(formatDuration(90061)).toBe("1d1h1m1s");
+    expect(formatDuration(-90)).toBe("-1m30s");
+    expect(formatDuration(89.6)).toBe("1m30s");
+    expect(formatDuration(-0.4)).toBe("0s");
   });
 
   it("formatting a single-unit duration reads back as the same number of seconds", () => {
