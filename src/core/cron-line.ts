@@ -19,8 +19,9 @@ export interface CronLineParts {
  * and reads `\%` as % and `\\` as \ (checked against the real daemon), so both are escaped.
  */
 export function shellWord(word: string): string {
-  const quoted = /^[A-Za-z0-9_./:=@+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-  return quoted.replace(/[\\%]/g, (c) => `\\${c}`);
+  // a word of these characters needs no quoting, and holds no \ or % to escape for cron
+  if (/^[A-Za-z0-9_./:=@+-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`.replace(/[\\%]/g, (c) => `\\${c}`);
 }
 
 /**

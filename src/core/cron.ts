@@ -250,6 +250,13 @@ function dayIndex(year: number): number {
   return (Date.UTC(year, 0, 1) - Date.UTC(CAL_START_YEAR, 0, 1)) / 86400000;
 }
 
+function firesEveryDay(s: CronSchedule): boolean {
+  for (let month = 1; month <= 12; month++)
+    for (let dom = 1; dom <= 31; dom++)
+      for (let dow = 0; dow < 7; dow++) if (!firesOnDay(s, month, dom, dow)) return false;
+  return true;
+}
+
 function firesOnIndex(s: CronSchedule, cal: Uint8Array, i: number): boolean {
   return firesOnDay(s, must(cal[i * 3]), must(cal[i * 3 + 1]), must(cal[i * 3 + 2]));
 }
@@ -291,6 +298,13 @@ function longestDayGap(s: CronSchedule, fromYear: number, years: number): number
   const days = `${bits(s.daysOfMonth)}/${bits(s.months)}/${bits(s.daysOfWeek)}`;
   const key = `${fromYear}/${years}/${s.domStar}/${s.dowStar}/${days}`;
   if (dayGapMemo.has(key)) return dayGapMemo.get(key);
+  // a schedule that fires whatever the month, day and weekday (nearly every fleet's) waits one day
+  // between fire days: no calendar to build (36 years of Dates, ~10 ms cold)
+  if (firesEveryDay(s)) {
+    dayIndex(fromYear + years); // the same range check as the walk
+    dayGapMemo.set(key, 1);
+    return 1;
+  }
   const cal = dayFacts();
   const from = dayIndex(fromYear);
   const windowEnd = dayIndex(fromYear + years);

@@ -374,17 +374,17 @@ export function buildPlan(input: PlanInput): Plan {
     findings.push(...r.findings);
     return r.proof;
   });
-  const count = (a: ResourceChange["action"]) => resources.filter((r) => r.action === a).length;
-  const summary = {
-    create: count("create"),
-    update: count("update"),
-    delete: count("delete"),
-    noop: count("no-op"),
-    unknown: count("unknown"),
-    restartRequired: resources.filter((r) => r.restartRequired).length,
-    errors: findings.filter((f) => f.level === "error").length,
-    warnings: findings.filter((f) => f.level === "warning").length,
-  };
+  // one pass each (a fleet's plan has thousands of resources and findings)
+  const summary = { create: 0, update: 0, delete: 0, noop: 0, unknown: 0, restartRequired: 0, errors: 0, warnings: 0 };
+  for (const r of resources) {
+    if (r.action === "no-op") summary.noop++;
+    else summary[r.action]++;
+    if (r.restartRequired) summary.restartRequired++;
+  }
+  for (const f of findings) {
+    if (f.level === "error") summary.errors++;
+    else if (f.level === "warning") summary.warnings++;
+  }
   return {
     formatVersion: 1,
     project: spec.project,

@@ -5,7 +5,8 @@ const SI = ["B", "kB", "MB", "GB", "TB"];
 
 /** 1536 → "1.5 KiB"; with `si` (plan figures, rates of a tier): 1500 → "1.5 kB", 150 MB → "150 MB". */
 export function formatBytes(n: number, opts: { si?: boolean } = {}): string {
-  const [step, units] = opts.si ? [1000, SI] : [1024, IEC];
+  const step = opts.si ? 1000 : 1024;
+  const units = opts.si ? SI : IEC;
   let v = n;
   let i = 0;
   while (v >= step && i < units.length - 1) {
