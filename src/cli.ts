@@ -34,8 +34,12 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 } else if (page) {
   process.stdout.write(page.map((l) => `${l}\n`).join(""));
 } else {
-  const [{ tolerateClosedOutput }, { runCli }] = await Promise.all([import("./cli/io.js"), import("./cli/main.js")]);
+  const [{ tolerateClosedOutput, writeStdoutThrough }, { runCli }] = await Promise.all([
+    import("./cli/io.js"),
+    import("./cli/main.js"),
+  ]);
   tolerateClosedOutput();
+  writeStdoutThrough();
   // node ends a run whose every pending operation was dropped (a peer that vanished without an
   // answer) silently with exit 13: say so, and fail like any other failure, never look like success
   let finished = false;

@@ -86,6 +86,34 @@ describe("drctl plan on a terminal", () => {
   });
 });
 
+describe("a big --json answer on a pipe", () => {
+  it("reaches a reader that starts late, whole, and the process ends with the plan's exit code", async () => {
+    // the example's datasets, 60 times over: ~1.5 MB of JSON, many pipe-fulls (stdout on a pipe is
+    // written synchronously: nothing may be left queued, or cut, when the process ends)
+    const text = readFileSync(spec, "utf8");
+    const [head, rest] = text.split("\ndatasets:\n") as [string, string];
+    const [datasets, tail] = rest.split("\ndrills:\n") as [string, string];
+    const copies = Array.from({ length: 60 }, (_, i) => datasets.replace(/^ {2}([a-z]+):$/gm, `  $1-${i}:`));
+    const big = join(dir, "big.yaml");
+    const scheduler = /^scheduler:.*$/m.exec(tail)?.[0] ?? "";
+    writeFileSync(big, `${head}\ndatasets:\n${copies.join("\n")}\n${scheduler}\n`);
+    const checked = await checkSpecFile(big);
+    expect(checked.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const bigState = join(dir, "big-state.json");
+    writeFileSync(bigState, JSON.stringify(observedForExample(checked.spec!)));
+    const out = join(dir, "big-plan.json");
+    const command = [process.execPath, distCli, "plan", "-f", big, "--observed", bigState, "--json"].map(shellQuote);
+    const r = await promisify(execFile)("bash", [
+      "-c",
+      `${command.join(" ")} | (sleep 1; cat > ${shellQuote(out)}); echo "exit \${PIPESTATUS[0]}"`,
+    ]);
+    expect(r.stdout.trim()).toBe("exit 1"); // the plan has error findings
+    const plan = JSON.parse(readFileSync(out, "utf8")) as { proofs: unknown[]; resources: unknown[] };
+    expect(readFileSync(out).length).toBeGreaterThan(1_000_000);
+    expect(plan.proofs).toHaveLength(180);
+  });
+});
+
 describe("drctl apply on a terminal", () => {
   /** A spec whose only server is down: the rest (repository, cron block) can still be applied. */
   function offlineSpec(name: string): { file: string; root: string } {
