@@ -263,7 +263,8 @@ export function buildDesiredState(spec: DrSpec, rt: Runtime): DesiredState {
     if (s.replicaOf) inTopology.add(name).add(s.replicaOf);
   }
   const binlogs: DesiredBinlog[] = [...binlogNeeds.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    // by code point: the same order on every machine and locale (localeCompare also started ICU's collator)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([server, need]) => ({
       address: `server.${server}.binlog`,
       server,

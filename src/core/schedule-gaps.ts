@@ -5,6 +5,7 @@
 import { firesOnDay, minutesOfDay, type CronSchedule } from "./cron.js";
 import { must } from "../errors.js";
 import { lastAtOrBefore } from "./sorted.js";
+import { offsetChanges, type ZoneRules } from "./tzif.js";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -42,11 +43,40 @@ interface OffsetTable {
 const tables = new Map<string, OffsetTable>();
 const SPAN = 4 * 366 * DAY;
 
+/** Where a zone's rules come from before ICU: none here; the CLI points it at the system's zoneinfo. */
+let zoneSource: (tz: string) => ZoneRules | undefined = () => undefined;
+
+/**
+ * Read zones from `source` first (the files cron reads); a zone it does not have is still asked of ICU.
+ * Set once, before any plan or status is built.
+ */
+export function readZonesFrom(source: (tz: string) => ZoneRules | undefined): void {
+  zoneSource = source;
+  tables.clear();
+  dayTables.clear();
+  gapMemo.clear();
+}
+
 function offsetTable(tz: string, utcMs: number): OffsetTable {
   const cached = tables.get(tz);
   if (cached && utcMs >= cached.from && utcMs < cached.to) return cached;
   const from = Math.floor((utcMs - 366 * DAY) / DAY) * DAY;
   const to = from + SPAN;
+  const rules = zoneSource(tz);
+  const { starts, offsets } = rules ? offsetChanges(rules, from, to) : intlChanges(tz, from, to);
+  const table: OffsetTable = {
+    from,
+    to,
+    starts,
+    offsets,
+    at: (ms: number) => must(offsets[lastAtOrBefore(starts, ms)]),
+  };
+  tables.set(tz, table);
+  return table;
+}
+
+/** The offset changes ICU knows of over [from, to): sampled every 6 hours, each change bisected to the second. */
+function intlChanges(tz: string, from: number, to: number): { starts: number[]; offsets: number[] } {
   const starts = [from];
   const offsets = [intlOffset(tz, from)];
   // offsets change at most a few times a year and never twice within 6 hours: sample, then bisect
@@ -63,15 +93,7 @@ function offsetTable(tz: string, utcMs: number): OffsetTable {
     starts.push(hi);
     offsets.push(o);
   }
-  const table: OffsetTable = {
-    from,
-    to,
-    starts,
-    offsets,
-    at: (ms: number) => must(offsets[lastAtOrBefore(starts, ms)]),
-  };
-  tables.set(tz, table);
-  return table;
+  return { starts, offsets };
 }
 
 function intlOffset(tz: string, utcMs: number): number {

@@ -2,6 +2,7 @@
 // collected and sorted by position, so a user sees every problem in one run.
 
 import { statSync } from "node:fs";
+import { systemZone } from "../adapters/fs/zoneinfo.js";
 import { DrError, type Diagnostic } from "../errors.js";
 import { parseSpecText, readSpecFile, type LoadedSpec } from "./load.js";
 import { checkRules, type FileFacts } from "./rules.js";
@@ -24,6 +25,7 @@ const realFiles: FileFacts = {
       return undefined;
     }
   },
+  knowsZone: (name) => systemZone(name) !== undefined,
 };
 
 export function checkSpecText(text: string, file: string, files: FileFacts = realFiles): SpecCheck {

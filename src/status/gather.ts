@@ -2,6 +2,8 @@
 // archived binlogs and the last clean archive run, read as restore reads them) and the journal's
 // drill records — handed to the pure core (core/status.ts).
 
+import { systemZone } from "../adapters/fs/zoneinfo.js";
+import { readZonesFrom } from "../core/schedule-gaps.js";
 import { checkRepository } from "../repository/local.js";
 import { pointTime } from "../core/recovery.js";
 import { planFromCatalog, readRecoveryCatalog } from "../restore/recovery-catalog.js";
@@ -83,7 +85,9 @@ export async function gatherStatus(
 ): Promise<StatusReport> {
   journal ??= await readJournal(stateDirOf(spec)).catch(() => []);
   const drills = drillRecords(journal);
-  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
+  // as plan: cron's zone, its rules from the system's zoneinfo before ICU
+  readZonesFrom(systemZone);
+  const tz = spec.scheduler?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
   const names = only ? [only] : Object.keys(spec.datasets);
   const out = [];
   for (const name of names)

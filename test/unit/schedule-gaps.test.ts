@@ -4,7 +4,8 @@
 // before, inside and after a change.
 import { describe, expect, it } from "vitest";
 import { parseCron, type CronSchedule } from "../../src/core/cron.js";
-import { fireInstants, longestGap } from "../../src/core/schedule-gaps.js";
+import { fireInstants, longestGap, readZonesFrom } from "../../src/core/schedule-gaps.js";
+import { systemZone } from "../../src/adapters/fs/zoneinfo.js";
 
 const DAY = 86_400_000;
 
@@ -83,5 +84,37 @@ describe("longest gap of every-day schedules (days between offset changes skippe
     const schedules = [parse("0 3 * * 0")];
     const at = Date.parse("2026-01-01T00:00:00Z");
     expect(longestGap(schedules, "Europe/Berlin", at)).toEqual(fullWalk(schedules, "Europe/Berlin", at));
+  });
+});
+
+describe("zones read from the system's zoneinfo (what cron reads) instead of ICU", () => {
+  it("give the same gaps and the same runs for every zone, schedule and start above", () => {
+    const key = (tz: string, exprs: string[], from: string) => `${tz}|${exprs.join("+")}|${from}`;
+    const viaIcu = new Map<string, unknown>();
+    for (const tz of ZONES)
+      for (const exprs of SCHEDULES)
+        for (const from of FROM) {
+          const schedules = exprs.map(parse);
+          const at = Date.parse(from);
+          viaIcu.set(key(tz, exprs, from), [
+            longestGap(schedules, tz, at),
+            [...fireInstants(schedules, tz, at, at + 40 * DAY)],
+          ]);
+        }
+    try {
+      readZonesFrom(systemZone);
+      for (const tz of ZONES) expect(tz === "UTC" || systemZone(tz) !== undefined, tz).toBe(true);
+      for (const tz of ZONES)
+        for (const exprs of SCHEDULES)
+          for (const from of FROM) {
+            const schedules = exprs.map(parse);
+            const at = Date.parse(from);
+            expect([longestGap(schedules, tz, at), [...fireInstants(schedules, tz, at, at + 40 * DAY)]]).toEqual(
+              viaIcu.get(key(tz, exprs, from)),
+            );
+          }
+    } finally {
+      readZonesFrom(() => undefined);
+    }
   });
 });
