@@ -7,14 +7,15 @@
 const ITEMS_PER_PIECE = 64;
 
 /**
- * The text of `JSON.stringify(value, null, 2)`, as pieces that each end at a line end:
- * `[...pieces].join("\n")` is exactly that text. The top-level object's arrays come a few items at a
- * time; anything else is stringified whole.
+ * The text of `JSON.stringify(value, null, 2)` and a final newline, as pieces that each end with a
+ * newline: joined, they are exactly that text. The top-level object's arrays come a few items at a
+ * time, each piece a slice of JSON.stringify's own text (nothing concatenated, so nothing copied
+ * again); anything else is stringified whole.
  */
 export function* prettyJsonPieces(value: unknown): Generator<string> {
   if (!isPlainObject(value)) {
     const whole = JSON.stringify(value, null, 2);
-    if (whole !== undefined) yield whole;
+    if (whole !== undefined) yield `${whole}\n`;
     return;
   }
   // an array is streamed; anything else is stringified whole, and left out when it has no JSON form
@@ -28,27 +29,29 @@ export function* prettyJsonPieces(value: unknown): Generator<string> {
     }
   }
   if (entries.length === 0) {
-    yield "{}";
+    yield "{}\n";
     return;
   }
-  let head = "{";
+  let head = "{\n";
   for (const [i, { key, items, text }] of entries.entries()) {
     const comma = i < entries.length - 1 ? "," : "";
     if (!items) {
-      head += `\n  ${JSON.stringify(key)}: ${(text ?? "").replaceAll("\n", "\n  ")}${comma}`;
+      head += `  ${JSON.stringify(key)}: ${(text ?? "").replaceAll("\n", "\n  ")}${comma}\n`;
       continue;
     }
-    yield `${head}\n  ${JSON.stringify(key)}: [`;
-    head = "";
+    yield `${head}  ${JSON.stringify(key)}: [\n`;
     for (let at = 0; at < items.length; at += ITEMS_PER_PIECE) {
-      // stringified one level down, the items come out indented as they are in the whole: cut the wrapper off
-      const wrapped = JSON.stringify({ k: items.slice(at, at + ITEMS_PER_PIECE) }, null, 2);
-      const body = wrapped.slice(wrapped.indexOf("[\n") + 2, wrapped.lastIndexOf("\n  ]"));
-      yield at + ITEMS_PER_PIECE < items.length ? `${body},` : body;
+      const chunk = items.slice(at, at + ITEMS_PER_PIECE);
+      const more = at + ITEMS_PER_PIECE < items.length;
+      // stringified one level down, the items come out indented as they are in the whole; a 0 after them
+      // writes the comma a following item needs: the piece is cut from the text between "[" and the 0
+      const wrapped = JSON.stringify({ k: more ? [...chunk, 0] : chunk }, null, 2);
+      const from = wrapped.indexOf("[\n") + 2;
+      yield wrapped.slice(from, more ? wrapped.lastIndexOf("    0\n") : wrapped.lastIndexOf("\n  ]") + 1);
     }
-    head = `  ]${comma}`;
+    head = `  ]${comma}\n`;
   }
-  yield `${head}\n}`;
+  yield `${head}}\n`;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -23,7 +23,7 @@ import { loadSpec } from "../../spec/check.js";
 import type { DrSpec } from "../../spec/types.generated.js";
 import { tracer } from "../../trace.js";
 import { EXIT } from "../exit-codes.js";
-import type { Io } from "../io.js";
+import { printPieces, type Io } from "../io.js";
 
 export interface PlanFlags {
   file: string;
@@ -117,7 +117,7 @@ export async function planCommand(flags: PlanFlags, io: Io): Promise<number> {
   const { plan, cronTarget } = await makePlan(flags.file, trace, flags.observed);
   if (flags.out) await writeFileAtomic(resolve(flags.out), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
   if (flags.json) {
-    for (const piece of prettyJsonPieces(plan)) io.out(piece);
+    printPieces(io, prettyJsonPieces(plan));
   } else if (flags.tui && io.interactive) {
     const { showPlanTui } = await import("../../render/tui/show.js");
     await showPlanTui(plan);
