@@ -34,9 +34,35 @@ function isFlowIndicator(c: number): boolean {
 
 /** The spec's value (a mapping), or undefined when the text is not in the block subset. */
 export function readBlockYaml(text: string): Record<string, unknown> | undefined {
+  return read(text, false)?.value;
+}
+
+/** Where a node starts; for a scalar, `content` is where its text begins (after a quote). */
+interface Spot {
+  start: number;
+  content?: number;
+}
+
+/** A node's spot and, for a collection, its children's: what a diagnostic's FILE:LINE:COL is looked up in. */
+export interface Placed extends Spot {
+  keys?: Map<string, { key: Spot; value: Placed }>;
+  items?: Placed[];
+}
+
+/**
+ * The same reading, placing every node: asked only when a diagnostic needs a position (a second pass,
+ * so that a spec without diagnostics pays nothing for it). The spots are those js-yaml's events give.
+ */
+export function placeBlockYaml(text: string): Placed | undefined {
+  return read(text, true)?.placed;
+}
+
+function read(text: string, place: boolean): { value: Record<string, unknown>; placed?: Placed } | undefined {
   if (UNSAFE_CHAR.test(text) || UNSAFE_LINE.test(text) || text.includes("__proto__")) return undefined;
   try {
-    return new BlockReader(text).document();
+    const reader = new BlockReader(text, place);
+    const value = reader.document();
+    return value === undefined ? undefined : { value, ...(reader.placed ? { placed: reader.placed } : {}) };
   } catch (e) {
     if (e === OUTSIDE) return undefined;
     throw e;
@@ -52,8 +78,13 @@ class BlockReader {
   private pos = 0;
   /** Where the last key, scalar or flow collection read ended (a second result, without an array to destructure). */
   private end = 0;
+  /** When placing: the last node read (a third result). */
+  placed: Placed | undefined;
 
-  constructor(private readonly t: string) {}
+  constructor(
+    private readonly t: string,
+    private readonly place: boolean,
+  ) {}
 
   document(): Record<string, unknown> | undefined {
     const indent = this.nextLine();
@@ -102,9 +133,11 @@ class BlockReader {
   private mapping(col: number, at: number): Record<string, unknown> {
     const t = this.t;
     const out: Record<string, unknown> = {};
+    const keys = this.place ? new Map<string, { key: Spot; value: Placed }>() : undefined;
     let keyAt = at;
     for (;;) {
       const key = this.key(keyAt);
+      const keySpot = this.placed;
       const afterColon = this.end;
       if (Object.hasOwn(out, key) || key === "<<") outside();
       let i = afterColon;
@@ -112,12 +145,18 @@ class BlockReader {
       if (i >= t.length || t.charCodeAt(i) === NL || t.charCodeAt(i) === HASH) {
         this.endLine(afterColon);
         out[key] = this.nestedBlock(col);
+        // an empty value is placed just after its key's colon
+        if (keys && out[key] === null) this.placed = { start: afterColon, content: afterColon };
       } else {
         out[key] = this.inline(i);
         this.endLine(this.end);
       }
+      if (keys && keySpot && this.placed) keys.set(key, { key: keySpot, value: this.placed });
       const next = this.nextLine();
-      if (next < col) return out;
+      if (next < col) {
+        if (keys) this.placed = { start: at, keys };
+        return out;
+      }
       if (next > col) outside();
       const c = t.charCodeAt(this.pos + col);
       if (c === DASH && this.isEntry(this.pos + col)) outside();
@@ -150,6 +189,12 @@ class BlockReader {
   private sequence(col: number, atKeyColumn: boolean): unknown[] {
     const t = this.t;
     const out: unknown[] = [];
+    const items: Placed[] | undefined = this.place ? [] : undefined;
+    const start = this.pos + col;
+    const done = () => {
+      if (items) this.placed = { start, items };
+      return out;
+    };
     for (;;) {
       let i = this.pos + col + 1;
       while (t.charCodeAt(i) === SPACE) i++;
@@ -161,11 +206,12 @@ class BlockReader {
         out.push(this.inline(i));
         this.endLine(this.end);
       }
+      if (items && this.placed) items.push(this.placed);
       const next = this.nextLine();
-      if (next < col) return out;
+      if (next < col) return done();
       if (next > col) outside();
       if (!this.isEntry(this.pos + col)) {
-        if (atKeyColumn) return out;
+        if (atKeyColumn) return done();
         outside();
       }
     }
@@ -207,7 +253,7 @@ class BlockReader {
       while (t.charCodeAt(i) === SPACE) i++;
       if (t.charCodeAt(i) !== COLON || !this.separates(i + 1)) outside();
       this.end = i + 1;
-      return key;
+      return key; // placed by quoted()
     }
     if (!this.canStartPlain(at, false)) outside();
     for (let i = at; i < t.length; i++) {
@@ -219,6 +265,7 @@ class BlockReader {
         // to the general readers, which decide how it becomes a property name
         if (text.length > 1024 || typeof resolvePlain(text) !== "string") outside();
         this.end = i + 1;
+        if (this.place) this.placed = { start: at, content: at };
         return text;
       }
     }
@@ -242,6 +289,7 @@ class BlockReader {
       if (d !== SPACE) end = i + 1;
     }
     this.end = end;
+    if (this.place) this.placed = { start: at, content: at };
     return resolvePlain(t.slice(at, end));
   }
 
@@ -264,6 +312,7 @@ class BlockReader {
         continue;
       }
       this.end = i + 1;
+      if (this.place) this.placed = { start: at, content: at + 1 };
       return value + t.slice(from, i);
     }
     return outside();
@@ -285,17 +334,21 @@ class BlockReader {
   private flowSequence(at: number): unknown[] {
     const t = this.t;
     const out: unknown[] = [];
+    const items: Placed[] | undefined = this.place ? [] : undefined;
     let i = this.spaces(at + 1);
     if (t.charCodeAt(i) === 93) {
       this.end = i + 1;
+      if (items) this.placed = { start: at, items };
       return out;
     }
     for (;;) {
       out.push(this.flowNode(i, false));
+      if (items && this.placed) items.push(this.placed);
       i = this.spaces(this.end);
       const c = t.charCodeAt(i);
       if (c === 93) {
         this.end = i + 1;
+        if (items) this.placed = { start: at, items };
         return out;
       }
       if (c !== 44) outside();
@@ -308,13 +361,16 @@ class BlockReader {
   private flowMapping(at: number): Record<string, unknown> {
     const t = this.t;
     const out: Record<string, unknown> = {};
+    const keys = this.place ? new Map<string, { key: Spot; value: Placed }>() : undefined;
     let i = this.spaces(at + 1);
     if (t.charCodeAt(i) === 125) {
       this.end = i + 1;
+      if (keys) this.placed = { start: at, keys };
       return out;
     }
     for (;;) {
       const key = this.flowNode(i, true);
+      const keySpot = this.placed;
       if (typeof key !== "string" || Object.hasOwn(out, key) || key === "<<") outside();
       i = this.spaces(this.end);
       // `key: value` only (no `{ a }`, no `{ a:b }`, no `{ a: }`)
@@ -323,10 +379,12 @@ class BlockReader {
       const c0 = t.charCodeAt(i);
       if (c0 === 44 || c0 === 125) outside();
       out[key] = this.flowNode(i, false);
+      if (keys && keySpot && this.placed) keys.set(key, { key: keySpot, value: this.placed });
       i = this.spaces(this.end);
       const c = t.charCodeAt(i);
       if (c === 125) {
         this.end = i + 1;
+        if (keys) this.placed = { start: at, keys };
         return out;
       }
       if (c !== 44) outside();
@@ -365,6 +423,7 @@ class BlockReader {
     const value = resolvePlain(t.slice(at, end));
     if (key && typeof value !== "string") outside();
     this.end = end;
+    if (this.place) this.placed = { start: at, content: at };
     return value;
   }
 

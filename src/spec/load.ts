@@ -6,7 +6,7 @@ import type { Event } from "js-yaml";
 import { createRequire } from "node:module";
 import type { Document, Node } from "yaml";
 import { lastAtOrBefore } from "../core/sorted.js";
-import { readBlockYaml } from "./block-yaml.js";
+import { placeBlockYaml, readBlockYaml, type Placed } from "./block-yaml.js";
 import { DrError, type Diagnostic, type SourcePosition, must } from "../errors.js";
 
 export type SpecPath = (string | number)[];
@@ -118,22 +118,49 @@ export function parseSpecText(text: string, file: string, opts: { full?: boolean
 
 /**
  * The spec's usual shape (src/spec/block-yaml.ts): read in one pass; positions, which only a diagnostic
- * asks for, come from js-yaml's events of the same text then.
+ * asks for, come from a second pass that places every node.
  */
 function readBlockSpec(text: string, file: string): LoadedSpec | undefined {
   const data = readBlockYaml(text);
   if (data === undefined) return undefined;
-  let find: ((path: SpecPath) => Found) | undefined;
+  let placed: Placed | undefined;
   return {
     file,
     text,
     data,
     reader: "block",
     find: (path) => {
-      find ??= readPlainYaml(text, file)?.find ?? readFullYaml(text, file).loaded.find;
-      return find(path);
+      placed ??= placeBlockYaml(text);
+      return placed ? findInPlaced(placed, path) : (readFullYaml(text, file).loaded.find(path) as Found);
     },
   };
+}
+
+/** The walk findInEvents makes, over the block reader's placed nodes. */
+function findInPlaced(root: Placed, path: SpecPath): Found {
+  const spot = (p: Placed): Spot =>
+    p.content === undefined ? { start: p.start } : { start: p.start, content: p.content };
+  let node: Placed | undefined = root;
+  let deepest: Spot | undefined = spot(root);
+  let key: Spot | undefined;
+  for (const step of path) {
+    key = undefined;
+    if (node === undefined) break;
+    if (node.keys) {
+      const entry = node.keys.get(String(step));
+      if (!entry) break;
+      key = entry.key;
+      node = entry.value;
+    } else if (node.items && typeof step === "number") {
+      // as the event walk counts: a step below 1 is the first item
+      node = node.items[step <= 0 ? 0 : Math.ceil(step)];
+    } else {
+      break;
+    }
+    if (node !== undefined) deepest = spot(node);
+    else if (key) deepest = key;
+  }
+  return { deepest, key };
 }
 
 function readPlainYaml(text: string, file: string): LoadedSpec | undefined {

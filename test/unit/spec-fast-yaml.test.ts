@@ -449,7 +449,7 @@ describe("block reader on generated documents", () => {
         const text = render(root, l);
         if (readBlockYaml(text) !== undefined) expect(agree(text, "generated.yaml")).toBe("block");
       }),
-      { numRuns: 300, seed: 7 },
+      { numRuns: Number(process.env.FUZZ_PLACES ?? 300), seed: 7 },
     );
   });
 });
