@@ -48,9 +48,11 @@ let zoneSource: (tz: string) => ZoneRules | undefined = () => undefined;
 
 /**
  * Read zones from `source` first (the files cron reads); a zone it does not have is still asked of ICU.
- * Set once, before any plan or status is built.
+ * Set before a plan or status is built.
  */
 export function readZonesFrom(source: (tz: string) => ZoneRules | undefined): void {
+  // every plan and status names its source: the tables built from the same one stay valid
+  if (source === zoneSource) return;
   zoneSource = source;
   tables.clear();
   dayTables.clear();

@@ -104,12 +104,13 @@ export function decodeUtf8(bytes: Buffer, file: string): string {
 }
 
 /**
- * Most specs are plain YAML — no anchors, aliases, tags or directives. Those are read with js-yaml's
- * event parser, ~4x faster cold than composing a full document (`validate` of 500 datasets: the
- * parse was 570 of 980 ms), and their node positions come from the same events, only when a
- * diagnostic asks. Anything else — a syntax error, a duplicate key, an alias, a tag, several
- * documents, an empty file — goes through the `yaml` library, whose diagnostics and alias limits
- * drctl has always used: the fast path never decides that a spec is wrong.
+ * Most specs have the block shape drctl's examples use: the block reader reads those. Other plain
+ * YAML — no anchors, aliases, tags or directives — is read with js-yaml's event parser, ~4x faster
+ * cold than composing a full document (`validate` of 500 datasets: the parse was 570 of 980 ms), and
+ * its node positions come from the same events, only when a diagnostic asks. Anything else — a syntax
+ * error, a duplicate key, an alias, a tag, several documents, an empty file — goes through the `yaml`
+ * library, whose diagnostics and alias limits drctl has always used: the fast paths never decide that
+ * a spec is wrong.
  */
 export function parseSpecText(text: string, file: string, opts: { full?: boolean } = {}): LoadResult {
   const fast = opts.full ? undefined : (readBlockSpec(text, file) ?? readPlainYaml(text, file));
@@ -123,25 +124,27 @@ export function parseSpecText(text: string, file: string, opts: { full?: boolean
 function readBlockSpec(text: string, file: string): LoadedSpec | undefined {
   const data = readBlockYaml(text);
   if (data === undefined) return undefined;
-  let placed: Placed | undefined;
+  let find: ((path: SpecPath) => Found) | undefined;
   return {
     file,
     text,
     data,
     reader: "block",
     find: (path) => {
-      placed ??= placeBlockYaml(text);
-      return placed ? findInPlaced(placed, path) : (readFullYaml(text, file).loaded.find(path) as Found);
+      if (!find) {
+        // the same reader that took the text places it; the full reader only if that ever failed
+        const placed = placeBlockYaml(text);
+        find = placed ? (p) => findInPlaced(placed, p) : readFullYaml(text, file).loaded.find;
+      }
+      return find(path);
     },
   };
 }
 
 /** The walk findInEvents makes, over the block reader's placed nodes. */
 function findInPlaced(root: Placed, path: SpecPath): Found {
-  const spot = (p: Placed): Spot =>
-    p.content === undefined ? { start: p.start } : { start: p.start, content: p.content };
   let node: Placed | undefined = root;
-  let deepest: Spot | undefined = spot(root);
+  let deepest: Spot | undefined = root;
   let key: Spot | undefined;
   for (const step of path) {
     key = undefined;
@@ -157,7 +160,7 @@ function findInPlaced(root: Placed, path: SpecPath): Found {
     } else {
       break;
     }
-    if (node !== undefined) deepest = spot(node);
+    if (node !== undefined) deepest = node;
     else if (key) deepest = key;
   }
   return { deepest, key };
